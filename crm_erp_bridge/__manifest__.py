@@ -1,0 +1,29 @@
+# Copyright 2026 crm_erp_bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    'name': 'CRM-ERP Bridge',
+    'summary': 'Customer 360, RFM and lifecycle stages, co-purchase recommendations '
+               'and pipeline-driven stock and purchasing',
+    'version': '11.0.1.0.0',
+    'category': 'Sales',
+    'website': 'https://github.com/crm-erp-bridge/crm_erp_bridge',
+    'author': 'crm_erp_bridge contributors',
+    'license': 'LGPL-3',
+    'application': True,
+    'installable': True,
+    'depends': [
+        'sale_management',
+        'sale_stock',
+        'sale_crm',
+        'purchase',
+        'stock',
+        'crm',
+    ],
+    'data': [
+        'security/crm_erp_bridge_security.xml',
+        'security/ir.model.access.csv',
+        'views/res_config_settings_views.xml',
+        'views/crm_erp_bridge_menus.xml',
+    ],
+    'demo': [],
+}

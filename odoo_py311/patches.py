@@ -1,0 +1,103 @@
+"""Post-import patches, each applied right after its Odoo module's body has run."""
+import ast
+import builtins
+import dis
+from xml.etree import ElementTree
+
+# The Python 3.11 opcodes that do the work of opcodes Odoo 11's safe_eval allowed on 3.5-3.7.
+# Nothing that imports, stores attributes or globals, or opens a `with` block is added.
+SAFE_EVAL_CONST_OPCODES = [
+    'RESUME',       # no-op at the start of every 3.11 code object
+    'NOP',
+    'COPY', 'SWAP',  # replace DUP_TOP / DUP_TOP_TWO / ROT_*
+    'LIST_EXTEND', 'SET_UPDATE',  # constant list / set literals: BUILD_LIST + LIST_EXTEND
+]
+SAFE_EVAL_EXPR_OPCODES = [
+    'BINARY_OP',    # replaces every BINARY_* / INPLACE_* arithmetic opcode
+    'IS_OP', 'CONTAINS_OP',  # `is` / `in` used to be COMPARE_OP
+    'DICT_MERGE', 'DICT_UPDATE',  # replace BUILD_MAP_UNPACK(_WITH_CALL)
+]
+SAFE_EVAL_OPCODES = [
+    'PUSH_NULL', 'PRECALL', 'CALL', 'KW_NAMES',  # replace CALL_FUNCTION(_KW) / CALL_METHOD
+    'JUMP_BACKWARD',  # replaces JUMP_ABSOLUTE in loops
+    'POP_JUMP_FORWARD_IF_TRUE', 'POP_JUMP_FORWARD_IF_FALSE',  # replace POP_JUMP_IF_*
+    'POP_JUMP_BACKWARD_IF_TRUE', 'POP_JUMP_BACKWARD_IF_FALSE',
+    'POP_JUMP_FORWARD_IF_NONE', 'POP_JUMP_FORWARD_IF_NOT_NONE',
+    'POP_JUMP_BACKWARD_IF_NONE', 'POP_JUMP_BACKWARD_IF_NOT_NONE',
+    'PUSH_EXC_INFO', 'CHECK_EXC_MATCH', 'RERAISE',  # try/except, was SETUP_EXCEPT/END_FINALLY
+    'RETURN_GENERATOR',  # generator expressions (YIELD_VALUE was allowed)
+    'FORMAT_VALUE', 'BUILD_STRING',  # f-strings, allowed by Odoo 11 already (same names)
+]
+
+
+def patch_safe_eval(module):
+    """odoo/tools/safe_eval.py: 3.11 bytecode is refused ("forbidden opcode RESUME").
+    The sets are mutated in place: ir_qweb imports _SAFE_OPCODES by name."""
+    opcodes = lambda names: {dis.opmap[name] for name in names if name in dis.opmap}
+    const = opcodes(SAFE_EVAL_CONST_OPCODES)
+    expr = const | opcodes(SAFE_EVAL_EXPR_OPCODES)
+    module._CONST_OPCODES.update(const)
+    module._EXPR_OPCODES.update(expr)
+    module._SAFE_OPCODES.update(expr | opcodes(SAFE_EVAL_OPCODES))
+
+
+class _QWebAstFixer(ast.NodeTransformer):
+    """Makes the AST QWeb builds by hand acceptable to Python 3.11's compile()."""
+
+    def visit_Name(self, node):
+        # 3.8+ rejects Name(id='None'|'True'|'False'); the constants are Constant nodes now.
+        if node.id in ('None', 'True', 'False'):
+            return ast.copy_location(ast.Constant(value=ast.literal_eval(node.id)), node)
+        return node
+
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        # 3.11 validates position ranges: an end before the start is an error.
+        if hasattr(node, 'lineno') and getattr(node, 'end_lineno', None) is not None:
+            if (node.end_lineno, node.end_col_offset) < (node.lineno, node.col_offset):
+                node.end_lineno, node.end_col_offset = node.lineno, node.col_offset
+        return node
+
+
+def _compile_qweb(source, filename, mode, *args, **kwargs):
+    if isinstance(source, ast.AST):
+        source = _QWebAstFixer().visit(source)
+    return builtins.compile(source, filename, mode, *args, **kwargs)
+
+
+def patch_qweb(module):
+    """odoo/addons/base/ir/ir_qweb/qweb.py compiles templates from a hand-built AST."""
+    # ast.arguments needs posonlyargs since 3.8; QWeb's `arguments` helper predates it.
+    module.arguments = lambda **fields: ast.arguments(posonlyargs=[], **fields)
+    # `compile` looked up in the module's globals before builtins: fix the AST first.
+    module.compile = _compile_qweb
+
+
+class _Element(ElementTree.Element):
+    """Element with the getchildren() that Python 3.9 removed."""
+
+    def getchildren(self):
+        return list(self)
+
+
+class _ElementTreeModule:
+    """What odoo.addons.web.controllers.main uses of xml.etree.ElementTree, with elements
+    that still have getchildren() (used to concatenate the web client's qweb templates)."""
+    Element = _Element
+    ParseError = ElementTree.ParseError
+    tostring = staticmethod(ElementTree.tostring)
+
+    @staticmethod
+    def parse(source):
+        return ElementTree.parse(source, parser=ElementTree.XMLParser(target=ElementTree.TreeBuilder(element_factory=_Element)))
+
+
+def patch_web_controllers(module):
+    module.ElementTree = _ElementTreeModule
+
+
+BY_MODULE = {
+    'odoo.tools.safe_eval': patch_safe_eval,
+    'odoo.addons.base.ir.ir_qweb.qweb': patch_qweb,
+    'odoo.addons.web.controllers.main': patch_web_controllers,
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Database helpers shared by run.sh and test.sh (sourced, not executed).
+# DEPENDENCIES: the Odoo modules the addon needs, installed with demo data into a template
+# database that is built once and copied (createdb -T) for every fresh database.
+DEPENDENCIES=sale_management,sale_stock,sale_crm,purchase,stock,crm
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+psql_odoo() { "$ROOT/scripts/pg.sh" psql -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+db_exists() { [ "$(psql_odoo -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
+module_state() { "$ROOT/scripts/pg.sh" psql -d "$1" -qtA -c "SELECT state FROM ir_module_module WHERE name = '$2'"; }
+
+# Name of the template for the current Odoo packages and dependency list.
+template_name() {
+  echo "crm_erp_bridge_tmpl_$(cat "$ROOT/requirements-odoo.txt" "$ROOT/scripts/db.sh" | sha1sum | cut -c1-10)"
+}
+
+# Builds the template once (under a temporary name, renamed when complete).
+ensure_template() {
+  local tmpl; tmpl=$(template_name)
+  db_exists "$tmpl" && return 0
+  echo "Building template database $tmpl ($DEPENDENCIES, with demo data; ~2 min, once)..."
+  psql_odoo -c "DROP DATABASE IF EXISTS \"${tmpl}_building\""
+  "$ROOT/scripts/odoo" -d "${tmpl}_building" -i "$DEPENDENCIES" --stop-after-init \
+    --log-level=warn > "$ROOT/.local/template.log" 2>&1 || { tail -30 "$ROOT/.local/template.log"; return 1; }
+  psql_odoo -c "ALTER DATABASE \"${tmpl}_building\" RENAME TO \"$tmpl\""
+  local store="$ROOT/.local/filestore/filestore"
+  [ -d "$store/${tmpl}_building" ] && mv "$store/${tmpl}_building" "$store/$tmpl"
+  return 0
+}
+
+# fresh_db NAME: drops NAME and copies the template into it.
+fresh_db() {
+  ensure_template
+  psql_odoo -c "DROP DATABASE IF EXISTS \"$1\""
+  psql_odoo -c "CREATE DATABASE \"$1\" TEMPLATE \"$(template_name)\""
+  # The filestore is per database: copy the template's attachments too.
+  rm -rf "$ROOT/.local/filestore/filestore/$1"
+  local store="$ROOT/.local/filestore/filestore"
+  [ -d "$store/$(template_name)" ] && cp -r "$store/$(template_name)" "$store/$1"
+  return 0
+}
+
+# install_addon DB [extra odoo args]: installs (or updates) crm_erp_bridge, fails loudly.
+install_addon() {
+  local db=$1; shift
+  local action=-i
+  [ "$(module_state "$db" crm_erp_bridge)" = installed ] && action=-u
+  local log="$ROOT/.local/install-$db.log"
+  "$ROOT/scripts/odoo" -d "$db" $action crm_erp_bridge --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
+  # Odoo logs module-load failures and may still exit 0: trust the module state and the log.
+  if [ "$(module_state "$db" crm_erp_bridge)" != installed ] ||
+     grep -E " (ERROR|CRITICAL) " "$log" | grep -qv "Unmet dependencies"; then
+    grep -E " (ERROR|CRITICAL) " -A25 "$log" | grep -v "Unmet dependencies" | head -60
+    echo "crm_erp_bridge failed to install on $db (full log: $log)" >&2
+    return 1
+  fi
+}
