@@ -1,0 +1,24 @@
+# crm_erp_bridge — the two commands a user needs are `make run` and `make test`.
+.PHONY: run test install db-start db-stop bench clean
+
+install:            ## venv with Odoo 11 + pinned deps, lessc, Debian packages (as root)
+	@bash scripts/install.sh
+
+db-start: install   ## project-private PostgreSQL on 127.0.0.1:54329
+	@bash scripts/pg.sh start
+
+db-stop:
+	@bash scripts/pg.sh stop
+
+run: db-start       ## demo database crm_erp_bridge, web client on http://127.0.0.1:8069 (admin/admin)
+	@bash scripts/run.sh
+
+test: db-start      ## fresh test database, all tests; non-zero exit on any failure
+	@bash scripts/test.sh
+
+SIZE ?= S
+bench: db-start     ## benchmarks on a generated database (SIZE=S|M|L), figures in bench/RESULTS.md
+	@bash bench/run.sh $(SIZE)
+
+clean: db-stop      ## removes the venv, the cluster and every database
+	rm -rf .venv .local
