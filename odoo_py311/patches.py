@@ -44,18 +44,18 @@ def patch_safe_eval(module):
 class _QWebAstFixer(ast.NodeTransformer):
     """Makes the AST QWeb builds by hand acceptable to Python 3.11's compile()."""
 
+    def visit(self, node):
+        node = super().visit(node)
+        # 3.11 validates position ranges: an end before the start is an error.
+        if getattr(node, 'end_lineno', None) is not None and hasattr(node, 'lineno'):
+            if (node.end_lineno, node.end_col_offset) < (node.lineno, node.col_offset):
+                node.end_lineno, node.end_col_offset = node.lineno, node.col_offset
+        return node
+
     def visit_Name(self, node):
         # 3.8+ rejects Name(id='None'|'True'|'False'); the constants are Constant nodes now.
         if node.id in ('None', 'True', 'False'):
             return ast.copy_location(ast.Constant(value=ast.literal_eval(node.id)), node)
-        return node
-
-    def generic_visit(self, node):
-        super().generic_visit(node)
-        # 3.11 validates position ranges: an end before the start is an error.
-        if hasattr(node, 'lineno') and getattr(node, 'end_lineno', None) is not None:
-            if (node.end_lineno, node.end_col_offset) < (node.lineno, node.col_offset):
-                node.end_lineno, node.end_col_offset = node.lineno, node.col_offset
         return node
 
 

@@ -1,0 +1,174 @@
+"""The Python 3.11 compatibility layer (odoo_py311): each shim, and the safe_eval sandbox."""
+import ast
+import base64
+import collections
+import inspect
+import os
+import sys
+import sysconfig
+import threading
+
+import pytest
+
+import odoo_py311
+from odoo_py311 import patches
+from odoo.tools.safe_eval import safe_eval, _SAFE_OPCODES, _CONST_OPCODES
+
+safe_eval_module = sys.modules['odoo.tools.safe_eval']
+
+
+def test_layer_is_loaded_before_odoo_by_the_venv():
+    # odoo_py311.pth imported it at interpreter start-up, once.
+    hooks = [finder for finder in sys.meta_path if isinstance(finder, odoo_py311._PatchAfterImport)]
+    assert len(hooks) == 1
+    site_packages = sysconfig.get_paths()['purelib']
+    with open(os.path.join(site_packages, 'odoo_py311.pth')) as pth:
+        assert 'import odoo_py311' in pth.read()
+
+
+def test_collections_aliases():
+    from odoo.modules import registry  # `from collections import Mapping`
+    assert registry.Mapping is collections.abc.Mapping
+    assert collections.Iterable is collections.abc.Iterable
+
+
+def test_getargspec_and_formatargspec():
+    def method(self, a, b=2, *args, **kwargs):
+        pass
+    spec = inspect.getargspec(method)
+    assert spec.args == ['self', 'a', 'b'] and spec.defaults == (2,)
+    assert spec.varargs == 'args' and spec.keywords == 'kwargs'
+    assert inspect.formatargspec(*spec) == "(self, a, b=2, *args, **kwargs)"
+
+
+def test_ormcache_builds_its_key_function():
+    # tools/cache.py generates lambdas from formatargspec(*getargspec(method)).
+    from odoo.tools import ormcache
+
+    def method(self, x, y=3):
+        return x + y
+    cache = ormcache('x', 'y')
+    cache(method)
+    assert cache.key(None, 1) == (1, 3)
+
+
+def test_base64_and_thread_aliases():
+    assert base64.decodestring(base64.encodestring(b'odoo')) == b'odoo'
+    thread = threading.Thread(target=lambda: None)
+    assert thread.isAlive() is False
+
+
+@pytest.mark.parametrize('expression, expected', [
+    ("[('state', 'in', ['sale', 'done']), ('amount_total', '>', 10)]",
+     [('state', 'in', ['sale', 'done']), ('amount_total', '>', 10)]),  # domain
+    ("{'default_type': 'opportunity', 'search_default_team': 1}",
+     {'default_type': 'opportunity', 'search_default_team': 1}),  # context
+    ("{'invisible': [('state', 'not in', ('draft', 'sent'))]}",
+     {'invisible': [('state', 'not in', ('draft', 'sent'))]}),  # attrs
+    ("[x * 2 for x in range(5) if x % 2]", [2, 6]),  # comprehension
+    ("{k: v for k, v in [('a', 1)]}", {'a': 1}),
+    ("sum(x for x in range(4))", 6),  # generator expression
+    ("a is None and b not in (1, 2)", True),  # IS_OP, CONTAINS_OP
+    ("f'{a}-{b:03d}'", "None-007"),  # f-strings (FORMAT_VALUE/BUILD_STRING)
+    ("dict(**{'x': 1}, y=2)", {'x': 1, 'y': 2}),  # DICT_MERGE, KW_NAMES
+    ("(lambda v: v + 1)(b)", 8),
+    ("datetime.date(2026, 1, 31).strftime('%Y-%m')", '2026-01'),
+])
+def test_safe_eval_accepts_what_odoo_uses(expression, expected):
+    import datetime
+    assert safe_eval(expression, {'a': None, 'b': 7, 'datetime': datetime}) == expected
+
+
+def test_safe_eval_accepts_statements_odoo_uses():
+    code = (
+        "total = 0\n"
+        "for line in lines:\n"
+        "    if line < 0:\n"
+        "        continue\n"
+        "    total += line\n"
+        "try:\n"
+        "    ratio = total / zero\n"
+        "except ZeroDivisionError:\n"
+        "    ratio = -1\n"
+        "result = (total, ratio)\n"
+    )
+    context = {'lines': [1, -2, 3], 'zero': 0, 'ZeroDivisionError': ZeroDivisionError}
+    safe_eval(code, context, mode='exec', nocopy=True)
+    assert context['result'] == (4, -1)
+
+
+@pytest.mark.parametrize('code', [
+    "__import__('os')",
+    "().__class__.__bases__",
+    "(lambda: 0).__globals__",
+])
+def test_safe_eval_still_refuses_forbidden_names(code):
+    with pytest.raises(NameError):
+        safe_eval(code)
+
+
+@pytest.mark.parametrize('code, opcode', [
+    ("import os", 'IMPORT_NAME'),
+    ("from os import path", 'IMPORT_NAME'),
+    ("x.y = 1", 'STORE_ATTR'),
+    ("del x.y", 'DELETE_ATTR'),
+    ("global g\ng = 1", 'STORE_GLOBAL'),
+    ("with x:\n    pass", 'BEFORE_WITH'),
+    ("def f():\n    v = 1\n    return lambda: v", 'MAKE_CELL'),  # closures
+])
+def test_safe_eval_still_refuses_forbidden_opcodes(code, opcode):
+    with pytest.raises(ValueError, match=opcode):
+        safe_eval(code, {'x': object()}, mode='exec')
+
+
+def test_open_is_not_available():
+    with pytest.raises(ValueError, match="name 'open' is not defined"):
+        safe_eval("open('/etc/passwd').read()")
+
+
+def test_safe_eval_patch_adds_only_listed_opcodes():
+    import dis
+    forbidden = {name for name in dis.opmap if name.startswith(('IMPORT_', 'STORE_ATTR', 'DELETE_ATTR',
+                                                                 'STORE_GLOBAL', 'DELETE_GLOBAL'))}
+    allowed = {dis.opname[op] for op in _SAFE_OPCODES}
+    assert not allowed & forbidden
+    # Constant evaluation (const_eval) accepts literals only: no calls, no names.
+    assert {'RESUME', 'LIST_EXTEND'} <= {dis.opname[op] for op in _CONST_OPCODES}
+    assert 'CALL' not in {dis.opname[op] for op in _CONST_OPCODES}
+    # The sets were mutated in place: ir_qweb imported the very same object.
+    from odoo.addons.base.ir import ir_qweb
+    assert sys.modules['odoo.addons.base.ir.ir_qweb.ir_qweb']._SAFE_OPCODES is safe_eval_module._SAFE_OPCODES
+    assert safe_eval_module.const_eval("[1, 2, {3}]") == [1, 2, {3}]
+    with pytest.raises(ValueError):
+        safe_eval_module.const_eval("len([1])")
+
+
+def test_qweb_ast_fixer_rewrites_constants_and_positions():
+    tree = ast.Module(body=[ast.Expr(value=ast.Name(id='None', ctx=ast.Load()),
+                                     lineno=3, col_offset=4, end_lineno=1, end_col_offset=0)],
+                      type_ignores=[])
+    ast.fix_missing_locations(tree)
+    code = patches._compile_qweb(tree, '<template>', 'exec')
+    assert isinstance(tree.body[0].value, ast.Constant)
+    assert (tree.body[0].end_lineno, tree.body[0].end_col_offset) == (3, 4)
+    exec(code, {})
+
+
+def test_qweb_renders_a_template():
+    from odoo.addons.base.ir.ir_qweb.qweb import QWeb
+    from lxml import etree
+    template = etree.fromstring(
+        '<t t-name="t"><ul><li t-foreach="items" t-as="item" t-att-class="item_odd and \'odd\' or None">'
+        '<t t-esc="item"/></li></ul><p t-if="not items">none</p></t>')
+
+    class Renderer(QWeb):
+        def get_template(self, name, options):
+            return template
+    html = Renderer().render('t', {'items': ['a', 'b']})
+    assert html == b'<ul><li>a</li><li class="odd">b</li></ul>'
+
+
+def test_web_client_template_concatenation():
+    from odoo.addons.web.controllers import main
+    root = main.ElementTree.parse(__import__('io').BytesIO(b'<templates><t t-name="x"/><t t-name="y"/></templates>')).getroot()
+    assert [child.get('t-name') for child in root.getchildren()] == ['x', 'y']
