@@ -25,5 +25,9 @@
         'views/res_config_settings_views.xml',
         'views/crm_erp_bridge_menus.xml',
     ],
-    'demo': [],
+    'demo': [
+        'demo/crm_erp_bridge_demo.xml',
+        'demo/crm_lead_demo.xml',
+        'demo/crm_erp_bridge_history.xml',
+    ],
 }
