@@ -24,6 +24,12 @@
         'security/ir.model.access.csv',
         'views/res_config_settings_views.xml',
         'views/crm_erp_bridge_menus.xml',
+        'data/customer_360_data.xml',
+        'views/res_partner_views.xml',
+        'views/crm_erp_partner_stats_views.xml',
+        'views/crm_erp_partner_stage_history_views.xml',
+        'report/crm_erp_partner_product_history_views.xml',
     ],
     'demo': [],
+    'post_init_hook': 'post_init_hook',
 }
