@@ -405,9 +405,15 @@ class CrmErpPartnerStats(models.Model):
     def init(self):
         self.env.cr.execute(CURRENCY_FACTOR_FUNCTION_SQL)
 
+    @api.model
+    def _customer_360_today(self):
+        """Reference date of the figures: the context's customer_360_date (an "as of" date),
+        else the user's today."""
+        return self.env.context.get('customer_360_date') or fields.Date.context_today(self)
+
     @api.depends('last_order_date')
     def _compute_days_since_last_order(self):
-        today = fields.Date.from_string(fields.Date.context_today(self))
+        today = fields.Date.from_string(self._customer_360_today())
         for stats in self.filtered('last_order_date'):
             stats.days_since_last_order = (today - fields.Date.from_string(stats.last_order_date)).days
 
@@ -422,7 +428,7 @@ class CrmErpPartnerStats(models.Model):
             self._check_manager()
             changed = self.filtered(lambda stats: stats.customer_stage != vals['customer_stage'])
             previous = {stats.id: (stats.customer_stage, stats.customer_stage_date) for stats in changed}
-            today = fields.Date.context_today(self)
+            today = self._customer_360_today()
             super().write(dict(vals, customer_stage_locked=True))
             if changed:
                 super(CrmErpPartnerStats, changed).write({'customer_stage_date': today})
@@ -456,14 +462,15 @@ class CrmErpPartnerStats(models.Model):
     def _refresh(self, company_ids, partner_ids=None, date_ref=None, recompute_boundaries=False,
                  notify=True):
         """Recompute the Customer 360 rows of the given companies, for the given commercial
-        partners (None: all), as of date_ref (default today), in three SQL statements.
+        partners (None: all), as of date_ref (default: the context's customer_360_date, else
+        today), in three SQL statements.
         recompute_boundaries re-cuts the RFM quintiles first (full refresh only: incremental
         updates score against the stored boundaries). Returns the stage changes."""
         cr = self.env.cr
         params = {
             'company_ids': list(company_ids),
             'partner_ids': list(partner_ids) if partner_ids is not None else None,
-            'date_ref': date_ref or fields.Date.context_today(self),
+            'date_ref': date_ref or self._customer_360_today(),
             'uid': self.env.uid,
             'use_margin': self._margin_available(),
         }
@@ -502,9 +509,9 @@ class CrmErpPartnerStats(models.Model):
         (company id, commercial partner id) pairs, against the stored RFM boundaries."""
         if not pairs:
             return
-        if self.env.recompute:
-            # the refresh reads stored amounts: flush pending recomputations first
-            self.recompute()
+        # The refresh reads stored amounts: flush pending recomputations first, also inside a
+        # norecompute block (lines written through their order's one2many).
+        self.recompute()
         by_company = {}
         for company_id, partner_id in pairs:
             by_company.setdefault(company_id, []).append(partner_id)
