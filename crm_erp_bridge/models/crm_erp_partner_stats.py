@@ -270,10 +270,12 @@ WITH bounds AS (
                 ELSE 'champions' END AS segment,
            CASE WHEN sc.n > 0 THEN sc.n * 365.0 / sc.observed_days ELSE 0 END AS annual_frequency,
            CASE WHEN sc.n > 0
-                THEN EXP(-LEAST(GREATEST(sc.gap - sc.observed_days::float / sc.n, 0)
-                                / (sc.observed_days::float / sc.n), 700))
+                THEN EXP(-LEAST(GREATEST(sc.gap - x.expected_interval, 0) / x.expected_interval, 700))
                 ELSE 0 END AS survival
-      FROM scored sc CROSS JOIN LATERAL (SELECT (sc.f + sc.m + 1) / 2 AS fm) x
+      FROM scored sc
+     CROSS JOIN LATERAL (SELECT (sc.f + sc.m + 1) / 2 AS fm,
+                                CASE WHEN sc.avg_interval IS NULL THEN 365
+                                     ELSE GREATEST(sc.avg_interval, 1) END AS expected_interval) x
 ), staged AS (
     SELECT sg.*, rule.stage, rule.reason
       FROM segmented sg CROSS JOIN LATERAL (
@@ -364,7 +366,7 @@ class CrmErpPartnerStats(models.Model):
     sale_average_order_value = fields.Monetary('Average order value', readonly=True)
     first_order_date = fields.Date('First order', readonly=True)
     last_order_date = fields.Date('Last order', readonly=True)
-    average_order_interval = fields.Float('Average days between orders', digits=(16, 1), readonly=True)
+    average_order_interval = fields.Float('Average days between orders', readonly=True)
     days_since_last_order = fields.Integer('Days since last order', compute='_compute_days_since_last_order')
     product_count = fields.Integer('Distinct products', readonly=True)
     # CRM
@@ -379,8 +381,8 @@ class CrmErpPartnerStats(models.Model):
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', readonly=True, index=True)
     clv_historical = fields.Monetary('Historical value', readonly=True,
                                      help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
-    clv_annual_frequency = fields.Float('Orders per year', digits=(16, 2), readonly=True)
-    clv_survival_probability = fields.Float('Survival probability', digits=(16, 3), readonly=True)
+    clv_annual_frequency = fields.Float('Orders per year', readonly=True)
+    clv_survival_probability = fields.Float('Survival probability', readonly=True)
     clv_predicted_12m = fields.Monetary('Predicted 12-month value', readonly=True,
                                         help='Orders per year x average order value x survival probability.')
     # Lifecycle stage
@@ -393,8 +395,8 @@ class CrmErpPartnerStats(models.Model):
     purchase_order_count = fields.Integer('Purchase orders', readonly=True)
     purchase_spend = fields.Monetary('Spend', readonly=True)
     last_purchase_date = fields.Date('Last purchase', readonly=True)
-    purchase_lead_time_days = fields.Float('Average lead time (days)', digits=(16, 1), readonly=True)
-    purchase_on_time_rate = fields.Float('On-time receipts (%)', digits=(16, 1), readonly=True)
+    purchase_lead_time_days = fields.Float('Average lead time (days)', readonly=True)
+    purchase_on_time_rate = fields.Float('On-time receipts (%)', readonly=True)
 
     _sql_constraints = [
         ('company_partner_uniq', 'unique(company_id, partner_id)',
@@ -433,8 +435,11 @@ class CrmErpPartnerStats(models.Model):
             if changed:
                 super(CrmErpPartnerStats, changed).write({'customer_stage_date': today})
                 changed._log_manual_stage_change(previous, today)
-            return True
-        return super().write(vals)
+        else:
+            super().write(vals)
+        # res.partner shows these rows through non-stored fields
+        self.env['res.partner'].invalidate_cache()
+        return True
 
     def _check_manager(self):
         if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
