@@ -11,12 +11,12 @@ class CrmErpPartnerStageHistory(models.Model):
     _order = 'date desc, id desc'
     _rec_name = 'partner_id'
 
-    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True, ondelete='cascade')
+    company_id = fields.Many2one('res.company', required=True, readonly=True, ondelete='cascade')
     partner_id = fields.Many2one('res.partner', string='Customer', required=True, readonly=True,
                                  index=True, ondelete='cascade')
     from_stage = fields.Selection(CUSTOMER_STAGES, string='From', required=True, readonly=True)
-    to_stage = fields.Selection(CUSTOMER_STAGES, string='To', required=True, readonly=True, index=True)
-    date = fields.Date(required=True, readonly=True, index=True)
+    to_stage = fields.Selection(CUSTOMER_STAGES, string='To', required=True, readonly=True)
+    date = fields.Date(required=True, readonly=True)
     reason = fields.Selection(STAGE_REASONS, required=True, readonly=True)
     days_in_from_stage = fields.Integer('Days in previous stage', readonly=True, group_operator='avg',
                                         help='Days between entering the previous stage and this change.')

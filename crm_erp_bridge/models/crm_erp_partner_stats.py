@@ -41,6 +41,16 @@ STAGE_REASONS = [
     ('manual', 'Set by hand'),
 ]
 
+# RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
+# number of boundaries strictly below the value. Inlined by PostgreSQL (no FROM clause).
+RFM_SCORE_FUNCTION_SQL = """
+    CREATE OR REPLACE FUNCTION crm_erp_bridge_rfm_score(value anyelement, bounds anyarray)
+    RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+        SELECT 1 + COALESCE((bounds[1] < value)::integer, 0) + COALESCE((bounds[2] < value)::integer, 0)
+                 + COALESCE((bounds[3] < value)::integer, 0) + COALESCE((bounds[4] < value)::integer, 0)
+    $$
+"""
+
 # Amount in a foreign currency -> company currency at a date: the latest rate on or before the
 # date, a company-specific rate winning over a global one of the same day; a missing rate
 # counts as 1 (as in res.currency). Only called for orders in another currency than the company's.
@@ -65,9 +75,10 @@ _TO_COMPANY_CURRENCY = """
          ELSE crm_erp_bridge_currency_factor({currency}, cmp.currency_id, cmp.id, doc.date_order::date)
     END"""
 
-# Step 1: raw figures per (company, commercial partner), upserted in one statement. Rows of the
+# Step 1: raw figures per (company, commercial partner) with any order, lead or purchase in
+# that company, upserted in one statement (a partner without a row is a prospect). Rows of the
 # scope that lost all activity (last order cancelled) are reset to zero, not deleted, so the
-# stage history and a manual lock survive. {margin} is a column name chosen in Python
+# stage history and a manual lock survive. Unchanged rows are not rewritten. {margin} is a column name chosen in Python
 # (sale_margin's margin when installed, else the untaxed amount), never a value.
 _UPSERT_FIGURES_SQL = """
 WITH companies AS (
@@ -87,10 +98,14 @@ WITH companies AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(amount) AS revenue,
            SUM(margin) AS margin, MIN(order_date) AS first_date, MAX(order_date) AS last_date
       FROM orders GROUP BY company_id, partner_id
+), product_pairs AS (
+    SELECT DISTINCT line.company_id, p.commercial_partner_id AS partner_id, line.product_id
+      FROM sale_order_line line
+      JOIN res_partner p ON p.id = line.order_partner_id
+     WHERE line.state IN ('sale', 'done') AND line.company_id = ANY(%(company_ids)s)
+       AND (%(partner_ids)s IS NULL OR p.commercial_partner_id = ANY(%(partner_ids)s))
 ), products AS (
-    SELECT o.company_id, o.partner_id, COUNT(DISTINCT line.product_id) AS product_count
-      FROM orders o JOIN sale_order_line line ON line.order_id = o.id
-  GROUP BY o.company_id, o.partner_id
+    SELECT company_id, partner_id, COUNT(*) AS product_count FROM product_pairs GROUP BY company_id, partner_id
 ), leads AS (
     -- a lead without company counts in every company
     SELECT cmp.id AS company_id, p.commercial_partner_id AS partner_id,
@@ -131,18 +146,10 @@ WITH companies AS (
     SELECT company_id, partner_id, AVG(lead_days) AS lead_days,
            100.0 * COUNT(*) FILTER (WHERE on_time) / COUNT(*) AS on_time_rate
       FROM receipts GROUP BY company_id, partner_id
-), customers AS (
-    -- commercial customers without any activity yet: prospects of their company (or of all)
-    SELECT cmp.id AS company_id, p.id AS partner_id
-      FROM res_partner p
-      JOIN companies cmp ON p.company_id IS NULL OR p.company_id = cmp.id
-     WHERE p.customer AND p.active AND p.id = p.commercial_partner_id
-       AND (%(partner_ids)s IS NULL OR p.id = ANY(%(partner_ids)s))
 ), scope AS (
     SELECT company_id, partner_id FROM sales
      UNION SELECT company_id, partner_id FROM leads
      UNION SELECT company_id, partner_id FROM purchase_figures
-     UNION SELECT company_id, partner_id FROM customers
      UNION SELECT company_id, partner_id FROM crm_erp_partner_stats
             WHERE company_id = ANY(%(company_ids)s)
               AND (%(partner_ids)s IS NULL OR partner_id = ANY(%(partner_ids)s))
@@ -228,8 +235,9 @@ SELECT r.company_id, r.score, r.bound, f.bound, m.bound,
 # for the chatter. Segment map and stage rules: README, "Customer 360".
 _SCORE_AND_STAGE_SQL = """
 WITH bounds AS (
-    SELECT company_id, ARRAY_AGG(recency_date) AS recency, ARRAY_AGG(frequency) AS frequency,
-           ARRAY_AGG(monetary) AS monetary
+    SELECT company_id, ARRAY_AGG(recency_date ORDER BY score) AS recency,
+           ARRAY_AGG(frequency ORDER BY score) AS frequency,
+           ARRAY_AGG(monetary ORDER BY score) AS monetary
       FROM crm_erp_rfm_boundary WHERE company_id = ANY(%(company_ids)s) GROUP BY company_id
 ), scored AS (
     SELECT s.id, s.company_id, s.partner_id, s.customer_stage AS old_stage,
@@ -240,12 +248,9 @@ WITH bounds AS (
            CASE WHEN s.sale_order_count > 1
                 THEN (s.last_order_date - s.first_order_date)::float / (s.sale_order_count - 1) END
                AS avg_interval,
-           CASE WHEN s.sale_order_count > 0 THEN
-               1 + (SELECT COUNT(*) FROM UNNEST(b.recency) v WHERE v < s.last_order_date) END AS r,
-           CASE WHEN s.sale_order_count > 0 THEN
-               1 + (SELECT COUNT(*) FROM UNNEST(b.frequency) v WHERE v < s.sale_order_count) END AS f,
-           CASE WHEN s.sale_order_count > 0 THEN
-               1 + (SELECT COUNT(*) FROM UNNEST(b.monetary) v WHERE v < s.sale_revenue) END AS m,
+           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
+           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
+           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
            GREATEST(%(date_ref)s::date - s.first_order_date, 365) AS observed_days,
            cmp.customer_360_at_risk_factor AS at_risk_factor,
            cmp.customer_360_lost_days AS lost_days
@@ -351,14 +356,14 @@ class CrmErpPartnerStats(models.Model):
     _order = 'sale_revenue desc, id'
     _rec_name = 'partner_id'
 
-    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True, ondelete='cascade')
+    # (company_id, partner_id) is unique: its index serves company lookups
+    company_id = fields.Many2one('res.company', required=True, readonly=True, ondelete='cascade')
     partner_id = fields.Many2one('res.partner', string='Customer', required=True, readonly=True,
                                  index=True, ondelete='cascade')
     currency_id = fields.Many2one(related='company_id.currency_id', readonly=True)
     user_id = fields.Many2one('res.users', string='Salesperson', related='partner_id.user_id',
-                              store=True, readonly=True, index=True)
-    country_id = fields.Many2one('res.country', related='partner_id.country_id', store=True,
-                                 readonly=True, index=True)
+                              store=True, readonly=True)
+    country_id = fields.Many2one('res.country', related='partner_id.country_id', store=True, readonly=True)
     # Sales, confirmed orders, untaxed, company currency
     sale_order_count = fields.Integer('Orders', readonly=True)
     sale_revenue = fields.Monetary('Revenue', readonly=True)
@@ -378,7 +383,7 @@ class CrmErpPartnerStats(models.Model):
     rfm_recency_score = fields.Integer('Recency score', readonly=True)
     rfm_frequency_score = fields.Integer('Frequency score', readonly=True)
     rfm_monetary_score = fields.Integer('Monetary score', readonly=True)
-    rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', readonly=True, index=True)
+    rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', readonly=True)
     clv_historical = fields.Monetary('Historical value', readonly=True,
                                      help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
     clv_annual_frequency = fields.Float('Orders per year', readonly=True)
@@ -386,7 +391,7 @@ class CrmErpPartnerStats(models.Model):
     clv_predicted_12m = fields.Monetary('Predicted 12-month value', readonly=True,
                                         help='Orders per year x average order value x survival probability.')
     # Lifecycle stage
-    customer_stage = fields.Selection(CUSTOMER_STAGES, string='Stage', index=True,
+    customer_stage = fields.Selection(CUSTOMER_STAGES, string='Stage',
                                       group_expand='_group_expand_customer_stage')
     customer_stage_locked = fields.Boolean('Stage locked', readonly=True,
                                            help='Set by hand: refreshes keep this stage.')
@@ -406,6 +411,7 @@ class CrmErpPartnerStats(models.Model):
     @api.model_cr
     def init(self):
         self.env.cr.execute(CURRENCY_FACTOR_FUNCTION_SQL)
+        self.env.cr.execute(RFM_SCORE_FUNCTION_SQL)
 
     @api.model
     def _customer_360_today(self):
@@ -482,7 +488,15 @@ class CrmErpPartnerStats(models.Model):
         if params['partner_ids'] == [] or not params['company_ids']:
             return []
         margin_column = 'margin' if params['use_margin'] else 'amount_untaxed'
+        # PostgreSQL's JIT compiles these wide statements for seconds and gains nothing back:
+        # off for this transaction (SET LOCAL ends with it).
+        if cr._cnx.server_version >= 110000:
+            cr.execute("SET LOCAL jit = off")
         cr.execute(_UPSERT_FIGURES_SQL.format(margin=margin_column), params)
+        if params['partner_ids'] is None:
+            # a full refresh may have created most rows (install): plan the next steps on
+            # fresh statistics, not on those of an empty table
+            cr.execute("ANALYZE crm_erp_partner_stats")
         if recompute_boundaries:
             cr.execute(_BOUNDARIES_SQL, params)
         cr.execute(_SCORE_AND_STAGE_SQL, params)

@@ -13,4 +13,6 @@ class CrmErpRfmBoundary(models.Model):
     score = fields.Integer(required=True, readonly=True)
     recency_date = fields.Date('Last order up to', readonly=True)
     frequency = fields.Integer('Orders up to', readonly=True)
-    monetary = fields.Float('Revenue up to', readonly=True)
+    currency_id = fields.Many2one(related='company_id.currency_id', readonly=True)
+    # Monetary: an exact numeric column, compared with the customers' exact revenue
+    monetary = fields.Monetary('Revenue up to', readonly=True)
