@@ -24,10 +24,16 @@
         'security/ir.model.access.csv',
         'views/res_config_settings_views.xml',
         'views/crm_erp_bridge_menus.xml',
+        'data/customer_360_data.xml',
+        'views/res_partner_views.xml',
+        'views/crm_erp_partner_stats_views.xml',
+        'views/crm_erp_partner_stage_history_views.xml',
+        'report/crm_erp_partner_product_history_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
         'demo/crm_lead_demo.xml',
         'demo/crm_erp_bridge_history.xml',
     ],
+    'post_init_hook': 'post_init_hook',
 }

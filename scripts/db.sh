@@ -11,7 +11,7 @@ module_state() { "$ROOT/scripts/pg.sh" psql -d "$1" -qtA -c "SELECT state FROM i
 
 # Name of the template for the current Odoo packages and dependency list.
 template_name() {
-  echo "crm_erp_bridge_tmpl_$(cat "$ROOT/requirements-odoo.txt" "$ROOT/scripts/db.sh" | sha1sum | cut -c1-10)"
+  echo "crm_erp_bridge_tmpl_$( (cat "$ROOT/requirements-odoo.txt"; echo "$DEPENDENCIES") | sha1sum | cut -c1-10)"
 }
 
 # Builds the template once (under a temporary name, renamed when complete).
@@ -31,7 +31,7 @@ ensure_template() {
 # fresh_db NAME: drops NAME and copies the template into it.
 fresh_db() {
   ensure_template
-  psql_odoo -c "DROP DATABASE IF EXISTS \"$1\""
+  psql_odoo -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"  # a stray server must not block a fresh run
   psql_odoo -c "CREATE DATABASE \"$1\" TEMPLATE \"$(template_name)\""
   # The filestore is per database: copy the template's attachments too.
   rm -rf "$ROOT/.local/filestore/filestore/$1"

@@ -18,8 +18,9 @@ echo "crm_erp_bridge installed on $TEST_DB in $(( $(date +%s) - start )) s"
 
 export CRM_ERP_TEST_DB=$TEST_DB
 set +e
+eval "extra_args=(${PYTEST_ARGS:-})"  # shell words, so -k 'a or b' stays one argument
 .venv/bin/pytest -p no:cacheprovider --odoo-config=.local/odoo.conf --odoo-database="$TEST_DB" \
-  ${PYTEST_ARGS:-} crm_erp_bridge tests
+  "${extra_args[@]}" crm_erp_bridge tests
 rc=$?
 set -e
 # pytest's 5 means no test ran: that is a failure of the suite, not a pass.

@@ -48,7 +48,11 @@ class OdooServer:
             [os.path.join(ROOT, 'scripts', 'odoo'), '-d', database, '--db-filter=^%s$' % database,
              '--http-port=%d' % self.port, '--workers=0', '--max-cron-threads=0', '--log-level=warn'],
             stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(self._answers, 120, 'Odoo did not start; log: %s' % self.log.name)
+        try:
+            wait_until(self._answers, 120, 'Odoo did not start; log: %s' % self.log.name)
+        except Exception:
+            self.stop()  # no fixture teardown runs for a server that never started
+            raise
 
     def _answers(self):
         try:

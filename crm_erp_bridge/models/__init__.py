@@ -2,3 +2,10 @@ from . import res_company
 from . import res_config_settings
 from . import product_product
 from . import crm_erp_bridge_demo
+from . import crm_erp_partner_stats
+from . import crm_erp_partner_stage_history
+from . import crm_erp_rfm_boundary
+from . import res_partner
+from . import sale_order
+from . import sale_order_line
+from . import crm_lead

@@ -1,0 +1,228 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
+
+_TOP_PRODUCT_COUNT = 5
+
+# Figures of get_customer_360, read from the partner's Customer 360 row.
+_API_FIGURES = [
+    'sale_order_count', 'sale_revenue', 'sale_average_order_value', 'first_order_date',
+    'last_order_date', 'average_order_interval', 'days_since_last_order', 'product_count',
+    'lead_open_count', 'opportunity_open_count', 'lead_won_count', 'lead_lost_count',
+    'rfm_recency_score', 'rfm_frequency_score', 'rfm_monetary_score', 'rfm_segment',
+    'clv_historical', 'clv_annual_frequency', 'clv_survival_probability', 'clv_predicted_12m',
+    'customer_stage', 'customer_stage_locked', 'customer_stage_date',
+    'purchase_order_count', 'purchase_spend', 'last_purchase_date', 'purchase_lead_time_days',
+    'purchase_on_time_rate',
+]
+
+
+class ResPartner(models.Model):
+    _inherit = 'res.partner'
+
+    # Customer 360
+    # Figures live per company in crm.erp.partner.stats; a partner (and each of its contacts)
+    # shows the row of its commercial entity in the user's current company. Nothing here is
+    # stored on res.partner, so installing and reading stay cheap and companies never mix.
+    customer_360_id = fields.Many2one('crm.erp.partner.stats', string='Customer 360',
+                                      compute='_compute_customer_360_id')
+    customer_360_currency_id = fields.Many2one(related='customer_360_id.currency_id', readonly=True)
+    customer_order_count = fields.Integer(related='customer_360_id.sale_order_count', readonly=True)
+    customer_revenue = fields.Monetary(related='customer_360_id.sale_revenue', readonly=True,
+                                       currency_field='customer_360_currency_id')
+    customer_average_order_value = fields.Monetary(related='customer_360_id.sale_average_order_value',
+                                                   readonly=True, currency_field='customer_360_currency_id')
+    customer_first_order_date = fields.Date(related='customer_360_id.first_order_date', readonly=True)
+    customer_last_order_date = fields.Date(related='customer_360_id.last_order_date', readonly=True)
+    customer_order_interval = fields.Float(related='customer_360_id.average_order_interval', readonly=True)
+    customer_days_since_last_order = fields.Integer(related='customer_360_id.days_since_last_order',
+                                                    readonly=True)
+    customer_product_count = fields.Integer(related='customer_360_id.product_count', readonly=True)
+    customer_top_product_ids = fields.Many2many('crm.erp.partner.product.history', string='Top products',
+                                                compute='_compute_customer_top_product_ids')
+    rfm_recency_score = fields.Integer(related='customer_360_id.rfm_recency_score', readonly=True)
+    rfm_frequency_score = fields.Integer(related='customer_360_id.rfm_frequency_score', readonly=True)
+    rfm_monetary_score = fields.Integer(related='customer_360_id.rfm_monetary_score', readonly=True)
+    rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', compute='_compute_customer_360_stage',
+                                   search='_search_rfm_segment')
+    clv_historical = fields.Monetary(related='customer_360_id.clv_historical', readonly=True,
+                                     currency_field='customer_360_currency_id')
+    clv_annual_frequency = fields.Float(related='customer_360_id.clv_annual_frequency', readonly=True)
+    clv_survival_probability = fields.Float(related='customer_360_id.clv_survival_probability', readonly=True)
+    clv_predicted_12m = fields.Monetary(related='customer_360_id.clv_predicted_12m', readonly=True,
+                                        currency_field='customer_360_currency_id')
+    customer_stage = fields.Selection(CUSTOMER_STAGES, string='Lifecycle stage',
+                                      compute='_compute_customer_360_stage',
+                                      inverse='_inverse_customer_stage', search='_search_customer_stage')
+    customer_stage_locked = fields.Boolean('Stage locked', compute='_compute_customer_360_stage',
+                                           inverse='_inverse_customer_stage_locked')
+    customer_360_can_lock = fields.Boolean(compute='_compute_customer_360_can_lock')
+    customer_stage_date = fields.Date(related='customer_360_id.customer_stage_date', readonly=True)
+    vendor_purchase_order_count = fields.Integer(related='customer_360_id.purchase_order_count', readonly=True)
+    vendor_spend = fields.Monetary(related='customer_360_id.purchase_spend', readonly=True,
+                                   currency_field='customer_360_currency_id')
+    vendor_last_purchase_date = fields.Date(related='customer_360_id.last_purchase_date', readonly=True)
+    vendor_lead_time_days = fields.Float(related='customer_360_id.purchase_lead_time_days', readonly=True)
+    vendor_on_time_rate = fields.Float(related='customer_360_id.purchase_on_time_rate', readonly=True)
+
+    @api.model
+    def _customer_360_company_id(self):
+        return self.env.context.get('force_company') or self.env.user.company_id.id
+
+    def _customer_360_rows(self):
+        """{commercial partner id: stats row} in the current company, in one query."""
+        rows = self.env['crm.erp.partner.stats'].search([
+            ('company_id', '=', self._customer_360_company_id()),
+            ('partner_id', 'in', self.mapped('commercial_partner_id').ids),
+        ])
+        return {row.partner_id.id: row for row in rows}
+
+    @api.depends('commercial_partner_id')
+    def _compute_customer_360_id(self):
+        rows = self._customer_360_rows()
+        for partner in self:
+            partner.customer_360_id = rows.get(partner.commercial_partner_id.id)
+
+    @api.depends('customer_360_id')
+    def _compute_customer_360_stage(self):
+        for partner in self:
+            row = partner.customer_360_id
+            partner.customer_stage = row.customer_stage or 'prospect'
+            partner.customer_stage_locked = row.customer_stage_locked
+            partner.rfm_segment = row.rfm_segment
+
+    def _compute_customer_360_can_lock(self):
+        can_lock = self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager')
+        for partner in self:
+            partner.customer_360_can_lock = can_lock
+
+    def _compute_customer_top_product_ids(self):
+        history = self.env['crm.erp.partner.product.history']
+        company_id = self._customer_360_company_id()
+        for partner in self:
+            partner.customer_top_product_ids = history.search([
+                ('company_id', '=', company_id),
+                ('partner_id', '=', partner.commercial_partner_id.id),
+            ], order='revenue desc, product_id', limit=_TOP_PRODUCT_COUNT)
+
+    def _customer_360_rows_for_update(self):
+        """The current company's rows of these partners' commercial entities, created (without
+        figures, filled by the refresh) where missing. Manager only."""
+        self.env['crm.erp.partner.stats']._check_manager()
+        stats = self.env['crm.erp.partner.stats']
+        rows = self._customer_360_rows()
+        company_id = self._customer_360_company_id()
+        for commercial in self.mapped('commercial_partner_id'):
+            stats |= rows.get(commercial.id) or stats.create({
+                'company_id': company_id, 'partner_id': commercial.id, 'customer_stage': 'prospect'})
+        return stats
+
+    def _inverse_customer_stage(self):
+        for stage in set(self.mapped('customer_stage')):
+            self.filtered(lambda partner: partner.customer_stage == stage)._customer_360_rows_for_update().write(
+                {'customer_stage': stage})
+
+    def _inverse_customer_stage_locked(self):
+        unlocked = self.filtered(lambda partner: not partner.customer_stage_locked)
+        (self - unlocked)._customer_360_rows_for_update().write({'customer_stage_locked': True})
+        if unlocked:
+            unlocked._customer_360_rows_for_update().write({'customer_stage_locked': False})
+            # Unlocking hands the stage back to the rules at once.
+            unlocked.action_refresh_customer_360()
+
+    def _search_customer_stage(self, operator, value):
+        return self._search_customer_360_selection('customer_stage', operator, value, 'prospect')
+
+    def _search_rfm_segment(self, operator, value):
+        return self._search_customer_360_selection('rfm_segment', operator, value, False)
+
+    def _search_customer_360_selection(self, field_name, operator, value, default):
+        """Domain on the commercial entity for a selection of the current company's rows;
+        partners without a row have the default value."""
+        if operator not in ('=', '!=', 'in', 'not in'):
+            raise UserError(_('Unsupported operator %s on %s.') % (operator, field_name))
+        values = set(value if isinstance(value, (list, tuple)) else [value])
+        if operator in ('!=', 'not in'):
+            keys = {key for key, _label in self.env['crm.erp.partner.stats']._fields[field_name].selection}
+            values = (keys | {False}) - values
+        # Rows whose value is outside `values` exclude their partners, the others include them.
+        # field_name is one of two fixed column names, the values are parameters.
+        include_default = default in values
+        self.env.cr.execute(
+            "SELECT partner_id FROM crm_erp_partner_stats WHERE company_id = %s"
+            " AND (COALESCE(" + field_name + ", '') = ANY(%s)) != %s",
+            (self._customer_360_company_id(), [value or '' for value in values], include_default))
+        partner_ids = [partner_id for partner_id, in self.env.cr.fetchall()]
+        return [('commercial_partner_id', 'not in' if include_default else 'in', partner_ids)]
+
+    @api.multi
+    def action_refresh_customer_360(self):
+        """Recompute the Customer 360 of the selected partners' commercial entities in every
+        company of the user (RFM boundaries are kept)."""
+        stats = self.env['crm.erp.partner.stats'].sudo()
+        stats._refresh(self.env.user.company_ids.ids, self.mapped('commercial_partner_id').ids)
+        return True
+
+    @api.model
+    def refresh_customer_360_all(self):
+        """Full refresh of every customer of the user's companies, RFM boundaries included."""
+        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
+            raise AccessError(_('Only a CRM-ERP Bridge manager can refresh every customer.'))
+        self.env['crm.erp.partner.stats'].sudo()._refresh(
+            self.env.user.company_ids.ids, recompute_boundaries=True)
+        return True
+
+    @api.model
+    def _cron_refresh_customer_360(self):
+        self.env['crm.erp.partner.stats'].sudo()._refresh(
+            self.env['res.company'].search([]).ids, recompute_boundaries=True)
+
+    @api.multi
+    def action_open_customer_product_history(self):
+        action = self.env.ref('crm_erp_bridge.crm_erp_partner_product_history_action').read()[0]
+        action['domain'] = [('partner_id', '=', self.commercial_partner_id.id),
+                            ('company_id', '=', self._customer_360_company_id())]
+        return action
+
+    @api.multi
+    def action_open_customer_stage_history(self):
+        action = self.env.ref('crm_erp_bridge.crm_erp_partner_stage_history_action').read()[0]
+        action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
+        action['view_mode'] = 'tree,pivot,graph'
+        return action
+
+    @api.model
+    def get_customer_360(self, partner_ids):
+        """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
+        Returns one dict per id, in the order given (see README, API table)."""
+        if not isinstance(partner_ids, (list, tuple)) or not all(
+                isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids):
+            raise ValidationError(_('partner_ids must be a list of partner ids (integers).'))
+        partners = self.browse(partner_ids).exists()
+        missing = sorted(set(partner_ids) - set(partners.ids))
+        if missing:
+            raise UserError(_('No partner with id(s) %s.') % ', '.join(map(str, missing)))
+        company_id = self._customer_360_company_id()
+        foreign = partners.filtered(lambda partner: partner.company_id and partner.company_id.id != company_id)
+        if foreign:
+            raise UserError(_('Partner(s) %s belong to another company than your current one.')
+                            % ', '.join(map(str, foreign.ids)))
+        partners.check_access_rights('read')
+        partners.check_access_rule('read')
+        profiles = []
+        for partner in self.browse(partner_ids):
+            row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})
+            profile = {'id': partner.id, 'name': partner.display_name,
+                       'commercial_partner_id': partner.commercial_partner_id.id,
+                       'company_id': company_id,
+                       'currency': self.env['res.company'].browse(company_id).currency_id.name}
+            for name in _API_FIGURES:
+                profile[name] = row._fields[name].convert_to_read(row[name], row)
+            profile['top_products'] = [{
+                'product_id': line.product_id.id, 'product': line.product_id.display_name,
+                'qty': line.product_qty, 'revenue': line.revenue, 'order_count': line.order_count,
+                'first_order_date': line.first_order_date, 'last_order_date': line.last_order_date,
+            } for line in partner.customer_top_product_ids]
+            profiles.append(profile)
+        return profiles

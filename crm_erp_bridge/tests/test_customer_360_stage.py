@@ -1,0 +1,156 @@
+from .customer_360_common import Customer360Case
+
+
+class TestCustomer360Stage(Customer360Case):
+    """Lifecycle stage rules and their thresholds, manual lock, history and chatter. Company A
+    has no RFM boundaries here (only incremental refreshes): every segment is 'lost', which
+    no stage rule reads, so each test sees one rule at a time."""
+
+    def _stage(self, partner, date_ref):
+        self.Stats._refresh(self.company_a.ids, [partner.commercial_partner_id.id], date_ref=date_ref)
+        row = self._row(partner)
+        return row.customer_stage, self._history(partner)[-1:].reason
+
+    def _history(self, partner):
+        return self.env['crm.erp.partner.stage.history'].search(
+            [('partner_id', '=', partner.id), ('company_id', '=', self.company_a.id)], order='id')
+
+    def test_funnel_from_prospect_to_lost_leads(self):
+        dora = self._customer('Dora')
+        self.assertEqual(dora.customer_stage, 'prospect')
+        lead = self.env['crm.lead'].create({'name': 'Dora lead', 'partner_id': dora.id, 'type': 'lead',
+                                            'company_id': self.company_a.id})
+        self.assertEqual(dora.customer_stage, 'lead')
+        lead.write({'type': 'opportunity'})
+        self.assertEqual(dora.customer_stage, 'opportunity')
+        lead.action_set_lost()
+        self.assertEqual(dora.customer_stage, 'lost')
+        history = self._history(dora)
+        self.assertEqual([(h.from_stage, h.to_stage, h.reason, h.date) for h in history], [
+            ('prospect', 'lead', 'open_lead', self.DATE_REF),
+            ('lead', 'opportunity', 'open_opportunity', self.DATE_REF),
+            ('opportunity', 'lost', 'leads_lost', self.DATE_REF),
+        ])
+        self.assertEqual(history.mapped('days_in_from_stage'), [0, 0, 0])
+        notes = self.env['mail.message'].search([('model', '=', 'res.partner'), ('res_id', '=', dora.id),
+                                                 ('body', 'like', 'Lifecycle stage')], order='id')
+        self.assertEqual(len(notes), 3)
+        self.assertIn('Opportunity → Lost', notes[-1].body)
+        # a reopened lead brings the customer back
+        lead.action_set_active()
+        self.assertEqual(dora.customer_stage, 'opportunity')
+
+    def test_new_and_lost_horizon_boundary(self):
+        erin = self._customer('Erin')
+        self._order(erin, '2024-01-01', [(self.product_1, 1, 10.0)])
+        self.assertEqual(self._stage(erin, '2024-12-31'), ('new', 'first_order'))  # 365 days: not yet
+        self.assertEqual(self._stage(erin, '2025-01-01'), ('lost', 'lost_horizon'))  # 366 days
+        self.company_a.customer_360_lost_days = 400
+        self.assertEqual(self._stage(erin, '2025-01-01'), ('new', 'first_order'))
+        history = self._history(erin)
+        # 'new' since the refresh as of 2024-12-31, one day before
+        self.assertEqual([(h.from_stage, h.to_stage, h.date, h.days_in_from_stage) for h in history[-2:]], [
+            ('new', 'lost', '2025-01-01', 1), ('lost', 'new', '2025-01-01', 0)])
+
+    def test_repeat_and_overdue_boundary(self):
+        fred = self._customer('Fred')
+        self._order(fred, '2025-01-01', [(self.product_1, 1, 10.0)])
+        self._order(fred, '2025-03-01', [(self.product_1, 1, 10.0)])
+        # average interval 59 days, k = 2: at risk after 118 days without order
+        self.assertEqual(self._stage(fred, '2025-06-27'), ('repeat', 'repeat_orders'))
+        self.assertEqual(self._stage(fred, '2025-06-28'), ('at_risk', 'overdue'))
+        self.company_a.customer_360_at_risk_factor = 3.0
+        self.assertEqual(self._stage(fred, '2025-06-28'), ('repeat', 'repeat_orders'))
+
+    def test_rfm_segments_drive_loyal_and_at_risk(self):
+        # Stored boundaries, reused by incremental refreshes (no re-cut here).
+        for score, day in enumerate(['2025-01-31', '2025-03-31', '2025-05-31', '2025-07-31'], start=1):
+            self.env['crm.erp.rfm.boundary'].create({
+                'company_id': self.company_a.id, 'score': score, 'recency_date': day,
+                'frequency': score, 'monetary': 100.0 * score})
+        self.company_a.customer_360_at_risk_factor = 1000.0  # keep the overdue rule out of the way
+        loyal = self._customer('Gina')
+        for day in ['2025-08-01', '2025-08-15', '2025-09-01', '2025-09-15', '2025-10-01']:
+            self._order(loyal, day, [(self.product_1, 1, 100.0)])
+        risky = self._customer('Hugo')
+        for day in ['2025-01-05', '2025-01-10', '2025-01-15', '2025-01-20', '2025-01-25']:
+            self._order(risky, day, [(self.product_1, 1, 100.0)])
+        self.assertEqual(self._stage(loyal, '2025-10-20'), ('loyal', 'rfm_loyal'))
+        self.assertEqual(self._stage(risky, '2025-10-20'), ('at_risk', 'rfm_at_risk'))
+        self.assertEqual((loyal.rfm_recency_score, loyal.rfm_frequency_score, loyal.rfm_monetary_score,
+                          loyal.rfm_segment), (5, 5, 5, 'champions'))
+        self.assertEqual((risky.rfm_recency_score, risky.rfm_frequency_score, risky.rfm_monetary_score,
+                          risky.rfm_segment), (1, 5, 5, 'cant_lose'))
+
+    def test_manual_lock_is_kept_and_released(self):
+        ivan = self._customer('Ivan')
+        self._order(ivan, '2025-12-01', [(self.product_1, 1, 10.0)])
+        self.assertEqual(ivan.customer_stage, 'new')
+        ivan.write({'customer_stage': 'loyal'})
+        self.assertTrue(ivan.customer_stage_locked)
+        self.assertEqual([(h.from_stage, h.to_stage, h.reason) for h in self._history(ivan)[-1:]],
+                         [('new', 'loyal', 'manual')])
+        self._order(ivan, '2025-12-15', [(self.product_1, 1, 10.0)])
+        self._refresh()
+        self.assertEqual(ivan.customer_order_count, 2)
+        self.assertEqual((ivan.customer_stage, ivan.customer_stage_locked), ('loyal', True))
+        ivan.write({'customer_stage_locked': False})
+        self.assertEqual((ivan.customer_stage, ivan.customer_stage_locked), ('repeat', False))
+        self.assertEqual([(h.from_stage, h.to_stage) for h in self._history(ivan)[-1:]], [('loyal', 'repeat')])
+
+    def test_kanban_drag_sets_a_locked_stage(self):
+        jane = self._customer('Jane')
+        self.env['crm.lead'].create({'name': 'Jane lead', 'partner_id': jane.id, 'type': 'lead',
+                                     'company_id': self.company_a.id})
+        row = self._row(jane)
+        row.write({'customer_stage': 'opportunity'})
+        self.assertEqual((jane.customer_stage, jane.customer_stage_locked), ('opportunity', True))
+        self.assertEqual(self._history(jane)[-1].reason, 'manual')
+        groups = self.Stats.read_group([('partner_id', '=', jane.id)], ['customer_stage'], ['customer_stage'])
+        self.assertEqual(len(groups), 8)  # every stage is a kanban column, even when empty
+
+    def test_search_on_stage(self):
+        kurt = self._customer('Kurt')
+        kurt_contact = self._customer('Kurt contact', parent_id=kurt.id)
+        self._order(kurt, '2025-12-01', [(self.product_1, 1, 10.0)])
+        prospect = self._customer('Lena')
+        Partner = self.env['res.partner']
+        self.assertEqual(Partner.search([('customer_stage', '=', 'new'), ('id', 'in', (kurt | kurt_contact | prospect).ids)]),
+                         kurt | kurt_contact)
+        self.assertEqual(Partner.search([('customer_stage', '!=', 'new'), ('id', 'in', (kurt | prospect).ids)]), prospect)
+        self.assertEqual(Partner.search([('customer_stage', '=', 'prospect'), ('id', 'in', (kurt | prospect).ids)]),
+                         prospect)
+        self.assertEqual(Partner.search([('rfm_segment', '=', 'lost'), ('id', 'in', (kurt | prospect).ids)]), kurt)
+
+    def test_incremental_refresh_touches_only_the_affected_partner(self):
+        mia = self._customer('Mia')
+        nils = self._customer('Nils')
+        self._order(mia, '2025-11-01', [(self.product_1, 1, 10.0)])
+        self._order(nils, '2025-11-01', [(self.product_1, 1, 20.0)])
+
+        def snapshot(partner):
+            # ctid changes whenever PostgreSQL rewrites the row
+            self.env.cr.execute("SELECT ctid::text, sale_revenue, customer_stage FROM crm_erp_partner_stats"
+                                " WHERE partner_id = %s AND company_id = %s", (partner.id, self.company_a.id))
+            stats_row = self.env.cr.fetchone()
+            self.env.cr.execute("SELECT ctid::text, write_date FROM res_partner WHERE id = %s", (partner.id,))
+            return stats_row, self.env.cr.fetchone()
+        nils_before, mia_partner_before = snapshot(nils)[0], snapshot(mia)[1]
+        self._order(mia, '2025-12-01', [(self.product_1, 1, 30.0)])
+        self.assertEqual(self._row(mia).sale_order_count, 2)
+        self.assertEqual(snapshot(nils)[0], nils_before)
+        self.assertEqual(snapshot(mia)[1], mia_partner_before)  # figures are not written on res.partner
+
+    def test_full_refresh_twice_changes_nothing(self):
+        olga = self._customer('Olga')
+        self._order(olga, '2025-11-01', [(self.product_1, 1, 10.0)])
+        self._refresh()
+        self.env.cr.execute("SELECT COUNT(*), MAX(ctid::text) FROM crm_erp_partner_stats WHERE company_id = %s",
+                            (self.company_a.id,))
+        before = self.env.cr.fetchone()
+        history_count = self.env['crm.erp.partner.stage.history'].search_count([])
+        self.assertEqual(self._refresh(), [])
+        self.env.cr.execute("SELECT COUNT(*), MAX(ctid::text) FROM crm_erp_partner_stats WHERE company_id = %s",
+                            (self.company_a.id,))
+        self.assertEqual(self.env.cr.fetchone(), before)
+        self.assertEqual(self.env['crm.erp.partner.stage.history'].search_count([]), history_count)
