@@ -24,6 +24,13 @@
         'security/ir.model.access.csv',
         'views/res_config_settings_views.xml',
         'views/crm_erp_bridge_menus.xml',
+        'views/crm_lead_views.xml',
+        'views/sale_order_views.xml',
+        'views/product_views.xml',
+        'report/pipeline_demand_report_views.xml',
+        'wizards/availability_check_views.xml',
+        'wizards/shortfall_rfq_result_views.xml',
+        'data/server_actions.xml',
     ],
     'demo': [],
 }

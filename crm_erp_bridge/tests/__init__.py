@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_product_stock
+from . import test_pipeline_demand
