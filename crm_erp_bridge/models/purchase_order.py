@@ -165,7 +165,8 @@ class PurchaseOrder(models.Model):
                     'order_line': commands,
                 })
             touched |= order
-        touched._update_origin_from_sources()
+        # Buyers may not read sales documents: naming and linking them is the bridge's job.
+        touched.sudo()._update_origin_from_sources()
         return touched
 
     @api.model
@@ -195,8 +196,8 @@ class PurchaseOrder(models.Model):
         """The origin names every quotation and opportunity the RFQ's lines were made for."""
         for order in self:
             names = [name for name in (order.origin or '').split(', ') if name]
-            source_names = (order.order_line.mapped('source_sale_order_ids.display_name')
-                            + order.order_line.mapped('source_lead_ids.display_name'))
+            source_names = (sorted(order.order_line.mapped('source_sale_order_ids.display_name'))
+                            + sorted(order.order_line.mapped('source_lead_ids.display_name')))
             for name in source_names:
                 if name not in names:
                     names.append(name)
@@ -208,8 +209,8 @@ class PurchaseOrder(models.Model):
     def _post_shortfall_messages(self, orders, products):
         """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
         author_id = self.env.user.partner_id.id
-        by_source = defaultdict(lambda: self.env['purchase.order'])
-        for order in orders:
+        order_names_by_source = defaultdict(list)
+        for order in orders.sudo():
             lines = order.order_line.filtered(lambda line: line.product_id in products)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
             order.message_post(author_id=author_id, body=_(
@@ -218,7 +219,7 @@ class PurchaseOrder(models.Model):
                     'sources': ', '.join(source.display_name for source in sources) or _('stock replenishment'),
                 })
             for source in sources:
-                by_source[source] |= order
-        for source, source_orders in by_source.items():
+                order_names_by_source[source].append(order.name)
+        for source, order_names in order_names_by_source.items():
             source.message_post(author_id=author_id, body=_('Pipeline shortfall ordered on RFQ %s.') % ', '.join(
-                source_orders.mapped('name')))
+                order_names))
