@@ -1,9 +1,11 @@
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
+
+from ..report.pipeline_demand_report import product_uom_joins
 
 # Shortfall up to the horizon per warehouse x product of the company, with the main vendor.
 _SHORTFALL_SQL = """
@@ -23,10 +25,7 @@ _ON_RFQ_SQL = """
       FROM purchase_order_line line
       JOIN purchase_order po ON po.id = line.order_id
       JOIN stock_picking_type picking_type ON picking_type.id = po.picking_type_id
-      JOIN product_product pp ON pp.id = line.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = line.product_uom
-      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+      """ + product_uom_joins('line', 'product_uom') + """
      WHERE po.state IN ('draft', 'sent', 'to approve') AND po.company_id = %(company_id)s
        AND line.product_id = ANY(%(product_ids)s)
   GROUP BY picking_type.warehouse_id, line.product_id

@@ -1,6 +1,19 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
+
+def product_uom_joins(line_alias, uom_column):
+    """SQL joins giving line_uom (the line's unit) and product_uom (its product's) for
+    converting a line quantity: qty / line_uom.factor * product_uom.factor (same category).
+    Takes identifiers only, never values."""
+    return """
+      JOIN product_product pp ON pp.id = {line}.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+      JOIN product_uom line_uom ON line_uom.id = {line}.{uom}
+      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+    """.format(line=line_alias, uom=uom_column)
+
+
 # One row per open demand: a quotation line (full quantity) or a line of an open opportunity
 # that has no quotation yet (weighted by its probability), in the product unit, dated and
 # not before today. Only stockable products.
@@ -17,10 +30,7 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
            GREATEST((so.date_order + sol.customer_lead * INTERVAL '1 day')::date, CURRENT_DATE) AS date
       FROM sale_order_line sol
       JOIN sale_order so ON so.id = sol.order_id
-      JOIN product_product pp ON pp.id = sol.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = sol.product_uom
-      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+      """ + product_uom_joins('sol', 'product_uom') + """
      WHERE sol.state IN ('draft', 'sent') AND pt.type = 'product'
     UNION ALL
     SELECT 'crm.lead'::varchar,
@@ -35,10 +45,7 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
            GREATEST(COALESCE(line.date_expected, lead.date_deadline, CURRENT_DATE), CURRENT_DATE)
       FROM crm_lead_line line
       JOIN crm_lead lead ON lead.id = line.lead_id
-      JOIN product_product pp ON pp.id = line.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = line.product_uom_id
-      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+      """ + product_uom_joins('line', 'product_uom_id') + """
      WHERE lead.active AND lead.type = 'opportunity' AND lead.probability < 100
        AND pt.type = 'product'
        AND NOT EXISTS (SELECT 1 FROM sale_order so
