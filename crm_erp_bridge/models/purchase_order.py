@@ -80,19 +80,25 @@ class PurchaseOrder(models.Model):
 
         Product = self.env['product.product']
         without_vendor = Product.browse(sorted({row[1] for row in shortfall_rows if not row[2]}))
+        # Browsed together, so that their fields are read in a few queries for all of them.
+        product_by_id = {product.id: product for product in Product.browse({row[1] for row in shortfall_rows})}
+        seller_by_id = {seller.id: seller for seller in self.env['product.supplierinfo'].browse(
+            {row[2] for row in shortfall_rows if row[2]})}
         needs = []  # (warehouse, product, supplierinfo, quantity to order in the product unit)
         for warehouse_id, product_id, supplierinfo_id, shortfall in shortfall_rows:
             if not supplierinfo_id:
                 continue
-            product = Product.browse(product_id)
+            product = product_by_id[product_id]
             missing = shortfall - on_rfq.get((warehouse_id, product_id), 0.0)
             if float_compare(missing, 0.0, precision_rounding=product.uom_id.rounding) > 0:
-                needs.append((warehouse_id, product, self.env['product.supplierinfo'].browse(supplierinfo_id), missing))
+                needs.append((warehouse_id, product, seller_by_id[supplierinfo_id], missing))
         if not needs:
             return self.browse(), without_vendor
 
         purchase_env = self if is_buyer else self.sudo()
-        orders = purchase_env.with_context(recompute=False, mail_create_nolog=True)._fill_shortfall_rfqs(
+        # One recompute of the order totals at the end; the chatter gets our own note instead of
+        # field tracking.
+        orders = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
             company, needs, sources)
         orders.recompute()
         self._post_shortfall_messages(orders, Product.union(*(need[1] for need in needs)))
@@ -132,22 +138,21 @@ class PurchaseOrder(models.Model):
             fiscal_position = self.env['account.fiscal.position'].browse(
                 self.env['account.fiscal.position'].with_context(force_company=company.id)
                 .get_fiscal_position(vendor_id))
+            # Names as the vendor knows the products (their codes), in one name_get per vendor.
+            described = self.env['product.product'].browse([need[1].id for need in order_needs]).with_context(
+                lang=vendor.lang, partner_id=vendor_id)
+            names = dict(described.name_get())
+            description_by_id = {product.id: product.description_purchase for product in described}
             commands = []
             for warehouse_id, product, seller, missing in order_needs:
                 qty = product.uom_id._compute_quantity(missing, product.uom_po_id, rounding_method='UP')
-                links = sources.get((warehouse_id, product.id), {})
-                link_commands = {
-                    'source_sale_order_ids': [(4, source_id) for source_id in links.get('sale.order', [])],
-                    'source_lead_ids': [(4, source_id) for source_id in links.get('crm.lead', [])],
-                }
                 line = order and draft_lines.get((order.id, product.id))
                 if line:
-                    line.write(dict(link_commands, product_qty=max(line.product_qty + qty, seller.min_qty)))
+                    line.product_qty = max(line.product_qty + qty, seller.min_qty)
                     continue
-                commands.append((0, 0, dict(
-                    link_commands,
-                    **self._prepare_shortfall_line(product, seller, max(qty, seller.min_qty), vendor,
-                                                   currency, fiscal_position, company, now))))
+                commands.append((0, 0, self._prepare_shortfall_line(
+                    product, seller, max(qty, seller.min_qty), names[product.id],
+                    description_by_id[product.id], currency, fiscal_position, company, now)))
             if order:
                 if commands:
                     order.write({'order_line': commands})
@@ -164,31 +169,60 @@ class PurchaseOrder(models.Model):
                     'order_line': commands,
                 })
             touched |= order
-        # Buyers may not read sales documents: naming and linking them is the bridge's job.
+        touched._link_shortfall_sources(needs, receipt_type, sources)
+        # Buyers may not read sales documents: naming them is the bridge's job.
         touched.sudo()._update_origin_from_sources()
         return touched
 
+    @api.multi
+    def _link_shortfall_sources(self, needs, receipt_type, sources):
+        """Link each line ordering a need to the quotations and opportunities making it, in
+        one insert per relation."""
+        line_by_key = {
+            (line.order_id.partner_id.id, line.order_id.picking_type_id.id, line.product_id.id): line.id
+            for line in self.mapped('order_line')
+            if line.product_uom == line.product_id.uom_po_id  # as _fill_shortfall_rfqs picks them
+        }
+        links = {'sale.order': [], 'crm.lead': []}
+        for warehouse_id, product, seller, _missing in needs:
+            line_id = line_by_key[seller.name.id, receipt_type[warehouse_id].id, product.id]
+            for model, source_ids in sources.get((warehouse_id, product.id), {}).items():
+                links[model].extend((line_id, source_id) for source_id in source_ids)
+        Line = self.env['purchase.order.line']
+        for model, field_name in (('sale.order', 'source_sale_order_ids'), ('crm.lead', 'source_lead_ids')):
+            if not links[model]:
+                continue
+            field = Line._fields[field_name]
+            line_ids, source_ids = zip(*links[model])
+            self.env.cr.execute(
+                'INSERT INTO {table} ({line_column}, {source_column}) '
+                'SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING'.format(
+                    table=field.relation, line_column=field.column1, source_column=field.column2),
+                [list(line_ids), list(source_ids)])
+        Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
+
     @api.model
-    def _prepare_shortfall_line(self, product, seller, qty, vendor, currency, fiscal_position, company, now):
+    def _prepare_shortfall_line(self, product, seller, qty, name, description, currency, fiscal_position,
+                                company, now):
         """purchase's _prepare_purchase_order_line for a known main vendor."""
         taxes = product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
         taxes = fiscal_position.map_tax(taxes) if fiscal_position else taxes
         price = seller.price
         if seller.currency_id and seller.currency_id != currency:
             price = seller.currency_id.compute(price, currency)
-        described = product.with_context(lang=vendor.lang, partner_id=vendor.id)
-        name = described.display_name
-        if described.description_purchase:
-            name += '\n' + described.description_purchase
-        return {
+        if description:
+            name += '\n' + description
+        values = {
             'name': name,
             'product_id': product.id,
             'product_qty': qty,
             'product_uom': product.uom_po_id.id,
             'price_unit': price,
             'date_planned': fields.Datetime.to_string(now + timedelta(days=seller.delay)),
-            'taxes_id': [(6, 0, taxes.ids)],
         }
+        if taxes:
+            values['taxes_id'] = [(6, 0, taxes.ids)]
+        return values
 
     @api.multi
     def _update_origin_from_sources(self):
@@ -197,9 +231,11 @@ class PurchaseOrder(models.Model):
             names = [name for name in (order.origin or '').split(', ') if name]
             source_names = (sorted(order.order_line.mapped('source_sale_order_ids.display_name'))
                             + sorted(order.order_line.mapped('source_lead_ids.display_name')))
+            known = set(names)
             for name in source_names:
-                if name not in names:
+                if name not in known:
                     names.append(name)
+                    known.add(name)
             origin = ', '.join(names) or False
             if origin != order.origin:
                 order.origin = origin
@@ -207,18 +243,26 @@ class PurchaseOrder(models.Model):
     @api.model
     def _post_shortfall_messages(self, orders, products):
         """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
-        author_id = self.env.user.partner_id.id
+        author = self.env.user.partner_id
+        product_ids = set(products.ids)
         order_names_by_source = defaultdict(list)
         for order in orders.sudo():
-            lines = order.order_line.filtered(lambda line: line.product_id in products)
+            lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
-            order.message_post(author_id=author_id, body=_(
+            order.message_post(author_id=author.id, subtype='mail.mt_note', body=_(
                 'Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.') % {
                     'products': ', '.join(lines.mapped('product_id.display_name')),
                     'sources': ', '.join(source.display_name for source in sources) or _('stock replenishment'),
                 })
             for source in sources:
                 order_names_by_source[source].append(order.name)
+        # A note notifies nobody: created directly, without message_post's follower machinery.
+        note_type = self.env.ref('mail.mt_note')
+        Message = self.env['mail.message'].sudo()
         for source, order_names in order_names_by_source.items():
-            source.message_post(author_id=author_id, body=_('Pipeline shortfall ordered on RFQ %s.') % ', '.join(
-                order_names))
+            Message.create({
+                'model': source._name, 'res_id': source.id, 'record_name': source.display_name,
+                'message_type': 'comment', 'subtype_id': note_type.id,
+                'author_id': author.id, 'email_from': author.email or False,
+                'body': _('Pipeline shortfall ordered on RFQ %s.') % ', '.join(order_names),
+            })
