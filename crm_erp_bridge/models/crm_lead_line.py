@@ -36,6 +36,9 @@ class CrmLeadLine(models.Model):
             line.price_subtotal = line.product_qty * line.price_unit
 
     def _compute_availability(self):
+        for line in self:  # services and consumables
+            line.free_qty = line.forecast_qty = 0.0
+            line.is_short = False
         stocked = self.filtered(lambda line: line.product_id.type == 'product' and line.lead_id.company_id)
         requests = [
             (line.product_id.id, line.lead_id.company_id.id, line.lead_id._get_demand_warehouse().id,

@@ -28,6 +28,9 @@ class SaleOrderLine(models.Model):
     is_short = fields.Boolean(string='Short', compute='_compute_availability')
 
     def _compute_availability(self):
+        for line in self:  # services, consumables and lines without warehouse
+            line.free_qty = line.forecast_qty = 0.0
+            line.is_short = False
         for line, figures in self._get_availability().items():
             line.free_qty = figures['free']
             line.forecast_qty = figures['forecast']

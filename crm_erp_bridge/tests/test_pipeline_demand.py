@@ -79,6 +79,12 @@ class TestPipelineDemand(SupplyCase):
         # Q2 needs 6 on 2099-01-19: the receipt of the 13th counts.
         self.assertEqual((q2_line.free_qty, q2_line.forecast_qty, q2_line.is_short), (10.0, 18.0, False))
         self.assertEqual((self.q1.short_line_count, self.q2.short_line_count), (1, 0))
+        # A service line has no availability and is never short.
+        service = self.env['product.product'].create({'name': 'Bridge Advice', 'type': 'service'})
+        quotation = self._quotation(self.wh1, [(service, 3.0, self.unit, 0), (self.product, 30.0, self.unit, 0)])
+        self.assertEqual([(line.forecast_qty, line.is_short) for line in quotation.order_line],
+                         [(0.0, False), (10.0, True)])
+        self.assertEqual(quotation.short_line_count, 1)
 
     def test_opportunity_line_availability(self):
         line = self.o1.line_ids
