@@ -27,6 +27,7 @@
         'views/crm_lead_views.xml',
         'views/sale_order_views.xml',
         'views/product_views.xml',
+        'views/purchase_order_views.xml',
         'report/pipeline_demand_report_views.xml',
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',

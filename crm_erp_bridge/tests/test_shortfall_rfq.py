@@ -173,6 +173,18 @@ class TestSupplyRights(SupplyCase):
         with self.assertRaises(AccessError):
             self.env['product.product'].sudo(self.salesman).create_shortfall_rfqs([self.product.id])
 
+    def _line_arch(self, model, user, lines_field):
+        view = self.env[model].sudo(user).fields_view_get(view_type='form')
+        return view['fields'][lines_field]['views']['tree']['arch']
+
+    def test_forms_render_for_each_role(self):
+        for model, view_type in [('crm.lead', 'form'), ('product.product', 'form'),
+                                 ('crm.erp.pipeline.demand.report', 'pivot')]:
+            self.assertTrue(self.env[model].sudo(self.salesman).fields_view_get(view_type=view_type)['arch'])
+        self.assertIn('forecast_qty', self._line_arch('sale.order', self.salesman, 'order_line'))
+        self.assertNotIn('source_sale_order_ids', self._line_arch('purchase.order', self.buyer, 'order_line'))
+        self.assertIn('source_sale_order_ids', self._line_arch('purchase.order', self.sales_manager, 'order_line'))
+
     def test_buyer_and_bridge_manager_create_rfqs(self):
         ids = self.env['product.product'].sudo(self.buyer).create_shortfall_rfqs([self.product.id])
         self.assertEqual(self.env['purchase.order'].browse(ids).mapped('create_uid'), self.buyer)
