@@ -9,3 +9,7 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import crm_lead
+from . import crm_lead_line
+from . import purchase_order
+from . import purchase_order_line
+from . import product_template

@@ -1,4 +1,5 @@
-from odoo import api, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
@@ -32,3 +33,97 @@ class CrmLead(models.Model):
         result = super().unlink()
         stats._refresh_pairs(pairs)
         return result
+
+    # Pipeline demand and purchasing
+    line_ids = fields.One2many('crm.lead.line', 'lead_id', string='Products', copy=True)
+    warehouse_id = fields.Many2one(
+        'stock.warehouse', string='Warehouse',
+        default=lambda self: self.env['sale.order']._default_warehouse_id(),
+        help='Warehouse that would ship the products; the quotation made from the opportunity uses it.')
+    short_line_count = fields.Integer(string='Lines Short', compute='_compute_short_line_count')
+
+    @api.depends('line_ids')
+    def _compute_short_line_count(self):
+        self.mapped('line_ids')._compute_availability()
+        for lead in self:
+            lead.short_line_count = len(lead.line_ids.filtered('is_short'))
+
+    def _get_demand_warehouse(self):
+        """The opportunity's warehouse, else its company's first (as sale_stock defaults it)."""
+        self.ensure_one()
+        return self.warehouse_id or self.env['stock.warehouse'].search(
+            [('company_id', '=', self.company_id.id)], limit=1)
+
+    @api.onchange('line_ids')
+    def _onchange_line_ids_planned_revenue(self):
+        company = self.company_id or self.env.user.company_id
+        if company.pipeline_revenue_from_lines and self.line_ids:
+            self.planned_revenue = sum(self.line_ids.mapped('price_subtotal'))
+
+    @api.multi
+    def _update_planned_revenue_from_lines(self):
+        """Expected revenue = sum of the product lines, for leads of companies that ask so."""
+        for lead in self.filtered(lambda lead: lead.company_id.pipeline_revenue_from_lines and lead.line_ids):
+            revenue = sum(lead.line_ids.mapped('price_subtotal'))
+            if lead.planned_revenue != revenue:
+                lead.planned_revenue = revenue
+
+    @api.multi
+    def action_new_quotation(self):
+        """sale_crm's "New Quotation", pre-filled with the opportunity's product lines: the
+        quotation is created as a draft (prices of the lines, the lines' expected dates as
+        delivery lead times) and opened; without lines it is sale_crm's empty quotation."""
+        self.ensure_one()
+        action = self.env.ref('sale_crm.sale_action_quotations_new').read()[0]
+        action['context'] = {
+            'search_default_opportunity_id': self.id,
+            'default_opportunity_id': self.id,
+            'search_default_partner_id': self.partner_id.id,
+            'default_partner_id': self.partner_id.id,
+            'default_team_id': self.team_id.id,
+            'default_campaign_id': self.campaign_id.id,
+            'default_medium_id': self.medium_id.id,
+            'default_source_id': self.source_id.id,
+        }
+        if not self.line_ids:
+            return action
+        if not self.partner_id:
+            raise UserError(_('Set the customer of opportunity "%s" before making its quotation.') % self.name)
+        order = self.env['sale.order'].create(self._prepare_quotation_values())
+        action.update(res_id=order.id, views=[(False, 'form')], view_mode='form')
+        return action
+
+    @api.multi
+    def _prepare_quotation_values(self):
+        self.ensure_one()
+        today = fields.Date.from_string(fields.Date.context_today(self))
+        order_lines = []
+        # Description and taxes come from sale's own product onchange (sale.order.line.create).
+        for line in self.line_ids:
+            expected = fields.Date.from_string(line._get_demand_date())
+            order_lines.append((0, 0, {
+                'product_id': line.product_id.id,
+                'product_uom_qty': line.product_qty,
+                'product_uom': line.product_uom_id.id,
+                'price_unit': line.price_unit,
+                'customer_lead': max((expected - today).days, 0),
+            }))
+        values = {
+            'partner_id': self.partner_id.id,
+            'opportunity_id': self.id,
+            'team_id': self.team_id.id,
+            'user_id': self.user_id.id,
+            'campaign_id': self.campaign_id.id,
+            'medium_id': self.medium_id.id,
+            'source_id': self.source_id.id,
+            'origin': self.name,
+            'order_line': order_lines,
+        }
+        if self.warehouse_id:
+            values['warehouse_id'] = self.warehouse_id.id
+        return values
+
+    @api.multi
+    def action_create_shortfall_rfqs(self):
+        """Create RFQs for the shortfall of the products on these opportunities."""
+        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('line_ids.product_id'))

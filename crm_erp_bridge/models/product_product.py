@@ -1,31 +1,51 @@
-from odoo import api, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
-# Free stock: what internal locations hold minus what is reserved, per product.
-_FREE_QTY_SQL = """
-    SELECT quant.product_id, SUM(quant.quantity - quant.reserved_quantity)
-      FROM stock_quant quant
+from .record_ids import browse_existing
+
+# Each stock request is one row (product, company, warehouse or NULL, date or NULL), numbered
+# by its position; the figures come back keyed by that number, so one query answers a whole
+# batch of products, warehouses and dates.
+_REQUESTS_SQL = """
+    WITH request AS (
+        SELECT r.idx, r.product_id, r.company_id, r.to_date,
+               view_loc.parent_left, view_loc.parent_right
+          FROM unnest(%(product_ids)s::int[], %(company_ids)s::int[], %(warehouse_ids)s::int[],
+                      %(to_dates)s::timestamp[])
+               WITH ORDINALITY AS r(product_id, company_id, warehouse_id, to_date, idx)
+          LEFT JOIN stock_warehouse wh ON wh.id = r.warehouse_id
+          LEFT JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
+    )
+"""
+
+# Free stock: what internal locations hold minus what is reserved.
+_FREE_QTY_SQL = _REQUESTS_SQL + """
+    SELECT request.idx, SUM(quant.quantity - quant.reserved_quantity)
+      FROM request
+      JOIN stock_quant quant ON quant.product_id = request.product_id
       JOIN stock_location loc ON loc.id = quant.location_id
-     WHERE quant.product_id = ANY(%(product_ids)s)
-       AND loc.usage = 'internal'
-       AND loc.company_id = %(company_id)s
-       AND (%(parent_left)s IS NULL OR loc.parent_left BETWEEN %(parent_left)s AND %(parent_right)s)
-  GROUP BY quant.product_id
+     WHERE loc.usage = 'internal'
+       AND loc.company_id = request.company_id
+       AND (request.parent_left IS NULL
+            OR loc.parent_left BETWEEN request.parent_left AND request.parent_right)
+  GROUP BY request.idx
 """
 
 # Incoming stock: open moves from outside the company's internal locations into them
 # (receipts of confirmed purchase orders, returns, ...), optionally up to a date.
-_INCOMING_QTY_SQL = """
-    SELECT move.product_id, SUM(move.product_qty)
-      FROM stock_move move
+_INCOMING_QTY_SQL = _REQUESTS_SQL + """
+    SELECT request.idx, SUM(move.product_qty)
+      FROM request
+      JOIN stock_move move ON move.product_id = request.product_id
       JOIN stock_location dest ON dest.id = move.location_dest_id
       JOIN stock_location src ON src.id = move.location_id
-     WHERE move.product_id = ANY(%(product_ids)s)
-       AND move.state NOT IN ('draft', 'cancel', 'done')
+     WHERE move.state NOT IN ('draft', 'cancel', 'done')
        AND dest.usage = 'internal' AND src.usage <> 'internal'
-       AND move.company_id = %(company_id)s
-       AND (%(parent_left)s IS NULL OR dest.parent_left BETWEEN %(parent_left)s AND %(parent_right)s)
-       AND (%(to_date)s IS NULL OR move.date_expected <= %(to_date)s)
-  GROUP BY move.product_id
+       AND move.company_id = request.company_id
+       AND (request.parent_left IS NULL
+            OR dest.parent_left BETWEEN request.parent_left AND request.parent_right)
+       AND (request.to_date IS NULL OR move.date_expected <= request.to_date)
+  GROUP BY request.idx
 """
 
 
@@ -39,18 +59,113 @@ class ProductProduct(models.Model):
 
         free = on hand - reserved in the company's internal locations (of warehouse_id only,
         when given); incoming = open incoming moves, expected up to to_date when given."""
+        product_ids = list(product_ids)
+        figures = self._get_free_and_incoming_qty_batch(
+            [(product_id, company_id, warehouse_id, to_date) for product_id in product_ids])
+        return dict(zip(product_ids, figures))
+
+    @api.model
+    def _get_free_and_incoming_qty_batch(self, requests):
+        """Batch form of _get_free_and_incoming_qty: requests is a list of
+        (product_id, company_id, warehouse_id or None, to_date or None); returns the list of
+        (free_qty, incoming_qty) in the same order, in two queries whatever the mix."""
+        if not requests:
+            return []
+        product_ids, company_ids, warehouse_ids, to_dates = (list(column) for column in zip(*requests))
         params = {
-            'product_ids': list(product_ids),
-            'company_id': company_id,
-            'parent_left': None,
-            'parent_right': None,
-            'to_date': to_date,
+            'product_ids': product_ids,
+            'company_ids': company_ids,
+            'warehouse_ids': [warehouse_id or None for warehouse_id in warehouse_ids],
+            'to_dates': [to_date or None for to_date in to_dates],
         }
-        if warehouse_id:
-            view_location = self.env['stock.warehouse'].browse(warehouse_id).view_location_id
-            params.update(parent_left=view_location.parent_left, parent_right=view_location.parent_right)
         self.env.cr.execute(_FREE_QTY_SQL, params)
         free = dict(self.env.cr.fetchall())
         self.env.cr.execute(_INCOMING_QTY_SQL, params)
         incoming = dict(self.env.cr.fetchall())
-        return {pid: (free.get(pid, 0.0), incoming.get(pid, 0.0)) for pid in params['product_ids']}
+        return [(free.get(idx, 0.0), incoming.get(idx, 0.0)) for idx in range(1, len(requests) + 1)]
+
+    # Pipeline demand and purchasing
+    pipeline_demand_qty = fields.Float(
+        string='Pipeline Demand', compute='_compute_pipeline_figures',
+        help='Quotations and open opportunities within the horizon, full quantities.')
+    pipeline_weighted_qty = fields.Float(
+        string='Weighted Demand', compute='_compute_pipeline_figures',
+        help='Quotations at full quantity plus opportunity lines times their probability.')
+    pipeline_shortfall_qty = fields.Float(
+        string='Pipeline Shortfall', compute='_compute_pipeline_figures',
+        help='What must come in now so that the projected stock never goes below zero '
+             'within the horizon (all warehouses of the company).')
+
+    def _compute_pipeline_figures(self):
+        figures = self._get_pipeline_totals(self.ids, self.env.user.company_id)
+        for product in self:
+            product.pipeline_demand_qty, product.pipeline_weighted_qty, product.pipeline_shortfall_qty = \
+                figures.get(product.id, (0.0, 0.0, 0.0))
+
+    @api.model
+    def _get_pipeline_totals(self, product_ids, company):
+        """{product_id: (demand, weighted demand, shortfall)} within the company's horizon."""
+        self.env.cr.execute("""
+            SELECT product_id, SUM(demand_qty), SUM(weighted_qty), SUM(shortfall_qty)
+              FROM crm_erp_pipeline_demand_report
+             WHERE product_id = ANY(%s) AND company_id = %s
+               AND week < date_trunc('week', CURRENT_DATE)::date + 7 * %s
+          GROUP BY product_id
+        """, [list(product_ids), company.id, company.pipeline_horizon_weeks])
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def get_pipeline_demand(self, product_ids, warehouse_id=False, horizon_weeks=False):
+        """XML-RPC: pipeline demand vs stock of product_ids in the user's company, per product
+        with its weeks (see the README for the fields), optionally for one warehouse and up to
+        horizon_weeks weeks from this one."""
+        products = browse_existing(self, product_ids, 'product_ids')
+        company = self.env.user.company_id
+        if warehouse_id and (not isinstance(warehouse_id, int)
+                             or not self.env['stock.warehouse'].search_count(
+                                 [('id', '=', warehouse_id), ('company_id', '=', company.id)])):
+            raise UserError(_('No warehouse with id %s in company %s.') % (warehouse_id, company.name))
+        if horizon_weeks is not False and (not isinstance(horizon_weeks, int) or horizon_weeks <= 0):
+            raise UserError(_('horizon_weeks must be a positive number of weeks.'))
+        self.env.cr.execute("""
+            SELECT product_id, warehouse_id, week, demand_qty, weighted_qty, free_qty, incoming_qty,
+                   projected_qty, shortfall_qty, coverage_days, vendor_id
+              FROM crm_erp_pipeline_demand_report
+             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+               AND (%(warehouse_id)s IS NULL OR warehouse_id = %(warehouse_id)s)
+               AND (%(horizon)s IS NULL
+                    OR week < date_trunc('week', CURRENT_DATE)::date + 7 * %(horizon)s)
+          ORDER BY product_id, warehouse_id, week
+        """, {'product_ids': products.ids, 'company_id': company.id,
+              'warehouse_id': warehouse_id or None, 'horizon': horizon_weeks or None})
+        totals = ('demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty', 'shortfall_qty')
+        result = {product.id: dict({key: 0.0 for key in totals}, product_id=product.id, weeks=[])
+                  for product in products}
+        for row in self.env.cr.dictfetchall():
+            product_result = result[row['product_id']]
+            for key in totals:
+                product_result[key] += row[key]
+            row['coverage_days'] = row['coverage_days'] if row['coverage_days'] is not None else False
+            row['vendor_id'] = row['vendor_id'] or False
+            product_result['weeks'].append(row)
+        return [result[product.id] for product in products]
+
+    @api.model
+    def create_shortfall_rfqs(self, product_ids):
+        """XML-RPC: create or update draft RFQs for the pipeline shortfall of product_ids in
+        the user's company; returns the ids of the purchase orders touched. Products short
+        without a vendor: see create_shortfall_rfqs_report."""
+        return self.create_shortfall_rfqs_report(product_ids)['purchase_order_ids']
+
+    @api.model
+    def create_shortfall_rfqs_report(self, product_ids):
+        """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
+        'products_without_vendor': [...]} (short products no RFQ could be made for)."""
+        products = browse_existing(self, product_ids, 'product_ids')
+        orders, without_vendor = self.env['purchase.order']._create_shortfall_rfqs(products)
+        return {'purchase_order_ids': orders.ids, 'products_without_vendor': without_vendor.ids}
+
+
+    @api.multi
+    def action_create_shortfall_rfqs(self):
+        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self)

@@ -1,4 +1,6 @@
-from odoo import api, models
+from odoo import api, fields, models
+
+from .record_ids import browse_existing
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
 _CUSTOMER_360_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order'}
@@ -21,3 +23,65 @@ class SaleOrder(models.Model):
         result = super().write(vals)
         self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self._customer_360_pairs())
         return result
+
+    # Pipeline demand and purchasing
+    short_line_count = fields.Integer(string='Lines Short', compute='_compute_short_line_count')
+
+    @api.depends('order_line')
+    def _compute_short_line_count(self):
+        availability = self.mapped('order_line')._get_availability()
+        for order in self:
+            order.short_line_count = sum(
+                1 for line in order.order_line if availability.get(line, {}).get('short', 0.0) > 0)
+
+    @api.model
+    def check_availability(self, order_ids):
+        """XML-RPC: reserve what is free on the pickings of the confirmed orders among
+        order_ids, then report per stockable line (product unit): needed (still to deliver
+        and not reserved before), reserved (now, on its moves), forecast (free + incoming by
+        the line's date) and short, with a status: for quotations what would be short at the
+        line's date, for confirmed orders what stays unreserved."""
+        orders = browse_existing(self, order_ids, 'order_ids')
+        orders.check_access_rule('read')
+        confirmed = orders.filtered(lambda order: order.state in ('sale', 'done'))
+        pickings = confirmed.sudo().mapped('picking_ids').filtered(
+            lambda picking: picking.state in ('confirmed', 'waiting', 'assigned'))
+        if pickings:
+            pickings.action_assign()
+        lines = orders.mapped('order_line')
+        availability = lines.sudo()._get_availability()
+        result = []
+        for line in lines:
+            figures = availability.get(line.sudo())
+            if not figures:
+                continue
+            if line.order_id.state in ('sale', 'done'):
+                short = max(figures['needed'], 0.0)
+                status = 'reserved' if short <= 0 else ('partial' if figures['reserved'] > 0 else 'short')
+            else:
+                short = figures['short']
+                status = 'available' if short <= 0 else 'short'
+            result.append({
+                'order_id': line.order_id.id,
+                'order_line_id': line.id,
+                'product_id': line.product_id.id,
+                'needed_qty': figures['needed'] + figures['reserved'],
+                'reserved_qty': figures['reserved'],
+                'free_qty': figures['free'],
+                'forecast_qty': figures['forecast'],
+                'short_qty': short,
+                'status': status,
+            })
+        return result
+
+
+    @api.multi
+    def action_check_availability(self):
+        """Check & reserve: run check_availability and show its result."""
+        return self.env['crm.erp.availability.check'].create_from_orders(self)
+
+    @api.multi
+    def action_create_shortfall_rfqs(self):
+        """Create RFQs for the shortfall of the products on these quotations."""
+        products = self.mapped('order_line.product_id')
+        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(products)

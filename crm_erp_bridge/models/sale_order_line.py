@@ -1,8 +1,21 @@
-from odoo import api, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.addons import decimal_precision as dp
 
 # Line fields that change a confirmed order's amount or its product figures.
 _CUSTOMER_360_LINE_FIELDS = {'product_id', 'product_uom_qty', 'product_uom', 'price_unit', 'discount',
                              'tax_id', 'order_id'}
+
+# Quantity already reserved for each sale line on its open moves, in the product unit.
+_RESERVED_QTY_SQL = """
+    SELECT move.sale_line_id, SUM(move_line.product_qty)
+      FROM stock_move_line move_line
+      JOIN stock_move move ON move.id = move_line.move_id
+     WHERE move.sale_line_id = ANY(%s)
+       AND move.state NOT IN ('done', 'cancel')
+  GROUP BY move.sale_line_id
+"""
 
 
 class SaleOrderLine(models.Model):
@@ -30,3 +43,62 @@ class SaleOrderLine(models.Model):
         result = super().unlink()
         self.env['crm.erp.partner.stats']._refresh_pairs(orders.exists()._customer_360_pairs())
         return result
+
+    # Pipeline demand and purchasing: availability in the order's warehouse, in the product
+    # unit; see _get_availability.
+    free_qty = fields.Float(
+        string='Free', compute='_compute_availability', digits=dp.get_precision('Product Unit of Measure'))
+    forecast_qty = fields.Float(
+        string='Forecast', compute='_compute_availability',
+        digits=dp.get_precision('Product Unit of Measure'),
+        help='Free stock now plus what is expected in by the line date, in the product unit.')
+    is_short = fields.Boolean(string='Short', compute='_compute_availability')
+
+    def _compute_availability(self):
+        for line in self:  # services, consumables and lines without warehouse
+            line.free_qty = line.forecast_qty = 0.0
+            line.is_short = False
+        for line, figures in self._get_availability().items():
+            line.free_qty = figures['free']
+            line.forecast_qty = figures['forecast']
+            line.is_short = figures['short'] > 0
+
+    @api.multi
+    def _get_availability(self):
+        """{line: {'needed', 'reserved', 'free', 'forecast', 'short'}} for the stockable lines,
+        in the product unit, in three queries for the whole recordset.
+
+        needed = ordered - delivered - already reserved; forecast = free now + incoming by the
+        line's date; short = what of the needed quantity the forecast does not cover."""
+        lines = self.filtered(lambda line: line.product_id.type == 'product' and line.order_id.warehouse_id)
+        if not lines:
+            return {}
+        requests = [
+            (line.product_id.id, line.order_id.company_id.id, line.order_id.warehouse_id.id,
+             '%s 23:59:59' % line._get_demand_date())
+            for line in lines
+        ]
+        stock = self.env['product.product']._get_free_and_incoming_qty_batch(requests)
+        self.env.cr.execute(_RESERVED_QTY_SQL, [[line.id for line in lines if isinstance(line.id, int)]])
+        reserved_by_line = dict(self.env.cr.fetchall())
+        result = {}
+        for line, (free, incoming) in zip(lines, stock):
+            to_product_uom = line.product_id.uom_id
+            reserved = reserved_by_line.get(line.id, 0.0)
+            needed = line.product_uom._compute_quantity(
+                line.product_uom_qty - line.qty_delivered, to_product_uom) - reserved
+            forecast = free + incoming
+            result[line] = {
+                'needed': needed, 'reserved': reserved, 'free': free, 'forecast': forecast,
+                'short': max(needed - max(forecast, 0.0), 0.0),
+            }
+        return result
+
+    @api.multi
+    def _get_demand_date(self):
+        """When the customer expects the line: order (or confirmation) date plus the delivery
+        lead time, as sale_stock plans it, not before today."""
+        self.ensure_one()
+        order_date = fields.Datetime.from_string(self.order_id.confirmation_date or self.order_id.date_order)
+        expected = (order_date + timedelta(days=self.customer_lead or 0.0)).date()
+        return fields.Date.to_string(max(expected, fields.Date.from_string(fields.Date.context_today(self))))

@@ -1,0 +1,2 @@
+from . import availability_check
+from . import shortfall_rfq_result

@@ -1,0 +1,268 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import float_compare
+
+from ..report.pipeline_demand_report import product_uom_joins
+
+# Shortfall up to the horizon per warehouse x product of the company, with the main vendor.
+_SHORTFALL_SQL = """
+    SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty)
+      FROM crm_erp_pipeline_demand_report
+     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+       AND week < %(horizon_end)s
+  GROUP BY warehouse_id, product_id, supplierinfo_id
+    HAVING SUM(shortfall_qty) > 0
+"""
+
+# Quantities on RFQs not confirmed yet (confirmed orders are incoming moves already, which
+# the shortfall counts), per warehouse x product, in the product unit.
+_ON_RFQ_SQL = """
+    SELECT picking_type.warehouse_id, line.product_id,
+           SUM(line.product_qty / line_uom.factor * product_uom.factor)
+      FROM purchase_order_line line
+      JOIN purchase_order po ON po.id = line.order_id
+      JOIN stock_picking_type picking_type ON picking_type.id = po.picking_type_id
+      """ + product_uom_joins('line', 'product_uom') + """
+     WHERE po.state IN ('draft', 'sent', 'to approve') AND po.company_id = %(company_id)s
+       AND line.product_id = ANY(%(product_ids)s)
+  GROUP BY picking_type.warehouse_id, line.product_id
+"""
+
+# The quotations and opportunities making the demand, per warehouse x product.
+_SOURCES_SQL = """
+    SELECT warehouse_id, product_id, source_model, array_agg(DISTINCT source_id ORDER BY source_id)
+      FROM crm_erp_pipeline_demand_source
+     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+       AND date < %(horizon_end)s
+  GROUP BY warehouse_id, product_id, source_model
+"""
+
+
+class PurchaseOrder(models.Model):
+    _inherit = 'purchase.order'
+
+    # Pipeline demand and purchasing
+
+    @api.model
+    def _create_shortfall_rfqs(self, products):
+        """Create or update draft RFQs for the shortfall of products in the user's company.
+
+        Per warehouse x product: to order = shortfall up to the company horizon - what
+        unconfirmed RFQs already hold; ordered from the main vendor (product.supplierinfo), in
+        the purchase unit rounded up, at least the vendor's minimum, planned after the vendor's
+        lead time, on the vendor's draft RFQ for the warehouse's receipts (created if none), on
+        the line of that product if there is one. Lines link their quotations and opportunities.
+        Returns (touched purchase orders, products short without a vendor)."""
+        user = self.env.user
+        is_buyer = user.has_group('purchase.group_purchase_user')
+        if not is_buyer and not user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
+            raise AccessError(_('Creating RFQs needs the Purchase User or CRM-ERP Bridge Manager rights.'))
+        company = user.company_id
+        today = fields.Date.from_string(fields.Date.context_today(self))
+        week_start = today - timedelta(days=today.weekday())
+        params = {
+            'product_ids': products.ids,
+            'company_id': company.id,
+            'horizon_end': fields.Date.to_string(week_start + timedelta(weeks=company.pipeline_horizon_weeks)),
+        }
+        cr = self.env.cr
+        cr.execute(_SHORTFALL_SQL, params)
+        shortfall_rows = cr.fetchall()
+        cr.execute(_ON_RFQ_SQL, params)
+        on_rfq = {(warehouse_id, product_id): qty for warehouse_id, product_id, qty in cr.fetchall()}
+        cr.execute(_SOURCES_SQL, params)
+        sources = defaultdict(dict)
+        for warehouse_id, product_id, model, ids in cr.fetchall():
+            sources[warehouse_id, product_id][model] = ids
+
+        Product = self.env['product.product']
+        without_vendor = Product.browse(sorted({row[1] for row in shortfall_rows if not row[2]}))
+        # Browsed together, so that their fields are read in a few queries for all of them.
+        product_by_id = {product.id: product for product in Product.browse({row[1] for row in shortfall_rows})}
+        seller_by_id = {seller.id: seller for seller in self.env['product.supplierinfo'].browse(
+            {row[2] for row in shortfall_rows if row[2]})}
+        needs = []  # (warehouse, product, supplierinfo, quantity to order in the product unit)
+        for warehouse_id, product_id, supplierinfo_id, shortfall in shortfall_rows:
+            if not supplierinfo_id:
+                continue
+            product = product_by_id[product_id]
+            missing = shortfall - on_rfq.get((warehouse_id, product_id), 0.0)
+            if float_compare(missing, 0.0, precision_rounding=product.uom_id.rounding) > 0:
+                needs.append((warehouse_id, product, seller_by_id[supplierinfo_id], missing))
+        if not needs:
+            return self.browse(), without_vendor
+
+        purchase_env = self if is_buyer else self.sudo()
+        # One recompute of the order totals at the end; the chatter gets our own note instead of
+        # field tracking.
+        orders = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
+            company, needs, sources)
+        orders.recompute()
+        self._post_shortfall_messages(orders, Product.union(*(need[1] for need in needs)))
+        return orders.with_env(self.env), without_vendor
+
+    @api.model
+    def _fill_shortfall_rfqs(self, company, needs, sources):
+        """Put the needs on draft RFQs: one create per new RFQ and one write per existing
+        one, each carrying all its lines."""
+        warehouses = self.env['stock.warehouse'].browse({need[0] for need in needs})
+        receipt_type = {warehouse.id: warehouse.in_type_id for warehouse in warehouses}
+        vendors = self.env['res.partner'].browse({need[2].name.id for need in needs})
+        drafts = self.search([
+            ('state', '=', 'draft'), ('company_id', '=', company.id),
+            ('partner_id', 'in', vendors.ids),
+            ('picking_type_id', 'in', [picking_type.id for picking_type in receipt_type.values()]),
+        ], order='id')
+        draft_by_key = {}
+        for order in drafts:
+            draft_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
+        draft_lines = {
+            (line.order_id.id, line.product_id.id): line
+            for line in drafts.mapped('order_line')
+            if line.product_uom == line.product_id.uom_po_id
+        }
+
+        now = fields.Datetime.from_string(fields.Datetime.now())
+        by_order_key = defaultdict(list)
+        for warehouse_id, product, seller, missing in needs:
+            by_order_key[seller.name.id, receipt_type[warehouse_id].id].append((warehouse_id, product, seller, missing))
+
+        touched = self.browse()
+        for (vendor_id, picking_type_id), order_needs in by_order_key.items():
+            vendor = self.env['res.partner'].browse(vendor_id)
+            order = draft_by_key.get((vendor_id, picking_type_id))
+            currency = vendor.with_context(force_company=company.id).property_purchase_currency_id or company.currency_id
+            fiscal_position = self.env['account.fiscal.position'].browse(
+                self.env['account.fiscal.position'].with_context(force_company=company.id)
+                .get_fiscal_position(vendor_id))
+            # Names as the vendor knows the products (their codes), in one name_get per vendor.
+            described = self.env['product.product'].browse([need[1].id for need in order_needs]).with_context(
+                lang=vendor.lang, partner_id=vendor_id)
+            names = dict(described.name_get())
+            description_by_id = {product.id: product.description_purchase for product in described}
+            commands = []
+            for warehouse_id, product, seller, missing in order_needs:
+                qty = product.uom_id._compute_quantity(missing, product.uom_po_id, rounding_method='UP')
+                line = order and draft_lines.get((order.id, product.id))
+                if line:
+                    line.product_qty = max(line.product_qty + qty, seller.min_qty)
+                    continue
+                commands.append((0, 0, self._prepare_shortfall_line(
+                    product, seller, max(qty, seller.min_qty), names[product.id],
+                    description_by_id[product.id], currency, fiscal_position, company, now)))
+            if order:
+                if commands:
+                    order.write({'order_line': commands})
+            else:
+                order = self.create({
+                    'partner_id': vendor_id,
+                    'company_id': company.id,
+                    'picking_type_id': picking_type_id,
+                    'currency_id': currency.id,
+                    'fiscal_position_id': fiscal_position.id,
+                    'payment_term_id': vendor.with_context(force_company=company.id)
+                    .property_supplier_payment_term_id.id,
+                    'date_order': fields.Datetime.to_string(now),
+                    'order_line': commands,
+                })
+            touched |= order
+        touched._link_shortfall_sources(needs, receipt_type, sources)
+        # Buyers may not read sales documents: naming them is the bridge's job.
+        touched.sudo()._update_origin_from_sources()
+        return touched
+
+    @api.multi
+    def _link_shortfall_sources(self, needs, receipt_type, sources):
+        """Link each line ordering a need to the quotations and opportunities making it, in
+        one insert per relation."""
+        line_by_key = {
+            (line.order_id.partner_id.id, line.order_id.picking_type_id.id, line.product_id.id): line.id
+            for line in self.mapped('order_line')
+            if line.product_uom == line.product_id.uom_po_id  # as _fill_shortfall_rfqs picks them
+        }
+        links = {'sale.order': [], 'crm.lead': []}
+        for warehouse_id, product, seller, _missing in needs:
+            line_id = line_by_key[seller.name.id, receipt_type[warehouse_id].id, product.id]
+            for model, source_ids in sources.get((warehouse_id, product.id), {}).items():
+                links[model].extend((line_id, source_id) for source_id in source_ids)
+        Line = self.env['purchase.order.line']
+        for model, field_name in (('sale.order', 'source_sale_order_ids'), ('crm.lead', 'source_lead_ids')):
+            if not links[model]:
+                continue
+            field = Line._fields[field_name]
+            line_ids, source_ids = zip(*links[model])
+            self.env.cr.execute(
+                'INSERT INTO {table} ({line_column}, {source_column}) '
+                'SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING'.format(
+                    table=field.relation, line_column=field.column1, source_column=field.column2),
+                [list(line_ids), list(source_ids)])
+        Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
+
+    @api.model
+    def _prepare_shortfall_line(self, product, seller, qty, name, description, currency, fiscal_position,
+                                company, now):
+        """purchase's _prepare_purchase_order_line for a known main vendor."""
+        taxes = product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
+        taxes = fiscal_position.map_tax(taxes) if fiscal_position else taxes
+        price = seller.price
+        if seller.currency_id and seller.currency_id != currency:
+            price = seller.currency_id.compute(price, currency)
+        if description:
+            name += '\n' + description
+        values = {
+            'name': name,
+            'product_id': product.id,
+            'product_qty': qty,
+            'product_uom': product.uom_po_id.id,
+            'price_unit': price,
+            'date_planned': fields.Datetime.to_string(now + timedelta(days=seller.delay)),
+        }
+        if taxes:
+            values['taxes_id'] = [(6, 0, taxes.ids)]
+        return values
+
+    @api.multi
+    def _update_origin_from_sources(self):
+        """The origin names every quotation and opportunity the RFQ's lines were made for."""
+        for order in self:
+            names = [name for name in (order.origin or '').split(', ') if name]
+            source_names = (sorted(order.order_line.mapped('source_sale_order_ids.display_name'))
+                            + sorted(order.order_line.mapped('source_lead_ids.display_name')))
+            known = set(names)
+            for name in source_names:
+                if name not in known:
+                    names.append(name)
+                    known.add(name)
+            origin = ', '.join(names) or False
+            if origin != order.origin:
+                order.origin = origin
+
+    @api.model
+    def _post_shortfall_messages(self, orders, products):
+        """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
+        author = self.env.user.partner_id
+        product_ids = set(products.ids)
+        order_names_by_source = defaultdict(list)
+        for order in orders.sudo():
+            lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
+            sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
+            order.message_post(author_id=author.id, subtype='mail.mt_note', body=_(
+                'Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.') % {
+                    'products': ', '.join(lines.mapped('product_id.display_name')),
+                    'sources': ', '.join(source.display_name for source in sources) or _('stock replenishment'),
+                })
+            for source in sources:
+                order_names_by_source[source].append(order.name)
+        # A note notifies nobody: created directly, without message_post's follower machinery.
+        note_type = self.env.ref('mail.mt_note')
+        Message = self.env['mail.message'].sudo()
+        for source, order_names in order_names_by_source.items():
+            Message.create({
+                'model': source._name, 'res_id': source.id, 'record_name': source.display_name,
+                'message_type': 'comment', 'subtype_id': note_type.id,
+                'author_id': author.id, 'email_from': author.email or False,
+                'body': _('Pipeline shortfall ordered on RFQ %s.') % ', '.join(order_names),
+            })

@@ -1,0 +1,151 @@
+from datetime import date
+
+from odoo.exceptions import UserError, ValidationError
+
+from .supply_common import SupplyCase
+
+
+class TestPipelineDemand(SupplyCase):
+    """Demand report, product figures, XML-RPC demand and availability on sales lines."""
+
+    def test_report_weeks(self):
+        coverage = (date(2099, 1, 5) - date.today()).days
+        rows = self._report(self.product, self.wh1)
+        self.assertEqual([row['week'] for row in rows], ['2099-01-05', '2099-01-12', '2099-01-19'])
+        # week: demand, weighted, free, incoming, balance, shortfall
+        expected = [
+            (24.0, 24.0, 10.0, 0.0, -14.0, 14.0),   # Q1: 2 dozen
+            (10.0, 5.0, 0.0, 8.0, -11.0, 0.0),      # O1 at 50 %, receipt of 8
+            (6.0, 6.0, 0.0, 0.0, -17.0, 3.0),       # Q2, dated by its 14 days lead time
+        ]
+        self.assertEqual(
+            [tuple(row[key] for key in ('demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty',
+                                         'projected_qty', 'shortfall_qty')) for row in rows],
+            expected)
+        self.assertEqual({row['coverage_days'] for row in rows}, {coverage})
+        rows = self._report(self.product, self.wh2)
+        self.assertEqual([(row['week'], row['demand_qty'], row['weighted_qty'], row['shortfall_qty'])
+                          for row in rows], [('2099-01-05', 5.0, 2.0, 2.0)])
+
+    def test_report_filters(self):
+        Report = self.env['crm.erp.pipeline.demand.report']
+        domain = [('product_id', '=', self.product.id)]
+        self.assertEqual(Report.search_count(domain + [('vendor_id', '=', self.vendor1.id)]), 4)
+        self.assertEqual(Report.search_count(domain + [('categ_id', '=', self.product.categ_id.id)]), 4)
+        other_user = self.env.ref('base.user_demo')
+        self.assertEqual(Report.search_count(domain + [('salesperson_ids', 'in', [other_user.id])]), 0)
+        self.assertEqual(Report.search_count(domain + [('salesperson_ids', 'in', [self.env.uid])]), 4)
+        self._quotation(self.wh1, [(self.product, 1.0, self.unit, 0)], user=other_user)
+        self.assertEqual(Report.search_count(domain + [('salesperson_ids', 'ilike', other_user.name)]), 4)
+        row = Report.search(domain + [('warehouse_id', '=', self.wh1.id)], limit=1)
+        self.assertEqual(row.salesperson_ids, self.env.user | other_user)
+
+    def test_product_figures_and_horizon(self):
+        self.assertEqual(
+            (self.product.pipeline_demand_qty, self.product.pipeline_weighted_qty,
+             self.product.pipeline_shortfall_qty), (45.0, 37.0, 19.0))
+        self.assertEqual(self.product.product_tmpl_id.pipeline_shortfall_qty, 19.0)
+        self.company.pipeline_horizon_weeks = 1
+        self.product.invalidate_cache()
+        self.assertEqual(self.product.pipeline_demand_qty, 0.0)
+
+    def test_get_pipeline_demand(self):
+        Product = self.env['product.product']
+        [result] = Product.get_pipeline_demand([self.product.id], self.wh1.id)
+        self.assertEqual(
+            {key: result[key] for key in ('product_id', 'demand_qty', 'weighted_qty', 'free_qty',
+                                          'incoming_qty', 'shortfall_qty')},
+            {'product_id': self.product.id, 'demand_qty': 40.0, 'weighted_qty': 35.0,
+             'free_qty': 10.0, 'incoming_qty': 8.0, 'shortfall_qty': 17.0})
+        self.assertEqual([week['week'] for week in result['weeks']], ['2099-01-05', '2099-01-12', '2099-01-19'])
+        self.assertEqual(result['weeks'][0]['vendor_id'], self.vendor1.id)
+        [all_warehouses] = Product.get_pipeline_demand([self.product.id])
+        self.assertEqual(all_warehouses['shortfall_qty'], 19.0)
+        [nothing] = Product.get_pipeline_demand([self.product.id], False, 1)
+        self.assertEqual((nothing['demand_qty'], nothing['weeks']), (0.0, []))
+        with self.assertRaises(UserError):
+            Product.get_pipeline_demand([self.product.id, 0])
+        with self.assertRaises(UserError):
+            Product.get_pipeline_demand('x')
+        with self.assertRaises(UserError):
+            Product.get_pipeline_demand([self.product.id], 999999)
+        with self.assertRaises(UserError):
+            Product.get_pipeline_demand([self.product.id], False, -2)
+
+    def test_quotation_line_availability(self):
+        q1_line, q2_line = self.q1.order_line, self.q2.order_line
+        # Q1 needs 24 on 2099-01-05: free 10, nothing arrives by then.
+        self.assertEqual((q1_line.free_qty, q1_line.forecast_qty, q1_line.is_short), (10.0, 10.0, True))
+        # Q2 needs 6 on 2099-01-19: the receipt of the 13th counts.
+        self.assertEqual((q2_line.free_qty, q2_line.forecast_qty, q2_line.is_short), (10.0, 18.0, False))
+        self.assertEqual((self.q1.short_line_count, self.q2.short_line_count), (1, 0))
+        # A service line has no availability and is never short.
+        service = self.env['product.product'].create({'name': 'Bridge Advice', 'type': 'service'})
+        quotation = self._quotation(self.wh1, [(service, 3.0, self.unit, 0), (self.product, 30.0, self.unit, 0)])
+        self.assertEqual([(line.forecast_qty, line.is_short) for line in quotation.order_line],
+                         [(0.0, False), (10.0, True)])
+        self.assertEqual(quotation.short_line_count, 1)
+
+    def test_opportunity_line_availability(self):
+        line = self.o1.line_ids
+        self.assertEqual((line.free_qty, line.forecast_qty, line.is_short), (10.0, 18.0, False))
+        line.product_qty = 19.0
+        self.o1.invalidate_cache()
+        self.assertEqual((self.o1.line_ids.is_short, self.o1.short_line_count), (True, 1))
+        # Nothing in the second warehouse.
+        self.assertEqual((self.o3.line_ids.forecast_qty, self.o3.short_line_count), (0.0, 1))
+
+
+class TestOpportunityLines(SupplyCase):
+    """Product lines on opportunities: defaults, revenue, quotation."""
+
+    def test_defaults_and_checks(self):
+        lead = self.env['crm.lead'].create({
+            'name': 'Defaults', 'type': 'opportunity', 'date_deadline': '2099-03-02',
+            'line_ids': [(0, 0, {'product_id': self.product.id, 'product_qty': 2.0})]})
+        self.assertEqual((lead.line_ids.product_uom_id, lead.line_ids.date_expected), (self.unit, '2099-03-02'))
+        self.assertEqual(lead.warehouse_id, self.wh1)
+        with self.assertRaises(ValidationError):
+            lead.line_ids.product_uom_id = self.env.ref('product.product_uom_kgm')
+        with self.assertRaises(ValidationError):
+            lead.line_ids.product_qty = 0.0
+
+    def test_revenue_follows_lines(self):
+        self.o1.planned_revenue = 5.0
+        self.o1.line_ids.price_unit = 30.0
+        self.assertEqual(self.o1.planned_revenue, 5.0)  # setting off: left alone
+        self.company.pipeline_revenue_from_lines = True
+        self.o1.line_ids.price_unit = 25.0
+        self.assertEqual(self.o1.planned_revenue, 250.0)
+        self.env['crm.lead.line'].create({'lead_id': self.o1.id, 'product_id': self.product.id,
+                                          'product_qty': 2.0, 'price_unit': 5.0})
+        self.assertEqual(self.o1.planned_revenue, 260.0)
+        self.o1.line_ids[1].unlink()
+        self.assertEqual(self.o1.planned_revenue, 250.0)
+
+    def test_new_quotation_from_lines(self):
+        self.o1.action_set_won()
+        action = self.o1.action_new_quotation()
+        order = self.env['sale.order'].browse(action['res_id'])
+        self.assertEqual(action['res_model'], 'sale.order')
+        self.assertEqual((order.partner_id, order.opportunity_id, order.warehouse_id, order.state),
+                         (self.customer, self.o1, self.wh1, 'draft'))
+        line = order.order_line
+        self.assertEqual((line.product_id, line.product_uom_qty, line.product_uom, line.price_unit),
+                         (self.product, 10.0, self.unit, 20.0))
+        self.assertEqual(line.customer_lead, (date(2099, 1, 14) - date.today()).days)
+        self.assertIn('Bridge P', line.name)
+        # The quotation now carries the demand: the opportunity line no longer counts.
+        rows = self._report(self.product, self.wh1)
+        self.assertEqual([row['weighted_qty'] for row in rows], [24.0, 10.0, 6.0])
+
+    def test_new_quotation_without_lines_is_sale_crm_action(self):
+        lead = self.env['crm.lead'].create({'name': 'Empty', 'type': 'opportunity', 'partner_id': self.customer.id})
+        action = lead.action_new_quotation()
+        self.assertFalse(action.get('res_id'))
+        self.assertEqual(action['context']['default_opportunity_id'], lead.id)
+        no_partner = self.env['crm.lead'].create({
+            'name': 'No partner', 'type': 'opportunity',
+            'line_ids': [(0, 0, {'product_id': self.product.id})]})
+        with self.assertRaises(UserError):
+            no_partner.action_new_quotation()
