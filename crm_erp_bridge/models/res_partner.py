@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
+from .record_ids import browse_existing
 
 _TOP_PRODUCT_COUNT = 5
 
@@ -186,6 +187,17 @@ class ResPartner(models.Model):
         return action
 
     @api.multi
+    def action_open_customer_orders(self):
+        """The confirmed orders behind the figures: the commercial entity and its contacts, in
+        the current company."""
+        action = self.env.ref('sale.action_orders').read()[0]
+        action['domain'] = [('partner_id', 'child_of', self.commercial_partner_id.id),
+                            ('company_id', '=', self._customer_360_company_id()),
+                            ('state', 'in', ('sale', 'done'))]
+        action['context'] = {}
+        return action
+
+    @api.multi
     def action_open_customer_stage_history(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_partner_stage_history_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
@@ -196,17 +208,15 @@ class ResPartner(models.Model):
     def get_customer_360(self, partner_ids):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
         Returns one dict per id, in the order given (see README, API table)."""
-        if not isinstance(partner_ids, (list, tuple)) or not all(
-                isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids):
-            raise ValidationError(_('partner_ids must be a list of partner ids (integers).'))
-        partners = self.browse(partner_ids).exists()
-        missing = sorted(set(partner_ids) - set(partners.ids))
-        if missing:
-            raise UserError(_('No partner with id(s) %s.') % ', '.join(map(str, missing)))
+        partners = browse_existing(self, partner_ids, 'partner_ids')
         company_id = self._customer_360_company_id()
-        foreign = partners.filtered(lambda partner: partner.company_id and partner.company_id.id != company_id)
+        if company_id not in self.env.user.company_ids.ids:
+            raise UserError(_('force_company: company %s is not one of your companies.') % company_id)
+        # as the system: a partner of another company is not even readable by a salesman
+        foreign = partners.sudo().filtered(
+            lambda partner: partner.company_id and partner.company_id.id != company_id)
         if foreign:
-            raise UserError(_('Partner(s) %s belong to another company than your current one.')
+            raise UserError(_('partner_ids: partner(s) %s belong to another company than your current one.')
                             % ', '.join(map(str, foreign.ids)))
         partners.check_access_rights('read')
         partners.check_access_rule('read')

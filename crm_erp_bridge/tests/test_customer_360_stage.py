@@ -81,6 +81,30 @@ class TestCustomer360Stage(Customer360Case):
                           loyal.rfm_segment), (5, 5, 5, 'champions'))
         self.assertEqual((risky.rfm_recency_score, risky.rfm_frequency_score, risky.rfm_monetary_score,
                           risky.rfm_segment), (1, 5, 5, 'cant_lose'))
+        # R 2 (after the first boundary), F 3 and M 3 (above two boundaries): FM 3, segment At risk
+        fading = self._customer('Hanna')
+        for day in ['2025-02-01', '2025-02-10', '2025-02-20']:
+            self._order(fading, day, [(self.product_1, 1, 100.0)])
+        self.assertEqual(self._stage(fading, '2025-10-20'), ('at_risk', 'rfm_at_risk'))
+        self.assertEqual((fading.rfm_recency_score, fading.rfm_frequency_score, fading.rfm_monetary_score,
+                          fading.rfm_segment), (2, 3, 3, 'at_risk'))
+        # one order less: F 2, M 2, FM 2 -> Hibernating, which no stage rule reads: Repeat
+        sleeper = self._customer('Hilde')
+        for day in ['2025-02-01', '2025-02-20']:
+            self._order(sleeper, day, [(self.product_1, 1, 100.0)])
+        self.assertEqual(self._stage(sleeper, '2025-10-20'), ('repeat', 'repeat_orders'))
+        self.assertEqual(sleeper.rfm_segment, 'hibernating')
+
+    def test_won_opportunity_without_order(self):
+        won = self._customer('Wendy')
+        lead = self.env['crm.lead'].create({'name': 'Wendy deal', 'partner_id': won.id, 'type': 'opportunity',
+                                            'company_id': self.company_a.id})
+        lead.action_set_won()
+        self.assertEqual(self._row(won).lead_won_count, 1)
+        self.assertEqual(self._stage(won, self.DATE_REF), ('opportunity', 'open_opportunity'))
+        # the order of the deal makes a customer
+        self._order(won, '2025-12-20', [(self.product_1, 1, 10.0)])
+        self.assertEqual(self._stage(won, self.DATE_REF), ('new', 'first_order'))
 
     def test_manual_lock_is_kept_and_released(self):
         ivan = self._customer('Ivan')
