@@ -119,14 +119,28 @@ class ResPartner(models.Model):
                 'company_id': company_id, 'partner_id': commercial.id, 'customer_stage': 'prospect'})
         return stats
 
+    def _customer_360_changed(self, field_name, default):
+        """The partners whose written field_name differs from their row's (default without a
+        row): the form sends every field when it creates a partner, and an unchanged stage or
+        lock must neither lock nor need manager rights."""
+        rows = self._customer_360_rows()
+
+        def stored(partner):
+            row = rows.get(partner.commercial_partner_id.id)
+            return (row[field_name] if row else False) or default
+        return self.filtered(lambda partner: stored(partner) != (partner[field_name] or default))
+
     def _inverse_customer_stage(self):
-        for stage in set(self.mapped('customer_stage')):
-            self.filtered(lambda partner: partner.customer_stage == stage)._customer_360_rows_for_update().write(
+        changed = self._customer_360_changed('customer_stage', 'prospect')
+        for stage in set(changed.mapped('customer_stage')):
+            changed.filtered(lambda partner: partner.customer_stage == stage)._customer_360_rows_for_update().write(
                 {'customer_stage': stage})
 
     def _inverse_customer_stage_locked(self):
-        unlocked = self.filtered(lambda partner: not partner.customer_stage_locked)
-        (self - unlocked)._customer_360_rows_for_update().write({'customer_stage_locked': True})
+        changed = self._customer_360_changed('customer_stage_locked', False)
+        unlocked = changed.filtered(lambda partner: not partner.customer_stage_locked)
+        if changed - unlocked:
+            (changed - unlocked)._customer_360_rows_for_update().write({'customer_stage_locked': True})
         if unlocked:
             unlocked._customer_360_rows_for_update().write({'customer_stage_locked': False})
             # Unlocking hands the stage back to the rules at once.
@@ -205,7 +219,7 @@ class ResPartner(models.Model):
         return action
 
     @api.model
-    def get_customer_360(self, partner_ids):
+    def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
         Returns one dict per id, in the order given (see README, API table)."""
         partners = browse_existing(self, partner_ids, 'partner_ids')

@@ -172,6 +172,19 @@ class TestCustomer360Access(Customer360Case):
         self.assertTrue(as_salesman.action_refresh_customer_360())
         self.assertEqual(self._row(self.customer).customer_stage, 'new')
 
+    def test_form_values_of_a_new_partner_lock_nothing(self):
+        # the web client sends every field of the form when it creates a record
+        for user in (self.manager, self.salesman):
+            partner = self.env['res.partner'].sudo(user).create({
+                'name': 'C360 new from form %s' % user.login, 'customer_stage': 'prospect',
+                'customer_stage_locked': False})
+            self.assertEqual((partner.customer_stage, partner.customer_stage_locked), ('prospect', False))
+            self.assertFalse(self._row(partner))
+        # writing the stage a customer already has changes nothing either
+        self.customer.sudo(self.manager).write({'customer_stage': 'new', 'customer_stage_locked': False})
+        self.assertEqual((self._row(self.customer).customer_stage, self._row(self.customer).customer_stage_locked),
+                         ('new', False))
+
     def test_manager_locks_and_refreshes_all(self):
         as_manager = self.customer.sudo(self.manager)
         as_manager.write({'customer_stage': 'loyal'})

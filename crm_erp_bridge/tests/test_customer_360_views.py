@@ -47,7 +47,7 @@ class TestCustomer360Views(Customer360Case):
         lead_row = History.read_group(domain, ['from_stage', 'days_in_from_stage', 'conversion_rate'],
                                       ['from_stage'])
         self.assertEqual(sorted((g['from_stage'], g['from_stage_count'], g['conversion_rate'], g['days_in_from_stage'])
-                                for g in lead_row), [('lead', 1, 100.0, 10), ('prospect', 4, 100.0, None)])
+                                for g in lead_row), [('lead', 1, 100.0, 10.0), ('prospect', 4, 100.0, False)])
         # grouped by To only: share of every change in the filter
         by_to = History.read_group(domain, ['to_stage', 'conversion_rate'], ['to_stage'])
         self.assertEqual(sorted((g['to_stage'], g['conversion_rate']) for g in by_to),
