@@ -247,9 +247,13 @@ WITH bounds AS (
            CASE WHEN s.sale_order_count > 1
                 THEN (s.last_order_date - s.first_order_date)::float / (s.sale_order_count - 1) END
                AS avg_interval,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
+           -- no score (and no segment) before the company's first quintile cut
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
            GREATEST(%(date_ref)s::date - s.first_order_date, 365) AS observed_days,
            cmp.customer_360_at_risk_factor AS at_risk_factor,
            cmp.customer_360_lost_days AS lost_days

@@ -3,8 +3,8 @@ from .customer_360_common import Customer360Case
 
 class TestCustomer360Stage(Customer360Case):
     """Lifecycle stage rules and their thresholds, manual lock, history and chatter. Company A
-    has no RFM boundaries here (only incremental refreshes): every segment is 'lost', which
-    no stage rule reads, so each test sees one rule at a time."""
+    has no RFM boundaries here (only incremental refreshes): no customer has a score or a
+    segment, so no segment rule fires and each test sees one rule at a time."""
 
     def _stage(self, partner, date_ref):
         self.Stats._refresh(self.company_a.ids, [partner.commercial_partner_id.id], date_ref=date_ref)
@@ -139,12 +139,20 @@ class TestCustomer360Stage(Customer360Case):
         self._order(kurt, '2025-12-01', [(self.product_1, 1, 10.0)])
         prospect = self._customer('Lena')
         Partner = self.env['res.partner']
+        self.assertEqual((kurt.rfm_recency_score, kurt.rfm_segment), (0, False))  # no quintiles cut yet
+        # boundaries of an earlier cut: 1 recent order of 10 scores R 5, F 1, M 1: New
+        for score, day in enumerate(['2025-01-31', '2025-03-31', '2025-05-31', '2025-07-31'], start=1):
+            self.env['crm.erp.rfm.boundary'].create({
+                'company_id': self.company_a.id, 'score': score, 'recency_date': day,
+                'frequency': score, 'monetary': 100.0 * score})
+        kurt.action_refresh_customer_360()
         self.assertEqual(Partner.search([('customer_stage', '=', 'new'), ('id', 'in', (kurt | kurt_contact | prospect).ids)]),
                          kurt | kurt_contact)
         self.assertEqual(Partner.search([('customer_stage', '!=', 'new'), ('id', 'in', (kurt | prospect).ids)]), prospect)
         self.assertEqual(Partner.search([('customer_stage', '=', 'prospect'), ('id', 'in', (kurt | prospect).ids)]),
                          prospect)
-        self.assertEqual(Partner.search([('rfm_segment', '=', 'lost'), ('id', 'in', (kurt | prospect).ids)]), kurt)
+        self.assertEqual(Partner.search([('rfm_segment', '=', 'new'), ('id', 'in', (kurt | prospect).ids)]), kurt)
+        self.assertEqual(Partner.search([('rfm_segment', '=', False), ('id', 'in', (kurt | prospect).ids)]), prospect)
 
     def test_incremental_refresh_touches_only_the_affected_partner(self):
         mia = self._customer('Mia')
