@@ -37,6 +37,7 @@
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',
+        'data/recommendation_data.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',

@@ -85,3 +85,40 @@ class SaleOrder(models.Model):
         """Create RFQs for the shortfall of the products on these quotations."""
         products = self.mapped('order_line.product_id')
         return self.env['crm.erp.shortfall.rfq.result'].create_for_products(products)
+
+
+# Product affinity
+# Order fields whose change moves the co-purchase baskets of confirmed orders.
+_AFFINITY_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'date_order'}
+
+
+class SaleOrderAffinity(models.Model):
+    """Keeps the co-purchase counts exact when orders are confirmed, cancelled or moved: the
+    baskets the change may touch are read before and after it and only their difference is
+    applied (see crm.erp.product.affinity)."""
+    _inherit = 'sale.order'
+
+    def _affinity_may_count(self, vals=None):
+        return any(order.state in ('sale', 'done') for order in self) or (
+            vals is not None and vals.get('state') in ('sale', 'done'))
+
+    @api.model
+    def create(self, vals):
+        order = super().create(vals)
+        if order.state in ('sale', 'done'):
+            affinity = self.env['crm.erp.product.affinity']
+            scope = affinity._affinity_scope(order)
+            affinity._affinity_apply(affinity._affinity_snapshot(scope, exclude_order_ids=order.ids),
+                                     affinity._affinity_snapshot(scope))
+        return order
+
+    @api.multi
+    def write(self, vals):
+        if not _AFFINITY_ORDER_FIELDS.intersection(vals) or not self._affinity_may_count(vals):
+            return super().write(vals)
+        affinity = self.env['crm.erp.product.affinity']
+        scope = affinity._affinity_scope(self, vals)
+        before = affinity._affinity_snapshot(scope)
+        result = super().write(vals)
+        affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
+        return result

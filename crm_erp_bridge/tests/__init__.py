@@ -8,3 +8,4 @@ from . import test_customer_360_views
 from . import test_demo
 from . import test_pipeline_demand
 from . import test_shortfall_rfq
+from . import test_affinity
