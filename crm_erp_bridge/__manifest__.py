@@ -38,6 +38,10 @@
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',
         'data/recommendation_data.xml',
+        'views/crm_erp_product_affinity_views.xml',
+        'views/recommendation_templates.xml',
+        'views/recommendation_views.xml',
+        'wizards/recommendation_wizard_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',

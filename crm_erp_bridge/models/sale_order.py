@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from .record_ids import browse_existing
 
@@ -122,3 +123,30 @@ class SaleOrderAffinity(models.Model):
         result = super().write(vals)
         affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
         return result
+
+
+# Recommendations
+class SaleOrderRecommendation(models.Model):
+    _inherit = 'sale.order'
+
+    @api.multi
+    def action_open_recommendations(self):
+        """Suggested products for this quotation's customer, with one-click Add."""
+        self.ensure_one()
+        return self.env['crm.erp.recommendation.wizard'].open_for(order=self)
+
+    @api.multi
+    def _add_recommended_product(self, product, qty):
+        """A new line for product built through sale's own onchanges (description, unit,
+        pricelist price for the quantity, taxes by fiscal position), as if typed in the form."""
+        self.ensure_one()
+        if self.state not in ('draft', 'sent'):
+            raise UserError(_('Products can only be added to quotations.'))
+        Line = self.env['sale.order.line']
+        line = Line.new({'order_id': self.id, 'product_id': product.id, 'product_uom_qty': qty})
+        line.product_id_change()
+        line.product_uom_qty = qty
+        line.product_uom_change()
+        values = line._convert_to_write({name: line[name] for name in line._cache
+                                         if name != 'id' and (line._fields[name].store or line._fields[name].inverse)})
+        return Line.create(values)
