@@ -68,7 +68,7 @@ def main():
     odoo.tools.config.parse_config(['-c', args.config, '--log-level=warn'])
     registry = odoo.registry(args.database)
     cut = args.cut + ' 00:00:00'
-    with registry.cursor() as cr:
+    with api.Environment.manage(), registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {
             'crm_erp_affinity_date_to': cut, 'crm_erp_recommendation_date': cut, 'active_test': True})
         if args.company:

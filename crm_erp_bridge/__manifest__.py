@@ -49,4 +49,5 @@
         'demo/crm_erp_bridge_history.xml',
     ],
     'post_init_hook': 'post_init_hook',
+    'uninstall_hook': 'uninstall_hook',
 }

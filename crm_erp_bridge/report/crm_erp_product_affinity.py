@@ -43,7 +43,7 @@ _TABLES_SQL = """
 # Each stored pair twice (A -> B and B -> A); only pairs of sellable products (active,
 # sale_ok, of the pair's company or of none) that pass the company's thresholds are visible.
 _VIEW_SQL = """
-    CREATE OR REPLACE VIEW crm_erp_product_affinity AS
+    CREATE VIEW crm_erp_product_affinity AS
     SELECT d.id, d.company_id, d.product_id, d.related_product_id, d.pair_count,
            d.pair_count::float / t.basket_count AS support,
            d.pair_count::float / pa.basket_count AS confidence,
@@ -211,6 +211,7 @@ class CrmErpProductAffinity(models.Model):
     @api.model_cr
     def init(self):
         self.env.cr.execute(_TABLES_SQL)
+        self.env.cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
         self.env.cr.execute(_VIEW_SQL)
 
     # Basket query -----------------------------------------------------------------------

@@ -64,6 +64,13 @@ class TestAffinity(AffinityCase):
         self.company.affinity_exclude_services = False
         self.assertEqual(len(self._pairs()), 4)
 
+    def test_product_type_change_recomputes(self):
+        self.company.affinity_exclude_services = True
+        (self.p1 | self.p2).write({'type': 'consu'})  # they enter the baskets
+        self.assertEqual(set(self._pairs()), {(self.p1.id, self.p2.id), (self.p2.id, self.p1.id)})
+        # 4 baskets hold P1 or P2: P1 in 3, P2 in 4, both in 3
+        self.assertEqual(self._pairs()[(self.p1.id, self.p2.id)], (3, 0.75, 1.0, 1.0))
+
     def test_cancel_and_reconfirm(self):
         self.company.affinity_min_lift = 0.0  # P1-P3 sells together less than chance
         order = self._order(self.customer_x, '2025-08-01', [self.p1, self.p3])
