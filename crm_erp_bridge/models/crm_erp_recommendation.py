@@ -4,6 +4,8 @@ from odoo.exceptions import UserError
 from .crm_erp_partner_stats import RFM_SEGMENTS
 
 MAX_LIMIT = 100
+# Affinities of each bought product that take part in the score (the strongest ones).
+AFFINITIES_PER_PRODUCT = 50
 
 # Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
 # commercial customers, up to an optional date; quantities in the product unit.
@@ -42,10 +44,15 @@ _AFFINITY_SQL = """
                * (1 + LN(1 + GREATEST(qty, 0))) AS weight
           FROM history
     ), contributions AS (
+        -- the strongest affinities of each bought product (most co-purchases: highest confidence)
         SELECT w.partner_id, a.related_product_id AS product_id, a.product_id AS from_product_id,
                w.weight * a.confidence AS contribution, a.pair_count, a.lift, a.confidence
           FROM weights w
-          JOIN crm_erp_product_affinity a ON a.company_id = %(company_id)s AND a.product_id = w.product_id
+         CROSS JOIN LATERAL (
+            SELECT v.* FROM crm_erp_product_affinity v
+             WHERE v.company_id = %(company_id)s AND v.product_id = w.product_id
+          ORDER BY v.pair_count DESC, v.related_product_id
+             LIMIT %(per_product)s) a
     ), scored AS (
         SELECT partner_id, product_id, SUM(contribution) AS score,
                (ARRAY_AGG(from_product_id ORDER BY contribution DESC, from_product_id))[1] AS from_product_id,
@@ -164,6 +171,7 @@ class CrmErpRecommendation(models.AbstractModel):
             'exclude_days': company.recommendation_exclude_days,
             'repeat_share': company.recommendation_repeat_share,
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
+            'per_product': AFFINITIES_PER_PRODUCT,
         }
         cr.execute(_AFFINITY_SQL, params)
         candidates = {partner_id: [] for partner_id in commercial.ids}

@@ -36,7 +36,12 @@ _TABLES_SQL = """
         pair_count integer NOT NULL,
         PRIMARY KEY (company_id, product_a, product_b)
     );
-    CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_b_idx ON crm_erp_affinity_pair (company_id, product_b);
+    -- both directions of a product's pairs, strongest first (recommendations read the top ones)
+    DROP INDEX IF EXISTS crm_erp_affinity_pair_b_idx;
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_a_count_idx
+        ON crm_erp_affinity_pair (company_id, product_a, pair_count DESC, product_b);
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_b_count_idx
+        ON crm_erp_affinity_pair (company_id, product_b, pair_count DESC, product_a);
     CREATE INDEX IF NOT EXISTS crm_erp_affinity_sale_line_product_idx ON sale_order_line (product_id);
 """
 
@@ -245,6 +250,8 @@ class CrmErpProductAffinity(models.Model):
         cr = self.env.cr
         if cr._cnx.server_version >= 110000:
             cr.execute("SET LOCAL jit = off")
+        # the pair aggregation holds a few million groups: in memory rather than spilled batches
+        cr.execute("SET LOCAL work_mem = '256MB'")
         for company in companies:
             params = self._affinity_params(company, min_count=company.affinity_min_count)
             cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_work")
