@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..report.pipeline_demand_report import product_uom_joins
 from .crm_erp_partner_stats import RFM_SEGMENTS
 
 MAX_LIMIT = 100
@@ -16,10 +17,7 @@ _HISTORY_SQL = """
       FROM sale_order so
       JOIN res_partner rp ON rp.id = so.partner_id
       JOIN sale_order_line l ON l.order_id = so.id
-      JOIN product_product pp ON pp.id = l.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = l.product_uom
-      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+      """ + product_uom_joins('l', 'product_uom') + """
       JOIN res_company cmp ON cmp.id = so.company_id
      WHERE so.company_id = %(company_id)s
        AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
@@ -257,10 +255,7 @@ class CrmErpRecommendation(models.AbstractModel):
                   FROM sale_order_line l
                   JOIN sale_order so ON so.id = l.order_id
                   JOIN res_partner rp ON rp.id = so.partner_id
-                  JOIN product_product pp ON pp.id = l.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN product_uom line_uom ON line_uom.id = l.product_uom
-                  JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+                  """ + product_uom_joins('l', 'product_uom') + """
                  WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
                    AND l.product_id IN (SELECT product_id FROM request)
             ), own AS (
