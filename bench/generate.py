@@ -36,7 +36,7 @@ SIZES = {
               opportunities=400, leads=100, purchases=300, vendors=30, bundles=15, short=100),
     'M': dict(customers=20000, products=5000, orders=100000, lines_per_order=3.5, quotations=5000,
               opportunities=4000, leads=1000, purchases=3000, vendors=100, bundles=60, short=1000),
-    'L': dict(customers=100000, products=20000, orders=500000, lines_per_order=3.5, quotations=20000,
+    'L': dict(customers=100000, products=20000, orders=500000, lines_per_order=3.2, quotations=20000,
               opportunities=20000, leads=5000, purchases=10000, vendors=300, bundles=200, short=5000),
 }
 
@@ -536,7 +536,7 @@ class Generator:
             'street': 'NULL', 'city': 'NULL', 'zip': 'NULL', 'phone': 'NULL', 'mobile': 'NULL',
             'create_uid': 'c.user_id', 'write_uid': 'c.user_id', 'campaign_id': 'NULL', 'source_id': 'NULL', 'medium_id': 'NULL',
         }, """generate_series(1, %(total)s) g
-              JOIN bench_customer c ON c.idx = 1 + (g * 104729) %% %(customers)s
+              JOIN bench_customer c ON c.idx = 1 + (g::bigint * 104729) %% %(customers)s
              CROSS JOIN LATERAL (SELECT g <= %(opportunities)s AND r < 0.10 AS won, r >= 0.10 AND r < 0.25 AS lost,
                                         NOW() AT TIME ZONE 'UTC' - make_interval(days => floor(random() * 365)::int) AS created
                                    FROM (SELECT random() + 0 * g AS r) rr) st""",

@@ -13,3 +13,4 @@ from . import crm_lead_line
 from . import purchase_order
 from . import purchase_order_line
 from . import product_template
+from . import res_currency_rate
