@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make i18n: regenerates crm_erp_bridge/i18n/crm_erp_bridge.pot from a database with the addon
-# installed without demo data (demo records are not product text), then merges it into every
+# installed without demo data (demo records are not product text; the database
+# $I18N_DB is kept for the next run), then merges it into every
 # .po of the folder, keeping the existing translations (msgmerge, Debian's gettext).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,15 +11,17 @@ DB=${I18N_DB:-crm_erp_bridge_i18n}
 I18N=$ROOT/crm_erp_bridge/i18n
 command -v msgmerge >/dev/null || { echo "msgmerge missing: apt-get install gettext" >&2; exit 1; }
 
-psql_odoo -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
-scripts/odoo -d "$DB" -i crm_erp_bridge --without-demo=all --stop-after-init --log-level=warn \
+# The database is kept between runs (an update is faster than an install).
+if db_exists "$DB"; then action=-u; else action=-i; fi
+scripts/odoo -d "$DB" $action crm_erp_bridge --without-demo=all --stop-after-init --log-level=warn \
   > "$ROOT/.local/i18n.log" 2>&1 || { tail -30 "$ROOT/.local/i18n.log"; exit 1; }
 mkdir -p "$I18N"
-scripts/odoo -d "$DB" --modules=crm_erp_bridge --i18n-export="$I18N/crm_erp_bridge.pot" \
+# Odoo 11 writes a template (no language) only to a .po name.
+scripts/odoo -d "$DB" --modules=crm_erp_bridge --i18n-export="$ROOT/.local/crm_erp_bridge.po" \
   --stop-after-init --log-level=warn
+mv "$ROOT/.local/crm_erp_bridge.po" "$I18N/crm_erp_bridge.pot"
 for po in "$I18N"/*.po; do
   [ -e "$po" ] || continue
   msgmerge --quiet --update --no-fuzzy-matching --backup=none "$po" "$I18N/crm_erp_bridge.pot"
 done
-psql_odoo -c "DROP DATABASE \"$DB\" WITH (FORCE)"
 echo "Exported $(grep -c '^msgid ' "$I18N/crm_erp_bridge.pot") terms to crm_erp_bridge/i18n/crm_erp_bridge.pot"

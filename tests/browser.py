@@ -49,7 +49,8 @@ class OdooServer:
              '--http-port=%d' % self.port, '--workers=0', '--max-cron-threads=0', '--log-level=warn'],
             stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            wait_until(self._answers, 120, 'Odoo did not start; log: %s' % self.log.name)
+            # a loaded machine (CI, parallel test runs) may take minutes to load the registry
+            wait_until(self._answers, 600, 'Odoo did not start; log: %s' % self.log.name)
         except Exception:
             self.stop()  # no fixture teardown runs for a server that never started
             raise
@@ -58,7 +59,7 @@ class OdooServer:
         try:
             requests.get(self.url + '/web/login', timeout=(2, 120))  # the first request loads the registry
             return True  # any HTTP answer: the server is up
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.ReadTimeout):
             if self.process.poll() is not None:
                 raise RuntimeError('Odoo exited; log: %s' % self.log.name)
             return False

@@ -107,8 +107,11 @@ class CrmErpBridgeDemo(models.AbstractModel):
                 if not interval:
                     break
                 days -= max(1, int(interval * rng.uniform(0.7, 1.3)))
-        for order in orders:  # sale's _action_confirm reads one order's lines at a time
-            order.action_confirm()
+        # Confirmed one at a time (sale's _action_confirm reads one order's lines at a time), in
+        # date order and each as of its own date: the Customer 360 stage history then tells each
+        # customer's story (new, repeat, loyal, ...) with real days in stage.
+        for order in orders.sorted('date_order'):
+            order.with_context(customer_360_date=order.date_order[:10]).action_confirm()
             order.confirmation_date = order.date_order
         self._deliver(orders.filtered(
             lambda o: fields.Datetime.from_string(o.date_order) < now - timedelta(days=DELIVERED_AFTER_DAYS)))

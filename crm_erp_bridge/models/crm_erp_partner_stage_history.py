@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .crm_erp_partner_stats import CUSTOMER_STAGES, STAGE_REASONS
 
@@ -20,3 +20,33 @@ class CrmErpPartnerStageHistory(models.Model):
     reason = fields.Selection(STAGE_REASONS, required=True, readonly=True)
     days_in_from_stage = fields.Integer('Days in previous stage', readonly=True, group_operator='avg',
                                         help='Days between entering the previous stage and this change.')
+    conversion_rate = fields.Float(
+        'Conversion (%)', compute='_compute_conversion_rate', digits=(16, 1),
+        help='Share of the changes out of the same From stage (within the current filter) that this '
+             'group holds; without a From grouping, the share of all changes. Filled by read_group.')
+
+    def _compute_conversion_rate(self):
+        for change in self:  # a single change is 100 % of itself
+            change.conversion_rate = 100.0
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        """Groups also get conversion_rate (a ratio, so not a SQL aggregate): the group's count
+        over the count of the changes with the same from_stage under the same domain."""
+        result = super().read_group(domain, fields, groupby, offset=offset, limit=limit,
+                                    orderby=orderby, lazy=lazy)
+        if 'conversion_rate' not in (fields or []) or not result:
+            return result
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
+        grouped = groupby[:1] if lazy else groupby
+        if 'from_stage' in grouped:
+            totals = {group['from_stage']: group['__count'] for group in super().read_group(
+                domain, ['from_stage'], ['from_stage'], lazy=False)}
+        else:
+            totals = None
+            total = self.search_count(domain or [])
+        for group in result:
+            denominator = totals.get(group['from_stage'], 0) if totals is not None else total
+            count = group['__count'] if '__count' in group else group.get('%s_count' % grouped[0], 0)
+            group['conversion_rate'] = 100.0 * count / denominator if denominator else 0.0
+        return result

@@ -99,11 +99,10 @@ WITH companies AS (
            SUM(margin) AS margin, MIN(order_date) AS first_date, MAX(order_date) AS last_date
       FROM orders GROUP BY company_id, partner_id
 ), product_pairs AS (
-    SELECT DISTINCT line.company_id, p.commercial_partner_id AS partner_id, line.product_id
-      FROM sale_order_line line
-      JOIN res_partner p ON p.id = line.order_partner_id
-     WHERE line.state IN ('sale', 'done') AND line.company_id = ANY(%(company_ids)s)
-       AND (%(partner_ids)s IS NULL OR p.commercial_partner_id = ANY(%(partner_ids)s))
+    -- lines reached through their orders (indexed order_id), never by a scan of every line
+    SELECT DISTINCT o.company_id, o.partner_id, line.product_id
+      FROM orders o
+      JOIN sale_order_line line ON line.order_id = o.id
 ), products AS (
     SELECT company_id, partner_id, COUNT(*) AS product_count FROM product_pairs GROUP BY company_id, partner_id
 ), leads AS (
@@ -248,9 +247,13 @@ WITH bounds AS (
            CASE WHEN s.sale_order_count > 1
                 THEN (s.last_order_date - s.first_order_date)::float / (s.sale_order_count - 1) END
                AS avg_interval,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
-           CASE WHEN s.sale_order_count > 0 THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
+           -- no score (and no segment) before the company's first quintile cut
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
+           CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
+                THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
            GREATEST(%(date_ref)s::date - s.first_order_date, 365) AS observed_days,
            cmp.customer_360_at_risk_factor AS at_risk_factor,
            cmp.customer_360_lost_days AS lost_days
@@ -344,6 +347,12 @@ SELECT 'res.partner', msg.res_id, p.display_name, msg.body, 'notification', %(su
   JOIN res_partner p ON p.id = msg.res_id
 """
 
+# What the incremental refresh looks up by partner, beyond Odoo's own indexes (purchase does not
+# index purchase_order.partner_id).
+_INDEXES = [
+    ('purchase_order_partner_id_idx', 'CREATE INDEX purchase_order_partner_id_idx ON purchase_order (partner_id)'),
+]
+
 
 class CrmErpPartnerStats(models.Model):
     """Customer 360 figures of one commercial partner in one company.
@@ -412,6 +421,10 @@ class CrmErpPartnerStats(models.Model):
     def init(self):
         self.env.cr.execute(CURRENCY_FACTOR_FUNCTION_SQL)
         self.env.cr.execute(RFM_SCORE_FUNCTION_SQL)
+        for name, statement in _INDEXES:
+            self.env.cr.execute('SELECT 1 FROM pg_indexes WHERE indexname = %s', [name])
+            if not self.env.cr.fetchone():
+                self.env.cr.execute(statement)
 
     @api.model
     def _customer_360_today(self):

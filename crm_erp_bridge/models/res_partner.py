@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
+from .record_ids import browse_existing
 
 _TOP_PRODUCT_COUNT = 5
 
@@ -118,14 +119,28 @@ class ResPartner(models.Model):
                 'company_id': company_id, 'partner_id': commercial.id, 'customer_stage': 'prospect'})
         return stats
 
+    def _customer_360_changed(self, field_name, default):
+        """The partners whose written field_name differs from their row's (default without a
+        row): the form sends every field when it creates a partner, and an unchanged stage or
+        lock must neither lock nor need manager rights."""
+        rows = self._customer_360_rows()
+
+        def stored(partner):
+            row = rows.get(partner.commercial_partner_id.id)
+            return (row[field_name] if row else False) or default
+        return self.filtered(lambda partner: stored(partner) != (partner[field_name] or default))
+
     def _inverse_customer_stage(self):
-        for stage in set(self.mapped('customer_stage')):
-            self.filtered(lambda partner: partner.customer_stage == stage)._customer_360_rows_for_update().write(
+        changed = self._customer_360_changed('customer_stage', 'prospect')
+        for stage in set(changed.mapped('customer_stage')):
+            changed.filtered(lambda partner: partner.customer_stage == stage)._customer_360_rows_for_update().write(
                 {'customer_stage': stage})
 
     def _inverse_customer_stage_locked(self):
-        unlocked = self.filtered(lambda partner: not partner.customer_stage_locked)
-        (self - unlocked)._customer_360_rows_for_update().write({'customer_stage_locked': True})
+        changed = self._customer_360_changed('customer_stage_locked', False)
+        unlocked = changed.filtered(lambda partner: not partner.customer_stage_locked)
+        if changed - unlocked:
+            (changed - unlocked)._customer_360_rows_for_update().write({'customer_stage_locked': True})
         if unlocked:
             unlocked._customer_360_rows_for_update().write({'customer_stage_locked': False})
             # Unlocking hands the stage back to the rules at once.
@@ -186,6 +201,17 @@ class ResPartner(models.Model):
         return action
 
     @api.multi
+    def action_open_customer_orders(self):
+        """The confirmed orders behind the figures: the commercial entity and its contacts, in
+        the current company."""
+        action = self.env.ref('sale.action_orders').read()[0]
+        action['domain'] = [('partner_id', 'child_of', self.commercial_partner_id.id),
+                            ('company_id', '=', self._customer_360_company_id()),
+                            ('state', 'in', ('sale', 'done'))]
+        action['context'] = {}
+        return action
+
+    @api.multi
     def action_open_customer_stage_history(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_partner_stage_history_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
@@ -193,20 +219,18 @@ class ResPartner(models.Model):
         return action
 
     @api.model
-    def get_customer_360(self, partner_ids):
+    def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
         Returns one dict per id, in the order given (see README, API table)."""
-        if not isinstance(partner_ids, (list, tuple)) or not all(
-                isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids):
-            raise ValidationError(_('partner_ids must be a list of partner ids (integers).'))
-        partners = self.browse(partner_ids).exists()
-        missing = sorted(set(partner_ids) - set(partners.ids))
-        if missing:
-            raise UserError(_('No partner with id(s) %s.') % ', '.join(map(str, missing)))
+        partners = browse_existing(self, partner_ids, 'partner_ids')
         company_id = self._customer_360_company_id()
-        foreign = partners.filtered(lambda partner: partner.company_id and partner.company_id.id != company_id)
+        if company_id not in self.env.user.company_ids.ids:
+            raise UserError(_('force_company: company %s is not one of your companies.') % company_id)
+        # as the system: a partner of another company is not even readable by a salesman
+        foreign = partners.sudo().filtered(
+            lambda partner: partner.company_id and partner.company_id.id != company_id)
         if foreign:
-            raise UserError(_('Partner(s) %s belong to another company than your current one.')
+            raise UserError(_('partner_ids: partner(s) %s belong to another company than your current one.')
                             % ', '.join(map(str, foreign.ids)))
         partners.check_access_rights('read')
         partners.check_access_rule('read')

@@ -6,5 +6,6 @@ from . import test_customer_360_stage
 from . import test_customer_360_vendor
 from . import test_customer_360_views
 from . import test_demo
+from . import test_i18n
 from . import test_pipeline_demand
 from . import test_shortfall_rfq

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .customer_360_common import Customer360Case
 
@@ -107,14 +107,29 @@ class TestCustomer360Figures(Customer360Case):
 
     def test_get_customer_360_bad_input(self):
         Partner = self.env['res.partner']
-        for bad in ('12', [self.bob.id, 'x'], [True], None):
-            with self.assertRaises(ValidationError):
+        for bad in ('12', [self.bob.id, 'x'], [True], [1.5], None, {'id': self.bob.id}):
+            with self.assertRaisesRegex(UserError, 'partner_ids must be a list of ids'):
                 Partner.get_customer_360(bad)
-        with self.assertRaisesRegex(UserError, 'No partner'):
+        with self.assertRaisesRegex(UserError, 'no record with id 987654321'):
             Partner.get_customer_360([self.bob.id, 987654321])
         other = self._customer('Other company', company_id=self.company_b.id)
-        with self.assertRaisesRegex(UserError, 'another company'):
-            Partner.get_customer_360([other.id])
+        with self.assertRaisesRegex(UserError, r'partner\(s\) %d belong to another company' % other.id):
+            Partner.get_customer_360([self.bob.id, other.id])
+        # the same partner, asked in its own company
+        self.assertEqual(Partner.with_context(force_company=self.company_b.id).get_customer_360(
+            [other.id])[0]['company_id'], self.company_b.id)
+        foreign_company = self.env['res.company'].create({'name': 'C360 not mine'})
+        with self.assertRaisesRegex(UserError, 'not one of your companies'):
+            Partner.with_context(force_company=foreign_company.id).get_customer_360([self.bob.id])
+        self.assertEqual(Partner.get_customer_360([]), [])
+
+    def test_orders_button_lists_the_figures_orders(self):
+        action = self.ann.action_open_customer_orders()
+        orders = self.env['sale.order'].search(action['domain'])
+        self.assertEqual(len(orders), self.ann.customer_order_count)
+        self.assertEqual(orders.mapped('partner_id'), self.acme | self.ann)
+        self.assertAlmostEqual(sum(orders.filtered(lambda o: o.pricelist_id == self.pricelist_xca)
+                                   .mapped('amount_untaxed')), 300.0)
 
 
 class TestCustomer360Access(Customer360Case):
@@ -149,9 +164,26 @@ class TestCustomer360Access(Customer360Case):
             self._row(self.customer).sudo(self.salesman).write({'customer_stage': 'loyal'})
         with self.assertRaises(AccessError):
             self.env['res.partner'].sudo(self.salesman).refresh_customer_360_all()
+        # a partner of another company: a clear error, not a record-rule failure
+        other = self._customer('C360 company B customer', company_id=self.company_b.id)
+        with self.assertRaisesRegex(UserError, 'belong to another company'):
+            self.env['res.partner'].sudo(self.salesman).get_customer_360([other.id])
         # refreshing selected partners is allowed
         self.assertTrue(as_salesman.action_refresh_customer_360())
         self.assertEqual(self._row(self.customer).customer_stage, 'new')
+
+    def test_form_values_of_a_new_partner_lock_nothing(self):
+        # the web client sends every field of the form when it creates a record
+        for user in (self.manager, self.salesman):
+            partner = self.env['res.partner'].sudo(user).create({
+                'name': 'C360 new from form %s' % user.login, 'customer_stage': 'prospect',
+                'customer_stage_locked': False})
+            self.assertEqual((partner.customer_stage, partner.customer_stage_locked), ('prospect', False))
+            self.assertFalse(self._row(partner))
+        # writing the stage a customer already has changes nothing either
+        self.customer.sudo(self.manager).write({'customer_stage': 'new', 'customer_stage_locked': False})
+        self.assertEqual((self._row(self.customer).customer_stage, self._row(self.customer).customer_stage_locked),
+                         ('new', False))
 
     def test_manager_locks_and_refreshes_all(self):
         as_manager = self.customer.sudo(self.manager)

@@ -3,8 +3,8 @@ from .customer_360_common import Customer360Case
 
 class TestCustomer360Stage(Customer360Case):
     """Lifecycle stage rules and their thresholds, manual lock, history and chatter. Company A
-    has no RFM boundaries here (only incremental refreshes): every segment is 'lost', which
-    no stage rule reads, so each test sees one rule at a time."""
+    has no RFM boundaries here (only incremental refreshes): no customer has a score or a
+    segment, so no segment rule fires and each test sees one rule at a time."""
 
     def _stage(self, partner, date_ref):
         self.Stats._refresh(self.company_a.ids, [partner.commercial_partner_id.id], date_ref=date_ref)
@@ -81,6 +81,30 @@ class TestCustomer360Stage(Customer360Case):
                           loyal.rfm_segment), (5, 5, 5, 'champions'))
         self.assertEqual((risky.rfm_recency_score, risky.rfm_frequency_score, risky.rfm_monetary_score,
                           risky.rfm_segment), (1, 5, 5, 'cant_lose'))
+        # R 2 (after the first boundary), F 3 and M 3 (above two boundaries): FM 3, segment At risk
+        fading = self._customer('Hanna')
+        for day in ['2025-02-01', '2025-02-10', '2025-02-20']:
+            self._order(fading, day, [(self.product_1, 1, 100.0)])
+        self.assertEqual(self._stage(fading, '2025-10-20'), ('at_risk', 'rfm_at_risk'))
+        self.assertEqual((fading.rfm_recency_score, fading.rfm_frequency_score, fading.rfm_monetary_score,
+                          fading.rfm_segment), (2, 3, 3, 'at_risk'))
+        # one order less: F 2, M 2, FM 2 -> Hibernating, which no stage rule reads: Repeat
+        sleeper = self._customer('Hilde')
+        for day in ['2025-02-01', '2025-02-20']:
+            self._order(sleeper, day, [(self.product_1, 1, 100.0)])
+        self.assertEqual(self._stage(sleeper, '2025-10-20'), ('repeat', 'repeat_orders'))
+        self.assertEqual(sleeper.rfm_segment, 'hibernating')
+
+    def test_won_opportunity_without_order(self):
+        won = self._customer('Wendy')
+        lead = self.env['crm.lead'].create({'name': 'Wendy deal', 'partner_id': won.id, 'type': 'opportunity',
+                                            'company_id': self.company_a.id})
+        lead.action_set_won()
+        self.assertEqual(self._row(won).lead_won_count, 1)
+        self.assertEqual(self._stage(won, self.DATE_REF), ('opportunity', 'open_opportunity'))
+        # the order of the deal makes a customer
+        self._order(won, '2025-12-20', [(self.product_1, 1, 10.0)])
+        self.assertEqual(self._stage(won, self.DATE_REF), ('new', 'first_order'))
 
     def test_manual_lock_is_kept_and_released(self):
         ivan = self._customer('Ivan')
@@ -115,12 +139,20 @@ class TestCustomer360Stage(Customer360Case):
         self._order(kurt, '2025-12-01', [(self.product_1, 1, 10.0)])
         prospect = self._customer('Lena')
         Partner = self.env['res.partner']
+        self.assertEqual((kurt.rfm_recency_score, kurt.rfm_segment), (0, False))  # no quintiles cut yet
+        # boundaries of an earlier cut: 1 recent order of 10 scores R 5, F 1, M 1: New
+        for score, day in enumerate(['2025-01-31', '2025-03-31', '2025-05-31', '2025-07-31'], start=1):
+            self.env['crm.erp.rfm.boundary'].create({
+                'company_id': self.company_a.id, 'score': score, 'recency_date': day,
+                'frequency': score, 'monetary': 100.0 * score})
+        kurt.action_refresh_customer_360()
         self.assertEqual(Partner.search([('customer_stage', '=', 'new'), ('id', 'in', (kurt | kurt_contact | prospect).ids)]),
                          kurt | kurt_contact)
         self.assertEqual(Partner.search([('customer_stage', '!=', 'new'), ('id', 'in', (kurt | prospect).ids)]), prospect)
         self.assertEqual(Partner.search([('customer_stage', '=', 'prospect'), ('id', 'in', (kurt | prospect).ids)]),
                          prospect)
-        self.assertEqual(Partner.search([('rfm_segment', '=', 'lost'), ('id', 'in', (kurt | prospect).ids)]), kurt)
+        self.assertEqual(Partner.search([('rfm_segment', '=', 'new'), ('id', 'in', (kurt | prospect).ids)]), kurt)
+        self.assertEqual(Partner.search([('rfm_segment', '=', False), ('id', 'in', (kurt | prospect).ids)]), prospect)
 
     def test_incremental_refresh_touches_only_the_affected_partner(self):
         mia = self._customer('Mia')

@@ -26,3 +26,29 @@ class TestCustomer360Views(Customer360Case):
             [('partner_id', '=', partner.id)], ['from_stage', 'to_stage'], ['from_stage', 'to_stage'], lazy=False)
         self.assertEqual([(g['from_stage'], g['to_stage'], g['__count']) for g in conversions],
                          [('prospect', 'new', 1)])
+
+    def test_conversion_rates_and_time_in_stage(self):
+        History = self.env['crm.erp.partner.stage.history']
+        partners = [self._customer('Conv %d' % i) for i in range(4)]
+        # 4 leave Prospect: 3 to Lead, 1 to New; of the 3 leads, 1 goes on to Opportunity after 10 days
+        for partner, to_stage in zip(partners, ['lead', 'lead', 'lead', 'new']):
+            History.create({'company_id': self.company_a.id, 'partner_id': partner.id, 'from_stage': 'prospect',
+                            'to_stage': to_stage, 'date': '2025-10-01', 'reason': 'manual'})
+        History.create({'company_id': self.company_a.id, 'partner_id': partners[0].id, 'from_stage': 'lead',
+                        'to_stage': 'opportunity', 'date': '2025-10-11', 'reason': 'manual',
+                        'days_in_from_stage': 10})
+        domain = [('partner_id', 'in', [p.id for p in partners])]
+        groups = History.read_group(domain, ['from_stage', 'to_stage', 'conversion_rate', 'days_in_from_stage'],
+                                    ['from_stage', 'to_stage'], lazy=False)
+        self.assertEqual(sorted((g['from_stage'], g['to_stage'], g['__count'], g['conversion_rate'])
+                                for g in groups),
+                         [('lead', 'opportunity', 1, 100.0), ('prospect', 'lead', 3, 75.0),
+                          ('prospect', 'new', 1, 25.0)])
+        lead_row = History.read_group(domain, ['from_stage', 'days_in_from_stage', 'conversion_rate'],
+                                      ['from_stage'])
+        self.assertEqual(sorted((g['from_stage'], g['from_stage_count'], g['conversion_rate'], g['days_in_from_stage'])
+                                for g in lead_row), [('lead', 1, 100.0, 10.0), ('prospect', 4, 100.0, False)])
+        # grouped by To only: share of every change in the filter
+        by_to = History.read_group(domain, ['to_stage', 'conversion_rate'], ['to_stage'])
+        self.assertEqual(sorted((g['to_stage'], g['conversion_rate']) for g in by_to),
+                         [('lead', 60.0), ('new', 20.0), ('opportunity', 20.0)])

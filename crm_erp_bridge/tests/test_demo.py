@@ -64,3 +64,15 @@ class TestDemoData(SavepointCase):
         company = self.env.ref('base.main_company')
         free, _incoming = self.env['product.product']._get_free_and_incoming_qty([desk.id], company.id)[desk.id]
         self.assertEqual(free, 3.0)
+
+    def test_stage_history_is_a_timeline(self):
+        # orders were confirmed as of their own dates: stages change over the 18 months,
+        # each after a real time in the previous stage
+        history = self.env['crm.erp.partner.stage.history'].search(
+            [('partner_id', 'in', self.demo['res.partner'].ids)])
+        dates = sorted(fields.Date.from_string(date) for date in history.mapped('date'))
+        self.assertLessEqual(dates[0], dates[-1] - relativedelta(months=12))
+        waits = [row.days_in_from_stage for row in history if row.days_in_from_stage]
+        self.assertTrue(waits and min(waits) > 0)
+        to_repeat = history.filtered(lambda row: row.from_stage == 'new' and row.to_stage == 'repeat')
+        self.assertTrue(to_repeat and all(row.days_in_from_stage > 0 for row in to_repeat))

@@ -1,0 +1,54 @@
+import ast
+import os
+import re
+
+import polib
+
+from odoo.modules.module import get_module_resource
+from odoo.tests.common import SavepointCase
+from odoo.tools.translate import trans_load
+
+PLACEHOLDER = re.compile(r'%(?:\([a-z_]+\))?[sdf%]|<[^>]+>')
+
+
+class TestTranslations(SavepointCase):
+    """The shipped template and the Chinese catalogue: complete, well-formed, loadable."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pot = polib.pofile(get_module_resource('crm_erp_bridge', 'i18n', 'crm_erp_bridge.pot'))
+        cls.po_path = get_module_resource('crm_erp_bridge', 'i18n', 'zh_CN.po')
+
+    def test_catalogue_translates_every_term(self):
+        po = polib.pofile(self.po_path)
+        translations = {entry.msgid: entry.msgstr for entry in po if not entry.obsolete}
+        self.assertFalse({entry.msgid for entry in self.pot} - set(translations))
+        for msgid, msgstr in translations.items():
+            self.assertTrue(msgstr, msgid)
+            # placeholders and markup survive translation, or the string breaks at run time
+            self.assertEqual(sorted(PLACEHOLDER.findall(msgid)), sorted(PLACEHOLDER.findall(msgstr)), msgid)
+
+    def test_catalogue_loads_into_the_menus(self):
+        self.env['res.lang'].load_lang('zh_CN')
+        trans_load(self.env.cr, self.po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        menu = self.env.ref('crm_erp_bridge.crm_erp_bridge_menu_root')
+        expected = polib.pofile(self.po_path).find(menu.with_context(lang=None).name).msgstr
+        self.assertEqual(menu.with_context(lang='zh_CN').name, expected)
+        self.assertNotEqual(expected, menu.with_context(lang=None).name)
+
+    def test_template_is_up_to_date_with_the_code(self):
+        # `make i18n` regenerates the template: every _('...') literal of the code is in it
+        addon = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        literal = re.compile(r"""\b_\(\s*(['"])((?:\\.|(?!\1).)+)\1\s*[,)%]""")
+        sources = {entry.msgid for entry in self.pot}
+        missing = []
+        for folder, _dirs, files in os.walk(addon):
+            for name in files:
+                if name.endswith('.py') and 'tests' not in folder.split(os.sep):
+                    with open(os.path.join(folder, name)) as source:
+                        for match in literal.finditer(source.read()):
+                            text = ast.literal_eval(match.group(1) + match.group(2) + match.group(1))
+                            if text not in sources:
+                                missing.append((name, text))
+        self.assertFalse(missing, 'run `make i18n`')
