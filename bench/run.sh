@@ -4,6 +4,7 @@
 # opportunity product lines, runs the benchmarks and appends the figures to bench/RESULTS.md.
 # Environment: BENCH_REPS (runs per figure, default 5), BENCH_DB_PREFIX (default bench_),
 # BENCH_KEEP=1 keeps both databases afterwards, BENCH_REUSE=1 reuses them when present,
+# BENCH_REUSE_BASE=1 reuses only the generated database (new copy, addon installed again),
 # BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" for none).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,12 +41,16 @@ if [ "${BENCH_REUSE:-0}" = 1 ] && db_exists "$DB" && db_exists "$BASE" && [ "$(m
   echo "== reusing $BASE and $DB"
   INSTALL_SECONDS=$(cat ".local/bench-install-$DB.txt" 2>/dev/null || echo "")
 else
-  echo "== $BASE: dependencies' template + generated data (size $SIZE)"
-  fresh_db "$BASE"
-  $PY bench/generate.py "$BASE" "$SIZE"
-  # A production database: the addon installs without its demo data (the dependencies' demo
-  # records stay; the generated data is the data).
-  scripts/pg.sh psql -d "$BASE" -qtA -c "UPDATE ir_module_module SET demo = FALSE"
+  if [ "${BENCH_REUSE_BASE:-0}" = 1 ] && db_exists "$BASE"; then
+    echo "== reusing $BASE (generated data, no addon)"
+  else
+    echo "== $BASE: dependencies' template + generated data (size $SIZE)"
+    fresh_db "$BASE"
+    $PY bench/generate.py "$BASE" "$SIZE"
+    # A production database: the addon installs without its demo data (the dependencies' demo
+    # records stay; the generated data is the data).
+    scripts/pg.sh psql -d "$BASE" -qtA -c "UPDATE ir_module_module SET demo = FALSE"
+  fi
   echo "== $DB: copy of $BASE"
   copy_db "$BASE" "$DB"
   echo "== installing crm_erp_bridge on $DB (timed)"
