@@ -63,7 +63,8 @@ else
   echo "   databases ready in $(( $(date +%s) - t0 )) s"
 fi
 args=(--db "$DB" --base-db "$BASE" --size "$SIZE" --reps "$REPS" --json "bench/out/$DB.json"
-      --command "make bench SIZE=$SIZE${BENCH_REPS:+ BENCH_REPS=$BENCH_REPS}")
+      --command "$(for v in BENCH_REPS BENCH_KEEP BENCH_REUSE BENCH_REUSE_BASE BENCH_NAIVE_SAMPLE; do
+                   [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done)make bench SIZE=$SIZE")
 [ -n "$INSTALL_SECONDS" ] && args+=(--install-seconds "$INSTALL_SECONDS")
 [ "$RESULTS" != - ] && args+=(--results "$RESULTS")
 $PY bench/bench.py "${args[@]}"
