@@ -37,6 +37,11 @@
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',
+        'data/recommendation_data.xml',
+        'views/crm_erp_product_affinity_views.xml',
+        'views/recommendation_templates.xml',
+        'views/recommendation_views.xml',
+        'wizards/recommendation_wizard_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
@@ -45,4 +50,5 @@
         'demo/crm_lead_demo.xml',
     ],
     'post_init_hook': 'post_init_hook',
+    'uninstall_hook': 'uninstall_hook',
 }

@@ -2,7 +2,16 @@ from odoo import SUPERUSER_ID, api
 
 
 def post_init_hook(cr, registry):
-    """Fill the Customer 360 of every company set-based at install (no chatter notes)."""
+    """Fill the Customer 360 and the product affinity of every company set-based at install
+    (after the demo data: its orders count)."""
     env = api.Environment(cr, SUPERUSER_ID, {})
-    env['crm.erp.partner.stats']._refresh(
-        env['res.company'].search([]).ids, recompute_boundaries=True, notify=False)
+    companies = env['res.company'].search([])
+    env['crm.erp.partner.stats']._refresh(companies.ids, recompute_boundaries=True, notify=False)
+    env['crm.erp.product.affinity']._recompute_affinity(companies.ids)
+
+
+def uninstall_hook(cr, registry):
+    """The raw affinity counts are plain tables (not models): drop them with the addon."""
+    cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
+    cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company")
+    cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")

@@ -127,3 +127,41 @@ class CrmLead(models.Model):
     def action_create_shortfall_rfqs(self):
         """Create RFQs for the shortfall of the products on these opportunities."""
         return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('line_ids.product_id'))
+
+
+# Recommendations
+class CrmLeadRecommendation(models.Model):
+    _inherit = 'crm.lead'
+
+    cross_sell_product_id = fields.Many2one(
+        'product.product', string='Cross-sell Product', index=True, ondelete='set null', readonly=True,
+        help='The recommended product this cross-sell opportunity was created for.')
+
+    @api.multi
+    def action_open_recommendations(self):
+        """Suggested products for this opportunity's customer, added as product lines."""
+        self.ensure_one()
+        return self.env['crm.erp.recommendation.wizard'].open_for(lead=self)
+
+    @api.multi
+    def _add_recommended_product(self, product, qty):
+        self.ensure_one()
+        return self.env['crm.lead.line'].create({
+            'lead_id': self.id, 'product_id': product.id, 'product_qty': qty,
+            'product_uom_id': product.uom_id.id, 'price_unit': product.lst_price,
+            'date_expected': self.date_deadline,
+        })
+
+    @api.model
+    def _cross_sell_win_rate(self, company):
+        """Won (probability 100) and lost (archived, probability 0) cross-sell opportunities of
+        the company, and won / (won + lost) in percent."""
+        self.env.cr.execute("""
+            SELECT COUNT(*) FILTER (WHERE active AND probability >= 100),
+                   COUNT(*) FILTER (WHERE NOT active AND probability = 0)
+              FROM crm_lead
+             WHERE cross_sell_product_id IS NOT NULL AND type = 'opportunity'
+               AND (company_id = %s OR company_id IS NULL)
+        """, [company.id])
+        won, lost = self.env.cr.fetchone()
+        return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}

@@ -169,3 +169,27 @@ class ProductProduct(models.Model):
     @api.multi
     def action_create_shortfall_rfqs(self):
         return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self)
+
+    # Product affinity
+    @api.model
+    def get_frequently_bought_together(self, product_ids, limit=10):
+        """XML-RPC: for each product id (in the order given) {'product_id', 'items': [...]}: the
+        products most often bought with it in the user's current company, by confidence, with
+        pair_count, support, confidence and lift."""
+        self.env['crm.erp.recommendation']._check_limit(limit)
+        products = browse_existing(self, product_ids, 'product_ids')
+        self.env.cr.execute("""
+            SELECT product_id, related_product_id, pair_count, support, confidence, lift
+              FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.product_id
+                                                   ORDER BY a.confidence DESC, a.lift DESC, a.related_product_id) AS rank
+                      FROM crm_erp_product_affinity a
+                     WHERE a.company_id = %s AND a.product_id = ANY(%s)) ranked
+             WHERE rank <= %s
+          ORDER BY product_id, rank
+        """, [self.env.user.company_id.id, products.ids, limit])
+        items = {}
+        for product_id, related_id, pair_count, support, confidence, lift in self.env.cr.fetchall():
+            items.setdefault(product_id, []).append({
+                'product_id': related_id, 'pair_count': pair_count, 'support': round(support, 6),
+                'confidence': round(confidence, 6), 'lift': round(lift, 6)})
+        return [{'product_id': product_id, 'items': items.get(product_id, [])} for product_id in product_ids]

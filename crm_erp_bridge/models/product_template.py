@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProductTemplate(models.Model):
@@ -21,3 +21,54 @@ class ProductTemplate(models.Model):
 
     def action_create_shortfall_rfqs(self):
         return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('product_variant_ids'))
+
+
+# Product affinity
+_FREQUENTLY_BOUGHT_TOGETHER_COUNT = 10
+
+
+class ProductTemplateAffinity(models.Model):
+    _inherit = 'product.template'
+
+    affinity_ids = fields.Many2many(
+        'crm.erp.product.affinity', string='Frequently Bought Together', compute='_compute_affinity_ids',
+        help='Products bought in the same orders, in the current company, strongest first.')
+    affinity_count = fields.Integer(string='Bought Together', compute='_compute_affinity_ids')
+
+    def _compute_affinity_ids(self):
+        affinity = self.env['crm.erp.product.affinity']
+        company_id = self.env.user.company_id.id
+        variants = self.with_context(active_test=False).mapped('product_variant_ids')
+        counts = {}
+        if variants:
+            for row in affinity.read_group([('company_id', '=', company_id), ('product_id', 'in', variants.ids)],
+                                           ['product_id'], ['product_id']):
+                counts[row['product_id'][0]] = row['product_id_count']
+        for template in self:
+            template_variants = template.with_context(active_test=False).product_variant_ids
+            template.affinity_count = sum(counts.get(variant.id, 0) for variant in template_variants)
+            template.affinity_ids = affinity.search(
+                [('company_id', '=', company_id), ('product_id', 'in', template_variants.ids)],
+                limit=_FREQUENTLY_BOUGHT_TOGETHER_COUNT) if template.affinity_count else affinity
+
+    @api.multi
+    def action_open_affinity(self):
+        action = self.env.ref('crm_erp_bridge.crm_erp_product_affinity_action').read()[0]
+        action['domain'] = [('product_id', 'in', self.with_context(active_test=False).mapped('product_variant_ids').ids),
+                            ('company_id', '=', self.env.user.company_id.id)]
+        action['context'] = {}
+        return action
+
+    @api.multi
+    def write(self, vals):
+        """A product that becomes or stops being a service enters or leaves the baskets of the
+        companies that ignore services: their affinity is recomputed."""
+        changed = self.browse()
+        if 'type' in vals:
+            changed = self.filtered(lambda template: (template.type == 'service') != (vals['type'] == 'service'))
+        result = super().write(vals)
+        if changed:
+            companies = self.env['res.company'].sudo().search([('affinity_exclude_services', '=', True)])
+            if companies:
+                self.env['crm.erp.product.affinity'].sudo()._recompute_affinity(companies.ids)
+        return result

@@ -1,6 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+# Settings that change the baskets or the stored pairs: a change recomputes the affinity.
+_AFFINITY_BASKET_FIELDS = {'affinity_basket_days', 'affinity_exclude_services', 'affinity_min_count'}
+
 
 class ResCompany(models.Model):
     """Per-company settings of the bridge (edited through res.config.settings)."""
@@ -32,4 +35,68 @@ class ResCompany(models.Model):
     _sql_constraints = [
         ('pipeline_horizon_weeks_positive', 'CHECK (pipeline_horizon_weeks > 0)',
          'The pipeline horizon must be at least one week.'),
+        ('affinity_min_count_positive', 'CHECK (affinity_min_count > 0)',
+         'The affinity minimum count must be at least 1.'),
     ]
+
+    # Recommendations
+    affinity_basket_days = fields.Integer(
+        string='Basket Window (Days)', default=0,
+        help='0: every confirmed order is one basket. N > 0: consecutive orders of the same '
+             'customer at most N days apart form one basket.')
+    affinity_exclude_services = fields.Boolean(
+        string='Ignore Services in Baskets', default=True,
+        help='Service products are left out of the co-purchase baskets.')
+    affinity_min_count = fields.Integer(
+        string='Minimum Co-purchases', default=2,
+        help='A product pair is kept only when at least this many baskets hold both products.')
+    affinity_min_lift = fields.Float(
+        string='Minimum Lift', default=1.0,
+        help='A product pair is shown only when its lift reaches this value (1 = independent).')
+    recommendation_half_life_days = fields.Integer(
+        string='Recency Half-life (Days)', default=180,
+        help='A product bought this many days ago weighs half as much as one bought today.')
+    recommendation_exclude_days = fields.Integer(
+        string='Skip Products Bought Within (Days)', default=60,
+        help='Products the customer bought within this many days are not recommended, '
+             'unless they are repeat-purchase items.')
+    recommendation_repeat_share = fields.Float(
+        string='Repeat-purchase Share', default=0.5,
+        help='A product is a repeat-purchase item when at least this share of its customers '
+             'bought it in two or more baskets.')
+    recommendation_stock_mode = fields.Selection([
+        ('hide', 'Hide'), ('demote', 'Demote'), ('show', 'Show'),
+    ], string='Out-of-stock Recommendations', default='demote', required=True,
+        help='What to do with stockable products without free stock and without incoming supply: '
+             'hide them, list them after the available ones, or show them in score order.')
+    cross_sell_top_n = fields.Integer(
+        string='Cross-sell Opportunities per Customer', default=3,
+        help='The top N recommendations of a customer become cross-sell opportunities.')
+    cross_sell_win_back = fields.Boolean(
+        string='Win-back Campaigns',
+        help='Also create cross-sell opportunities for customers in the lifecycle stage Lost.')
+
+    @api.constrains('affinity_basket_days', 'affinity_min_lift', 'recommendation_half_life_days',
+                    'recommendation_exclude_days', 'recommendation_repeat_share', 'cross_sell_top_n')
+    def _check_recommendation_settings(self):
+        for company in self:
+            if (company.affinity_basket_days < 0 or company.affinity_min_lift < 0
+                    or company.recommendation_half_life_days <= 0 or company.recommendation_exclude_days < 0
+                    or not 0 <= company.recommendation_repeat_share <= 1
+                    or not 1 <= company.cross_sell_top_n <= 100):
+                raise ValidationError(_(
+                    'Recommendation settings: the basket window and exclusion days cannot be negative, '
+                    'the half-life must be positive, the repeat share lies between 0 and 1, the '
+                    'minimum lift is not negative and cross-sell takes 1 to 100 products.'))
+
+    @api.multi
+    def write(self, vals):
+        """Settings that change what a basket holds recompute the companies' affinity."""
+        changed = self.browse()
+        if _AFFINITY_BASKET_FIELDS.intersection(vals):
+            changed = self.filtered(lambda company: any(
+                company[name] != vals[name] for name in _AFFINITY_BASKET_FIELDS.intersection(vals)))
+        result = super().write(vals)
+        if changed:
+            self.env['crm.erp.product.affinity'].sudo()._recompute_affinity(changed.ids)
+        return result

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,3 +12,28 @@ class ResConfigSettings(models.TransientModel):
     pipeline_revenue_from_lines = fields.Boolean(
         related='company_id.pipeline_revenue_from_lines')
     pipeline_horizon_weeks = fields.Integer(related='company_id.pipeline_horizon_weeks')
+
+    # Recommendations
+    affinity_basket_days = fields.Integer(related='company_id.affinity_basket_days')
+    affinity_exclude_services = fields.Boolean(related='company_id.affinity_exclude_services')
+    affinity_min_count = fields.Integer(related='company_id.affinity_min_count')
+    affinity_min_lift = fields.Float(related='company_id.affinity_min_lift')
+    recommendation_half_life_days = fields.Integer(related='company_id.recommendation_half_life_days')
+    recommendation_exclude_days = fields.Integer(related='company_id.recommendation_exclude_days')
+    recommendation_repeat_share = fields.Float(related='company_id.recommendation_repeat_share')
+    recommendation_stock_mode = fields.Selection(related='company_id.recommendation_stock_mode')
+    cross_sell_top_n = fields.Integer(related='company_id.cross_sell_top_n')
+    cross_sell_win_back = fields.Boolean(related='company_id.cross_sell_win_back')
+    cross_sell_won_count = fields.Integer(string='Cross-sell Won', compute='_compute_cross_sell_win_rate')
+    cross_sell_lost_count = fields.Integer(string='Cross-sell Lost', compute='_compute_cross_sell_win_rate')
+    cross_sell_win_rate = fields.Float(
+        string='Cross-sell Win Rate (%)', compute='_compute_cross_sell_win_rate',
+        help='Won / (won + lost) cross-sell opportunities of the company.')
+
+    @api.depends('company_id')
+    def _compute_cross_sell_win_rate(self):
+        for settings in self:
+            figures = self.env['crm.lead']._cross_sell_win_rate(settings.company_id)
+            settings.cross_sell_won_count = figures['won']
+            settings.cross_sell_lost_count = figures['lost']
+            settings.cross_sell_win_rate = figures['win_rate']

@@ -250,3 +250,120 @@ class ResPartner(models.Model):
             } for line in partner.customer_top_product_ids]
             profiles.append(profile)
         return profiles
+
+    # Recommendations
+    recommendation_html = fields.Html(
+        string='Recommended Products', compute='_compute_recommendation_html', sanitize=False,
+        help='What to offer next, from what the customer bought (current company).')
+
+    def _recommendation_company(self):
+        return self.env['res.company'].browse(self._customer_360_company_id())
+
+    @api.depends('commercial_partner_id')
+    def _compute_recommendation_html(self):
+        recommendations = self.env['crm.erp.recommendation']._recommend(
+            self.filtered('id'), self._recommendation_company(), limit=5)
+        for partner in self:
+            items = recommendations.get(partner.commercial_partner_id.id, [])
+            partner.recommendation_html = self.env['ir.qweb'].render(
+                'crm_erp_bridge.recommendation_table', {'items': items}).decode() if items else False
+
+    @api.model
+    def get_recommendations(self, partner_ids, limit=10):
+        """XML-RPC: for each partner id (in the order given) {'partner_id', 'items': [...]}:
+        up to limit recommended products in the user's current company, best first (see
+        README, "Recommendations")."""
+        recommendation = self.env['crm.erp.recommendation']
+        recommendation._check_limit(limit)
+        partners = browse_existing(self, partner_ids, 'partner_ids')
+        partners.check_access_rights('read')
+        partners.check_access_rule('read')
+        result = recommendation._recommend(partners, self._recommendation_company(), limit=limit)
+        keys = ('product_id', 'product', 'score', 'reason', 'source', 'from_product_id', 'pair_count',
+                'confidence', 'lift', 'free_qty', 'incoming_qty', 'out_of_stock')
+        return [{'partner_id': partner.id,
+                 'items': [{key: item[key] for key in keys} for item in result.get(partner.commercial_partner_id.id, [])]}
+                for partner in self.browse(partner_ids)]
+
+    @api.multi
+    def action_open_recommendations(self):
+        self.ensure_one()
+        return self.env['crm.erp.recommendation.wizard'].open_for(partner=self)
+
+    @api.model
+    def create_cross_sell_opportunities(self, partner_ids):
+        """XML-RPC: cross-sell opportunities for the top-N recommendations of each partner's
+        commercial entity in the user's current company (bridge managers). Returns the ids of
+        the crm.lead records created (none twice: see README)."""
+        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
+            raise AccessError(_('Only a CRM-ERP Bridge manager can create cross-sell opportunities.'))
+        partners = browse_existing(self, partner_ids, 'partner_ids')
+        return self._create_cross_sell_opportunities(partners, self._recommendation_company()).ids
+
+    @api.multi
+    def action_create_cross_sell_opportunities(self):
+        lead_ids = self.create_cross_sell_opportunities(self.ids)
+        action = self.env.ref('crm.crm_lead_opportunities').read()[0]
+        action['domain'] = [('id', 'in', lead_ids)]
+        return action
+
+    @api.model
+    def _create_cross_sell_opportunities(self, partners, company):
+        """Skips partners who opted out, archived ones and those in stage Lost (unless the
+        company runs win-back campaigns), and products with an open cross-sell opportunity of
+        the same customer."""
+        customers = partners.mapped('commercial_partner_id').filtered(lambda p: p.active and not p.opt_out)
+        if not company.cross_sell_win_back:
+            stages = dict((row.partner_id.id, row.customer_stage) for row in self.env['crm.erp.partner.stats'].sudo().search(
+                [('company_id', '=', company.id), ('partner_id', 'in', customers.ids)]))
+            customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
+        leads = self.env['crm.lead']
+        if not customers:
+            return leads
+        recommendations = self.env['crm.erp.recommendation']._recommend(
+            customers, company, limit=company.cross_sell_top_n)
+        self.env.cr.execute("""
+            SELECT p.commercial_partner_id, l.cross_sell_product_id
+              FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.cross_sell_product_id IS NOT NULL AND l.active AND l.probability < 100
+               AND p.commercial_partner_id = ANY(%s) AND (l.company_id = %s OR l.company_id IS NULL)
+        """, [customers.ids, company.id])
+        open_pairs = set(self.env.cr.fetchall())
+        wanted = [(customer, item) for customer in customers for item in recommendations.get(customer.id, [])
+                  if (customer.id, item['product_id']) not in open_pairs]
+        if not wanted:
+            return leads
+        quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(
+            company, [(customer.id, item['product_id']) for customer, item in wanted])
+        tag = self.env.ref('crm_erp_bridge.crm_lead_tag_cross_sell')
+        source = self.env.ref('crm_erp_bridge.utm_source_cross_sell')
+        Lead = self.env['crm.lead'].sudo().with_context(mail_create_nolog=True, tracking_disable=True)
+        for customer, item in wanted:
+            product = self.env['product.product'].browse(item['product_id'])
+            qty = quantities[(customer.id, product.id)]
+            values = {
+                'name': _('Cross-sell: %s') % product.display_name,
+                'type': 'opportunity',
+                'partner_id': customer.id,
+                'company_id': company.id,
+                'user_id': customer.user_id.id or False,
+                'planned_revenue': product.lst_price * qty,
+                'description': _('%s\nSuggested quantity: %s %s') % (item['reason'], qty, product.uom_id.name),
+                'tag_ids': [(4, tag.id)],
+                'source_id': source.id,
+                'cross_sell_product_id': product.id,
+            }
+            team = customer.team_id or customer.user_id.sale_team_id
+            if team:
+                values['team_id'] = team.id
+            leads |= Lead.create(values)
+        return leads
+
+    @api.model
+    def _cron_create_cross_sell_opportunities(self):
+        """Every company: cross-sell opportunities for its customers with orders."""
+        for company in self.env['res.company'].sudo().search([]):
+            rows = self.env['crm.erp.partner.stats'].sudo().search(
+                [('company_id', '=', company.id), ('sale_order_count', '>', 0)])
+            self.sudo().with_context(force_company=company.id)._create_cross_sell_opportunities(
+                rows.mapped('partner_id'), company)

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from .record_ids import browse_existing
 
@@ -85,3 +86,67 @@ class SaleOrder(models.Model):
         """Create RFQs for the shortfall of the products on these quotations."""
         products = self.mapped('order_line.product_id')
         return self.env['crm.erp.shortfall.rfq.result'].create_for_products(products)
+
+
+# Product affinity
+# Order fields whose change moves the co-purchase baskets of confirmed orders.
+_AFFINITY_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'date_order'}
+
+
+class SaleOrderAffinity(models.Model):
+    """Keeps the co-purchase counts exact when orders are confirmed, cancelled or moved: the
+    baskets the change may touch are read before and after it and only their difference is
+    applied (see crm.erp.product.affinity)."""
+    _inherit = 'sale.order'
+
+    def _affinity_may_count(self, vals=None):
+        return any(order.state in ('sale', 'done') for order in self) or (
+            vals is not None and vals.get('state') in ('sale', 'done'))
+
+    @api.model
+    def create(self, vals):
+        order = super().create(vals)
+        if order.state in ('sale', 'done'):
+            affinity = self.env['crm.erp.product.affinity']
+            scope = affinity._affinity_scope(order)
+            affinity._affinity_apply(affinity._affinity_snapshot(scope, exclude_order_ids=order.ids),
+                                     affinity._affinity_snapshot(scope))
+        return order
+
+    @api.multi
+    def write(self, vals):
+        if not _AFFINITY_ORDER_FIELDS.intersection(vals) or not self._affinity_may_count(vals):
+            return super().write(vals)
+        affinity = self.env['crm.erp.product.affinity']
+        scope = affinity._affinity_scope(self, vals)
+        before = affinity._affinity_snapshot(scope)
+        result = super().write(vals)
+        affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
+        return result
+
+
+# Recommendations
+class SaleOrderRecommendation(models.Model):
+    _inherit = 'sale.order'
+
+    @api.multi
+    def action_open_recommendations(self):
+        """Suggested products for this quotation's customer, with one-click Add."""
+        self.ensure_one()
+        return self.env['crm.erp.recommendation.wizard'].open_for(order=self)
+
+    @api.multi
+    def _add_recommended_product(self, product, qty):
+        """A new line for product built through sale's own onchanges (description, unit,
+        pricelist price for the quantity, taxes by fiscal position), as if typed in the form."""
+        self.ensure_one()
+        if self.state not in ('draft', 'sent'):
+            raise UserError(_('Products can only be added to quotations.'))
+        Line = self.env['sale.order.line']
+        line = Line.new({'order_id': self.id, 'product_id': product.id, 'product_uom_qty': qty})
+        line.product_id_change()
+        line.product_uom_qty = qty
+        line.product_uom_change()
+        values = line._convert_to_write({name: line[name] for name in line._cache
+                                         if name != 'id' and (line._fields[name].store or line._fields[name].inverse)})
+        return Line.create(values)

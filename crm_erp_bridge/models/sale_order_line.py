@@ -102,3 +102,56 @@ class SaleOrderLine(models.Model):
         order_date = fields.Datetime.from_string(self.order_id.confirmation_date or self.order_id.date_order)
         expected = (order_date + timedelta(days=self.customer_lead or 0.0)).date()
         return fields.Date.to_string(max(expected, fields.Date.from_string(fields.Date.context_today(self))))
+
+
+# Product affinity
+# Line fields that change what a confirmed order's basket holds.
+_AFFINITY_LINE_FIELDS = {'product_id', 'product_uom_qty', 'order_id', 'is_downpayment'}
+
+
+class SaleOrderLineAffinity(models.Model):
+    """Line changes on confirmed orders update the co-purchase counts of their baskets."""
+    _inherit = 'sale.order.line'
+
+    def _affinity_orders(self, vals=None):
+        orders = self.mapped('order_id')
+        if vals and vals.get('order_id'):
+            orders |= self.env['sale.order'].browse(vals['order_id'])
+        return orders.filtered(lambda order: order.state in ('sale', 'done'))
+
+    @api.model
+    def create(self, vals):
+        line = super().create(vals)
+        orders = line._affinity_orders()
+        if orders:
+            affinity = self.env['crm.erp.product.affinity']
+            scope = affinity._affinity_scope(orders)
+            affinity._affinity_apply(affinity._affinity_snapshot(scope, exclude_line_ids=line.ids),
+                                     affinity._affinity_snapshot(scope))
+        return line
+
+    @api.multi
+    def write(self, vals):
+        if not _AFFINITY_LINE_FIELDS.intersection(vals):
+            return super().write(vals)
+        orders = self._affinity_orders(vals)
+        if not orders:
+            return super().write(vals)
+        affinity = self.env['crm.erp.product.affinity']
+        scope = affinity._affinity_scope(orders)
+        before = affinity._affinity_snapshot(scope)
+        result = super().write(vals)
+        affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
+        return result
+
+    @api.multi
+    def unlink(self):
+        orders = self._affinity_orders()
+        if not orders:
+            return super().unlink()
+        affinity = self.env['crm.erp.product.affinity']
+        scope = affinity._affinity_scope(orders)
+        before = affinity._affinity_snapshot(scope)
+        result = super().unlink()
+        affinity._affinity_apply(before, affinity._affinity_snapshot(affinity._affinity_scope(orders.exists())))
+        return result

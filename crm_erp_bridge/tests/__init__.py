@@ -9,3 +9,6 @@ from . import test_demo
 from . import test_i18n
 from . import test_pipeline_demand
 from . import test_shortfall_rfq
+from . import test_affinity
+from . import test_recommendation
+from . import test_cross_sell

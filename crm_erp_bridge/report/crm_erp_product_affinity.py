@@ -1,0 +1,419 @@
+from collections import Counter
+from itertools import combinations
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+# Raw co-purchase counts, per company (see README, "Recommendations"):
+# - crm_erp_affinity_company: number of baskets, the min count the pairs were kept with, and
+#   when the full recompute last ran;
+# - crm_erp_affinity_product: baskets holding each product (every product with a basket), and
+#   its customers / customers with two or more baskets (repeat purchases, full recompute only);
+# - crm_erp_affinity_pair: baskets holding both products of a canonical pair (a < b), for the
+#   pairs with at least the company's minimum count. A pair can never be more frequent than its
+#   rarer product, so products below the minimum are dropped before the self-join.
+# crm.erp.product.affinity (the view below) mirrors each pair both ways and derives support,
+# confidence and lift from the counts, so an order changes only counts.
+_TABLES_SQL = """
+    CREATE TABLE IF NOT EXISTS crm_erp_affinity_company (
+        company_id integer PRIMARY KEY REFERENCES res_company(id) ON DELETE CASCADE,
+        basket_count integer NOT NULL DEFAULT 0,
+        computed_at timestamp
+    );
+    CREATE TABLE IF NOT EXISTS crm_erp_affinity_product (
+        company_id integer NOT NULL,
+        product_id integer NOT NULL,
+        basket_count integer NOT NULL,
+        customer_count integer NOT NULL DEFAULT 0,
+        repeat_customer_count integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (company_id, product_id)
+    );
+    CREATE TABLE IF NOT EXISTS crm_erp_affinity_pair (
+        id serial NOT NULL,
+        company_id integer NOT NULL,
+        product_a integer NOT NULL,
+        product_b integer NOT NULL,
+        pair_count integer NOT NULL,
+        PRIMARY KEY (company_id, product_a, product_b)
+    );
+    -- both directions of a product's pairs, strongest first (recommendations read the top ones)
+    DROP INDEX IF EXISTS crm_erp_affinity_pair_b_idx;
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_a_count_idx
+        ON crm_erp_affinity_pair (company_id, product_a, pair_count DESC, product_b);
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_b_count_idx
+        ON crm_erp_affinity_pair (company_id, product_b, pair_count DESC, product_a);
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_sale_line_product_idx ON sale_order_line (product_id);
+"""
+
+# Each stored pair twice (A -> B and B -> A); only pairs of sellable products (active,
+# sale_ok, of the pair's company or of none) that pass the company's thresholds are visible.
+_VIEW_SQL = """
+    CREATE VIEW crm_erp_product_affinity AS
+    SELECT d.id, d.company_id, d.product_id, d.related_product_id, d.pair_count,
+           d.pair_count::float / t.basket_count AS support,
+           d.pair_count::float / pa.basket_count AS confidence,
+           d.pair_count::float * t.basket_count / (pa.basket_count::float * pb.basket_count) AS lift,
+           pa.basket_count AS product_basket_count, pb.basket_count AS related_basket_count,
+           t.computed_at
+      FROM (SELECT id * 2 AS id, company_id, product_a AS product_id, product_b AS related_product_id,
+                   pair_count
+              FROM crm_erp_affinity_pair
+             UNION ALL
+            SELECT id * 2 + 1, company_id, product_b, product_a, pair_count
+              FROM crm_erp_affinity_pair) d
+      JOIN crm_erp_affinity_company t ON t.company_id = d.company_id
+      JOIN res_company cmp ON cmp.id = d.company_id
+      JOIN crm_erp_affinity_product pa ON pa.company_id = d.company_id AND pa.product_id = d.product_id
+      JOIN crm_erp_affinity_product pb ON pb.company_id = d.company_id AND pb.product_id = d.related_product_id
+      JOIN product_product ppa ON ppa.id = d.product_id
+      JOIN product_template pta ON pta.id = ppa.product_tmpl_id
+      JOIN product_product ppb ON ppb.id = d.related_product_id
+      JOIN product_template ptb ON ptb.id = ppb.product_tmpl_id
+     WHERE d.pair_count >= cmp.affinity_min_count
+       AND d.pair_count::float * t.basket_count / (pa.basket_count::float * pb.basket_count)
+           >= COALESCE(cmp.affinity_min_lift, 0)
+       AND ppa.active AND pta.active AND pta.sale_ok AND ppb.active AND ptb.active AND ptb.sale_ok
+       AND (pta.company_id IS NULL OR pta.company_id = d.company_id)
+       AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)
+"""
+
+# Distinct (company, basket, product) of the counted lines; {window} and {scope} are fixed SQL
+# fragments chosen in Python, every value is a parameter. Counted: lines of confirmed orders
+# (sale, done) with a positive quantity, not down payments{delivery}, services only when the
+# company counts them. A basket is an order (company basket window 0), else consecutive orders
+# of one commercial customer at most N days apart (days of date_order), named after its first
+# order's id.
+_LINES_SQL = """
+    SELECT so.company_id, so.id AS order_id, rp.commercial_partner_id AS partner_id,
+           so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+      FROM sale_order_line l
+      JOIN sale_order so ON so.id = l.order_id
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN res_partner rp ON rp.id = so.partner_id
+      JOIN product_product pp ON pp.id = l.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+     WHERE so.state IN ('sale', 'done')
+       AND l.product_uom_qty > 0
+       AND NOT COALESCE(l.is_downpayment, FALSE){delivery}
+       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+       AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
+       AND so.id <> ALL(%(exclude_order_ids)s::integer[])
+       AND l.id <> ALL(%(exclude_line_ids)s::integer[])
+       AND {scope}
+"""
+
+_ORDER_BASKETS_SQL = """
+    SELECT DISTINCT company_id, order_id AS basket_id, partner_id, product_id FROM ({lines}) lines
+"""
+
+_WINDOW_BASKETS_SQL = """
+    WITH lines AS ({lines}),
+    orders AS (
+        SELECT DISTINCT company_id, partner_id, order_id, day, days FROM lines
+    ), flagged AS (
+        SELECT o.*, CASE WHEN o.day - LAG(o.day) OVER w <= o.days THEN 0 ELSE 1 END AS starts
+          FROM orders o
+        WINDOW w AS (PARTITION BY o.company_id, o.partner_id ORDER BY o.day, o.order_id)
+    ), numbered AS (
+        SELECT f.*, SUM(f.starts) OVER (PARTITION BY f.company_id, f.partner_id ORDER BY f.day, f.order_id
+                                        ROWS UNBOUNDED PRECEDING) AS session
+          FROM flagged f
+    ), sessions AS (
+        SELECT n.order_id,
+               FIRST_VALUE(n.order_id) OVER (PARTITION BY n.company_id, n.partner_id, n.session
+                                             ORDER BY n.day, n.order_id) AS basket_id
+          FROM numbered n
+    )
+    SELECT DISTINCT l.company_id, s.basket_id, l.partner_id, l.product_id
+      FROM lines l JOIN sessions s ON s.order_id = l.order_id
+"""
+
+# Scopes of the basket query (one company at a time).
+_SCOPES = {
+    'company': "so.company_id = %(company_id)s",
+    'orders': "so.company_id = %(company_id)s AND so.id = ANY(%(order_ids)s::integer[])",
+    'partners': "so.company_id = %(company_id)s AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])",
+    # baskets that may hold one of the products: their orders, or (window baskets) their customers
+    'product_orders': """so.company_id = %(company_id)s AND so.id IN (
+        SELECT order_id FROM sale_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
+    'product_partners': """so.company_id = %(company_id)s AND rp.commercial_partner_id IN (
+        SELECT buyer.commercial_partner_id
+          FROM sale_order_line bl
+          JOIN sale_order bo ON bo.id = bl.order_id
+          JOIN res_partner buyer ON buyer.id = bo.partner_id
+         WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
+}
+
+_FULL_COMPANY_SQL = """
+    INSERT INTO crm_erp_affinity_company (company_id, basket_count, computed_at)
+    SELECT %(company_id)s, (SELECT COUNT(DISTINCT basket_id) FROM crm_erp_affinity_work), NOW() AT TIME ZONE 'UTC'
+"""
+
+_FULL_PRODUCTS_SQL = """
+    INSERT INTO crm_erp_affinity_product (company_id, product_id, basket_count, customer_count,
+                                          repeat_customer_count)
+    SELECT %(company_id)s, product_id, SUM(baskets), COUNT(*), COUNT(*) FILTER (WHERE baskets >= 2)
+      FROM (SELECT product_id, partner_id, COUNT(*) AS baskets
+              FROM crm_erp_affinity_work GROUP BY product_id, partner_id) per_customer
+  GROUP BY product_id
+"""
+
+# Pairs from the products that reach the minimum count only (the others cannot reach it).
+_FULL_PAIRS_SQL = """
+    WITH frequent AS (
+        SELECT w.basket_id, w.product_id
+          FROM crm_erp_affinity_work w
+          JOIN crm_erp_affinity_product p ON p.company_id = %(company_id)s AND p.product_id = w.product_id
+         WHERE p.basket_count >= %(min_count)s
+    )
+    INSERT INTO crm_erp_affinity_pair (company_id, product_a, product_b, pair_count)
+    SELECT %(company_id)s, x.product_id, y.product_id, COUNT(*)
+      FROM frequent x
+      JOIN frequent y ON y.basket_id = x.basket_id AND x.product_id < y.product_id
+  GROUP BY x.product_id, y.product_id
+    HAVING COUNT(*) >= %(min_count)s
+"""
+
+# Exact number of baskets holding both products of each requested pair, reading only the
+# baskets that may hold the rarer product of the pair.
+_RECOUNT_PAIRS_SQL = """
+    WITH baskets AS ({baskets}),
+    request AS (SELECT * FROM unnest(%(pair_a)s::integer[], %(pair_b)s::integer[]) AS r(a, b))
+    SELECT request.a, request.b, COUNT(*)
+      FROM request
+      JOIN baskets x ON x.product_id = request.a
+      JOIN baskets y ON y.basket_id = x.basket_id AND y.product_id = request.b
+  GROUP BY request.a, request.b
+"""
+
+
+class CrmErpProductAffinity(models.Model):
+    """Co-purchase affinity A -> B of one company: baskets with both (pair_count), support =
+    pair_count / baskets, confidence = pair_count / baskets with A, lift = confidence / (baskets
+    with B / baskets). Read-only SQL view over the raw counts; the engine below keeps the
+    counts (full recompute and exact incremental updates on order changes)."""
+    _name = 'crm.erp.product.affinity'
+    _description = 'Product co-purchase affinity'
+    _auto = False
+    _order = 'confidence desc, lift desc, related_product_id'
+    _rec_name = 'related_product_id'
+
+    company_id = fields.Many2one('res.company', readonly=True)
+    product_id = fields.Many2one('product.product', string='Product', readonly=True)
+    related_product_id = fields.Many2one('product.product', string='Bought With', readonly=True)
+    pair_count = fields.Integer('Orders With Both', readonly=True, group_operator='max')
+    support = fields.Float('Support', readonly=True, digits=(16, 4), group_operator='max',
+                           help='Baskets with both products / all baskets of the company.')
+    confidence = fields.Float('Confidence', readonly=True, digits=(16, 4), group_operator='max',
+                              help='Baskets with both / baskets with the product.')
+    lift = fields.Float('Lift', readonly=True, digits=(16, 2), group_operator='max',
+                        help='Confidence / share of baskets with the related product; above 1 they '
+                             'sell together more often than chance.')
+    product_basket_count = fields.Integer('Orders With Product', readonly=True, group_operator='max')
+    related_basket_count = fields.Integer('Orders With Related Product', readonly=True, group_operator='max')
+    computed_at = fields.Datetime('Computed At', readonly=True)
+
+    @api.model_cr
+    def init(self):
+        self.env.cr.execute(_TABLES_SQL)
+        self.env.cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
+        self.env.cr.execute(_VIEW_SQL)
+
+    # Basket query -----------------------------------------------------------------------
+
+    @api.model
+    def _affinity_baskets_sql(self, company, scope):
+        delivery = ''
+        field = self.env['sale.order.line']._fields.get('is_delivery')
+        if field and field.store:
+            delivery = '\n       AND NOT COALESCE(l.is_delivery, FALSE)'
+        lines = _LINES_SQL.format(delivery=delivery, scope=_SCOPES[scope])
+        template = _WINDOW_BASKETS_SQL if company.affinity_basket_days > 0 else _ORDER_BASKETS_SQL
+        return template.format(lines=lines)
+
+    @api.model
+    def _affinity_params(self, company, **values):
+        params = {'company_id': company.id, 'date_to': self.env.context.get('crm_erp_affinity_date_to'),
+                  'exclude_order_ids': [], 'exclude_line_ids': []}
+        params.update(values)
+        return params
+
+    # Full recompute ---------------------------------------------------------------------
+
+    @api.model
+    def _recompute_affinity(self, company_ids=None):
+        """Recompute every count of the given companies (all: None) from their confirmed
+        orders, in a few set-based statements per company. The context key
+        crm_erp_affinity_date_to (a datetime string) limits the orders to those before it."""
+        companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
+            else self.env['res.company'].sudo().search([])
+        cr = self.env.cr
+        if cr._cnx.server_version >= 110000:
+            cr.execute("SET LOCAL jit = off")
+        # the pair aggregation holds a few million groups: in memory rather than spilled batches
+        cr.execute("SET LOCAL work_mem = '256MB'")
+        for company in companies:
+            params = self._affinity_params(company, min_count=company.affinity_min_count)
+            cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_work")
+            cr.execute("CREATE TEMP TABLE crm_erp_affinity_work AS "
+                       + self._affinity_baskets_sql(company, 'company'), params)
+            cr.execute("ANALYZE crm_erp_affinity_work")
+            cr.execute("DELETE FROM crm_erp_affinity_company WHERE company_id = %(company_id)s", params)
+            cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %(company_id)s", params)
+            cr.execute("DELETE FROM crm_erp_affinity_pair WHERE company_id = %(company_id)s", params)
+            cr.execute(_FULL_COMPANY_SQL, params)
+            cr.execute(_FULL_PRODUCTS_SQL, params)
+            cr.execute(_FULL_PAIRS_SQL, params)
+            cr.execute("DROP TABLE crm_erp_affinity_work")
+        cr.execute("ANALYZE crm_erp_affinity_product")
+        cr.execute("ANALYZE crm_erp_affinity_pair")
+        self.invalidate_cache()
+        return True
+
+    @api.model
+    def action_recompute_affinity(self):
+        """Manager action: full recompute of the user's companies."""
+        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
+            raise AccessError(_('Only a CRM-ERP Bridge manager can recompute the product affinity.'))
+        self.sudo()._recompute_affinity(self.env.user.company_ids.ids)
+        return True
+
+    @api.model
+    def _cron_recompute_affinity(self):
+        self.sudo()._recompute_affinity()
+
+    # Incremental updates ----------------------------------------------------------------
+
+    @api.model
+    def _affinity_scope(self, orders, vals=None):
+        """What a change of orders may touch, per company: {company: ('orders', ids)} for
+        order baskets, {company: ('partners', commercial ids)} for window baskets (the
+        sessions of the customer may merge or split). vals: values about to be written, whose
+        company / customer count too."""
+        vals = vals or {}
+        companies = orders.mapped('company_id').sudo()
+        if vals.get('company_id'):
+            companies |= self.env['res.company'].sudo().browse(vals['company_id'])
+        partners = orders.mapped('partner_id.commercial_partner_id')
+        if vals.get('partner_id'):
+            partners |= self.env['res.partner'].sudo().browse(vals['partner_id']).commercial_partner_id
+        scope = {}
+        for company in companies:
+            if company.affinity_basket_days > 0:
+                scope[company] = ('partners', tuple(sorted(partners.ids)))
+            else:
+                scope[company] = ('orders', tuple(sorted(orders.ids)))
+        return scope
+
+    @api.model
+    def _affinity_snapshot(self, scope, exclude_order_ids=(), exclude_line_ids=()):
+        """{company: {basket id: frozenset(product ids)}} of the scope as the database holds it
+        now (minus the excluded orders / lines: the state before they were created)."""
+        snapshot = {}
+        for company, (kind, ids) in scope.items():
+            key = 'order_ids' if kind == 'orders' else 'partner_ids'
+            params = self._affinity_params(company, exclude_order_ids=list(exclude_order_ids),
+                                           exclude_line_ids=list(exclude_line_ids), **{key: list(ids)})
+            self.env.cr.execute(self._affinity_baskets_sql(company, kind), params)
+            baskets = {}
+            for _company, basket_id, _partner, product_id in self.env.cr.fetchall():
+                baskets.setdefault(basket_id, set()).add(product_id)
+            snapshot[company] = {basket_id: frozenset(products) for basket_id, products in baskets.items()}
+        return snapshot
+
+    @api.model
+    def _affinity_apply(self, before, after):
+        """Move the stored counts from the `before` to the `after` snapshot of the same scope:
+        only the baskets that differ, their products and their product pairs change."""
+        for company in set(before) | set(after):
+            old, new = before.get(company, {}), after.get(company, {})
+            basket_delta = 0
+            product_delta, pair_delta = Counter(), Counter()
+            for baskets, sign in ((old, -1), (new, 1)):
+                other = new if sign < 0 else old
+                for basket_id, products in baskets.items():
+                    if other.get(basket_id) == products:
+                        continue
+                    if basket_id not in other:
+                        basket_delta += sign
+                    for product_id in products:
+                        product_delta[product_id] += sign
+                    for pair in combinations(sorted(products), 2):
+                        pair_delta[pair] += sign
+            product_delta = {key: value for key, value in product_delta.items() if value}
+            pair_delta = {key: value for key, value in pair_delta.items() if value}
+            if basket_delta or product_delta or pair_delta:
+                self._affinity_write_delta(company, basket_delta, product_delta, pair_delta)
+
+    @api.model
+    def _affinity_write_delta(self, company, basket_delta, product_delta, pair_delta):
+        cr = self.env.cr
+        cr.execute("""
+            INSERT INTO crm_erp_affinity_company AS t (company_id, basket_count) VALUES (%s, %s)
+            ON CONFLICT (company_id) DO UPDATE SET basket_count = t.basket_count + EXCLUDED.basket_count
+        """, [company.id, basket_delta])
+        products = list(product_delta)
+        cr.execute("""
+            INSERT INTO crm_erp_affinity_product AS t (company_id, product_id, basket_count)
+            SELECT %s, product_id, delta FROM unnest(%s::integer[], %s::integer[]) AS d(product_id, delta)
+            ON CONFLICT (company_id, product_id) DO UPDATE SET basket_count = t.basket_count + EXCLUDED.basket_count
+        """, [company.id, products, [product_delta[product] for product in products]])
+        cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %s AND product_id = ANY(%s) "
+                   "AND basket_count <= 0", [company.id, products])
+        if not pair_delta:
+            return
+        min_count = company.affinity_min_count
+        pairs = list(pair_delta)
+        pair_a, pair_b = [a for a, b in pairs], [b for a, b in pairs]
+        cr.execute("""
+            UPDATE crm_erp_affinity_pair t SET pair_count = t.pair_count + d.delta
+              FROM unnest(%s::integer[], %s::integer[], %s::integer[]) AS d(a, b, delta)
+             WHERE t.company_id = %s AND t.product_a = d.a AND t.product_b = d.b
+         RETURNING t.product_a, t.product_b
+        """, [pair_a, pair_b, [pair_delta[pair] for pair in pairs], company.id])
+        stored = set(cr.fetchall())
+        cr.execute("""
+            DELETE FROM crm_erp_affinity_pair t
+             USING unnest(%s::integer[], %s::integer[]) AS d(a, b)
+             WHERE t.company_id = %s AND t.product_a = d.a AND t.product_b = d.b AND t.pair_count < %s
+        """, [pair_a, pair_b, company.id, min_count])
+        # basket counts of every product of the pairs (a product may be in a changed pair
+        # while its own count did not change)
+        cr.execute("SELECT product_id, basket_count FROM crm_erp_affinity_product "
+                   "WHERE company_id = %s AND product_id = ANY(%s)", [company.id, list(set(pair_a) | set(pair_b))])
+        counts = dict(cr.fetchall())
+        # Pairs not stored were below the minimum: those that grew may reach it now. Count
+        # them exactly (only when both products reach the minimum themselves).
+        candidates = [(a, b) for (a, b) in pairs
+                      if (a, b) not in stored and pair_delta[(a, b)] > 0
+                      and counts.get(a, 0) >= min_count and counts.get(b, 0) >= min_count]
+        if not candidates:
+            return
+        # the rarer product of each pair goes first: it chooses the baskets read
+        ordered = [(a, b) if counts[a] <= counts[b] else (b, a) for a, b in candidates]
+        kind = 'product_partners' if company.affinity_basket_days > 0 else 'product_orders'
+        params = self._affinity_params(company, scope_product_ids=sorted({a for a, b in ordered}),
+                                       pair_a=[a for a, b in ordered], pair_b=[b for a, b in ordered])
+        cr.execute(_RECOUNT_PAIRS_SQL.format(baskets=self._affinity_baskets_sql(company, kind)), params)
+        reached = [(min(a, b), max(a, b), count) for a, b, count in cr.fetchall() if count >= min_count]
+        if reached:
+            cr.execute("""
+                INSERT INTO crm_erp_affinity_pair (company_id, product_a, product_b, pair_count)
+                SELECT %s, a, b, n FROM unnest(%s::integer[], %s::integer[], %s::integer[]) AS r(a, b, n)
+            """, [company.id, [r[0] for r in reached], [r[1] for r in reached], [r[2] for r in reached]])
+
+    @api.model
+    def _affinity_state(self, company_ids):
+        """The stored counts of the companies (tests compare the incremental state with a full
+        recompute): (baskets per company, {(company, product): baskets}, {(company, a, b): count})."""
+        cr = self.env.cr
+        cr.execute("SELECT company_id, basket_count FROM crm_erp_affinity_company WHERE company_id = ANY(%s)",
+                   [list(company_ids)])
+        companies = {company_id: count for company_id, count in cr.fetchall() if count}
+        cr.execute("SELECT company_id, product_id, basket_count FROM crm_erp_affinity_product "
+                   "WHERE company_id = ANY(%s)", [list(company_ids)])
+        products = {(c, p): n for c, p, n in cr.fetchall()}
+        cr.execute("SELECT company_id, product_a, product_b, pair_count FROM crm_erp_affinity_pair "
+                   "WHERE company_id = ANY(%s)", [list(company_ids)])
+        pairs = {(c, a, b): n for c, a, b, n in cr.fetchall()}
+        return companies, products, pairs

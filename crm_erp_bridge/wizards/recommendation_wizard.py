@@ -1,0 +1,97 @@
+from odoo import _, api, fields, models
+from odoo.addons import decimal_precision as dp
+from odoo.exceptions import UserError
+
+_WIZARD_LIMIT = 10
+
+
+class CrmErpRecommendationWizard(models.TransientModel):
+    """Suggested products for a customer, a quotation or an opportunity, with one-click Add."""
+    _name = 'crm.erp.recommendation.wizard'
+    _description = 'Suggested products'
+
+    partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
+    order_id = fields.Many2one('sale.order', string='Quotation', readonly=True)
+    lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
+    line_ids = fields.One2many('crm.erp.recommendation.wizard.line', 'wizard_id', string='Suggestions',
+                               readonly=True)
+
+    @api.model
+    def open_for(self, partner=None, order=None, lead=None):
+        document = order or lead
+        partner = partner or document.partner_id
+        if not partner:
+            raise UserError(_('Set the customer first: suggestions come from what they bought.'))
+        company = (document and document.company_id) or self.env['res.company'].browse(
+            self.env['res.partner']._customer_360_company_id())
+        exclude = order.order_line.mapped('product_id') if order else (
+            lead.line_ids.mapped('product_id') if lead else self.env['product.product'])
+        items = self.env['crm.erp.recommendation']._recommend(
+            partner, company, limit=_WIZARD_LIMIT, exclude_product_ids=exclude.ids).get(
+                partner.commercial_partner_id.id, [])
+        wizard = self.create({
+            'partner_id': partner.id,
+            'order_id': order.id if order else False,
+            'lead_id': lead.id if lead else False,
+            'line_ids': [(0, 0, {
+                'sequence': index, 'product_id': item['product_id'], 'score': item['score'],
+                'reason': item['reason'], 'free_qty': item['free_qty'], 'incoming_qty': item['incoming_qty'],
+                'out_of_stock': item['out_of_stock'],
+            }) for index, item in enumerate(items)],
+        })
+        return wizard._action_open()
+
+    def _action_open(self):
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _('Suggested Products'),
+            'res_model': self._name,
+            'res_id': self.id,
+            'view_mode': 'form',
+            'views': [(self.env.ref('crm_erp_bridge.crm_erp_recommendation_wizard_view_form').id, 'form')],
+            'target': 'new',
+        }
+
+
+class CrmErpRecommendationWizardLine(models.TransientModel):
+    _name = 'crm.erp.recommendation.wizard.line'
+    _description = 'Suggested product'
+    _order = 'sequence, id'
+
+    wizard_id = fields.Many2one('crm.erp.recommendation.wizard', required=True, ondelete='cascade')
+    sequence = fields.Integer()
+    product_id = fields.Many2one('product.product', string='Product', readonly=True)
+    score = fields.Float(readonly=True, digits=(16, 4))
+    reason = fields.Char(string='Why', readonly=True)
+    free_qty = fields.Float(string='Free', readonly=True, digits=dp.get_precision('Product Unit of Measure'))
+    incoming_qty = fields.Float(string='Incoming', readonly=True,
+                                digits=dp.get_precision('Product Unit of Measure'))
+    out_of_stock = fields.Boolean(readonly=True)
+    added = fields.Boolean(readonly=True)
+    can_add = fields.Boolean(compute='_compute_can_add')
+
+    @api.depends('wizard_id.order_id.state', 'wizard_id.lead_id', 'added')
+    def _compute_can_add(self):
+        for line in self:
+            order = line.wizard_id.order_id
+            line.can_add = not line.added and (
+                (order and order.state in ('draft', 'sent')) or bool(line.wizard_id.lead_id))
+
+    @api.multi
+    def action_add(self):
+        """Add the product to the quotation (a sale.order.line built by sale's own onchanges:
+        description, unit, pricelist price and taxes) or to the opportunity's product lines,
+        in the customer's typical quantity; then show the suggestions again."""
+        self.ensure_one()
+        wizard = self.wizard_id
+        if not self.can_add:
+            raise UserError(_('%s cannot be added here any more.') % self.product_id.display_name)
+        document = wizard.order_id or wizard.lead_id
+        qty = self.env['crm.erp.recommendation']._typical_quantities(
+            wizard.partner_id, document.company_id or self.env.user.company_id, self.product_id.ids)[self.product_id.id]
+        if wizard.order_id:
+            wizard.order_id._add_recommended_product(self.product_id, qty)
+        else:
+            wizard.lead_id._add_recommended_product(self.product_id, qty)
+        self.added = True
+        return wizard._action_open()
