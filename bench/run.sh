@@ -5,7 +5,7 @@
 # Environment: BENCH_REPS (runs per figure, default 5), BENCH_DB_PREFIX (default bench_),
 # BENCH_KEEP=1 keeps both databases afterwards, BENCH_REUSE=1 reuses them when present,
 # BENCH_REUSE_BASE=1 reuses only the generated database (new copy, addon installed again),
-# BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" for none).
+# BENCH_ONLY=1,3,5,7 runs only those benchmarks, BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" for none).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -63,9 +63,10 @@ else
   echo "   databases ready in $(( $(date +%s) - t0 )) s"
 fi
 args=(--db "$DB" --base-db "$BASE" --size "$SIZE" --reps "$REPS" --json "bench/out/$DB.json"
-      --command "$(for v in BENCH_REPS BENCH_KEEP BENCH_REUSE BENCH_REUSE_BASE BENCH_NAIVE_SAMPLE; do
+      --command "$(for v in BENCH_REPS BENCH_KEEP BENCH_REUSE BENCH_REUSE_BASE BENCH_NAIVE_SAMPLE BENCH_ONLY; do
                    [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done)make bench SIZE=$SIZE")
 [ -n "$INSTALL_SECONDS" ] && args+=(--install-seconds "$INSTALL_SECONDS")
 [ "$RESULTS" != - ] && args+=(--results "$RESULTS")
+[ -n "${BENCH_ONLY:-}" ] && args+=(--only "$BENCH_ONLY")
 $PY bench/bench.py "${args[@]}"
 echo "== done in $(( $(date +%s) - t0 )) s; figures: bench/out/$DB.json${RESULTS:+, $RESULTS}"
