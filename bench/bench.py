@@ -305,53 +305,34 @@ class Bench:
         affinity = env[AFFINITY_MODEL]
         recompute = lambda: affinity._recompute_affinity(company_ids=None)
         times, _ = timed(recompute, self.args.reps)   # kept: the pairs below are those of the last run
-        pairs = affinity.search_read([], ['company_id', 'product_id', 'related_product_id', 'pair_count', 'support',
-                                          'confidence', 'lift'])
+        # the rows search_read returns, read from the model's view in SQL (millions of pairs at L:
+        # search_read would spend minutes in name_get of the many2one columns)
+        env.cr.execute('SELECT company_id, product_id, related_product_id, pair_count, support, confidence, lift FROM "%s"'
+                       % affinity._table)
+        pairs = env.cr.fetchall()
+        assert len(affinity.search_read([], ['company_id', 'product_id', 'related_product_id', 'pair_count', 'support',
+                                             'confidence', 'lift'], limit=10)) == min(10, len(pairs))
         thresholds = affinity_thresholds(env)
         result = {'recompute': stats(times), 'pairs': len(pairs), 'thresholds': thresholds}
         # Peer: efficient-apriori pair rules on the same baskets (confirmed orders, distinct products, per company).
-        from efficient_apriori import apriori
-        # the addon's baskets (README, "Recommendations"): confirmed orders, positive quantities,
-        # no down payments, no services when the company leaves them out; per company
-        env.cr.execute("""
-            SELECT so.company_id, so.id, array_agg(DISTINCT l.product_id)
-              FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id
-              JOIN res_company cmp ON cmp.id = so.company_id
-              JOIN product_product pp ON pp.id = l.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id
-             WHERE so.state IN ('sale', 'done') AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
-               AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
-          GROUP BY 1, 2""")
-        baskets = {}
-        for company_id, _order_id, products in env.cr.fetchall():
-            baskets.setdefault(company_id, []).append(tuple(products))
-        env.cr.execute("""SELECT pp.id FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                           WHERE pp.active AND pt.active AND pt.sale_ok""")
-        sellable = {row[0] for row in env.cr.fetchall()}
-        peer_pairs, peer_times = {}, []
-        for company_id, transactions in baskets.items():
-            th = thresholds.get(company_id) or {}
-            min_count, min_lift = th.get('min_count', 1), th.get('min_lift', 0.0)
-            start = time.perf_counter()
-            _itemsets, rules = apriori(transactions, min_support=(min_count - 0.5) / len(transactions),
-                                       min_confidence=0.0, max_length=2)
-            rules = [rule for rule in rules if rule.lift >= min_lift]
-            peer_times.append(time.perf_counter() - start)
-            for rule in rules:
-                if rule.lhs[0] in sellable and rule.rhs[0] in sellable:
-                    peer_pairs[(company_id, rule.lhs[0], rule.rhs[0])] = (rule.count_full, rule.support, rule.confidence, rule.lift)
-        mine = {(p['company_id'][0], p['product_id'][0], p['related_product_id'][0]): (p['pair_count'], p['support'], p['confidence'], p['lift'])
-                for p in pairs}
-        common = set(mine) & set(peer_pairs)
-        disagree = [key for key in common if any(abs(a - b) > 1e-6 * max(1, abs(b)) for a, b in zip(mine[key], peer_pairs[key]))]
-        peer_s = sum(peer_times)
-        result.update({'peer_efficient_apriori_s': peer_s, 'peer_pairs': len(peer_pairs), 'same_pairs': len(common),
-                       'only_addon': len(set(mine) - set(peer_pairs)), 'only_peer': len(set(peer_pairs) - set(mine)),
-                       'metric_disagreements': len(disagree), 'ratio_peer_over_addon': peer_s / stats(times)['median']})
+        peer = run_peer(self.args.db, thresholds)
+        if 'error' in peer:
+            result['peer_efficient_apriori'] = peer['error']
+        else:
+            peer_pairs = {tuple(key): tuple(value) for key, value in peer['pairs']}
+            peer_s = peer['seconds']
+        mine = {(p[0], p[1], p[2]): tuple(p[3:]) for p in pairs}
+        if 'error' not in peer:
+            common = set(mine) & set(peer_pairs)
+            disagree = [key for key in common if any(abs(a - b) > 1e-6 * max(1, abs(b)) for a, b in zip(mine[key], peer_pairs[key]))]
+            result.update({'peer_efficient_apriori_s': peer_s, 'peer_pairs': len(peer_pairs), 'same_pairs': len(common),
+                           'only_addon': len(set(mine) - set(peer_pairs)), 'only_peer': len(set(peer_pairs) - set(mine)),
+                           'metric_disagreements': len(disagree), 'ratio_peer_over_addon': peer_s / stats(times)['median']})
         # PostgreSQL floor: the bare pair count over the same lines.
         floor_sql = """SELECT a.company_id, a.product_id, b.product_id, COUNT(*) FROM
                          (SELECT DISTINCT company_id, order_id, product_id FROM sale_order_line WHERE state IN ('sale', 'done')) a
                          JOIN (SELECT DISTINCT order_id, product_id FROM sale_order_line WHERE state IN ('sale', 'done')) b
-                           ON b.order_id = a.order_id AND b.product_id <> a.product_id
+                           ON b.order_id = a.order_id AND b.product_id > a.product_id
                         GROUP BY 1, 2, 3 HAVING COUNT(*) >= %s"""
         min_count = min([th.get('min_count', 1) for th in thresholds.values()] or [1])
         floor_times, _ = timed(lambda: env.cr.execute(floor_sql, [min_count]), self.args.reps)
@@ -532,6 +513,77 @@ def affinity_thresholds(env):
     return result
 
 
+PEER_MEMORY_GB = float(os.environ.get('BENCH_PEER_MEMORY_GB', 6))
+PEER_TIMEOUT_S = float(os.environ.get('BENCH_PEER_TIMEOUT', 600))
+
+
+def run_peer(db, thresholds):
+    """efficient-apriori pair rules in a child process (address space capped at
+    BENCH_PEER_MEMORY_GB, BENCH_PEER_TIMEOUT seconds): {'seconds', 'pairs'} or {'error'}."""
+    import tempfile
+    out = tempfile.NamedTemporaryFile(prefix='bench-peer-', suffix='.json', delete=False).name
+    command = [sys.executable, os.path.abspath(__file__), 'peer', '--db', db, '--json', out,
+               '--command', json.dumps({str(k): v for k, v in thresholds.items()})]
+    limit = int(PEER_MEMORY_GB * 2 ** 30)
+
+    def cap():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    start = time.perf_counter()
+    try:
+        run = subprocess.run(command, preexec_fn=cap, capture_output=True, text=True, timeout=PEER_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {'error': 'did not finish within %.0f s' % PEER_TIMEOUT_S}
+    finally:
+        elapsed = time.perf_counter() - start
+    if run.returncode != 0:
+        os.unlink(out)
+        reason = 'MemoryError' if 'MemoryError' in run.stderr else run.stderr.strip().splitlines()[-1:] or ['exit %d' % run.returncode]
+        return {'error': 'failed after %.0f s with a %.0f GB address-space cap (%s)' % (
+            elapsed, PEER_MEMORY_GB, reason if isinstance(reason, str) else reason[0][:120])}
+    with open(out) as handle:
+        result = json.load(handle)
+    os.unlink(out)
+    return result
+
+
+def peer_child(db, thresholds, out):
+    """The addon's baskets (README, "Recommendations": confirmed orders, positive quantities, no
+    down payments, no services when the company leaves them out; per company), efficient-apriori
+    pairs with the company's minimum count and lift, sellable products only."""
+    import psycopg2
+    from efficient_apriori import apriori
+    cnx = psycopg2.connect(dbname=db, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo')
+    cr = cnx.cursor()
+    cr.execute("""
+        SELECT so.company_id, so.id, array_agg(DISTINCT l.product_id)
+          FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id
+          JOIN res_company cmp ON cmp.id = so.company_id
+          JOIN product_product pp ON pp.id = l.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE so.state IN ('sale', 'done') AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
+           AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+      GROUP BY 1, 2""")
+    baskets = {}
+    for company_id, _order_id, products in cr.fetchall():
+        baskets.setdefault(company_id, []).append(tuple(products))
+    cr.execute("""SELECT pp.id FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                   WHERE pp.active AND pt.active AND pt.sale_ok""")
+    sellable = {row[0] for row in cr.fetchall()}
+    pairs, seconds = [], 0.0
+    for company_id, transactions in baskets.items():
+        th = thresholds.get(str(company_id)) or {}
+        min_count, min_lift = th.get('min_count', 1), th.get('min_lift', 0.0)
+        start = time.perf_counter()
+        _itemsets, rules = apriori(transactions, min_support=(min_count - 0.5) / len(transactions),
+                                   min_confidence=0.0, max_length=2)
+        rules = [rule for rule in rules if rule.lift >= min_lift]
+        seconds += time.perf_counter() - start
+        pairs += [[[company_id, rule.lhs[0], rule.rhs[0]], [rule.count_full, rule.support, rule.confidence, rule.lift]]
+                  for rule in rules if rule.lhs[0] in sellable and rule.rhs[0] in sellable]
+    with open(out, 'w') as handle:
+        json.dump({'seconds': seconds, 'pairs': pairs}, handle)
+
+
 class OdooServer:
     """scripts/odoo serving one database on a free loopback port, with the rpc request debug
     log on (one line per call with the time spent inside the server)."""
@@ -658,6 +710,10 @@ def markdown(r, command):
     a = b.get('3_affinity', {})
     if 'skipped' in a:
         out.append('| 3 | full affinity recompute vs efficient-apriori | %s | | | ≤ 5 s, ≥ 30× |' % a['skipped'])
+    elif a and 'peer_efficient_apriori' in a:
+        out.append('| 3 | full affinity recompute (%d pairs) | %s | efficient-apriori on the same baskets: %s | | ≤ 5 s, ≥ 30× |' % (
+            a['pairs'], span(a['recompute']), a['peer_efficient_apriori']))
+        out.append('| 3 | bare SQL pair count (floor) | %s | addon / floor | %.1f× | |' % (span(a['sql_pair_count_floor']), a['addon_over_floor']))
     elif a:
         out.append('| 3 | full affinity recompute (%d pairs) | %s | efficient-apriori %s (same pairs %d, only addon %d, only peer %d, metric disagreements %d) | %.1f× | ≤ 5 s, ≥ 30× |' % (
             a['pairs'], span(a['recompute']), fmt(a['peer_efficient_apriori_s']), a['same_pairs'], a['only_addon'],
@@ -707,6 +763,8 @@ def main():
     parser.add_argument('--command')
     parser.add_argument('--only', help='comma-separated benchmark numbers to run (default: all)')
     args = parser.parse_args()
+    if args.mode[:1] == ['peer']:
+        return peer_child(args.db, json.loads(args.command), args.json)
     load_odoo()
     from odoo import api
     with api.Environment.manage():
