@@ -64,7 +64,7 @@ else
 fi
 args=(--db "$DB" --base-db "$BASE" --size "$SIZE" --reps "$REPS" --json "bench/out/$DB.json"
       --command "$(for v in BENCH_REPS BENCH_KEEP BENCH_REUSE BENCH_REUSE_BASE BENCH_NAIVE_SAMPLE BENCH_ONLY; do
-                   [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done)make bench SIZE=$SIZE")
+                   [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done; true)make bench SIZE=$SIZE")
 [ -n "$INSTALL_SECONDS" ] && args+=(--install-seconds "$INSTALL_SECONDS")
 [ "$RESULTS" != - ] && args+=(--results "$RESULTS")
 [ -n "${BENCH_ONLY:-}" ] && args+=(--only "$BENCH_ONLY")
