@@ -13,4 +13,5 @@ from . import crm_lead_line
 from . import purchase_order
 from . import purchase_order_line
 from . import product_template
+from . import res_currency_rate
 from . import crm_erp_recommendation

@@ -1,0 +1,777 @@
+"""Benchmark harness: runs inside Odoo (the venv's interpreter, the project's config) against a
+generated database with the addon (--db) and its copy without the addon (--base-db).
+
+    python bench/bench.py --db bench_L --base-db bench_L_base --size L --reps 5 \
+        --install-seconds 95 --json bench/out/L.json [--results bench/RESULTS.md --command "make bench SIZE=L"]
+    python bench/bench.py rss c360|affinity --db bench_L   # one recompute, peak RSS as JSON (child)
+
+Every timed step runs in a transaction that is rolled back, so the runs see the same data.
+Figures: median, min and max over --reps runs; ratios are taken from runs of the same process.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+AFFINITY_MODEL = 'crm.erp.product.affinity'
+NOT_INSTALLED = 'affinity not installed'
+
+
+def load_odoo():
+    import odoo
+    odoo.tools.config.parse_config(['-c', os.path.join(ROOT, '.local', 'odoo.conf'), '--log-level=warn'])
+    return odoo
+
+
+def timed(function, reps, setup=None, teardown=None):
+    """[seconds] of function() over reps runs (setup/teardown untimed), and the last result."""
+    times, result = [], None
+    for _rep in range(reps):
+        state = setup() if setup else None
+        start = time.perf_counter()
+        result = function(state) if setup else function()
+        times.append(time.perf_counter() - start)
+        if teardown:
+            teardown()
+    return times, result
+
+
+def adaptive(function, reps, seconds_of, budget=60.0):
+    """Up to reps results of function(), fewer when a run takes longer than budget seconds
+    (the figure then has fewer runs, which its n says)."""
+    runs = []
+    for _rep in range(reps):
+        runs.append(function())
+        if seconds_of(runs[-1]) > budget:
+            break
+    return runs
+
+
+def stats(times):
+    return {'median': statistics.median(times), 'min': min(times), 'max': max(times), 'runs': len(times)}
+
+
+class RssSampler:
+    """Peak resident set size of this process while a block runs (psutil, sampled every 5 ms)."""
+
+    def __init__(self):
+        import psutil
+        self.process = psutil.Process()
+        self.peak = self.before = 0
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self.before = self.peak = self.process.memory_info().rss
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.odoo = load_odoo()
+        self.results = {'size': args.size, 'db': args.db, 'base_db': args.base_db, 'reps': args.reps,
+                        'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
+                        'machine': machine(), 'benchmarks': {}}
+
+    def log(self, message):
+        print('[bench %s] %s' % (time.strftime('%H:%M:%S'), message), flush=True)
+
+    def env(self, db):
+        from odoo import SUPERUSER_ID, api
+        registry = self.odoo.registry(db)
+        cr = registry.cursor()
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def rollback(env):
+        env.cr.rollback()
+        env.clear()
+
+    def wanted(self, number):
+        return not self.args.only or str(number) in self.args.only.split(',')
+
+    def record(self, key, value):
+        self.results['benchmarks'][key] = value
+        self.log('%s: %s' % (key, json.dumps(value, default=str)[:400]))
+
+    # ------------------------------------------------------------------------------------
+
+    def run(self):
+        env = self.env(self.args.db)
+        try:
+            self.companies = env['res.company'].search([]).ids
+            self.record('data', self.check_data(env))
+            if self.args.install_seconds is not None and self.wanted(1):
+                self.record('1_install', {'seconds': self.args.install_seconds})
+            if self.wanted(2):
+                self.record('2_customer_360', self.bench_customer_360(env))
+            if self.wanted(3):
+                self.record('3_affinity', self.bench_affinity(env))
+            if self.wanted(6):
+                self.record('6_pipeline_demand', self.bench_pipeline(env))
+        finally:
+            env.cr.rollback()
+            env.cr.close()
+        if self.wanted(4):
+            self.record('4_write_overhead', self.bench_overhead())
+        if self.wanted(5):
+            self.record('5_recommendations_xmlrpc', self.bench_recommendations())
+        if self.wanted(7):
+            self.record('7_peak_rss', self.bench_rss())
+        self.write()
+
+    # Data: Odoo opens the generated data, key invariants hold --------------------------
+
+    def check_data(self, env):
+        cr = env.cr
+        q = lambda sql, *params: (cr.execute(sql, params) or cr.fetchall())
+        one = lambda sql, *params: q(sql, *params)[0][0]
+        data = {
+            'customer_companies': one("SELECT COUNT(*) FROM bench_customer"),
+            'contacts': one("SELECT COUNT(*) FROM bench_contact"),
+            'products': one("SELECT COUNT(*) FROM bench_product"),
+            'confirmed_orders': one("SELECT COUNT(*) FROM sale_order WHERE state IN ('sale', 'done') AND name LIKE 'SO%%' AND partner_id IN (SELECT partner_id FROM bench_contact UNION SELECT partner_id FROM bench_customer)"),
+            'confirmed_lines': one("SELECT COUNT(*) FROM sale_order_line l JOIN bench_product p ON p.product_id = l.product_id WHERE l.state IN ('sale', 'done')"),
+            'quotations': one("SELECT COUNT(*) FROM sale_order s JOIN bench_customer c ON c.partner_id = s.partner_id WHERE s.state IN ('draft', 'sent')"),
+            'opportunities': one("SELECT COUNT(*) FROM crm_lead WHERE name LIKE 'Bench opportunity %%'"),
+            'opportunity_lines': one("SELECT COUNT(*) FROM crm_lead_line l JOIN crm_lead o ON o.id = l.lead_id WHERE o.name LIKE 'Bench opportunity %%'"),
+            'purchase_orders': one("SELECT COUNT(*) FROM purchase_order po JOIN res_partner v ON v.id = po.partner_id WHERE v.name LIKE 'Bench Vendor %%'"),
+            'supplierinfo': one("SELECT COUNT(*) FROM product_supplierinfo si JOIN bench_product p ON p.tmpl_id = si.product_tmpl_id"),
+            'quants': one("SELECT COUNT(*) FROM stock_quant q JOIN bench_product p ON p.product_id = q.product_id"),
+            'open_incoming_moves': one("SELECT COUNT(*) FROM stock_move m JOIN bench_product p ON p.product_id = m.product_id WHERE m.state = 'assigned'"),
+            'order_companies': one("SELECT COUNT(DISTINCT company_id) FROM sale_order WHERE state IN ('sale', 'done')"),
+            'order_currencies': one("SELECT COUNT(DISTINCT pl.currency_id) FROM sale_order s JOIN product_pricelist pl ON pl.id = s.pricelist_id WHERE s.state IN ('sale', 'done')"),
+            'history_days': one("SELECT MAX(date_order)::date - MIN(date_order)::date FROM sale_order s JOIN bench_customer c ON c.partner_id = (SELECT commercial_partner_id FROM res_partner WHERE id = s.partner_id) WHERE s.state IN ('sale', 'done')"),
+            'bundles': one("SELECT COUNT(DISTINCT bundle_id) FROM bench_truth_bundle"),
+            'planted_short': one("SELECT COUNT(*) FROM bench_product WHERE is_short"),
+        }
+        # Invariants
+        data['orders_without_lines'] = one("SELECT COUNT(*) FROM sale_order s WHERE NOT EXISTS (SELECT 1 FROM sale_order_line l WHERE l.order_id = s.id)")
+        data['orders_amount_mismatch'] = one("""SELECT COUNT(*) FROM sale_order s JOIN (SELECT order_id, SUM(price_subtotal) t FROM sale_order_line GROUP BY 1) l
+                                                 ON l.order_id = s.id WHERE abs(s.amount_untaxed - l.t) > 0.01""")
+        data['contacts_wrong_commercial'] = one("""SELECT COUNT(*) FROM res_partner p JOIN res_partner parent ON parent.id = p.parent_id
+                                                    WHERE p.commercial_partner_id <> parent.commercial_partner_id""")
+        data['duplicate_order_names'] = one("SELECT COUNT(*) - COUNT(DISTINCT name) FROM sale_order")
+        data['sale_sequence_ahead'] = bool(one("""SELECT (SELECT last_value FROM ir_sequence_%03d) >= COALESCE(MAX(substring(name FROM 3)::int), 0)
+                                                    FROM sale_order WHERE name ~ '^SO[0-9]+$'""" % env['ir.sequence'].search([('code', '=', 'sale.order')], limit=1).id))
+        # Power law: share of the confirmed lines on the top 1 % of the products.
+        data['top1pct_products_line_share'] = float(one("""
+            WITH c AS (SELECT l.product_id, COUNT(*) n FROM sale_order_line l JOIN bench_product p ON p.product_id = l.product_id
+                        WHERE l.state IN ('sale', 'done') GROUP BY 1)
+            SELECT SUM(n) FILTER (WHERE r <= GREATEST(1, (SELECT COUNT(*) FROM bench_product) / 100))::float / SUM(n)
+              FROM (SELECT n, row_number() OVER (ORDER BY n DESC) r FROM c) x"""))
+        # Seasonality: busiest over quietest calendar month (order counts, full years only).
+        data['month_peak_over_trough'] = float(one("""
+            SELECT MAX(n)::float / NULLIF(MIN(n), 0) FROM (
+              SELECT extract(month FROM date_order) m, COUNT(*) n FROM sale_order s
+               WHERE s.state IN ('sale', 'done') AND date_order >= NOW() - INTERVAL '3 years' + INTERVAL '1 month'
+                 AND date_order < date_trunc('month', NOW()) GROUP BY 1) x"""))
+        # Rhythms: orders per customer company, spread.
+        rows = q("""SELECT c.rhythm, COUNT(DISTINCT c.idx), COUNT(s.id) FROM bench_customer c
+                      LEFT JOIN res_partner p ON p.commercial_partner_id = c.partner_id
+                      LEFT JOIN sale_order s ON s.partner_id = p.id AND s.state IN ('sale', 'done') GROUP BY 1 ORDER BY 1""")
+        data['orders_per_customer_by_rhythm'] = {r: round(n / max(c, 1), 2) for r, c, n in rows}
+        # Bundles co-occur: orders holding >= 2 products of a planted bundle.
+        data['orders_with_bundle_pair'] = one("""
+            SELECT COUNT(DISTINCT a.order_id) FROM sale_order_line a JOIN bench_truth_bundle ba ON ba.product_id = a.product_id
+              JOIN sale_order_line b ON b.order_id = a.order_id AND b.product_id > a.product_id
+              JOIN bench_truth_bundle bb ON bb.product_id = b.product_id AND bb.bundle_id = ba.bundle_id
+             WHERE a.state IN ('sale', 'done')""")
+        # Odoo opens the data: ORM reads of orders, partners, a quotation form, the demand report.
+        orders = env['sale.order'].search([('state', 'in', ['sale', 'done'])], limit=5, order='id desc')
+        read = orders.read(['name', 'partner_id', 'amount_total', 'currency_id', 'order_line', 'state', 'picking_ids'])
+        data['orm_orders_read'] = len(read)
+        data['orm_order_lines_read'] = len(orders.mapped('order_line').read(['product_id', 'price_subtotal', 'qty_delivered']))
+        customer = env['res.partner'].browse(q("SELECT partner_id FROM bench_customer ORDER BY idx LIMIT 3")[0][0])
+        partner_fields = [f for f in ('display_name', 'commercial_partner_id', 'sale_order_count', 'customer_stage',
+                                      'rfm_segment', 'sale_revenue') if f in customer._fields]
+        data['orm_partner'] = {k: (v[1] if isinstance(v, tuple) else v) for k, v in customer.read(partner_fields)[0].items() if k != 'id'}
+        quotation_model = env['sale.order']
+        form_fields = list(quotation_model.fields_view_get(view_type='form')['fields'])
+        defaults = quotation_model.default_get(form_fields)
+        quotation = quotation_model.search([('state', 'in', ['draft', 'sent'])], limit=1, order='id desc')
+        data['orm_quotation_form'] = {'default_fields': len(defaults), 'read_fields': len(quotation.read(form_fields)[0]),
+                                      'short_line_count': quotation.short_line_count if 'short_line_count' in quotation._fields else None}
+        report = env['crm.erp.pipeline.demand.report']
+        short_rows = report.read_group([('company_id', '=', env.user.company_id.id), ('shortfall_qty', '>', 0)],
+                                       ['product_id', 'shortfall_qty'], ['product_id'], lazy=True)
+        data['report_short_products'] = len(short_rows)
+        truth = set(q("SELECT array_agg(product_id) FROM bench_product WHERE is_short")[0][0] or [])
+        data['report_short_products_planted'] = len(truth & {row['product_id'][0] for row in short_rows})
+        return data
+
+    # 2. Customer 360 ------------------------------------------------------------------------
+
+    def bench_customer_360(self, env):
+        stats_model = env['crm.erp.partner.stats']
+        refresh = lambda: stats_model._refresh(self.companies, recompute_boundaries=True, notify=False)
+        rows = env['crm.erp.partner.stats'].search_count([])
+        warm, _ = timed(lambda: (refresh(), self.rollback(env)), 1)
+        times, _ = timed(refresh, self.args.reps, teardown=lambda: self.rollback(env))
+
+        def from_empty():
+            env.cr.execute("DELETE FROM crm_erp_partner_stats")
+            start = time.perf_counter()
+            refresh()
+            return time.perf_counter() - start
+        empty_times = []
+        for _rep in range(self.args.reps):
+            empty_times.append(from_empty())
+            self.rollback(env)
+        # Naive ORM: per commercial partner, its and its contacts' sale_order_ids, figures in Python.
+        env.cr.execute("SELECT partner_id FROM crm_erp_partner_stats WHERE sale_order_count > 0")
+        active_partners = sorted({row[0] for row in env.cr.fetchall()})
+        sample_size = min(len(active_partners), self.args.naive_sample)
+        sample = random.Random(7).sample(active_partners, sample_size)
+        def naive():
+            start = time.perf_counter()
+            figures = self.naive_customer_360(env, sample)
+            seconds = time.perf_counter() - start
+            self.rollback(env)
+            return seconds, figures
+        naive_runs = adaptive(naive, max(1, min(self.args.reps, 3)), lambda run: run[0])
+        naive_times, figures = [run[0] for run in naive_runs], naive_runs[-1][1]
+        per_partner = statistics.median(naive_times) / sample_size
+        naive_full = per_partner * len(active_partners)
+        # The naive figures agree with the refresh on the sample (order count and first/last date).
+        env.cr.execute("""SELECT partner_id, company_id, sale_order_count, first_order_date, last_order_date, sale_revenue
+                            FROM crm_erp_partner_stats WHERE partner_id = ANY(%s)""", [sample])
+        mismatches = revenue_mismatches = 0
+        for partner_id, company_id, count, first, last, revenue in env.cr.fetchall():
+            mine = figures.get((partner_id, company_id))
+            if count and (not mine or mine[0] != count or mine[1] != str(first) or mine[2] != str(last)):
+                mismatches += 1
+            elif count and abs(mine[3] - float(revenue)) > 0.001 * max(1.0, float(revenue)):
+                # res.currency.compute reads the rates of the user's company, the refresh those
+                # of the order's company: they differ where the companies' rates differ
+                revenue_mismatches += 1
+        full = stats(times)
+        return {
+            'stats_rows': rows, 'refresh': full, 'refresh_from_empty': stats(empty_times), 'warm_up_s': warm[0],
+            'naive_sample_partners': sample_size, 'naive_sample': stats(naive_times),
+            'naive_partners_total': len(active_partners), 'naive_extrapolated_s': naive_full,
+            'ratio_naive_over_refresh': naive_full / full['median'], 'naive_sample_mismatches': mismatches,
+            'naive_sample_revenue_mismatches': revenue_mismatches,
+            'naive_extrapolated': sample_size < len(active_partners),
+        }
+
+    @staticmethod
+    def naive_customer_360(env, partner_ids):
+        """What a typical app does: loop over partners, read sale_order_ids through the ORM, sum
+        in Python (count, revenue in company currency, first/last date, distinct products)."""
+        env.clear()
+        figures = {}
+        for partner in env['res.partner'].browse(partner_ids):
+            orders = (partner | partner.child_ids).mapped('sale_order_ids').filtered(lambda o: o.state in ('sale', 'done'))
+            by_company = {}
+            for order in orders:
+                by_company.setdefault(order.company_id, []).append(order)
+            for company, company_orders in by_company.items():
+                revenue = sum(order.pricelist_id.currency_id.with_context(date=order.date_order[:10]).compute(
+                    order.amount_untaxed, company.currency_id, round=False) for order in company_orders)
+                dates = sorted(order.date_order[:10] for order in company_orders)
+                products = set()
+                for order in company_orders:
+                    products.update(order.order_line.mapped('product_id').ids)
+                figures[(partner.id, company.id)] = (len(company_orders), dates[0], dates[-1], revenue, len(products))
+        return figures
+
+    # 3. Affinity ----------------------------------------------------------------------------
+
+    def bench_affinity(self, env):
+        if AFFINITY_MODEL not in env.registry:
+            return {'skipped': NOT_INSTALLED}
+        affinity = env[AFFINITY_MODEL]
+        recompute = lambda: affinity._recompute_affinity(company_ids=None)
+        times, _ = timed(recompute, self.args.reps)   # kept: the pairs below are those of the last run
+        # the rows search_read returns, read from the model's view in SQL (millions of pairs at L:
+        # search_read would spend minutes in name_get of the many2one columns)
+        env.cr.execute('SELECT company_id, product_id, related_product_id, pair_count, support, confidence, lift FROM "%s"'
+                       % affinity._table)
+        pairs = env.cr.fetchall()
+        assert len(affinity.search_read([], ['company_id', 'product_id', 'related_product_id', 'pair_count', 'support',
+                                             'confidence', 'lift'], limit=10)) == min(10, len(pairs))
+        thresholds = affinity_thresholds(env)
+        result = {'recompute': stats(times), 'pairs': len(pairs), 'thresholds': thresholds}
+        # Peer: efficient-apriori pair rules on the same baskets (confirmed orders, distinct products, per company).
+        peer = run_peer(self.args.db, thresholds)
+        if 'error' in peer:
+            result['peer_efficient_apriori'] = peer['error']
+        else:
+            peer_pairs = {tuple(key): tuple(value) for key, value in peer['pairs']}
+            peer_s = peer['seconds']
+        mine = {(p[0], p[1], p[2]): tuple(p[3:]) for p in pairs}
+        if 'error' not in peer:
+            common = set(mine) & set(peer_pairs)
+            disagree = [key for key in common if any(abs(a - b) > 1e-6 * max(1, abs(b)) for a, b in zip(mine[key], peer_pairs[key]))]
+            result.update({'peer_efficient_apriori_s': peer_s, 'peer_pairs': len(peer_pairs), 'same_pairs': len(common),
+                           'only_addon': len(set(mine) - set(peer_pairs)), 'only_peer': len(set(peer_pairs) - set(mine)),
+                           'metric_disagreements': len(disagree), 'ratio_peer_over_addon': peer_s / stats(times)['median']})
+        # PostgreSQL floor: the bare pair count over the same lines.
+        floor_sql = """SELECT a.company_id, a.product_id, b.product_id, COUNT(*) FROM
+                         (SELECT DISTINCT company_id, order_id, product_id FROM sale_order_line WHERE state IN ('sale', 'done')) a
+                         JOIN (SELECT DISTINCT order_id, product_id FROM sale_order_line WHERE state IN ('sale', 'done')) b
+                           ON b.order_id = a.order_id AND b.product_id > a.product_id
+                        GROUP BY 1, 2, 3 HAVING COUNT(*) >= %s"""
+        min_count = min([th.get('min_count', 1) for th in thresholds.values()] or [1])
+        floor_times, _ = timed(lambda: env.cr.execute(floor_sql, [min_count]), self.args.reps)
+        result['sql_pair_count_floor'] = stats(floor_times)
+        result['addon_over_floor'] = stats(times)['median'] / stats(floor_times)['median']
+        self.rollback(env)
+        return result
+
+    # 6. Pipeline demand report and shortfall RFQs ----------------------------------------------
+
+    def bench_pipeline(self, env):
+        report = env['crm.erp.pipeline.demand.report']
+        measures = ['weighted_qty', 'shortfall_qty']
+
+        def pivot():
+            # what the pivot view (the action's first view) asks on open: totals, rows, columns, cells
+            for groupby in ([], ['product_id'], ['week:week'], ['product_id', 'week:week']):
+                report.read_group([], measures + [g.split(':')[0] for g in groupby], groupby, lazy=False)
+            env.clear()
+
+        def grouped_list():
+            groups = report.read_group([], measures + ['demand_qty', 'free_qty', 'incoming_qty', 'product_id'], ['product_id'],
+                                       offset=0, limit=80, lazy=True)
+            env.clear()
+            return groups
+        pivot_times, _ = timed(pivot, self.args.reps)
+        list_times, groups = timed(grouped_list, self.args.reps)
+        env.cr.execute("SELECT array_agg(product_id) FROM bench_product WHERE is_short")
+        short_ids = env.cr.fetchone()[0] or []
+        products = env['product.product']
+
+        def rfqs():
+            start = time.perf_counter()
+            po_ids = products.create_shortfall_rfqs(short_ids)
+            seconds = time.perf_counter() - start
+            env.cr.execute("""SELECT COUNT(*), COUNT(DISTINCT product_id) FROM purchase_order_line
+                               WHERE order_id = ANY(%s) AND product_id = ANY(%s)""", [po_ids, short_ids])
+            lines, distinct = env.cr.fetchone()
+            self.rollback(env)
+            return seconds, len(po_ids), lines, distinct
+        runs = adaptive(rfqs, max(1, min(self.args.reps, 3)), lambda run: run[0])
+        return {'pivot_open': stats(pivot_times), 'list_grouped_first_page': stats(list_times), 'groups': len(groups),
+                'rfq_short_products': len(short_ids), 'create_shortfall_rfqs': stats([r[0] for r in runs]),
+                'rfqs_touched': runs[-1][1], 'rfq_lines': runs[-1][2], 'rfq_products': runs[-1][3]}
+
+    # 4. Write overhead with vs without the addon ---------------------------------------------
+
+    def bench_overhead(self):
+        if not self.args.base_db:
+            return {'skipped': 'no database without the addon'}
+        result = {}
+        for label, db in (('with_addon', self.args.db), ('without_addon', self.args.base_db)):
+            env = self.env(db)
+            try:
+                result[label] = self.write_costs(env)
+            finally:
+                env.cr.rollback()
+                env.cr.close()
+        for key in ('confirm_order', 'lead_stage_change'):
+            result['ratio_' + key] = result['with_addon'][key]['median'] / result['without_addon'][key]['median']
+        return result
+
+    def write_costs(self, env):
+        rng = random.Random(11)
+        env.cr.execute("SELECT partner_id FROM bench_customer WHERE company_id = (SELECT MIN(id) FROM res_company) ORDER BY idx LIMIT 200")
+        customers = [row[0] for row in env.cr.fetchall()]
+        env.cr.execute("SELECT product_id FROM bench_product WHERE NOT is_short ORDER BY rank LIMIT 200")
+        products = env['product.product'].browse([row[0] for row in env.cr.fetchall()])
+        env.cr.execute("""SELECT l.id FROM crm_lead l WHERE l.name LIKE 'Bench opportunity %%' AND l.active AND l.probability < 100
+                           AND l.company_id = (SELECT MIN(id) FROM res_company) ORDER BY l.id LIMIT 200""")
+        leads = [row[0] for row in env.cr.fetchall()]
+        stages = env['crm.stage'].search([], order='sequence, id')
+
+        def make_order():
+            order = env['sale.order'].create({
+                'partner_id': rng.choice(customers),
+                'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': rng.randint(1, 5)})
+                               for product in products[rng.randint(0, 150):][:3]],
+            })
+            order.order_line.mapped('name')  # created and computed before the clock starts
+            return order
+        reps = max(self.args.reps, 5)
+        # one untimed warm-up of each (registry caches, first compiled queries)
+        for warm in range(1):
+            make_order().action_confirm()
+            self.rollback(env)
+        confirm, _ = timed(lambda order: order.action_confirm(), reps, setup=make_order, teardown=lambda: self.rollback(env))
+
+        def pick_lead():
+            lead = env['crm.lead'].browse(rng.choice(leads))
+            return lead, (stages - lead.stage_id)[rng.randint(0, len(stages) - 2)]
+        env['crm.lead'].browse(leads[0]).write({'stage_id': stages[-1].id})
+        self.rollback(env)
+        stage, _ = timed(lambda state: state[0].write({'stage_id': state[1].id}), reps, setup=pick_lead,
+                         teardown=lambda: self.rollback(env))
+        return {'confirm_order': stats(confirm), 'lead_stage_change': stats(stage)}
+
+    # 5. Recommendations over XML-RPC ---------------------------------------------------------
+
+    def bench_recommendations(self):
+        env = self.env(self.args.db)
+        try:
+            if AFFINITY_MODEL not in env.registry or not hasattr(env['res.partner'], 'get_recommendations'):
+                return {'skipped': NOT_INSTALLED}
+            env.cr.execute("SELECT partner_id FROM bench_customer")
+            customers = [row[0] for row in env.cr.fetchall()]
+        finally:
+            env.cr.rollback()
+            env.cr.close()
+        import xmlrpc.client
+        calls = max(200, self.args.rpc_calls)
+        sample = [random.Random(5).choice(customers) for _ in range(calls)]
+        server = OdooServer(self.args.db)
+        try:
+            url = server.url
+            uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(self.args.db, 'admin', 'admin', {})
+            models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object')
+            call = lambda partner: models.execute_kw(self.args.db, uid, 'admin', 'res.partner', 'get_recommendations',
+                                                     [[partner]], {'limit': 10})
+            for partner in sample[:10]:
+                call(partner)  # warm-up, not counted
+            server.mark()
+            client, answers = [], 0
+            for partner in sample:
+                start = time.perf_counter()
+                answer = call(partner)
+                client.append(time.perf_counter() - start)
+                answers += bool(answer)
+            server_times = server.rpc_times('execute_kw')
+        finally:
+            server.stop()
+        pct = lambda values, p: sorted(values)[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
+        result = {'calls': calls, 'non_empty_answers': answers,
+                  'client_p50_ms': 1000 * pct(client, 50), 'client_p95_ms': 1000 * pct(client, 95),
+                  'note': 'server = time inside dispatch_rpc (odoo.http.rpc.request debug log); client = loopback round trip'}
+        if server_times:
+            result.update({'server_calls': len(server_times), 'server_p50_ms': 1000 * pct(server_times, 50),
+                           'server_p95_ms': 1000 * pct(server_times, 95)})
+        return result
+
+    # 7. Peak RSS during each full recompute ---------------------------------------------------
+
+    def bench_rss(self):
+        result = {}
+        for what in ('c360', 'affinity'):
+            output = subprocess.run([sys.executable, os.path.abspath(__file__), 'rss', what, '--db', self.args.db],
+                                    capture_output=True, text=True)
+            lines = [line for line in output.stdout.splitlines() if line.startswith('{')]
+            result[what] = json.loads(lines[-1]) if lines else {'error': output.stderr[-2000:]}
+        return result
+
+    # Output ---------------------------------------------------------------------------------
+
+    def write(self):
+        if self.args.json:
+            os.makedirs(os.path.dirname(os.path.abspath(self.args.json)), exist_ok=True)
+            with open(self.args.json, 'w') as handle:
+                json.dump(self.results, handle, indent=1, default=str)
+        if self.args.results:
+            with open(self.args.results, 'a') as handle:
+                handle.write(markdown(self.results, self.args.command))
+        self.log('results written')
+
+
+def affinity_thresholds(env):
+    """The affinity thresholds of each company, read from its res.company fields (names with
+    'affinity' and support / confidence / count / lift), as {company_id: {min_support: ...}}."""
+    fields = [name for name in env['res.company']._fields if 'affinity' in name]
+    result = {}
+    for company in env['res.company'].search([]):
+        th = {}
+        for name in fields:
+            value = company[name]
+            for key in ('support', 'confidence', 'count', 'lift'):
+                if key in name and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    th['min_' + key] = value
+        result[company.id] = th
+    return result
+
+
+PEER_MEMORY_GB = float(os.environ.get('BENCH_PEER_MEMORY_GB', 6))
+PEER_TIMEOUT_S = float(os.environ.get('BENCH_PEER_TIMEOUT', 600))
+
+
+def run_peer(db, thresholds):
+    """efficient-apriori pair rules in a child process (address space capped at
+    BENCH_PEER_MEMORY_GB, BENCH_PEER_TIMEOUT seconds): {'seconds', 'pairs'} or {'error'}."""
+    import tempfile
+    out = tempfile.NamedTemporaryFile(prefix='bench-peer-', suffix='.json', delete=False).name
+    command = [sys.executable, os.path.abspath(__file__), 'peer', '--db', db, '--json', out,
+               '--command', json.dumps({str(k): v for k, v in thresholds.items()})]
+    limit = int(PEER_MEMORY_GB * 2 ** 30)
+
+    def cap():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    start = time.perf_counter()
+    try:
+        run = subprocess.run(command, preexec_fn=cap, capture_output=True, text=True, timeout=PEER_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {'error': 'did not finish within %.0f s' % PEER_TIMEOUT_S}
+    finally:
+        elapsed = time.perf_counter() - start
+    if run.returncode != 0:
+        os.unlink(out)
+        reason = 'MemoryError' if 'MemoryError' in run.stderr else run.stderr.strip().splitlines()[-1:] or ['exit %d' % run.returncode]
+        return {'error': 'failed after %.0f s with a %.0f GB address-space cap (%s)' % (
+            elapsed, PEER_MEMORY_GB, reason if isinstance(reason, str) else reason[0][:120])}
+    with open(out) as handle:
+        result = json.load(handle)
+    os.unlink(out)
+    return result
+
+
+def peer_child(db, thresholds, out):
+    """The addon's baskets (README, "Recommendations": confirmed orders, positive quantities, no
+    down payments, no services when the company leaves them out; per company), efficient-apriori
+    pairs with the company's minimum count and lift, sellable products only."""
+    import psycopg2
+    from efficient_apriori import apriori
+    cnx = psycopg2.connect(dbname=db, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo')
+    cr = cnx.cursor()
+    cr.execute("""
+        SELECT so.company_id, so.id, array_agg(DISTINCT l.product_id)
+          FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id
+          JOIN res_company cmp ON cmp.id = so.company_id
+          JOIN product_product pp ON pp.id = l.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE so.state IN ('sale', 'done') AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
+           AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+      GROUP BY 1, 2""")
+    baskets = {}
+    for company_id, _order_id, products in cr.fetchall():
+        baskets.setdefault(company_id, []).append(tuple(products))
+    cr.execute("""SELECT pp.id FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                   WHERE pp.active AND pt.active AND pt.sale_ok""")
+    sellable = {row[0] for row in cr.fetchall()}
+    pairs, seconds = [], 0.0
+    for company_id, transactions in baskets.items():
+        th = thresholds.get(str(company_id)) or {}
+        min_count, min_lift = th.get('min_count', 1), th.get('min_lift', 0.0)
+        start = time.perf_counter()
+        _itemsets, rules = apriori(transactions, min_support=(min_count - 0.5) / len(transactions),
+                                   min_confidence=0.0, max_length=2)
+        rules = [rule for rule in rules if rule.lift >= min_lift]
+        seconds += time.perf_counter() - start
+        pairs += [[[company_id, rule.lhs[0], rule.rhs[0]], [rule.count_full, rule.support, rule.confidence, rule.lift]]
+                  for rule in rules if rule.lhs[0] in sellable and rule.rhs[0] in sellable]
+    with open(out, 'w') as handle:
+        json.dump({'seconds': seconds, 'pairs': pairs}, handle)
+
+
+class OdooServer:
+    """scripts/odoo serving one database on a free loopback port, with the rpc request debug
+    log on (one line per call with the time spent inside the server)."""
+
+    def __init__(self, db):
+        import socket
+        import tempfile
+        import urllib.request
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            self.port = sock.getsockname()[1]
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.log = tempfile.NamedTemporaryFile(prefix='bench-server-', suffix='.log', delete=False)
+        self.process = subprocess.Popen(
+            [os.path.join(ROOT, 'scripts', 'odoo'), '-d', db, '--db-filter=^%s$' % db, '--http-port=%d' % self.port,
+             '--workers=0', '--max-cron-threads=0', '--log-level=warn', '--log-handler=odoo.http.rpc.request:DEBUG'],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 300
+        while True:
+            try:
+                urllib.request.urlopen(self.url + '/web/login', timeout=300)
+                break
+            except Exception:
+                if self.process.poll() is not None or time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError('Odoo server did not start, log: %s' % self.log.name)
+                time.sleep(0.5)
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.log.name)
+
+    def rpc_times(self, method):
+        with open(self.log.name) as handle:
+            handle.seek(self.offset)
+            text = handle.read()
+        return [float(t) for t in re.findall(r'object\.%s time:([0-9.]+)s' % method, text)]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+def machine():
+    try:
+        with open('/proc/cpuinfo') as handle:
+            cpu = next((line.split(':', 1)[1].strip() for line in handle if line.startswith('model name')), '?')
+    except OSError:
+        cpu = platform.processor()
+    import psutil
+    return '%s, %d cores, %.0f GB RAM, %s, Python %s' % (cpu, os.cpu_count(), psutil.virtual_memory().total / 2 ** 30,
+                                                        platform.platform(terse=True), platform.python_version())
+
+
+def rss_child(what, db):
+    """One full recompute in a fresh process: RSS before and peak during (sampled every 5 ms)."""
+    odoo = load_odoo()
+    from odoo import SUPERUSER_ID, api
+    registry = odoo.registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        companies = env['res.company'].search([]).ids
+        if what == 'affinity':
+            if AFFINITY_MODEL not in env.registry:
+                print(json.dumps({'skipped': NOT_INSTALLED}))
+                return
+            run = lambda: env[AFFINITY_MODEL]._recompute_affinity(company_ids=None)
+        else:
+            run = lambda: env['crm.erp.partner.stats']._refresh(companies, recompute_boundaries=True, notify=False)
+        env['res.partner'].search([], limit=1)
+        with RssSampler() as sampler:
+            start = time.perf_counter()
+            run()
+            seconds = time.perf_counter() - start
+        cr.rollback()
+    # (ru_maxrss is not used: Linux keeps the parent's high-water mark across fork and exec)
+    print(json.dumps({'rss_before_mb': sampler.before / 2 ** 20, 'rss_peak_mb': sampler.peak / 2 ** 20,
+                      'growth_mb': (sampler.peak - sampler.before) / 2 ** 20, 'seconds': seconds}))
+
+
+def fmt(s):
+    if s is None:
+        return '–'
+    if s >= 100:
+        return '%.0f s' % s
+    if s >= 1:
+        return '%.2f s' % s
+    return '%.1f ms' % (s * 1000)
+
+
+def span(st):
+    return '%s (%s – %s, n=%d)' % (fmt(st['median']), fmt(st['min']), fmt(st['max']), st['runs'])
+
+
+def markdown(r, command):
+    b = r['benchmarks']
+    d = b.get('data', {})
+    out = ['', '## %s — size %s (`%s`)' % (r['date'], r['size'], command or 'bench/bench.py'), '',
+           'Machine: %s — shared with other jobs (2 cores, loaded): absolute figures are noisy, ratios are '
+           'measured in the same run. Median (min – max, n runs).' % r['machine'], '',
+           'Data: %s customer companies, %s contacts, %s products, %s confirmed orders / %s lines over %s days, '
+           '%s quotations, %s opportunities (%s product lines), %s purchase orders, %s planted bundles, %s planted short products.' % (
+               d.get('customer_companies'), d.get('contacts'), d.get('products'), d.get('confirmed_orders'),
+               d.get('confirmed_lines'), d.get('history_days'), d.get('quotations'), d.get('opportunities'),
+               d.get('opportunity_lines'), d.get('purchase_orders'), d.get('bundles'), d.get('planted_short')), '',
+           '| # | benchmark | figure | compared with | ratio | target |', '|---|---|---|---|---|---|']
+    if '1_install' in b:
+        out.append('| 1 | addon install (incl. post-init Customer 360) | %s | | | ≤ 2 min |' % fmt(b['1_install']['seconds']))
+    c = b.get('2_customer_360')
+    if c:
+        out.append('| 2 | full Customer 360 refresh (%d rows, rows exist) | %s | naive ORM loop: %s for %d partners%s | %.0f× | ≤ 10 s |' % (
+            c['stats_rows'], span(c['refresh']), fmt(c['naive_extrapolated_s']), c['naive_partners_total'],
+            ' (extrapolated from %d sampled, %s)' % (c['naive_sample_partners'], span(c['naive_sample'])) if c['naive_extrapolated'] else '',
+            c['ratio_naive_over_refresh']))
+        out.append('| 2 | full Customer 360 refresh from empty (as at install) | %s | | | |' % span(c['refresh_from_empty']))
+    a = b.get('3_affinity', {})
+    if 'skipped' in a:
+        out.append('| 3 | full affinity recompute vs efficient-apriori | %s | | | ≤ 5 s, ≥ 30× |' % a['skipped'])
+    elif a and 'peer_efficient_apriori' in a:
+        out.append('| 3 | full affinity recompute (%d pairs) | %s | efficient-apriori on the same baskets: %s | | ≤ 5 s, ≥ 30× |' % (
+            a['pairs'], span(a['recompute']), a['peer_efficient_apriori']))
+        out.append('| 3 | bare SQL pair count (floor) | %s | addon / floor | %.1f× | |' % (span(a['sql_pair_count_floor']), a['addon_over_floor']))
+    elif a:
+        out.append('| 3 | full affinity recompute (%d pairs) | %s | efficient-apriori %s (same pairs %d, only addon %d, only peer %d, metric disagreements %d) | %.1f× | ≤ 5 s, ≥ 30× |' % (
+            a['pairs'], span(a['recompute']), fmt(a['peer_efficient_apriori_s']), a['same_pairs'], a['only_addon'],
+            a['only_peer'], a['metric_disagreements'], a['ratio_peer_over_addon']))
+        out.append('| 3 | bare SQL pair count (floor) | %s | addon / floor | %.1f× | |' % (span(a['sql_pair_count_floor']), a['addon_over_floor']))
+    w = b.get('4_write_overhead', {})
+    if 'with_addon' in w:
+        for key, label in (('confirm_order', 'confirm one order (action_confirm)'), ('lead_stage_change', 'one lead stage change')):
+            out.append('| 4 | %s | %s | without addon: %s | %.2f× | ≤ 1.2× |' % (
+                label, span(w['with_addon'][key]), span(w['without_addon'][key]), w['ratio_' + key]))
+    rec = b.get('5_recommendations_xmlrpc', {})
+    if 'skipped' in rec:
+        out.append('| 5 | recommendations over XML-RPC | %s | | | p95 ≤ 50 ms server side |' % rec['skipped'])
+    elif rec:
+        out.append('| 5 | recommendations over XML-RPC, %d calls | server p50 %.1f ms / p95 %.1f ms | client (loopback) p50 %.1f / p95 %.1f ms | | p95 ≤ 50 ms server side |' % (
+            rec['calls'], rec.get('server_p50_ms', float('nan')), rec.get('server_p95_ms', float('nan')),
+            rec['client_p50_ms'], rec['client_p95_ms']))
+    p = b.get('6_pipeline_demand')
+    if p:
+        out.append('| 6 | pipeline demand report: pivot open (4 read_group) | %s | | | |' % span(p['pivot_open']))
+        out.append('| 6 | pipeline demand report: list grouped by product, first page | %s | | | |' % span(p['list_grouped_first_page']))
+        out.append('| 6 | create_shortfall_rfqs for %d short products (%d RFQs, %d lines) | %s | | | ≤ 15 s |' % (
+            p['rfq_short_products'], p['rfqs_touched'], p['rfq_lines'], span(p['create_shortfall_rfqs'])))
+    for what, label in (('c360', 'Customer 360 refresh'), ('affinity', 'affinity recompute')):
+        m = b.get('7_peak_rss', {}).get(what, {})
+        if 'growth_mb' in m:
+            out.append('| 7 | peak RSS during full %s | +%.1f MB over %.0f MB (peak %.0f MB) | | | flat with size |' % (
+                label, m['growth_mb'], m['rss_before_mb'], m['rss_peak_mb']))
+        elif m:
+            out.append('| 7 | peak RSS during full %s | %s | | | |' % (label, m.get('skipped') or 'error'))
+    out.append('')
+    return '\n'.join(out) + '\n'
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('mode', nargs='*', help='"rss c360|affinity" (child process of benchmark 7)')
+    parser.add_argument('--db', required=True)
+    parser.add_argument('--base-db')
+    parser.add_argument('--size', default='?')
+    parser.add_argument('--reps', type=int, default=5)
+    parser.add_argument('--naive-sample', type=int, default=int(os.environ.get('BENCH_NAIVE_SAMPLE', 1000)))
+    parser.add_argument('--rpc-calls', type=int, default=200)
+    parser.add_argument('--install-seconds', type=float)
+    parser.add_argument('--json')
+    parser.add_argument('--results')
+    parser.add_argument('--command')
+    parser.add_argument('--only', help='comma-separated benchmark numbers to run (default: all)')
+    args = parser.parse_args()
+    if args.mode[:1] == ['peer']:
+        return peer_child(args.db, json.loads(args.command), args.json)
+    load_odoo()
+    from odoo import api
+    with api.Environment.manage():
+        if args.mode[:1] == ['rss']:
+            return rss_child(args.mode[1], args.db)
+        Bench(args).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
