@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 
 from .supply_common import SupplyCase
@@ -133,7 +134,9 @@ class TestOpportunityLines(SupplyCase):
         line = order.order_line
         self.assertEqual((line.product_id, line.product_uom_qty, line.product_uom, line.price_unit),
                          (self.product, 10.0, self.unit, 20.0))
-        self.assertEqual(line.customer_lead, (date(2099, 1, 14) - date.today()).days)
+        # days from the user's today (the quotation's own reference), not the server's
+        today = fields.Date.from_string(fields.Date.context_today(self.o1))
+        self.assertEqual(line.customer_lead, (date(2099, 1, 14) - today).days)
         self.assertIn('Bridge P', line.name)
         # The quotation now carries the demand: the opportunity line no longer counts.
         rows = self._report(self.product, self.wh1)
