@@ -127,7 +127,11 @@ class Chromium:
         return result.get('result', {}).get('value')
 
     def open(self, url, ready_expression, timeout=90):
-        """Navigates and waits until ready_expression (JavaScript) is truthy."""
+        """Navigates and waits until ready_expression (JavaScript) is truthy. A URL that differs
+        only in its #fragment would not reload the page, and the previous view would satisfy
+        ready_expression at once: leave the page first."""
+        self.send('Page.navigate', url='about:blank')
+        wait_until(lambda: self.evaluate("location.href") == 'about:blank', timeout, 'about:blank not reached')
         self.send('Page.navigate', url=url)
         wait_until(lambda: self.evaluate(ready_expression), timeout, 'page not ready: %s' % url)
 
