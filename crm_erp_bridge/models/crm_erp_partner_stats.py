@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..sql import execute_prepared
+
 CUSTOMER_STAGES = [
     ('prospect', 'Prospect'),
     ('lead', 'Lead'),
@@ -69,34 +71,48 @@ CURRENCY_FACTOR_FUNCTION_SQL = """
     $$
 """
 
-# Factor of a document (alias doc, with its company alias cmp) to its company currency.
-_TO_COMPANY_CURRENCY = """
-    CASE WHEN {currency} = cmp.currency_id THEN 1.0
-         ELSE crm_erp_bridge_currency_factor({currency}, cmp.currency_id, cmp.id, doc.date_order::date)
-    END"""
+
+def _with_company_currency_factor(name, documents_sql):
+    """CTEs `<name>_docs` (documents_sql, which selects currency_id, company_currency_id,
+    company_id and day among its columns) and `<name>` (the same rows with `factor`, to the
+    company currency at that day). The rate is looked up once per foreign currency, company and
+    day, not once per document: orders of a day share it. Takes SQL text, never values."""
+    return """
+{name}_docs AS ({documents}
+), {name}_rates AS (
+    SELECT currency_id, company_id, day,
+           crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id, day) AS factor
+      FROM (SELECT DISTINCT currency_id, company_currency_id, company_id, day
+              FROM {name}_docs WHERE currency_id <> company_currency_id) foreign_days
+), {name} AS (
+    SELECT docs.*, COALESCE(rates.factor, 1.0) AS factor
+      FROM {name}_docs docs
+      LEFT JOIN {name}_rates rates ON rates.currency_id = docs.currency_id
+           AND rates.company_id = docs.company_id AND rates.day = docs.day
+)""".format(name=name, documents=documents_sql)
+
 
 # Step 1: raw figures per (company, commercial partner) with any order, lead or purchase in
 # that company, upserted in one statement (a partner without a row is a prospect). Rows of the
 # scope that lost all activity (last order cancelled) are reset to zero, not deleted, so the
 # stage history and a manual lock survive. Unchanged rows are not rewritten. {margin} is a column name chosen in Python
-# (sale_margin's margin when installed, else the untaxed amount), never a value.
+# (sale_margin's margin when installed, else the untaxed amount), never a value; {scope[column]}
+# the filter of the refreshed partners (_PartnerScope).
 _UPSERT_FIGURES_SQL = """
 WITH companies AS (
     SELECT cmp.id, cmp.currency_id FROM res_company cmp WHERE cmp.id = ANY(%(company_ids)s)
-), orders AS (
+),""" + _with_company_currency_factor('orders', """
     SELECT doc.id, doc.company_id, p.commercial_partner_id AS partner_id,
-           doc.date_order::date AS order_date, fx.factor * doc.amount_untaxed AS amount,
-           fx.factor * doc.{margin} AS margin
+           doc.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
+           doc.amount_untaxed, doc.{margin} AS margin
       FROM sale_order doc
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
-     CROSS JOIN LATERAL (SELECT """ + _TO_COMPANY_CURRENCY.format(currency='pl.currency_id') + """ AS factor) fx
      WHERE doc.state IN ('sale', 'done')
-       AND (%(partner_ids)s IS NULL OR p.commercial_partner_id = ANY(%(partner_ids)s))
-), sales AS (
-    SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(amount) AS revenue,
-           SUM(margin) AS margin, MIN(order_date) AS first_date, MAX(order_date) AS last_date
+       AND {scope[p.commercial_partner_id]}""") + """, sales AS (
+    SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS revenue,
+           SUM(factor * margin) AS margin, MIN(day) AS first_date, MAX(day) AS last_date
       FROM orders GROUP BY company_id, partner_id
 ), product_pairs AS (
     -- lines reached through their orders (indexed order_id), never by a scan of every line
@@ -115,20 +131,19 @@ WITH companies AS (
       FROM crm_lead l
       JOIN res_partner p ON p.id = l.partner_id
       JOIN companies cmp ON l.company_id IS NULL OR l.company_id = cmp.id
-     WHERE (%(partner_ids)s IS NULL OR p.commercial_partner_id = ANY(%(partner_ids)s))
+     WHERE {scope[p.commercial_partner_id]}
   GROUP BY cmp.id, p.commercial_partner_id
-), purchases AS (
+),""" + _with_company_currency_factor('purchases', """
     SELECT doc.id, doc.company_id, p.commercial_partner_id AS partner_id, doc.date_order,
-           doc.date_planned, fx.factor * doc.amount_untaxed AS amount
+           doc.date_planned, doc.date_order::date AS day, doc.currency_id,
+           cmp.currency_id AS company_currency_id, doc.amount_untaxed
       FROM purchase_order doc
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
-     CROSS JOIN LATERAL (SELECT """ + _TO_COMPANY_CURRENCY.format(currency='doc.currency_id') + """ AS factor) fx
      WHERE doc.state IN ('purchase', 'done')
-       AND (%(partner_ids)s IS NULL OR p.commercial_partner_id = ANY(%(partner_ids)s))
-), purchase_figures AS (
-    SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(amount) AS spend,
-           MAX(date_order)::date AS last_date
+       AND {scope[p.commercial_partner_id]}""") + """, purchase_figures AS (
+    SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS spend,
+           MAX(day) AS last_date
       FROM purchases GROUP BY company_id, partner_id
 ), receipts AS (
     -- one row per done receipt of a purchase order
@@ -151,7 +166,7 @@ WITH companies AS (
      UNION SELECT company_id, partner_id FROM purchase_figures
      UNION SELECT company_id, partner_id FROM crm_erp_partner_stats
             WHERE company_id = ANY(%(company_ids)s)
-              AND (%(partner_ids)s IS NULL OR partner_id = ANY(%(partner_ids)s))
+              AND {scope[partner_id]}
 )
 INSERT INTO crm_erp_partner_stats AS stats (
     company_id, partner_id, user_id, country_id,
@@ -261,7 +276,7 @@ WITH bounds AS (
       JOIN res_company cmp ON cmp.id = s.company_id
       LEFT JOIN bounds b ON b.company_id = s.company_id
      WHERE s.company_id = ANY(%(company_ids)s)
-       AND (%(partner_ids)s IS NULL OR s.partner_id = ANY(%(partner_ids)s))
+       AND {scope[s.partner_id]}
 ), segmented AS (
     SELECT sc.*,
            CASE WHEN sc.r IS NULL THEN NULL
@@ -352,6 +367,18 @@ SELECT 'res.partner', msg.res_id, p.display_name, msg.body, 'notification', %(su
 _INDEXES = [
     ('purchase_order_partner_id_idx', 'CREATE INDEX purchase_order_partner_id_idx ON purchase_order (partner_id)'),
 ]
+
+
+class _PartnerScope(object):
+    """Renders `{scope[column]}` in the refresh statements: `column = ANY(%(partner_ids)s)` for
+    an incremental refresh, TRUE for a full one. Two texts rather than one `IS NULL OR` filter,
+    so that each plans for what it does (and the incremental one can be prepared once)."""
+
+    def __init__(self, incremental):
+        self.incremental = incremental
+
+    def __getitem__(self, column):
+        return '%s = ANY(%%(partner_ids)s)' % column if self.incremental else 'TRUE'
 
 
 class CrmErpPartnerStats(models.Model):
@@ -500,25 +527,43 @@ class CrmErpPartnerStats(models.Model):
         }
         if params['partner_ids'] == [] or not params['company_ids']:
             return []
-        margin_column = 'margin' if params['use_margin'] else 'amount_untaxed'
+        incremental = params['partner_ids'] is not None
+        texts = {'margin': 'margin' if params['use_margin'] else 'amount_untaxed',
+                 'scope': _PartnerScope(incremental)}
+        upsert, score = _UPSERT_FIGURES_SQL.format(**texts), _SCORE_AND_STAGE_SQL.format(**texts)
         # PostgreSQL's JIT compiles these wide statements for seconds and gains nothing back:
         # off for this transaction (SET LOCAL ends with it).
         if cr._cnx.server_version >= 110000:
             cr.execute("SET LOCAL jit = off")
-        cr.execute(_UPSERT_FIGURES_SQL.format(margin=margin_column), params)
-        if params['partner_ids'] is None:
-            # a full refresh may have created most rows (install): plan the next steps on
-            # fresh statistics, not on those of an empty table
-            cr.execute("ANALYZE crm_erp_partner_stats")
-        if recompute_boundaries:
-            cr.execute(_BOUNDARIES_SQL, params)
-        cr.execute(_SCORE_AND_STAGE_SQL, params)
+        if incremental:
+            # one customer after an order or lead change: planning these statements costs
+            # more than running them, plan them once per connection
+            execute_prepared(cr, upsert, params)
+            execute_prepared(cr, score, params)
+        else:
+            # the statement hashes and aggregates every confirmed line: in memory, not in
+            # batches spilled to disk
+            cr.execute("SET LOCAL work_mem = '256MB'")
+            cr.execute(upsert, params)
+            # when it wrote most rows (install: the table was empty), plan the next steps on
+            # fresh statistics
+            if cr.rowcount > self._estimated_row_count() / 2:
+                cr.execute("ANALYZE crm_erp_partner_stats")
+            if recompute_boundaries:
+                cr.execute(_BOUNDARIES_SQL, params)
+            cr.execute(score, params)
         changes = cr.fetchall()
         self.invalidate_cache()
         self.env['res.partner'].invalidate_cache()
         if notify:
             self._post_stage_messages(changes)
         return changes
+
+    @api.model
+    def _estimated_row_count(self):
+        """Rows of the table as PostgreSQL's statistics last counted them (0: never)."""
+        self.env.cr.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [self._table])
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _customer_360_pairs(self, documents):
