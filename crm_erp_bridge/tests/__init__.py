@@ -12,3 +12,4 @@ from . import test_shortfall_rfq
 from . import test_affinity
 from . import test_recommendation
 from . import test_cross_sell
+from . import test_sql

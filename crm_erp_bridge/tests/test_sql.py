@@ -1,0 +1,42 @@
+from odoo.tests.common import TransactionCase
+
+from ..sql import execute_prepared
+
+_QUERY = """
+    SELECT id, name FROM res_partner
+     WHERE id = ANY(%(ids)s) AND name NOT LIKE '%%' || %(suffix)s AND %(ids)s IS NOT NULL
+  ORDER BY id
+"""
+
+
+class TestExecutePrepared(TransactionCase):
+    """execute_prepared runs a psycopg2-style query as a reused prepared statement and returns
+    what the query returns."""
+
+    def _prepared_count(self):
+        self.cr.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'crm_erp_%%'")
+        return self.cr.fetchone()[0]
+
+    def test_same_rows_as_the_query(self):
+        partners = self.env['res.partner'].search([], limit=3, order='id')
+        params = {'ids': partners.ids, 'suffix': 'no such suffix'}
+        self.cr.execute(_QUERY, params)
+        expected = self.cr.fetchall()
+        self.assertEqual(len(expected), 3)
+        execute_prepared(self.cr, _QUERY, params)
+        self.assertEqual(self.cr.fetchall(), expected)
+        # an excluding suffix: the % of the LIKE pattern survived the placeholder rewrite
+        execute_prepared(self.cr, _QUERY, dict(params, suffix=partners[0].name))
+        self.assertNotIn(partners[0].id, [row[0] for row in self.cr.fetchall()])
+
+    def test_prepared_once_per_query(self):
+        before = self._prepared_count()
+        partner_ids = self.env['res.partner'].search([], limit=2).ids
+        for partner_id in partner_ids:
+            execute_prepared(self.cr, _QUERY, {'ids': [partner_id], 'suffix': 'x'})
+            self.assertEqual([row[0] for row in self.cr.fetchall()], [partner_id])
+        after_one_query = self._prepared_count()
+        self.assertLessEqual(after_one_query - before, 1)
+        execute_prepared(self.cr, _QUERY + ' LIMIT 1', {'ids': partner_ids, 'suffix': 'x'})
+        self.assertEqual(len(self.cr.fetchall()), 1)
+        self.assertEqual(self._prepared_count(), after_one_query + 1)
