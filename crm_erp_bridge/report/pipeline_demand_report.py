@@ -62,10 +62,8 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
 # (unique below 1000 warehouses and until 2190, exact in JavaScript for product ids below
 # 900 million), not numbered by a window: a window over all rows would stop PostgreSQL from
 # pushing a product filter down to the indexed order lines.
-# Speed: every window is partitioned by warehouse x product and ordered by week, so the rows
-# are sorted once; the dip before this week is a window frame, not a LAG over a second
-# window level; the main vendor is looked up once per warehouse x product (on its first
-# week), not per week.
+# Every window is partitioned by warehouse x product and ordered by week, so the rows are
+# sorted once: the dip before this week is a window frame, not a LAG over a second window level.
 _REPORT_VIEW = """
 CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (
     SELECT (balance.product_id::bigint * 1000 + balance.warehouse_id) * 10000
@@ -197,7 +195,7 @@ SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_de
 # (table, events, WHEN condition or None, products to mark: SQL with OLD/NEW, NULL for all).
 # Only the columns the view reads count; lines and moves only while they are (or were) open.
 _QUOTATION = "('draft', 'sent')"
-_OPEN_MOVE = "('draft', 'cancel', 'done')"
+_NOT_OPEN_MOVE = "('draft', 'cancel', 'done')"
 _TRIGGERS = [
     ('sale_order_line', 'INSERT', 'NEW.state IN %s' % _QUOTATION, 'SELECT NEW.product_id'),
     ('sale_order_line', 'DELETE', 'OLD.state IN %s' % _QUOTATION, 'SELECT OLD.product_id'),
@@ -228,13 +226,13 @@ _TRIGGERS = [
      '(OLD.product_id, OLD.product_qty, OLD.product_uom_id, OLD.date_expected, OLD.lead_id) '
      'IS DISTINCT FROM (NEW.product_id, NEW.product_qty, NEW.product_uom_id, NEW.date_expected, NEW.lead_id)',
      'SELECT OLD.product_id UNION SELECT NEW.product_id'),
-    ('stock_move', 'INSERT', 'NEW.state NOT IN %s' % _OPEN_MOVE, 'SELECT NEW.product_id'),
-    ('stock_move', 'DELETE', 'OLD.state NOT IN %s' % _OPEN_MOVE, 'SELECT OLD.product_id'),
+    ('stock_move', 'INSERT', 'NEW.state NOT IN %s' % _NOT_OPEN_MOVE, 'SELECT NEW.product_id'),
+    ('stock_move', 'DELETE', 'OLD.state NOT IN %s' % _NOT_OPEN_MOVE, 'SELECT OLD.product_id'),
     ('stock_move', 'UPDATE',
      '(OLD.state NOT IN {m} OR NEW.state NOT IN {m}) AND (OLD.state, OLD.product_id, OLD.product_qty, '
      'OLD.date_expected, OLD.location_id, OLD.location_dest_id, OLD.company_id) IS DISTINCT FROM '
      '(NEW.state, NEW.product_id, NEW.product_qty, NEW.date_expected, NEW.location_id, '
-     'NEW.location_dest_id, NEW.company_id)'.format(m=_OPEN_MOVE),
+     'NEW.location_dest_id, NEW.company_id)'.format(m=_NOT_OPEN_MOVE),
      'SELECT OLD.product_id UNION SELECT NEW.product_id'),
     ('stock_quant', 'INSERT', None, 'SELECT NEW.product_id'),
     ('stock_quant', 'DELETE', None, 'SELECT OLD.product_id'),
