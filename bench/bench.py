@@ -21,6 +21,8 @@ import sys
 import threading
 import time
 
+from lxml import etree
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AFFINITY_MODEL = 'crm.erp.product.affinity'
 NOT_INSTALLED = 'affinity not installed'
@@ -346,10 +348,13 @@ class Bench:
     def bench_pipeline(self, env):
         report = env['crm.erp.pipeline.demand.report']
         measures = ['weighted_qty', 'shortfall_qty']
+        arch = etree.fromstring(report.fields_view_get(view_type='pivot')['arch'])
+        axes = {axis: [field.get('name') + (':' + field.get('interval') if field.get('interval') else '')
+                       for field in arch.iter('field') if field.get('type') == axis] for axis in ('row', 'col')}
 
-        def pivot():
+        def pivot(rows=axes['row'], cols=axes['col']):
             # what the pivot view (the action's first view) asks on open: totals, rows, columns, cells
-            for groupby in ([], ['product_id'], ['week:week'], ['product_id', 'week:week']):
+            for groupby in ([], rows, cols, rows + cols):
                 report.read_group([], measures + [g.split(':')[0] for g in groupby], groupby, lazy=False)
             env.clear()
 
@@ -358,8 +363,25 @@ class Bench:
                                        offset=0, limit=80, lazy=True)
             env.clear()
             return groups
+
+        def change_one_quotation_line():
+            env.cr.execute("SELECT MIN(id) FROM sale_order_line WHERE state = 'draft'")
+            line = env['sale.order.line'].browse(env.cr.fetchone()[0])
+            line.product_uom_qty += 1
+
+        def full_refresh():
+            env.cr.execute("DELETE FROM crm_erp_pipeline_demand_refreshed")  # as on a new day
+            report._refresh_snapshot()
+        # The report reads a snapshot: its full refresh (nightly, or the day's first read), then
+        # the opening with nothing changed since the last read, and after one quotation change.
+        refresh_times, _ = timed(full_refresh, self.args.reps, teardown=lambda: self.rollback(env))
+        report._refresh_snapshot()
+        env.cr.commit()  # what the nightly refresh leaves; business data untouched
         pivot_times, _ = timed(pivot, self.args.reps)
         list_times, groups = timed(grouped_list, self.args.reps)
+        changed_times, _ = timed(lambda _state: pivot(), self.args.reps, setup=change_one_quotation_line,
+                                 teardown=lambda: self.rollback(env))
+        product_rows_times, _ = timed(lambda: pivot(rows=['product_id']), self.args.reps)
         env.cr.execute("SELECT array_agg(product_id) FROM bench_product WHERE is_short")
         short_ids = env.cr.fetchone()[0] or []
         products = env['product.product']
@@ -374,7 +396,10 @@ class Bench:
             self.rollback(env)
             return seconds, len(po_ids), lines, distinct
         runs = adaptive(rfqs, max(1, min(self.args.reps, 3)), lambda run: run[0])
-        return {'pivot_open': stats(pivot_times), 'list_grouped_first_page': stats(list_times), 'groups': len(groups),
+        return {'pivot_axes': axes, 'pivot_open': stats(pivot_times), 'list_grouped_first_page': stats(list_times),
+                'groups': len(groups), 'snapshot_full_refresh': stats(refresh_times),
+                'pivot_open_after_one_quotation_change': stats(changed_times),
+                'pivot_open_rows_by_product': stats(product_rows_times),
                 'rfq_short_products': len(short_ids), 'create_shortfall_rfqs': stats([r[0] for r in runs]),
                 'rfqs_touched': runs[-1][1], 'rfq_lines': runs[-1][2], 'rfq_products': runs[-1][3]}
 

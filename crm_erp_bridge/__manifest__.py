@@ -34,6 +34,7 @@
         'views/product_views.xml',
         'views/purchase_order_views.xml',
         'report/pipeline_demand_report_views.xml',
+        'data/pipeline_demand_data.xml',
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',

@@ -1,5 +1,7 @@
 from odoo import SUPERUSER_ID, api
 
+from .report.pipeline_demand_report import SNAPSHOT_TABLE_NAMES, snapshot_trigger_functions
+
 
 def post_init_hook(cr, registry):
     """Fill the Customer 360 and the product affinity of every company set-based at install
@@ -11,7 +13,12 @@ def post_init_hook(cr, registry):
 
 
 def uninstall_hook(cr, registry):
-    """The raw affinity counts are plain tables (not models): drop them with the addon."""
+    """The raw affinity counts and the pipeline demand snapshot are plain tables (not
+    models' own): drop them with the addon."""
     cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
     cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company")
     cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
+    # The pipeline demand triggers sit on Odoo's own tables: they must not outlive the addon.
+    for function in snapshot_trigger_functions():
+        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)
+    cr.execute("DROP TABLE IF EXISTS %s" % ", ".join(SNAPSHOT_TABLE_NAMES))

@@ -62,6 +62,8 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
 # (unique below 1000 warehouses and until 2190, exact in JavaScript for product ids below
 # 900 million), not numbered by a window: a window over all rows would stop PostgreSQL from
 # pushing a product filter down to the indexed order lines.
+# Every window is partitioned by warehouse x product and ordered by week, so the rows are
+# sorted once: the dip before this week is a window frame, not a LAG over a second window level.
 _REPORT_VIEW = """
 CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (
     SELECT (balance.product_id::bigint * 1000 + balance.warehouse_id) * 10000
@@ -78,12 +80,16 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (
            CASE WHEN balance.week_rank = 1 THEN balance.free_total ELSE 0 END AS free_qty,
            balance.incoming_qty,
            balance.projected_qty,
-           balance.deepest_short - COALESCE(LAG(balance.deepest_short) OVER pair, 0) AS shortfall_qty,
+           balance.deepest_short - balance.deepest_short_before AS shortfall_qty,
            CASE WHEN balance.stockout_week IS NOT NULL
                 THEN GREATEST(balance.stockout_week - CURRENT_DATE, 0) END AS coverage_days
       FROM (
         SELECT flows.*,
                GREATEST(-MIN(flows.projected_qty) OVER pair_to_date, 0) AS deepest_short,
+               -- GREATEST ignores the NULL minimum of the empty frame of the first week: 0
+               GREATEST(-MIN(flows.projected_qty) OVER (pair_to_date ROWS BETWEEN UNBOUNDED PRECEDING
+                                                                       AND 1 PRECEDING), 0)
+                   AS deepest_short_before,
                MIN(CASE WHEN flows.projected_qty < 0 THEN flows.week END) OVER pair_all AS stockout_week,
                ROW_NUMBER() OVER pair_to_date AS week_rank
           FROM (
@@ -148,7 +154,6 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (
       ORDER BY si.sequence, si.min_qty DESC, si.price, si.id
          LIMIT 1
       ) AS seller ON TRUE
-    WINDOW pair AS (PARTITION BY balance.warehouse_id, balance.product_id ORDER BY balance.week)
 )
 """
 
@@ -165,12 +170,116 @@ _INDEXES = [
      'WHERE opportunity_id IS NOT NULL'),
 ]
 
+# The report users open reads a snapshot of the view, the table crm_erp_pipeline_demand_snapshot
+# (the view costs seconds on millions of order lines, and a pivot asks it four times). Triggers
+# on the tables the view reads note the products whose rows may have changed in
+# crm_erp_pipeline_demand_dirty (NULL: every product, after a change of units, locations or
+# warehouses); every search or read_group of the report first recomputes those products from
+# the view (a product filter reaches the indexed lines), and everything when the snapshot is
+# from an earlier day (the view counts past dates as today). Code that needs exact figures
+# inside its own transaction (product figures, RFQs) reads the view itself.
+_SNAPSHOT_TABLES = """
+DROP TABLE IF EXISTS crm_erp_pipeline_demand_snapshot;
+CREATE TABLE crm_erp_pipeline_demand_snapshot AS
+    SELECT * FROM crm_erp_pipeline_demand_report WITH NO DATA;
+ALTER TABLE crm_erp_pipeline_demand_snapshot ADD PRIMARY KEY (id);
+CREATE INDEX crm_erp_pipeline_demand_snapshot_product_idx ON crm_erp_pipeline_demand_snapshot (product_id);
+CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_dirty (product_id integer);
+CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_refreshed (day date NOT NULL);
+DELETE FROM crm_erp_pipeline_demand_refreshed;
+"""
+
+SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_demand_dirty',
+                         'crm_erp_pipeline_demand_refreshed')
+
+# (table, events, WHEN condition or None, products to mark: SQL with OLD/NEW, NULL for all).
+# Only the columns the view reads count; lines and moves only while they are (or were) open.
+_QUOTATION = "('draft', 'sent')"
+_NOT_OPEN_MOVE = "('draft', 'cancel', 'done')"
+_TRIGGERS = [
+    ('sale_order_line', 'INSERT', 'NEW.state IN %s' % _QUOTATION, 'SELECT NEW.product_id'),
+    ('sale_order_line', 'DELETE', 'OLD.state IN %s' % _QUOTATION, 'SELECT OLD.product_id'),
+    ('sale_order_line', 'UPDATE',
+     '(OLD.state IN {q} OR NEW.state IN {q}) AND (OLD.state, OLD.product_id, OLD.product_uom_qty, '
+     'OLD.product_uom, OLD.customer_lead, OLD.order_id) IS DISTINCT FROM (NEW.state, NEW.product_id, '
+     'NEW.product_uom_qty, NEW.product_uom, NEW.customer_lead, NEW.order_id)'.format(q=_QUOTATION),
+     'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    # an order's dates, warehouse, salesperson, state; its opportunity's lines stop or start counting
+    ('sale_order', 'INSERT', 'NEW.opportunity_id IS NOT NULL',
+     'SELECT product_id FROM crm_lead_line WHERE lead_id = NEW.opportunity_id'),
+    ('sale_order', 'DELETE', 'OLD.opportunity_id IS NOT NULL',
+     'SELECT product_id FROM crm_lead_line WHERE lead_id = OLD.opportunity_id'),
+    ('sale_order', 'UPDATE',
+     '(OLD.state, OLD.date_order, OLD.warehouse_id, OLD.company_id, OLD.user_id, OLD.opportunity_id) '
+     'IS DISTINCT FROM (NEW.state, NEW.date_order, NEW.warehouse_id, NEW.company_id, NEW.user_id, '
+     'NEW.opportunity_id)',
+     'SELECT product_id FROM sale_order_line WHERE order_id = NEW.id '
+     'UNION SELECT product_id FROM crm_lead_line WHERE lead_id IN (OLD.opportunity_id, NEW.opportunity_id)'),
+    ('crm_lead', 'UPDATE',
+     '(OLD.active, OLD.type, OLD.probability, OLD.warehouse_id, OLD.company_id, OLD.date_deadline, '
+     'OLD.user_id) IS DISTINCT FROM (NEW.active, NEW.type, NEW.probability, NEW.warehouse_id, '
+     'NEW.company_id, NEW.date_deadline, NEW.user_id)',
+     'SELECT product_id FROM crm_lead_line WHERE lead_id = NEW.id'),
+    ('crm_lead_line', 'INSERT', None, 'SELECT NEW.product_id'),
+    ('crm_lead_line', 'DELETE', None, 'SELECT OLD.product_id'),
+    ('crm_lead_line', 'UPDATE',
+     '(OLD.product_id, OLD.product_qty, OLD.product_uom_id, OLD.date_expected, OLD.lead_id) '
+     'IS DISTINCT FROM (NEW.product_id, NEW.product_qty, NEW.product_uom_id, NEW.date_expected, NEW.lead_id)',
+     'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    ('stock_move', 'INSERT', 'NEW.state NOT IN %s' % _NOT_OPEN_MOVE, 'SELECT NEW.product_id'),
+    ('stock_move', 'DELETE', 'OLD.state NOT IN %s' % _NOT_OPEN_MOVE, 'SELECT OLD.product_id'),
+    ('stock_move', 'UPDATE',
+     '(OLD.state NOT IN {m} OR NEW.state NOT IN {m}) AND (OLD.state, OLD.product_id, OLD.product_qty, '
+     'OLD.date_expected, OLD.location_id, OLD.location_dest_id, OLD.company_id) IS DISTINCT FROM '
+     '(NEW.state, NEW.product_id, NEW.product_qty, NEW.date_expected, NEW.location_id, '
+     'NEW.location_dest_id, NEW.company_id)'.format(m=_NOT_OPEN_MOVE),
+     'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    ('stock_quant', 'INSERT', None, 'SELECT NEW.product_id'),
+    ('stock_quant', 'DELETE', None, 'SELECT OLD.product_id'),
+    ('stock_quant', 'UPDATE',
+     '(OLD.product_id, OLD.location_id, OLD.quantity, OLD.reserved_quantity) IS DISTINCT FROM '
+     '(NEW.product_id, NEW.location_id, NEW.quantity, NEW.reserved_quantity)',
+     'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    ('product_supplierinfo', 'INSERT', None,
+     'SELECT id FROM product_product WHERE product_tmpl_id = NEW.product_tmpl_id'),
+    ('product_supplierinfo', 'DELETE', None,
+     'SELECT id FROM product_product WHERE product_tmpl_id = OLD.product_tmpl_id'),
+    ('product_supplierinfo', 'UPDATE', None,
+     'SELECT id FROM product_product WHERE product_tmpl_id IN (OLD.product_tmpl_id, NEW.product_tmpl_id)'),
+    ('product_template', 'UPDATE',
+     '(OLD.type, OLD.categ_id, OLD.uom_id) IS DISTINCT FROM (NEW.type, NEW.categ_id, NEW.uom_id)',
+     'SELECT id FROM product_product WHERE product_tmpl_id = NEW.id'),
+    ('product_product', 'UPDATE', 'OLD.product_tmpl_id IS DISTINCT FROM NEW.product_tmpl_id',
+     'SELECT NEW.id'),
+    ('product_uom', 'UPDATE', 'OLD.factor IS DISTINCT FROM NEW.factor', 'SELECT NULL::integer'),
+    ('stock_location', 'INSERT', None, 'SELECT NULL::integer'),
+    ('stock_location', 'DELETE', None, 'SELECT NULL::integer'),
+    ('stock_location', 'UPDATE',
+     '(OLD.parent_left, OLD.parent_right, OLD.usage, OLD.company_id) IS DISTINCT FROM '
+     '(NEW.parent_left, NEW.parent_right, NEW.usage, NEW.company_id)', 'SELECT NULL::integer'),
+    ('stock_warehouse', 'INSERT', None, 'SELECT NULL::integer'),
+    ('stock_warehouse', 'DELETE', None, 'SELECT NULL::integer'),
+    ('stock_warehouse', 'UPDATE',
+     '(OLD.company_id, OLD.view_location_id) IS DISTINCT FROM (NEW.company_id, NEW.view_location_id)',
+     'SELECT NULL::integer'),
+]
+
+
+def _trigger_name(table, event):
+    return 'crm_erp_pipeline_demand_%s_%s' % (table, event.lower())
+
+
+def snapshot_trigger_functions():
+    """Names of the trigger functions, for the uninstall hook (dropping them drops the triggers)."""
+    return [_trigger_name(table, event) for table, event, _when, _products in _TRIGGERS]
+
 
 class PipelineDemandReport(models.Model):
     """Pipeline demand vs stock, per product x warehouse x week."""
     _name = 'crm.erp.pipeline.demand.report'
     _description = 'Pipeline Demand vs Stock'
     _auto = False
+    _table = 'crm_erp_pipeline_demand_snapshot'
     _order = 'week, product_id, warehouse_id'
     _rec_name = 'product_id'
 
@@ -199,13 +308,63 @@ class PipelineDemandReport(models.Model):
 
     @api.model_cr
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, 'crm_erp_pipeline_demand_source')  # cascades to the report
-        self.env.cr.execute(_DEMAND_SOURCE_VIEW)
-        self.env.cr.execute(_REPORT_VIEW)
+        cr = self.env.cr
+        tools.drop_view_if_exists(cr, 'crm_erp_pipeline_demand_source')  # cascades to the report
+        cr.execute(_DEMAND_SOURCE_VIEW)
+        cr.execute(_REPORT_VIEW)
         for name, statement in _INDEXES:
-            self.env.cr.execute('SELECT 1 FROM pg_indexes WHERE indexname = %s', [name])
-            if not self.env.cr.fetchone():
-                self.env.cr.execute(statement)
+            cr.execute('SELECT 1 FROM pg_indexes WHERE indexname = %s', [name])
+            if not cr.fetchone():
+                cr.execute(statement)
+        cr.execute(_SNAPSHOT_TABLES)  # made anew from the view, empty: the first read fills it
+        for table, event, when, products in _TRIGGERS:
+            name = _trigger_name(table, event)
+            # identifiers and SQL written above, no values
+            cr.execute("""
+                CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO crm_erp_pipeline_demand_dirty (product_id) {products};
+                    RETURN NULL;
+                END $$;
+                DROP TRIGGER IF EXISTS {name} ON {table};
+                CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} EXECUTE PROCEDURE {name}();
+            """.format(name=name, table=table, event=event, products=products,
+                       when='WHEN (%s)' % when if when else ''))
+
+    @api.model
+    def _refresh_snapshot(self):
+        """Bring the snapshot up to date: every row when it is from an earlier day or a change
+        touched every product, else the rows of the products noted by the triggers."""
+        cr = self.env.cr
+        cr.execute("SELECT 1 FROM crm_erp_pipeline_demand_refreshed WHERE day = CURRENT_DATE")
+        current = bool(cr.fetchone())
+        cr.execute("DELETE FROM crm_erp_pipeline_demand_dirty RETURNING product_id")
+        product_ids = {row[0] for row in cr.fetchall()}
+        if current and not product_ids:
+            return
+        if current and None not in product_ids:
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot WHERE product_id = ANY(%s)", [list(product_ids)])
+            cr.execute("""
+                INSERT INTO crm_erp_pipeline_demand_snapshot
+                SELECT * FROM crm_erp_pipeline_demand_report WHERE product_id = ANY(%s)
+            """, [list(product_ids)])
+        else:
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot")
+            cr.execute("INSERT INTO crm_erp_pipeline_demand_snapshot SELECT * FROM crm_erp_pipeline_demand_report")
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_refreshed")
+            cr.execute("INSERT INTO crm_erp_pipeline_demand_refreshed (day) VALUES (CURRENT_DATE)")
+        self.invalidate_cache(fnames=list(self._fields))
+
+    @api.model
+    def _where_calc(self, domain, active_test=True):
+        # every search, count and read_group of the report starts here
+        self._refresh_snapshot()
+        return super()._where_calc(domain, active_test=active_test)
+
+    @api.model
+    def _cron_refresh_snapshot(self):
+        """Nightly: the day's first user does not wait for the full refresh."""
+        self._refresh_snapshot()
 
     def _compute_salesperson_ids(self):
         self.env.cr.execute("""

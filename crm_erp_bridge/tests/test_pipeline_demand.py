@@ -41,6 +41,41 @@ class TestPipelineDemand(SupplyCase):
         row = Report.search(domain + [('warehouse_id', '=', self.wh1.id)], limit=1)
         self.assertEqual(row.salesperson_ids, self.env.user | other_user)
 
+    def test_report_follows_changes(self):
+        """The report reads a snapshot of the view: what changed shows at the next read."""
+        def column(key, warehouse=self.wh1):
+            return [row[key] for row in self._report(self.product, warehouse)]
+        self.assertEqual(column('demand_qty'), [24.0, 10.0, 6.0])  # the snapshot is filled
+        self._quotation(self.wh1, [(self.product, 4.0, self.unit, 0)])
+        self.assertEqual(column('demand_qty'), [28.0, 10.0, 6.0])
+        self.q2.action_cancel()
+        self.assertEqual(column('demand_qty'), [28.0, 10.0])
+        self.o1.probability = 10.0
+        self.assertEqual(column('weighted_qty'), [28.0, 1.0])
+        self.env['stock.quant']._update_available_quantity(self.product, self.wh1.lot_stock_id, 5.0)
+        self.assertEqual(column('free_qty'), [15.0, 0.0])
+        self._incoming(self.product, self.wh1, 3.0, '2099-01-06 10:00:00')
+        self.assertEqual(column('incoming_qty'), [3.0, 8.0])
+        self.env['product.supplierinfo'].create({
+            'product_tmpl_id': self.product.product_tmpl_id.id, 'name': self.vendor2.id, 'sequence': 0})
+        rows = self.env['crm.erp.pipeline.demand.report'].search([('product_id', '=', self.product.id)])
+        self.assertEqual(rows.mapped('vendor_id'), self.vendor2)
+        self.assertEqual(column('demand_qty', self.wh2), [5.0])
+
+    def test_report_full_refresh(self):
+        """The whole snapshot is recomputed on a new day and after a change of warehouses."""
+        def corrupt_and_read():
+            self._report(self.product, self.wh1)
+            self.env.cr.execute("UPDATE crm_erp_pipeline_demand_snapshot SET demand_qty = 0")
+            self.env['crm.erp.pipeline.demand.report'].invalidate_cache()
+        corrupt_and_read()
+        self.assertEqual([row['demand_qty'] for row in self._report(self.product, self.wh1)], [0.0, 0.0, 0.0])
+        self.env.cr.execute("UPDATE crm_erp_pipeline_demand_refreshed SET day = day - 1")
+        self.assertEqual([row['demand_qty'] for row in self._report(self.product, self.wh1)], [24.0, 10.0, 6.0])
+        corrupt_and_read()
+        self.env['stock.warehouse'].create({'name': 'Bridge Third', 'code': 'BRT'})
+        self.assertEqual([row['demand_qty'] for row in self._report(self.product, self.wh1)], [24.0, 10.0, 6.0])
+
     def test_product_figures_and_horizon(self):
         self.assertEqual(
             (self.product.pipeline_demand_qty, self.product.pipeline_weighted_qty,
