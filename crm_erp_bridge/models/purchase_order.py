@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, html_escape
 
 from ..report.pipeline_demand_report import product_uom_joins
 
@@ -243,26 +243,30 @@ class PurchaseOrder(models.Model):
     @api.model
     def _post_shortfall_messages(self, orders, products):
         """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
-        author = self.env.user.partner_id
+        order_note = _('Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.')
+        no_deal = _('stock replenishment')
+        deal_note = _('Pipeline shortfall ordered on RFQ %s.')
         product_ids = set(products.ids)
+        order_bodies = []
         order_names_by_source = defaultdict(list)
         for order in orders.sudo():
             lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
-            order.message_post(author_id=author.id, subtype='mail.mt_note', body=_(
-                'Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.') % {
-                    'products': ', '.join(lines.mapped('product_id.display_name')),
-                    'sources': ', '.join(source.display_name for source in sources) or _('stock replenishment'),
-                })
+            order_bodies.append(_note_body(order_note % {
+                'products': ', '.join(lines.mapped('product_id.display_name')),
+                'sources': ', '.join(source.display_name for source in sources) or no_deal,
+            }))
             for source in sources:
-                order_names_by_source[source].append(order.name)
-        # A note notifies nobody: created directly, without message_post's follower machinery.
-        note_type = self.env.ref('mail.mt_note')
-        Message = self.env['mail.message'].sudo()
-        for source, order_names in order_names_by_source.items():
-            Message.create({
-                'model': source._name, 'res_id': source.id, 'record_name': source.display_name,
-                'message_type': 'comment', 'subtype_id': note_type.id,
-                'author_id': author.id, 'email_from': author.email or False,
-                'body': _('Pipeline shortfall ordered on RFQ %s.') % ', '.join(order_names),
-            })
+                order_names_by_source[source._name, source.id].append(order.name)
+        Message = self.env['mail.message']
+        Message._insert_notes('purchase.order', orders.ids, order_bodies)
+        for model in ('sale.order', 'crm.lead'):
+            deal_ids = [res_id for source_model, res_id in order_names_by_source if source_model == model]
+            Message._insert_notes(model, deal_ids, [
+                _note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
+            ], message_type='comment')
+
+
+def _note_body(text):
+    """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
+    return '<p>%s</p>' % html_escape(text)
