@@ -119,11 +119,8 @@ class PurchaseOrder(models.Model):
         draft_by_key = {}
         for order in drafts:
             draft_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
-        draft_lines = {
-            (line.order_id.id, line.product_id.id): line
-            for line in drafts.mapped('order_line')
-            if line.product_uom == line.product_id.uom_po_id
-        }
+        draft_lines = self.browse([order.id for order in draft_by_key.values()])._shortfall_lines(
+            [need[1].id for need in needs])
 
         now = fields.Datetime.from_string(fields.Datetime.now())
         by_order_key = defaultdict(list)
@@ -178,10 +175,10 @@ class PurchaseOrder(models.Model):
     def _link_shortfall_sources(self, needs, receipt_type, sources):
         """Link each line ordering a need to the quotations and opportunities making it, in
         one insert per relation."""
+        order_by_id = {order.id: order for order in self}
         line_by_key = {
-            (line.order_id.partner_id.id, line.order_id.picking_type_id.id, line.product_id.id): line.id
-            for line in self.mapped('order_line')
-            if line.product_uom == line.product_id.uom_po_id  # as _fill_shortfall_rfqs picks them
+            (order_by_id[order_id].partner_id.id, order_by_id[order_id].picking_type_id.id, product_id): line.id
+            for (order_id, product_id), line in self._shortfall_lines([need[1].id for need in needs]).items()
         }
         links = {'sale.order': [], 'crm.lead': []}
         for warehouse_id, product, seller, _missing in needs:
@@ -200,6 +197,15 @@ class PurchaseOrder(models.Model):
                     table=field.relation, line_column=field.column1, source_column=field.column2),
                 [list(line_ids), list(source_ids)])
         Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
+
+    @api.multi
+    def _shortfall_lines(self, product_ids):
+        """{(order id, product id): line} of the lines of these orders for product_ids in the
+        product's purchase unit (the last one in the order's sequence when there are several)."""
+        lines = self.env['purchase.order.line'].search(
+            [('order_id', 'in', self.ids), ('product_id', 'in', list(product_ids))], order='order_id, sequence, id')
+        return {(line.order_id.id, line.product_id.id): line for line in lines
+                if line.product_uom == line.product_id.uom_po_id}
 
     @api.model
     def _prepare_shortfall_line(self, product, seller, qty, name, description, currency, fiscal_position,
