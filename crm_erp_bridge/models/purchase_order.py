@@ -96,11 +96,10 @@ class PurchaseOrder(models.Model):
             return self.browse(), without_vendor
 
         purchase_env = self if is_buyer else self.sudo()
-        # One recompute of the order totals at the end; the chatter gets our own note instead of
-        # field tracking.
+        # Each RFQ's totals are recomputed once, after all its lines (see _fill_shortfall_rfqs);
+        # the chatter gets our own note instead of field tracking.
         orders = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
             company, needs, sources)
-        orders.recompute()
         self._post_shortfall_messages(orders, Product.union(*(need[1] for need in needs)))
         return orders.with_env(self.env), without_vendor
 
@@ -165,6 +164,9 @@ class PurchaseOrder(models.Model):
                     'date_order': fields.Datetime.to_string(now),
                     'order_line': commands,
                 })
+            # Per RFQ, not once at the end: the ORM's list of records to recompute is merged
+            # record by record, which grows quadratic with thousands of pending lines.
+            order.recompute()
             touched |= order
         touched._link_shortfall_sources(needs, receipt_type, sources)
         # Buyers may not read sales documents: naming them is the bridge's job.
@@ -233,16 +235,18 @@ class PurchaseOrder(models.Model):
     @api.multi
     def _update_origin_from_sources(self):
         """The origin names every quotation and opportunity the RFQ's lines were made for."""
+        lines = self.mapped('order_line')
+        names = _display_names(lines.mapped('source_sale_order_ids'), lines.mapped('source_lead_ids'))
         for order in self:
-            names = [name for name in (order.origin or '').split(', ') if name]
-            source_names = (sorted(order.order_line.mapped('source_sale_order_ids.display_name'))
-                            + sorted(order.order_line.mapped('source_lead_ids.display_name')))
-            known = set(names)
+            origin_names = [name for name in (order.origin or '').split(', ') if name]
+            source_names = (sorted(names[source] for source in order.order_line.mapped('source_sale_order_ids'))
+                            + sorted(names[source] for source in order.order_line.mapped('source_lead_ids')))
+            known = set(origin_names)
             for name in source_names:
                 if name not in known:
-                    names.append(name)
+                    origin_names.append(name)
                     known.add(name)
-            origin = ', '.join(names) or False
+            origin = ', '.join(origin_names) or False
             if origin != order.origin:
                 order.origin = origin
 
@@ -253,14 +257,18 @@ class PurchaseOrder(models.Model):
         no_deal = _('stock replenishment')
         deal_note = _('Pipeline shortfall ordered on RFQ %s.')
         product_ids = set(products.ids)
+        orders = orders.sudo()
+        shortfall_lines = orders.mapped('order_line').filtered(lambda line: line.product_id.id in product_ids)
+        names = _display_names(*(shortfall_lines.mapped(field_name) for field_name in (
+            'product_id', 'source_sale_order_ids', 'source_lead_ids')))
         order_bodies = []
         order_names_by_source = defaultdict(list)
-        for order in orders.sudo():
+        for order in orders:
             lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
             order_bodies.append(_note_body(order_note % {
-                'products': ', '.join(lines.mapped('product_id.display_name')),
-                'sources': ', '.join(source.display_name for source in sources) or no_deal,
+                'products': ', '.join(names[product] for product in lines.mapped('product_id')),
+                'sources': ', '.join(names[source] for source in sources) or no_deal,
             }))
             for source in sources:
                 order_names_by_source[source._name, source.id].append(order.name)
@@ -271,6 +279,11 @@ class PurchaseOrder(models.Model):
             Message._insert_notes(model, deal_ids, [
                 _note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
             ], message_type='comment')
+
+
+def _display_names(*recordsets):
+    """{record: display name}, one name_get per recordset (rather than one per RFQ)."""
+    return {record: name for records in recordsets for record, name in zip(records, records.mapped('display_name'))}
 
 
 def _note_body(text):
