@@ -1,4 +1,5 @@
 from . import res_company
+from . import mail_message
 from . import res_config_settings
 from . import product_product
 from . import crm_erp_bridge_demo

@@ -352,16 +352,6 @@ SELECT company_id, partner_id, COALESCE(old_stage, 'prospect'), stage, %(date_re
 RETURNING partner_id, from_stage, to_stage, reason
 """
 
-_INSERT_CHATTER_SQL = """
-INSERT INTO mail_message (model, res_id, record_name, body, message_type, subtype_id, author_id,
-                          date, create_uid, create_date, write_uid, write_date)
-SELECT 'res.partner', msg.res_id, p.display_name, msg.body, 'notification', %(subtype_id)s,
-       %(author_id)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
-       NOW() AT TIME ZONE 'UTC'
-  FROM UNNEST(%(res_ids)s::integer[], %(bodies)s::text[]) AS msg(res_id, body)
-  JOIN res_partner p ON p.id = msg.res_id
-"""
-
 # What the incremental refresh looks up by partner, beyond Odoo's own indexes (purchase does not
 # index purchase_order.partner_id).
 _INDEXES = [
@@ -622,10 +612,4 @@ class CrmErpPartnerStats(models.Model):
                 stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, ''))
             for _partner, from_stage, to_stage, reason in changes
         ]
-        self.env.cr.execute(_INSERT_CHATTER_SQL, {
-            'res_ids': [change[0] for change in changes],
-            'bodies': bodies,
-            'subtype_id': self.env.ref('mail.mt_note').id,
-            'author_id': self.env.user.partner_id.id,
-            'uid': self.env.uid,
-        })
+        self.env['mail.message']._insert_notes('res.partner', [change[0] for change in changes], bodies)

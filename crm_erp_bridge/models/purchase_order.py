@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, html_escape
 
 from ..report.pipeline_demand_report import product_uom_joins
 
@@ -96,11 +96,10 @@ class PurchaseOrder(models.Model):
             return self.browse(), without_vendor
 
         purchase_env = self if is_buyer else self.sudo()
-        # One recompute of the order totals at the end; the chatter gets our own note instead of
-        # field tracking.
+        # Each RFQ's totals are recomputed once, after all its lines (see _fill_shortfall_rfqs);
+        # the chatter gets our own note instead of field tracking.
         orders = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
             company, needs, sources)
-        orders.recompute()
         self._post_shortfall_messages(orders, Product.union(*(need[1] for need in needs)))
         return orders.with_env(self.env), without_vendor
 
@@ -119,11 +118,8 @@ class PurchaseOrder(models.Model):
         draft_by_key = {}
         for order in drafts:
             draft_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
-        draft_lines = {
-            (line.order_id.id, line.product_id.id): line
-            for line in drafts.mapped('order_line')
-            if line.product_uom == line.product_id.uom_po_id
-        }
+        draft_lines = self.browse([order.id for order in draft_by_key.values()])._shortfall_lines(
+            [need[1].id for need in needs])
 
         now = fields.Datetime.from_string(fields.Datetime.now())
         by_order_key = defaultdict(list)
@@ -168,6 +164,9 @@ class PurchaseOrder(models.Model):
                     'date_order': fields.Datetime.to_string(now),
                     'order_line': commands,
                 })
+            # Per RFQ, not once at the end: the ORM's list of records to recompute is merged
+            # record by record, which grows quadratic with thousands of pending lines.
+            order.recompute()
             touched |= order
         touched._link_shortfall_sources(needs, receipt_type, sources)
         # Buyers may not read sales documents: naming them is the bridge's job.
@@ -178,10 +177,10 @@ class PurchaseOrder(models.Model):
     def _link_shortfall_sources(self, needs, receipt_type, sources):
         """Link each line ordering a need to the quotations and opportunities making it, in
         one insert per relation."""
+        order_by_id = {order.id: order for order in self}
         line_by_key = {
-            (line.order_id.partner_id.id, line.order_id.picking_type_id.id, line.product_id.id): line.id
-            for line in self.mapped('order_line')
-            if line.product_uom == line.product_id.uom_po_id  # as _fill_shortfall_rfqs picks them
+            (order_by_id[order_id].partner_id.id, order_by_id[order_id].picking_type_id.id, product_id): line.id
+            for (order_id, product_id), line in self._shortfall_lines([need[1].id for need in needs]).items()
         }
         links = {'sale.order': [], 'crm.lead': []}
         for warehouse_id, product, seller, _missing in needs:
@@ -200,6 +199,15 @@ class PurchaseOrder(models.Model):
                     table=field.relation, line_column=field.column1, source_column=field.column2),
                 [list(line_ids), list(source_ids)])
         Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
+
+    @api.multi
+    def _shortfall_lines(self, product_ids):
+        """{(order id, product id): line} of the lines of these orders for product_ids in the
+        product's purchase unit (the last one in the order's sequence when there are several)."""
+        lines = self.env['purchase.order.line'].search(
+            [('order_id', 'in', self.ids), ('product_id', 'in', list(product_ids))], order='order_id, sequence, id')
+        return {(line.order_id.id, line.product_id.id): line for line in lines
+                if line.product_uom == line.product_id.uom_po_id}
 
     @api.model
     def _prepare_shortfall_line(self, product, seller, qty, name, description, currency, fiscal_position,
@@ -227,42 +235,57 @@ class PurchaseOrder(models.Model):
     @api.multi
     def _update_origin_from_sources(self):
         """The origin names every quotation and opportunity the RFQ's lines were made for."""
+        lines = self.mapped('order_line')
+        names = _display_names(lines.mapped('source_sale_order_ids'), lines.mapped('source_lead_ids'))
         for order in self:
-            names = [name for name in (order.origin or '').split(', ') if name]
-            source_names = (sorted(order.order_line.mapped('source_sale_order_ids.display_name'))
-                            + sorted(order.order_line.mapped('source_lead_ids.display_name')))
-            known = set(names)
+            origin_names = [name for name in (order.origin or '').split(', ') if name]
+            source_names = (sorted(names[source] for source in order.order_line.mapped('source_sale_order_ids'))
+                            + sorted(names[source] for source in order.order_line.mapped('source_lead_ids')))
+            known = set(origin_names)
             for name in source_names:
                 if name not in known:
-                    names.append(name)
+                    origin_names.append(name)
                     known.add(name)
-            origin = ', '.join(names) or False
+            origin = ', '.join(origin_names) or False
             if origin != order.origin:
                 order.origin = origin
 
     @api.model
     def _post_shortfall_messages(self, orders, products):
         """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
-        author = self.env.user.partner_id
+        order_note = _('Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.')
+        no_deal = _('stock replenishment')
+        deal_note = _('Pipeline shortfall ordered on RFQ %s.')
         product_ids = set(products.ids)
+        orders = orders.sudo()
+        shortfall_lines = orders.mapped('order_line').filtered(lambda line: line.product_id.id in product_ids)
+        names = _display_names(*(shortfall_lines.mapped(field_name) for field_name in (
+            'product_id', 'source_sale_order_ids', 'source_lead_ids')))
+        order_bodies = []
         order_names_by_source = defaultdict(list)
-        for order in orders.sudo():
+        for order in orders:
             lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
-            order.message_post(author_id=author.id, subtype='mail.mt_note', body=_(
-                'Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.') % {
-                    'products': ', '.join(lines.mapped('product_id.display_name')),
-                    'sources': ', '.join(source.display_name for source in sources) or _('stock replenishment'),
-                })
+            order_bodies.append(_note_body(order_note % {
+                'products': ', '.join(names[product] for product in lines.mapped('product_id')),
+                'sources': ', '.join(names[source] for source in sources) or no_deal,
+            }))
             for source in sources:
-                order_names_by_source[source].append(order.name)
-        # A note notifies nobody: created directly, without message_post's follower machinery.
-        note_type = self.env.ref('mail.mt_note')
-        Message = self.env['mail.message'].sudo()
-        for source, order_names in order_names_by_source.items():
-            Message.create({
-                'model': source._name, 'res_id': source.id, 'record_name': source.display_name,
-                'message_type': 'comment', 'subtype_id': note_type.id,
-                'author_id': author.id, 'email_from': author.email or False,
-                'body': _('Pipeline shortfall ordered on RFQ %s.') % ', '.join(order_names),
-            })
+                order_names_by_source[source._name, source.id].append(order.name)
+        Message = self.env['mail.message']
+        Message._insert_notes('purchase.order', orders.ids, order_bodies)
+        for model in ('sale.order', 'crm.lead'):
+            deal_ids = [res_id for source_model, res_id in order_names_by_source if source_model == model]
+            Message._insert_notes(model, deal_ids, [
+                _note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
+            ], message_type='comment')
+
+
+def _display_names(*recordsets):
+    """{record: display name}, one name_get per recordset (rather than one per RFQ)."""
+    return {record: name for records in recordsets for record, name in zip(records, records.mapped('display_name'))}
+
+
+def _note_body(text):
+    """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
+    return '<p>%s</p>' % html_escape(text)

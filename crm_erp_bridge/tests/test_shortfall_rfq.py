@@ -90,6 +90,34 @@ class TestShortfallRfq(SupplyCase):
         self.assertIn(more, wh1_line.source_sale_order_ids)
         self.assertIn(more.name, touched.origin)
 
+    def test_notes_name_products_deals_and_rfqs(self):
+        self.product.name = 'Bridge P & Co'
+        self.o1.name = 'Deal <One>'
+        orders = self.env['purchase.order'].browse(
+            self.env['product.product'].create_shortfall_rfqs([self.product.id]))
+        wh1_order = orders.filtered(lambda order: order.picking_type_id == self.wh1.in_type_id)
+        wh2_order = orders - wh1_order
+        note = self.env.ref('mail.mt_note')
+        author = self.env.user.partner_id
+        # q1 and q2 have the same date: sale.order's order (date, then id descending)
+        for order, sources in ((wh1_order, '%s, %s, Deal &lt;One&gt;' % (self.q2.name, self.q1.name)),
+                               (wh2_order, self.o3.name)):
+            [message] = order.message_ids
+            self.assertEqual((message.body, message.subtype_id, message.author_id, message.message_type), (
+                '<p>Created or updated from the pipeline shortfall of Bridge P &amp; Co, for %s.</p>' % sources,
+                note, author, 'notification'))
+        for deal, order in ((self.q1, wh1_order), (self.q2, wh1_order), (self.o1, wh1_order), (self.o3, wh2_order)):
+            message = deal.message_ids[0]
+            self.assertEqual((message.body, message.subtype_id, message.author_id, message.message_type,
+                              message.record_name), (
+                '<p>Pipeline shortfall ordered on RFQ %s.</p>' % order.name, note, author, 'comment',
+                deal.display_name))
+        # nothing more to order: no new line, no new note
+        deal_messages = len(self.o1.message_ids)
+        self.assertEqual(self.env['product.product'].create_shortfall_rfqs([self.product.id]), [])
+        self.assertEqual((len(wh1_order.order_line), len(wh1_order.message_ids), len(self.o1.message_ids)),
+                         (1, 1, deal_messages))
+
     def test_confirmed_rfq_is_netted(self):
         Product = self.env['product.product']
         orders = self.env['purchase.order'].browse(Product.create_shortfall_rfqs([self.product.id]))

@@ -1,0 +1,41 @@
+from odoo import api, models, tools
+
+# One chatter note per (res_id, record_name, body, message_id), all in one statement.
+_INSERT_NOTES_SQL = """
+INSERT INTO mail_message (model, res_id, record_name, body, message_type, subtype_id, author_id,
+                          email_from, message_id, date, create_uid, create_date, write_uid, write_date)
+SELECT %(model)s, note.res_id, note.record_name, note.body, %(message_type)s, %(subtype_id)s,
+       %(author_id)s, %(email_from)s, note.message_id, NOW() AT TIME ZONE 'UTC', %(uid)s,
+       NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+  FROM UNNEST(%(res_ids)s::integer[], %(record_names)s::varchar[], %(bodies)s::text[],
+              %(message_ids)s::varchar[]) AS note(res_id, record_name, body, message_id)
+"""
+
+
+class MailMessage(models.Model):
+    _inherit = 'mail.message'
+
+    @api.model
+    def _insert_notes(self, model, res_ids, bodies, message_type='notification'):
+        """Post a note (subtype Note, author the current user) with bodies[i] on the record
+        res_ids[i] of model, in one INSERT: a note notifies nobody, so message_post's
+        follower and notification machinery (several queries per message) is skipped.
+        bodies are stored as given: HTML, with record names escaped by the caller."""
+        if not res_ids:
+            return
+        author = self.env.user.partner_id
+        names = {record.id: record.display_name for record in self.env[model].sudo().browse(set(res_ids))}
+        self.env.cr.execute(_INSERT_NOTES_SQL, {
+            'model': model,
+            'res_ids': list(res_ids),
+            'record_names': [names[res_id] for res_id in res_ids],
+            'bodies': list(bodies),
+            'message_ids': [tools.generate_tracking_message_id('%s-%s' % (res_id, model)) for res_id in res_ids],
+            'message_type': message_type,
+            'subtype_id': self.env.ref('mail.mt_note').id,
+            'author_id': author.id,
+            'email_from': tools.formataddr((author.name, author.email)) if author.email else None,
+            'uid': self.env.uid,
+        })
+        # as mail.message's create does: the documents' message fields are stale now
+        self.env[model].invalidate_cache(ids=list(set(res_ids)))
