@@ -607,9 +607,8 @@ class CrmErpPartnerStats(models.Model):
             return
         stages = dict(self._fields['customer_stage']._description_selection(self.env))
         reasons = dict(self.env['crm.erp.partner.stage.history']._fields['reason']._description_selection(self.env))
-        bodies = [
-            '<p>%s</p>' % _('Lifecycle stage: %s → %s (%s)') % (
-                stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, ''))
-            for _partner, from_stage, to_stage, reason in changes
-        ]
+        # translated here: _() inside the comprehension would not find the user's language
+        template = '<p>%s</p>' % _('Lifecycle stage: %s → %s (%s)')
+        bodies = [template % (stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, ''))
+                  for _partner, from_stage, to_stage, reason in changes]
         self.env['mail.message']._insert_notes('res.partner', [change[0] for change in changes], bodies)

@@ -37,6 +37,31 @@ class TestTranslations(SavepointCase):
         self.assertEqual(menu.with_context(lang='zh_CN').name, expected)
         self.assertNotEqual(expected, menu.with_context(lang=None).name)
 
+    def test_code_strings_are_translated_at_run_time(self):
+        self.env['res.lang'].load_lang('zh_CN')
+        trans_load(self.env.cr, self.po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        partner = self.env['res.partner'].create({'name': 'Translated Notes Customer'})
+        self.env['crm.erp.partner.stats'].with_context(lang='zh_CN')._post_stage_messages(
+            [(partner.id, 'prospect', 'lead', 'open_lead')])
+        expected = polib.pofile(self.po_path).find('Lifecycle stage: %s → %s (%s)').msgstr
+        self.assertIn(expected.split('%s')[0], partner.message_ids[0].body)
+
+    def test_no_translation_inside_a_nested_scope(self):
+        # Odoo's _() reads the language from its caller's frame: a comprehension or a lambda is
+        # a frame of its own, without `self`, and the string stays untranslated
+        addon = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        nested = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+        found = []
+        for folder, _dirs, files in os.walk(addon):
+            for name in files:
+                if name.endswith('.py') and 'tests' not in folder.split(os.sep):
+                    with open(os.path.join(folder, name)) as source:
+                        tree = ast.parse(source.read())
+                    found.extend((name, call.lineno) for scope in ast.walk(tree) if isinstance(scope, nested)
+                                 for call in ast.walk(scope)
+                                 if isinstance(call, ast.Call) and getattr(call.func, 'id', None) == '_')
+        self.assertFalse(found)
+
     def test_template_is_up_to_date_with_the_code(self):
         # `make i18n` regenerates the template: every _('...') literal of the code is in it
         addon = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
