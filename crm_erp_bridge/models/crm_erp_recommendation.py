@@ -8,12 +8,18 @@ MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
 
+# Sellable products of the company (active, sale_ok, of the company or of none).
+_SELLABLE_SQL = """pp.active AND pt.active AND pt.sale_ok
+           AND (pt.company_id IS NULL OR pt.company_id = %(company_id)s)"""
+
 # Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
-# commercial customers, up to an optional date; quantities in the product unit.
+# commercial customers, up to an optional date; quantities in the product unit; sellable: the
+# product may be shown (active, sale_ok, of the company or of none).
 _HISTORY_SQL = """
     SELECT rp.commercial_partner_id AS partner_id, l.product_id,
            SUM(l.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
-           MAX(so.date_order) AS last_date
+           MAX(so.date_order) AS last_date,
+           BOOL_OR(""" + _SELLABLE_SQL + """) AS sellable
       FROM sale_order so
       JOIN res_partner rp ON rp.id = so.partner_id
       JOIN sale_order_line l ON l.order_id = so.id
@@ -33,37 +39,53 @@ _HISTORY_SQL = """
 # score of B = sum over A of weight(A) x confidence(A -> B), over the visible affinities; the
 # strongest contribution explains it. Products bought within the exclusion window are left out
 # unless they are repeat-purchase items; products already on the document are left out.
+# The affinities are read from the raw counts, not from the crm_erp_product_affinity view
+# (same visibility: pair count >= min count, lift >= min lift, both products sellable): the
+# stored pairs of A in both directions, strongest first through their indexes, until
+# per_product visible ones are found.
 _AFFINITY_SQL = """
     WITH history AS (""" + _HISTORY_SQL + """),
     weights AS (
-        SELECT partner_id, product_id, last_date,
-               POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - last_date) / 86400.0, 0)
+        SELECT h.partner_id, h.product_id, pa.basket_count,
+               -- in double precision: numeric POWER is slow
+               POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - h.last_date)::float8 / 86400.0, 0)
                           / %(half_life)s)
-               * (1 + LN(1 + GREATEST(qty, 0))) AS weight
-          FROM history
+               * (1 + LN(1 + GREATEST(h.qty, 0)::float8)) AS weight
+          FROM history h
+          JOIN crm_erp_affinity_product pa ON pa.company_id = %(company_id)s AND pa.product_id = h.product_id
+         WHERE h.sellable
     ), contributions AS (
-        -- the strongest affinities of each bought product (most co-purchases: highest confidence)
-        SELECT w.partner_id, a.related_product_id AS product_id, a.product_id AS from_product_id,
-               w.weight * a.confidence AS contribution, a.pair_count, a.lift, a.confidence
+        SELECT w.partner_id, a.related_product_id AS product_id, w.product_id AS from_product_id,
+               a.pair_count, a.confidence, a.lift, w.weight * a.confidence AS contribution
           FROM weights w
          CROSS JOIN LATERAL (
-            SELECT v.* FROM crm_erp_product_affinity v
-             WHERE v.company_id = %(company_id)s AND v.product_id = w.product_id
-          ORDER BY v.pair_count DESC, v.related_product_id
+            SELECT d.related_product_id, d.pair_count, d.pair_count::float8 / w.basket_count AS confidence,
+                   d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * pb.basket_count) AS lift
+              FROM (SELECT product_b AS related_product_id, pair_count FROM crm_erp_affinity_pair
+                     WHERE company_id = %(company_id)s AND product_a = w.product_id
+                    UNION ALL
+                    SELECT product_a, pair_count FROM crm_erp_affinity_pair
+                     WHERE company_id = %(company_id)s AND product_b = w.product_id) d
+              JOIN crm_erp_affinity_product pb ON pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id
+              JOIN product_product pp ON pp.id = d.related_product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE d.pair_count >= %(min_count)s
+               AND d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * pb.basket_count) >= %(min_lift)s
+               AND """ + _SELLABLE_SQL + """
+          ORDER BY d.pair_count DESC, d.related_product_id
              LIMIT %(per_product)s) a
     ), scored AS (
-        SELECT partner_id, product_id, SUM(contribution) AS score,
-               (ARRAY_AGG(from_product_id ORDER BY contribution DESC, from_product_id))[1] AS from_product_id,
-               (ARRAY_AGG(pair_count ORDER BY contribution DESC, from_product_id))[1] AS pair_count,
-               (ARRAY_AGG(lift ORDER BY contribution DESC, from_product_id))[1] AS lift,
-               (ARRAY_AGG(confidence ORDER BY contribution DESC, from_product_id))[1] AS confidence
-          FROM contributions GROUP BY partner_id, product_id
+        -- score: every contribution; explanation: the strongest one
+        SELECT c.*, SUM(c.contribution) OVER candidate AS score,
+               ROW_NUMBER() OVER (candidate ORDER BY c.contribution DESC, c.from_product_id) AS strongest
+          FROM contributions c
+        WINDOW candidate AS (PARTITION BY c.partner_id, c.product_id)
     ), kept AS (
         SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.partner_id ORDER BY s.score DESC, s.product_id) AS rank
           FROM scored s
           LEFT JOIN history h ON h.partner_id = s.partner_id AND h.product_id = s.product_id
           LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = s.product_id
-         WHERE s.product_id <> ALL(%(exclude_product_ids)s::integer[])
+         WHERE s.strongest = 1 AND s.product_id <> ALL(%(exclude_product_ids)s::integer[])
            AND (h.product_id IS NULL
                 OR h.last_date < %(now)s::timestamp - make_interval(days => %(exclude_days)s)
                 OR (ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
@@ -73,24 +95,34 @@ _AFFINITY_SQL = """
   ORDER BY partner_id, rank
 """
 
-# Best sellers (distinct commercial customers over the last year) among the customer's peers:
-# same industry (level 1), same country (2), same RFM segment (3), every customer (4). Only
-# sellable products of the company; the customer's own purchases are not counted.
-_BEST_SELLERS_SQL = """
-    WITH history AS (""" + _HISTORY_SQL + """),
-    recent AS (
-        SELECT h.partner_id, h.product_id
-          FROM history h
-          LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = h.product_id
-         WHERE h.last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-           AND NOT (COALESCE(ap.customer_count, 0) >= 2
-                    AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count)
-    ), customer AS (
-        SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment
-          FROM res_partner p
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
-         WHERE p.id = ANY(%(partner_ids)s::integer[])
-    ), sales AS (
+# Peer best sellers, precomputed by the full affinity recompute (README, "Recommendations"):
+# - crm_erp_best_seller_company: the reference date of each company's figures (the year
+#   before it counts);
+# - crm_erp_best_seller: per company, peer group and product, the distinct commercial
+#   customers who bought the product in that year. Groups: level 1 an industry, 2 a country,
+#   3 an RFM segment (peer_key: its id or code), 4 every customer (peer_key '').
+_BEST_SELLER_TABLES_SQL = """
+    CREATE TABLE IF NOT EXISTS crm_erp_best_seller_company (
+        company_id integer PRIMARY KEY REFERENCES res_company(id) ON DELETE CASCADE,
+        date_to timestamp NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS crm_erp_best_seller (
+        company_id integer NOT NULL,
+        level smallint NOT NULL,
+        peer_key varchar NOT NULL,
+        product_id integer NOT NULL,
+        buyers integer NOT NULL,
+        PRIMARY KEY (company_id, level, peer_key, product_id)
+    );
+    -- the best sellers of a group, best first (recommendations read the top ones)
+    CREATE INDEX IF NOT EXISTS crm_erp_best_seller_rank_idx
+        ON crm_erp_best_seller (company_id, level, peer_key, buyers DESC, product_id);
+"""
+
+# Counted lines of the year before date_to, of sellable products, as distinct (customer,
+# product), counted per peer group in one pass (GROUPING SETS).
+_BEST_SELLERS_RECOMPUTE_SQL = """
+    WITH sales AS (
         SELECT DISTINCT cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment, l.product_id
           FROM sale_order so
           JOIN res_partner rp ON rp.id = so.partner_id
@@ -103,37 +135,92 @@ _BEST_SELLERS_SQL = """
          WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
            AND NOT COALESCE(l.is_downpayment, FALSE)
            AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
-           AND so.date_order < %(now)s::timestamp
-           AND so.date_order >= %(now)s::timestamp - INTERVAL '365 days'
-           AND pp.active AND pt.active AND pt.sale_ok
-           AND (pt.company_id IS NULL OR pt.company_id = %(company_id)s)
-    ), overall AS (
-        SELECT product_id, COUNT(*) AS buyers FROM sales GROUP BY product_id
+           AND so.date_order < %(date_to)s::timestamp
+           AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
+           AND """ + _SELLABLE_SQL + """
+    ), groups AS (
+        SELECT CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
+                    WHEN GROUPING(rfm_segment) = 0 THEN 3 ELSE 4 END AS level,
+               CASE WHEN GROUPING(industry_id) = 0 THEN industry_id::varchar
+                    WHEN GROUPING(country_id) = 0 THEN country_id::varchar
+                    WHEN GROUPING(rfm_segment) = 0 THEN rfm_segment::varchar ELSE '' END AS peer_key,
+               product_id, COUNT(*) AS buyers
+          FROM sales
+      GROUP BY GROUPING SETS ((industry_id, product_id), (country_id, product_id),
+                              (rfm_segment, product_id), (product_id))
+    )
+    INSERT INTO crm_erp_best_seller (company_id, level, peer_key, product_id, buyers)
+    SELECT %(company_id)s, level, peer_key, product_id, buyers FROM groups WHERE peer_key IS NOT NULL
+"""
+
+# Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
+# figures: a customer's own purchases of the figures' year are not counted (one buyer less).
+# Each level reads only its top rows: enough to fill `fetch` items after the products left
+# out (bought by the customer, on the document, taken by an earlier level).
+_BEST_SELLERS_SQL = """
+    WITH history AS (""" + _HISTORY_SQL + """),
+    snapshot AS (
+        SELECT date_to, date_to - INTERVAL '365 days' AS date_from
+          FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s
+    ), own AS (
+        -- what the customers bought in the figures' year (counted there, as in the recompute)
+        SELECT DISTINCT rp.commercial_partner_id AS partner_id, l.product_id
+          FROM snapshot
+          JOIN sale_order so ON so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to
+          JOIN res_partner rp ON rp.id = so.partner_id
+          JOIN sale_order_line l ON l.order_id = so.id
+         WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done')
+           AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
+           AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
+    ), customer AS (
+        -- left_out: at most this many of a group's top rows are not recommended to the customer
+        SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment,
+               (SELECT COUNT(*) FROM history h WHERE h.partner_id = p.id)
+               + (SELECT COUNT(*) FROM own o WHERE o.partner_id = p.id)
+               + cardinality(%(exclude_product_ids)s::integer[]) AS left_out
+          FROM res_partner p
+          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
+         WHERE p.id = ANY(%(partner_ids)s::integer[])
+    ), peer_group AS (
+        SELECT partner_id, 1 AS level, industry_id::varchar AS peer_key, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 2, country_id::varchar, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 3, rfm_segment::varchar, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 4, '', left_out FROM customer
     ), levels AS (
-        SELECT c.partner_id, 1 AS level, s.product_id, COUNT(*) AS buyers
-          FROM customer c JOIN sales s ON s.industry_id = c.industry_id AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 2, s.product_id, COUNT(*)
-          FROM customer c JOIN sales s ON s.country_id = c.country_id AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 3, s.product_id, COUNT(*)
-          FROM customer c JOIN sales s ON s.rfm_segment = c.rfm_segment AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 4, o.product_id, o.buyers FROM customer c CROSS JOIN overall o
+        -- fetch items taken by earlier levels + fetch for this one + those left out
+        SELECT g.partner_id, g.level, g.peer_key, b.product_id,
+               b.buyers - CASE WHEN own.product_id IS NULL THEN 0 ELSE 1 END AS buyers
+          FROM peer_group g
+         CROSS JOIN LATERAL (
+            SELECT product_id, buyers FROM crm_erp_best_seller
+             WHERE company_id = %(company_id)s AND level = g.level AND peer_key = g.peer_key
+          ORDER BY buyers DESC, product_id
+             LIMIT 2 * %(fetch)s + g.left_out) b
+          LEFT JOIN own ON own.partner_id = g.partner_id AND own.product_id = b.product_id
     ), best AS (
-        SELECT DISTINCT ON (partner_id, product_id) partner_id, product_id, level, buyers
+        SELECT DISTINCT ON (l.partner_id, l.product_id) l.partner_id, l.product_id, l.level, l.peer_key, l.buyers
           FROM levels l
-         WHERE product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND NOT EXISTS (SELECT 1 FROM recent r WHERE r.partner_id = l.partner_id AND r.product_id = l.product_id)
-      ORDER BY partner_id, product_id, level, buyers DESC
+          JOIN product_product pp ON pp.id = l.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          LEFT JOIN history h ON h.partner_id = l.partner_id AND h.product_id = l.product_id
+          LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = l.product_id
+         WHERE l.buyers > 0 AND """ + _SELLABLE_SQL + """
+           AND l.product_id <> ALL(%(exclude_product_ids)s::integer[])
+           -- bought within the exclusion window and not a repeat-purchase item: left out
+           AND NOT (h.last_date IS NOT NULL
+                    AND h.last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
+                    AND NOT (COALESCE(ap.customer_count, 0) >= 2
+                             AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
+      ORDER BY l.partner_id, l.product_id, l.level, l.buyers DESC
     ), ranked AS (
         SELECT b.*, ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY level, buyers DESC, product_id) AS rank
           FROM best b
     )
-    SELECT partner_id, product_id, level, buyers FROM ranked WHERE rank <= %(fetch)s ORDER BY partner_id, rank
+    SELECT partner_id, product_id, level, peer_key, buyers FROM ranked WHERE rank <= %(fetch)s
+  ORDER BY partner_id, rank
 """
 
 
@@ -142,6 +229,25 @@ class CrmErpRecommendation(models.AbstractModel):
     the co-purchase affinity of what they bought, best sellers of their peers otherwise."""
     _name = 'crm.erp.recommendation'
     _description = 'Product recommendations'
+
+    @api.model_cr
+    def init(self):
+        self.env.cr.execute(_BEST_SELLER_TABLES_SQL)
+
+    @api.model
+    def _recompute_best_sellers(self, companies):
+        """Peer best sellers of the companies as of now (the recommendation reference time),
+        set-based; run by the full affinity recompute."""
+        cr = self.env.cr
+        date_to = self._now()
+        for company in companies:
+            params = {'company_id': company.id, 'date_to': date_to}
+            cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = %(company_id)s", params)
+            cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s", params)
+            cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
+                       "VALUES (%(company_id)s, %(date_to)s)", params)
+            cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
+        cr.execute("ANALYZE crm_erp_best_seller")
 
     @api.model
     def _check_limit(self, limit):
@@ -163,7 +269,11 @@ class CrmErpRecommendation(models.AbstractModel):
             return {}
         cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
+        cr.execute("SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
+        baskets = cr.fetchone()
         params = {
+            'basket_count': baskets[0] if baskets else 0, 'min_count': company.affinity_min_count,
+            'min_lift': company.affinity_min_lift or 0.0,
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),
             'half_life': float(company.recommendation_half_life_days),
             'exclude_days': company.recommendation_exclude_days,
@@ -183,12 +293,12 @@ class CrmErpRecommendation(models.AbstractModel):
         short = [partner_id for partner_id, items in candidates.items() if len(items) < limit]
         if short:
             cr.execute(_BEST_SELLERS_SQL, dict(params, partner_ids=short))
-            for partner_id, product_id, level, buyers in cr.fetchall():
+            for partner_id, product_id, level, peer_key, buyers in cr.fetchall():
                 items = candidates[partner_id]
                 if len(items) >= fetch or any(item['product_id'] == product_id for item in items):
                     continue
                 items.append({'product_id': product_id, 'score': 0.0, 'source': 'best_seller',
-                              'level': level, 'buyers': buyers})
+                              'level': level, 'peer_key': peer_key, 'buyers': buyers})
         return self._finish(commercial, company, candidates, limit)
 
     @api.model
@@ -234,9 +344,7 @@ class CrmErpRecommendation(models.AbstractModel):
         if level == 2:
             return _('Best seller in %s') % partner.country_id.name
         if level == 3:
-            stats = self.env['crm.erp.partner.stats'].sudo().search(
-                [('partner_id', '=', partner.id), ('company_id', '=', company.id)], limit=1)
-            return _('Best seller among "%s" customers') % segments.get(stats.rfm_segment, '')
+            return _('Best seller among "%s" customers') % segments.get(item['peer_key'], '')
         return _('Best seller')
 
     @api.model
