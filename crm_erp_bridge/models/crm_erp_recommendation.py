@@ -59,20 +59,26 @@ _AFFINITY_SQL = """
                a.pair_count, a.confidence, a.lift, w.weight * a.confidence AS contribution
           FROM weights w
          CROSS JOIN LATERAL (
-            SELECT d.related_product_id, d.pair_count, d.pair_count::float8 / w.basket_count AS confidence,
-                   d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * pb.basket_count) AS lift
-              FROM (SELECT product_b AS related_product_id, pair_count FROM crm_erp_affinity_pair
-                     WHERE company_id = %(company_id)s AND product_a = w.product_id
-                    UNION ALL
-                    SELECT product_a, pair_count FROM crm_erp_affinity_pair
-                     WHERE company_id = %(company_id)s AND product_b = w.product_id) d
-              JOIN crm_erp_affinity_product pb ON pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id
-              JOIN product_product pp ON pp.id = d.related_product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-             WHERE d.pair_count >= %(min_count)s
-               AND d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * pb.basket_count) >= %(min_lift)s
-               AND """ + _SELLABLE_SQL + """
-          ORDER BY d.pair_count DESC, d.related_product_id
+            -- The visibility of each pair is checked by subqueries above the sorted pairs (the
+            -- OFFSET 0 fence keeps them there): a product's 50 strongest visible pairs cost
+            -- about 50 checks, not one per stored pair (thousands for popular products).
+            SELECT x.related_product_id, x.pair_count, x.pair_count::float8 / w.basket_count AS confidence, x.lift
+              FROM (SELECT d.related_product_id, d.pair_count,
+                           d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * (
+                               SELECT pb.basket_count FROM crm_erp_affinity_product pb
+                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id)) AS lift
+                      FROM (SELECT product_b AS related_product_id, pair_count FROM crm_erp_affinity_pair
+                             WHERE company_id = %(company_id)s AND product_a = w.product_id AND pair_count >= %(min_count)s
+                            UNION ALL
+                            SELECT product_a, pair_count FROM crm_erp_affinity_pair
+                             WHERE company_id = %(company_id)s AND product_b = w.product_id AND pair_count >= %(min_count)s
+                          ORDER BY pair_count DESC, related_product_id OFFSET 0) d
+                  ORDER BY d.pair_count DESC, d.related_product_id OFFSET 0) x
+             WHERE x.lift >= %(min_lift)s
+               AND (SELECT """ + _SELLABLE_SQL + """
+                      FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE pp.id = x.related_product_id)
+          ORDER BY x.pair_count DESC, x.related_product_id
              LIMIT %(per_product)s) a
     ), scored AS (
         -- score: every contribution; explanation: the strongest one
@@ -81,13 +87,14 @@ _AFFINITY_SQL = """
           FROM contributions c
         WINDOW candidate AS (PARTITION BY c.partner_id, c.product_id)
     ), kept AS (
+        -- (NOT IN: one hashed lookup of the recent purchases, not a scan of them per candidate)
         SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.partner_id ORDER BY s.score DESC, s.product_id) AS rank
           FROM scored s
-          LEFT JOIN history h ON h.partner_id = s.partner_id AND h.product_id = s.product_id
           LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = s.product_id
          WHERE s.strongest = 1 AND s.product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND (h.product_id IS NULL
-                OR h.last_date < %(now)s::timestamp - make_interval(days => %(exclude_days)s)
+           AND ((s.partner_id, s.product_id) NOT IN (
+                    SELECT partner_id, product_id FROM history
+                     WHERE last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s))
                 OR (ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
     )
     SELECT partner_id, product_id, score, from_product_id, pair_count, lift, confidence
@@ -304,37 +311,44 @@ class CrmErpRecommendation(models.AbstractModel):
     @api.model
     def _finish(self, commercial, company, candidates, limit):
         """Stock figures, stock mode, explanations; at most limit items per customer."""
-        product_ids = sorted({item['product_id'] for items in candidates.values() for item in items}
-                             | {item['from_product_id'] for items in candidates.values() for item in items
-                                if item.get('from_product_id')})
-        products = self.env['product.product'].sudo().browse(product_ids)
-        names = dict(products.name_get())
+        product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
-        types = {product.id: product.type for product in products}
+        self.env.cr.execute("""
+            SELECT pp.id, pt.type FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE pp.id = ANY(%s)
+        """, [product_ids])
+        types = dict(self.env.cr.fetchall())
         mode = company.recommendation_stock_mode
-        segments = dict(RFM_SEGMENTS)
-        result = {}
+        kept = {}
         for partner in commercial:
             available, unavailable = [], []
             for item in candidates[partner.id]:
                 free, incoming = stock.get(item['product_id'], (0.0, 0.0))
                 out = types[item['product_id']] == 'product' and free <= 0 and incoming <= 0
-                item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out,
-                            product=names[item['product_id']], score=round(item['score'], 6))
-                item['reason'] = self._reason(item, partner, company, names, segments)
+                item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out, score=round(item['score'], 6))
+                if out and mode == 'hide':
+                    continue
+                (unavailable if out and mode == 'demote' else available).append(item)
+            kept[partner] = (available + unavailable)[:limit]
+        # names (name_get is the costly part: only for the items kept) and explanations
+        named = {item['product_id'] for items in kept.values() for item in items} \
+            | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
+        names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
+                     .browse(sorted(named)).name_get())
+        segments = dict(RFM_SEGMENTS)
+        for partner, items in kept.items():
+            for item in items:
+                item['product'] = names[item['product_id']]
+                item['reason'] = self._reason(item, partner, names, segments)
                 if item['source'] == 'affinity':
                     item['lift'] = round(item['lift'], 4)
                     item['confidence'] = round(item['confidence'], 4)
                 else:
                     item.update(from_product_id=False, pair_count=0, lift=0.0, confidence=0.0)
-                if out and mode == 'hide':
-                    continue
-                (unavailable if out and mode == 'demote' else available).append(item)
-            result[partner.id] = (available + unavailable)[:limit]
-        return result
+        return {partner.id: items for partner, items in kept.items()}
 
     @api.model
-    def _reason(self, item, partner, company, names, segments):
+    def _reason(self, item, partner, names, segments):
         if item['source'] == 'affinity':
             return _('Bought with %s in %d orders (lift %.1f)') % (
                 names[item['from_product_id']], item['pair_count'], item['lift'])
