@@ -12,6 +12,9 @@ AFFINITIES_PER_PRODUCT = 50
 _SELLABLE_SQL = """pp.active AND pt.active AND pt.sale_ok
            AND (pt.company_id IS NULL OR pt.company_id = %(company_id)s)"""
 
+# A repeat-purchase item (README, settings): ap is its crm_erp_affinity_product row.
+_REPEAT_ITEM_SQL = "ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count"
+
 # Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
 # commercial customers, up to an optional date; quantities in the product unit; sellable: the
 # product may be shown (active, sale_ok, of the company or of none).
@@ -95,7 +98,7 @@ _AFFINITY_SQL = """
            AND ((s.partner_id, s.product_id) NOT IN (
                     SELECT partner_id, product_id FROM history
                      WHERE last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s))
-                OR (ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
+                OR (""" + _REPEAT_ITEM_SQL + """))
     )
     SELECT partner_id, product_id, score, from_product_id, pair_count, lift, confidence
       FROM kept WHERE rank <= %(fetch)s
@@ -163,27 +166,30 @@ _BEST_SELLERS_RECOMPUTE_SQL = """
 # Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
 # figures: a customer's own purchases of the figures' year are not counted (one buyer less).
 # Each level reads only its top rows: enough to fill `fetch` items after the products left
-# out (bought by the customer, on the document, taken by an earlier level).
+# out (bought by the customer, on the document, taken by an earlier level). The checks of
+# each row are subqueries on primary keys: a plan that does not depend on estimates.
 _BEST_SELLERS_SQL = """
-    WITH history AS (""" + _HISTORY_SQL + """),
-    snapshot AS (
+    WITH snapshot AS (
         SELECT date_to, date_to - INTERVAL '365 days' AS date_from
           FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s
-    ), own AS (
-        -- what the customers bought in the figures' year (counted there, as in the recompute)
-        SELECT DISTINCT rp.commercial_partner_id AS partner_id, l.product_id
+    ), bought AS (
+        -- recent: within the exclusion window; counted: in the figures' year
+        SELECT rp.commercial_partner_id AS partner_id, l.product_id,
+               BOOL_OR(so.date_order >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
+                       AND so.date_order < %(now)s::timestamp) AS recent,
+               BOOL_OR(so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to) AS counted
           FROM snapshot
-          JOIN sale_order so ON so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to
+          JOIN sale_order so ON so.company_id = %(company_id)s
           JOIN res_partner rp ON rp.id = so.partner_id
           JOIN sale_order_line l ON l.order_id = so.id
-         WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done')
-           AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
-           AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
+         WHERE rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
+           AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
+           AND NOT COALESCE(l.is_downpayment, FALSE)
+           AND so.date_order < GREATEST(%(now)s::timestamp, snapshot.date_to)
+      GROUP BY rp.commercial_partner_id, l.product_id
     ), customer AS (
-        -- left_out: at most this many of a group's top rows are not recommended to the customer
         SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment,
-               (SELECT COUNT(*) FROM history h WHERE h.partner_id = p.id)
-               + (SELECT COUNT(*) FROM own o WHERE o.partner_id = p.id)
+               (SELECT COUNT(*) FROM bought b WHERE b.partner_id = p.id)
                + cardinality(%(exclude_product_ids)s::integer[]) AS left_out
           FROM res_partner p
           LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
@@ -199,29 +205,27 @@ _BEST_SELLERS_SQL = """
     ), levels AS (
         -- fetch items taken by earlier levels + fetch for this one + those left out
         SELECT g.partner_id, g.level, g.peer_key, b.product_id,
-               b.buyers - CASE WHEN own.product_id IS NULL THEN 0 ELSE 1 END AS buyers
+               b.buyers - CASE WHEN own.counted THEN 1 ELSE 0 END AS buyers,
+               COALESCE(own.recent, FALSE) AS recent
           FROM peer_group g
          CROSS JOIN LATERAL (
             SELECT product_id, buyers FROM crm_erp_best_seller
              WHERE company_id = %(company_id)s AND level = g.level AND peer_key = g.peer_key
           ORDER BY buyers DESC, product_id
              LIMIT 2 * %(fetch)s + g.left_out) b
-          LEFT JOIN own ON own.partner_id = g.partner_id AND own.product_id = b.product_id
+          LEFT JOIN bought own ON own.partner_id = g.partner_id AND own.product_id = b.product_id
     ), best AS (
-        SELECT DISTINCT ON (l.partner_id, l.product_id) l.partner_id, l.product_id, l.level, l.peer_key, l.buyers
+        SELECT DISTINCT ON (partner_id, product_id) partner_id, product_id, level, peer_key, buyers
           FROM levels l
-          JOIN product_product pp ON pp.id = l.product_id
-          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-          LEFT JOIN history h ON h.partner_id = l.partner_id AND h.product_id = l.product_id
-          LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = l.product_id
-         WHERE l.buyers > 0 AND """ + _SELLABLE_SQL + """
-           AND l.product_id <> ALL(%(exclude_product_ids)s::integer[])
+         WHERE buyers > 0 AND product_id <> ALL(%(exclude_product_ids)s::integer[])
+           AND (SELECT """ + _SELLABLE_SQL + """
+                  FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE pp.id = l.product_id)
            -- bought within the exclusion window and not a repeat-purchase item: left out
-           AND NOT (h.last_date IS NOT NULL
-                    AND h.last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-                    AND NOT (COALESCE(ap.customer_count, 0) >= 2
-                             AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
-      ORDER BY l.partner_id, l.product_id, l.level, l.buyers DESC
+           AND NOT (l.recent AND NOT COALESCE((
+                    SELECT """ + _REPEAT_ITEM_SQL + """ FROM crm_erp_affinity_product ap
+                     WHERE ap.company_id = %(company_id)s AND ap.product_id = l.product_id), FALSE))
+      ORDER BY partner_id, product_id, level, buyers DESC
     ), ranked AS (
         SELECT b.*, ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY level, buyers DESC, product_id) AS rank
           FROM best b
