@@ -43,9 +43,9 @@ _HISTORY_SQL = """
 # strongest contribution explains it. Products bought within the exclusion window are left out
 # unless they are repeat-purchase items; products already on the document are left out.
 # The affinities are read from the raw counts, not from the crm_erp_product_affinity view
-# (same visibility: pair count >= min count, lift >= min lift, both products sellable): the
-# stored pairs of A in both directions, strongest first through their indexes, until
-# per_product visible ones are found.
+# (same figures and visibility: pair count >= min count, lift >= min lift, both products
+# sellable): the stored pairs of A in both directions (index-only), strongest first, until
+# per_product visible ones are found. Through the view every pair of A was joined first.
 _AFFINITY_SQL = """
     WITH history AS (""" + _HISTORY_SQL + """),
     weights AS (
@@ -283,14 +283,15 @@ class CrmErpRecommendation(models.AbstractModel):
         cr.execute("SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
         baskets = cr.fetchone()
         params = {
-            'basket_count': baskets[0] if baskets else 0, 'min_count': company.affinity_min_count,
-            'min_lift': company.affinity_min_lift or 0.0,
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),
             'half_life': float(company.recommendation_half_life_days),
             'exclude_days': company.recommendation_exclude_days,
             'repeat_share': company.recommendation_repeat_share,
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
             'per_product': AFFINITIES_PER_PRODUCT,
+            # the affinity view's thresholds and figures (the query reads the raw counts)
+            'basket_count': baskets[0] if baskets else 0, 'min_count': company.affinity_min_count,
+            'min_lift': company.affinity_min_lift or 0.0,
         }
         cr.execute(_AFFINITY_SQL, params)
         candidates = {partner_id: [] for partner_id in commercial.ids}
