@@ -8,9 +8,15 @@ MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
 
-# Sellable products of the company (active, sale_ok, of the company or of none).
-_SELLABLE_SQL = """pp.active AND pt.active AND pt.sale_ok
-           AND (pt.company_id IS NULL OR pt.company_id = %(company_id)s)"""
+
+def _sellable_sql(company='%(company_id)s'):
+    """Sellable products of the company (an SQL expression: the parameter or a column):
+    active, sale_ok, of the company or of none."""
+    return """pp.active AND pt.active AND pt.sale_ok
+           AND (pt.company_id IS NULL OR pt.company_id = {company})""".format(company=company)
+
+
+_SELLABLE_SQL = _sellable_sql()
 
 # A repeat-purchase item (README, settings): ap is its crm_erp_affinity_product row.
 _REPEAT_ITEM_SQL = "ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count"
@@ -121,46 +127,49 @@ _BEST_SELLER_TABLES_SQL = """
         level smallint NOT NULL,
         peer_key varchar NOT NULL,
         product_id integer NOT NULL,
-        buyers integer NOT NULL,
-        PRIMARY KEY (company_id, level, peer_key, product_id)
+        buyers integer NOT NULL
     );
-    -- the best sellers of a group, best first (recommendations read the top ones)
+    -- the best sellers of a group, best first (recommendations read the top ones); one row
+    -- per group and product by construction: no primary key to maintain (it doubled the
+    -- time of the insert at L)
     CREATE INDEX IF NOT EXISTS crm_erp_best_seller_rank_idx
         ON crm_erp_best_seller (company_id, level, peer_key, buyers DESC, product_id);
 """
 
-# Counted lines of the year before date_to, of sellable products, as distinct (customer,
-# product), counted per peer group in one pass (GROUPING SETS).
+# Counted lines of the year before date_to, of sellable products, as distinct (company,
+# customer, product), counted per company and peer group in one pass (GROUPING SETS).
 _BEST_SELLERS_RECOMPUTE_SQL = """
     WITH sales AS (
-        SELECT DISTINCT cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment, l.product_id
+        SELECT DISTINCT so.company_id, cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment,
+               l.product_id
           FROM sale_order so
           JOIN res_partner rp ON rp.id = so.partner_id
           JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = %(company_id)s
+          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = so.company_id
           JOIN sale_order_line l ON l.order_id = so.id
           JOIN product_product pp ON pp.id = l.product_id
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
           JOIN res_company cmp ON cmp.id = so.company_id
-         WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-           AND NOT COALESCE(l.is_downpayment, FALSE)
+         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND so.state IN ('sale', 'done')
+           AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
            AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
            AND so.date_order < %(date_to)s::timestamp
            AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
-           AND """ + _SELLABLE_SQL + """
+           AND """ + _sellable_sql('so.company_id') + """
     ), groups AS (
-        SELECT CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
+        SELECT company_id,
+               CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
                     WHEN GROUPING(rfm_segment) = 0 THEN 3 ELSE 4 END AS level,
                CASE WHEN GROUPING(industry_id) = 0 THEN industry_id::varchar
                     WHEN GROUPING(country_id) = 0 THEN country_id::varchar
                     WHEN GROUPING(rfm_segment) = 0 THEN rfm_segment::varchar ELSE '' END AS peer_key,
                product_id, COUNT(*) AS buyers
           FROM sales
-      GROUP BY GROUPING SETS ((industry_id, product_id), (country_id, product_id),
-                              (rfm_segment, product_id), (product_id))
+      GROUP BY GROUPING SETS ((company_id, industry_id, product_id), (company_id, country_id, product_id),
+                              (company_id, rfm_segment, product_id), (company_id, product_id))
     )
     INSERT INTO crm_erp_best_seller (company_id, level, peer_key, product_id, buyers)
-    SELECT %(company_id)s, level, peer_key, product_id, buyers FROM groups WHERE peer_key IS NOT NULL
+    SELECT company_id, level, peer_key, product_id, buyers FROM groups WHERE peer_key IS NOT NULL
 """
 
 # Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
@@ -247,17 +256,16 @@ class CrmErpRecommendation(models.AbstractModel):
 
     @api.model
     def _recompute_best_sellers(self, companies):
-        """Peer best sellers of the companies as of now (the recommendation reference time),
-        set-based; run by the full affinity recompute."""
+        """Peer best sellers of the companies (recordset) as of now (the recommendation
+        reference time), set-based; run by the full affinity recompute."""
         cr = self.env.cr
-        date_to = self._now()
-        for company in companies:
-            params = {'company_id': company.id, 'date_to': date_to}
-            cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = %(company_id)s", params)
-            cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s", params)
-            cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
-                       "VALUES (%(company_id)s, %(date_to)s)", params)
-            cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
+        params = {'company_ids': companies.ids, 'date_to': self._now()}
+        cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = ANY(%(company_ids)s)", params)
+        cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = ANY(%(company_ids)s)", params)
+        cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
+                   "SELECT unnest(%(company_ids)s::integer[]), %(date_to)s", params)
+        # all companies in one pass over the year's lines
+        cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
         cr.execute("ANALYZE crm_erp_best_seller")
 
     @api.model
