@@ -11,9 +11,8 @@ def post_init_hook(cr, registry):
 
 
 def uninstall_hook(cr, registry):
-    """The raw affinity counts and the peer best sellers are plain tables (not models): drop
-    them with the addon."""
+    """The raw affinity counts are plain tables (not models): drop them with the addon."""
     cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
     cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company")
-    cr.execute("DROP TABLE IF EXISTS crm_erp_best_seller, crm_erp_best_seller_company")
+    cr.execute("DROP TABLE IF EXISTS crm_erp_best_seller, crm_erp_best_seller_company")  # peer best sellers
     cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
