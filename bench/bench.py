@@ -462,14 +462,15 @@ class Bench:
         try:
             if AFFINITY_MODEL not in env.registry or not hasattr(env['res.partner'], 'get_recommendations'):
                 return {'skipped': NOT_INSTALLED}
-            env.cr.execute("SELECT partner_id FROM bench_customer")
+            env.cr.execute("SELECT partner_id FROM bench_customer ORDER BY idx")
             customers = [row[0] for row in env.cr.fetchall()]
         finally:
             env.cr.rollback()
             env.cr.close()
         import xmlrpc.client
         calls = max(200, self.args.rpc_calls)
-        sample = [random.Random(5).choice(customers) for _ in range(calls)]
+        rng = random.Random(5)  # one generator: a new one per call drew the same customer every time
+        sample = [rng.choice(customers) for _ in range(calls)]
         server = OdooServer(self.args.db)
         try:
             url = server.url

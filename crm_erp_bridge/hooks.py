@@ -17,6 +17,7 @@ def uninstall_hook(cr, registry):
     models' own): drop them with the addon."""
     cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
     cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company")
+    cr.execute("DROP TABLE IF EXISTS crm_erp_best_seller, crm_erp_best_seller_company")  # peer best sellers
     cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
     # The pipeline demand triggers sit on Odoo's own tables: they must not outlive the addon.
     for function in snapshot_trigger_functions():

@@ -8,12 +8,27 @@ MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
 
+
+def _sellable_sql(company='%(company_id)s'):
+    """Sellable products of the company (an SQL expression: the parameter or a column):
+    active, sale_ok, of the company or of none."""
+    return """pp.active AND pt.active AND pt.sale_ok
+           AND (pt.company_id IS NULL OR pt.company_id = {company})""".format(company=company)
+
+
+_SELLABLE_SQL = _sellable_sql()
+
+# A repeat-purchase item (README, settings): ap is its crm_erp_affinity_product row.
+_REPEAT_ITEM_SQL = "ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count"
+
 # Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
-# commercial customers, up to an optional date; quantities in the product unit.
+# commercial customers, up to an optional date; quantities in the product unit; sellable: the
+# product may be shown (active, sale_ok, of the company or of none).
 _HISTORY_SQL = """
     SELECT rp.commercial_partner_id AS partner_id, l.product_id,
            SUM(l.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
-           MAX(so.date_order) AS last_date
+           MAX(so.date_order) AS last_date,
+           BOOL_OR(""" + _SELLABLE_SQL + """) AS sellable
       FROM sale_order so
       JOIN res_partner rp ON rp.id = so.partner_id
       JOIN sale_order_line l ON l.order_id = so.id
@@ -33,107 +48,199 @@ _HISTORY_SQL = """
 # score of B = sum over A of weight(A) x confidence(A -> B), over the visible affinities; the
 # strongest contribution explains it. Products bought within the exclusion window are left out
 # unless they are repeat-purchase items; products already on the document are left out.
+# The affinities are read from the raw counts, not from the crm_erp_product_affinity view
+# (same figures and visibility: pair count >= min count, lift >= min lift, both products
+# sellable): the stored pairs of A in both directions (index-only), strongest first, until
+# per_product visible ones are found. Through the view every pair of A was joined first.
 _AFFINITY_SQL = """
     WITH history AS (""" + _HISTORY_SQL + """),
     weights AS (
-        SELECT partner_id, product_id, last_date,
-               POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - last_date) / 86400.0, 0)
+        SELECT h.partner_id, h.product_id, pa.basket_count,
+               -- in double precision: numeric POWER is slow
+               POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - h.last_date)::float8 / 86400.0, 0)
                           / %(half_life)s)
-               * (1 + LN(1 + GREATEST(qty, 0))) AS weight
-          FROM history
+               * (1 + LN(1 + GREATEST(h.qty, 0)::float8)) AS weight
+          FROM history h
+          JOIN crm_erp_affinity_product pa ON pa.company_id = %(company_id)s AND pa.product_id = h.product_id
+         WHERE h.sellable
     ), contributions AS (
-        -- the strongest affinities of each bought product (most co-purchases: highest confidence)
-        SELECT w.partner_id, a.related_product_id AS product_id, a.product_id AS from_product_id,
-               w.weight * a.confidence AS contribution, a.pair_count, a.lift, a.confidence
+        SELECT w.partner_id, a.related_product_id AS product_id, w.product_id AS from_product_id,
+               a.pair_count, a.confidence, a.lift, w.weight * a.confidence AS contribution
           FROM weights w
          CROSS JOIN LATERAL (
-            SELECT v.* FROM crm_erp_product_affinity v
-             WHERE v.company_id = %(company_id)s AND v.product_id = w.product_id
-          ORDER BY v.pair_count DESC, v.related_product_id
+            -- The visibility of each pair is checked by subqueries above the sorted pairs (the
+            -- OFFSET 0 fence keeps them there): a product's 50 strongest visible pairs cost
+            -- about 50 checks, not one per stored pair (thousands for popular products).
+            SELECT x.related_product_id, x.pair_count, x.pair_count::float8 / w.basket_count AS confidence, x.lift
+              FROM (SELECT d.related_product_id, d.pair_count,
+                           d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * (
+                               SELECT pb.basket_count FROM crm_erp_affinity_product pb
+                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id)) AS lift
+                      FROM (SELECT product_b AS related_product_id, pair_count FROM crm_erp_affinity_pair
+                             WHERE company_id = %(company_id)s AND product_a = w.product_id AND pair_count >= %(min_count)s
+                            UNION ALL
+                            SELECT product_a, pair_count FROM crm_erp_affinity_pair
+                             WHERE company_id = %(company_id)s AND product_b = w.product_id AND pair_count >= %(min_count)s
+                          ORDER BY pair_count DESC, related_product_id OFFSET 0) d
+                  ORDER BY d.pair_count DESC, d.related_product_id OFFSET 0) x
+             WHERE x.lift >= %(min_lift)s
+               AND (SELECT """ + _SELLABLE_SQL + """
+                      FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     WHERE pp.id = x.related_product_id)
+          ORDER BY x.pair_count DESC, x.related_product_id
              LIMIT %(per_product)s) a
     ), scored AS (
-        SELECT partner_id, product_id, SUM(contribution) AS score,
-               (ARRAY_AGG(from_product_id ORDER BY contribution DESC, from_product_id))[1] AS from_product_id,
-               (ARRAY_AGG(pair_count ORDER BY contribution DESC, from_product_id))[1] AS pair_count,
-               (ARRAY_AGG(lift ORDER BY contribution DESC, from_product_id))[1] AS lift,
-               (ARRAY_AGG(confidence ORDER BY contribution DESC, from_product_id))[1] AS confidence
-          FROM contributions GROUP BY partner_id, product_id
+        -- score: every contribution; explanation: the strongest one
+        SELECT c.*, SUM(c.contribution) OVER candidate AS score,
+               ROW_NUMBER() OVER (candidate ORDER BY c.contribution DESC, c.from_product_id) AS strongest
+          FROM contributions c
+        WINDOW candidate AS (PARTITION BY c.partner_id, c.product_id)
     ), kept AS (
+        -- (NOT IN: one hashed lookup of the recent purchases, not a scan of them per candidate)
         SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.partner_id ORDER BY s.score DESC, s.product_id) AS rank
           FROM scored s
-          LEFT JOIN history h ON h.partner_id = s.partner_id AND h.product_id = s.product_id
           LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = s.product_id
-         WHERE s.product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND (h.product_id IS NULL
-                OR h.last_date < %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-                OR (ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count))
+         WHERE s.strongest = 1 AND s.product_id <> ALL(%(exclude_product_ids)s::integer[])
+           AND ((s.partner_id, s.product_id) NOT IN (
+                    SELECT partner_id, product_id FROM history
+                     WHERE last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s))
+                OR (""" + _REPEAT_ITEM_SQL + """))
     )
     SELECT partner_id, product_id, score, from_product_id, pair_count, lift, confidence
       FROM kept WHERE rank <= %(fetch)s
   ORDER BY partner_id, rank
 """
 
-# Best sellers (distinct commercial customers over the last year) among the customer's peers:
-# same industry (level 1), same country (2), same RFM segment (3), every customer (4). Only
-# sellable products of the company; the customer's own purchases are not counted.
-_BEST_SELLERS_SQL = """
-    WITH history AS (""" + _HISTORY_SQL + """),
-    recent AS (
-        SELECT h.partner_id, h.product_id
-          FROM history h
-          LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = h.product_id
-         WHERE h.last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-           AND NOT (COALESCE(ap.customer_count, 0) >= 2
-                    AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count)
-    ), customer AS (
-        SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment
-          FROM res_partner p
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
-         WHERE p.id = ANY(%(partner_ids)s::integer[])
-    ), sales AS (
-        SELECT DISTINCT cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment, l.product_id
+# Peer best sellers, precomputed by the full affinity recompute (README, "Recommendations"):
+# - crm_erp_best_seller_company: the reference date of each company's figures (the year
+#   before it counts);
+# - crm_erp_best_seller: per company, peer group and product, the distinct commercial
+#   customers who bought the product in that year. Groups: level 1 an industry, 2 a country,
+#   3 an RFM segment (peer_key: its id or code), 4 every customer (peer_key '').
+_BEST_SELLER_TABLES_SQL = """
+    CREATE TABLE IF NOT EXISTS crm_erp_best_seller_company (
+        company_id integer PRIMARY KEY REFERENCES res_company(id) ON DELETE CASCADE,
+        date_to timestamp NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS crm_erp_best_seller (
+        company_id integer NOT NULL,
+        level smallint NOT NULL,
+        peer_key varchar NOT NULL,
+        product_id integer NOT NULL,
+        buyers integer NOT NULL
+    );
+    -- the best sellers of a group, best first (recommendations read the top ones); one row
+    -- per group and product by construction: no primary key to maintain (it doubled the
+    -- time of the insert at L)
+    CREATE INDEX IF NOT EXISTS crm_erp_best_seller_rank_idx
+        ON crm_erp_best_seller (company_id, level, peer_key, buyers DESC, product_id);
+"""
+
+# Counted lines of the year before date_to, of sellable products, as distinct (company,
+# customer, product), counted per company and peer group in one pass (GROUPING SETS).
+_BEST_SELLERS_RECOMPUTE_SQL = """
+    WITH sales AS (
+        SELECT DISTINCT so.company_id, cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment,
+               l.product_id
           FROM sale_order so
           JOIN res_partner rp ON rp.id = so.partner_id
           JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = %(company_id)s
+          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = so.company_id
           JOIN sale_order_line l ON l.order_id = so.id
           JOIN product_product pp ON pp.id = l.product_id
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
           JOIN res_company cmp ON cmp.id = so.company_id
-         WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-           AND NOT COALESCE(l.is_downpayment, FALSE)
+         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND so.state IN ('sale', 'done')
+           AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
            AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
-           AND so.date_order < %(now)s::timestamp
-           AND so.date_order >= %(now)s::timestamp - INTERVAL '365 days'
-           AND pp.active AND pt.active AND pt.sale_ok
-           AND (pt.company_id IS NULL OR pt.company_id = %(company_id)s)
-    ), overall AS (
-        SELECT product_id, COUNT(*) AS buyers FROM sales GROUP BY product_id
+           AND so.date_order < %(date_to)s::timestamp
+           AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
+           AND """ + _sellable_sql('so.company_id') + """
+    ), groups AS (
+        SELECT company_id,
+               CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
+                    WHEN GROUPING(rfm_segment) = 0 THEN 3 ELSE 4 END AS level,
+               CASE WHEN GROUPING(industry_id) = 0 THEN industry_id::varchar
+                    WHEN GROUPING(country_id) = 0 THEN country_id::varchar
+                    WHEN GROUPING(rfm_segment) = 0 THEN rfm_segment::varchar ELSE '' END AS peer_key,
+               product_id, COUNT(*) AS buyers
+          FROM sales
+      GROUP BY GROUPING SETS ((company_id, industry_id, product_id), (company_id, country_id, product_id),
+                              (company_id, rfm_segment, product_id), (company_id, product_id))
+    )
+    INSERT INTO crm_erp_best_seller (company_id, level, peer_key, product_id, buyers)
+    SELECT company_id, level, peer_key, product_id, buyers FROM groups WHERE peer_key IS NOT NULL
+"""
+
+# Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
+# figures: a customer's own purchases of the figures' year are not counted (one buyer less).
+# Each level reads only its top rows: enough to fill `fetch` items after the products left
+# out (bought by the customer, on the document, taken by an earlier level). The checks of
+# each row are subqueries on primary keys: a plan that does not depend on estimates.
+_BEST_SELLERS_SQL = """
+    WITH snapshot AS (
+        SELECT date_to, date_to - INTERVAL '365 days' AS date_from
+          FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s
+    ), bought AS (
+        -- recent: within the exclusion window; counted: in the figures' year
+        SELECT rp.commercial_partner_id AS partner_id, l.product_id,
+               BOOL_OR(so.date_order >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
+                       AND so.date_order < %(now)s::timestamp) AS recent,
+               BOOL_OR(so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to) AS counted
+          FROM snapshot
+          JOIN sale_order so ON so.company_id = %(company_id)s
+          JOIN res_partner rp ON rp.id = so.partner_id
+          JOIN sale_order_line l ON l.order_id = so.id
+         WHERE rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
+           AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
+           AND NOT COALESCE(l.is_downpayment, FALSE)
+           AND so.date_order < GREATEST(%(now)s::timestamp, snapshot.date_to)
+      GROUP BY rp.commercial_partner_id, l.product_id
+    ), customer AS (
+        SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment,
+               (SELECT COUNT(*) FROM bought b WHERE b.partner_id = p.id)
+               + cardinality(%(exclude_product_ids)s::integer[]) AS left_out
+          FROM res_partner p
+          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
+         WHERE p.id = ANY(%(partner_ids)s::integer[])
+    ), peer_group AS (
+        SELECT partner_id, 1 AS level, industry_id::varchar AS peer_key, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 2, country_id::varchar, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 3, rfm_segment::varchar, left_out FROM customer
+        UNION ALL
+        SELECT partner_id, 4, '', left_out FROM customer
     ), levels AS (
-        SELECT c.partner_id, 1 AS level, s.product_id, COUNT(*) AS buyers
-          FROM customer c JOIN sales s ON s.industry_id = c.industry_id AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 2, s.product_id, COUNT(*)
-          FROM customer c JOIN sales s ON s.country_id = c.country_id AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 3, s.product_id, COUNT(*)
-          FROM customer c JOIN sales s ON s.rfm_segment = c.rfm_segment AND s.buyer_id <> c.partner_id
-      GROUP BY c.partner_id, s.product_id
-        UNION ALL
-        SELECT c.partner_id, 4, o.product_id, o.buyers FROM customer c CROSS JOIN overall o
+        -- fetch items taken by earlier levels + fetch for this one + those left out
+        SELECT g.partner_id, g.level, g.peer_key, b.product_id,
+               b.buyers - CASE WHEN own.counted THEN 1 ELSE 0 END AS buyers,
+               COALESCE(own.recent, FALSE) AS recent
+          FROM peer_group g
+         CROSS JOIN LATERAL (
+            SELECT product_id, buyers FROM crm_erp_best_seller
+             WHERE company_id = %(company_id)s AND level = g.level AND peer_key = g.peer_key
+          ORDER BY buyers DESC, product_id
+             LIMIT 2 * %(fetch)s + g.left_out) b
+          LEFT JOIN bought own ON own.partner_id = g.partner_id AND own.product_id = b.product_id
     ), best AS (
-        SELECT DISTINCT ON (partner_id, product_id) partner_id, product_id, level, buyers
+        SELECT DISTINCT ON (partner_id, product_id) partner_id, product_id, level, peer_key, buyers
           FROM levels l
-         WHERE product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND NOT EXISTS (SELECT 1 FROM recent r WHERE r.partner_id = l.partner_id AND r.product_id = l.product_id)
+         WHERE buyers > 0 AND product_id <> ALL(%(exclude_product_ids)s::integer[])
+           AND (SELECT """ + _SELLABLE_SQL + """
+                  FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE pp.id = l.product_id)
+           -- bought within the exclusion window and not a repeat-purchase item: left out
+           AND NOT (l.recent AND NOT COALESCE((
+                    SELECT """ + _REPEAT_ITEM_SQL + """ FROM crm_erp_affinity_product ap
+                     WHERE ap.company_id = %(company_id)s AND ap.product_id = l.product_id), FALSE))
       ORDER BY partner_id, product_id, level, buyers DESC
     ), ranked AS (
         SELECT b.*, ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY level, buyers DESC, product_id) AS rank
           FROM best b
     )
-    SELECT partner_id, product_id, level, buyers FROM ranked WHERE rank <= %(fetch)s ORDER BY partner_id, rank
+    SELECT partner_id, product_id, level, peer_key, buyers FROM ranked WHERE rank <= %(fetch)s
+  ORDER BY partner_id, rank
 """
 
 
@@ -142,6 +249,24 @@ class CrmErpRecommendation(models.AbstractModel):
     the co-purchase affinity of what they bought, best sellers of their peers otherwise."""
     _name = 'crm.erp.recommendation'
     _description = 'Product recommendations'
+
+    @api.model_cr
+    def init(self):
+        self.env.cr.execute(_BEST_SELLER_TABLES_SQL)
+
+    @api.model
+    def _recompute_best_sellers(self, companies):
+        """Peer best sellers of the companies (recordset) as of now (the recommendation
+        reference time), set-based; run by the full affinity recompute."""
+        cr = self.env.cr
+        params = {'company_ids': companies.ids, 'date_to': self._now()}
+        cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = ANY(%(company_ids)s)", params)
+        cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = ANY(%(company_ids)s)", params)
+        cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
+                   "SELECT unnest(%(company_ids)s::integer[]), %(date_to)s", params)
+        # all companies in one pass over the year's lines
+        cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
+        cr.execute("ANALYZE crm_erp_best_seller")
 
     @api.model
     def _check_limit(self, limit):
@@ -163,6 +288,8 @@ class CrmErpRecommendation(models.AbstractModel):
             return {}
         cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
+        cr.execute("SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
+        baskets = cr.fetchone()
         params = {
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),
             'half_life': float(company.recommendation_half_life_days),
@@ -170,6 +297,9 @@ class CrmErpRecommendation(models.AbstractModel):
             'repeat_share': company.recommendation_repeat_share,
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
             'per_product': AFFINITIES_PER_PRODUCT,
+            # the affinity view's thresholds and figures (the query reads the raw counts)
+            'basket_count': baskets[0] if baskets else 0, 'min_count': company.affinity_min_count,
+            'min_lift': company.affinity_min_lift or 0.0,
         }
         cr.execute(_AFFINITY_SQL, params)
         candidates = {partner_id: [] for partner_id in commercial.ids}
@@ -183,48 +313,55 @@ class CrmErpRecommendation(models.AbstractModel):
         short = [partner_id for partner_id, items in candidates.items() if len(items) < limit]
         if short:
             cr.execute(_BEST_SELLERS_SQL, dict(params, partner_ids=short))
-            for partner_id, product_id, level, buyers in cr.fetchall():
+            for partner_id, product_id, level, peer_key, buyers in cr.fetchall():
                 items = candidates[partner_id]
                 if len(items) >= fetch or any(item['product_id'] == product_id for item in items):
                     continue
                 items.append({'product_id': product_id, 'score': 0.0, 'source': 'best_seller',
-                              'level': level, 'buyers': buyers})
+                              'level': level, 'peer_key': peer_key, 'buyers': buyers})
         return self._finish(commercial, company, candidates, limit)
 
     @api.model
     def _finish(self, commercial, company, candidates, limit):
         """Stock figures, stock mode, explanations; at most limit items per customer."""
-        product_ids = sorted({item['product_id'] for items in candidates.values() for item in items}
-                             | {item['from_product_id'] for items in candidates.values() for item in items
-                                if item.get('from_product_id')})
-        products = self.env['product.product'].sudo().browse(product_ids)
-        names = dict(products.name_get())
+        product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
-        types = {product.id: product.type for product in products}
+        self.env.cr.execute("""
+            SELECT pp.id, pt.type FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE pp.id = ANY(%s)
+        """, [product_ids])
+        types = dict(self.env.cr.fetchall())
         mode = company.recommendation_stock_mode
-        segments = dict(RFM_SEGMENTS)
-        result = {}
+        kept = {}
         for partner in commercial:
             available, unavailable = [], []
             for item in candidates[partner.id]:
                 free, incoming = stock.get(item['product_id'], (0.0, 0.0))
                 out = types[item['product_id']] == 'product' and free <= 0 and incoming <= 0
-                item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out,
-                            product=names[item['product_id']], score=round(item['score'], 6))
-                item['reason'] = self._reason(item, partner, company, names, segments)
+                item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out, score=round(item['score'], 6))
+                if out and mode == 'hide':
+                    continue
+                (unavailable if out and mode == 'demote' else available).append(item)
+            kept[partner] = (available + unavailable)[:limit]
+        # names (name_get is the costly part: only for the items kept) and explanations
+        named = {item['product_id'] for items in kept.values() for item in items} \
+            | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
+        names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
+                     .browse(sorted(named)).name_get())
+        segments = dict(RFM_SEGMENTS)
+        for partner, items in kept.items():
+            for item in items:
+                item['product'] = names[item['product_id']]
+                item['reason'] = self._reason(item, partner, names, segments)
                 if item['source'] == 'affinity':
                     item['lift'] = round(item['lift'], 4)
                     item['confidence'] = round(item['confidence'], 4)
                 else:
                     item.update(from_product_id=False, pair_count=0, lift=0.0, confidence=0.0)
-                if out and mode == 'hide':
-                    continue
-                (unavailable if out and mode == 'demote' else available).append(item)
-            result[partner.id] = (available + unavailable)[:limit]
-        return result
+        return {partner.id: items for partner, items in kept.items()}
 
     @api.model
-    def _reason(self, item, partner, company, names, segments):
+    def _reason(self, item, partner, names, segments):
         if item['source'] == 'affinity':
             return _('Bought with %s in %d orders (lift %.1f)') % (
                 names[item['from_product_id']], item['pair_count'], item['lift'])
@@ -234,9 +371,7 @@ class CrmErpRecommendation(models.AbstractModel):
         if level == 2:
             return _('Best seller in %s') % partner.country_id.name
         if level == 3:
-            stats = self.env['crm.erp.partner.stats'].sudo().search(
-                [('partner_id', '=', partner.id), ('company_id', '=', company.id)], limit=1)
-            return _('Best seller among "%s" customers') % segments.get(stats.rfm_segment, '')
+            return _('Best seller among "%s" customers') % segments.get(item['peer_key'], '')
         return _('Best seller')
 
     @api.model

@@ -267,6 +267,7 @@ class CrmErpProductAffinity(models.Model):
             cr.execute("DROP TABLE crm_erp_affinity_work")
         cr.execute("ANALYZE crm_erp_affinity_product")
         cr.execute("ANALYZE crm_erp_affinity_pair")
+        self.env['crm.erp.recommendation']._recompute_best_sellers(companies)
         self.invalidate_cache()
         return True
 

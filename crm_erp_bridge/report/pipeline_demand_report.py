@@ -165,6 +165,8 @@ _INDEXES = [
     ('stock_move_open_product_idx',
      'CREATE INDEX stock_move_open_product_idx ON stock_move (product_id) '
      "WHERE state NOT IN ('draft', 'cancel', 'done')"),
+    # free stock of a few products (recommendations, availability): Odoo 11 has no such index
+    ('stock_quant_product_idx', 'CREATE INDEX stock_quant_product_idx ON stock_quant (product_id)'),
     ('sale_order_opportunity_id_idx',
      'CREATE INDEX sale_order_opportunity_id_idx ON sale_order (opportunity_id) '
      'WHERE opportunity_id IS NOT NULL'),

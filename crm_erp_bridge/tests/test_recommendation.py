@@ -64,6 +64,7 @@ class TestRecommendation(RecommendationCase):
         self._order(peers[1], '2025-11-02', [self.p5])
         self._order(self._customer('Belgian', country_id=belgium.id), '2025-11-03', [self.p6, self.p3])
         newcomer = self._customer('Newcomer', industry_id=industry.id, country_id=belgium.id)
+        self.Affinity._recompute_affinity(self.company.ids)  # the peer best sellers follow it
         items = self._items(newcomer, limit=4)
         self.assertEqual([(item['product_id'], item['reason']) for item in items], [
             (self.p5.id, 'Best seller among Dentistry customers'),
@@ -72,6 +73,28 @@ class TestRecommendation(RecommendationCase):
             (self.p1.id, 'Best seller'),
         ])
         self.assertTrue(all(item['source'] == 'best_seller' and item['score'] == 0.0 for item in items))
+
+    def test_best_sellers_follow_the_full_recompute(self):
+        """Peer best sellers are the figures of the last full recompute (buyers of the year
+        before it); a customer's own purchases are not counted."""
+        def best_sellers(partner):
+            items = self._items(partner)
+            self.assertTrue(all(item['source'] == 'best_seller' for item in items))
+            return [item['product_id'] for item in items]
+        newcomer = self._customer('Newcomer')
+        # buyers: P1 4, P2 3, P4 3, P3 2 (ties by product id)
+        expected = [self.p1.id, self.p2.id, self.p4.id, self.p3.id]
+        self.assertEqual(best_sellers(newcomer), expected)
+        for index in range(3):
+            self._order(self._customer('P6 buyer %d' % index), '2025-06-01', [self.p6])
+        self._order(newcomer, '2025-06-01', [self.p6])
+        self.assertEqual(best_sellers(newcomer), expected)  # not recomputed yet
+        self.Affinity._recompute_affinity(self.company.ids)
+        self.Affinity._recompute_affinity(self.company.ids)  # twice: same figures
+        # P6: 4 buyers, 3 without the newcomer
+        self.assertEqual(best_sellers(newcomer), [self.p1.id, self.p2.id, self.p4.id, self.p6.id, self.p3.id])
+        self.assertEqual(best_sellers(self._customer('Other newcomer')),
+                         [self.p1.id, self.p6.id, self.p2.id, self.p4.id, self.p3.id])
 
     def test_api_input(self):
         contact = self.Partner.create({'name': 'X contact', 'parent_id': self.customer_x.id})
