@@ -92,6 +92,12 @@ def _with_company_currency_factor(name, documents_sql):
 )""".format(name=name, documents=documents_sql)
 
 
+# Lead figures of a group of leads l (open leads, open opportunities, won, lost).
+_LEAD_COUNTS = """COUNT(l.id) FILTER (WHERE l.active AND l.probability < 100 AND l.type = 'lead') AS open_leads,
+           COUNT(l.id) FILTER (WHERE l.active AND l.probability < 100 AND l.type = 'opportunity') AS open_opportunities,
+           COUNT(l.id) FILTER (WHERE l.active AND l.probability >= 100) AS won_leads,
+           COUNT(l.id) FILTER (WHERE NOT l.active) AS lost_leads"""
+
 # Step 1: raw figures per (company, commercial partner) with any order, lead or purchase in
 # that company, upserted in one statement (a partner without a row is a prospect). Rows of the
 # scope that lost all activity (last order cancelled) are reset to zero, not deleted, so the
@@ -124,10 +130,7 @@ WITH companies AS (
 ), leads AS (
     -- a lead without company counts in every company
     SELECT cmp.id AS company_id, p.commercial_partner_id AS partner_id,
-           COUNT(*) FILTER (WHERE l.active AND l.probability < 100 AND l.type = 'lead') AS open_leads,
-           COUNT(*) FILTER (WHERE l.active AND l.probability < 100 AND l.type = 'opportunity') AS open_opportunities,
-           COUNT(*) FILTER (WHERE l.active AND l.probability >= 100) AS won_leads,
-           COUNT(*) FILTER (WHERE NOT l.active) AS lost_leads
+           """ + _LEAD_COUNTS + """
       FROM crm_lead l
       JOIN res_partner p ON p.id = l.partner_id
       JOIN companies cmp ON l.company_id IS NULL OR l.company_id = cmp.id
@@ -212,6 +215,27 @@ ON CONFLICT (company_id, partner_id) DO UPDATE SET
         EXCLUDED.opportunity_open_count, EXCLUDED.lead_won_count, EXCLUDED.lead_lost_count,
         EXCLUDED.purchase_order_count, EXCLUDED.purchase_spend, EXCLUDED.last_purchase_date,
         EXCLUDED.purchase_lead_time_days, EXCLUDED.purchase_on_time_rate)
+"""
+
+# Step 1 after a lead change, for customers that have a row: only their lead figures (a lead
+# changes nothing else; a customer without a row goes through step 1).
+_UPDATE_LEAD_FIGURES_SQL = """
+WITH figures AS (
+    SELECT s.id, """ + _LEAD_COUNTS + """
+      FROM crm_erp_partner_stats s
+      JOIN res_partner p ON p.commercial_partner_id = s.partner_id
+      LEFT JOIN crm_lead l ON l.partner_id = p.id AND (l.company_id IS NULL OR l.company_id = s.company_id)
+     WHERE s.company_id = ANY(%(company_ids)s) AND s.partner_id = ANY(%(partner_ids)s)
+  GROUP BY s.id
+)
+UPDATE crm_erp_partner_stats s
+   SET lead_open_count = f.open_leads, opportunity_open_count = f.open_opportunities,
+       lead_won_count = f.won_leads, lead_lost_count = f.lost_leads,
+       write_uid = %(uid)s::integer, write_date = NOW() AT TIME ZONE 'UTC'
+  FROM figures f
+ WHERE s.id = f.id
+   AND (s.lead_open_count, s.opportunity_open_count, s.lead_won_count, s.lead_lost_count)
+       IS DISTINCT FROM (f.open_leads, f.open_opportunities, f.won_leads, f.lost_leads)
 """
 
 # Step 2 (full refresh only): RFM quintile boundaries per company, over its customers with at
@@ -501,12 +525,14 @@ class CrmErpPartnerStats(models.Model):
 
     @api.model
     def _refresh(self, company_ids, partner_ids=None, date_ref=None, recompute_boundaries=False,
-                 notify=True):
+                 notify=True, leads_only=False):
         """Recompute the Customer 360 rows of the given companies, for the given commercial
         partners (None: all), as of date_ref (default: the context's customer_360_date, else
         today), in three SQL statements.
         recompute_boundaries re-cuts the RFM quintiles first (full refresh only: incremental
-        updates score against the stored boundaries). Returns the stage changes."""
+        updates score against the stored boundaries). leads_only (incremental, after a lead
+        change): only the lead figures of the partners' rows are recomputed before scoring.
+        Returns the stage changes."""
         cr = self.env.cr
         params = {
             'company_ids': list(company_ids),
@@ -528,7 +554,16 @@ class CrmErpPartnerStats(models.Model):
         if incremental:
             # one customer after an order or lead change: planning these statements costs
             # more than running them, plan them once per connection
-            execute_prepared(cr, upsert, params)
+            without_row = params['partner_ids']
+            if leads_only:
+                cr.execute("SELECT partner_id FROM crm_erp_partner_stats "
+                           "WHERE company_id = ANY(%(company_ids)s) AND partner_id = ANY(%(partner_ids)s)", params)
+                with_row = [row[0] for row in cr.fetchall()]
+                without_row = sorted(set(params['partner_ids']) - set(with_row))
+                if with_row:
+                    execute_prepared(cr, _UPDATE_LEAD_FIGURES_SQL, dict(params, partner_ids=with_row))
+            if without_row:
+                execute_prepared(cr, upsert, dict(params, partner_ids=without_row))
             execute_prepared(cr, score, params)
         else:
             # the statement hashes and aggregates every confirmed line: in memory, not in
@@ -579,9 +614,10 @@ class CrmErpPartnerStats(models.Model):
         return pairs
 
     @api.model
-    def _refresh_pairs(self, pairs):
+    def _refresh_pairs(self, pairs, leads_only=False):
         """Incremental refresh after a change of orders or leads: only the given
-        (company id, commercial partner id) pairs, against the stored RFM boundaries."""
+        (company id, commercial partner id) pairs, against the stored RFM boundaries
+        (leads_only: after a change of leads only, see _refresh)."""
         if not pairs:
             return
         # The refresh reads stored amounts: flush pending recomputations first, also inside a
@@ -591,7 +627,7 @@ class CrmErpPartnerStats(models.Model):
         for company_id, partner_id in pairs:
             by_company.setdefault(company_id, []).append(partner_id)
         for company_id, partner_ids in by_company.items():
-            self.sudo()._refresh([company_id], partner_ids)
+            self.sudo()._refresh([company_id], partner_ids, leads_only=leads_only)
 
     @api.model
     def _margin_available(self):

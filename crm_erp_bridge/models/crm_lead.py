@@ -13,7 +13,7 @@ class CrmLead(models.Model):
     def create(self, vals):
         lead = super().create(vals)
         stats = self.env['crm.erp.partner.stats']
-        stats._refresh_pairs(stats._customer_360_pairs(lead))
+        stats._refresh_pairs(stats._customer_360_pairs(lead), leads_only=True)
         return lead
 
     @api.multi
@@ -23,7 +23,7 @@ class CrmLead(models.Model):
         stats = self.env['crm.erp.partner.stats']
         pairs = stats._customer_360_pairs(self)
         result = super().write(vals)
-        stats._refresh_pairs(pairs | stats._customer_360_pairs(self))
+        stats._refresh_pairs(pairs | stats._customer_360_pairs(self), leads_only=True)
         return result
 
     @api.multi
@@ -31,7 +31,7 @@ class CrmLead(models.Model):
         stats = self.env['crm.erp.partner.stats']
         pairs = stats._customer_360_pairs(self)
         result = super().unlink()
-        stats._refresh_pairs(pairs)
+        stats._refresh_pairs(pairs, leads_only=True)
         return result
 
     # Pipeline demand and purchasing

@@ -186,3 +186,32 @@ class TestCustomer360Stage(Customer360Case):
                             (self.company_a.id,))
         self.assertEqual(self.env.cr.fetchone(), before)
         self.assertEqual(self.env['crm.erp.partner.stage.history'].search_count([]), history_count)
+
+    def test_lead_changes_equal_a_full_refresh(self):
+        """Lead changes only recompute lead figures (rows that exist) or whole rows (new
+        customers): the result is the one a full refresh gives."""
+        fields = ['lead_open_count', 'opportunity_open_count', 'lead_won_count', 'lead_lost_count',
+                  'sale_order_count', 'customer_stage']
+        company = self._customer('Leads Co', is_company=True)
+        contact = self._customer('Leads Co Contact', parent_id=company.id)
+        other = self._customer('Other Leads Co', is_company=True)
+        self._order(other, '2025-06-01', [(self.product_1, 1, 10.0)])
+        Lead = self.env['crm.lead']
+        first = Lead.create({'name': 'First', 'partner_id': contact.id, 'type': 'lead', 'company_id': self.company_a.id})
+        second = Lead.create({'name': 'Second', 'partner_id': company.id, 'type': 'opportunity', 'company_id': False})
+        first.write({'type': 'opportunity'})
+        second.write({'partner_id': other.id})
+        first.action_set_won()
+        third = Lead.create({'name': 'Third', 'partner_id': other.id, 'type': 'lead', 'company_id': self.company_b.id})
+        third.action_set_lost()
+        second.unlink()
+        partners = company | other
+        companies = self.company_a | self.company_b
+        rows = self.Stats.search([('partner_id', 'in', partners.ids), ('company_id', 'in', companies.ids)])
+        incremental = {(row.company_id.id, row.partner_id.id): row.read(fields)[0] for row in rows}
+        self.assertEqual(incremental[self.company_a.id, company.id]['lead_won_count'], 1)
+        self.assertEqual(incremental[self.company_b.id, other.id]['lead_lost_count'], 1)
+        self.Stats._refresh(companies.ids)
+        for key, values in incremental.items():
+            row = self.Stats.search([('company_id', '=', key[0]), ('partner_id', '=', key[1])])
+            self.assertEqual(row.read(fields)[0], values, key)
