@@ -497,8 +497,7 @@ class CrmErpPartnerStats(models.Model):
                 changed._log_manual_stage_change(previous, today)
         else:
             super().write(vals)
-        # res.partner shows these rows through non-stored fields
-        self.env['res.partner'].invalidate_cache()
+        self._invalidate_partner_figures()
         return True
 
     def _check_manager(self):
@@ -578,11 +577,20 @@ class CrmErpPartnerStats(models.Model):
                 cr.execute(_BOUNDARIES_SQL, params)
             cr.execute(score, params)
         changes = cr.fetchall()
-        self.invalidate_cache()
-        self.env['res.partner'].invalidate_cache()
+        # these rows only (without fnames Odoo would clear the whole cache of the transaction)
+        self.invalidate_cache(fnames=list(self._fields))
+        self._invalidate_partner_figures()
         if notify:
             self._post_stage_messages(changes)
         return changes
+
+    @api.model
+    def _invalidate_partner_figures(self):
+        """res.partner shows these rows through non-stored computed fields: forget those, keep
+        the partners' stored values cached (the user's own partner among them)."""
+        partners = self.env['res.partner']
+        partners.invalidate_cache(fnames=[name for name, field in partners._fields.items()
+                                          if field.compute and not field.store])
 
     @api.model
     def _estimated_row_count(self):
