@@ -23,7 +23,9 @@ class CrmLead(models.Model):
         stats = self.env['crm.erp.partner.stats']
         pairs = stats._customer_360_pairs(self)
         result = super().write(vals)
-        stats._refresh_pairs(pairs | stats._customer_360_pairs(self), leads_only=True)
+        if {'partner_id', 'company_id'}.intersection(vals):  # else the same customers as before
+            pairs |= stats._customer_360_pairs(self)
+        stats._refresh_pairs(pairs, leads_only=True)
         return result
 
     @api.multi
