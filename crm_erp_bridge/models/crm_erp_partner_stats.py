@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..sql import execute_prepared
+from .mail_message import note_body
 
 CUSTOMER_STAGES = [
     ('prospect', 'Prospect'),
@@ -553,16 +554,16 @@ class CrmErpPartnerStats(models.Model):
         if incremental:
             # one customer after an order or lead change: planning these statements costs
             # more than running them, plan them once per connection
-            without_row = params['partner_ids']
+            upsert_ids = params['partner_ids']  # customers whose whole row is recomputed
             if leads_only:
                 cr.execute("SELECT partner_id FROM crm_erp_partner_stats "
                            "WHERE company_id = ANY(%(company_ids)s) AND partner_id = ANY(%(partner_ids)s)", params)
                 with_row = [row[0] for row in cr.fetchall()]
-                without_row = sorted(set(params['partner_ids']) - set(with_row))
+                upsert_ids = sorted(set(params['partner_ids']) - set(with_row))
                 if with_row:
                     execute_prepared(cr, _UPDATE_LEAD_FIGURES_SQL, dict(params, partner_ids=with_row))
-            if without_row:
-                execute_prepared(cr, upsert, dict(params, partner_ids=without_row))
+            if upsert_ids:
+                execute_prepared(cr, upsert, dict(params, partner_ids=upsert_ids))
             execute_prepared(cr, score, params)
         else:
             # the statement hashes and aggregates every confirmed line: in memory, not in
@@ -652,7 +653,7 @@ class CrmErpPartnerStats(models.Model):
         stages = dict(self._fields['customer_stage']._description_selection(self.env))
         reasons = dict(self.env['crm.erp.partner.stage.history']._fields['reason']._description_selection(self.env))
         # translated here: _() inside the comprehension would not find the user's language
-        template = '<p>%s</p>' % _('Lifecycle stage: %s → %s (%s)')
-        bodies = [template % (stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, ''))
+        template = _('Lifecycle stage: %s → %s (%s)')
+        bodies = [note_body(template % (stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, '')))
                   for _partner, from_stage, to_stage, reason in changes]
         self.env['mail.message']._insert_notes('res.partner', [change[0] for change in changes], bodies)

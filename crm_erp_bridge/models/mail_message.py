@@ -12,6 +12,11 @@ SELECT %(model)s, note.res_id, note.record_name, note.body, %(message_type)s, %(
 """
 
 
+def note_body(text):
+    """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
+    return '<p>%s</p>' % tools.html_escape(text)
+
+
 class MailMessage(models.Model):
     _inherit = 'mail.message'
 
@@ -20,7 +25,7 @@ class MailMessage(models.Model):
         """Post a note (subtype Note, author the current user) with bodies[i] on the record
         res_ids[i] of model, in one INSERT: a note notifies nobody, so message_post's
         follower and notification machinery (several queries per message) is skipped.
-        bodies are stored as given: HTML, with record names escaped by the caller."""
+        bodies are stored as given: HTML (note_body makes one from plain text)."""
         if not res_ids:
             return
         author = self.env.user.partner_id

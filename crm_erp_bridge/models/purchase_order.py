@@ -3,9 +3,10 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import float_compare, html_escape
+from odoo.tools import float_compare
 
 from ..report.pipeline_demand_report import product_uom_joins
+from .mail_message import note_body
 
 # Shortfall up to the horizon per warehouse x product of the company, with the main vendor.
 _SHORTFALL_SQL = """
@@ -266,7 +267,7 @@ class PurchaseOrder(models.Model):
         for order in orders:
             lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
             sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
-            order_bodies.append(_note_body(order_note % {
+            order_bodies.append(note_body(order_note % {
                 'products': ', '.join(names[product] for product in lines.mapped('product_id')),
                 'sources': ', '.join(names[source] for source in sources) or no_deal,
             }))
@@ -277,15 +278,10 @@ class PurchaseOrder(models.Model):
         for model in ('sale.order', 'crm.lead'):
             deal_ids = [res_id for source_model, res_id in order_names_by_source if source_model == model]
             Message._insert_notes(model, deal_ids, [
-                _note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
+                note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
             ], message_type='comment')
 
 
 def _display_names(*recordsets):
     """{record: display name}, one name_get per recordset (rather than one per RFQ)."""
     return {record: name for records in recordsets for record, name in zip(records, records.mapped('display_name'))}
-
-
-def _note_body(text):
-    """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
-    return '<p>%s</p>' % html_escape(text)
