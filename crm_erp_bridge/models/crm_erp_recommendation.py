@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL
 from ..report.pipeline_demand_report import product_uom_joins
 from .crm_erp_partner_stats import RFM_SEGMENTS
 
@@ -36,9 +37,7 @@ _HISTORY_SQL = """
       JOIN res_company cmp ON cmp.id = so.company_id
      WHERE so.company_id = %(company_id)s
        AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
-       AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-       AND NOT COALESCE(l.is_downpayment, FALSE)
-       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+       AND """ + COUNTED_LINE_SQL + """
        AND so.date_order < %(now)s::timestamp
   GROUP BY rp.commercial_partner_id, l.product_id
 """
@@ -150,9 +149,7 @@ _BEST_SELLERS_RECOMPUTE_SQL = """
           JOIN product_product pp ON pp.id = l.product_id
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
           JOIN res_company cmp ON cmp.id = so.company_id
-         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND so.state IN ('sale', 'done')
-           AND l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)
-           AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND """ + COUNTED_LINE_SQL + """
            AND so.date_order < %(date_to)s::timestamp
            AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
            AND """ + _sellable_sql('so.company_id') + """

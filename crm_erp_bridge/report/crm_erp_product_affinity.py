@@ -77,6 +77,13 @@ _VIEW_SQL = """
        AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)
 """
 
+# A counted sale line l of order so (company cmp, product template pt), wherever sales are
+# counted (affinity baskets, customers' histories, best sellers): confirmed order, positive
+# quantity, not a down payment, a service only when the company counts services.
+COUNTED_LINE_SQL = """so.state IN ('sale', 'done') AND l.product_uom_qty > 0
+       AND NOT COALESCE(l.is_downpayment, FALSE)
+       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"""
+
 # Distinct (company, basket, product) of the counted lines; {window} and {scope} are fixed SQL
 # fragments chosen in Python, every value is a parameter. Counted: lines of confirmed orders
 # (sale, done) with a positive quantity, not down payments{delivery}, services only when the
@@ -92,10 +99,7 @@ _LINES_SQL = """
       JOIN res_partner rp ON rp.id = so.partner_id
       JOIN product_product pp ON pp.id = l.product_id
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
-     WHERE so.state IN ('sale', 'done')
-       AND l.product_uom_qty > 0
-       AND NOT COALESCE(l.is_downpayment, FALSE){delivery}
-       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+     WHERE """ + COUNTED_LINE_SQL + """{delivery}
        AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
        AND so.id <> ALL(%(exclude_order_ids)s::integer[])
        AND l.id <> ALL(%(exclude_line_ids)s::integer[])
