@@ -1,6 +1,10 @@
 """SQL helpers shared by the addon's set-based code."""
 import hashlib
+import io
 import re
+import struct
+
+import numpy as np
 
 _NAMED_PARAMETER = re.compile(r'%\((\w+)\)s|%%')
 
@@ -29,3 +33,50 @@ def execute_prepared(cr, query, params):
         # prepared statements only (Odoo runs none): plan once, not again for each of the first calls
         cr.execute('SET LOCAL plan_cache_mode = force_generic_plan')
     cr.execute('EXECUTE %s (%s)' % (name, ', '.join(['%s'] * len(names))), [params[key] for key in names])
+
+
+# PostgreSQL's binary COPY format: signature, flags, header extension length; every row is
+# its number of fields then (length, value) per field; the end is a field count of -1.
+_COPY_SIGNATURE = b'PGCOPY\n\xff\r\n\x00'
+_COPY_HEADER = _COPY_SIGNATURE + struct.pack('>ii', 0, 0)
+_COPY_TRAILER = struct.pack('>h', -1)
+
+
+def _int_row_dtype(columns):
+    """A binary COPY row of `columns` non-null int4 fields, as a numpy record."""
+    fields = [('fields', '>i2')]
+    for index in range(columns):
+        fields += [('length%d' % index, '>i4'), ('value%d' % index, '>i4')]
+    return np.dtype(fields)
+
+
+def fetch_int_columns(cr, query, params, columns):
+    """Run query (psycopg2 placeholders, bound by psycopg2 as cr.execute does) and return its
+    `columns` columns as numpy int64 arrays, through one binary COPY: millions of rows in a
+    fraction of the time of fetchall(), in a few bytes per value. Every column must be a
+    non-null integer (int4): anything else raises ValueError."""
+    buffer = io.BytesIO()
+    cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), buffer)
+    data = buffer.getbuffer()
+    extension = struct.unpack_from('>i', data, len(_COPY_SIGNATURE) + 4)[0]
+    body = data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)]
+    dtype = _int_row_dtype(columns)
+    if len(body) % dtype.itemsize:
+        raise ValueError('fetch_int_columns: the query does not return %d int4 columns' % columns)
+    rows = np.frombuffer(body, dtype)
+    if (rows['fields'] != columns).any() or any((rows['length%d' % index] != 4).any() for index in range(columns)):
+        raise ValueError('fetch_int_columns: the query does not return %d non-null int4 columns' % columns)
+    values = [rows['value%d' % index].astype(np.int64) for index in range(columns)]
+    return values
+
+
+def copy_int_rows(cr, table, columns, arrays):
+    """Insert one row per index of arrays (integer arrays, one per column) into table's
+    columns (names from the code, never from input) with one binary COPY."""
+    rows = np.empty(len(arrays[0]), _int_row_dtype(len(columns)))
+    rows['fields'] = len(columns)
+    for index, values in enumerate(arrays):
+        rows['length%d' % index] = 4
+        rows['value%d' % index] = values
+    cr.copy_expert('COPY %s (%s) FROM STDIN WITH (FORMAT binary)' % (table, ', '.join(columns)),
+                   io.BytesIO(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER))

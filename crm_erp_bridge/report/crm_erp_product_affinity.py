@@ -1,8 +1,13 @@
 from collections import Counter
 from itertools import combinations
 
+import numpy as np
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+
+from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pairs, count_products, distinct_lines
+from ..sql import copy_int_rows, fetch_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
 # - crm_erp_affinity_company: number of baskets, the min count the pairs were kept with, and
@@ -11,7 +16,7 @@ from odoo.exceptions import AccessError
 #   its customers / customers with two or more baskets (repeat purchases, full recompute only);
 # - crm_erp_affinity_pair: baskets holding both products of a canonical pair (a < b), for the
 #   pairs with at least the company's minimum count. A pair can never be more frequent than its
-#   rarer product, so products below the minimum are dropped before the self-join.
+#   rarer product, so products below the minimum are left out before the pairs are counted.
 # crm.erp.product.affinity (the view below) mirrors each pair both ways and derives support,
 # confidence and lift from the counts, so an order changes only counts.
 _TABLES_SQL = """
@@ -79,10 +84,12 @@ _VIEW_SQL = """
 
 # A counted sale line l of order so (company cmp, product template pt), wherever sales are
 # counted (affinity baskets, customers' histories, best sellers): confirmed order, positive
-# quantity, not a down payment, a service only when the company counts services.
-COUNTED_LINE_SQL = """so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-       AND NOT COALESCE(l.is_downpayment, FALSE)
-       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"""
+# quantity, not a down payment, a service only when the company counts services. The full
+# affinity recompute applies the order, line and product parts in three separate queries.
+COUNTED_ORDER_SQL = "so.state IN ('sale', 'done')"
+COUNTED_LINE_ONLY_SQL = "l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)"
+COUNTED_PRODUCT_SQL = "(pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"
+COUNTED_LINE_SQL = '\n       AND '.join((COUNTED_ORDER_SQL, COUNTED_LINE_ONLY_SQL, COUNTED_PRODUCT_SQL))
 
 # Distinct (company, basket, product) of the counted lines; {window} and {scope} are fixed SQL
 # fragments chosen in Python, every value is a parameter. Counted: lines of confirmed orders
@@ -134,7 +141,6 @@ _WINDOW_BASKETS_SQL = """
 
 # Scopes of the basket query (one company at a time).
 _SCOPES = {
-    'company': "so.company_id = %(company_id)s",
     'orders': "so.company_id = %(company_id)s AND so.id = ANY(%(order_ids)s::integer[])",
     'partners': "so.company_id = %(company_id)s AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])",
     # baskets that may hold one of the products: their orders, or (window baskets) their customers
@@ -148,34 +154,28 @@ _SCOPES = {
          WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
 }
 
-_FULL_COMPANY_SQL = """
-    INSERT INTO crm_erp_affinity_company (company_id, basket_count, computed_at)
-    SELECT %(company_id)s, (SELECT COUNT(DISTINCT basket_id) FROM crm_erp_affinity_work), NOW() AT TIME ZONE 'UTC'
+# Full recompute: the three parts of a counted line, joined in numpy (basket_counts): the
+# lines and the counted orders (company, commercial customer, day as a number) of every
+# company in one scan each, the counted products per company.
+_FULL_LINES_SQL = """
+    SELECT l.order_id, l.product_id FROM sale_order_line l
+     WHERE l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
+"""
+
+_FULL_ORDERS_SQL = """
+    SELECT so.id, so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.date_order::date - DATE '2000-01-01'
+      FROM sale_order so
+      JOIN res_partner rp ON rp.id = so.partner_id
+     WHERE so.company_id = ANY(%(company_ids)s) AND """ + COUNTED_ORDER_SQL + """
+       AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
 """
 
 _FULL_PRODUCTS_SQL = """
-    INSERT INTO crm_erp_affinity_product (company_id, product_id, basket_count, customer_count,
-                                          repeat_customer_count)
-    SELECT %(company_id)s, product_id, SUM(baskets), COUNT(*), COUNT(*) FILTER (WHERE baskets >= 2)
-      FROM (SELECT product_id, partner_id, COUNT(*) AS baskets
-              FROM crm_erp_affinity_work GROUP BY product_id, partner_id) per_customer
-  GROUP BY product_id
-"""
-
-# Pairs from the products that reach the minimum count only (the others cannot reach it).
-_FULL_PAIRS_SQL = """
-    WITH frequent AS (
-        SELECT w.basket_id, w.product_id
-          FROM crm_erp_affinity_work w
-          JOIN crm_erp_affinity_product p ON p.company_id = %(company_id)s AND p.product_id = w.product_id
-         WHERE p.basket_count >= %(min_count)s
-    )
-    INSERT INTO crm_erp_affinity_pair (company_id, product_a, product_b, pair_count)
-    SELECT %(company_id)s, x.product_id, y.product_id, COUNT(*)
-      FROM frequent x
-      JOIN frequent y ON y.basket_id = x.basket_id AND x.product_id < y.product_id
-  GROUP BY x.product_id, y.product_id
-    HAVING COUNT(*) >= %(min_count)s
+    SELECT pp.id
+      FROM product_product pp
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+      JOIN res_company cmp ON cmp.id = %(company_id)s
+     WHERE """ + COUNTED_PRODUCT_SQL + """
 """
 
 # Exact number of baskets holding both products of each requested pair, reading only the
@@ -226,12 +226,14 @@ class CrmErpProductAffinity(models.Model):
     # Basket query -----------------------------------------------------------------------
 
     @api.model
-    def _affinity_baskets_sql(self, company, scope):
-        delivery = ''
+    def _affinity_delivery_sql(self):
+        """Delivery lines are not counted (when the delivery module stores is_delivery)."""
         field = self.env['sale.order.line']._fields.get('is_delivery')
-        if field and field.store:
-            delivery = '\n       AND NOT COALESCE(l.is_delivery, FALSE)'
-        lines = _LINES_SQL.format(delivery=delivery, scope=_SCOPES[scope])
+        return '\n       AND NOT COALESCE(l.is_delivery, FALSE)' if field and field.store else ''
+
+    @api.model
+    def _affinity_baskets_sql(self, company, scope):
+        lines = _LINES_SQL.format(delivery=self._affinity_delivery_sql(), scope=_SCOPES[scope])
         template = _WINDOW_BASKETS_SQL if company.affinity_basket_days > 0 else _ORDER_BASKETS_SQL
         return template.format(lines=lines)
 
@@ -247,33 +249,72 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _recompute_affinity(self, company_ids=None):
         """Recompute every count of the given companies (all: None) from their confirmed
-        orders, in a few set-based statements per company. The context key
-        crm_erp_affinity_date_to (a datetime string) limits the orders to those before it."""
+        orders: their lines and orders in one binary COPY each, per company its counted
+        products; joined and counted in numpy (basket_counts). The stored pairs move to the
+        result by their differences only (the incremental updates keep them exact, so a
+        nightly recompute writes little). The context key crm_erp_affinity_date_to (a
+        datetime string) limits the orders to those before it."""
         companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
             else self.env['res.company'].sudo().search([])
         cr = self.env.cr
         if cr._cnx.server_version >= 110000:
-            cr.execute("SET LOCAL jit = off")
-        # the pair aggregation holds a few million groups: in memory rather than spilled batches
-        cr.execute("SET LOCAL work_mem = '256MB'")
+            cr.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these scans
+        line_order_ids, line_product_ids = distinct_lines(*fetch_int_columns(
+            cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {}, 2))
+        order_ids, order_company_ids, order_partner_ids, order_days = fetch_int_columns(
+            cr, _FULL_ORDERS_SQL, {'company_ids': companies.ids,
+                                   'date_to': self.env.context.get('crm_erp_affinity_date_to')}, 4)
+        pairs_written = pairs_kept = 0
         for company in companies:
-            params = self._affinity_params(company, min_count=company.affinity_min_count)
-            cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_work")
-            cr.execute("CREATE TEMP TABLE crm_erp_affinity_work AS "
-                       + self._affinity_baskets_sql(company, 'company'), params)
-            cr.execute("ANALYZE crm_erp_affinity_work")
-            cr.execute("DELETE FROM crm_erp_affinity_company WHERE company_id = %(company_id)s", params)
-            cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %(company_id)s", params)
-            cr.execute("DELETE FROM crm_erp_affinity_pair WHERE company_id = %(company_id)s", params)
-            cr.execute(_FULL_COMPANY_SQL, params)
-            cr.execute(_FULL_PRODUCTS_SQL, params)
-            cr.execute(_FULL_PAIRS_SQL, params)
-            cr.execute("DROP TABLE crm_erp_affinity_work")
+            [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
+            of_company = order_company_ids == company.id
+            basket_ids, partner_ids, product_ids = basket_rows(
+                line_order_ids, line_product_ids, order_ids[of_company], order_partner_ids[of_company],
+                order_days[of_company], product_ids, company.affinity_basket_days)
+            products = count_products(basket_ids, partner_ids, product_ids)
+            min_count = company.affinity_min_count
+            frequent = products['product_ids'][products['basket_counts'] >= min_count]
+            pairs = count_pairs(basket_ids, product_ids, min_count, frequent)
+            cr.execute("DELETE FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
+            cr.execute("INSERT INTO crm_erp_affinity_company (company_id, basket_count, computed_at) "
+                       "VALUES (%s, %s, NOW() AT TIME ZONE 'UTC')", [company.id, count_baskets(basket_ids)])
+            cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %s", [company.id])
+            copy_int_rows(cr, 'crm_erp_affinity_product', (
+                'company_id', 'product_id', 'basket_count', 'customer_count', 'repeat_customer_count'), (
+                np.full(len(products['product_ids']), company.id), products['product_ids'],
+                products['basket_counts'], products['customer_counts'], products['repeat_customer_counts']))
+            written = self._affinity_write_pairs(company, pairs)
+            pairs_written += written
+            pairs_kept += len(pairs[0]) - written
         cr.execute("ANALYZE crm_erp_affinity_product")
-        cr.execute("ANALYZE crm_erp_affinity_pair")
+        if pairs_written > pairs_kept:
+            cr.execute("ANALYZE crm_erp_affinity_pair")
         self.env['crm.erp.recommendation']._recompute_best_sellers(companies)
         self.invalidate_cache()
         return True
+
+    @api.model
+    def _affinity_write_pairs(self, company, pairs):
+        """Make the stored pairs of the company the computed (a, b, count) arrays, by their
+        differences; returns the number of rows deleted, updated or added."""
+        cr = self.env.cr
+        stored = fetch_int_columns(cr, "SELECT product_a, product_b, pair_count FROM crm_erp_affinity_pair "
+                                       "WHERE company_id = %s", [company.id], 3)
+        (gone_a, gone_b), (changed_a, changed_b, changed_count), added = compare_pairs(stored, pairs)
+        if len(gone_a):
+            cr.execute("""
+                DELETE FROM crm_erp_affinity_pair t USING unnest(%s::integer[], %s::integer[]) AS d(a, b)
+                 WHERE t.company_id = %s AND t.product_a = d.a AND t.product_b = d.b
+            """, [gone_a.tolist(), gone_b.tolist(), company.id])
+        if len(changed_a):
+            cr.execute("""
+                UPDATE crm_erp_affinity_pair t SET pair_count = d.n
+                  FROM unnest(%s::integer[], %s::integer[], %s::integer[]) AS d(a, b, n)
+                 WHERE t.company_id = %s AND t.product_a = d.a AND t.product_b = d.b
+            """, [changed_a.tolist(), changed_b.tolist(), changed_count.tolist(), company.id])
+        copy_int_rows(cr, 'crm_erp_affinity_pair', ('company_id', 'product_a', 'product_b', 'pair_count'),
+                      (np.full(len(added[0]), company.id),) + added)
+        return len(gone_a) + len(changed_a) + len(added[0])
 
     @api.model
     def action_recompute_affinity(self):

@@ -1,6 +1,8 @@
+import numpy as np
+
 from odoo.tests.common import TransactionCase
 
-from ..sql import execute_prepared
+from ..sql import copy_int_rows, execute_prepared, fetch_int_columns
 
 _QUERY = """
     SELECT id, name FROM res_partner
@@ -40,3 +42,23 @@ class TestExecutePrepared(TransactionCase):
         execute_prepared(self.cr, _QUERY + ' LIMIT 1', {'ids': partner_ids, 'suffix': 'x'})
         self.assertEqual(len(self.cr.fetchall()), 1)
         self.assertEqual(self._prepared_count(), after_one_query + 1)
+
+
+class TestBinaryCopy(TransactionCase):
+    """fetch_int_columns and copy_int_rows move integer columns through binary COPY."""
+
+    def test_round_trip(self):
+        self.cr.execute("CREATE TEMP TABLE crm_erp_copy_test (a integer, b integer, c varchar)")
+        copy_int_rows(self.cr, 'crm_erp_copy_test', ('a', 'b'), (np.array([3, 1, 2 ** 31 - 1]), np.array([-4, 0, 7])))
+        self.cr.execute("SELECT a, b, c FROM crm_erp_copy_test ORDER BY a")
+        self.assertEqual(self.cr.fetchall(), [(1, 0, None), (3, -4, None), (2 ** 31 - 1, 7, None)])
+        a, b = fetch_int_columns(self.cr, "SELECT a, b FROM crm_erp_copy_test WHERE a > %s ORDER BY a", [1], 2)
+        self.assertEqual((a.tolist(), b.tolist()), ([3, 2 ** 31 - 1], [-4, 7]))
+        [none] = fetch_int_columns(self.cr, "SELECT a FROM crm_erp_copy_test WHERE a < 0", [], 1)
+        self.assertEqual(none.tolist(), [])
+        copy_int_rows(self.cr, 'crm_erp_copy_test', ('a', 'b'), (np.array([], dtype=np.int64),) * 2)
+
+    def test_refuses_what_is_not_int4(self):
+        for query in ("SELECT 1::bigint, 2", "SELECT 1, NULL::integer", "SELECT 1, 2, 3"):
+            with self.assertRaises(ValueError):
+                fetch_int_columns(self.cr, query, [], 2)

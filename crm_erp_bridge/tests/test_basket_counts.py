@@ -1,0 +1,97 @@
+import random
+import unittest
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+
+from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pairs, count_products, distinct_lines
+
+
+def _array(values):
+    return np.array(values, dtype=np.int64)
+
+
+class TestBasketCounts(unittest.TestCase):
+    """The numpy counting of the full affinity recompute against a plain Python count of the
+    same random histories (orders of a few customers over a few weeks, lines repeating
+    products, some orders and products not counted), in both basket modes."""
+
+    def _history(self, rng):
+        orders = []  # (order id, customer, day)
+        for order_id in rng.sample(range(1, 400), rng.randint(0, 40)):
+            orders.append((order_id, rng.randint(1, 5), rng.randint(0, 60)))
+        lines = [(order_id, rng.randint(1, 12)) for order_id, _customer, _day in orders
+                 for _line in range(rng.randint(0, 5))]
+        lines += [(rng.randint(400, 450), rng.randint(1, 12)) for _line in range(rng.randint(0, 5))]  # other orders
+        counted_orders = [order for order in orders if rng.random() < 0.9]
+        counted_products = sorted(rng.sample(range(1, 13), rng.randint(0, 12)))
+        return lines, counted_orders, counted_products
+
+    def _expected_baskets(self, lines, orders, products, window_days):
+        """{basket id: (customer, {products})} as _WINDOW_BASKETS_SQL / an order defines it."""
+        order_by_id = {order[0]: order for order in orders}
+        products_of = {}
+        for order_id, product_id in lines:
+            if order_id in order_by_id and product_id in products:
+                products_of.setdefault(order_id, set()).add(product_id)
+        basket_of = {order_id: order_id for order_id in products_of}
+        if window_days:
+            previous = None
+            for order_id, customer, day in sorted((order_by_id[order_id] for order_id in products_of),
+                                                  key=lambda order: (order[1], order[2], order[0])):
+                if previous and previous[1] == customer and day - previous[2] <= window_days:
+                    basket_of[order_id] = basket_of[previous[0]]
+                previous = (order_id, customer, day)
+        baskets = {}
+        for order_id, products_bought in products_of.items():
+            baskets.setdefault(basket_of[order_id], (order_by_id[order_id][1], set()))[1].update(products_bought)
+        return baskets
+
+    def test_random_histories(self):
+        rng = random.Random(11)
+        for _case in range(300):
+            lines, orders, products = self._history(rng)
+            window_days = rng.choice([0, 0, 3, 10])
+            min_count = rng.randint(1, 3)
+            line_orders, line_products = distinct_lines(_array([line[0] for line in lines]),
+                                                        _array([line[1] for line in lines]))
+            basket_ids, partner_ids, product_ids = basket_rows(
+                line_orders, line_products, _array([order[0] for order in orders]),
+                _array([order[1] for order in orders]), _array([order[2] for order in orders]),
+                _array(products), window_days)
+            expected = self._expected_baskets(lines, orders, products, window_days)
+            rows = sorted((basket, customer, product) for basket, (customer, bought) in expected.items()
+                          for product in bought)
+            self.assertEqual(list(zip(basket_ids.tolist(), partner_ids.tolist(), product_ids.tolist())), rows)
+            self.assertEqual(count_baskets(basket_ids), len(expected))
+
+            figures = count_products(basket_ids, partner_ids, product_ids)
+            baskets_of = Counter(product for _basket, _customer, product in rows)
+            per_customer = Counter((product, customer) for _basket, customer, product in rows)
+            self.assertEqual(figures['product_ids'].tolist(), sorted(baskets_of))
+            self.assertEqual(figures['basket_counts'].tolist(), [baskets_of[p] for p in sorted(baskets_of)])
+            self.assertEqual(figures['customer_counts'].tolist(),
+                             [sum(1 for (q, _c) in per_customer if q == p) for p in sorted(baskets_of)])
+            self.assertEqual(figures['repeat_customer_counts'].tolist(),
+                             [sum(1 for (q, _c), n in per_customer.items() if q == p and n >= 2)
+                              for p in sorted(baskets_of)])
+
+            frequent = _array(sorted(p for p, n in baskets_of.items() if n >= min_count))
+            pairs = Counter(pair for _customer, bought in expected.values() for pair in combinations(sorted(bought), 2))
+            expected_pairs = sorted((a, b, n) for (a, b), n in pairs.items()
+                                    if n >= min_count and baskets_of[a] >= min_count and baskets_of[b] >= min_count)
+            a, b, n = count_pairs(basket_ids, product_ids, min_count, frequent, pairs_per_slice=rng.choice([1, 2, 5, 10**6]))
+            self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
+
+    def test_compare_pairs(self):
+        stored = (_array([1, 1, 2, 3]), _array([2, 5, 3, 4]), _array([2, 7, 4, 2]))
+        computed = (_array([1, 1, 2, 4]), _array([2, 3, 3, 9]), _array([2, 5, 6, 3]))
+        gone, changed, added = compare_pairs(stored, computed)
+        self.assertEqual([column.tolist() for column in gone], [[1, 3], [5, 4]])
+        self.assertEqual([column.tolist() for column in changed], [[2], [3], [6]])
+        self.assertEqual([column.tolist() for column in added], [[1, 4], [3, 9], [5, 3]])
+        empty = (_array([]), _array([]), _array([]))
+        self.assertEqual([len(column) for part in compare_pairs(empty, computed) for column in part], [0, 0, 0, 0, 0, 4, 4, 4])
+        self.assertEqual([len(column) for part in compare_pairs(stored, empty) for column in part], [4, 4, 0, 0, 0, 0, 0, 0])
+        self.assertEqual([len(column) for part in compare_pairs(stored, stored) for column in part], [0] * 8)
