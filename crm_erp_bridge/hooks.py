@@ -4,12 +4,12 @@ from .report.pipeline_demand_report import SNAPSHOT_TABLE_NAMES, snapshot_trigge
 
 
 def post_init_hook(cr, registry):
-    """Fill the Customer 360 and the product affinity of every company set-based at install
-    (after the demo data: its orders count)."""
+    """Fill the Customer 360, the product affinity and the peer best sellers of every company
+    set-based at install (after the demo data: its orders count)."""
     env = api.Environment(cr, SUPERUSER_ID, {})
     companies = env['res.company'].search([])
     env['crm.erp.partner.stats']._refresh(companies.ids, recompute_boundaries=True, notify=False)
-    env['crm.erp.product.affinity']._recompute_affinity(companies.ids)
+    env['crm.erp.product.affinity']._recompute_all(companies)
 
 
 def uninstall_hook(cr, registry):

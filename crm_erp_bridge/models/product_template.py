@@ -62,7 +62,7 @@ class ProductTemplateAffinity(models.Model):
     @api.multi
     def write(self, vals):
         """A product that becomes or stops being a service enters or leaves the baskets of the
-        companies that ignore services: their affinity is recomputed."""
+        companies that ignore services: their affinity and best sellers are recomputed."""
         changed = self.browse()
         if 'type' in vals:
             changed = self.filtered(lambda template: (template.type == 'service') != (vals['type'] == 'service'))
@@ -70,5 +70,5 @@ class ProductTemplateAffinity(models.Model):
         if changed:
             companies = self.env['res.company'].sudo().search([('affinity_exclude_services', '=', True)])
             if companies:
-                self.env['crm.erp.product.affinity'].sudo()._recompute_affinity(companies.ids)
+                self.env['crm.erp.product.affinity'].sudo()._recompute_all(companies)
         return result

@@ -91,12 +91,16 @@ class ResCompany(models.Model):
 
     @api.multi
     def write(self, vals):
-        """Settings that change what a basket holds recompute the companies' affinity."""
-        changed = self.browse()
-        if _AFFINITY_BASKET_FIELDS.intersection(vals):
-            changed = self.filtered(lambda company: any(
-                company[name] != vals[name] for name in _AFFINITY_BASKET_FIELDS.intersection(vals)))
+        """Settings that change what a basket holds recompute the companies' affinity; counting
+        services or not also changes their best sellers."""
+        changed = {name: self.filtered(lambda company: name in vals and company[name] != vals[name])
+                   for name in _AFFINITY_BASKET_FIELDS}
         result = super().write(vals)
-        if changed:
-            self.env['crm.erp.product.affinity'].sudo()._recompute_affinity(changed.ids)
+        affinity = self.env['crm.erp.product.affinity'].sudo()
+        services_changed = changed.pop('affinity_exclude_services')
+        if services_changed:
+            affinity._recompute_all(services_changed)
+        other_changed = self.browse().union(*changed.values()) - services_changed
+        if other_changed:
+            affinity._recompute_affinity(other_changed.ids)
         return result

@@ -289,7 +289,6 @@ class CrmErpProductAffinity(models.Model):
         cr.execute("ANALYZE crm_erp_affinity_product")
         if pairs_written > pairs_kept:
             cr.execute("ANALYZE crm_erp_affinity_pair")
-        self.env['crm.erp.recommendation']._recompute_best_sellers(companies)
         self.invalidate_cache()
         return True
 
@@ -318,15 +317,23 @@ class CrmErpProductAffinity(models.Model):
 
     @api.model
     def action_recompute_affinity(self):
-        """Manager action: full recompute of the user's companies."""
+        """Manager action: full recompute of the affinity and the peer best sellers of the
+        user's companies."""
         if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
             raise AccessError(_('Only a CRM-ERP Bridge manager can recompute the product affinity.'))
-        self.sudo()._recompute_affinity(self.env.user.company_ids.ids)
+        self.sudo()._recompute_all(self.env.user.company_ids)
         return True
 
     @api.model
     def _cron_recompute_affinity(self):
-        self.sudo()._recompute_affinity()
+        self.sudo()._recompute_all(self.env['res.company'].sudo().search([]))
+
+    @api.model
+    def _recompute_all(self, companies):
+        """The affinity and the peer best sellers (recommendations) of the companies: the
+        nightly refresh and the manager action."""
+        self._recompute_affinity(companies.ids)
+        self.env['crm.erp.recommendation']._recompute_best_sellers(companies)
 
     # Incremental updates ----------------------------------------------------------------
 

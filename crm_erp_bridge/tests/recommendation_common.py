@@ -35,7 +35,7 @@ class RecommendationCase(AffinityCase):
         cls._order(cls.customer_y, '2025-04-10', [cls.p3, cls.p4])
         cls._order(cls.customer_w, '2025-05-10', [cls.p3, cls.p4])
         cls._order(cls.customer_x, '2025-12-01', [cls.p1])
-        cls.Affinity._recompute_affinity(cls.company.ids)
+        cls.Affinity._recompute_all(cls.company)
         cls.Partner = cls.env['res.partner']
 
     def _items(self, partner, limit=10):

@@ -64,7 +64,7 @@ class TestRecommendation(RecommendationCase):
         self._order(peers[1], '2025-11-02', [self.p5])
         self._order(self._customer('Belgian', country_id=belgium.id), '2025-11-03', [self.p6, self.p3])
         newcomer = self._customer('Newcomer', industry_id=industry.id, country_id=belgium.id)
-        self.Affinity._recompute_affinity(self.company.ids)  # the peer best sellers follow it
+        self.Affinity._recompute_all(self.company)  # the peer best sellers follow it
         items = self._items(newcomer, limit=4)
         self.assertEqual([(item['product_id'], item['reason']) for item in items], [
             (self.p5.id, 'Best seller among Dentistry customers'),
@@ -89,12 +89,30 @@ class TestRecommendation(RecommendationCase):
             self._order(self._customer('P6 buyer %d' % index), '2025-06-01', [self.p6])
         self._order(newcomer, '2025-06-01', [self.p6])
         self.assertEqual(best_sellers(newcomer), expected)  # not recomputed yet
-        self.Affinity._recompute_affinity(self.company.ids)
-        self.Affinity._recompute_affinity(self.company.ids)  # twice: same figures
+        self.Affinity._recompute_all(self.company)
+        self.Affinity._recompute_all(self.company)  # twice: same figures
         # P6: 4 buyers, 3 without the newcomer
         self.assertEqual(best_sellers(newcomer), [self.p1.id, self.p2.id, self.p4.id, self.p6.id, self.p3.id])
         self.assertEqual(best_sellers(self._customer('Other newcomer')),
                          [self.p1.id, self.p6.id, self.p2.id, self.p4.id, self.p3.id])
+
+    def test_settings_recompute_the_best_sellers_they_change(self):
+        """The minimum count changes the affinity only; counting services or not changes the
+        peer best sellers too (every product here is a service)."""
+        newcomer = self._customer('Newcomer')
+        gadget = self.env['product.product'].create({'name': 'Gadget', 'type': 'service', 'list_price': 5.0,
+                                                     'taxes_id': [(5, 0, 0)], 'company_id': False})
+        for index in range(5):
+            self._order(self._customer('Gadget buyer %d' % index), '2025-06-01', [gadget])
+        company = self.company.with_env(self.env)  # the recompute's reference time: NOW
+        company.affinity_min_count = 3
+        self.assertEqual([item['product_id'] for item in self._items(newcomer)],
+                         [self.p1.id, self.p2.id, self.p4.id, self.p3.id])  # as in the set-up
+        company.affinity_exclude_services = True
+        self.assertEqual(self._items(newcomer), [])
+        company.affinity_exclude_services = False
+        self.assertEqual([item['product_id'] for item in self._items(newcomer)],
+                         [gadget.id, self.p1.id, self.p2.id, self.p4.id, self.p3.id])
 
     def test_api_input(self):
         contact = self.Partner.create({'name': 'X contact', 'parent_id': self.customer_x.id})
