@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
+from ..orm import create_in_bulk
 from ..report.pipeline_demand_report import product_uom_joins
 from .mail_message import note_body
 
@@ -106,8 +107,9 @@ class PurchaseOrder(models.Model):
 
     @api.model
     def _fill_shortfall_rfqs(self, company, needs, sources):
-        """Put the needs on draft RFQs: one create per new RFQ and one write per existing
-        one, each carrying all its lines."""
+        """Put the needs on draft RFQs: the vendor's draft RFQ for the warehouse (created if
+        none), the line of the product if there is one; the new lines of all RFQs in one
+        create_in_bulk, the RFQs' totals in one recompute."""
         warehouses = self.env['stock.warehouse'].browse({need[0] for need in needs})
         receipt_type = {warehouse.id: warehouse.in_type_id for warehouse in warehouses}
         vendors = self.env['res.partner'].browse({need[2].name.id for need in needs})
@@ -126,8 +128,10 @@ class PurchaseOrder(models.Model):
         by_order_key = defaultdict(list)
         for warehouse_id, product, seller, missing in needs:
             by_order_key[seller.name.id, receipt_type[warehouse_id].id].append((warehouse_id, product, seller, missing))
+        names = self._shortfall_line_names({(seller.name.id, product.id) for _w, product, seller, _m in needs})
 
         touched = self.browse()
+        new_lines = []
         for (vendor_id, picking_type_id), order_needs in by_order_key.items():
             vendor = self.env['res.partner'].browse(vendor_id)
             order = draft_by_key.get((vendor_id, picking_type_id))
@@ -135,25 +139,7 @@ class PurchaseOrder(models.Model):
             fiscal_position = self.env['account.fiscal.position'].browse(
                 self.env['account.fiscal.position'].with_context(force_company=company.id)
                 .get_fiscal_position(vendor_id))
-            # Names as the vendor knows the products (their codes), in one name_get per vendor.
-            described = self.env['product.product'].browse([need[1].id for need in order_needs]).with_context(
-                lang=vendor.lang, partner_id=vendor_id)
-            names = dict(described.name_get())
-            description_by_id = {product.id: product.description_purchase for product in described}
-            commands = []
-            for warehouse_id, product, seller, missing in order_needs:
-                qty = product.uom_id._compute_quantity(missing, product.uom_po_id, rounding_method='UP')
-                line = order and draft_lines.get((order.id, product.id))
-                if line:
-                    line.product_qty = max(line.product_qty + qty, seller.min_qty)
-                    continue
-                commands.append((0, 0, self._prepare_shortfall_line(
-                    product, seller, max(qty, seller.min_qty), names[product.id],
-                    description_by_id[product.id], currency, fiscal_position, company, now)))
-            if order:
-                if commands:
-                    order.write({'order_line': commands})
-            else:
+            if not order:
                 order = self.create({
                     'partner_id': vendor_id,
                     'company_id': company.id,
@@ -163,12 +149,19 @@ class PurchaseOrder(models.Model):
                     'payment_term_id': vendor.with_context(force_company=company.id)
                     .property_supplier_payment_term_id.id,
                     'date_order': fields.Datetime.to_string(now),
-                    'order_line': commands,
                 })
-            # Per RFQ, not once at the end: the ORM's list of records to recompute is merged
-            # record by record, which grows quadratic with thousands of pending lines.
-            order.recompute()
+            for warehouse_id, product, seller, missing in order_needs:
+                qty = product.uom_id._compute_quantity(missing, product.uom_po_id, rounding_method='UP')
+                line = draft_lines.get((order.id, product.id))
+                if line:
+                    line.product_qty = max(line.product_qty + qty, seller.min_qty)
+                    continue
+                new_lines.append(dict(self._prepare_shortfall_line(
+                    product, seller, max(qty, seller.min_qty), names[vendor_id, product.id], currency,
+                    fiscal_position, company, now), order_id=order.id))
             touched |= order
+        create_in_bulk(self.env['purchase.order.line'], new_lines)
+        self.recompute()
         touched._link_shortfall_sources(needs, receipt_type, sources)
         # Buyers may not read sales documents: naming them is the bridge's job.
         touched.sudo()._update_origin_from_sources()
@@ -211,16 +204,14 @@ class PurchaseOrder(models.Model):
                 if line.product_uom == line.product_id.uom_po_id}
 
     @api.model
-    def _prepare_shortfall_line(self, product, seller, qty, name, description, currency, fiscal_position,
-                                company, now):
-        """purchase's _prepare_purchase_order_line for a known main vendor."""
+    def _prepare_shortfall_line(self, product, seller, qty, name, currency, fiscal_position, company, now):
+        """purchase's _prepare_purchase_order_line for a known main vendor (name: see
+        _shortfall_line_names)."""
         taxes = product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
         taxes = fiscal_position.map_tax(taxes) if fiscal_position else taxes
         price = seller.price
         if seller.currency_id and seller.currency_id != currency:
             price = seller.currency_id.compute(price, currency)
-        if description:
-            name += '\n' + description
         values = {
             'name': name,
             'product_id': product.id,
@@ -232,6 +223,41 @@ class PurchaseOrder(models.Model):
         if taxes:
             values['taxes_id'] = [(6, 0, taxes.ids)]
         return values
+
+    @api.model
+    def _shortfall_line_names(self, vendor_products):
+        """{(vendor id, product id): line description as purchase writes it: the product's
+        name for the vendor (its code and name for the product, if any), in its language,
+        then the product's purchase description}. One name_get per language, and one per
+        vendor for the products it has its own code or name for only."""
+        Product = self.env['product.product']
+        vendors = self.env['res.partner'].browse({vendor_id for vendor_id, _product_id in vendor_products})
+        product_ids = list({product_id for _vendor_id, product_id in vendor_products})
+        self.env.cr.execute("""
+            SELECT DISTINCT seller.name, variant.id
+              FROM product_supplierinfo seller
+              JOIN product_product variant ON variant.product_tmpl_id = seller.product_tmpl_id
+                                          AND (seller.product_id IS NULL OR seller.product_id = variant.id)
+             WHERE variant.id = ANY(%s) AND (seller.product_code IS NOT NULL OR seller.product_name IS NOT NULL)
+        """, [product_ids])
+        own_names = set(self.env.cr.fetchall())
+        products_of = defaultdict(list)
+        for vendor_id, product_id in vendor_products:
+            products_of[vendor_id].append(product_id)
+        result = {}
+        for lang in set(vendors.mapped('lang')):
+            products = Product.browse(product_ids).with_context(lang=lang)
+            names = dict(products.name_get())
+            descriptions = {product.id: product.description_purchase for product in products}
+            for vendor in vendors.filtered(lambda partner: partner.lang == lang):
+                partner_ids = {vendor.id, vendor.commercial_partner_id.id}
+                own = [product_id for product_id in products_of[vendor.id]
+                       if any((partner_id, product_id) in own_names for partner_id in partner_ids)]
+                vendor_names = {**names, **dict(products.browse(own).with_context(partner_id=vendor.id).name_get())}
+                for product_id in products_of[vendor.id]:
+                    result[vendor.id, product_id] = '\n'.join(
+                        filter(None, (vendor_names[product_id], descriptions[product_id])))
+        return result
 
     @api.multi
     def _update_origin_from_sources(self):
