@@ -310,6 +310,15 @@ class Bench:
             return {'skipped': NOT_INSTALLED}
         affinity = env[AFFINITY_MODEL]
         recompute = lambda: affinity._recompute_affinity(company_ids=None)
+
+        def empty():  # as at install, or after a change of the minimum count: every row is written
+            env.cr.execute("DELETE FROM crm_erp_affinity_pair; DELETE FROM crm_erp_affinity_product; "
+                           "DELETE FROM crm_erp_affinity_company")
+        from_empty_times, _ = timed(lambda _state: recompute(), self.args.reps, setup=empty,
+                                    teardown=lambda: self.rollback(env))
+        companies = env['res.company'].search([])
+        best_seller_times, _ = timed(lambda: env['crm.erp.recommendation']._recompute_best_sellers(companies),
+                                     self.args.reps, teardown=lambda: self.rollback(env))
         times, _ = timed(recompute, self.args.reps)   # kept: the pairs below are those of the last run
         # the rows search_read returns, read from the model's view in SQL (millions of pairs at L:
         # search_read would spend minutes in name_get of the many2one columns)
@@ -319,7 +328,8 @@ class Bench:
         assert len(affinity.search_read([], ['company_id', 'product_id', 'related_product_id', 'pair_count', 'support',
                                              'confidence', 'lift'], limit=10)) == min(10, len(pairs))
         thresholds = affinity_thresholds(env)
-        result = {'recompute': stats(times), 'pairs': len(pairs), 'thresholds': thresholds}
+        result = {'recompute': stats(times), 'recompute_from_empty': stats(from_empty_times),
+                  'best_sellers': stats(best_seller_times), 'pairs': len(pairs), 'thresholds': thresholds}
         # Peer: efficient-apriori pair rules on the same baskets (confirmed orders, distinct products, per company).
         peer = run_peer(self.args.db, thresholds)
         if 'error' in peer:
@@ -756,6 +766,11 @@ def markdown(r, command):
             a['pairs'], span(a['recompute']), fmt(a['peer_efficient_apriori_s']), a['same_pairs'], a['only_addon'],
             a['only_peer'], a['metric_disagreements'], a['ratio_peer_over_addon']))
         out.append('| 3 | bare SQL pair count (floor) | %s | addon / floor | %.1f× | |' % (span(a['sql_pair_count_floor']), a['addon_over_floor']))
+    if a and 'recompute_from_empty' in a:
+        out.append('| 3 | full affinity recompute from empty (install, minimum count changed) | %s | | | |'
+                   % span(a['recompute_from_empty']))
+        out.append('| 3 | peer best sellers recompute (nightly, not part of the above) | %s | | | |'
+                   % span(a['best_sellers']))
     w = b.get('4_write_overhead', {})
     if 'with_addon' in w:
         for key, label in (('confirm_order', 'confirm one order (action_confirm)'), ('lead_stage_change', 'one lead stage change')):

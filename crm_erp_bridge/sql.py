@@ -52,7 +52,7 @@ def _int_row_dtype(columns):
 
 def fetch_int_columns(cr, query, params, columns):
     """Run query (psycopg2 placeholders, bound by psycopg2 as cr.execute does) and return its
-    `columns` columns as numpy int64 arrays, through one binary COPY: millions of rows in a
+    `columns` columns as numpy int32 arrays, through one binary COPY: millions of rows in a
     fraction of the time of fetchall(), in a few bytes per value. Every column must be a
     non-null integer (int4): anything else raises ValueError."""
     buffer = io.BytesIO()
@@ -66,8 +66,7 @@ def fetch_int_columns(cr, query, params, columns):
     rows = np.frombuffer(body, dtype)
     if (rows['fields'] != columns).any() or any((rows['length%d' % index] != 4).any() for index in range(columns)):
         raise ValueError('fetch_int_columns: the query does not return %d non-null int4 columns' % columns)
-    values = [rows['value%d' % index].astype(np.int64) for index in range(columns)]
-    return values
+    return [rows['value%d' % index].astype(np.int32) for index in range(columns)]
 
 
 def copy_int_rows(cr, table, columns, arrays):
