@@ -70,6 +70,19 @@ class TestShortfallRfq(SupplyCase):
         self.assertIn(wh1_line.order_id.name, self.o1.message_ids[0].body)
         self.assertIn(self.q1.name, wh1_line.order_id.message_ids[0].body)
 
+    def test_line_descriptions_as_purchase_writes_them(self):
+        """The vendor's own code and name for the product, then its purchase description;
+        the product's own name where the vendor has none."""
+        self.product.write({'default_code': 'BP', 'description_purchase': 'Buy in boxes'})
+        self.product.seller_ids.write({'product_code': 'V1-P', 'product_name': 'Vendor P'})
+        orders = self.env['purchase.order'].browse(
+            self.env['product.product'].create_shortfall_rfqs(self.products.ids))
+        names = {(line.order_id.picking_type_id.warehouse_id, line.product_id): line.name
+                 for line in orders.mapped('order_line')}
+        self.assertEqual(names[self.wh1, self.product], '[V1-P] Vendor P\nBuy in boxes')
+        self.assertEqual(names[self.wh2, self.product], '[V1-P] Vendor P\nBuy in boxes')
+        self.assertEqual(names[self.wh1, self.product_q], 'Bridge Q')
+
     def test_idempotent_then_more_demand_updates_same_line(self):
         Product = self.env['product.product']
         orders = self.env['purchase.order'].browse(Product.create_shortfall_rfqs(self.products.ids))
