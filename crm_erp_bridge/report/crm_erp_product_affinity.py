@@ -10,8 +10,7 @@ from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pai
 from ..sql import copy_int_rows, fetch_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
-# - crm_erp_affinity_company: number of baskets, the min count the pairs were kept with, and
-#   when the full recompute last ran;
+# - crm_erp_affinity_company: number of baskets, and when the full recompute last ran;
 # - crm_erp_affinity_product: baskets holding each product (every product with a basket), and
 #   its customers / customers with two or more baskets (repeat purchases, full recompute only);
 # - crm_erp_affinity_pair: baskets holding both products of a canonical pair (a < b), for the
