@@ -1,9 +1,9 @@
 """Co-purchase counting over (basket, customer, product) rows, in numpy.
 
-The full affinity recompute reads the counted basket rows of a company from PostgreSQL (the
-SQL decides what a basket is) and counts them here: sorting a few million integers is an
-order of magnitude faster than PostgreSQL's hash aggregation of the same pairs (README,
-"Recommendations"). No Odoo import: plain functions over integer arrays."""
+The full affinity recompute reads the counted lines, orders and products from PostgreSQL (the
+SQL decides what counts), assigns the baskets and counts them here: sorting a few million
+integers is an order of magnitude faster than PostgreSQL's hash aggregation of the same pairs
+(README, "Recommendations"). No Odoo import: plain functions over integer arrays."""
 import numpy as np
 
 # Pairs generated at once: bounds the working memory (about 32 bytes a pair, 32 MB) whatever
@@ -68,10 +68,8 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
 
 
 def order_baskets(order_ids, partner_ids, days, window_days):
-    """Basket of each order: itself, or with window_days > 0 the first order of its run (by
-    customer, day, id) of orders each at most window_days after the previous one."""
-    if window_days <= 0:
-        return order_ids
+    """Basket of each order (window_days > 0): the first order of its run (by customer, day,
+    id) of orders each at most window_days after the previous one."""
     order = np.lexsort((order_ids, days, partner_ids))
     partners, order_days = partner_ids[order], days[order]
     starts = np.ones(len(order), dtype=bool)
@@ -93,7 +91,8 @@ def count_products(basket_ids, partner_ids, product_ids):
         empty = np.zeros(0, dtype=np.int64)
         return {'product_ids': empty, 'basket_counts': empty, 'customer_counts': empty,
                 'repeat_customer_counts': empty}
-    keys = np.sort(_keys(product_ids, partner_ids))
+    keys = _keys(product_ids, partner_ids)
+    keys.sort()
     starts = _runs(keys)
     baskets_per_customer = np.diff(np.append(starts, len(keys)))
     products = keys[starts] >> 32
