@@ -1,5 +1,7 @@
 from odoo import api, models, tools
 
+from ..orm import display_names
+
 # One chatter note per (res_id, record_name, body, message_id), all in one statement.
 _INSERT_NOTES_SQL = """
 INSERT INTO mail_message (model, res_id, record_name, body, message_type, subtype_id, author_id,
@@ -29,7 +31,7 @@ class MailMessage(models.Model):
         if not res_ids:
             return
         author = self.env.user.partner_id
-        names = {record.id: record.display_name for record in self.env[model].sudo().browse(set(res_ids))}
+        names = display_names(self.env[model].sudo().browse(set(res_ids)))
         self.env.cr.execute(_INSERT_NOTES_SQL, {
             'model': model,
             'res_ids': list(res_ids),

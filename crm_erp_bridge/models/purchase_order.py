@@ -1,22 +1,28 @@
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
-from ..orm import create_in_bulk
+from ..orm import create_in_bulk, display_names, prefetch_dependencies
 from ..report.pipeline_demand_report import product_uom_joins
 from .mail_message import note_body
 
-# Shortfall up to the horizon per warehouse x product of the company, with the main vendor.
+# Per warehouse x product of the company short up to the horizon: the shortfall in the
+# product unit, the product's units and its main vendor's terms (NULL when it has no vendor).
 _SHORTFALL_SQL = """
-    SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty)
-      FROM crm_erp_pipeline_demand_report
-     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
-       AND week < %(horizon_end)s
-  GROUP BY warehouse_id, product_id, supplierinfo_id
-    HAVING SUM(shortfall_qty) > 0
+    SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
+           seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay
+      FROM (SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty) AS qty
+              FROM crm_erp_pipeline_demand_report
+             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+               AND week < %(horizon_end)s
+          GROUP BY warehouse_id, product_id, supplierinfo_id
+            HAVING SUM(shortfall_qty) > 0) shortfall
+      JOIN product_product variant ON variant.id = shortfall.product_id
+      JOIN product_template template ON template.id = variant.product_tmpl_id
+ LEFT JOIN product_supplierinfo seller ON seller.id = shortfall.supplierinfo_id
 """
 
 # Quantities on RFQs not confirmed yet (confirmed orders are incoming moves already, which
@@ -41,6 +47,23 @@ _SOURCES_SQL = """
        AND date < %(horizon_end)s
   GROUP BY warehouse_id, product_id, source_model
 """
+
+# The deals the lines of purchase orders were made for: (order, line, deal model, deal id).
+_LINE_SOURCES_SQL = """
+    SELECT line.order_id, line.id, 'sale.order', link.sale_order_id
+      FROM purchase_order_line line
+      JOIN purchase_order_line_source_sale_order_rel link ON link.purchase_line_id = line.id
+     WHERE line.order_id = ANY(%(order_ids)s)
+    UNION ALL
+    SELECT line.order_id, line.id, 'crm.lead', link.lead_id
+      FROM purchase_order_line line
+      JOIN purchase_order_line_source_lead_rel link ON link.purchase_line_id = line.id
+     WHERE line.order_id = ANY(%(order_ids)s)
+"""
+
+# What to order for a warehouse x product: qty in the vendor's purchase unit, rounded up.
+ShortfallNeed = namedtuple('ShortfallNeed', 'warehouse_id product_id vendor_id uom_po_id qty price currency_id '
+                                            'min_qty delay')
 
 
 class PurchaseOrder(models.Model):
@@ -72,126 +95,144 @@ class PurchaseOrder(models.Model):
         }
         cr = self.env.cr
         cr.execute(_SHORTFALL_SQL, params)
-        shortfall_rows = cr.fetchall()
+        rows = cr.fetchall()
+        without_vendor = self.env['product.product'].browse(sorted({row[1] for row in rows if not row[5]}))
         cr.execute(_ON_RFQ_SQL, params)
         on_rfq = {(warehouse_id, product_id): qty for warehouse_id, product_id, qty in cr.fetchall()}
+        needs = self._shortfall_needs([row for row in rows if row[5]], on_rfq)
+        if not needs:
+            return self.browse(), without_vendor
         cr.execute(_SOURCES_SQL, params)
         sources = defaultdict(dict)
         for warehouse_id, product_id, model, ids in cr.fetchall():
             sources[warehouse_id, product_id][model] = ids
 
-        Product = self.env['product.product']
-        without_vendor = Product.browse(sorted({row[1] for row in shortfall_rows if not row[2]}))
-        # Browsed together, so that their fields are read in a few queries for all of them.
-        product_by_id = {product.id: product for product in Product.browse({row[1] for row in shortfall_rows})}
-        seller_by_id = {seller.id: seller for seller in self.env['product.supplierinfo'].browse(
-            {row[2] for row in shortfall_rows if row[2]})}
-        needs = []  # (warehouse, product, supplierinfo, quantity to order in the product unit)
-        for warehouse_id, product_id, supplierinfo_id, shortfall in shortfall_rows:
-            if not supplierinfo_id:
-                continue
-            product = product_by_id[product_id]
-            missing = shortfall - on_rfq.get((warehouse_id, product_id), 0.0)
-            if float_compare(missing, 0.0, precision_rounding=product.uom_id.rounding) > 0:
-                needs.append((warehouse_id, product, seller_by_id[supplierinfo_id], missing))
-        if not needs:
-            return self.browse(), without_vendor
-
         purchase_env = self if is_buyer else self.sudo()
-        # Each RFQ's totals are recomputed once, after all its lines (see _fill_shortfall_rfqs);
+        # The RFQs' totals are recomputed once, after all their lines (see _fill_shortfall_rfqs);
         # the chatter gets our own note instead of field tracking.
-        orders = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
-            company, needs, sources)
-        self._post_shortfall_messages(orders, Product.union(*(need[1] for need in needs)))
-        return orders.with_env(self.env), without_vendor
+        names_by_lang = {}  # product names, see _shortfall_product_names
+        run_lines = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
+            company, needs, sources, names_by_lang)
+        self._post_shortfall_messages(run_lines, names_by_lang)
+        return self.browse(sorted(run_lines)), without_vendor
 
     @api.model
-    def _fill_shortfall_rfqs(self, company, needs, sources):
-        """Put the needs on draft RFQs: the vendor's draft RFQ for the warehouse (created if
-        none), the line of the product if there is one; the new lines of all RFQs in one
-        create_in_bulk, the RFQs' totals in one recompute."""
-        warehouses = self.env['stock.warehouse'].browse({need[0] for need in needs})
-        receipt_type = {warehouse.id: warehouse.in_type_id for warehouse in warehouses}
-        vendors = self.env['res.partner'].browse({need[2].name.id for need in needs})
-        drafts = self.search([
-            ('state', '=', 'draft'), ('company_id', '=', company.id),
-            ('partner_id', 'in', vendors.ids),
-            ('picking_type_id', 'in', [picking_type.id for picking_type in receipt_type.values()]),
-        ], order='id')
-        draft_by_key = {}
-        for order in drafts:
-            draft_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
-        draft_lines = self.browse([order.id for order in draft_by_key.values()])._shortfall_lines(
-            [need[1].id for need in needs])
+    def _shortfall_needs(self, rows, on_rfq):
+        """The ShortfallNeeds of _SHORTFALL_SQL rows that have a vendor, where the shortfall
+        less what RFQs hold already (on_rfq) exceeds the product unit's rounding."""
+        uom_by_id = {uom.id: uom for uom in self.env['product.uom'].browse(
+            {row[3] for row in rows} | {row[4] for row in rows})}
+        needs = []
+        for warehouse_id, product_id, shortfall, uom_id, uom_po_id, vendor_id, price, currency_id, min_qty, delay \
+                in rows:
+            uom = uom_by_id[uom_id]
+            missing = shortfall - on_rfq.get((warehouse_id, product_id), 0.0)
+            if float_compare(missing, 0.0, precision_rounding=uom.rounding) > 0:
+                qty = uom._compute_quantity(missing, uom_by_id[uom_po_id], rounding_method='UP')
+                needs.append(ShortfallNeed(
+                    warehouse_id, product_id, vendor_id, uom_po_id, qty, price, currency_id, min_qty, delay))
+        return needs
 
+    @api.model
+    def _fill_shortfall_rfqs(self, company, needs, sources, names_by_lang):
+        """Put the needs on draft RFQs (see _shortfall_rfqs), on the line of the product if
+        there is one; the new lines of all RFQs in one create_in_bulk, the RFQs' totals in one
+        recompute; link the lines to their deals and name the deals in the RFQs' origins.
+        Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
+        names = self._shortfall_line_names({(need.vendor_id, need.product_id) for need in needs}, names_by_lang)
+        # Those names were read in an environment per vendor. Odoo 11 keeps an environment alive
+        # while the cache holds a value of it, and every decimal precision lookup (one per float
+        # read or written) scans the live environments: forget them before thousands of lines.
+        self.invalidate_cache()
+        receipt_type_id = {warehouse.id: warehouse.in_type_id.id for warehouse in
+                           self.env['stock.warehouse'].browse({need.warehouse_id for need in needs})}
+        needs_by_key = defaultdict(list)
+        for need in needs:
+            needs_by_key[need.vendor_id, receipt_type_id[need.warehouse_id]].append(need)
+        order_by_key = self._shortfall_rfqs(company, needs_by_key)
+        product_ids = {need.product_id for need in needs}
+        existing_lines = self.union(*order_by_key.values())._shortfall_lines(product_ids)
+        taxes_of = {product.id: product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
+                    for product in self.env['product.product'].with_context(prefetch_fields=False).browse(product_ids)}
+        mapped_taxes = {}  # (fiscal position, product taxes): taxes of the line
         now = fields.Datetime.from_string(fields.Datetime.now())
-        by_order_key = defaultdict(list)
-        for warehouse_id, product, seller, missing in needs:
-            by_order_key[seller.name.id, receipt_type[warehouse_id].id].append((warehouse_id, product, seller, missing))
-        names = self._shortfall_line_names({(seller.name.id, product.id) for _w, product, seller, _m in needs})
 
-        touched = self.browse()
-        new_lines = []
-        for (vendor_id, picking_type_id), order_needs in by_order_key.items():
-            vendor = self.env['res.partner'].browse(vendor_id)
-            order = draft_by_key.get((vendor_id, picking_type_id))
-            currency = vendor.with_context(force_company=company.id).property_purchase_currency_id or company.currency_id
-            fiscal_position = self.env['account.fiscal.position'].browse(
-                self.env['account.fiscal.position'].with_context(force_company=company.id)
-                .get_fiscal_position(vendor_id))
-            if not order:
-                order = self.create({
-                    'partner_id': vendor_id,
-                    'company_id': company.id,
-                    'picking_type_id': picking_type_id,
-                    'currency_id': currency.id,
-                    'fiscal_position_id': fiscal_position.id,
-                    'payment_term_id': vendor.with_context(force_company=company.id)
-                    .property_supplier_payment_term_id.id,
-                    'date_order': fields.Datetime.to_string(now),
-                })
-            for warehouse_id, product, seller, missing in order_needs:
-                qty = product.uom_id._compute_quantity(missing, product.uom_po_id, rounding_method='UP')
-                line = draft_lines.get((order.id, product.id))
+        need_lines = []  # (need, order id, line id)
+        new_lines, new_line_needs = [], []
+        for key, order_needs in needs_by_key.items():
+            order = order_by_key[key]
+            for need in order_needs:
+                line = existing_lines.get((order.id, need.product_id))
                 if line:
-                    line.product_qty = max(line.product_qty + qty, seller.min_qty)
+                    line.product_qty = max(line.product_qty + need.qty, need.min_qty)
+                    need_lines.append((need, order.id, line.id))
                     continue
-                new_lines.append(dict(self._prepare_shortfall_line(
-                    product, seller, max(qty, seller.min_qty), names[vendor_id, product.id], currency,
-                    fiscal_position, company, now), order_id=order.id))
-            touched |= order
-        create_in_bulk(self.env['purchase.order.line'], new_lines)
+                taxes = taxes_of[need.product_id]
+                if (order.fiscal_position_id, taxes) not in mapped_taxes:
+                    mapped_taxes[order.fiscal_position_id, taxes] = order.fiscal_position_id.map_tax(taxes) \
+                        if order.fiscal_position_id else taxes
+                new_lines.append(self._prepare_shortfall_line(
+                    need, order, names[need.vendor_id, need.product_id], mapped_taxes[order.fiscal_position_id, taxes],
+                    now))
+                new_line_needs.append((need, order.id))
+        created = create_in_bulk(self.env['purchase.order.line'], new_lines)
+        need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
+        touched = self.browse({order_id for _need, order_id, _line_id in need_lines})
+        prefetch_dependencies(touched)
         self.recompute()
-        touched._link_shortfall_sources(needs, receipt_type, sources)
+        self._link_shortfall_sources(need_lines, sources)
         # Buyers may not read sales documents: naming them is the bridge's job.
         touched.sudo()._update_origin_from_sources()
-        return touched
+        run_lines = defaultdict(list)
+        for need, order_id, line_id in need_lines:
+            run_lines[order_id].append((line_id, need.product_id))
+        return run_lines
 
-    @api.multi
-    def _link_shortfall_sources(self, needs, receipt_type, sources):
-        """Link each line ordering a need to the quotations and opportunities making it, in
+    @api.model
+    def _shortfall_rfqs(self, company, keys):
+        """{(vendor id, receipt picking type id): the vendor's first draft RFQ of the company for
+        those receipts}, created with the vendor's currency, fiscal position and payment terms
+        where there is none."""
+        drafts = self.search([
+            ('state', '=', 'draft'), ('company_id', '=', company.id),
+            ('partner_id', 'in', list({vendor_id for vendor_id, _picking_type_id in keys})),
+            ('picking_type_id', 'in', list({picking_type_id for _vendor_id, picking_type_id in keys})),
+        ], order='id')
+        order_by_key = {}
+        for order in drafts:
+            order_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
+        for vendor_id, picking_type_id in keys:
+            if (vendor_id, picking_type_id) in order_by_key:
+                continue
+            vendor = self.env['res.partner'].with_context(force_company=company.id).browse(vendor_id)
+            order_by_key[vendor_id, picking_type_id] = self.create({
+                'partner_id': vendor_id,
+                'company_id': company.id,
+                'picking_type_id': picking_type_id,
+                'currency_id': (vendor.property_purchase_currency_id or company.currency_id).id,
+                'fiscal_position_id': self.env['account.fiscal.position'].with_context(force_company=company.id)
+                .get_fiscal_position(vendor_id),
+                'payment_term_id': vendor.property_supplier_payment_term_id.id,
+                'date_order': fields.Datetime.now(),
+            })
+        return order_by_key
+
+    @api.model
+    def _link_shortfall_sources(self, need_lines, sources):
+        """Link the line ordering each need to the quotations and opportunities making it, in
         one insert per relation."""
-        order_by_id = {order.id: order for order in self}
-        line_by_key = {
-            (order_by_id[order_id].partner_id.id, order_by_id[order_id].picking_type_id.id, product_id): line.id
-            for (order_id, product_id), line in self._shortfall_lines([need[1].id for need in needs]).items()
-        }
-        links = {'sale.order': [], 'crm.lead': []}
-        for warehouse_id, product, seller, _missing in needs:
-            line_id = line_by_key[seller.name.id, receipt_type[warehouse_id].id, product.id]
-            for model, source_ids in sources.get((warehouse_id, product.id), {}).items():
-                links[model].extend((line_id, source_id) for source_id in source_ids)
         Line = self.env['purchase.order.line']
         for model, field_name in (('sale.order', 'source_sale_order_ids'), ('crm.lead', 'source_lead_ids')):
-            if not links[model]:
+            links = [(line_id, source_id) for need, _order_id, line_id in need_lines
+                     for source_id in sources.get((need.warehouse_id, need.product_id), {}).get(model, ())]
+            if not links:
                 continue
             field = Line._fields[field_name]
-            line_ids, source_ids = zip(*links[model])
             self.env.cr.execute(
                 'INSERT INTO {table} ({line_column}, {source_column}) '
                 'SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING'.format(
                     table=field.relation, line_column=field.column1, source_column=field.column2),
-                [list(line_ids), list(source_ids)])
+                [[link[0] for link in links], [link[1] for link in links]])
         Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
 
     @api.multi
@@ -204,35 +245,44 @@ class PurchaseOrder(models.Model):
                 if line.product_uom == line.product_id.uom_po_id}
 
     @api.model
-    def _prepare_shortfall_line(self, product, seller, qty, name, currency, fiscal_position, company, now):
+    def _prepare_shortfall_line(self, need, order, name, taxes, now):
         """purchase's _prepare_purchase_order_line for a known main vendor (name: see
-        _shortfall_line_names)."""
-        taxes = product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
-        taxes = fiscal_position.map_tax(taxes) if fiscal_position else taxes
-        price = seller.price
-        if seller.currency_id and seller.currency_id != currency:
-            price = seller.currency_id.compute(price, currency)
+        _shortfall_line_names; taxes: the product's vendor taxes mapped by the order's fiscal
+        position)."""
+        price = need.price
+        if need.currency_id != order.currency_id.id:
+            price = self.env['res.currency'].browse(need.currency_id).compute(price, order.currency_id)
         values = {
+            'order_id': order.id,
             'name': name,
-            'product_id': product.id,
-            'product_qty': qty,
-            'product_uom': product.uom_po_id.id,
+            'product_id': need.product_id,
+            'product_qty': max(need.qty, need.min_qty),
+            'product_uom': need.uom_po_id,
             'price_unit': price,
-            'date_planned': fields.Datetime.to_string(now + timedelta(days=seller.delay)),
+            'date_planned': fields.Datetime.to_string(now + timedelta(days=need.delay)),
         }
         if taxes:
             values['taxes_id'] = [(6, 0, taxes.ids)]
         return values
 
     @api.model
-    def _shortfall_line_names(self, vendor_products):
+    def _shortfall_product_names(self, product_ids, lang, names_by_lang):
+        """{product id: display name} of product_ids in lang (en_US if none), each language
+        named once per run: names_by_lang {lang: names} keeps them."""
+        lang = lang or 'en_US'
+        if lang not in names_by_lang:
+            names_by_lang[lang] = display_names(self.env['product.product'].with_context(lang=lang).browse(product_ids))
+        return names_by_lang[lang]
+
+    @api.model
+    def _shortfall_line_names(self, vendor_products, names_by_lang):
         """{(vendor id, product id): line description as purchase writes it: the product's
         name for the vendor (its code and name for the product, if any), in its language,
-        then the product's purchase description}. One name_get per language, and one per
-        vendor for the products it has its own code or name for only."""
-        Product = self.env['product.product']
+        then the product's purchase description}. One name_get per language (kept in
+        names_by_lang, see _shortfall_product_names), and one per vendor for the products it
+        has its own code or name for only."""
         vendors = self.env['res.partner'].browse({vendor_id for vendor_id, _product_id in vendor_products})
-        product_ids = list({product_id for _vendor_id, product_id in vendor_products})
+        product_ids = sorted({product_id for _vendor_id, product_id in vendor_products})
         self.env.cr.execute("""
             SELECT DISTINCT seller.name, variant.id
               FROM product_supplierinfo seller
@@ -246,68 +296,85 @@ class PurchaseOrder(models.Model):
             products_of[vendor_id].append(product_id)
         result = {}
         for lang in set(vendors.mapped('lang')):
-            products = Product.browse(product_ids).with_context(lang=lang)
-            names = dict(products.name_get())
-            descriptions = {product.id: product.description_purchase for product in products}
+            names = self._shortfall_product_names(product_ids, lang, names_by_lang)
+            products = self.env['product.product'].with_context(lang=lang or 'en_US', prefetch_fields=False)
+            descriptions = dict(zip(product_ids, products.browse(product_ids).mapped('description_purchase')))
             for vendor in vendors.filtered(lambda partner: partner.lang == lang):
                 partner_ids = {vendor.id, vendor.commercial_partner_id.id}
                 own = [product_id for product_id in products_of[vendor.id]
                        if any((partner_id, product_id) in own_names for partner_id in partner_ids)]
-                vendor_names = {**names, **dict(products.browse(own).with_context(partner_id=vendor.id).name_get())}
+                vendor_names = {**names, **display_names(products.with_context(partner_id=vendor.id).browse(own))}
                 for product_id in products_of[vendor.id]:
                     result[vendor.id, product_id] = '\n'.join(
                         filter(None, (vendor_names[product_id], descriptions[product_id])))
         return result
 
     @api.multi
+    def _line_deals(self):
+        """([(order id, line id, deal model, deal id)], {(deal model, deal id): display name}) of
+        the deals the lines of these orders were made for (archived ones left out), quotations
+        first, the deals of a model in that model's order."""
+        self.env.cr.execute(_LINE_SOURCES_SQL, {'order_ids': self.ids})
+        rows = self.env.cr.fetchall()
+        links, names = [], {}
+        for model in ('sale.order', 'crm.lead'):
+            deals = self.env[model].search([('id', 'in', list({row[3] for row in rows if row[2] == model}))])
+            rank = {deal_id: index for index, deal_id in enumerate(deals.ids)}
+            links.extend(sorted((row for row in rows if row[2] == model and row[3] in rank), key=lambda row: rank[row[3]]))
+            names.update(((model, deal_id), name) for deal_id, name in display_names(deals).items())
+        return links, names
+
+    @api.multi
     def _update_origin_from_sources(self):
-        """The origin names every quotation and opportunity the RFQ's lines were made for."""
-        lines = self.mapped('order_line')
-        names = _display_names(lines.mapped('source_sale_order_ids'), lines.mapped('source_lead_ids'))
+        """The origin names every quotation and opportunity the RFQ's lines were made for,
+        after the names it had (quotations, then opportunities, each by name)."""
+        links, names = self._line_deals()
+        deals_of = defaultdict(set)
+        for order_id, _line_id, model, deal_id in links:
+            deals_of[order_id].add((model, deal_id))
         for order in self:
             origin_names = [name for name in (order.origin or '').split(', ') if name]
-            source_names = (sorted(names[source] for source in order.order_line.mapped('source_sale_order_ids'))
-                            + sorted(names[source] for source in order.order_line.mapped('source_lead_ids')))
             known = set(origin_names)
-            for name in source_names:
-                if name not in known:
-                    origin_names.append(name)
-                    known.add(name)
+            for model in ('sale.order', 'crm.lead'):
+                for name in sorted(names[deal] for deal in deals_of[order.id] if deal[0] == model):
+                    if name not in known:
+                        origin_names.append(name)
+                        known.add(name)
             origin = ', '.join(origin_names) or False
             if origin != order.origin:
                 order.origin = origin
 
     @api.model
-    def _post_shortfall_messages(self, orders, products):
-        """Tell the RFQs which deals they order for, and each deal which RFQs order for it."""
+    def _post_shortfall_messages(self, run_lines, names_by_lang):
+        """Tell each RFQ which products it orders for which deals, and each deal which RFQs
+        order for it. run_lines: {RFQ id: [(line id, product id)]} of the lines of this run;
+        names_by_lang: see _shortfall_product_names."""
         order_note = _('Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.')
         no_deal = _('stock replenishment')
         deal_note = _('Pipeline shortfall ordered on RFQ %s.')
-        product_ids = set(products.ids)
-        orders = orders.sudo()
-        shortfall_lines = orders.mapped('order_line').filtered(lambda line: line.product_id.id in product_ids)
-        names = _display_names(*(shortfall_lines.mapped(field_name) for field_name in (
-            'product_id', 'source_sale_order_ids', 'source_lead_ids')))
+        orders = self.sudo().browse(sorted(run_lines))
+        links, deal_names = orders._line_deals()
+        product_names = self._shortfall_product_names(
+            sorted({product_id for lines in run_lines.values() for _line_id, product_id in lines}),
+            self.env.lang, names_by_lang)
+        run_line_ids = {line_id for lines in run_lines.values() for line_id, _product_id in lines}
+        deals_of = defaultdict(dict)  # RFQ id: its deals as keys, each once, in the order of links
+        for order_id, line_id, model, deal_id in links:
+            if line_id in run_line_ids:
+                deals_of[order_id].setdefault((model, deal_id))
         order_bodies = []
-        order_names_by_source = defaultdict(list)
+        order_names_by_deal = defaultdict(list)
         for order in orders:
-            lines = order.order_line.filtered(lambda line: line.product_id.id in product_ids)
-            sources = list(lines.mapped('source_sale_order_ids')) + list(lines.mapped('source_lead_ids'))
             order_bodies.append(note_body(order_note % {
-                'products': ', '.join(names[product] for product in lines.mapped('product_id')),
-                'sources': ', '.join(names[source] for source in sources) or no_deal,
+                'products': ', '.join(sorted({product_names[product_id] for _line_id, product_id in run_lines[order.id]})),
+                'sources': ', '.join(deal_names[deal] for deal in deals_of[order.id]) or no_deal,
             }))
-            for source in sources:
-                order_names_by_source[source._name, source.id].append(order.name)
+            for deal in deals_of[order.id]:
+                order_names_by_deal[deal].append(order.name)
         Message = self.env['mail.message']
         Message._insert_notes('purchase.order', orders.ids, order_bodies)
         for model in ('sale.order', 'crm.lead'):
-            deal_ids = [res_id for source_model, res_id in order_names_by_source if source_model == model]
+            deal_ids = [deal_id for deal_model, deal_id in order_names_by_deal if deal_model == model]
             Message._insert_notes(model, deal_ids, [
-                note_body(deal_note % ', '.join(order_names_by_source[model, res_id])) for res_id in deal_ids
+                note_body(deal_note % ', '.join(order_names_by_deal[model, deal_id])) for deal_id in deal_ids
             ], message_type='comment')
-
-
-def _display_names(*recordsets):
-    """{record: display name}, one name_get per recordset (rather than one per RFQ)."""
-    return {record: name for records in recordsets for record, name in zip(records, records.mapped('display_name'))}

@@ -1,6 +1,6 @@
 from odoo.tests.common import TransactionCase
 
-from ..orm import create_in_bulk
+from ..orm import create_in_bulk, display_names, prefetch_dependencies
 
 # What the ORM stores on its own, not in the values: compared apart (ids, dates of the write).
 _METADATA = {'id', 'create_date', 'write_date', 'create_uid', 'write_uid', 'order_id', '__last_update', 'display_name'}
@@ -59,3 +59,29 @@ class TestCreateInBulk(TransactionCase):
         with self.assertRaises(ValueError):
             create_in_bulk(self.env['purchase.order.line'], [dict(self.vals_list[1], order_id=self.orders[0].id,
                                                                   taxes_id=[(4, 1)])])
+
+    def test_prefetch_dependencies_reads_every_order_at_once(self):
+        """Before the RFQs' totals and counts are recomputed, what they depend on is in cache
+        for the lines of both RFQs, in the environment each compute runs in."""
+        Line = self.env['purchase.order.line']
+        for order in self.orders:
+            create_in_bulk(Line, [dict(vals, order_id=order.id) for vals in self.vals_list])
+        orders = self.orders[0] | self.orders[1]
+        self.env.cache.invalidate()
+        prefetch_dependencies(orders)
+        lines = orders.mapped('order_line')
+        self.assertEqual(len(lines), 6)
+        cache = self.env.cache
+        for name in ('price_total', 'invoice_lines', 'qty_received'):
+            self.assertTrue(all(cache.contains(line, Line._fields[name]) for line in lines), name)
+        # the receptions are computed as superuser
+        self.assertTrue(all(cache.contains(line, Line._fields['move_ids']) for line in lines.sudo()))
+        Line.recompute()
+        self.assertEqual([round(order.amount_total, 2) for order in orders], [247.45, 247.45])
+
+
+class TestDisplayNames(TransactionCase):
+
+    def test_names_as_name_get(self):
+        partners = self.env['res.partner'].search([], limit=5)
+        self.assertEqual(display_names(partners), dict(partners.name_get()))

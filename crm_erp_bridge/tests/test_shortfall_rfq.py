@@ -83,6 +83,26 @@ class TestShortfallRfq(SupplyCase):
         self.assertEqual(names[self.wh2, self.product], '[V1-P] Vendor P\nBuy in boxes')
         self.assertEqual(names[self.wh1, self.product_q], 'Bridge Q')
 
+    def test_lines_follow_the_rfq_currency_and_fiscal_position(self):
+        """On a draft RFQ that exists, the vendor's price is converted to the RFQ's currency and
+        the product's vendor taxes are mapped by the RFQ's fiscal position, as purchase does."""
+        company = self.env.user.company_id
+        Tax = self.env['account.tax']
+        tax, mapped_tax = (Tax.create({'name': name, 'amount': amount, 'type_tax_use': 'purchase',
+                                       'company_id': company.id}) for name, amount in (('Bridge 10', 10.0),
+                                                                                      ('Bridge 5', 5.0)))
+        self.product_q.supplier_taxes_id = tax
+        self.draft_rfq.fiscal_position_id = self.env['account.fiscal.position'].create({
+            'name': 'Bridge reduced', 'tax_ids': [(0, 0, {'tax_src_id': tax.id, 'tax_dest_id': mapped_tax.id})]})
+        currency = self.env.ref('base.EUR') if company.currency_id != self.env.ref('base.EUR') \
+            else self.env.ref('base.USD')
+        self.draft_rfq.currency_id = currency
+        self.env['product.product'].create_shortfall_rfqs([self.product_q.id])
+        line = self.draft_rfq.order_line.filtered(lambda line: line.product_id == self.product_q)
+        self.assertEqual(line.taxes_id, mapped_tax)
+        self.assertAlmostEqual(line.price_unit, company.currency_id.compute(7.0, currency), places=2)
+        self.assertAlmostEqual(self.draft_rfq.amount_tax, line.price_subtotal * 0.05, places=2)
+
     def test_idempotent_then_more_demand_updates_same_line(self):
         Product = self.env['product.product']
         orders = self.env['purchase.order'].browse(Product.create_shortfall_rfqs(self.products.ids))
