@@ -9,6 +9,8 @@ from collections import defaultdict
 
 from psycopg2.extras import execute_values
 
+from odoo.tools import float_repr, float_round
+
 
 def display_names(records):
     """{record id: display name} of records, reading only what their name_get reads: Odoo 11
@@ -59,7 +61,8 @@ def create_in_bulk(model, vals_list):
         raise ValueError('create_in_bulk: %s takes stored column values and many2many only, not %s'
                          % (model._name, ', '.join(sorted(set(columns) - set(stored)))))
     cr = model.env.cr
-    values = [[fields[name].convert_to_column(row.get(name), model, row) for name in columns] for row in rows]
+    converters = [_column_converter(fields[name]) for name in columns]
+    values = [[convert(row.get(name), model, row) for name, convert in zip(columns, converters)] for row in rows]
     new_ids = [row[0] for row in execute_values(
         cr, 'INSERT INTO "%s" (%s, create_uid, write_uid, create_date, write_date) VALUES %%s RETURNING id' % (
             model._table, ', '.join('"%s"' % name for name in columns)),
@@ -71,7 +74,12 @@ def create_in_bulk(model, vals_list):
         _insert_relation(records, fields[name], [row.get(name) or [] for row in rows])
     # as _create(): every field is new, so every stored computed field depending on one is due
     records.modified(list(fields))
-    _recompute_in_bulk(records)
+    # what reading the new records back would give: the column values stored, no children yet
+    blank = dict.fromkeys(stored, False)
+    for record, row, column_values in zip(records, rows, values):
+        stored_values = dict(blank, **dict(zip(columns, column_values)), **{name: row.get(name) for name in relations})
+        record._cache.update(record._convert_to_cache(stored_values, validate=False))
+    recompute_in_bulk(records)
     records._validate_fields(names)
     records.check_access_rule('create')
     return records
@@ -91,10 +99,12 @@ def _insert_relation(records, field, commands_list):
             [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
 
 
-def _recompute_in_bulk(records):
+def recompute_in_bulk(records):
     """recompute() of the records' own stored computed fields that are due: related copies of
     a column of a many2one's record in one UPDATE per many2one, the others computed in memory
-    (one call per compute method for all records) and written in one UPDATE."""
+    (one call per compute method for all records, as superuser for compute_sudo fields) and
+    written in one UPDATE. A compute method that also sets a field without a column (a
+    many2many) is left to recompute()."""
     env = records.env
     due = [field for field in records._fields.values()
            if field.compute and field.store and env.check_todo(field, records)]
@@ -113,25 +123,41 @@ def _recompute_in_bulk(records):
                            many2one=many2one_name,
                            sets=', '.join('"%s" = o."%s"' % (field.name, column) for field, column in pairs)),
                        [records.ids])
-        for field, _column in pairs:
+        # the same copies in cache, from the many2one's records
+        for field, column in pairs:
             records._recompute_done(field)
-        records.invalidate_cache([field.name for field, _column in pairs])
-    written = []
+            for record in records:
+                env.cache.set(record, field, field.convert_to_cache(record[many2one_name][column], record))
+    written = []  # (field, the records in the environment it was computed in)
     for field in due:
-        if not env.check_todo(field, records):
+        computed = [other for other in records._field_computed[field] if other.store]
+        if not env.check_todo(field, records) or not all(other.column_type for other in computed):
             continue
-        field.compute_value(records)
-        for computed in records._field_computed[field]:
-            if computed.store:
-                records._recompute_done(computed)
-                written.append(computed)
+        target = records.sudo() if field.compute_sudo else records
+        field.compute_value(target)
+        for other in computed:
+            records._recompute_done(other)
+            written.append((other, target))
     if not written:
         return
-    rows = [[record.id] + [field.convert_to_column(field.convert_to_write(record[field.name], record), record)
-                           for field in written] for record in records]
+    columns = [[convert(field.convert_to_write(record[field.name], record), record) for record in target]
+               for (field, target), convert in zip(written, [_column_converter(field) for field, _target in written])]
+    rows = [[record_id] + list(values) for record_id, values in zip(records.ids, zip(*columns))]
     execute_values(
         env.cr, 'UPDATE "%s" AS t SET %s FROM (VALUES %%s) AS d(id, %s) WHERE t.id = d.id' % (
-            records._table, ', '.join('"{0}" = d."{0}"'.format(field.name) for field in written),
-            ', '.join('"%s"' % field.name for field in written)),
-        rows, template='(%s)' % ', '.join(['%s::int4'] + ['%%s::%s' % field.column_type[1] for field in written]),
+            records._table, ', '.join('"{0}" = d."{0}"'.format(field.name) for field, _target in written),
+            ', '.join('"%s"' % field.name for field, _target in written)),
+        rows, template='(%s)' % ', '.join(['%s::int4'] + ['%%s::%s' % field.column_type[1] for field, _target in written]),
         page_size=len(rows))
+
+
+def _column_converter(field):
+    """field.convert_to_column, for a float of a decimal precision with its digits looked up
+    once: Odoo 11 looks them up for every value (a new Environment and a cache lookup), then
+    converts as Float.convert_to_column does."""
+    digits = field.digits if field.type == 'float' and callable(field._digits) else None
+    if not digits:
+        return field.convert_to_column
+    scale = digits[1]
+    return lambda value, record, values=None: float_repr(
+        float_round(float(value or 0.0), precision_digits=scale), precision_digits=scale)

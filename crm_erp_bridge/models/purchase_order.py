@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
-from ..orm import create_in_bulk, display_names, prefetch_dependencies
+from ..orm import create_in_bulk, display_names, prefetch_dependencies, recompute_in_bulk
 from ..report.pipeline_demand_report import product_uom_joins
 from .mail_message import note_body
 
@@ -159,12 +159,14 @@ class PurchaseOrder(models.Model):
 
         need_lines = []  # (need, order id, line id)
         new_lines, new_line_needs = [], []
+        updated_lines = self.env['purchase.order.line']
         for key, order_needs in needs_by_key.items():
             order = order_by_key[key]
             for need in order_needs:
                 line = existing_lines.get((order.id, need.product_id))
                 if line:
                     line.product_qty = max(line.product_qty + need.qty, need.min_qty)
+                    updated_lines |= line
                     need_lines.append((need, order.id, line.id))
                     continue
                 taxes = taxes_of[need.product_id]
@@ -177,8 +179,12 @@ class PurchaseOrder(models.Model):
                 new_line_needs.append((need, order.id))
         created = create_in_bulk(self.env['purchase.order.line'], new_lines)
         need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
+        # The lines' amounts first: purchase's RFQ totals read more of the lines than they
+        # declare, which Odoo 11 reads RFQ by RFQ while a line is still to recompute.
+        recompute_in_bulk(updated_lines)
         touched = self.browse({order_id for _need, order_id, _line_id in need_lines})
         prefetch_dependencies(touched)
+        recompute_in_bulk(touched)
         self.recompute()
         self._link_shortfall_sources(need_lines, sources)
         # Buyers may not read sales documents: naming them is the bridge's job.
