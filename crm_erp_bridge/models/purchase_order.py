@@ -39,6 +39,16 @@ _ON_RFQ_SQL = """
   GROUP BY picking_type.warehouse_id, line.product_id
 """
 
+# The vendor taxes of products in the company (product.template's supplier_taxes_id).
+_VENDOR_TAXES_SQL = """
+    SELECT variant.id, array_agg(tax.id ORDER BY tax.id)
+      FROM product_product variant
+      JOIN product_supplier_taxes_rel rel ON rel.prod_id = variant.product_tmpl_id
+      JOIN account_tax tax ON tax.id = rel.tax_id
+     WHERE variant.id = ANY(%s) AND tax.company_id = %s AND tax.active
+  GROUP BY variant.id
+"""
+
 # The quotations and opportunities making the demand, per warehouse x product.
 _SOURCES_SQL = """
     SELECT warehouse_id, product_id, source_model, array_agg(DISTINCT source_id ORDER BY source_id)
@@ -113,8 +123,12 @@ class PurchaseOrder(models.Model):
         names_by_lang = {}  # product names, see _shortfall_product_names
         run_lines = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
             company, needs, sources, names_by_lang)
-        self._post_shortfall_messages(run_lines, names_by_lang)
-        return self.browse(sorted(run_lines)), without_vendor
+        # Buyers may not read sales documents: naming them is the bridge's job.
+        orders = self.sudo().with_context(tracking_disable=True).browse(sorted(run_lines))
+        links, deal_names = orders._line_deals()
+        orders._update_origin_from_sources(links, deal_names)
+        self._post_shortfall_messages(run_lines, links, deal_names, names_by_lang)
+        return orders.with_env(self.env), without_vendor
 
     @api.model
     def _shortfall_needs(self, rows, on_rfq):
@@ -137,8 +151,7 @@ class PurchaseOrder(models.Model):
     def _fill_shortfall_rfqs(self, company, needs, sources, names_by_lang):
         """Put the needs on draft RFQs (see _shortfall_rfqs), on the line of the product if
         there is one; the new lines of all RFQs in one create_in_bulk, the RFQs' totals in one
-        recompute; link the lines to their deals and name the deals in the RFQs' origins.
-        Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
+        recompute; link the lines to their deals. Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
         names = self._shortfall_line_names({(need.vendor_id, need.product_id) for need in needs}, names_by_lang)
         # Those names were read in an environment per vendor. Odoo 11 keeps an environment alive
         # while the cache holds a value of it, and every decimal precision lookup (one per float
@@ -152,9 +165,9 @@ class PurchaseOrder(models.Model):
         order_by_key = self._shortfall_rfqs(company, needs_by_key)
         product_ids = {need.product_id for need in needs}
         existing_lines = self.union(*order_by_key.values())._shortfall_lines(product_ids)
-        taxes_of = {product.id: product.supplier_taxes_id.filtered(lambda tax: tax.company_id == company)
-                    for product in self.env['product.product'].with_context(prefetch_fields=False).browse(product_ids)}
-        mapped_taxes = {}  # (fiscal position, product taxes): taxes of the line
+        self.env.cr.execute(_VENDOR_TAXES_SQL, [list(product_ids), company.id])
+        taxes_of = dict(self.env.cr.fetchall())
+        mapped_taxes = {}  # (fiscal position, tax ids of the product): taxes of the line
         now = fields.Datetime.from_string(fields.Datetime.now())
 
         need_lines = []  # (need, order id, line id)
@@ -169,13 +182,13 @@ class PurchaseOrder(models.Model):
                     updated_lines |= line
                     need_lines.append((need, order.id, line.id))
                     continue
-                taxes = taxes_of[need.product_id]
-                if (order.fiscal_position_id, taxes) not in mapped_taxes:
-                    mapped_taxes[order.fiscal_position_id, taxes] = order.fiscal_position_id.map_tax(taxes) \
-                        if order.fiscal_position_id else taxes
+                taxes_key = (order.fiscal_position_id, tuple(taxes_of.get(need.product_id, ())))
+                if taxes_key not in mapped_taxes:
+                    taxes = self.env['account.tax'].browse(taxes_key[1])
+                    mapped_taxes[taxes_key] = order.fiscal_position_id.map_tax(taxes) if order.fiscal_position_id \
+                        else taxes
                 new_lines.append(self._prepare_shortfall_line(
-                    need, order, names[need.vendor_id, need.product_id], mapped_taxes[order.fiscal_position_id, taxes],
-                    now))
+                    need, order, names[need.vendor_id, need.product_id], mapped_taxes[taxes_key], now))
                 new_line_needs.append((need, order.id))
         created = create_in_bulk(self.env['purchase.order.line'], new_lines)
         need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
@@ -187,8 +200,6 @@ class PurchaseOrder(models.Model):
         recompute_in_bulk(touched)
         self.recompute()
         self._link_shortfall_sources(need_lines, sources)
-        # Buyers may not read sales documents: naming them is the bridge's job.
-        touched.sudo()._update_origin_from_sources()
         run_lines = defaultdict(list)
         for need, order_id, line_id in need_lines:
             run_lines[order_id].append((line_id, need.product_id))
@@ -204,9 +215,12 @@ class PurchaseOrder(models.Model):
             ('partner_id', 'in', list({vendor_id for vendor_id, _picking_type_id in keys})),
             ('picking_type_id', 'in', list({picking_type_id for _vendor_id, picking_type_id in keys})),
         ], order='id')
-        order_by_key = {}
-        for order in drafts:
-            order_by_key.setdefault((order.partner_id.id, order.picking_type_id.id), order)
+        draft_by_key = {}
+        for draft in drafts.read(['partner_id', 'picking_type_id'], load='_classic_write'):
+            draft_by_key.setdefault((draft['partner_id'], draft['picking_type_id']), draft['id'])
+        # browsed together: the chosen RFQs are read together, not every draft of the vendors
+        chosen = self.browse(list(draft_by_key.values()))
+        order_by_key = dict(zip(draft_by_key, chosen))
         for vendor_id, picking_type_id in keys:
             if (vendor_id, picking_type_id) in order_by_key:
                 continue
@@ -331,10 +345,10 @@ class PurchaseOrder(models.Model):
         return links, names
 
     @api.multi
-    def _update_origin_from_sources(self):
-        """The origin names every quotation and opportunity the RFQ's lines were made for,
-        after the names it had (quotations, then opportunities, each by name)."""
-        links, names = self._line_deals()
+    def _update_origin_from_sources(self, links, names):
+        """The origin names every quotation and opportunity the RFQ's lines were made for
+        (links and names: see _line_deals), after the names it had (quotations, then
+        opportunities, each by name)."""
         deals_of = defaultdict(set)
         for order_id, _line_id, model, deal_id in links:
             deals_of[order_id].add((model, deal_id))
@@ -351,15 +365,14 @@ class PurchaseOrder(models.Model):
                 order.origin = origin
 
     @api.model
-    def _post_shortfall_messages(self, run_lines, names_by_lang):
+    def _post_shortfall_messages(self, run_lines, links, deal_names, names_by_lang):
         """Tell each RFQ which products it orders for which deals, and each deal which RFQs
         order for it. run_lines: {RFQ id: [(line id, product id)]} of the lines of this run;
-        names_by_lang: see _shortfall_product_names."""
+        links and deal_names: see _line_deals; names_by_lang: see _shortfall_product_names."""
         order_note = _('Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.')
         no_deal = _('stock replenishment')
         deal_note = _('Pipeline shortfall ordered on RFQ %s.')
         orders = self.sudo().browse(sorted(run_lines))
-        links, deal_names = orders._line_deals()
         product_names = self._shortfall_product_names(
             sorted({product_id for lines in run_lines.values() for _line_id, product_id in lines}),
             self.env.lang, names_by_lang)
