@@ -2,8 +2,9 @@
 
 Odoo 11's create() inserts one record at a time, and its recompute() writes every computed
 value of every record with its own UPDATE and trigger searches: a few thousand purchase
-lines cost minutes (README, "Pipeline demand and purchasing"). create_in_bulk does what
-_create() does for a whole list of records at once; prefetch_dependencies and display_names
+lines cost minutes (README, "Pipeline demand and purchasing"). create_in_bulk and
+write_in_bulk do what _create() and _write() do for a whole list of records at once;
+prefetch_dependencies and display_names
 keep Odoo 11's prefetching from reading record by record, or every column of every record."""
 from collections import defaultdict
 
@@ -48,8 +49,7 @@ def create_in_bulk(model, vals_list):
         return model
     model.check_access_rights('create')
     fields = model._fields
-    stored = [name for name, field in fields.items() if field.store and not field.compute
-              and name not in ('id', 'create_uid', 'create_date', 'write_uid', 'write_date')]
+    stored = _stored_names(model)
     defaults = model.default_get(stored)
     # as _create(): booleans are False rather than NULL
     defaults.update({name: False for name in stored if fields[name].type == 'boolean' and name not in defaults})
@@ -57,12 +57,8 @@ def create_in_bulk(model, vals_list):
     names = sorted({name for row in rows for name in row})
     relations = [name for name in names if fields[name].type == 'many2many']
     columns = [name for name in names if name not in relations]
-    if not set(columns) <= set(stored) or any(not fields[name].column_type for name in columns):
-        raise ValueError('create_in_bulk: %s takes stored column values and many2many only, not %s'
-                         % (model._name, ', '.join(sorted(set(columns) - set(stored)))))
+    values = _column_values(model, columns, rows)
     cr = model.env.cr
-    converters = [_column_converter(fields[name]) for name in columns]
-    values = [[convert(row.get(name), model, row) for name, convert in zip(columns, converters)] for row in rows]
     new_ids = [row[0] for row in execute_values(
         cr, 'INSERT INTO "%s" (%s, create_uid, write_uid, create_date, write_date) VALUES %%s RETURNING id' % (
             model._table, ', '.join('"%s"' % name for name in columns)),
@@ -83,6 +79,55 @@ def create_in_bulk(model, vals_list):
     records._validate_fields(names)
     records.check_access_rule('create')
     return records
+
+
+def write_in_bulk(records, vals_list):
+    """Write vals_list[i] on records[i], one UPDATE for all: what write() does, for stored
+    column values (the same names in every dict); then the stored computed fields of the
+    records as create_in_bulk computes them, and the fields of other records that depend on
+    them marked for recomputation (the caller's recompute() updates them). The model's
+    write() overrides are not called: use it where they add nothing but the ORM's own work
+    (checked by the caller's tests)."""
+    if not records:
+        return
+    records.check_access_rights('write')
+    records.check_access_rule('write')
+    names = sorted(vals_list[0])
+    if any(sorted(vals) != names for vals in vals_list) or len(vals_list) != len(records):
+        raise ValueError('write_in_bulk: one dict of the same names per record')
+    values = _column_values(records, names, vals_list)
+    execute_values(
+        records.env.cr, 'UPDATE "%s" AS t SET %s, write_uid = d.write_uid, write_date = NOW() AT TIME ZONE \'UTC\' '
+        'FROM (VALUES %%s) AS d(id, write_uid, %s) WHERE t.id = d.id' % (
+            records._table, ', '.join('"{0}" = d."{0}"'.format(name) for name in names),
+            ', '.join('"%s"' % name for name in names)),
+        [[record_id, records.env.uid] + row for record_id, row in zip(records.ids, values)],
+        template='(%s)' % ', '.join(['%s::int4'] * 2 + ['%%s::%s' % records._fields[name].column_type[1]
+                                                        for name in names]),
+        page_size=len(values))
+    records.modified(names)
+    for record, column_values in zip(records, values):
+        record._cache.update(record._convert_to_cache(dict(zip(names, column_values)), validate=False))
+    recompute_in_bulk(records)
+    records._validate_fields(names)
+
+
+def _stored_names(model):
+    """The fields of model stored without a compute, but the magic ones."""
+    return [name for name, field in model._fields.items() if field.store and not field.compute
+            and name not in ('id', 'create_uid', 'create_date', 'write_uid', 'write_date')]
+
+
+def _column_values(model, columns, rows):
+    """The values of columns in each row dict, as they are stored; ValueError for a name that
+    is not a stored column of model without a compute."""
+    fields = model._fields
+    unfit = [name for name in columns if name not in fields or not fields[name].column_type
+             or name not in _stored_names(model)]
+    if unfit:
+        raise ValueError('%s: takes stored column values only, not %s' % (model._name, ', '.join(unfit)))
+    converters = [_column_converter(fields[name]) for name in columns]
+    return [[convert(row.get(name), model, row) for name, convert in zip(columns, converters)] for row in rows]
 
 
 def _insert_relation(records, field, commands_list):
@@ -123,7 +168,9 @@ def recompute_in_bulk(records):
                            many2one=many2one_name,
                            sets=', '.join('"%s" = o."%s"' % (field.name, column) for field, column in pairs)),
                        [records.ids])
-        # the same copies in cache, from the many2one's records
+        # as _write(): what depends on them is due; the same copies in cache, from the
+        # many2one's records
+        records.modified([field.name for field, _column in pairs])
         for field, column in pairs:
             records._recompute_done(field)
             for record in records:
@@ -149,6 +196,11 @@ def recompute_in_bulk(records):
             ', '.join('"%s"' % field.name for field, _target in written)),
         rows, template='(%s)' % ', '.join(['%s::int4'] + ['%%s::%s' % field.column_type[1] for field, _target in written]),
         page_size=len(rows))
+    # as _write(): what depends on them is due; the values stay in cache as written
+    records.modified([field.name for field, _target in written])
+    for (field, target), column in zip(written, columns):
+        for record, value in zip(target, column):
+            env.cache.set(record, field, field.convert_to_cache(value, record, validate=False))
 
 
 def _column_converter(field):

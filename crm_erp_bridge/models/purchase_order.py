@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
-from ..orm import create_in_bulk, display_names, prefetch_dependencies, recompute_in_bulk
+from ..orm import create_in_bulk, display_names, prefetch_dependencies, recompute_in_bulk, write_in_bulk
 from ..report.pipeline_demand_report import product_uom_joins
 from .mail_message import note_body
 
@@ -150,8 +150,9 @@ class PurchaseOrder(models.Model):
     @api.model
     def _fill_shortfall_rfqs(self, company, needs, sources, names_by_lang):
         """Put the needs on draft RFQs (see _shortfall_rfqs), on the line of the product if
-        there is one; the new lines of all RFQs in one create_in_bulk, the RFQs' totals in one
-        recompute; link the lines to their deals. Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
+        there is one: the quantities of those lines in one write_in_bulk, the new lines in one
+        create_in_bulk, the RFQs' totals in one recompute; link the lines to their deals.
+        Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
         names = self._shortfall_line_names({(need.vendor_id, need.product_id) for need in needs}, names_by_lang)
         # Those names were read in an environment per vendor. Odoo 11 keeps an environment alive
         # while the cache holds a value of it, and every decimal precision lookup (one per float
@@ -172,14 +173,13 @@ class PurchaseOrder(models.Model):
 
         need_lines = []  # (need, order id, line id)
         new_lines, new_line_needs = [], []
-        updated_lines = self.env['purchase.order.line']
+        updates = []  # (line, its new quantity)
         for key, order_needs in needs_by_key.items():
             order = order_by_key[key]
             for need in order_needs:
                 line = existing_lines.get((order.id, need.product_id))
                 if line:
-                    line.product_qty = max(line.product_qty + need.qty, need.min_qty)
-                    updated_lines |= line
+                    updates.append((line, max(line.product_qty + need.qty, need.min_qty)))
                     need_lines.append((need, order.id, line.id))
                     continue
                 taxes_key = (order.fiscal_position_id, tuple(taxes_of.get(need.product_id, ())))
@@ -190,11 +190,12 @@ class PurchaseOrder(models.Model):
                 new_lines.append(self._prepare_shortfall_line(
                     need, order, names[need.vendor_id, need.product_id], mapped_taxes[taxes_key], now))
                 new_line_needs.append((need, order.id))
-        created = create_in_bulk(self.env['purchase.order.line'], new_lines)
+        Line = self.env['purchase.order.line']
+        write_in_bulk(Line.browse([line.id for line, _qty in updates]), [{'product_qty': qty} for _line, qty in updates])
+        created = create_in_bulk(Line, new_lines)
         need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
-        # The lines' amounts first: purchase's RFQ totals read more of the lines than they
-        # declare, which Odoo 11 reads RFQ by RFQ while a line is still to recompute.
-        recompute_in_bulk(updated_lines)
+        # The lines' amounts are computed by now (as purchase's RFQ totals read more of the
+        # lines than they declare, which Odoo 11 would read RFQ by RFQ).
         touched = self.browse({order_id for _need, order_id, _line_id in need_lines})
         prefetch_dependencies(touched)
         recompute_in_bulk(touched)

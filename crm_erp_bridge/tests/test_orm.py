@@ -1,6 +1,6 @@
 from odoo.tests.common import TransactionCase
 
-from ..orm import create_in_bulk, display_names, prefetch_dependencies
+from ..orm import create_in_bulk, display_names, prefetch_dependencies, write_in_bulk
 
 # What the ORM stores on its own, not in the values: compared apart (ids, dates of the write).
 _METADATA = {'id', 'create_date', 'write_date', 'create_uid', 'write_uid', 'order_id', '__last_update', 'display_name'}
@@ -59,6 +59,33 @@ class TestCreateInBulk(TransactionCase):
         with self.assertRaises(ValueError):
             create_in_bulk(self.env['purchase.order.line'], [dict(self.vals_list[1], order_id=self.orders[0].id,
                                                                   taxes_id=[(4, 1)])])
+
+    def test_write_same_records_as_write(self):
+        """New quantities and prices written with write() on one RFQ's lines and with
+        write_in_bulk on its twin's: the same stored values and totals."""
+        Line = self.env['purchase.order.line']
+        by_orm, by_bulk = (create_in_bulk(Line, [dict(vals, order_id=order.id) for vals in self.vals_list])
+                           for order in self.orders)
+        Line.recompute()
+        changes = [{'product_qty': 5.5, 'price_unit': 2.345}, {'product_qty': 1.0, 'price_unit': 100.0},
+                   {'product_qty': 10.0, 'price_unit': 0.25}]
+        for line, vals in zip(by_orm, changes):
+            line.write(vals)
+        write_in_bulk(by_bulk, changes)
+        Line.recompute()
+        self.env.cache.invalidate()
+        names = [name for name, field in Line._fields.items() if field.store and name not in _METADATA]
+        self.assertEqual(by_bulk.read(names), [dict(row, id=bulk_id) for row, bulk_id in zip(by_orm.read(names),
+                                                                                            by_bulk.ids)])
+        totals = ['amount_untaxed', 'amount_tax', 'amount_total']
+        orm_order, bulk_order = self.orders
+        self.assertEqual([bulk_order[name] for name in totals], [orm_order[name] for name in totals])
+        # 5.5 x 2.35 = 12.93 (12.925 rounded) + 1 dozen x 100 + 10 x 0.25; taxes 1.94 + 0.38
+        self.assertEqual([round(bulk_order[name], 2) for name in totals], [115.43, 2.32, 117.75])
+        with self.assertRaises(ValueError):
+            write_in_bulk(by_bulk, [{'price_subtotal': 1.0}] * 3)
+        with self.assertRaises(ValueError):
+            write_in_bulk(by_bulk, changes[:2])
 
     def test_prefetch_dependencies_reads_every_order_at_once(self):
         """Before the RFQs' totals and counts are recomputed, what they depend on is in cache

@@ -120,6 +120,10 @@ class TestShortfallRfq(SupplyCase):
         # 67 short - 36 on the RFQ = 31 units = 2.59 dozen (rounded up to the dozen's 0.01)
         # more on the same line.
         self.assertAlmostEqual(wh1_line.product_qty, 5.59, places=3)
+        # the line's amount and the RFQ's total follow, as stored
+        self.env.cache.invalidate()
+        self.assertAlmostEqual(wh1_line.price_subtotal, 559.0, places=2)
+        self.assertAlmostEqual(touched.amount_untaxed, sum(touched.order_line.mapped('price_subtotal')), places=2)
         self.assertIn(more, wh1_line.source_sale_order_ids)
         self.assertIn(more.name, touched.origin)
 
