@@ -56,8 +56,19 @@ def create_in_bulk(model, vals_list):
     rows = [dict(defaults, **vals) for vals in vals_list]
     names = sorted({name for row in rows for name in row})
     relations = [name for name in names if fields[name].type == 'many2many']
-    columns = [name for name in names if name not in relations]
-    values = _column_values(model, columns, rows)
+    # related copies of the many2ones' records are inserted with the values
+    copies = _related_copies(model, [field for field in fields.values() if field.store and field.related])
+    copy_names = [field.name for pairs in copies.values() for field, _column in pairs]
+    for many2one_name, pairs in copies.items():
+        others = model.env[fields[many2one_name].comodel_name].browse({row[many2one_name] for row in rows
+                                                                     if row.get(many2one_name)})
+        copied = {other.id: {field.name: other._fields[column].convert_to_write(other[column], other)
+                             for field, column in pairs} for other in others}
+        blank = {field.name: False for field, _column in pairs}
+        for row in rows:
+            row.update(copied.get(row.get(many2one_name), blank))
+    columns = [name for name in names if name not in relations] + copy_names
+    values = _column_values(model, columns, rows, computed=copy_names)
     cr = model.env.cr
     new_ids = [row[0] for row in execute_values(
         cr, 'INSERT INTO "%s" (%s, create_uid, write_uid, create_date, write_date) VALUES %%s RETURNING id' % (
@@ -70,6 +81,8 @@ def create_in_bulk(model, vals_list):
         _insert_relation(records, fields[name], [row.get(name) or [] for row in rows])
     # as _create(): every field is new, so every stored computed field depending on one is due
     records.modified(list(fields))
+    for name in copy_names:
+        records._recompute_done(fields[name])
     # what reading the new records back would give: the column values stored, no children yet
     blank = dict.fromkeys(stored, False)
     for record, row, column_values in zip(records, rows, values):
@@ -112,18 +125,32 @@ def write_in_bulk(records, vals_list):
     records._validate_fields(names)
 
 
+def _related_copies(model, candidates):
+    """{many2one name: [(field, column)]} of the candidate fields of model that are stored
+    copies of a column of a stored many2one's record (related=(many2one, column))."""
+    copies = defaultdict(list)
+    for field in candidates:
+        if field.related and len(field.related) == 2 and field.column_type:
+            many2one = model._fields[field.related[0]]
+            target = model.env[many2one.comodel_name]._fields[field.related[1]]
+            if many2one.type == 'many2one' and many2one.store and target.store and target.column_type \
+                    and not target.translate:
+                copies[many2one.name].append((field, target.name))
+    return copies
+
+
 def _stored_names(model):
     """The fields of model stored without a compute, but the magic ones."""
     return [name for name, field in model._fields.items() if field.store and not field.compute
             and name not in ('id', 'create_uid', 'create_date', 'write_uid', 'write_date')]
 
 
-def _column_values(model, columns, rows):
+def _column_values(model, columns, rows, computed=()):
     """The values of columns in each row dict, as they are stored; ValueError for a name that
-    is not a stored column of model without a compute."""
+    is not a stored column of model without a compute (but the computed ones given)."""
     fields = model._fields
     unfit = [name for name in columns if name not in fields or not fields[name].column_type
-             or name not in _stored_names(model)]
+             or name not in _stored_names(model) and name not in computed]
     if unfit:
         raise ValueError('%s: takes stored column values only, not %s' % (model._name, ', '.join(unfit)))
     converters = [_column_converter(fields[name]) for name in columns]
@@ -153,15 +180,7 @@ def recompute_in_bulk(records):
     env = records.env
     due = [field for field in records._fields.values()
            if field.compute and field.store and env.check_todo(field, records)]
-    copies = defaultdict(list)  # many2one name: [(related field, column of the many2one's model)]
-    for field in due:
-        if field.related and len(field.related) == 2 and field.column_type:
-            many2one = records._fields[field.related[0]]
-            target = env[many2one.comodel_name]._fields[field.related[1]]
-            if many2one.type == 'many2one' and many2one.store and target.store and target.column_type \
-                    and not target.translate:
-                copies[many2one.name].append((field, target.name))
-    for many2one_name, pairs in copies.items():
+    for many2one_name, pairs in _related_copies(records, due).items():
         env.cr.execute('UPDATE "{table}" AS t SET {sets} FROM "{other}" AS o WHERE o.id = t."{many2one}" '
                        'AND t.id = ANY(%s)'.format(
                            table=records._table, other=env[records._fields[many2one_name].comodel_name]._table,

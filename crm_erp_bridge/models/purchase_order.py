@@ -11,11 +11,12 @@ from .mail_message import note_body
 
 # Per warehouse x product of the company short up to the horizon: the shortfall in the
 # product unit, the product's units and its main vendor's terms (NULL when it has no vendor).
+# From the report's snapshot, brought up to date first: what RFQs order is what it shows.
 _SHORTFALL_SQL = """
     SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
            seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay
       FROM (SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty) AS qty
-              FROM crm_erp_pipeline_demand_report
+              FROM crm_erp_pipeline_demand_snapshot
              WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
                AND week < %(horizon_end)s
           GROUP BY warehouse_id, product_id, supplierinfo_id
@@ -104,6 +105,7 @@ class PurchaseOrder(models.Model):
             'horizon_end': fields.Date.to_string(week_start + timedelta(weeks=company.pipeline_horizon_weeks)),
         }
         cr = self.env.cr
+        self.env['crm.erp.pipeline.demand.report']._refresh_snapshot()
         cr.execute(_SHORTFALL_SQL, params)
         rows = cr.fetchall()
         without_vendor = self.env['product.product'].browse(sorted({row[1] for row in rows if not row[5]}))
