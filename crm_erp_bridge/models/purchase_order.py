@@ -196,8 +196,8 @@ class PurchaseOrder(models.Model):
         write_in_bulk(Line.browse([line.id for line, _qty in updates]), [{'product_qty': qty} for _line, qty in updates])
         created = create_in_bulk(Line, new_lines)
         need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
-        # The lines' amounts are computed by now (as purchase's RFQ totals read more of the
-        # lines than they declare, which Odoo 11 would read RFQ by RFQ).
+        # The lines' amounts are computed by now: purchase's RFQ totals read more of the lines
+        # than they declare, which Odoo 11 would otherwise read RFQ by RFQ.
         touched = self.browse({order_id for _need, order_id, _line_id in need_lines})
         prefetch_dependencies(touched)
         recompute_in_bulk(touched)
