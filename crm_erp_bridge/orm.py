@@ -37,13 +37,14 @@ def prefetch_dependencies(records):
 def create_in_bulk(model, vals_list):
     """Create one record of `model` (a recordset of the model) per dict of vals_list and
     return them, in one INSERT plus one per many2many field: values and defaults (one
-    default_get) stored as _create() stores them, then every stored computed field of the
-    new records computed by its own compute method in memory and written with one UPDATE,
-    and the fields of other records that depend on them marked for recomputation (the
-    caller's recompute() updates them). Values: plain values of stored fields and
-    many2many (6, 0, ids) commands. The model's create() overrides are not called: use it
-    for models whose create() adds nothing but the ORM's own work (checked by the caller's
-    tests), and for untranslated values."""
+    default_get) stored as _create() stores them, with the related copies of a column of a
+    many2one's record (an order line's company_id = order_id.company_id); then every other
+    stored computed field of the new records computed by its own compute method in memory
+    and written with one UPDATE, and the fields of other records that depend on them marked
+    for recomputation (the caller's recompute() updates them). Values: plain values of stored
+    fields and many2many (6, 0, ids) commands. The model's create() overrides are not called:
+    use it for models whose create() adds nothing but the ORM's own work (checked by the
+    caller's tests), and for untranslated values."""
     model = model.browse()
     if not vals_list:
         return model
@@ -59,6 +60,9 @@ def create_in_bulk(model, vals_list):
     # related copies of the many2ones' records are inserted with the values
     copies = _related_copies(model, [field for field in fields.values() if field.store and field.related])
     copy_names = [field.name for pairs in copies.values() for field, _column in pairs]
+    if set(copy_names) & set(names):
+        raise ValueError('create_in_bulk: %s are copied from their record, not given' % ', '.join(
+            sorted(set(copy_names) & set(names))))
     for many2one_name, pairs in copies.items():
         others = model.env[fields[many2one_name].comodel_name].browse({row[many2one_name] for row in rows
                                                                      if row.get(many2one_name)})
@@ -101,13 +105,13 @@ def write_in_bulk(records, vals_list):
     them marked for recomputation (the caller's recompute() updates them). The model's
     write() overrides are not called: use it where they add nothing but the ORM's own work
     (checked by the caller's tests)."""
+    if len(vals_list) != len(records) or any(sorted(vals) != sorted(vals_list[0]) for vals in vals_list):
+        raise ValueError('write_in_bulk: one dict of the same names per record')
     if not records:
         return
     records.check_access_rights('write')
     records.check_access_rule('write')
     names = sorted(vals_list[0])
-    if any(sorted(vals) != names for vals in vals_list) or len(vals_list) != len(records):
-        raise ValueError('write_in_bulk: one dict of the same names per record')
     values = _column_values(records, names, vals_list)
     execute_values(
         records.env.cr, 'UPDATE "%s" AS t SET %s, write_uid = d.write_uid, write_date = NOW() AT TIME ZONE \'UTC\' '

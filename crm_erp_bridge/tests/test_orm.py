@@ -53,6 +53,9 @@ class TestCreateInBulk(TransactionCase):
         self.assertEqual([round(by_bulk[name], 2) for name in totals], [241.26, 6.19, 247.45])
 
     def test_refuses_what_it_cannot_store(self):
+        with self.assertRaises(ValueError):  # a copy of the RFQ's field
+            create_in_bulk(self.env['purchase.order.line'], [dict(self.vals_list[0], order_id=self.orders[0].id,
+                                                                  company_id=self.env.user.company_id.id)])
         with self.assertRaises(ValueError):
             create_in_bulk(self.env['purchase.order.line'], [dict(self.vals_list[0], order_id=self.orders[0].id,
                                                                   price_subtotal=1.0)])
