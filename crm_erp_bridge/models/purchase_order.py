@@ -179,7 +179,8 @@ class PurchaseOrder(models.Model):
         for key, order_needs in needs_by_key.items():
             order = order_by_key[key]
             for need in order_needs:
-                line = existing_lines.get((order.id, need.product_id))
+                # the product's line in its purchase unit
+                line = existing_lines.get((order.id, need.product_id, need.uom_po_id))
                 if line:
                     updates.append((line, max(line.product_qty + need.qty, need.min_qty)))
                     need_lines.append((need, order.id, line.id))
@@ -260,12 +261,11 @@ class PurchaseOrder(models.Model):
 
     @api.multi
     def _shortfall_lines(self, product_ids):
-        """{(order id, product id): line} of the lines of these orders for product_ids in the
-        product's purchase unit (the last one in the order's sequence when there are several)."""
+        """{(order id, product id, unit id): line} of the lines of these orders for product_ids
+        (the last one in the order's sequence when there are several)."""
         lines = self.env['purchase.order.line'].search(
             [('order_id', 'in', self.ids), ('product_id', 'in', list(product_ids))], order='order_id, sequence, id')
-        return {(line.order_id.id, line.product_id.id): line for line in lines
-                if line.product_uom == line.product_id.uom_po_id}
+        return {(line.order_id.id, line.product_id.id, line.product_uom.id): line for line in lines}
 
     @api.model
     def _prepare_shortfall_line(self, need, order, name, taxes, now):
