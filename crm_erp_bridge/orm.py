@@ -217,7 +217,8 @@ def recompute_in_bulk(records):
         env.cr, 'UPDATE "%s" AS t SET %s FROM (VALUES %%s) AS d(id, %s) WHERE t.id = d.id' % (
             records._table, ', '.join('"{0}" = d."{0}"'.format(field.name) for field, _target in written),
             ', '.join('"%s"' % field.name for field, _target in written)),
-        rows, template='(%s)' % ', '.join(['%s::int4'] + ['%%s::%s' % field.column_type[1] for field, _target in written]),
+        rows, template='(%s)' % ', '.join(
+            ['%s::int4'] + ['%%s::%s' % field.column_type[1] for field, _target in written]),
         page_size=len(rows))
     # as _write(): what depends on them is due; the values stay in cache as written
     records.modified([field.name for field, _target in written])

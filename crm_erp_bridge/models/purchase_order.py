@@ -194,7 +194,8 @@ class PurchaseOrder(models.Model):
                     need, order, names[need.vendor_id, need.product_id], mapped_taxes[taxes_key], now))
                 new_line_needs.append((need, order.id))
         Line = self.env['purchase.order.line']
-        write_in_bulk(Line.browse([line.id for line, _qty in updates]), [{'product_qty': qty} for _line, qty in updates])
+        write_in_bulk(Line.browse([line.id for line, _qty in updates]),
+                      [{'product_qty': qty} for _line, qty in updates])
         created = create_in_bulk(Line, new_lines)
         need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
         # The lines' amounts are computed by now: purchase's RFQ totals read more of the lines
@@ -343,7 +344,8 @@ class PurchaseOrder(models.Model):
         for model in ('sale.order', 'crm.lead'):
             deals = self.env[model].search([('id', 'in', list({row[3] for row in rows if row[2] == model}))])
             rank = {deal_id: index for index, deal_id in enumerate(deals.ids)}
-            links.extend(sorted((row for row in rows if row[2] == model and row[3] in rank), key=lambda row: rank[row[3]]))
+            links.extend(sorted((row for row in rows if row[2] == model and row[3] in rank),
+                                key=lambda row: rank[row[3]]))
             names.update(((model, deal_id), name) for deal_id, name in display_names(deals).items())
         return links, names
 
@@ -388,7 +390,8 @@ class PurchaseOrder(models.Model):
         order_names_by_deal = defaultdict(list)
         for order in orders:
             order_bodies.append(note_body(order_note % {
-                'products': ', '.join(sorted({product_names[product_id] for _line_id, product_id in run_lines[order.id]})),
+                'products': ', '.join(sorted({product_names[product_id]
+                                              for _line_id, product_id in run_lines[order.id]})),
                 'sources': ', '.join(deal_names[deal] for deal in deals_of[order.id]) or no_deal,
             }))
             for deal in deals_of[order.id]:
