@@ -4,8 +4,8 @@ Odoo 11's create() inserts one record at a time, and its recompute() writes ever
 value of every record with its own UPDATE and trigger searches: a few thousand purchase
 lines cost minutes (README, "Pipeline demand and purchasing"). create_in_bulk and
 write_in_bulk do what _create() and _write() do for a whole list of records at once;
-prefetch_dependencies and display_names
-keep Odoo 11's prefetching from reading record by record, or every column of every record."""
+prefetch_dependencies and display_names keep Odoo 11's prefetching from reading record by
+record, or every column of every record."""
 from collections import defaultdict
 
 from psycopg2.extras import execute_values
@@ -87,11 +87,11 @@ def create_in_bulk(model, vals_list):
     records.modified(list(fields))
     for name in copy_names:
         records._recompute_done(fields[name])
-    # what reading the new records back would give: the column values stored, no children yet
+    # the new records as stored: the values, the other fields blank (no children yet)
     blank = dict.fromkeys(stored, False)
-    for record, row, column_values in zip(records, rows, values):
-        stored_values = dict(blank, **dict(zip(columns, column_values)), **{name: row.get(name) for name in relations})
-        record._cache.update(record._convert_to_cache(stored_values, validate=False))
+    _cache_as_stored(records, [
+        dict(blank, **dict(zip(columns, column_values)), **{name: row.get(name) for name in relations})
+        for row, column_values in zip(rows, values)])
     recompute_in_bulk(records)
     records._validate_fields(names)
     records.check_access_rule('create')
@@ -123,10 +123,16 @@ def write_in_bulk(records, vals_list):
                                                         for name in names]),
         page_size=len(values))
     records.modified(names)
-    for record, column_values in zip(records, values):
-        record._cache.update(record._convert_to_cache(dict(zip(names, column_values)), validate=False))
+    _cache_as_stored(records, [dict(zip(names, column_values)) for column_values in values])
     recompute_in_bulk(records)
     records._validate_fields(names)
+
+
+def _cache_as_stored(records, values_list):
+    """Put values_list[i] (column values as stored, many2many commands) in cache for
+    records[i]: what reading them back from the database would give."""
+    for record, values in zip(records, values_list):
+        record._cache.update(record._convert_to_cache(values, validate=False))
 
 
 def _related_copies(model, candidates):
