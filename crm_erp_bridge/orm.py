@@ -174,8 +174,14 @@ def _insert_relation(records, field, commands_list):
             if command[0] != 6:
                 raise ValueError('create_in_bulk: only (6, 0, ids) commands for %s' % field.name)
             pairs.extend((record_id, other_id) for other_id in command[2])
+    link_in_bulk(records.env.cr, field, pairs)
+
+
+def link_in_bulk(cr, field, pairs):
+    """Add the (record id, other id) pairs to the relation table of the many2many field, in one
+    INSERT (pairs already there are kept). The caller invalidates the field in cache."""
     if pairs:
-        records.env.cr.execute(
+        cr.execute(
             'INSERT INTO "{table}" ("{column1}", "{column2}") SELECT * FROM unnest(%s::int[], %s::int[]) '
             'ON CONFLICT DO NOTHING'.format(table=field.relation, column1=field.column1, column2=field.column2),
             [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])

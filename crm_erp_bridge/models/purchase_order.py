@@ -5,7 +5,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
-from ..orm import create_in_bulk, display_names, prefetch_dependencies, recompute_in_bulk, write_in_bulk
+from ..orm import (create_in_bulk, display_names, link_in_bulk, prefetch_dependencies, recompute_in_bulk,
+                   write_in_bulk)
 from ..report.pipeline_demand_report import product_uom_joins
 from .mail_message import note_body
 
@@ -248,16 +249,9 @@ class PurchaseOrder(models.Model):
         one insert per relation."""
         Line = self.env['purchase.order.line']
         for model, field_name in (('sale.order', 'source_sale_order_ids'), ('crm.lead', 'source_lead_ids')):
-            links = [(line_id, source_id) for need, _order_id, line_id in need_lines
-                     for source_id in sources.get((need.warehouse_id, need.product_id), {}).get(model, ())]
-            if not links:
-                continue
-            field = Line._fields[field_name]
-            self.env.cr.execute(
-                'INSERT INTO {table} ({line_column}, {source_column}) '
-                'SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING'.format(
-                    table=field.relation, line_column=field.column1, source_column=field.column2),
-                [[link[0] for link in links], [link[1] for link in links]])
+            link_in_bulk(self.env.cr, Line._fields[field_name], [
+                (line_id, source_id) for need, _order_id, line_id in need_lines
+                for source_id in sources.get((need.warehouse_id, need.product_id), {}).get(model, ())])
         Line.invalidate_cache(['source_sale_order_ids', 'source_lead_ids'])
 
     @api.multi
