@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..companies import allowed_company
 from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import browse_existing
 
@@ -69,7 +70,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _customer_360_company_id(self):
-        return self.env.context.get('force_company') or self.env.user.company_id.id
+        """The company whose figures these fields show: force_company when it is one of the
+        user's companies (AccessError otherwise), else the user's current company."""
+        return allowed_company(self.env).id
 
     def _customer_360_rows(self):
         """{commercial partner id: stats row} in the current company, in one query."""
@@ -224,8 +227,6 @@ class ResPartner(models.Model):
         Returns one dict per id, in the order given (see README, API table)."""
         partners = browse_existing(self, partner_ids, 'partner_ids')
         company_id = self._customer_360_company_id()
-        if company_id not in self.env.user.company_ids.ids:
-            raise UserError(_('force_company: company %s is not one of your companies.') % company_id)
         # as the system: a partner of another company is not even readable by a salesman
         foreign = partners.sudo().filtered(
             lambda partner: partner.company_id and partner.company_id.id != company_id)
@@ -257,7 +258,7 @@ class ResPartner(models.Model):
         help='What to offer next, from what the customer bought (current company).')
 
     def _recommendation_company(self):
-        return self.env['res.company'].browse(self._customer_360_company_id())
+        return allowed_company(self.env)
 
     @api.depends('commercial_partner_id')
     def _compute_recommendation_html(self):
