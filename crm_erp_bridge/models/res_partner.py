@@ -409,3 +409,13 @@ class ResPartner(models.Model):
                 [('company_id', '=', company.id), ('sale_order_count', '>', 0)])
             self.sudo().with_context(force_company=company.id)._create_cross_sell_opportunities(
                 rows.mapped('partner_id'), company)
+
+    # Personal data
+    @api.multi
+    def write(self, vals):
+        """An archived customer's Customer 360 rows and stage history are deleted (see
+        crm.erp.partner.stats._forget_archived_partners); deleting one cascades."""
+        result = super().write(vals)
+        if 'active' in vals and not vals['active']:
+            self.env['crm.erp.partner.stats']._forget_archived_partners(self.ids)
+        return result
