@@ -179,6 +179,8 @@ class TestCrossCompany(SavepointCase):
             for name, outcome in self._probes(self.users[own], own, other):
                 paths += 1
                 refused += outcome is None
+                if outcome is None and 'other' not in name:
+                    leaked.append((own.name, name, 'refused, yet the own company\'s figures'))
                 if outcome:
                     leaked.append((own.name, name, outcome))
         _logger.info('cross-company probe: %d read paths tried, %d refused, %d values of the other company '
@@ -186,6 +188,17 @@ class TestCrossCompany(SavepointCase):
         self.maxDiff = None
         self.assertEqual(leaked, [])
         self.assertGreaterEqual(paths, 60)
+
+    def test_settings_of_another_company_refused(self):
+        """The settings are a transient model, created with any company_id: an administrator of
+        A alone reads A's cross-sell figures, not B's."""
+        admin_a = self._user('isolation_admin_a', self.company_a)
+        admin_a.groups_id |= self.env.ref('base.group_system')
+        Settings = self.env['res.config.settings'].sudo(admin_a)
+        self.assertEqual(Settings.create({}).cross_sell_won_count, 0)
+        with self.assertRaisesRegex(AccessError, 'company_id: company %d is not one of your companies'
+                                    % self.company_b.id):
+            Settings.create({'company_id': self.company_b.id}).read(['cross_sell_won_count'])
 
     def _probes(self, user, own, other):
         """(path, outcome) for each read path: None when refused (AccessError), else the list
