@@ -1,7 +1,9 @@
 import logging
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import SavepointCase
+
+from ..companies import allowed_company
 
 _logger = logging.getLogger(__name__)
 
@@ -188,6 +190,32 @@ class TestCrossCompany(SavepointCase):
         self.maxDiff = None
         self.assertEqual(leaked, [])
         self.assertGreaterEqual(paths, 60)
+
+    def test_allowed_company(self):
+        user_a = self.users[self.company_a]
+        env = self.env(user=user_a)
+        self.assertEqual(allowed_company(env), self.company_a)
+        for value in (None, False):
+            self.assertEqual(allowed_company(env(context={'force_company': value})), self.company_a)
+        self.assertEqual(allowed_company(env, self.company_a.id, 'company_id'), self.company_a)
+        for value in ('x', 1.5, True, [self.company_a.id], {'id': 1}, 'x' * 100000):
+            with self.assertRaisesRegex(UserError, 'force_company: a company id'):
+                allowed_company(env(context={'force_company': value}))
+        for value in (self.company_b.id, 0, -1, 2 ** 31 - 1):
+            with self.assertRaisesRegex(AccessError, 'force_company: company %d is not one of your companies'
+                                        % value):
+                allowed_company(env(context={'force_company': value}))
+        # the public methods that read force_company answer the same
+        Partner = self.env['res.partner'].sudo(user_a)
+        x = self.customers['X']
+        user_a.groups_id |= self.env.ref('crm_erp_bridge.group_crm_erp_bridge_manager')
+        for method, args in [('get_customer_360', [x.ids]), ('get_recommendations', [x.ids, 5]),
+                             ('create_cross_sell_opportunities', [x.ids])]:
+            with self.assertRaises(UserError):
+                getattr(Partner.with_context(force_company='x'), method)(*args)
+            for company_id in (self.company_b.id, 999999):
+                with self.assertRaises(AccessError):
+                    getattr(Partner.with_context(force_company=company_id), method)(*args)
 
     def test_settings_of_another_company_refused(self):
         """The settings are a transient model, created with any company_id: an administrator of
