@@ -119,8 +119,11 @@ class TestCustomer360Figures(Customer360Case):
         self.assertEqual(Partner.with_context(force_company=self.company_b.id).get_customer_360(
             [other.id])[0]['company_id'], self.company_b.id)
         foreign_company = self.env['res.company'].create({'name': 'C360 not mine'})
-        with self.assertRaisesRegex(UserError, 'not one of your companies'):
+        with self.assertRaisesRegex(AccessError, 'force_company: company %d is not one of your companies'
+                                    % foreign_company.id):
             Partner.with_context(force_company=foreign_company.id).get_customer_360([self.bob.id])
+        with self.assertRaisesRegex(UserError, 'force_company: a company id'):
+            Partner.with_context(force_company='x').get_customer_360([self.bob.id])
         self.assertEqual(Partner.get_customer_360([]), [])
 
     def test_orders_button_lists_the_figures_orders(self):

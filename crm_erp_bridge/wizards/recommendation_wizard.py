@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.addons import decimal_precision as dp
 from odoo.exceptions import UserError
 
+from ..companies import allowed_company
+
 _WIZARD_LIMIT = 10
 
 
@@ -22,8 +24,7 @@ class CrmErpRecommendationWizard(models.TransientModel):
         partner = partner or document.partner_id
         if not partner:
             raise UserError(_('Set the customer first: suggestions come from what they bought.'))
-        company = (document and document.company_id) or self.env['res.company'].browse(
-            self.env['res.partner']._customer_360_company_id())
+        company = (document and document.company_id) or allowed_company(self.env)
         exclude = order.order_line.mapped('product_id') if order else (
             lead.line_ids.mapped('product_id') if lead else self.env['product.product'])
         items = self.env['crm.erp.recommendation']._recommend(
