@@ -23,3 +23,4 @@ def uninstall_hook(cr, registry):
     for function in snapshot_trigger_functions():
         cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)
     cr.execute("DROP TABLE IF EXISTS %s" % ", ".join(SNAPSHOT_TABLE_NAMES))
+    cr.execute("DROP TABLE IF EXISTS crm_erp_run_lock")  # see run_lock

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..run_lock import retry_safe
 from .record_ids import browse_existing
 
 # Each stock request is one row (product, company, warehouse or NULL, date or NULL), numbered
@@ -158,6 +159,7 @@ class ProductProduct(models.Model):
         return self.create_shortfall_rfqs_report(product_ids)['purchase_order_ids']
 
     @api.model
+    @retry_safe
     def create_shortfall_rfqs_report(self, product_ids):
         """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
         'products_without_vendor': [...]} (short products no RFQ could be made for)."""

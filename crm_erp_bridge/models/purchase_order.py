@@ -8,6 +8,7 @@ from odoo.tools import float_compare
 from ..orm import (create_in_bulk, display_names, link_in_bulk, prefetch_dependencies, recompute_in_bulk,
                    write_in_bulk)
 from ..report.pipeline_demand_report import product_uom_joins
+from ..run_lock import TABLE_SQL as RUN_LOCK_TABLE_SQL, lock_run
 from .mail_message import note_body
 
 # Per warehouse x product of the company short up to the horizon: the shortfall in the
@@ -82,6 +83,10 @@ class PurchaseOrder(models.Model):
     _inherit = 'purchase.order'
 
     # Pipeline demand and purchasing
+    @api.model_cr
+    def init(self):
+        super().init()
+        self.env.cr.execute(RUN_LOCK_TABLE_SQL)  # RFQ runs and cross-sell runs lock there (run_lock)
 
     @api.model
     def _create_shortfall_rfqs(self, products):
@@ -157,16 +162,18 @@ class PurchaseOrder(models.Model):
         there is one: the quantities of those lines in one write_in_bulk, the new lines in one
         create_in_bulk, the RFQs' totals in one recompute; link the lines to their deals.
         Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
-        names = self._shortfall_line_names({(need.vendor_id, need.product_id) for need in needs}, names_by_lang)
-        # Those names were read in an environment per vendor. Odoo 11 keeps an environment alive
-        # while the cache holds a value of it, and every decimal precision lookup (one per float
-        # read or written) scans the live environments: forget them before thousands of lines.
-        self.invalidate_cache()
         receipt_type_id = {warehouse.id: warehouse.in_type_id.id for warehouse in
                            self.env['stock.warehouse'].browse({need.warehouse_id for need in needs})}
         needs_by_key = defaultdict(list)
         for need in needs:
             needs_by_key[need.vendor_id, receipt_type_id[need.warehouse_id]].append(need)
+        # one draft RFQ per company x vendor x receipts, nothing ordered twice: what must stay unique
+        lock_run(self.env, 'shortfall_rfq', [(company.id,) + key for key in needs_by_key])
+        names = self._shortfall_line_names({(need.vendor_id, need.product_id) for need in needs}, names_by_lang)
+        # Those names were read in an environment per vendor. Odoo 11 keeps an environment alive
+        # while the cache holds a value of it, and every decimal precision lookup (one per float
+        # read or written) scans the live environments: forget them before thousands of lines.
+        self.invalidate_cache()
         order_by_key = self._shortfall_rfqs(company, needs_by_key)
         product_ids = {need.product_id for need in needs}
         existing_lines = self.union(*order_by_key.values())._shortfall_lines(product_ids)

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..companies import allowed_company
+from ..run_lock import lock_run, retry_safe, retrying
 from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import browse_existing
 
@@ -329,6 +330,7 @@ class ResPartner(models.Model):
         return self.env['crm.erp.recommendation.wizard'].open_for(partner=self)
 
     @api.model
+    @retry_safe
     def create_cross_sell_opportunities(self, partner_ids):
         """XML-RPC: cross-sell opportunities for the top-N recommendations of each partner's
         commercial entity in the user's current company (bridge managers). Returns the ids of
@@ -349,7 +351,8 @@ class ResPartner(models.Model):
     def _create_cross_sell_opportunities(self, partners, company):
         """Skips partners who opted out, archived ones and those in stage Lost (unless the
         company runs win-back campaigns), and products with an open cross-sell opportunity of
-        the same customer."""
+        the same customer. Two runs for the same customer do not overlap: the second waits, then
+        starts over and sees the first one's opportunities (see run_lock)."""
         customers = partners.mapped('commercial_partner_id').filtered(lambda p: p.active and not p.opt_out)
         if not company.cross_sell_win_back:
             # sudo: stages of the checked company, only to leave Lost customers out, not returned
@@ -372,6 +375,7 @@ class ResPartner(models.Model):
                   if (customer.id, item['product_id']) not in open_pairs]
         if not wanted:
             return leads
+        lock_run(self.env, 'cross_sell', {(company.id, customer.id) for customer, _item in wanted})
         quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(
             company, [(customer.id, item['product_id']) for customer, item in wanted])
         tag = self.env.ref('crm_erp_bridge.crm_lead_tag_cross_sell')
@@ -402,13 +406,16 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_create_cross_sell_opportunities(self):
-        """Every company: cross-sell opportunities for its customers with orders."""
-        # sudo: the nightly job, for every company; it returns nothing
-        for company in self.env['res.company'].sudo().search([]):
-            rows = self.env['crm.erp.partner.stats'].sudo().search(
-                [('company_id', '=', company.id), ('sale_order_count', '>', 0)])
-            self.sudo().with_context(force_company=company.id)._create_cross_sell_opportunities(
-                rows.mapped('partner_id'), company)
+        """Every company: cross-sell opportunities for its customers with orders; started over
+        when it meets a manager's run (Odoo retries RPC calls, not cron jobs)."""
+        def run():
+            # sudo: the nightly job, for every company; it returns nothing
+            for company in self.env['res.company'].sudo().search([]):
+                rows = self.env['crm.erp.partner.stats'].sudo().search(
+                    [('company_id', '=', company.id), ('sale_order_count', '>', 0)])
+                self.sudo().with_context(force_company=company.id)._create_cross_sell_opportunities(
+                    rows.mapped('partner_id'), company)
+        retrying(self.env, run)
 
     # Personal data
     @api.multi

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..run_lock import retry_safe
 from .record_ids import browse_existing
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
@@ -36,6 +37,7 @@ class SaleOrder(models.Model):
                 1 for line in order.order_line if availability.get(line, {}).get('short', 0.0) > 0)
 
     @api.model
+    @retry_safe
     def check_availability(self, order_ids):
         """XML-RPC: reserve what is free on the pickings of the confirmed orders among
         order_ids, then report per stockable line (product unit): needed (still to deliver

@@ -18,3 +18,4 @@ from . import test_basket_counts
 from . import test_orm
 from . import test_cross_company
 from . import test_personal_data
+from . import test_concurrent_documents

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..run_lock import retry_safe
+
 
 class AvailabilityCheck(models.TransientModel):
     """Result of Check & reserve on sale orders, line by line."""
@@ -10,6 +12,7 @@ class AvailabilityCheck(models.TransientModel):
     short_line_count = fields.Integer(string='Lines Short', readonly=True)
 
     @api.model
+    @retry_safe
     def create_from_orders(self, orders):
         """Run sale.order.check_availability on orders and open its result."""
         result = self.env['sale.order'].check_availability(orders.ids)

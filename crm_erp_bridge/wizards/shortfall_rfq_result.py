@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..run_lock import retry_safe
+
 
 class ShortfallRfqResult(models.TransientModel):
     """Result of Create RFQs for shortfall: the RFQs touched and the products short without
@@ -12,6 +14,7 @@ class ShortfallRfqResult(models.TransientModel):
         'product.product', string='Short Products without Vendor', readonly=True)
 
     @api.model
+    @retry_safe
     def create_for_products(self, products):
         """Create the RFQs for the shortfall of products and open the result."""
         result = self.env['product.product'].create_shortfall_rfqs_report(products.ids)

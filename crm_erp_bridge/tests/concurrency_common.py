@@ -1,0 +1,71 @@
+import threading
+import unittest
+from contextlib import contextmanager
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.service import model as service_model
+from odoo.tests.common import get_db_name
+
+
+class ConcurrentCase(unittest.TestCase):
+    """Real parallel transactions: each thread has its own cursor and commits, as two users'
+    requests do. Calls go through odoo.service.model.execute, Odoo's XML-RPC entry with its
+    retry (a concurrency error rolls the call back and runs it again, up to 5 times). The
+    records a test commits are removed by its cleanups, in reverse order: the shared test
+    database stays as it was."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = odoo.registry(get_db_name())
+
+    @contextmanager
+    def committed(self):
+        """An environment (superuser) whose transaction is committed at the end."""
+        with api.Environment.manage(), self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    @contextmanager
+    def rolled_back(self):
+        """An environment (superuser) whose transaction is rolled back at the end."""
+        with api.Environment.manage():
+            cr = self.registry.cursor()
+            try:
+                yield api.Environment(cr, SUPERUSER_ID, {})
+            finally:
+                cr.rollback()
+                cr.close()
+
+    def execute(self, model, method, *args, **kwargs):
+        """model.method(*args, **kwargs) as an XML-RPC call of the superuser runs it."""
+        return service_model.execute(self.registry.db_name, SUPERUSER_ID, model, method, *args, **kwargs)
+
+    def race(self, *calls):
+        """Run each call in its own thread, all released at once by a barrier, each thread
+        with its own environments as an HTTP request has; [(result or None, error or None)]."""
+        barrier = threading.Barrier(len(calls))
+        outcomes = [None] * len(calls)
+
+        def run(index, call):
+            with api.Environment.manage():
+                barrier.wait()
+                try:
+                    outcomes[index] = (call(), None)
+                except Exception as error:  # reported by the test's assertion on the outcomes
+                    outcomes[index] = (None, error)
+        threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        self.assertFalse([thread for thread in threads if thread.is_alive()], 'a call did not end')
+        return outcomes
+
+    def assertNoError(self, outcomes):
+        self.assertEqual([repr(error) for _result, error in outcomes if error], [])
+
+    def delete_run_locks(self, pattern):
+        """The run lock rows (crm_erp_run_lock) of the test's records, named like pattern."""
+        with self.committed() as env:
+            env.cr.execute("DELETE FROM crm_erp_run_lock WHERE name LIKE %s", [pattern])
