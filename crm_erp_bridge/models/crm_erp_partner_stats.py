@@ -374,7 +374,7 @@ SELECT company_id, partner_id, COALESCE(old_stage, 'prospect'), stage, %(date_re
        %(date_ref)s::date - old_stage_date, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
   FROM updated
  WHERE stage IS DISTINCT FROM COALESCE(old_stage, 'prospect')
-RETURNING partner_id, from_stage, to_stage, reason
+RETURNING company_id, partner_id, from_stage, to_stage, reason
 """
 
 # What the incremental refresh looks up by partner, beyond Odoo's own indexes (purchase does not
@@ -519,7 +519,7 @@ class CrmErpPartnerStats(models.Model):
                 'days_in_from_stage': old_date and (fields.Date.from_string(today)
                                                     - fields.Date.from_string(old_date)).days,
             })
-            changes.append((stats.partner_id.id, old_stage, stats.customer_stage, 'manual'))
+            changes.append((stats.company_id.id, stats.partner_id.id, old_stage, stats.customer_stage, 'manual'))
         self._post_stage_messages(changes)
 
     # Refresh engine ---------------------------------------------------------------------
@@ -666,8 +666,10 @@ class CrmErpPartnerStats(models.Model):
 
     @api.model
     def _post_stage_messages(self, changes):
-        """One chatter note per stage change, inserted in one statement.
-        changes: [(partner_id, from_stage, to_stage, reason)]."""
+        """One chatter note per stage change, inserted in one statement, on the customers whose
+        chatter only the users of the stage's company can read (see _private_to_company).
+        changes: [(company_id, partner_id, from_stage, to_stage, reason)]."""
+        changes = self._private_to_company(changes)
         if not changes:
             return
         stages = dict(self._fields['customer_stage']._description_selection(self.env))
@@ -675,5 +677,21 @@ class CrmErpPartnerStats(models.Model):
         # translated here: _() inside the comprehension would not find the user's language
         template = _('Lifecycle stage: %s → %s (%s)')
         bodies = [note_body(template % (stages.get(from_stage, ''), stages[to_stage], reasons.get(reason, '')))
-                  for _partner, from_stage, to_stage, reason in changes]
-        self.env['mail.message']._insert_notes('res.partner', [change[0] for change in changes], bodies)
+                  for _company, _partner, from_stage, to_stage, reason in changes]
+        self.env['mail.message']._insert_notes('res.partner', [change[1] for change in changes], bodies)
+
+    @api.model
+    def _private_to_company(self, changes):
+        """The stage changes of customers that belong to the change's company, or that are
+        shared in a database of one company. A customer shared by several companies shows its
+        chatter to all of them, and one company's stages are not the others' business: its
+        stage history (record rules) and Customer 360 tab still tell the change."""
+        if not changes:
+            return []
+        self.env.cr.execute("""
+            SELECT p.id, COALESCE(p.company_id, CASE WHEN (SELECT COUNT(*) FROM res_company) = 1
+                                                      THEN (SELECT MIN(id) FROM res_company) END)
+              FROM res_partner p WHERE p.id = ANY(%s)
+        """, [list({change[1] for change in changes})])
+        owner = dict(self.env.cr.fetchall())
+        return [change for change in changes if owner.get(change[1]) == change[0]]

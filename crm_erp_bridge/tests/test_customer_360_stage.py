@@ -16,7 +16,7 @@ class TestCustomer360Stage(Customer360Case):
             [('partner_id', '=', partner.id), ('company_id', '=', self.company_a.id)], order='id')
 
     def test_funnel_from_prospect_to_lost_leads(self):
-        dora = self._customer('Dora')
+        dora = self._customer('Dora', company_id=self.company_a.id)
         self.assertEqual(dora.customer_stage, 'prospect')
         lead = self.env['crm.lead'].create({'name': 'Dora lead', 'partner_id': dora.id, 'type': 'lead',
                                             'company_id': self.company_a.id})
@@ -39,6 +39,17 @@ class TestCustomer360Stage(Customer360Case):
         # a reopened lead brings the customer back
         lead.action_set_active()
         self.assertEqual(dora.customer_stage, 'opportunity')
+
+    def test_no_chatter_note_on_a_customer_other_companies_share(self):
+        # The users of company B read the chatter of a shared customer: company A's stage changes
+        # go to A's stage history only.
+        gina = self._customer('Gina')
+        self.env['crm.lead'].create({'name': 'Gina lead', 'partner_id': gina.id, 'type': 'lead',
+                                     'company_id': self.company_a.id})
+        self.assertEqual(gina.customer_stage, 'lead')
+        self.assertEqual(self._history(gina).mapped('to_stage'), ['lead'])
+        self.assertFalse(self.env['mail.message'].search([('model', '=', 'res.partner'), ('res_id', '=', gina.id),
+                                                          ('body', 'like', 'Lifecycle stage')]))
 
     def test_new_and_lost_horizon_boundary(self):
         erin = self._customer('Erin')

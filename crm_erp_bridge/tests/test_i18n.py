@@ -42,7 +42,7 @@ class TestTranslations(SavepointCase):
         trans_load(self.env.cr, self.po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
         partner = self.env['res.partner'].create({'name': 'Translated Notes Customer'})
         self.env['crm.erp.partner.stats'].with_context(lang='zh_CN')._post_stage_messages(
-            [(partner.id, 'prospect', 'lead', 'open_lead')])
+            [(partner.company_id.id, partner.id, 'prospect', 'lead', 'open_lead')])
         expected = polib.pofile(self.po_path).find('Lifecycle stage: %s → %s (%s)').msgstr
         self.assertIn(expected.split('%s')[0], partner.message_ids[0].body)
 
