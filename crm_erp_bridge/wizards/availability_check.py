@@ -10,7 +10,7 @@ class AvailabilityCheck(models.TransientModel):
     short_line_count = fields.Integer(string='Lines Short', readonly=True)
 
     @api.model
-    def create_from_orders(self, orders):
+    def _create_from_orders(self, orders):
         """Run sale.order.check_availability on orders and open its result."""
         result = self.env['sale.order'].check_availability(orders.ids)
         check = self.create({
