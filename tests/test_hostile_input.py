@@ -1,6 +1,6 @@
 """Hostile input over real XML-RPC: every documented method of the addon (and every public
-action) called with bad values answers with a clear fault, changes no row, and the server
-keeps answering.
+action) called with bad values answers with a clear fault, writes no row (not even in the
+transaction Odoo rolls back after the fault), and the server keeps answering.
 
 Table-driven: METHODS lists each method's arguments and the kind of each (KINDS: the bad
 values of that kind); RECORD_METHODS the actions called on ids; CONTEXT_KEYS the context keys
@@ -20,6 +20,8 @@ import pytest
 import requests
 
 INT_MAX = 2 ** 31 - 1
+# Seconds for the server's connections to report their statistics (pg_stat_user_tables).
+STATS_DELAY = 2.5
 SQL = "1); DELETE FROM res_partner; --"
 BIG = 'x' * 100000
 UNICODE = '客户 ☃ \u202e\U0001F600'
@@ -132,14 +134,22 @@ class Client:
 
 
 def table_states(database, tables):
-    """{table: (row count, md5 of every row)}: any insert, update or delete shows."""
+    """{table: (row count, md5 of every row, rows ever written)}: any committed insert, update
+    or delete shows in the first two; the third is PostgreSQL's count of rows inserted,
+    updated or deleted, which counts those of rolled-back transactions as well (so a call
+    that wrote before failing shows too). Statistics reach it when a server connection goes
+    idle, within a second: read after a pause."""
+    time.sleep(STATS_DELAY)
     states = {}
     with psycopg2.connect(dbname=database, host='127.0.0.1', port=54329, user='odoo') as cnx:
         with cnx.cursor() as cr:
             for table in tables:
                 cr.execute('SELECT COUNT(*), md5(COALESCE(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
                            ' FROM "%s" t' % table)
-                states[table] = cr.fetchone()
+                count, digest = cr.fetchone()
+                cr.execute("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+                           " WHERE schemaname = 'public' AND relname = %s", [table])
+                states[table] = (count, digest, cr.fetchone()[0])
     return states
 
 
@@ -291,8 +301,10 @@ def test_hostile_input_sweep(world, test_database):
     seconds = time.time() - started
     after = table_states(test_database, tables)
     changed = {table: (before[table], after[table]) for table in tables if before[table] != after[table]}
-    print('hostile sweep: %d calls in %.1f s, %d unhandled, %d unclear, %d answered, %d tables changed'
-          % (client.calls, seconds, len(unhandled), len(unclear), len(answered), len(changed)))
+    written = sum(after[table][2] - before[table][2] for table in tables)
+    print('hostile sweep: %d calls in %.1f s, %d unhandled, %d unclear, %d answered, %d tables changed, '
+          '%d rows written (rolled back or not)'
+          % (client.calls, seconds, len(unhandled), len(unclear), len(answered), len(changed), written))
     assert client.calls >= 300
     assert unhandled == []
     assert unclear == []
