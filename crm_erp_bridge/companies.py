@@ -3,10 +3,10 @@
 Every company the addon takes from the caller (the context key `force_company`, or an
 argument) goes through `allowed_company`: Odoo itself never checks `force_company`, and a
 company id the caller does not belong to would otherwise select another company's figures.
-Call it in the caller's environment, before any `sudo()`: under `sudo()` the user is the
-system, which may use every company (crons, the addon's own internal calls).
+Call it in the caller's environment and pass the company it returns on: under `sudo()` the
+user is the system, whose own companies are not the caller's.
 """
-from odoo import SUPERUSER_ID, _
+from odoo import _
 from odoo.exceptions import AccessError, UserError
 
 
@@ -23,10 +23,6 @@ def allowed_company(env, company_id=None, label='force_company'):
         return env.user.company_id
     if not isinstance(company_id, int) or isinstance(company_id, bool):
         raise UserError(_('%s: a company id (an integer) is expected, not %.60r.') % (label, company_id))
-    if env.uid == SUPERUSER_ID:
-        allowed = company_id in env['res.company'].sudo().browse(company_id).exists().ids
-    else:
-        allowed = company_id in env.user.company_ids.ids
-    if not allowed:
+    if company_id not in env.user.company_ids.ids:
         raise AccessError(_('%s: company %s is not one of your companies.') % (label, company_id))
     return env['res.company'].browse(company_id)

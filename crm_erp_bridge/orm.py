@@ -29,7 +29,7 @@ def prefetch_dependencies(records):
     env = records.env
     for field in records._fields.values():
         if field.compute and field.store and env.check_todo(field, records):
-            target = records.sudo() if field.compute_sudo else records
+            target = records.sudo() if field.compute_sudo else records  # as Odoo computes it
             for path in field.depends:
                 target.mapped(path)
 
@@ -215,7 +215,7 @@ def recompute_in_bulk(records):
         computed = [other for other in records._field_computed[field] if other.store]
         if not env.check_todo(field, records) or not all(other.column_type for other in computed):
             continue
-        target = records.sudo() if field.compute_sudo else records
+        target = records.sudo() if field.compute_sudo else records  # as Odoo computes it
         field.compute_value(target)
         for other in computed:
             records._recompute_done(other)

@@ -188,7 +188,7 @@ SELECT scope.company_id, scope.partner_id, p.user_id, p.country_id,
        rf.lead_days, rf.on_time_rate, FALSE,
        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
   FROM scope
-  JOIN res_partner p ON p.id = scope.partner_id
+  JOIN res_partner p ON p.id = scope.partner_id AND p.active  -- archived: forgotten (_forget_archived_partners)
   LEFT JOIN sales s ON s.company_id = scope.company_id AND s.partner_id = scope.partner_id
   LEFT JOIN products pr ON pr.company_id = scope.company_id AND pr.partner_id = scope.partner_id
   LEFT JOIN leads l ON l.company_id = scope.company_id AND l.partner_id = scope.partner_id
@@ -507,6 +507,7 @@ class CrmErpPartnerStats(models.Model):
         check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can set or lock a lifecycle stage.'))
 
     def _log_manual_stage_change(self, previous, today):
+        # sudo: the history is read-only for users; this logs the change the manager just made
         history = self.env['crm.erp.partner.stage.history'].sudo()
         changes = []
         for stats in self:
@@ -570,6 +571,7 @@ class CrmErpPartnerStats(models.Model):
             # the statement hashes and aggregates every confirmed line: in memory, not in
             # batches spilled to disk
             cr.execute("SET LOCAL work_mem = '256MB'")
+            self._forget_archived_partners()
             cr.execute(upsert, params)
             # when it wrote most rows (install: the table was empty), plan the next steps on
             # fresh statistics
@@ -585,6 +587,22 @@ class CrmErpPartnerStats(models.Model):
         if notify:
             self._post_stage_messages(changes)
         return changes
+
+    @api.model
+    def _forget_archived_partners(self, partner_ids=None):
+        """Delete the Customer 360 rows and stage history of archived partners (of partner_ids,
+        or every archived one): an archived customer keeps no figures in the addon's tables, and
+        the refreshes skip archived partners, so nothing comes back until it is unarchived
+        (then the next refresh computes its figures again, from its documents)."""
+        for table in ('crm_erp_partner_stage_history', 'crm_erp_partner_stats'):
+            # table: one of two fixed names; the ids are a parameter
+            self.env.cr.execute(
+                "DELETE FROM " + table + " t USING res_partner p WHERE p.id = t.partner_id AND NOT p.active"
+                " AND (%(ids)s::integer[] IS NULL OR p.id = ANY(%(ids)s::integer[]))",
+                {'ids': list(partner_ids) if partner_ids is not None else None})
+        self.invalidate_cache(fnames=list(self._fields))
+        self.env['crm.erp.partner.stage.history'].invalidate_cache()
+        self._invalidate_partner_figures()
 
     @api.model
     def _invalidate_partner_figures(self):
@@ -617,6 +635,7 @@ class CrmErpPartnerStats(models.Model):
         pairs = set()
         for company_id, partner_id in rows:
             if company_id is None:
+                # sudo: ids only; a document without company counts in every company
                 all_companies = all_companies or self.env['res.company'].sudo().search([]).ids
                 pairs.update((company, partner_id) for company in all_companies)
             else:
@@ -637,6 +656,7 @@ class CrmErpPartnerStats(models.Model):
         for company_id, partner_id in pairs:
             by_company.setdefault(company_id, []).append(partner_id)
         for company_id, partner_ids in by_company.items():
+            # sudo: recomputes (from the stored documents) the rows of the documents just changed
             self.sudo()._refresh([company_id], partner_ids, leads_only=leads_only)
 
     @api.model

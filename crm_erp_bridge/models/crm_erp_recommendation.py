@@ -343,6 +343,7 @@ class CrmErpRecommendation(models.AbstractModel):
         # names (name_get is the costly part: only for the items kept) and explanations
         named = {item['product_id'] for items in kept.values() for item in items} \
             | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
+        # sudo: names only, of products sellable in the company the caller was checked for
         names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
                      .browse(sorted(named)).name_get())
         segments = dict(RFM_SEGMENTS)

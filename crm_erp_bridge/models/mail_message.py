@@ -31,6 +31,7 @@ class MailMessage(models.Model):
         if not res_ids:
             return
         author = self.env.user.partner_id
+        # sudo: the names stored on the notes of records the addon's code chose, not returned
         names = display_names(self.env[model].sudo().browse(set(res_ids)))
         self.env.cr.execute(_INSERT_NOTES_SQL, {
             'model': model,

@@ -199,3 +199,41 @@ class ProductProduct(models.Model):
                 'product_id': related_id, 'pair_count': pair_count, 'support': round(support, 6),
                 'confidence': round(confidence, 6), 'lift': round(lift, 6)})
         return [{'product_id': product_id, 'items': items.get(product_id, [])} for product_id in product_ids]
+
+    # Personal data: archived and deleted products
+    @api.multi
+    def write(self, vals):
+        """Archiving or unarchiving products recounts the affinity of the companies that sold
+        them (archived products are not counted); archiving drops their peer best-seller rows
+        (an unarchived product is a best seller again from the next nightly recompute)."""
+        changed = self.browse()
+        if 'active' in vals:
+            changed = self.with_context(active_test=False).filtered(
+                lambda product: product.active != bool(vals['active']))
+        result = super().write(vals)
+        if changed:
+            self.env.cr.execute("""
+                SELECT DISTINCT so.company_id FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id
+                 WHERE l.product_id = ANY(%(ids)s)
+                 UNION SELECT company_id FROM crm_erp_affinity_product WHERE product_id = ANY(%(ids)s)
+            """, {'ids': changed.ids})
+            company_ids = [row[0] for row in self.env.cr.fetchall()]
+            if company_ids:
+                # sudo: recounts (raw counts, nothing returned) of the companies that sold them
+                self.env['crm.erp.product.affinity'].sudo()._recompute_affinity(company_ids)
+            if not vals['active']:
+                self.env.cr.execute("DELETE FROM crm_erp_best_seller WHERE product_id = ANY(%s)", [changed.ids])
+        return result
+
+    @api.multi
+    def unlink(self):
+        """A deleted product leaves no row in the addon's tables, which have no foreign key to
+        it (its order lines, which Odoo protects, are gone already, and with them its counts)."""
+        product_ids = self.ids
+        result = super().unlink()
+        cr = self.env.cr
+        cr.execute("DELETE FROM crm_erp_best_seller WHERE product_id = ANY(%s)", [product_ids])
+        cr.execute("DELETE FROM crm_erp_affinity_pair WHERE product_a = ANY(%(ids)s) OR product_b = ANY(%(ids)s)",
+                   {'ids': product_ids})
+        cr.execute("DELETE FROM crm_erp_affinity_product WHERE product_id = ANY(%s)", [product_ids])
+        return result

@@ -71,6 +71,7 @@ class ProductTemplateAffinity(models.Model):
             changed = self.filtered(lambda template: (template.type == 'service') != (vals['type'] == 'service'))
         result = super().write(vals)
         if changed:
+            # sudo: recounts of the companies that ignore services; nothing returned to the caller
             companies = self.env['res.company'].sudo().search([('affinity_exclude_services', '=', True)])
             if companies:
                 self.env['crm.erp.product.affinity'].sudo()._recompute_all(companies)

@@ -120,6 +120,7 @@ class PurchaseOrder(models.Model):
         for warehouse_id, product_id, model, ids in cr.fetchall():
             sources[warehouse_id, product_id][model] = ids
 
+        # sudo: a bridge manager without purchase rights may create the shortfall RFQs (checked above)
         purchase_env = self if is_buyer else self.sudo()
         # The RFQs' totals are recomputed once, after all their lines (see _fill_shortfall_rfqs);
         # the chatter gets our own note instead of field tracking.
@@ -371,6 +372,7 @@ class PurchaseOrder(models.Model):
         order_note = _('Created or updated from the pipeline shortfall of %(products)s, for %(sources)s.')
         no_deal = _('stock replenishment')
         deal_note = _('Pipeline shortfall ordered on RFQ %s.')
+        # sudo: notes on the RFQs of this run and on their deals, whose names the caller may not read
         orders = self.sudo().browse(sorted(run_lines))
         product_names = self._shortfall_product_names(
             sorted({product_id for lines in run_lines.values() for _line_id, product_id in lines}),

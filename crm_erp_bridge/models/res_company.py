@@ -96,6 +96,7 @@ class ResCompany(models.Model):
         changed = {name: self.filtered(lambda company: name in vals and company[name] != vals[name])
                    for name in _AFFINITY_BASKET_FIELDS}
         result = super().write(vals)
+        # sudo: recounts after a settings change (raw counts, nothing returned to the caller)
         affinity = self.env['crm.erp.product.affinity'].sudo()
         services_changed = changed.pop('affinity_exclude_services')
         if services_changed:

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..companies import allowed_company
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
@@ -33,7 +35,9 @@ class ResConfigSettings(models.TransientModel):
     @api.depends('company_id')
     def _compute_cross_sell_win_rate(self):
         for settings in self:
-            figures = self.env['crm.lead']._cross_sell_win_rate(settings.company_id)
+            # anybody may create settings (a transient model) for any company: check it
+            company = allowed_company(self.env, settings.company_id.id, 'company_id')
+            figures = self.env['crm.lead']._cross_sell_win_rate(company)
             settings.cross_sell_won_count = figures['won']
             settings.cross_sell_lost_count = figures['lost']
             settings.cross_sell_win_rate = figures['win_rate']

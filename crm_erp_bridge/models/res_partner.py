@@ -8,6 +8,21 @@ from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_compa
 
 _TOP_PRODUCT_COUNT = 5
 
+# res.partner's Customer 360 figures: the column of crm.erp.partner.stats each one shows.
+_PARTNER_FIGURES = {
+    'customer_360_currency_id': 'currency_id', 'customer_order_count': 'sale_order_count',
+    'customer_revenue': 'sale_revenue', 'customer_average_order_value': 'sale_average_order_value',
+    'customer_first_order_date': 'first_order_date', 'customer_last_order_date': 'last_order_date',
+    'customer_order_interval': 'average_order_interval', 'customer_days_since_last_order': 'days_since_last_order',
+    'customer_product_count': 'product_count', 'rfm_recency_score': 'rfm_recency_score',
+    'rfm_frequency_score': 'rfm_frequency_score', 'rfm_monetary_score': 'rfm_monetary_score',
+    'clv_historical': 'clv_historical', 'clv_annual_frequency': 'clv_annual_frequency',
+    'clv_survival_probability': 'clv_survival_probability', 'clv_predicted_12m': 'clv_predicted_12m',
+    'customer_stage_date': 'customer_stage_date', 'vendor_purchase_order_count': 'purchase_order_count',
+    'vendor_spend': 'purchase_spend', 'vendor_last_purchase_date': 'last_purchase_date',
+    'vendor_lead_time_days': 'purchase_lead_time_days', 'vendor_on_time_rate': 'purchase_on_time_rate',
+}
+
 # Figures of get_customer_360, read from the partner's Customer 360 row.
 _API_FIGURES = [
     'sale_order_count', 'sale_revenue', 'sale_average_order_value', 'first_order_date',
@@ -31,41 +46,43 @@ class ResPartner(models.Model):
     # users only (docs/rights.md), the historical margin managers only.
     customer_360_id = fields.Many2one('crm.erp.partner.stats', string='Customer 360',
                                       compute='_compute_customer_360_id', groups=USER_GROUP)
-    customer_360_currency_id = fields.Many2one(related='customer_360_id.currency_id', readonly=True,
+    # The figures below are computed from that row in the caller's environment, not related
+    # fields: a related field reads its row as the system, where force_company could not be
+    # checked against the user's companies (companies.allowed_company).
+    customer_360_currency_id = fields.Many2one('res.currency', 'Currency', compute='_compute_customer_360_figures',
                                                groups=USER_GROUP)
-    customer_order_count = fields.Integer(related='customer_360_id.sale_order_count', readonly=True,
-                                          groups=USER_GROUP)
-    customer_revenue = fields.Monetary(related='customer_360_id.sale_revenue', readonly=True,
+    customer_order_count = fields.Integer('Orders', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_revenue = fields.Monetary('Revenue', compute='_compute_customer_360_figures',
                                        currency_field='customer_360_currency_id', groups=USER_GROUP)
-    customer_average_order_value = fields.Monetary(related='customer_360_id.sale_average_order_value',
-                                                   readonly=True, currency_field='customer_360_currency_id',
-                                                   groups=USER_GROUP)
-    customer_first_order_date = fields.Date(related='customer_360_id.first_order_date', readonly=True,
+    customer_average_order_value = fields.Monetary('Average order value', compute='_compute_customer_360_figures',
+                                                   currency_field='customer_360_currency_id', groups=USER_GROUP)
+    customer_first_order_date = fields.Date('First order', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_last_order_date = fields.Date('Last order', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_order_interval = fields.Float('Average days between orders', compute='_compute_customer_360_figures',
+                                           groups=USER_GROUP)
+    customer_days_since_last_order = fields.Integer('Days since last order', compute='_compute_customer_360_figures',
+                                                    groups=USER_GROUP)
+    customer_product_count = fields.Integer('Distinct products', compute='_compute_customer_360_figures',
                                             groups=USER_GROUP)
-    customer_last_order_date = fields.Date(related='customer_360_id.last_order_date', readonly=True,
-                                           groups=USER_GROUP)
-    customer_order_interval = fields.Float(related='customer_360_id.average_order_interval', readonly=True,
-                                           groups=USER_GROUP)
-    customer_days_since_last_order = fields.Integer(related='customer_360_id.days_since_last_order',
-                                                    readonly=True, groups=USER_GROUP)
-    customer_product_count = fields.Integer(related='customer_360_id.product_count', readonly=True, groups=USER_GROUP)
     customer_top_product_ids = fields.Many2many('crm.erp.partner.product.history', string='Top products',
                                                 compute='_compute_customer_top_product_ids', groups=USER_GROUP)
-    rfm_recency_score = fields.Integer(related='customer_360_id.rfm_recency_score', readonly=True, groups=USER_GROUP)
-    rfm_frequency_score = fields.Integer(related='customer_360_id.rfm_frequency_score', readonly=True,
+    rfm_recency_score = fields.Integer('Recency score', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    rfm_frequency_score = fields.Integer('Frequency score', compute='_compute_customer_360_figures',
                                          groups=USER_GROUP)
-    rfm_monetary_score = fields.Integer(related='customer_360_id.rfm_monetary_score', readonly=True,
-                                        groups=USER_GROUP)
+    rfm_monetary_score = fields.Integer('Monetary score', compute='_compute_customer_360_figures', groups=USER_GROUP)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', compute='_compute_customer_360_stage',
                                    search='_search_rfm_segment', groups=USER_GROUP)
-    clv_historical = fields.Monetary(related='customer_360_id.clv_historical', readonly=True,
-                                     currency_field='customer_360_currency_id', groups=MANAGER_GROUP)
-    clv_annual_frequency = fields.Float(related='customer_360_id.clv_annual_frequency', readonly=True,
-                                        groups=USER_GROUP)
-    clv_survival_probability = fields.Float(related='customer_360_id.clv_survival_probability', readonly=True,
+    clv_historical = fields.Monetary(
+        'Historical value', compute='_compute_customer_360_figures', currency_field='customer_360_currency_id',
+        help='Total margin of the confirmed orders (revenue when sale_margin is not installed).',
+        groups=MANAGER_GROUP)
+    clv_annual_frequency = fields.Float('Orders per year', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    clv_survival_probability = fields.Float('Survival probability', compute='_compute_customer_360_figures',
                                             groups=USER_GROUP)
-    clv_predicted_12m = fields.Monetary(related='customer_360_id.clv_predicted_12m', readonly=True,
-                                        currency_field='customer_360_currency_id', groups=USER_GROUP)
+    clv_predicted_12m = fields.Monetary(
+        'Predicted 12-month value', compute='_compute_customer_360_figures',
+        currency_field='customer_360_currency_id',
+        help='Orders per year x average order value x survival probability.', groups=USER_GROUP)
     customer_stage = fields.Selection(CUSTOMER_STAGES, string='Lifecycle stage',
                                       compute='_compute_customer_360_stage',
                                       inverse='_inverse_customer_stage', search='_search_customer_stage',
@@ -73,16 +90,16 @@ class ResPartner(models.Model):
     customer_stage_locked = fields.Boolean('Stage locked', compute='_compute_customer_360_stage',
                                            inverse='_inverse_customer_stage_locked', groups=USER_GROUP)
     customer_360_can_lock = fields.Boolean(compute='_compute_customer_360_can_lock', groups=USER_GROUP)
-    customer_stage_date = fields.Date(related='customer_360_id.customer_stage_date', readonly=True, groups=USER_GROUP)
-    vendor_purchase_order_count = fields.Integer(related='customer_360_id.purchase_order_count', readonly=True,
+    customer_stage_date = fields.Date('In stage since', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    vendor_purchase_order_count = fields.Integer('Purchase orders', compute='_compute_customer_360_figures',
                                                  groups=USER_GROUP)
-    vendor_spend = fields.Monetary(related='customer_360_id.purchase_spend', readonly=True,
+    vendor_spend = fields.Monetary('Spend', compute='_compute_customer_360_figures',
                                    currency_field='customer_360_currency_id', groups=USER_GROUP)
-    vendor_last_purchase_date = fields.Date(related='customer_360_id.last_purchase_date', readonly=True,
+    vendor_last_purchase_date = fields.Date('Last purchase', compute='_compute_customer_360_figures',
                                             groups=USER_GROUP)
-    vendor_lead_time_days = fields.Float(related='customer_360_id.purchase_lead_time_days', readonly=True,
+    vendor_lead_time_days = fields.Float('Average lead time (days)', compute='_compute_customer_360_figures',
                                          groups=USER_GROUP)
-    vendor_on_time_rate = fields.Float(related='customer_360_id.purchase_on_time_rate', readonly=True,
+    vendor_on_time_rate = fields.Float('On-time receipts (%)', compute='_compute_customer_360_figures',
                                        groups=USER_GROUP)
 
     @api.model
@@ -91,10 +108,11 @@ class ResPartner(models.Model):
         user's companies (AccessError otherwise), else the user's current company."""
         return allowed_company(self.env).id
 
-    def _customer_360_rows(self):
-        """{commercial partner id: stats row} in the current company, in one query."""
+    def _customer_360_rows(self, company_id=None):
+        """{commercial partner id: stats row} in the company (default: the checked current
+        one), in one query."""
         rows = self.env['crm.erp.partner.stats'].search([
-            ('company_id', '=', self._customer_360_company_id()),
+            ('company_id', '=', company_id or self._customer_360_company_id()),
             ('partner_id', 'in', self.mapped('commercial_partner_id').ids),
         ])
         return {row.partner_id.id: row for row in rows}
@@ -104,6 +122,18 @@ class ResPartner(models.Model):
         rows = self._customer_360_rows()
         for partner in self:
             partner.customer_360_id = rows.get(partner.commercial_partner_id.id)
+
+    @api.depends('commercial_partner_id')
+    def _compute_customer_360_figures(self):
+        # the company is checked in the caller's environment; then the rows are read as the
+        # system (as related fields did): safe, they are the rows of that company and of
+        # these partners only, and users without access to the rows see the figures too
+        company_id = self._customer_360_company_id()
+        rows = self.sudo()._customer_360_rows(company_id)
+        for partner in self:
+            row = rows.get(partner.commercial_partner_id.id)
+            for name, column in _PARTNER_FIGURES.items():
+                partner[name] = row[column] if row else False
 
     @api.depends('customer_360_id')
     def _compute_customer_360_stage(self):
@@ -198,7 +228,8 @@ class ResPartner(models.Model):
         company of the user (RFM boundaries are kept). Bridge users, on partners they read."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can refresh a Customer 360.'))
-        # as the system: the refresh rewrites the figures of exactly these readable partners
+        # sudo: recomputes from the stored documents, in the user's companies only, for
+        # partners the user could read (checked above); users may not write the rows themselves
         stats = self.env['crm.erp.partner.stats'].sudo()
         stats._refresh(self.env.user.company_ids.ids, self.mapped('commercial_partner_id').ids)
         return True
@@ -209,12 +240,14 @@ class ResPartner(models.Model):
         """Full refresh of every customer of the user's companies, RFM boundaries included."""
         check_group(self, MANAGER_GROUP,
                     _('Only a CRM-ERP Bridge manager can refresh every customer.'))
+        # sudo: a manager's recompute of their own companies' rows (users may not write them)
         self.env['crm.erp.partner.stats'].sudo()._refresh(
             self.env.user.company_ids.ids, recompute_boundaries=True)
         return True
 
     @api.model
     def _cron_refresh_customer_360(self):
+        # sudo: the nightly job recomputes every company; it returns nothing
         self.env['crm.erp.partner.stats'].sudo()._refresh(
             self.env['res.company'].search([]).ids, recompute_boundaries=True)
 
@@ -337,6 +370,7 @@ class ResPartner(models.Model):
         the same customer."""
         customers = partners.mapped('commercial_partner_id').filtered(lambda p: p.active and not p.opt_out)
         if not company.cross_sell_win_back:
+            # sudo: stages of the checked company, only to leave Lost customers out, not returned
             stages = dict((row.partner_id.id, row.customer_stage) for row in self.env['crm.erp.partner.stats'].sudo().search(
                 [('company_id', '=', company.id), ('partner_id', 'in', customers.ids)]))
             customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
@@ -360,6 +394,8 @@ class ResPartner(models.Model):
             company, [(customer.id, item['product_id']) for customer, item in wanted])
         tag = self.env.ref('crm_erp_bridge.crm_lead_tag_cross_sell')
         source = self.env.ref('crm_erp_bridge.utm_source_cross_sell')
+        # sudo: a bridge manager's (or the nightly job's) opportunities in the checked company,
+        # assigned to the customer's salesperson and team, which the manager may not write
         Lead = self.env['crm.lead'].sudo().with_context(mail_create_nolog=True, tracking_disable=True)
         for customer, item in wanted:
             product = self.env['product.product'].browse(item['product_id'])
@@ -385,8 +421,19 @@ class ResPartner(models.Model):
     @api.model
     def _cron_create_cross_sell_opportunities(self):
         """Every company: cross-sell opportunities for its customers with orders."""
+        # sudo: the nightly job, for every company; it returns nothing
         for company in self.env['res.company'].sudo().search([]):
             rows = self.env['crm.erp.partner.stats'].sudo().search(
                 [('company_id', '=', company.id), ('sale_order_count', '>', 0)])
             self.sudo().with_context(force_company=company.id)._create_cross_sell_opportunities(
                 rows.mapped('partner_id'), company)
+
+    # Personal data
+    @api.multi
+    def write(self, vals):
+        """An archived customer's Customer 360 rows and stage history are deleted (see
+        crm.erp.partner.stats._forget_archived_partners); deleting one cascades."""
+        result = super().write(vals)
+        if 'active' in vals and not vals['active']:
+            self.env['crm.erp.partner.stats']._forget_archived_partners(self.ids)
+        return result

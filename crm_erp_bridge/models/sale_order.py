@@ -46,15 +46,17 @@ class SaleOrder(models.Model):
         check_group(self, USER_GROUP, _('Only a CRM-ERP Bridge user (salesman) can check and reserve orders.'))
         orders = browse_readable(self, order_ids, 'order_ids')
         confirmed = orders.filtered(lambda order: order.state in ('sale', 'done'))
+        # sudo: reserving the deliveries of orders the caller may read is what the check does
         pickings = confirmed.sudo().mapped('picking_ids').filtered(
             lambda picking: picking.state in ('confirmed', 'waiting', 'assigned'))
         if pickings:
             pickings.action_assign()
         lines = orders.mapped('order_line')
+        # sudo: stock figures of the lines of those orders only (salesmen may not read quants)
         availability = lines.sudo()._get_availability()
         result = []
         for line in lines:
-            figures = availability.get(line.sudo())
+            figures = availability.get(line.sudo())  # the keys are the sudo lines above
             if not figures:
                 continue
             if line.order_id.state in ('sale', 'done'):

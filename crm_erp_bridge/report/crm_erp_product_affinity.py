@@ -81,13 +81,14 @@ _VIEW_SQL = """
        AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)
 """
 
-# A counted sale line l of order so (company cmp, product template pt), wherever sales are
-# counted (affinity baskets, customers' histories, best sellers): confirmed order, positive
-# quantity, not a down payment, a service only when the company counts services. The full
+# A counted sale line l of order so (company cmp, product pp of template pt), wherever sales
+# are counted (affinity baskets, customers' histories, best sellers): confirmed order, positive
+# quantity, not a down payment, an active product (an archived one leaves the counts: see
+# product.product's write), a service only when the company counts services. The full
 # affinity recompute applies the order, line and product parts in three separate queries.
 COUNTED_ORDER_SQL = "so.state IN ('sale', 'done')"
 COUNTED_LINE_ONLY_SQL = "l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)"
-COUNTED_PRODUCT_SQL = "(pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"
+COUNTED_PRODUCT_SQL = "pp.active AND pt.active AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"
 COUNTED_LINE_SQL = '\n       AND '.join((COUNTED_ORDER_SQL, COUNTED_LINE_ONLY_SQL, COUNTED_PRODUCT_SQL))
 
 # Distinct (company, basket, product) of the counted lines; {window} and {scope} are fixed SQL
@@ -260,6 +261,7 @@ class CrmErpProductAffinity(models.Model):
         result by their differences only (the incremental updates keep them exact, so a
         nightly recompute writes little). The context key crm_erp_affinity_date_to (a
         datetime string) limits the orders to those before it."""
+        # sudo: the companies' basket settings; internal counts, nothing is returned to a caller
         companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
             else self.env['res.company'].sudo().search([])
         cr = self.env.cr
@@ -327,11 +329,13 @@ class CrmErpProductAffinity(models.Model):
         """Manager action: full recompute of the affinity and the peer best sellers of the
         user's companies."""
         check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can recompute the product affinity.'))
+        # sudo: recounts (raw SQL) of the manager's own companies only, from their orders
         self.sudo()._recompute_all(self.env.user.company_ids)
         return True
 
     @api.model
     def _cron_recompute_affinity(self):
+        # sudo: the nightly job recounts every company; it returns nothing
         self.sudo()._recompute_all(self.env['res.company'].sudo().search([]))
 
     @api.model
@@ -350,6 +354,7 @@ class CrmErpProductAffinity(models.Model):
         sessions of the customer may merge or split). vals: values about to be written, whose
         company / customer count too."""
         vals = vals or {}
+        # sudo: only the ids of the orders' companies and customers, to scope the recount
         companies = orders.mapped('company_id').sudo()
         if vals.get('company_id'):
             companies |= self.env['res.company'].sudo().browse(vals['company_id'])

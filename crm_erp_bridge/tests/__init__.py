@@ -17,3 +17,5 @@ from . import test_sql
 from . import test_basket_counts
 from . import test_orm
 from . import test_rights
+from . import test_cross_company
+from . import test_personal_data
