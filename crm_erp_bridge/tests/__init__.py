@@ -19,3 +19,4 @@ from . import test_orm
 from . import test_rights
 from . import test_cross_company
 from . import test_personal_data
+from . import test_record_ids
