@@ -20,8 +20,10 @@ import pytest
 import requests
 
 INT_MAX = 2 ** 31 - 1
-# Seconds for the server's connections to report their statistics (pg_stat_user_tables).
-STATS_DELAY = 2.5
+# Seconds for the server's connections to report their statistics (pg_stat_user_tables): an
+# idle backend that flushed less than a second ago tries again after PostgreSQL's
+# PGSTAT_IDLE_INTERVAL, 10 s.
+STATS_DELAY = 11
 SQL = "1); DELETE FROM res_partner; --"
 BIG = 'x' * 100000
 UNICODE = '客户 ☃ \u202e\U0001F600'
@@ -138,7 +140,7 @@ def table_states(database, tables):
     or delete shows in the first two; the third is PostgreSQL's count of rows inserted,
     updated or deleted, which counts those of rolled-back transactions as well (so a call
     that wrote before failing shows too). Statistics reach it when a server connection goes
-    idle, within a second: read after a pause."""
+    idle, within STATS_DELAY: read after that pause."""
     time.sleep(STATS_DELAY)
     states = {}
     with psycopg2.connect(dbname=database, host='127.0.0.1', port=54329, user='odoo') as cnx:
@@ -300,7 +302,9 @@ def test_hostile_input_sweep(world, test_database):
             answered.append(label)
     seconds = time.time() - started
     after = table_states(test_database, tables)
-    changed = {table: (before[table], after[table]) for table in tables if before[table] != after[table]}
+    changed = {table: 'rows %d -> %d, %s, %d rows written' % (
+        before[table][0], after[table][0], 'same rows' if before[table][1] == after[table][1] else 'rows differ',
+        after[table][2] - before[table][2]) for table in tables if before[table] != after[table]}
     written = sum(after[table][2] - before[table][2] for table in tables)
     print('hostile sweep: %d calls in %.1f s, %d unhandled, %d unclear, %d answered, %d tables changed, '
           '%d rows written (rolled back or not)'
