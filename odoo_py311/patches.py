@@ -96,7 +96,25 @@ def patch_web_controllers(module):
     module.ElementTree = _ElementTreeModule
 
 
+def patch_http(module):
+    """odoo/http.py: the first request imports every addon (Root.load_addons) while the main
+    thread may still be importing addons for the registry preload. On Python 3.11 two threads
+    importing the same modules through Odoo's legacy AddonsHook can deadlock for good (seen
+    in `make test`: the request thread inside email.headerregistry, the preload inside
+    setuptools' distutils shim, each waiting for the other's module lock; the server never
+    answered). A request waits for the registry lock anyway: take it before the imports."""
+    load_addons = module.Root.load_addons
+
+    def load_addons_after_registry_loads(self):
+        from odoo.modules.registry import Registry
+        with Registry._lock:  # looked up at call time: test mode swaps the lock
+            return load_addons(self)
+
+    module.Root.load_addons = load_addons_after_registry_loads
+
+
 BY_MODULE = {
+    'odoo.http': patch_http,
     'odoo.tools.safe_eval': patch_safe_eval,
     'odoo.addons.base.ir.ir_qweb.qweb': patch_qweb,
     'odoo.addons.web.controllers.main': patch_web_controllers,

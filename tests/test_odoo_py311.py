@@ -172,3 +172,31 @@ def test_web_client_template_concatenation():
     from odoo.addons.web.controllers import main
     root = main.ElementTree.parse(__import__('io').BytesIO(b'<templates><t t-name="x"/><t t-name="y"/></templates>')).getroot()
     assert [child.get('t-name') for child in root.getchildren()] == ['x', 'y']
+
+
+
+
+def test_first_request_imports_addons_under_the_registry_lock(monkeypatch):
+    # The request thread's Root.load_addons takes the registry lock (which the main thread holds
+    # for the whole preload) before it lists and imports the addons, instead of importing beside
+    # the preload.
+    import odoo.http
+    from odoo.modules.registry import Registry
+
+    class RecordingLock:
+        held = False
+
+        def __enter__(self):
+            self.held = True
+
+        def __exit__(self, *exc):
+            self.held = False
+
+    lock = RecordingLock()
+    list_folder = os.listdir
+    held_while_listing = []
+    monkeypatch.setattr(Registry, '_lock', lock)
+    monkeypatch.setattr(os, 'listdir', lambda path: held_while_listing.append(lock.held) or list_folder(path))
+    odoo.http.Root().load_addons()
+    assert held_while_listing and all(held_while_listing), 'addons were listed outside the registry lock'
+    assert not lock.held
