@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 from ..sql import execute_prepared
 from .mail_message import note_body
+from .record_ids import MANAGER_GROUP, check_date_text, check_group
 
 CUSTOMER_STAGES = [
     ('prospect', 'Prospect'),
@@ -435,7 +435,8 @@ class CrmErpPartnerStats(models.Model):
     rfm_frequency_score = fields.Integer('Frequency score', readonly=True)
     rfm_monetary_score = fields.Integer('Monetary score', readonly=True)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', readonly=True)
-    clv_historical = fields.Monetary('Historical value', readonly=True,
+    # a margin: managers only (docs/rights.md)
+    clv_historical = fields.Monetary('Historical value', readonly=True, groups=MANAGER_GROUP,
                                      help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
     clv_annual_frequency = fields.Float('Orders per year', readonly=True)
     clv_survival_probability = fields.Float('Survival probability', readonly=True)
@@ -472,7 +473,8 @@ class CrmErpPartnerStats(models.Model):
     def _customer_360_today(self):
         """Reference date of the figures: the context's customer_360_date (an "as of" date),
         else the user's today."""
-        return self.env.context.get('customer_360_date') or fields.Date.context_today(self)
+        today = self.env.context.get('customer_360_date')
+        return check_date_text(self, today, 'customer_360_date') if today else fields.Date.context_today(self)
 
     @api.depends('last_order_date')
     def _compute_days_since_last_order(self):
@@ -502,8 +504,7 @@ class CrmErpPartnerStats(models.Model):
         return True
 
     def _check_manager(self):
-        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
-            raise AccessError(_('Only a CRM-ERP Bridge manager can set or lock a lifecycle stage.'))
+        check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can set or lock a lifecycle stage.'))
 
     def _log_manual_stage_change(self, previous, today):
         # sudo: the history is read-only for users; this logs the change the manager just made

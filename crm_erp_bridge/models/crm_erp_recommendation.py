@@ -1,9 +1,9 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL
 from ..report.pipeline_demand_report import product_uom_joins
 from .crm_erp_partner_stats import RFM_SEGMENTS
+from .record_ids import check_date_text, check_int
 
 MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
@@ -267,14 +267,14 @@ class CrmErpRecommendation(models.AbstractModel):
 
     @api.model
     def _check_limit(self, limit):
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-            raise UserError(_('limit must be a whole number from 1 to %d.') % MAX_LIMIT)
+        check_int(self, limit, 'limit', 1, MAX_LIMIT)
 
     @api.model
     def _now(self):
         """Reference time: the context's crm_erp_recommendation_date (offline evaluation: a cut
         date), else now."""
-        return self.env.context.get('crm_erp_recommendation_date') or fields.Datetime.now()
+        now = self.env.context.get('crm_erp_recommendation_date')
+        return check_date_text(self, now, 'crm_erp_recommendation_date', datetime=True) if now else fields.Datetime.now()
 
     @api.model
     def _recommend(self, partners, company, limit=10, exclude_product_ids=()):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .record_ids import public_records
+
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
 
@@ -70,12 +72,11 @@ class CrmLead(models.Model):
             if lead.planned_revenue != revenue:
                 lead.planned_revenue = revenue
 
-    @api.multi
+    @public_records(one=True)
     def action_new_quotation(self):
         """sale_crm's "New Quotation", pre-filled with the opportunity's product lines: the
         quotation is created as a draft (prices of the lines, the lines' expected dates as
         delivery lead times) and opened; without lines it is sale_crm's empty quotation."""
-        self.ensure_one()
         action = self.env.ref('sale_crm.sale_action_quotations_new').read()[0]
         action['context'] = {
             'search_default_opportunity_id': self.id,
@@ -125,10 +126,10 @@ class CrmLead(models.Model):
             values['warehouse_id'] = self.warehouse_id.id
         return values
 
-    @api.multi
+    @public_records
     def action_create_shortfall_rfqs(self):
         """Create RFQs for the shortfall of the products on these opportunities."""
-        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('line_ids.product_id'))
+        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('line_ids.product_id'))
 
 
 # Recommendations
@@ -139,11 +140,10 @@ class CrmLeadRecommendation(models.Model):
         'product.product', string='Cross-sell Product', index=True, ondelete='set null', readonly=True,
         help='The recommended product this cross-sell opportunity was created for.')
 
-    @api.multi
+    @public_records(one=True)
     def action_open_recommendations(self):
         """Suggested products for this opportunity's customer, added as product lines."""
-        self.ensure_one()
-        return self.env['crm.erp.recommendation.wizard'].open_for(lead=self)
+        return self.env['crm.erp.recommendation.wizard']._open_for(lead=self)
 
     @api.multi
     def _add_recommended_product(self, product, qty):

@@ -1,8 +1,10 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 
 from ..run_lock import retry_safe
-from .record_ids import browse_existing
+from .record_ids import browse_optional, browse_readable, check_int, public_method, public_records
+
+# Longest horizon of get_pipeline_demand: ten years of weeks.
+MAX_HORIZON_WEEKS = 520
 
 # Each stock request is one row (product, company, warehouse or NULL, date or NULL), numbered
 # by its position; the figures come back keyed by that number, so one query answers a whole
@@ -116,18 +118,18 @@ class ProductProduct(models.Model):
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     @api.model
+    @public_method
     def get_pipeline_demand(self, product_ids, warehouse_id=False, horizon_weeks=False):
         """XML-RPC: pipeline demand vs stock of product_ids in the user's company, per product
         with its weeks (see the README for the fields), optionally for one warehouse and up to
         horizon_weeks weeks from this one."""
-        products = browse_existing(self, product_ids, 'product_ids')
+        self.env['crm.erp.pipeline.demand.report'].check_access_rights('read')
+        products = browse_readable(self, product_ids, 'product_ids')
         company = self.env.user.company_id
-        if warehouse_id and (not isinstance(warehouse_id, int)
-                             or not self.env['stock.warehouse'].search_count(
-                                 [('id', '=', warehouse_id), ('company_id', '=', company.id)])):
-            raise UserError(_('No warehouse with id %s in company %s.') % (warehouse_id, company.name))
-        if horizon_weeks is not False and (not isinstance(horizon_weeks, int) or horizon_weeks <= 0):
-            raise UserError(_('horizon_weeks must be a positive number of weeks.'))
+        warehouse = browse_optional(self.env['stock.warehouse'], warehouse_id, 'warehouse_id',
+                                    [('company_id', '=', company.id)])
+        if horizon_weeks is not False and horizon_weeks is not None:
+            check_int(self, horizon_weeks, 'horizon_weeks', 1, MAX_HORIZON_WEEKS)
         self.env.cr.execute("""
             SELECT product_id, warehouse_id, week, demand_qty, weighted_qty, free_qty, incoming_qty,
                    projected_qty, shortfall_qty, coverage_days, vendor_id
@@ -138,7 +140,7 @@ class ProductProduct(models.Model):
                     OR week < date_trunc('week', CURRENT_DATE)::date + 7 * %(horizon)s)
           ORDER BY product_id, warehouse_id, week
         """, {'product_ids': products.ids, 'company_id': company.id,
-              'warehouse_id': warehouse_id or None, 'horizon': horizon_weeks or None})
+              'warehouse_id': warehouse.id or None, 'horizon': horizon_weeks or None})
         totals = ('demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty', 'shortfall_qty')
         result = {product.id: dict({key: 0.0 for key in totals}, product_id=product.id, weeks=[])
                   for product in products}
@@ -152,6 +154,7 @@ class ProductProduct(models.Model):
         return [result[product.id] for product in products]
 
     @api.model
+    @public_method
     def create_shortfall_rfqs(self, product_ids):
         """XML-RPC: create or update draft RFQs for the pipeline shortfall of product_ids in
         the user's company; returns the ids of the purchase orders touched. Products short
@@ -159,27 +162,30 @@ class ProductProduct(models.Model):
         return self.create_shortfall_rfqs_report(product_ids)['purchase_order_ids']
 
     @api.model
+    @public_method
     @retry_safe
     def create_shortfall_rfqs_report(self, product_ids):
         """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
         'products_without_vendor': [...]} (short products no RFQ could be made for)."""
-        products = browse_existing(self, product_ids, 'product_ids')
+        products = browse_readable(self, product_ids, 'product_ids')
         orders, without_vendor = self.env['purchase.order']._create_shortfall_rfqs(products)
         return {'purchase_order_ids': orders.ids, 'products_without_vendor': without_vendor.ids}
 
 
-    @api.multi
+    @public_records
     def action_create_shortfall_rfqs(self):
-        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self)
+        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self)
 
     # Product affinity
     @api.model
+    @public_method
     def get_frequently_bought_together(self, product_ids, limit=10):
         """XML-RPC: for each product id (in the order given) {'product_id', 'items': [...]}: the
         products most often bought with it in the user's current company, by confidence, with
         pair_count, support, confidence and lift."""
+        self.env['crm.erp.product.affinity'].check_access_rights('read')
         self.env['crm.erp.recommendation']._check_limit(limit)
-        products = browse_existing(self, product_ids, 'product_ids')
+        products = browse_readable(self, product_ids, 'product_ids')
         self.env.cr.execute("""
             SELECT product_id, related_product_id, pair_count, support, confidence, lift
               FROM (SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.product_id

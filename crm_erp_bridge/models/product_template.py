@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .record_ids import public_records
+
 
 class ProductTemplate(models.Model):
     _inherit = 'product.template'
@@ -19,8 +21,9 @@ class ProductTemplate(models.Model):
             template.pipeline_weighted_qty = sum(row[1] for row in rows)
             template.pipeline_shortfall_qty = sum(row[2] for row in rows)
 
+    @public_records
     def action_create_shortfall_rfqs(self):
-        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('product_variant_ids'))
+        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('product_variant_ids'))
 
 
 # Product affinity
@@ -51,7 +54,7 @@ class ProductTemplateAffinity(models.Model):
                 [('company_id', '=', company_id), ('product_id', 'in', template_variants.ids)],
                 limit=_FREQUENTLY_BOUGHT_TOGETHER_COUNT) if template.affinity_count else affinity
 
-    @api.multi
+    @public_records
     def action_open_affinity(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_product_affinity_action').read()[0]
         action['domain'] = [('product_id', 'in', self.with_context(active_test=False).mapped('product_variant_ids').ids),

@@ -1,10 +1,11 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..companies import allowed_company
 from ..run_lock import lock_run, retry_safe, retrying
 from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
-from .record_ids import browse_existing
+from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
+                         public_records)
 
 _TOP_PRODUCT_COUNT = 5
 
@@ -42,52 +43,65 @@ class ResPartner(models.Model):
     # Customer 360
     # Figures live per company in crm.erp.partner.stats; a partner (and each of its contacts)
     # shows the row of its commercial entity in the user's current company. Nothing here is
-    # stored on res.partner, so installing and reading stay cheap and companies never mix.
+    # stored on res.partner, so installing and reading stay cheap and companies never mix. Bridge
+    # users only (docs/rights.md), the historical margin managers only.
     customer_360_id = fields.Many2one('crm.erp.partner.stats', string='Customer 360',
-                                      compute='_compute_customer_360_id')
+                                      compute='_compute_customer_360_id', groups=USER_GROUP)
     # The figures below are computed from that row in the caller's environment, not related
     # fields: a related field reads its row as the system, where force_company could not be
     # checked against the user's companies (companies.allowed_company).
-    customer_360_currency_id = fields.Many2one('res.currency', 'Currency', compute='_compute_customer_360_figures')
-    customer_order_count = fields.Integer('Orders', compute='_compute_customer_360_figures')
+    customer_360_currency_id = fields.Many2one('res.currency', 'Currency', compute='_compute_customer_360_figures',
+                                               groups=USER_GROUP)
+    customer_order_count = fields.Integer('Orders', compute='_compute_customer_360_figures', groups=USER_GROUP)
     customer_revenue = fields.Monetary('Revenue', compute='_compute_customer_360_figures',
-                                       currency_field='customer_360_currency_id')
+                                       currency_field='customer_360_currency_id', groups=USER_GROUP)
     customer_average_order_value = fields.Monetary('Average order value', compute='_compute_customer_360_figures',
-                                                   currency_field='customer_360_currency_id')
-    customer_first_order_date = fields.Date('First order', compute='_compute_customer_360_figures')
-    customer_last_order_date = fields.Date('Last order', compute='_compute_customer_360_figures')
-    customer_order_interval = fields.Float('Average days between orders', compute='_compute_customer_360_figures')
-    customer_days_since_last_order = fields.Integer('Days since last order', compute='_compute_customer_360_figures')
-    customer_product_count = fields.Integer('Distinct products', compute='_compute_customer_360_figures')
+                                                   currency_field='customer_360_currency_id', groups=USER_GROUP)
+    customer_first_order_date = fields.Date('First order', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_last_order_date = fields.Date('Last order', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_order_interval = fields.Float('Average days between orders', compute='_compute_customer_360_figures',
+                                           groups=USER_GROUP)
+    customer_days_since_last_order = fields.Integer('Days since last order', compute='_compute_customer_360_figures',
+                                                    groups=USER_GROUP)
+    customer_product_count = fields.Integer('Distinct products', compute='_compute_customer_360_figures',
+                                            groups=USER_GROUP)
     customer_top_product_ids = fields.Many2many('crm.erp.partner.product.history', string='Top products',
-                                                compute='_compute_customer_top_product_ids')
-    rfm_recency_score = fields.Integer('Recency score', compute='_compute_customer_360_figures')
-    rfm_frequency_score = fields.Integer('Frequency score', compute='_compute_customer_360_figures')
-    rfm_monetary_score = fields.Integer('Monetary score', compute='_compute_customer_360_figures')
+                                                compute='_compute_customer_top_product_ids', groups=USER_GROUP)
+    rfm_recency_score = fields.Integer('Recency score', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    rfm_frequency_score = fields.Integer('Frequency score', compute='_compute_customer_360_figures',
+                                         groups=USER_GROUP)
+    rfm_monetary_score = fields.Integer('Monetary score', compute='_compute_customer_360_figures', groups=USER_GROUP)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', compute='_compute_customer_360_stage',
-                                   search='_search_rfm_segment')
+                                   search='_search_rfm_segment', groups=USER_GROUP)
     clv_historical = fields.Monetary(
         'Historical value', compute='_compute_customer_360_figures', currency_field='customer_360_currency_id',
-        help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
-    clv_annual_frequency = fields.Float('Orders per year', compute='_compute_customer_360_figures')
-    clv_survival_probability = fields.Float('Survival probability', compute='_compute_customer_360_figures')
+        help='Total margin of the confirmed orders (revenue when sale_margin is not installed).',
+        groups=MANAGER_GROUP)
+    clv_annual_frequency = fields.Float('Orders per year', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    clv_survival_probability = fields.Float('Survival probability', compute='_compute_customer_360_figures',
+                                            groups=USER_GROUP)
     clv_predicted_12m = fields.Monetary(
         'Predicted 12-month value', compute='_compute_customer_360_figures',
         currency_field='customer_360_currency_id',
-        help='Orders per year x average order value x survival probability.')
+        help='Orders per year x average order value x survival probability.', groups=USER_GROUP)
     customer_stage = fields.Selection(CUSTOMER_STAGES, string='Lifecycle stage',
                                       compute='_compute_customer_360_stage',
-                                      inverse='_inverse_customer_stage', search='_search_customer_stage')
+                                      inverse='_inverse_customer_stage', search='_search_customer_stage',
+                                      groups=USER_GROUP)
     customer_stage_locked = fields.Boolean('Stage locked', compute='_compute_customer_360_stage',
-                                           inverse='_inverse_customer_stage_locked')
-    customer_360_can_lock = fields.Boolean(compute='_compute_customer_360_can_lock')
-    customer_stage_date = fields.Date('In stage since', compute='_compute_customer_360_figures')
-    vendor_purchase_order_count = fields.Integer('Purchase orders', compute='_compute_customer_360_figures')
+                                           inverse='_inverse_customer_stage_locked', groups=USER_GROUP)
+    customer_360_can_lock = fields.Boolean(compute='_compute_customer_360_can_lock', groups=USER_GROUP)
+    customer_stage_date = fields.Date('In stage since', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    vendor_purchase_order_count = fields.Integer('Purchase orders', compute='_compute_customer_360_figures',
+                                                 groups=USER_GROUP)
     vendor_spend = fields.Monetary('Spend', compute='_compute_customer_360_figures',
-                                   currency_field='customer_360_currency_id')
-    vendor_last_purchase_date = fields.Date('Last purchase', compute='_compute_customer_360_figures')
-    vendor_lead_time_days = fields.Float('Average lead time (days)', compute='_compute_customer_360_figures')
-    vendor_on_time_rate = fields.Float('On-time receipts (%)', compute='_compute_customer_360_figures')
+                                   currency_field='customer_360_currency_id', groups=USER_GROUP)
+    vendor_last_purchase_date = fields.Date('Last purchase', compute='_compute_customer_360_figures',
+                                            groups=USER_GROUP)
+    vendor_lead_time_days = fields.Float('Average lead time (days)', compute='_compute_customer_360_figures',
+                                         groups=USER_GROUP)
+    vendor_on_time_rate = fields.Float('On-time receipts (%)', compute='_compute_customer_360_figures',
+                                       groups=USER_GROUP)
 
     @api.model
     def _customer_360_company_id(self):
@@ -131,7 +145,7 @@ class ResPartner(models.Model):
             partner.rfm_segment = row.rfm_segment
 
     def _compute_customer_360_can_lock(self):
-        can_lock = self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager')
+        can_lock = self.env.user.has_group(MANAGER_GROUP)
         for partner in self:
             partner.customer_360_can_lock = can_lock
 
@@ -151,6 +165,7 @@ class ResPartner(models.Model):
         stats = self.env['crm.erp.partner.stats']
         rows = self._customer_360_rows()
         company_id = self._customer_360_company_id()
+        check_company_of(self, self.env['res.company'].browse(company_id), 'partner')
         for commercial in self.mapped('commercial_partner_id'):
             stats |= rows.get(commercial.id) or stats.create({
                 'company_id': company_id, 'partner_id': commercial.id, 'customer_stage': 'prospect'})
@@ -208,21 +223,24 @@ class ResPartner(models.Model):
         partner_ids = [partner_id for partner_id, in self.env.cr.fetchall()]
         return [('commercial_partner_id', 'not in' if include_default else 'in', partner_ids)]
 
-    @api.multi
+    @public_records
     def action_refresh_customer_360(self):
         """Recompute the Customer 360 of the selected partners' commercial entities in every
-        company of the user (RFM boundaries are kept)."""
+        company of the user (RFM boundaries are kept). Bridge users, on partners they read."""
+        check_group(self, USER_GROUP,
+                    _('Only a CRM-ERP Bridge user (salesman) can refresh a Customer 360.'))
         # sudo: recomputes from the stored documents, in the user's companies only, for
-        # partners the user could read (mapped above); users may not write the rows themselves
+        # partners the user could read (checked above); users may not write the rows themselves
         stats = self.env['crm.erp.partner.stats'].sudo()
         stats._refresh(self.env.user.company_ids.ids, self.mapped('commercial_partner_id').ids)
         return True
 
     @api.model
+    @public_method
     def refresh_customer_360_all(self):
         """Full refresh of every customer of the user's companies, RFM boundaries included."""
-        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
-            raise AccessError(_('Only a CRM-ERP Bridge manager can refresh every customer.'))
+        check_group(self, MANAGER_GROUP,
+                    _('Only a CRM-ERP Bridge manager can refresh every customer.'))
         # sudo: a manager's recompute of their own companies' rows (users may not write them)
         self.env['crm.erp.partner.stats'].sudo()._refresh(
             self.env.user.company_ids.ids, recompute_boundaries=True)
@@ -234,14 +252,14 @@ class ResPartner(models.Model):
         self.env['crm.erp.partner.stats'].sudo()._refresh(
             self.env['res.company'].search([]).ids, recompute_boundaries=True)
 
-    @api.multi
+    @public_records(one=True)
     def action_open_customer_product_history(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_partner_product_history_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id),
                             ('company_id', '=', self._customer_360_company_id())]
         return action
 
-    @api.multi
+    @public_records(one=True)
     def action_open_customer_orders(self):
         """The confirmed orders behind the figures: the commercial entity and its contacts, in
         the current company."""
@@ -252,7 +270,7 @@ class ResPartner(models.Model):
         action['context'] = {}
         return action
 
-    @api.multi
+    @public_records(one=True)
     def action_open_customer_stage_history(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_partner_stage_history_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
@@ -260,19 +278,18 @@ class ResPartner(models.Model):
         return action
 
     @api.model
+    @public_method
     def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
         Returns one dict per id, in the order given (see README, API table)."""
-        partners = browse_existing(self, partner_ids, 'partner_ids')
+        check_group(self, USER_GROUP,
+                    _('Only a CRM-ERP Bridge user (salesman) can read a Customer 360.'))
+        partners = browse_readable(self, partner_ids, 'partner_ids')
         company_id = self._customer_360_company_id()
-        # as the system: a partner of another company is not even readable by a salesman
-        foreign = partners.sudo().filtered(
-            lambda partner: partner.company_id and partner.company_id.id != company_id)
-        if foreign:
-            raise UserError(_('partner_ids: partner(s) %s belong to another company than your current one.')
-                            % ', '.join(map(str, foreign.ids)))
-        partners.check_access_rights('read')
-        partners.check_access_rule('read')
+        # figures of restricted fields (the historical margin) only for their groups
+        stats_fields = self.env['crm.erp.partner.stats']._fields
+        figures = [name for name in _API_FIGURES
+                   if not stats_fields[name].groups or self.user_has_groups(stats_fields[name].groups)]
         profiles = []
         for partner in self.browse(partner_ids):
             row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})
@@ -280,7 +297,7 @@ class ResPartner(models.Model):
                        'commercial_partner_id': partner.commercial_partner_id.id,
                        'company_id': company_id,
                        'currency': self.env['res.company'].browse(company_id).currency_id.name}
-            for name in _API_FIGURES:
+            for name in figures:
                 profile[name] = row._fields[name].convert_to_read(row[name], row)
             profile['top_products'] = [{
                 'product_id': line.product_id.id, 'product': line.product_id.display_name,
@@ -293,7 +310,7 @@ class ResPartner(models.Model):
     # Recommendations
     recommendation_html = fields.Html(
         string='Recommended Products', compute='_compute_recommendation_html', sanitize=False,
-        help='What to offer next, from what the customer bought (current company).')
+        help='What to offer next, from what the customer bought (current company).', groups=USER_GROUP)
 
     def _recommendation_company(self):
         return allowed_company(self.env)
@@ -308,15 +325,16 @@ class ResPartner(models.Model):
                 'crm_erp_bridge.recommendation_table', {'items': items}).decode() if items else False
 
     @api.model
+    @public_method
     def get_recommendations(self, partner_ids, limit=10):
         """XML-RPC: for each partner id (in the order given) {'partner_id', 'items': [...]}:
         up to limit recommended products in the user's current company, best first (see
         README, "Recommendations")."""
+        check_group(self, USER_GROUP,
+                    _('Only a CRM-ERP Bridge user (salesman) can read recommendations.'))
         recommendation = self.env['crm.erp.recommendation']
         recommendation._check_limit(limit)
-        partners = browse_existing(self, partner_ids, 'partner_ids')
-        partners.check_access_rights('read')
-        partners.check_access_rule('read')
+        partners = browse_readable(self, partner_ids, 'partner_ids')
         result = recommendation._recommend(partners, self._recommendation_company(), limit=limit)
         keys = ('product_id', 'product', 'score', 'reason', 'source', 'from_product_id', 'pair_count',
                 'confidence', 'lift', 'free_qty', 'incoming_qty', 'out_of_stock')
@@ -324,23 +342,23 @@ class ResPartner(models.Model):
                  'items': [{key: item[key] for key in keys} for item in result.get(partner.commercial_partner_id.id, [])]}
                 for partner in self.browse(partner_ids)]
 
-    @api.multi
+    @public_records(one=True)
     def action_open_recommendations(self):
-        self.ensure_one()
-        return self.env['crm.erp.recommendation.wizard'].open_for(partner=self)
+        return self.env['crm.erp.recommendation.wizard']._open_for(partner=self)
 
     @api.model
+    @public_method
     @retry_safe
     def create_cross_sell_opportunities(self, partner_ids):
         """XML-RPC: cross-sell opportunities for the top-N recommendations of each partner's
         commercial entity in the user's current company (bridge managers). Returns the ids of
         the crm.lead records created (none twice: see README)."""
-        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
-            raise AccessError(_('Only a CRM-ERP Bridge manager can create cross-sell opportunities.'))
-        partners = browse_existing(self, partner_ids, 'partner_ids')
+        check_group(self, MANAGER_GROUP,
+                    _('Only a CRM-ERP Bridge manager can create cross-sell opportunities.'))
+        partners = browse_readable(self, partner_ids, 'partner_ids')
         return self._create_cross_sell_opportunities(partners, self._recommendation_company()).ids
 
-    @api.multi
+    @public_records
     def action_create_cross_sell_opportunities(self):
         lead_ids = self.create_cross_sell_opportunities(self.ids)
         action = self.env.ref('crm.crm_lead_opportunities').read()[0]

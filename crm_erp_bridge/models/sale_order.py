@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..run_lock import retry_safe
-from .record_ids import browse_existing
+from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
 _CUSTOMER_360_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order'}
@@ -37,6 +37,7 @@ class SaleOrder(models.Model):
                 1 for line in order.order_line if availability.get(line, {}).get('short', 0.0) > 0)
 
     @api.model
+    @public_method
     @retry_safe
     def check_availability(self, order_ids):
         """XML-RPC: reserve what is free on the pickings of the confirmed orders among
@@ -44,8 +45,8 @@ class SaleOrder(models.Model):
         and not reserved before), reserved (now, on its moves), forecast (free + incoming by
         the line's date) and short, with a status: for quotations what would be short at the
         line's date, for confirmed orders what stays unreserved."""
-        orders = browse_existing(self, order_ids, 'order_ids')
-        orders.check_access_rule('read')
+        check_group(self, USER_GROUP, _('Only a CRM-ERP Bridge user (salesman) can check and reserve orders.'))
+        orders = browse_readable(self, order_ids, 'order_ids')
         confirmed = orders.filtered(lambda order: order.state in ('sale', 'done'))
         # sudo: reserving the deliveries of orders the caller may read is what the check does
         pickings = confirmed.sudo().mapped('picking_ids').filtered(
@@ -80,16 +81,16 @@ class SaleOrder(models.Model):
         return result
 
 
-    @api.multi
+    @public_records
     def action_check_availability(self):
         """Check & reserve: run check_availability and show its result."""
-        return self.env['crm.erp.availability.check'].create_from_orders(self)
+        return self.env['crm.erp.availability.check']._create_from_orders(self)
 
-    @api.multi
+    @public_records
     def action_create_shortfall_rfqs(self):
         """Create RFQs for the shortfall of the products on these quotations."""
         products = self.mapped('order_line.product_id')
-        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(products)
+        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(products)
 
 
 # Product affinity
@@ -133,11 +134,10 @@ class SaleOrderAffinity(models.Model):
 class SaleOrderRecommendation(models.Model):
     _inherit = 'sale.order'
 
-    @api.multi
+    @public_records(one=True)
     def action_open_recommendations(self):
         """Suggested products for this quotation's customer, with one-click Add."""
-        self.ensure_one()
-        return self.env['crm.erp.recommendation.wizard'].open_for(order=self)
+        return self.env['crm.erp.recommendation.wizard']._open_for(order=self)
 
     @api.multi
     def _add_recommended_product(self, product, qty):

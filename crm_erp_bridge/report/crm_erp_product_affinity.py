@@ -4,9 +4,9 @@ from itertools import combinations
 import numpy as np
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 
 from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pairs, count_products, distinct_lines
+from ..models.record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
 from ..sql import copy_int_rows, fetch_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
@@ -239,10 +239,17 @@ class CrmErpProductAffinity(models.Model):
 
     @api.model
     def _affinity_params(self, company, **values):
-        params = {'company_id': company.id, 'date_to': self.env.context.get('crm_erp_affinity_date_to'),
+        params = {'company_id': company.id, 'date_to': self._affinity_date_to(),
                   'exclude_order_ids': [], 'exclude_line_ids': []}
         params.update(values)
         return params
+
+    @api.model
+    def _affinity_date_to(self):
+        """The context's crm_erp_affinity_date_to (a datetime string: orders before it count),
+        checked, or None."""
+        date_to = self.env.context.get('crm_erp_affinity_date_to')
+        return check_date_text(self, date_to, 'crm_erp_affinity_date_to', datetime=True) if date_to else None
 
     # Full recompute ---------------------------------------------------------------------
 
@@ -264,7 +271,7 @@ class CrmErpProductAffinity(models.Model):
             cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {}, 2))
         order_ids, order_company_ids, order_partner_ids, order_days = fetch_int_columns(
             cr, _FULL_ORDERS_SQL, {'company_ids': companies.ids,
-                                   'date_to': self.env.context.get('crm_erp_affinity_date_to')}, 4)
+                                   'date_to': self._affinity_date_to()}, 4)
         pairs_written = pairs_kept = 0
         for company in companies:
             [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
@@ -317,11 +324,11 @@ class CrmErpProductAffinity(models.Model):
         return len(gone_a) + len(changed_a) + len(added[0])
 
     @api.model
+    @public_method
     def action_recompute_affinity(self):
         """Manager action: full recompute of the affinity and the peer best sellers of the
         user's companies."""
-        if not self.env.user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
-            raise AccessError(_('Only a CRM-ERP Bridge manager can recompute the product affinity.'))
+        check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can recompute the product affinity.'))
         # sudo: recounts (raw SQL) of the manager's own companies only, from their orders
         self.sudo()._recompute_all(self.env.user.company_ids)
         return True

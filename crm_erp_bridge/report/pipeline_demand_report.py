@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
+from ..models.record_ids import public_records
+
 
 def product_uom_joins(line_alias, uom_column):
     """SQL joins giving line_uom (the line's unit) and product_uom (its product's) for
@@ -391,6 +393,6 @@ class PipelineDemandReport(models.Model):
         """, [list(user_ids)])
         return [('product_id', 'in', [row[0] for row in self.env.cr.fetchall()])]
 
-    @api.multi
+    @public_records
     def action_create_shortfall_rfqs(self):
-        return self.env['crm.erp.shortfall.rfq.result'].create_for_products(self.mapped('product_id'))
+        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('product_id'))

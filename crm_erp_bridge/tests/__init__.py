@@ -16,6 +16,8 @@ from . import test_cross_sell
 from . import test_sql
 from . import test_basket_counts
 from . import test_orm
+from . import test_rights
 from . import test_cross_company
 from . import test_personal_data
 from . import test_concurrent_documents
+from . import test_record_ids

@@ -106,8 +106,10 @@ class TestCrossCompany(SavepointCase):
         return cls.env['res.users'].with_context(no_reset_password=True).create({
             'name': login, 'login': login, 'email': '%s@example.com' % login,
             'company_id': company.id, 'company_ids': [(6, 0, company.ids)],
+            # managers: they may read every figure of their company, the margin and the RFM
+            # boundaries included (docs/rights.md), so any refusal is the company's
             'groups_id': [(6, 0, [cls.env.ref('base.group_user').id,
-                                  cls.env.ref('sales_team.group_sale_salesman_all_leads').id])],
+                                  cls.env.ref('sales_team.group_sale_manager').id])],
         })
 
     # Company A's figures, as the system reads them ----------------------------------------

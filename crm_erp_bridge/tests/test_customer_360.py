@@ -113,7 +113,7 @@ class TestCustomer360Figures(Customer360Case):
         with self.assertRaisesRegex(UserError, 'no record with id 987654321'):
             Partner.get_customer_360([self.bob.id, 987654321])
         other = self._customer('Other company', company_id=self.company_b.id)
-        with self.assertRaisesRegex(UserError, r'partner\(s\) %d belong to another company' % other.id):
+        with self.assertRaisesRegex(AccessError, r'partner_ids: record\(s\) %d belong to another company' % other.id):
             Partner.get_customer_360([self.bob.id, other.id])
         # the same partner, asked in its own company
         self.assertEqual(Partner.with_context(force_company=self.company_b.id).get_customer_360(
@@ -169,7 +169,7 @@ class TestCustomer360Access(Customer360Case):
             self.env['res.partner'].sudo(self.salesman).refresh_customer_360_all()
         # a partner of another company: a clear error, not a record-rule failure
         other = self._customer('C360 company B customer', company_id=self.company_b.id)
-        with self.assertRaisesRegex(UserError, 'belong to another company'):
+        with self.assertRaisesRegex(AccessError, 'belong to another company'):
             self.env['res.partner'].sudo(self.salesman).get_customer_360([other.id])
         # refreshing selected partners is allowed
         self.assertTrue(as_salesman.action_refresh_customer_360())

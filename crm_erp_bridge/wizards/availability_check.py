@@ -13,7 +13,7 @@ class AvailabilityCheck(models.TransientModel):
 
     @api.model
     @retry_safe
-    def create_from_orders(self, orders):
+    def _create_from_orders(self, orders):
         """Run sale.order.check_availability on orders and open its result."""
         result = self.env['sale.order'].check_availability(orders.ids)
         check = self.create({

@@ -3,6 +3,7 @@ from odoo.addons import decimal_precision as dp
 from odoo.exceptions import UserError
 
 from ..companies import allowed_company
+from ..models.record_ids import USER_GROUP, check_group, public_records
 
 _WIZARD_LIMIT = 10
 
@@ -19,7 +20,8 @@ class CrmErpRecommendationWizard(models.TransientModel):
                                readonly=True)
 
     @api.model
-    def open_for(self, partner=None, order=None, lead=None):
+    def _open_for(self, partner=None, order=None, lead=None):
+        check_group(self, USER_GROUP, _('Only a CRM-ERP Bridge user (salesman) can read recommendations.'))
         document = order or lead
         partner = partner or document.partner_id
         if not partner:
@@ -78,12 +80,11 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
             line.can_add = not line.added and (
                 (order and order.state in ('draft', 'sent')) or bool(line.wizard_id.lead_id))
 
-    @api.multi
+    @public_records(one=True)
     def action_add(self):
         """Add the product to the quotation (a sale.order.line built by sale's own onchanges:
         description, unit, pricelist price and taxes) or to the opportunity's product lines,
         in the customer's typical quantity; then show the suggestions again."""
-        self.ensure_one()
         wizard = self.wizard_id
         if not self.can_add:
             raise UserError(_('%s cannot be added here any more.') % self.product_id.display_name)

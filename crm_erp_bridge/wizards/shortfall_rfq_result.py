@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..models.record_ids import public_records
 from ..run_lock import retry_safe
 
 
@@ -15,7 +16,7 @@ class ShortfallRfqResult(models.TransientModel):
 
     @api.model
     @retry_safe
-    def create_for_products(self, products):
+    def _create_for_products(self, products):
         """Create the RFQs for the shortfall of products and open the result."""
         result = self.env['product.product'].create_shortfall_rfqs_report(products.ids)
         wizard = self.create({
@@ -31,9 +32,8 @@ class ShortfallRfqResult(models.TransientModel):
             'target': 'new',
         }
 
-    @api.multi
+    @public_records(one=True)
     def action_open_rfqs(self):
-        self.ensure_one()
         action = self.env.ref('purchase.purchase_rfq').read()[0]
         action['domain'] = [('id', 'in', self.purchase_order_ids.ids)]
         return action
