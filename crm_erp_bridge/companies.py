@@ -17,6 +17,7 @@ def allowed_company(env, company_id=None, label='force_company'):
     A value that is not an integer id raises UserError; a company that does not exist or is
     not one of the user's companies (res.users.company_ids) raises AccessError, with the
     same message, so a caller learns nothing about companies that are not theirs."""
+    self = env['res.company']  # noqa: F841 -- Odoo's _() finds the language and cursor through `self`
     if company_id is None:
         company_id = env.context.get('force_company')
     if company_id is None or company_id is False:

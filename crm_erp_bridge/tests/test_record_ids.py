@@ -83,3 +83,9 @@ class TestRecordIds(SavepointCase):
             call_kw(self.env(context={})['res.partner'], 'action_refresh_customer_360', [[]], {})
         self.assertEqual(raised.exception.name, polib.pofile(po_path).find(
             '%s needs at least one record.').msgstr % 'action_refresh_customer_360')
+        # a company check (companies.allowed_company) speaks it too
+        with self.assertRaises(UserError) as raised:
+            call_kw(self.env(context={})['res.partner'], 'get_customer_360', [[self.partner.id]],
+                    {'context': {'force_company': 'x'}})
+        self.assertEqual(raised.exception.name, polib.pofile(po_path).find(
+            '%s: a company id (an integer) is expected, not %.60r.').msgstr % ('force_company', 'x'))
