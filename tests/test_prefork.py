@@ -12,6 +12,8 @@ import uuid
 import xmlrpc.client
 
 import psutil
+import psycopg2.errors
+import requests
 import pytest
 
 import odoo
@@ -184,6 +186,75 @@ def test_chat_message_reaches_a_long_poll_through_the_gevent_process(prefork, te
     listener, = [child for child in master.children()
                  if any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in child.net_connections())]
     assert 'gevent' in listener.cmdline()
+
+
+def test_killed_worker_releases_its_row_lock_within_5_seconds(prefork, test_database):
+    """An HTTP worker SIGKILLed in the middle of a long statement, holding a row lock: the
+    cluster's client_connection_check_interval (scripts/pg.sh) ends its session within a second;
+    without it the statement runs to its end with the lock held (bench/killed_worker_locks.py)."""
+    (interval,), = _sql(test_database, "SELECT setting::int FROM pg_settings WHERE name = 'client_connection_check_interval'")
+    assert 0 < interval <= 1000
+    call = _rpc(prefork, test_database)
+    partner_id = call('res.partner', 'search', [('customer', '=', True)], limit=1)[0]
+    (comment,), = _sql(test_database, "SELECT comment FROM res_partner WHERE id = %s", (partner_id,))
+    action_id = call('ir.actions.server', 'create', {
+        'name': 'prefork test: lock a customer, then a long statement',
+        'model_id': call('ir.model', 'search', [('model', '=', 'res.partner')])[0], 'state': 'code',
+        'code': "record.write({'comment': 'locked by a worker'})\nenv.cr.execute('SELECT pg_sleep(120)')"})
+    uid = xmlrpc.client.ServerProxy(prefork.url + '/xmlrpc/2/common').authenticate(test_database, 'admin', 'admin', {})
+    request = xmlrpc.client.dumps((test_database, uid, 'admin', 'ir.actions.server', 'run', [[action_id]],
+                                   {'context': {'active_model': 'res.partner', 'active_id': partner_id}}), 'execute_kw')
+    outcome = {}
+
+    def run_action():  # not through ServerProxy: it sends a request again when the connection breaks
+        try:
+            outcome['response'] = requests.post(prefork.url + '/xmlrpc/2/object', data=request, timeout=180,
+                                                headers={'Content-Type': 'text/xml'})
+        except requests.ConnectionError as error:  # the worker dies under the request
+            outcome['error'] = error
+
+    runner = threading.Thread(target=run_action)
+    runner.start()
+    try:
+        backend, client_port = wait_until(lambda: _sql(test_database, """
+            SELECT pid, client_port FROM pg_stat_activity
+             WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(120)%%'"""),
+            120, 'the long statement did not start')[0]
+        master = psutil.Process(prefork.process.pid)
+        worker, = [child for child in master.children()
+                   if any(c.laddr.port == client_port for c in child.net_connections())]
+        assert worker.pid in prefork.prefork_log.pids(r'Worker WorkerHTTP \((\d+)\) alive')
+        worker.kill()
+        killed_at = time.monotonic()
+        lock_free = _wait_for_row_lock(test_database, partner_id, timeout=30) - killed_at
+        wait_until(lambda: not _sql(test_database, "SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)), 30,
+                   'the killed worker\'s session stays')
+        session_gone = time.monotonic() - killed_at
+        runner.join(60)
+        assert 'error' in outcome, outcome
+        assert lock_free < 5 and session_gone < 5, (lock_free, session_gone)
+        assert _sql(test_database, "SELECT comment FROM res_partner WHERE id = %s", (partner_id,))[0][0] == comment
+    finally:
+        _sql(test_database, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(120)%%'")
+        call('ir.actions.server', 'unlink', [action_id])
+
+
+def _wait_for_row_lock(database, partner_id, timeout):
+    """Time at which another transaction locked the partner's row (FOR UPDATE NOWAIT, retried)."""
+    deadline = time.monotonic() + timeout
+    with odoo.sql_db.db_connect(database).cursor() as cr:
+        while time.monotonic() < deadline:
+            try:
+                cr.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE NOWAIT", (partner_id,),
+                           log_exceptions=False)
+                locked_at = time.monotonic()
+                cr.rollback()
+                return locked_at
+            except psycopg2.errors.LockNotAvailable:
+                cr.rollback()
+                time.sleep(0.05)
+    raise TimeoutError('the row lock of partner %d was not released' % partner_id)
 
 
 def test_cron_worker_runs_a_due_job(prefork, test_database, customer_360_cron_due):
