@@ -6,6 +6,7 @@ process that wrote it (werkzeug logs every request it serves)."""
 import concurrent.futures
 import os
 import re
+import signal
 import threading
 import time
 import uuid
@@ -270,3 +271,18 @@ def test_cron_worker_runs_a_due_job(prefork, test_database, customer_360_cron_du
     assert rescheduled  # the job ran to its end
     assert log.pids(r'Starting job `Customer 360: nightly full refresh`', logger='odoo.addons.base.ir.ir_cron') == \
         log.pids(r'Worker WorkerCron \((\d+)\) alive')
+
+
+def test_restart_re_executes_the_server(prefork, test_database):
+    """SIGHUP (also what installing a module from the web client does) re-executes the server
+    as `python sys.argv[0] ...`: the launcher's entry script, with the venv's interpreter."""
+    log = prefork.prefork_log
+    master = prefork.process.pid
+    started = lambda: [r for r in log.records() if r['pid'] == str(master) and r['message'] == 'Odoo version 11.0']
+    assert len(started()) == 1
+    workers_before = set(log.pids(r'Worker WorkerHTTP \((\d+)\) alive'))
+    os.kill(master, signal.SIGHUP)
+    wait_until(lambda: len(started()) == 2, 120, 'the server did not start again')
+    wait_until(lambda: set(log.pids(r'Worker WorkerHTTP \((\d+)\) alive')) - workers_before, 120, 'no new worker')
+    assert _rpc(prefork, test_database)('res.partner', 'search_count', [('customer', '=', True)]) > 0
+    wait_until(lambda: len(psutil.Process(master).children()) == 4, 60, 'workers not back after the restart')
