@@ -14,8 +14,8 @@ import xmlrpc.client
 
 import psutil
 import psycopg2.errors
-import requests
 import pytest
+import requests
 
 import odoo
 from browser import OdooServer, wait_until
@@ -144,12 +144,12 @@ def test_limit_request_recycles_workers(prefork, test_database):
                           'no worker reached --limit-request=%d' % LIMIT_REQUEST)
     for pid in recycled:
         wait_until(lambda: not psutil.pid_exists(pid), 30, 'recycled worker %d still runs' % pid)
-    http_workers = log.pids(r'Worker WorkerHTTP \((\d+)\) alive')
-    assert len(http_workers) >= 2 + len(recycled)  # each recycled worker was replaced
     master = psutil.Process(prefork.process.pid)
     wait_until(lambda: len(master.children()) == 4, 30, 'workers not respawned')
     # requests after a recycle are served by the replacements
     assert call('res.partner', 'search_count', [('customer', '=', True)]) > 0
+    http_workers = log.pids(r'Worker WorkerHTTP \((\d+)\) alive')
+    assert len(http_workers) >= 2 + len(recycled)  # each recycled worker was replaced
     last = log.request_pids('/xmlrpc/2/object')[-1]
     assert last not in recycled and last in http_workers
 
@@ -259,7 +259,7 @@ def _wait_for_row_lock(database, partner_id, timeout):
 
 
 def test_cron_worker_runs_a_due_job(prefork, test_database, customer_360_cron_due):
-    """Last of the module: the cron worker sleeps 60-69 s before each pass over the databases,
+    """Late in the module: the cron worker sleeps 60-69 s before each pass over the databases,
     the first one included, so its first pass comes a minute after the server started."""
     log = prefork.prefork_log
     assert len(log.pids(r'Worker WorkerCron \((\d+)\) alive')) == 1
@@ -274,8 +274,8 @@ def test_cron_worker_runs_a_due_job(prefork, test_database, customer_360_cron_du
 
 
 def test_restart_re_executes_the_server(prefork, test_database):
-    """SIGHUP (also what installing a module from the web client does) re-executes the server
-    as `python sys.argv[0] ...`: the launcher's entry script, with the venv's interpreter."""
+    """SIGHUP (odoo.service.server.restart(), after modules downloaded from the Apps store)
+    re-executes the server as `python sys.argv[0] ...`: the entry script, the venv's interpreter."""
     log = prefork.prefork_log
     master = prefork.process.pid
     started = lambda: [r for r in log.records() if r['pid'] == str(master) and r['message'] == 'Odoo version 11.0']
