@@ -21,6 +21,8 @@ import odoo
 from browser import OdooServer, wait_until
 
 LIMIT_REQUEST = 6
+LIMIT_MEMORY_HARD = 3 * 1024 ** 3
+LIMIT_TIME_CPU = 90
 LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d [\d:,]+ (?P<pid>\d+) (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<message>.*)$')
 CUSTOMER_360_CRON = 'res_partner_customer_360_cron'
 
@@ -76,7 +78,8 @@ def customer_360_cron_due(test_database):
 @pytest.fixture(scope='module')
 def prefork(test_database, customer_360_cron_due):
     server = OdooServer(test_database, workers=2, max_cron_threads=1, log_level='info',
-                        extra_args=['--limit-request=%d' % LIMIT_REQUEST])
+                        extra_args=['--limit-request=%d' % LIMIT_REQUEST, '--limit-memory-hard=%d' % LIMIT_MEMORY_HARD,
+                                    '--limit-time-cpu=%d' % LIMIT_TIME_CPU])
     server.prefork_log = PreforkLog(server.log.name)
     yield server
     server.stop()
@@ -105,6 +108,13 @@ def test_master_runs_http_workers_cron_worker_and_longpolling(prefork):
     log = prefork.prefork_log
     assert len(log.pids(r'Worker WorkerCron \((\d+)\) alive')) == 1
     assert len(log.pids(r'Worker WorkerHTTP \((\d+)\) alive')) >= 2
+    # every process holds the memory limit, every worker its CPU budget (odoo_py311.patches.patch_server)
+    for child in children:
+        wait_until(lambda: child.rlimit(psutil.RLIMIT_AS)[0] == LIMIT_MEMORY_HARD, 60, 'no memory limit: %s' % child)
+    for worker in set(children) - set(longpolling):
+        wait_until(lambda: worker.rlimit(psutil.RLIMIT_CPU)[0] != psutil.RLIM_INFINITY, 60, 'no CPU limit')
+        cpu_limit, cpu = worker.rlimit(psutil.RLIMIT_CPU)[0], worker.cpu_times()  # limit = CPU used then + 90
+        assert LIMIT_TIME_CPU <= cpu_limit <= cpu.user + cpu.system + LIMIT_TIME_CPU
 
 
 def test_parallel_xmlrpc_calls_are_served_by_workers(prefork, test_database):
