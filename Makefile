@@ -10,8 +10,9 @@ db-start: install   ## project-private PostgreSQL on 127.0.0.1:54329
 db-stop:
 	@bash scripts/pg.sh stop
 
-run: db-start       ## demo database crm_erp_bridge, web client on http://127.0.0.1:8069 (admin/admin)
-	@bash scripts/run.sh
+WORKERS ?= 0
+run: db-start       ## demo database crm_erp_bridge, web client on http://127.0.0.1:8069 (admin/admin); WORKERS=4: prefork
+	@WORKERS=$(WORKERS) bash scripts/run.sh
 
 test: db-start      ## fresh test database, all tests; non-zero exit on any failure
 	@bash scripts/test.sh

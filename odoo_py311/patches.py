@@ -2,6 +2,7 @@
 import ast
 import builtins
 import dis
+import resource
 from xml.etree import ElementTree
 
 # The Python 3.11 opcodes that do the work of opcodes Odoo 11's safe_eval allowed on 3.5-3.7.
@@ -113,9 +114,29 @@ def patch_http(module):
     module.Root.load_addons = load_addons_after_registry_loads
 
 
+class _ResourceWithIntLimits:
+    """The `resource` module, except that setrlimit() takes float limits as Odoo 11 passes them."""
+
+    def __getattr__(self, name):
+        return getattr(resource, name)
+
+    @staticmethod
+    def setrlimit(which, limits):
+        resource.setrlimit(which, tuple(int(limit) for limit in limits))
+
+
+def patch_server(module):
+    """odoo/service/server.py: every prefork worker (HTTP and cron) sets its CPU limit to
+    `getrusage() CPU seconds + limit_time_cpu`, a float; since 3.10 setrlimit() raises
+    "TypeError: 'float' object cannot be interpreted as an integer", the worker dies and
+    the master forks another one, endlessly. Truncated to int as Odoo 13 does."""
+    module.resource = _ResourceWithIntLimits()
+
+
 BY_MODULE = {
     'odoo.http': patch_http,
     'odoo.tools.safe_eval': patch_safe_eval,
     'odoo.addons.base.ir.ir_qweb.qweb': patch_qweb,
     'odoo.addons.web.controllers.main': patch_web_controllers,
+    'odoo.service.server': patch_server,
 }

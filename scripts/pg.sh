@@ -49,6 +49,24 @@ max_wal_size = 4GB
 CONF
 }
 
+# Sessions of dead clients end within seconds, so a killed Odoo worker's locks go away
+# (docs/deployment.md, "PostgreSQL"): a client's socket is checked every second during a long
+# statement; TCP keepalives find a vanished client host after 10 + 3 x 2 s. Reloadable
+# settings, applied to new and existing clusters alike (ALTER SYSTEM + reload, no restart).
+# name=value in the base unit pg_settings shows (ms, s), so the running values compare.
+SESSION_SETTINGS="client_connection_check_interval=1000 tcp_keepalives_idle=10 tcp_keepalives_interval=2 tcp_keepalives_count=3"
+
+apply_session_settings() {
+  local names current
+  names=$(for setting in $SESSION_SETTINGS; do printf "'%s'," "${setting%%=*}"; done)
+  current=$(psql_ -U postgres -d postgres -tAc "SELECT string_agg(name || '=' || setting, ' ' ORDER BY array_position(
+    ARRAY[${names%,}], name::text)) FROM pg_settings WHERE name IN (${names%,})")
+  [ "$current" = "$SESSION_SETTINGS" ] && return
+  local statements=()
+  for setting in $SESSION_SETTINGS; do statements+=(-c "ALTER SYSTEM SET ${setting%%=*} = ${setting#*=}"); done
+  psql_ -U postgres -d postgres -q "${statements[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 start() {
   init
   if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
@@ -56,6 +74,7 @@ start() {
   fi
   psql_ -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='odoo'" | grep -q 1 ||
     psql_ -U postgres -d postgres -qc "CREATE ROLE odoo LOGIN SUPERUSER"
+  apply_session_settings
   echo "PostgreSQL running on 127.0.0.1:$PGPORT (data in .local/pg)"
 }
 

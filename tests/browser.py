@@ -37,17 +37,23 @@ def wait_until(predicate, timeout, message):
 
 
 class OdooServer:
-    """`scripts/odoo` serving one database on a free loopback port."""
+    """`scripts/odoo` serving one database on a free loopback port: threaded by default; with
+    workers, prefork (that many HTTP workers, a longpolling process on another free port)."""
 
-    def __init__(self, database):
+    def __init__(self, database, workers=0, max_cron_threads=0, log_level='warn', extra_args=()):
         self.database = database
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
+        self.longpolling_url = None
         self.log = tempfile.NamedTemporaryFile(prefix='odoo-server-', suffix='.log', delete=False)
-        self.process = subprocess.Popen(
-            [os.path.join(ROOT, 'scripts', 'odoo'), '-d', database, '--db-filter=^%s$' % database,
-             '--http-port=%d' % self.port, '--workers=0', '--max-cron-threads=0', '--log-level=warn'],
-            stdout=self.log, stderr=subprocess.STDOUT)
+        args = [os.path.join(ROOT, 'scripts', 'odoo'), '-d', database, '--db-filter=^%s$' % database,
+                '--http-port=%d' % self.port, '--workers=%d' % workers,
+                '--max-cron-threads=%d' % max_cron_threads, '--log-level=' + log_level, *extra_args]
+        if workers:
+            longpolling_port = free_port()
+            self.longpolling_url = 'http://127.0.0.1:%d' % longpolling_port
+            args.append('--longpolling-port=%d' % longpolling_port)
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             # a loaded machine (CI, parallel test runs) may take minutes to load the registry
             wait_until(self._answers, 600, 'Odoo did not start; log: %s' % self.log.name)

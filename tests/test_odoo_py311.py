@@ -3,7 +3,10 @@ import ast
 import base64
 import collections
 import inspect
+import json
 import os
+import resource
+import subprocess
 import sys
 import sysconfig
 import threading
@@ -174,8 +177,6 @@ def test_web_client_template_concatenation():
     assert [child.get('t-name') for child in root.getchildren()] == ['x', 'y']
 
 
-
-
 def test_first_request_imports_addons_under_the_registry_lock(monkeypatch):
     # The request thread's Root.load_addons takes the registry lock (which the main thread holds
     # for the whole preload) before it lists and imports the addons, instead of importing beside
@@ -200,3 +201,54 @@ def test_first_request_imports_addons_under_the_registry_lock(monkeypatch):
     odoo.http.Root().load_addons()
     assert held_while_listing and all(held_while_listing), 'addons were listed outside the registry lock'
     assert not lock.held
+
+
+# Runs in a child interpreter: a prefork worker's limits would bind the test process itself.
+WORKER_LIMITS_SCRIPT = r'''
+import json, os, resource, sys
+from odoo.tools import config
+from odoo.service import server
+config['limit_time_cpu'] = 60
+config['limit_memory_hard'] = 4 * 1024 ** 3
+config['limit_memory_soft'] = int(sys.argv[1])
+config['limit_request'] = 2
+worker = server.WorkerHTTP(server.PreforkServer(None))
+worker.pid, worker.ppid = os.getpid(), os.getppid()  # as if forked by its master
+worker.process_limit()  # what each worker runs before accepting a request
+alive_fresh = worker.alive
+usage = resource.getrusage(resource.RUSAGE_SELF)
+worker.request_count = 2
+worker.process_limit()
+print(json.dumps({'cpu': resource.getrlimit(resource.RLIMIT_CPU)[0], 'cpu_used': usage.ru_utime + usage.ru_stime,
+                  'address_space': resource.getrlimit(resource.RLIMIT_AS)[0],
+                  'alive_fresh': alive_fresh, 'alive_after_limit_request': worker.alive}))
+'''
+
+
+def _worker_limits(memory_soft):
+    out = subprocess.run([sys.executable, '-c', WORKER_LIMITS_SCRIPT, str(memory_soft)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_prefork_worker_sets_its_cpu_and_memory_limits():
+    # Without patch_server: "TypeError: 'float' object cannot be interpreted as an integer".
+    limits = _worker_limits(memory_soft=2 * 1024 ** 3)
+    assert limits['address_space'] == 4 * 1024 ** 3  # limit_memory_hard, as RLIMIT_AS
+    assert limits['cpu_used'] + 59 <= limits['cpu'] <= limits['cpu_used'] + 60  # used + limit_time_cpu, truncated
+    assert limits['alive_fresh'] is True
+    assert limits['alive_after_limit_request'] is False  # limit_request: recycled after its 2nd request
+
+
+def test_prefork_worker_recycles_over_its_soft_memory_limit():
+    # psutil's memory_info() on 3.11: a worker over limit_memory_soft stops after its request.
+    assert _worker_limits(memory_soft=1024 ** 2)['alive_fresh'] is False
+
+
+def test_server_resource_shim_keeps_the_rest_of_resource():
+    from odoo.service import server
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    server.resource.setrlimit(server.resource.RLIMIT_NOFILE, (float(soft), hard))  # same value, as a float
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
+    assert server.resource.RUSAGE_SELF == resource.RUSAGE_SELF
