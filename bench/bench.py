@@ -650,10 +650,11 @@ def peer_child(db, thresholds, out):
 
 
 class OdooServer:
-    """scripts/odoo serving one database on a free loopback port, with the rpc request debug
-    log on (one line per call with the time spent inside the server)."""
+    """scripts/odoo serving one database on a free loopback port, threaded (workers 0) or
+    prefork, with the given log handlers (default: the rpc request debug log, one line per
+    call with the time spent inside the server)."""
 
-    def __init__(self, db):
+    def __init__(self, db, workers=0, cron_threads=0, log_handlers=('odoo.http.rpc.request:DEBUG',), extra=()):
         import socket
         import tempfile
         import urllib.request
@@ -664,7 +665,8 @@ class OdooServer:
         self.log = tempfile.NamedTemporaryFile(prefix='bench-server-', suffix='.log', delete=False)
         self.process = subprocess.Popen(
             [os.path.join(ROOT, 'scripts', 'odoo'), '-d', db, '--db-filter=^%s$' % db, '--http-port=%d' % self.port,
-             '--workers=0', '--max-cron-threads=0', '--log-level=warn', '--log-handler=odoo.http.rpc.request:DEBUG'],
+             '--workers=%d' % workers, '--max-cron-threads=%d' % cron_threads, '--log-level=warn']
+            + ['--log-handler=%s' % handler for handler in log_handlers] + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 300
         while True:
@@ -681,11 +683,13 @@ class OdooServer:
     def mark(self):
         self.offset = os.path.getsize(self.log.name)
 
-    def rpc_times(self, method):
-        with open(self.log.name) as handle:
+    def log_since_mark(self):
+        with open(self.log.name, errors='replace') as handle:
             handle.seek(self.offset)
-            text = handle.read()
-        return [float(t) for t in re.findall(r'object\.%s time:([0-9.]+)s' % method, text)]
+            return handle.read()
+
+    def rpc_times(self, method):
+        return [float(t) for t in re.findall(r'object\.%s time:([0-9.]+)s' % method, self.log_since_mark())]
 
     def stop(self):
         self.process.terminate()
