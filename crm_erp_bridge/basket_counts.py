@@ -109,30 +109,127 @@ def count_pairs(basket_ids, product_ids, min_count, frequent_product_ids, pairs_
     """Baskets holding both products of every pair a < b of frequent_product_ids (sorted) that
     is in at least min_count baskets: (a, b, count) arrays, ordered by (a, b). Rows must be
     distinct and sorted by (basket, product), as basket_rows returns them."""
-    size = int(max(product_ids.max(initial=0), frequent_product_ids.max(initial=0))) + 1
-    rank_of = np.full(size, -1, dtype=np.int64)
-    rank_of[frequent_product_ids] = np.arange(len(frequent_product_ids))
-    keep = rank_of[product_ids] >= 0
-    products = product_ids[keep]
-    rows = len(products)
-    basket_starts = _runs(basket_ids[keep])
-    sizes = np.diff(np.append(basket_starts, rows))
-    # each row pairs with the rows after it in its basket (a < b)
-    later = np.repeat(sizes, sizes) - (np.arange(rows) - np.repeat(basket_starts, sizes)) - 1
-    # slices of products (by rank) that each make at most pairs_per_slice pairs
-    rank = rank_of[products]
-    cumulative = np.cumsum(np.bincount(rank, weights=later, minlength=len(frequent_product_ids)).astype(np.int64))
-    found = []
-    first = 0
-    while first < len(frequent_product_ids):
-        done = cumulative[first - 1] if first else 0
-        last = max(int(np.searchsorted(cumulative, done + pairs_per_slice, side='right')), first + 1)
-        found.append(_count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)),
-                                  min_count))
-        first = last
+    rank_of = _ranks(frequent_product_ids, product_ids)
+    found = [(keys[counts >= min_count], counts[counts >= min_count]) for keys, counts in _pair_slices(
+        basket_ids, product_ids, rank_of, 0, len(frequent_product_ids), pairs_per_slice)]
     keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
     counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
     return keys >> 32, keys & 0xFFFFFFFF, counts
+
+
+def _ranks(frequent_product_ids, product_ids):
+    """Rank of every product id among frequent_product_ids (sorted), -1 for the others."""
+    size = int(max(product_ids.max(initial=0), frequent_product_ids.max(initial=0))) + 1
+    rank_of = np.full(size, -1, dtype=np.int64)
+    rank_of[frequent_product_ids] = np.arange(len(frequent_product_ids))
+    return rank_of
+
+
+def _later(basket_ids):
+    """For rows sorted by basket: the number of rows after each one in its basket."""
+    rows = len(basket_ids)
+    basket_starts = _runs(basket_ids)
+    sizes = np.diff(np.append(basket_starts, rows))
+    return np.repeat(sizes, sizes) - (np.arange(rows) - np.repeat(basket_starts, sizes)) - 1
+
+
+def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_per_slice):
+    """(pair keys, counts) of the pairs a < b of products with a rank (rank_of, -1: left out),
+    whose a has a rank in [first_rank, last_rank), all counts, slice by slice of products
+    making at most pairs_per_slice pairs each."""
+    keep = rank_of[product_ids] >= 0
+    products = product_ids[keep]
+    # each row pairs with the rows after it in its basket (a < b)
+    later = _later(basket_ids[keep])
+    rank = rank_of[products]
+    cumulative = np.cumsum(np.bincount(rank, weights=later, minlength=last_rank).astype(np.int64))
+    first = first_rank
+    while first < last_rank:
+        done = cumulative[first - 1] if first else 0
+        last = min(max(int(np.searchsorted(cumulative, done + pairs_per_slice, side='right')), first + 1), last_rank)
+        yield _count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)), 1)
+        first = last
+
+
+class ChunkedCounts:
+    """The counts of one company's baskets, fed chunk by chunk of whole customers (every basket
+    of a customer in the same chunk), in memory bounded by the chunk and pairs_per_part
+    whatever the size of the history: product figures add up over the chunks in arrays by
+    product id; the basket rows go to spill (a binary file) and the pairs are counted from
+    there part by part (first products of the pairs by ranges making at most pairs_per_part
+    pairs), each part merged over the chunks before its pairs below the minimum are dropped."""
+
+    def __init__(self, spill, pairs_per_part=PAIRS_PER_SLICE):
+        self.spill, self.pairs_per_part = spill, pairs_per_part
+        self.chunks = []  # (offset, rows) in spill
+        self.baskets = 0
+        self.figures = {name: np.zeros(0, dtype=np.int64) for name in (
+            'basket_counts', 'customer_counts', 'repeat_customer_counts', 'pairs_led')}
+
+    def _add_by_product(self, name, product_ids, values):
+        figure = self.figures[name]
+        if len(product_ids) and product_ids.max() >= len(figure):
+            figure = self.figures[name] = np.concatenate((figure, np.zeros(int(product_ids.max()) + 1 - len(figure),
+                                                                           dtype=np.int64)))
+        np.add.at(figure, product_ids, values)
+
+    def add(self, basket_ids, partner_ids, product_ids):
+        """One chunk's rows, as basket_rows returns them."""
+        self.baskets += count_baskets(basket_ids)
+        products = count_products(basket_ids, partner_ids, product_ids)
+        for name in ('basket_counts', 'customer_counts', 'repeat_customer_counts'):
+            self._add_by_product(name, products['product_ids'], products[name])
+        # pairs each product leads (as a of a < b), with any product: sizes the parts
+        self._add_by_product('pairs_led', product_ids, _later(basket_ids))
+        self.spill.seek(0, 2)
+        self.chunks.append((self.spill.tell(), len(basket_ids)))
+        basket_ids.astype(np.int32).tofile(self.spill)
+        product_ids.astype(np.int32).tofile(self.spill)
+
+    def products(self):
+        """As count_products, over every chunk."""
+        counts = self.figures['basket_counts']
+        product_ids = np.flatnonzero(counts > 0)
+        return dict({name: self.figures[name][product_ids] for name in (
+            'basket_counts', 'customer_counts', 'repeat_customer_counts')}, product_ids=product_ids)
+
+    def _chunk_rows(self, offset, rows):
+        self.spill.seek(offset)
+        basket_ids = np.fromfile(self.spill, dtype=np.int32, count=rows)
+        return basket_ids, np.fromfile(self.spill, dtype=np.int32, count=rows)
+
+    def pairs(self, min_count):
+        """As count_pairs with the products in at least min_count baskets, over every chunk."""
+        frequent = np.flatnonzero(self.figures['basket_counts'] >= min_count)
+        cumulative = np.cumsum(self.figures['pairs_led'][frequent])
+        found, first = [], 0
+        while first < len(frequent):
+            done = cumulative[first - 1] if first else 0
+            last = max(int(np.searchsorted(cumulative, done + self.pairs_per_part, side='right')), first + 1)
+            parts = []
+            for offset, rows in self.chunks:
+                basket_ids, product_ids = self._chunk_rows(offset, rows)
+                rank_of = _ranks(frequent, product_ids)
+                parts += _pair_slices(basket_ids, product_ids, rank_of, first, min(last, len(frequent)),
+                                      self.pairs_per_part)
+            keys, counts = _merge_counts(parts)
+            found.append((keys[counts >= min_count], counts[counts >= min_count]))
+            first = last
+        keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
+        counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
+        return keys >> 32, keys & 0xFFFFFFFF, counts
+
+
+def _merge_counts(parts):
+    """One (sorted distinct keys, summed counts) of several (keys, counts) arrays."""
+    keys = np.concatenate([keys for keys, _counts in parts] or [np.zeros(0, dtype=np.int64)])
+    counts = np.concatenate([counts for _keys, counts in parts] or [np.zeros(0, dtype=np.int64)])
+    del parts[:]
+    order = np.argsort(keys, kind='stable')  # runs of sorted keys: a merge
+    keys, counts = keys[order], counts[order]
+    del order
+    starts = _runs(keys)
+    return keys[starts], np.add.reduceat(counts, starts) if len(starts) else counts
 
 
 def _count_slice(products, later, rows, min_count):
