@@ -3,12 +3,16 @@
 The full affinity recompute reads the counted lines, orders and products from PostgreSQL (the
 SQL decides what counts), assigns the baskets and counts them here: sorting a few million
 integers is an order of magnitude faster than PostgreSQL's hash aggregation of the same pairs
-(README, "Recommendations"). No Odoo import: plain functions over integer arrays."""
+(README, "Recommendations"). The lines come in batches by customer and the basket rows of
+each batch go to a temporary file, so memory stays bounded whatever the history
+(ChunkedCounts). No Odoo import: plain functions over integer arrays."""
+import tempfile
+
 import numpy as np
 
-# Pairs generated at once: bounds the working memory (about 32 bytes a pair, 32 MB) whatever
-# the size of the company's history.
-PAIRS_PER_SLICE = 1000000
+# Pair occurrences generated at once: bounds the working memory (about 40 bytes each, 10 MB)
+# whatever the size of the company's history.
+PAIRS_PER_PART = 250000
 
 
 def _runs(sorted_values):
@@ -16,6 +20,12 @@ def _runs(sorted_values):
     if not len(sorted_values):
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+
+
+def runs(sorted_values):
+    """(start, end) of every run of equal values in a sorted array."""
+    starts = _runs(sorted_values)
+    return zip(starts.tolist(), np.append(starts[1:], len(sorted_values)).tolist())
 
 
 def _distinct(values):
@@ -105,18 +115,6 @@ def count_products(basket_ids, partner_ids, product_ids):
     }
 
 
-def count_pairs(basket_ids, product_ids, min_count, frequent_product_ids, pairs_per_slice=PAIRS_PER_SLICE):
-    """Baskets holding both products of every pair a < b of frequent_product_ids (sorted) that
-    is in at least min_count baskets: (a, b, count) arrays, ordered by (a, b). Rows must be
-    distinct and sorted by (basket, product), as basket_rows returns them."""
-    rank_of = _ranks(frequent_product_ids, product_ids)
-    found = [(keys[counts >= min_count], counts[counts >= min_count]) for keys, counts in _pair_slices(
-        basket_ids, product_ids, rank_of, 0, len(frequent_product_ids), pairs_per_slice)]
-    keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
-    counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
-    return keys >> 32, keys & 0xFFFFFFFF, counts
-
-
 def _ranks(frequent_product_ids, product_ids):
     """Rank of every product id among frequent_product_ids (sorted), -1 for the others."""
     size = int(max(product_ids.max(initial=0), frequent_product_ids.max(initial=0))) + 1
@@ -147,24 +145,61 @@ def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_
     while first < last_rank:
         done = cumulative[first - 1] if first else 0
         last = min(max(int(np.searchsorted(cumulative, done + pairs_per_slice, side='right')), first + 1), last_rank)
-        yield _count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)), 1)
+        yield _count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)))
         first = last
 
 
 class ChunkedCounts:
-    """The counts of one company's baskets, fed chunk by chunk of whole customers (every basket
-    of a customer in the same chunk), in memory bounded by the chunk and pairs_per_part
-    whatever the size of the history: product figures add up over the chunks in arrays by
+    """The counts of one company's baskets, fed the counted lines batch by batch in order of
+    their commercial customer, in memory bounded by the batch and pairs_per_part whatever the
+    size of the history: whole customers are counted at a time (every basket of a customer
+    together, whatever the basket window); product figures add up over them in arrays by
     product id; the basket rows go to spill (a binary file) and the pairs are counted from
     there part by part (first products of the pairs by ranges making at most pairs_per_part
-    pairs), each part merged over the chunks before its pairs below the minimum are dropped."""
+    pairs), each part merged over the chunks before its pairs below the minimum are dropped.
+    product_ids: the counted products; window_days: the company's basket window."""
 
-    def __init__(self, spill, pairs_per_part=PAIRS_PER_SLICE):
-        self.spill, self.pairs_per_part = spill, pairs_per_part
+    def __init__(self, product_ids, window_days, pairs_per_part=PAIRS_PER_PART):
+        # unlinked at once: nothing stays on disk, whatever happens to the process
+        self.spill = tempfile.TemporaryFile(prefix='crm_erp_affinity_')
+        self.pairs_per_part = pairs_per_part
+        self.product_ids, self.window_days = product_ids, window_days
         self.chunks = []  # (offset, rows) in spill
         self.baskets = 0
+        self.pending = None  # lines of the last customer of the last batch: it may go on
         self.figures = {name: np.zeros(0, dtype=np.int64) for name in (
             'basket_counts', 'customer_counts', 'repeat_customer_counts', 'pairs_led')}
+
+    def add_lines(self, partner_ids, order_ids, days, product_ids):
+        """One batch of counted lines (commercial customer, order, day, product), sorted by
+        customer and following the previous batch."""
+        lines = (partner_ids, order_ids, days, product_ids)
+        if self.pending is not None:
+            lines = tuple(np.concatenate(pair) for pair in zip(self.pending, lines))
+        cut = int(np.searchsorted(lines[0], lines[0][-1])) if len(lines[0]) else 0
+        self.pending = tuple(column[cut:] for column in lines)
+        self._add_customers(*(column[:cut] for column in lines))
+
+    def result(self, min_count):
+        """After the last batch: (products as count_products returns them, pairs as pairs()
+        returns them, number of baskets); the spill file is closed."""
+        if self.pending is not None:
+            self._add_customers(*self.pending)
+            self.pending = None
+        try:
+            return self.products(), self.pairs(min_count), self.baskets
+        finally:
+            self.spill.close()
+
+    def _add_customers(self, partner_ids, order_ids, days, product_ids):
+        if not len(order_ids):
+            return
+        by_order = np.argsort(order_ids, kind='stable')
+        starts = _runs(order_ids[by_order])
+        first_lines = by_order[starts]  # an order's customer and day are those of each of its lines
+        line_order_ids, line_product_ids = distinct_lines(order_ids, product_ids)
+        self.add(*basket_rows(line_order_ids, line_product_ids, order_ids[first_lines], partner_ids[first_lines],
+                              days[first_lines], self.product_ids, self.window_days))
 
     def _add_by_product(self, name, product_ids, values):
         figure = self.figures[name]
@@ -174,7 +209,7 @@ class ChunkedCounts:
         np.add.at(figure, product_ids, values)
 
     def add(self, basket_ids, partner_ids, product_ids):
-        """One chunk's rows, as basket_rows returns them."""
+        """The basket rows of whole customers, as basket_rows returns them."""
         self.baskets += count_baskets(basket_ids)
         products = count_products(basket_ids, partner_ids, product_ids)
         for name in ('basket_counts', 'customer_counts', 'repeat_customer_counts'):
@@ -199,7 +234,9 @@ class ChunkedCounts:
         return basket_ids, np.fromfile(self.spill, dtype=np.int32, count=rows)
 
     def pairs(self, min_count):
-        """As count_pairs with the products in at least min_count baskets, over every chunk."""
+        """Baskets holding both products of every pair a < b that is in at least min_count
+        baskets: (a, b, count) arrays, ordered by (a, b). A pair can never be more frequent than
+        its rarer product: products below the minimum are left out first."""
         frequent = np.flatnonzero(self.figures['basket_counts'] >= min_count)
         cumulative = np.cumsum(self.figures['pairs_led'][frequent])
         found, first = [], 0
@@ -232,7 +269,7 @@ def _merge_counts(parts):
     return keys[starts], np.add.reduceat(counts, starts) if len(starts) else counts
 
 
-def _count_slice(products, later, rows, min_count):
+def _count_slice(products, later, rows):
     """(pair keys, counts) of the pairs of rows with the rows after them in their basket."""
     per_row = later[rows]
     total = int(per_row.sum())
@@ -243,14 +280,12 @@ def _count_slice(products, later, rows, min_count):
     del left, step
     keys.sort()
     starts = _runs(keys)
-    counts = np.diff(np.append(starts, total))
-    frequent = counts >= min_count
-    return keys[starts[frequent]], counts[frequent]
+    return keys[starts], np.diff(np.append(starts, total))
 
 
 def compare_pairs(stored, computed):
     """What turns the stored pair counts into the computed ones, both (a, b, count) arrays
-    (computed ordered by (a, b), as count_pairs returns them): the (a, b) arrays of the pairs
+    (computed ordered by (a, b), as ChunkedCounts.pairs returns them): the (a, b) arrays of the pairs
     to delete, the (a, b, count) arrays of the pairs whose count changed, of those to add."""
     stored_keys, computed_keys = _keys(stored[0], stored[1]), _keys(computed[0], computed[1])
     at = np.searchsorted(computed_keys, stored_keys)

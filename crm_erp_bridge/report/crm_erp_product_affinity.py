@@ -1,4 +1,3 @@
-import tempfile
 from collections import Counter
 from itertools import combinations
 
@@ -7,8 +6,8 @@ import numpy as np
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..basket_counts import ChunkedCounts, basket_rows, compare_pairs, distinct_lines
-from ..sql import copy_int_rows, fetch_int_columns
+from ..basket_counts import ChunkedCounts, compare_pairs, runs
+from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
 # - crm_erp_affinity_company: number of baskets, and when the full recompute last ran;
@@ -155,53 +154,22 @@ _SCOPES = {
          WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
 }
 
-# Full recompute, chunk by chunk of customers (commercial partner id ranges: every basket of
-# a customer in one chunk, whatever the basket window): the counted orders (commercial
-# customer, day as a number) and their lines of one company and chunk, joined and counted in
-# numpy (basket_counts.ChunkedCounts). {chunk} is a fixed SQL fragment, values are parameters.
-_FULL_CHUNK_SQL = """
-    rp.commercial_partner_id >= %(low)s AND (%(high)s::integer IS NULL OR rp.commercial_partner_id < %(high)s)
-"""
-_FULL_LAST_CHUNK_SQL = "(" + _FULL_CHUNK_SQL + " OR rp.commercial_partner_id IS NULL)"
-
-_FULL_ORDERS_SQL = """
-    SELECT so.id, COALESCE(rp.commercial_partner_id, rp.id), so.date_order::date - DATE '2000-01-01'
-      FROM sale_order so
-      JOIN res_partner rp ON rp.id = so.partner_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
-       AND {chunk}
-"""
-
+# Full recompute: the counted lines of the companies with their order's company, commercial
+# customer and day (as a number), in order of company and customer, streamed through one
+# binary COPY and counted in numpy customer by customer (basket_counts.ChunkedCounts: every
+# basket of a customer together, whatever the basket window; memory bounded whatever the
+# history). One scan of the lines for all companies.
 _FULL_LINES_SQL = """
-    SELECT l.order_id, l.product_id
+    SELECT so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.id,
+           so.date_order::date - DATE '2000-01-01', l.product_id
       FROM sale_order_line l
       JOIN sale_order so ON so.id = l.order_id
       JOIN res_partner rp ON rp.id = so.partner_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+     WHERE so.company_id = ANY(%(company_ids)s) AND """ + COUNTED_ORDER_SQL + """
        AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
        AND l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
-       AND {chunk}
+  ORDER BY 1, 2
 """
-
-# Lower bounds of the customer chunks of a company: commercial partner ids cutting its
-# counted orders into parts of about %(orders_per_chunk)s orders.
-_FULL_CHUNKS_SQL = """
-    WITH keys AS (
-        SELECT rp.commercial_partner_id AS key
-          FROM sale_order so JOIN res_partner rp ON rp.id = so.partner_id
-         WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-           AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
-           AND rp.commercial_partner_id IS NOT NULL
-    ), parts AS (
-        SELECT CEIL(COUNT(*)::float / %(orders_per_chunk)s)::integer AS n FROM keys
-    )
-    SELECT DISTINCT unnest(percentile_disc(ARRAY(SELECT generate_series(1, n - 1)::float / n))
-                           WITHIN GROUP (ORDER BY key))
-      FROM keys, parts GROUP BY n
-"""
-# Orders per chunk: about 3 MB of binary COPY and 30 MB of numpy work (3-4 lines an order).
-ORDERS_PER_CHUNK = 100000
 
 _FULL_PRODUCTS_SQL = """
     SELECT pp.id
@@ -282,9 +250,9 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _recompute_affinity(self, company_ids=None):
         """Recompute every count of the given companies (all: None) from their confirmed
-        orders: per company its counted products, then its orders and their lines customer
-        chunk by customer chunk in one binary COPY each, joined and counted in numpy
-        (basket_counts.ChunkedCounts: memory bounded whatever the history). The stored pairs move to the
+        orders: their counted lines with their order's company, customer and day, by customer,
+        streamed through one binary COPY and counted in numpy (basket_counts.ChunkedCounts:
+        memory bounded whatever the history). The stored pairs move to the
         result by their differences only (the incremental updates keep them exact, so a
         nightly recompute writes little). The context key crm_erp_affinity_date_to (a
         datetime string) limits the orders to those before it."""
@@ -294,23 +262,13 @@ class CrmErpProductAffinity(models.Model):
         cr = self.env.cr
         if cr._cnx.server_version >= 110000:
             cr.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these scans
+        counts = self._affinity_count_lines(companies)
         pairs_written = pairs_kept = 0
         for company in companies:
-            [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
-            with tempfile.TemporaryFile(prefix='crm_erp_affinity_') as spill:
-                counts = ChunkedCounts(spill)
-                for params, chunk in self._affinity_chunks(company):
-                    order_ids, order_partner_ids, order_days = fetch_int_columns(
-                        cr, _FULL_ORDERS_SQL.format(chunk=chunk), params, 3)
-                    line_order_ids, line_product_ids = distinct_lines(*fetch_int_columns(
-                        cr, _FULL_LINES_SQL.format(chunk=chunk, delivery=self._affinity_delivery_sql()), params, 2))
-                    counts.add(*basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids,
-                                            order_days, product_ids, company.affinity_basket_days))
-                products = counts.products()
-                pairs = counts.pairs(company.affinity_min_count)
+            products, pairs, baskets = counts.pop(company.id).result(company.affinity_min_count)
             cr.execute("DELETE FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
             cr.execute("INSERT INTO crm_erp_affinity_company (company_id, basket_count, computed_at) "
-                       "VALUES (%s, %s, NOW() AT TIME ZONE 'UTC')", [company.id, counts.baskets])
+                       "VALUES (%s, %s, NOW() AT TIME ZONE 'UTC')", [company.id, baskets])
             cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %s", [company.id])
             copy_int_rows(cr, 'crm_erp_affinity_product', (
                 'company_id', 'product_id', 'basket_count', 'customer_count', 'repeat_customer_count'), (
@@ -326,16 +284,20 @@ class CrmErpProductAffinity(models.Model):
         return True
 
     @api.model
-    def _affinity_chunks(self, company):
-        """(query parameters, chunk condition) of each customer chunk of the company's counted
-        orders (_FULL_ORDERS_SQL, _FULL_LINES_SQL), about ORDERS_PER_CHUNK orders each."""
-        params = {'company_id': company.id, 'date_to': self.env.context.get('crm_erp_affinity_date_to'),
-                  'orders_per_chunk': ORDERS_PER_CHUNK}
-        self.env.cr.execute(_FULL_CHUNKS_SQL, params)
-        bounds = sorted(row[0] for row in self.env.cr.fetchall())
-        lows = [0] + bounds
-        for low, high in zip(lows, bounds + [None]):
-            yield dict(params, low=low, high=high), _FULL_LAST_CHUNK_SQL if high is None else _FULL_CHUNK_SQL
+    def _affinity_count_lines(self, companies):
+        """{company id: its ChunkedCounts fed every counted line}, in one scan of the lines."""
+        counts = {}
+        for company in companies:
+            [product_ids] = fetch_int_columns(self.env.cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
+            counts[company.id] = ChunkedCounts(product_ids, company.affinity_basket_days)
+
+        def count(company_ids, *lines):  # a batch of lines, sorted by company
+            for start, end in runs(company_ids):
+                counts[int(company_ids[start])].add_lines(*(column[start:end] for column in lines))
+        stream_int_columns(self.env.cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {
+            'company_ids': companies.ids, 'date_to': self.env.context.get('crm_erp_affinity_date_to'),
+        }, 5, count)
+        return counts
 
     @api.model
     def _affinity_write_pairs(self, company, pairs):

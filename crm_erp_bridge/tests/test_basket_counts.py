@@ -1,13 +1,11 @@
 import random
-import tempfile
 import unittest
 from collections import Counter
 from itertools import combinations
 
 import numpy as np
 
-from ..basket_counts import (ChunkedCounts, basket_rows, compare_pairs, count_baskets, count_pairs, count_products,
-                             distinct_lines)
+from ..basket_counts import ChunkedCounts, basket_rows, compare_pairs, count_baskets, count_products, distinct_lines
 
 
 def _array(values):
@@ -83,32 +81,28 @@ class TestBasketCounts(unittest.TestCase):
             pairs = Counter(pair for _customer, bought in expected.values() for pair in combinations(sorted(bought), 2))
             expected_pairs = sorted((a, b, n) for (a, b), n in pairs.items()
                                     if n >= min_count and baskets_of[a] >= min_count and baskets_of[b] >= min_count)
-            a, b, n = count_pairs(basket_ids, product_ids, min_count, frequent, pairs_per_slice=rng.choice([1, 2, 5, 10**6]))
-            self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
-            self._check_chunked(rng, lines, orders, products, window_days, min_count, figures, expected_pairs)
+            self._check_streamed(rng, lines, orders, products, window_days, min_count, figures, len(expected),
+                                 expected_pairs)
 
-    def _check_chunked(self, rng, lines, orders, products, window_days, min_count, figures, expected_pairs):
-        """The same counts fed by customer chunks (as the full recompute reads them), in parts
-        of a few pairs: the same figures and pairs."""
-        cut = rng.randint(0, 6)
-        with tempfile.TemporaryFile() as spill:
-            counts = ChunkedCounts(spill, pairs_per_part=rng.choice([1, 3, 10**6]))
-            for chunk in ([order for order in orders if order[1] < cut], [order for order in orders if order[1] >= cut]):
-                chunk_ids = {order[0] for order in chunk}
-                chunk_lines = [line for line in lines if line[0] in chunk_ids]
-                counts.add(*basket_rows(*distinct_lines(_array([line[0] for line in chunk_lines]),
-                                                        _array([line[1] for line in chunk_lines])),
-                                        _array([order[0] for order in chunk]), _array([order[1] for order in chunk]),
-                                        _array([order[2] for order in chunk]), _array(products), window_days))
-            chunked = counts.products()
-            for name in ('product_ids', 'basket_counts', 'customer_counts', 'repeat_customer_counts'):
-                self.assertEqual(chunked[name].tolist(), figures[name].tolist(), name)
-            self.assertEqual(counts.baskets, count_baskets(basket_rows(*distinct_lines(
-                _array([line[0] for line in lines]), _array([line[1] for line in lines])),
-                _array([order[0] for order in orders]), _array([order[1] for order in orders]),
-                _array([order[2] for order in orders]), _array(products), window_days)[0]))
-            a, b, n = counts.pairs(min_count)
-            self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
+    def _check_streamed(self, rng, lines, orders, products, window_days, min_count, figures, baskets, expected_pairs):
+        """The same counts streamed as the full recompute reads them (lines with their order's
+        customer and day, in order of customer only, in batches cutting anywhere, pairs counted
+        in parts of a few pairs): the same figures and pairs."""
+        order_by_id = {order[0]: order for order in orders}
+        rows = [(order_by_id[order_id][1], order_id, order_by_id[order_id][2], product_id)
+                for order_id, product_id in lines if order_id in order_by_id]
+        rng.shuffle(rows)
+        rows.sort(key=lambda row: row[0])
+        counts = ChunkedCounts(_array(products), window_days, pairs_per_part=rng.choice([1, 3, 10**6]))
+        batch = rng.randint(1, 8)
+        for start in range(0, len(rows), batch):
+            counts.add_lines(*(_array(column) for column in zip(*rows[start:start + batch])))
+        streamed, (a, b, n), streamed_baskets = counts.result(min_count)
+        for name in ('product_ids', 'basket_counts', 'customer_counts', 'repeat_customer_counts'):
+            self.assertEqual(streamed[name].tolist(), figures[name].tolist(), name)
+        self.assertEqual(streamed_baskets, baskets)
+        self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
+        self.assertTrue(counts.spill.closed)
 
     def test_compare_pairs(self):
         stored = (_array([1, 1, 2, 3]), _array([2, 5, 3, 4]), _array([2, 7, 4, 2]))
