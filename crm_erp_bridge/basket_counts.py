@@ -56,13 +56,11 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
     (id, commercial customer, day) whose product is in product_ids. A basket is an order
     (window_days 0), else consecutive orders of one customer with counted lines at most
     window_days apart, named after the first one (as _WINDOW_BASKETS_SQL)."""
-    size = int(max(line_order_ids.max(initial=0), order_ids.max(initial=0))) + 1
-    position_of_order = np.full(size, -1, dtype=np.int64)
-    position_of_order[order_ids] = np.arange(len(order_ids))
+    position_of_order = _positions(order_ids)
     size = int(max(line_product_ids.max(initial=0), product_ids.max(initial=0))) + 1
     counted_product = np.zeros(size, dtype=bool)
     counted_product[product_ids] = True
-    position = position_of_order[line_order_ids]
+    position = position_of_order(line_order_ids)
     counted = (position >= 0) & counted_product[line_product_ids]
     position, products = position[counted], line_product_ids[counted]
     if window_days <= 0:
@@ -74,7 +72,21 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
     keys = _distinct(_keys(basket_of_order[position], products))
     basket_ids = keys >> 32
     # the customer of a basket is the customer of the order it is named after
-    return basket_ids, order_partner_ids[position_of_order[basket_ids]], keys & 0xFFFFFFFF
+    return basket_ids, order_partner_ids[position_of_order(basket_ids)], keys & 0xFFFFFFFF
+
+
+def _positions(ids):
+    """A function giving the position in ids of each of the values it is given, -1 when
+    absent (a binary search: no array as large as the largest id)."""
+    by_id = np.argsort(ids, kind='stable')
+    sorted_ids = ids[by_id]
+
+    def positions(values):
+        if not len(sorted_ids):
+            return np.full(len(values), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+        return np.where(sorted_ids[at] == values, by_id[at], -1)
+    return positions
 
 
 def order_baskets(order_ids, partner_ids, days, window_days):
@@ -149,14 +161,107 @@ def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_
         first = last
 
 
+# Orders per chunk of customers: with 3-4 lines an order, about 15 MB of numpy work a chunk.
+ORDERS_PER_CHUNK = 100000
+
+
+class CustomerChunks:
+    """The counted orders and their lines regrouped on disk by chunks of whole customers
+    (about orders_per_chunk orders, one company each), from two streams: the orders first,
+    sorted by company and customer (add_orders), then the lines in any order (add_lines).
+    Memory: one batch, and the chunk of every order id (4 bytes an order id)."""
+
+    _ORDER = np.dtype([('order_id', np.int32), ('partner_id', np.int32), ('day', np.int32)])
+    _LINE = np.dtype([('order_id', np.int32), ('product_id', np.int32)])
+
+    def __init__(self, orders_per_chunk=ORDERS_PER_CHUNK):
+        self.orders_per_chunk = orders_per_chunk
+        # unlinked at once: nothing stays on disk, whatever happens to the process
+        self.orders = tempfile.TemporaryFile(prefix='crm_erp_orders_')
+        self.lines = tempfile.TemporaryFile(prefix='crm_erp_lines_')
+        self.chunk_of_order = np.zeros(0, dtype=np.int32)  # by order id: chunk index + 1, 0: none
+        self.companies, self.first_orders, self.line_parts = [], [], []  # by chunk
+        self.position = 0  # orders seen
+        self.last = None  # (company, customer, block) of the last order seen
+
+    def add_orders(self, company_ids, partner_ids, order_ids, days):
+        """A batch of counted orders (company, commercial customer, id, day), sorted by
+        company and customer and following the previous batch. A customer's orders go to the
+        chunk where its first order falls: customers are never split."""
+        count = len(order_ids)
+        if not count:
+            return
+        new_customer = np.ones(count, dtype=bool)
+        new_customer[1:] = (company_ids[1:] != company_ids[:-1]) | (partner_ids[1:] != partner_ids[:-1])
+        block = np.where(new_customer, (self.position + np.arange(count)) // self.orders_per_chunk, -1)
+        previous = self.last or (-1, -1, -1)
+        if (int(company_ids[0]), int(partner_ids[0])) == previous[:2]:
+            new_customer[0], block[0] = False, previous[2]
+        block = np.maximum.accumulate(block)
+        new_chunk = np.ones(count, dtype=bool)
+        new_chunk[0] = self.last is None or block[0] != previous[2] or company_ids[0] != previous[0]
+        new_chunk[1:] = (block[1:] != block[:-1]) | (company_ids[1:] != company_ids[:-1])
+        chunk = len(self.companies) - 1 + np.cumsum(new_chunk)
+        for row in np.flatnonzero(new_chunk).tolist():
+            self.companies.append(int(company_ids[row]))
+            self.first_orders.append(self.position + row)
+            self.line_parts.append([])
+        self._grow(int(order_ids.max()) + 1)
+        self.chunk_of_order[order_ids] = chunk + 1
+        rows = np.empty(count, self._ORDER)
+        rows['order_id'], rows['partner_id'], rows['day'] = order_ids, partner_ids, days
+        rows.tofile(self.orders)
+        self.position += count
+        self.last = (int(company_ids[-1]), int(partner_ids[-1]), int(block[-1]))
+
+    def _grow(self, size):
+        if size > len(self.chunk_of_order):
+            self.chunk_of_order = np.concatenate((self.chunk_of_order,
+                                                  np.zeros(size - len(self.chunk_of_order), dtype=np.int32)))
+
+    def add_lines(self, order_ids, product_ids):
+        """A batch of lines (order, product), in any order; lines of other orders are left out."""
+        inside = order_ids < len(self.chunk_of_order)
+        order_ids, product_ids = order_ids[inside], product_ids[inside]
+        chunk = self.chunk_of_order[order_ids]
+        by_chunk = np.argsort(chunk, kind='stable')
+        rows = np.empty(len(by_chunk), self._LINE)
+        rows['order_id'], rows['product_id'] = order_ids[by_chunk], product_ids[by_chunk]
+        chunk = chunk[by_chunk]
+        offset = self.lines.tell() // self._LINE.itemsize
+        for start, end in runs(chunk):
+            if chunk[start]:
+                self.line_parts[chunk[start] - 1].append((offset + start, end - start))
+        rows.tofile(self.lines)
+
+    def __iter__(self):
+        """(company id, (line order ids, line product ids, order ids, customers, days)) of
+        each chunk; the files are closed after the last one."""
+        try:
+            ends = self.first_orders[1:] + [self.position]
+            for index, company_id in enumerate(self.companies):
+                self.orders.seek(self.first_orders[index] * self._ORDER.itemsize)
+                orders = np.fromfile(self.orders, self._ORDER, ends[index] - self.first_orders[index])
+                lines = []
+                for offset, rows in self.line_parts[index]:
+                    self.lines.seek(offset * self._LINE.itemsize)
+                    lines.append(np.fromfile(self.lines, self._LINE, rows))
+                lines = np.concatenate(lines or [np.zeros(0, self._LINE)])
+                yield company_id, (lines['order_id'], lines['product_id'], orders['order_id'], orders['partner_id'],
+                                   orders['day'])
+        finally:
+            self.orders.close()
+            self.lines.close()
+
+
 class ChunkedCounts:
-    """The counts of one company's baskets, fed the counted lines batch by batch in order of
-    their commercial customer, in memory bounded by the batch and pairs_per_part whatever the
-    size of the history: whole customers are counted at a time (every basket of a customer
-    together, whatever the basket window); product figures add up over them in arrays by
-    product id; the basket rows go to spill (a binary file) and the pairs are counted from
-    there part by part (first products of the pairs by ranges making at most pairs_per_part
-    pairs), each part merged over the chunks before its pairs below the minimum are dropped.
+    """The counts of one company's baskets, fed chunk by chunk of whole customers
+    (CustomerChunks: every basket of a customer in one chunk, whatever the basket window), in
+    memory bounded by the chunk and pairs_per_part whatever the size of the history: product
+    figures add up over the chunks in arrays by product id; the basket rows go to spill (a
+    binary file) and the pairs are counted from there part by part (first products of the
+    pairs by ranges making at most pairs_per_part pairs), each part merged over the chunks
+    before its pairs below the minimum are dropped.
     product_ids: the counted products; window_days: the company's basket window."""
 
     def __init__(self, product_ids, window_days, pairs_per_part=PAIRS_PER_PART):
@@ -166,40 +271,21 @@ class ChunkedCounts:
         self.product_ids, self.window_days = product_ids, window_days
         self.chunks = []  # (offset, rows) in spill
         self.baskets = 0
-        self.pending = None  # lines of the last customer of the last batch: it may go on
         self.figures = {name: np.zeros(0, dtype=np.int64) for name in (
             'basket_counts', 'customer_counts', 'repeat_customer_counts', 'pairs_led')}
 
-    def add_lines(self, partner_ids, order_ids, days, product_ids):
-        """One batch of counted lines (commercial customer, order, day, product), sorted by
-        customer and following the previous batch."""
-        lines = (partner_ids, order_ids, days, product_ids)
-        if self.pending is not None:
-            lines = tuple(np.concatenate(pair) for pair in zip(self.pending, lines))
-        cut = int(np.searchsorted(lines[0], lines[0][-1])) if len(lines[0]) else 0
-        self.pending = tuple(column[cut:] for column in lines)
-        self._add_customers(*(column[:cut] for column in lines))
+    def add_chunk(self, line_order_ids, line_product_ids, order_ids, partner_ids, days):
+        """The lines (order, product) and orders (id, customer, day) of whole customers."""
+        self.add(*basket_rows(*distinct_lines(line_order_ids, line_product_ids), order_ids, partner_ids, days,
+                              self.product_ids, self.window_days))
 
     def result(self, min_count):
-        """After the last batch: (products as count_products returns them, pairs as pairs()
-        returns them, number of baskets); the spill file is closed."""
-        if self.pending is not None:
-            self._add_customers(*self.pending)
-            self.pending = None
+        """(products as count_products returns them, pairs as pairs() returns them, number of
+        baskets); the spill file is closed."""
         try:
             return self.products(), self.pairs(min_count), self.baskets
         finally:
             self.spill.close()
-
-    def _add_customers(self, partner_ids, order_ids, days, product_ids):
-        if not len(order_ids):
-            return
-        by_order = np.argsort(order_ids, kind='stable')
-        starts = _runs(order_ids[by_order])
-        first_lines = by_order[starts]  # an order's customer and day are those of each of its lines
-        line_order_ids, line_product_ids = distinct_lines(order_ids, product_ids)
-        self.add(*basket_rows(line_order_ids, line_product_ids, order_ids[first_lines], partner_ids[first_lines],
-                              days[first_lines], self.product_ids, self.window_days))
 
     def _add_by_product(self, name, product_ids, values):
         figure = self.figures[name]

@@ -6,7 +6,7 @@ import numpy as np
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-from ..basket_counts import ChunkedCounts, compare_pairs, runs
+from ..basket_counts import ChunkedCounts, CustomerChunks, compare_pairs
 from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
@@ -154,21 +154,22 @@ _SCOPES = {
          WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
 }
 
-# Full recompute: the counted lines of the companies with their order's company, commercial
-# customer and day (as a number), in order of company and customer, streamed through one
-# binary COPY and counted in numpy customer by customer (basket_counts.ChunkedCounts: every
-# basket of a customer together, whatever the basket window; memory bounded whatever the
-# history). One scan of the lines for all companies.
-_FULL_LINES_SQL = """
-    SELECT so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.id,
-           so.date_order::date - DATE '2000-01-01', l.product_id
-      FROM sale_order_line l
-      JOIN sale_order so ON so.id = l.order_id
+# Full recompute: the counted orders (company, commercial customer, id, day as a number) in
+# order of company and customer, and the lines (order, product) in one scan each, both
+# streamed through binary COPY, regrouped on disk by chunks of whole customers and counted in
+# numpy chunk by chunk (basket_counts: memory bounded whatever the history).
+_FULL_ORDERS_SQL = """
+    SELECT so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.id, so.date_order::date - DATE '2000-01-01'
+      FROM sale_order so
       JOIN res_partner rp ON rp.id = so.partner_id
      WHERE so.company_id = ANY(%(company_ids)s) AND """ + COUNTED_ORDER_SQL + """
        AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
-       AND l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
   ORDER BY 1, 2
+"""
+
+_FULL_LINES_SQL = """
+    SELECT l.order_id, l.product_id FROM sale_order_line l
+     WHERE l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
 """
 
 _FULL_PRODUCTS_SQL = """
@@ -250,9 +251,9 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _recompute_affinity(self, company_ids=None):
         """Recompute every count of the given companies (all: None) from their confirmed
-        orders: their counted lines with their order's company, customer and day, by customer,
-        streamed through one binary COPY and counted in numpy (basket_counts.ChunkedCounts:
-        memory bounded whatever the history). The stored pairs move to the
+        orders: their orders (by customer) and lines streamed through one binary COPY each,
+        regrouped on disk by chunks of whole customers and counted in numpy chunk by chunk
+        (basket_counts: memory bounded whatever the history). The stored pairs move to the
         result by their differences only (the incremental updates keep them exact, so a
         nightly recompute writes little). The context key crm_erp_affinity_date_to (a
         datetime string) limits the orders to those before it."""
@@ -285,18 +286,20 @@ class CrmErpProductAffinity(models.Model):
 
     @api.model
     def _affinity_count_lines(self, companies):
-        """{company id: its ChunkedCounts fed every counted line}, in one scan of the lines."""
+        """{company id: its ChunkedCounts fed every counted line}, in one scan of the orders
+        and one of the lines."""
+        cr = self.env.cr
         counts = {}
         for company in companies:
-            [product_ids] = fetch_int_columns(self.env.cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
+            [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
             counts[company.id] = ChunkedCounts(product_ids, company.affinity_basket_days)
-
-        def count(company_ids, *lines):  # a batch of lines, sorted by company
-            for start, end in runs(company_ids):
-                counts[int(company_ids[start])].add_lines(*(column[start:end] for column in lines))
-        stream_int_columns(self.env.cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {
-            'company_ids': companies.ids, 'date_to': self.env.context.get('crm_erp_affinity_date_to'),
-        }, 5, count)
+        chunks = CustomerChunks()
+        stream_int_columns(cr, _FULL_ORDERS_SQL, {
+            'company_ids': companies.ids, 'date_to': self.env.context.get('crm_erp_affinity_date_to')}, 4,
+            chunks.add_orders)
+        stream_int_columns(cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {}, 2, chunks.add_lines)
+        for company_id, chunk in chunks:
+            counts[company_id].add_chunk(*chunk)
         return counts
 
     @api.model
