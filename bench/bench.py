@@ -675,7 +675,7 @@ class OdooServer:
                 break
             except Exception:
                 if self.process.poll() is not None or time.time() > deadline:
-                    self.stop()
+                    self.stop(keep_log=True)
                     raise RuntimeError('Odoo server did not start, log: %s' % self.log.name)
                 time.sleep(0.5)
         self.offset = 0
@@ -691,17 +691,15 @@ class OdooServer:
     def rpc_times(self, method):
         return [float(t) for t in re.findall(r'object\.%s time:([0-9.]+)s' % method, self.log_since_mark())]
 
-    def stop(self):
+    def stop(self, keep_log=False):
         self.process.terminate()
         try:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        try:
+        if not keep_log:
             os.unlink(self.log.name)
-        except OSError:
-            pass
 
 
 def machine():
