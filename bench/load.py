@@ -400,7 +400,7 @@ def run(args):
             servers[db] = OdooServer(db, workers=args.workers, cron_threads=1,
                                      log_handlers=('odoo.service.model:INFO',), extra=[
                                          '--limit-time-real=%d' % (CALL_TIMEOUT * 3),
-                                         '--limit-time-cpu=%d' % (CALL_TIMEOUT * 2), '--db_maxconn=%d' % (max(counts) + 8)])
+                                         '--limit-time-cpu=%d' % (CALL_TIMEOUT * 2), '--db_maxconn=%d' % (2 * max(counts) + 16)])
             log('%s: server on %s (workers=%d)' % (db, servers[db].url, args.workers))
             warm_up(servers[db], db, addon, data, max(counts))
         for count in counts:

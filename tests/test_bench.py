@@ -26,7 +26,7 @@ def test_bench_smoke(test_database):
     env = dict(os.environ, BENCH_DB_PREFIX=prefix, BENCH_REPS='1', BENCH_RESULTS='-', BENCH_NAIVE_SAMPLE='200',
                BENCH_LOAD='2', BENCH_LOAD_SECONDS='4', BENCH_LOAD_WORKERS=LOAD_WORKERS)
     run = subprocess.run(['bash', os.path.join(ROOT, 'bench', 'run.sh'), 'S'], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+                         capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert databases(prefix) == [], 'bench databases left behind'
     results = results_of(prefix + 's.json')
