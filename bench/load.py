@@ -37,7 +37,6 @@ import json
 import os
 import random
 import re
-import statistics
 import sys
 import threading
 import time
