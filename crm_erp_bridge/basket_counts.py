@@ -329,13 +329,18 @@ class ChunkedCounts:
         while first < len(frequent):
             done = cumulative[first - 1] if first else 0
             last = max(int(np.searchsorted(cumulative, done + self.pairs_per_part, side='right')), first + 1)
-            parts = []
+            # the part's counts so far, merged whenever the chunks' new ones outgrow them: a
+            # part of one very frequent product makes many pairs over the chunks, but few
+            # distinct ones
+            merged, parts = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), []
             for offset, rows in self.chunks:
                 basket_ids, product_ids = self._chunk_rows(offset, rows)
                 rank_of = _ranks(frequent, product_ids)
                 parts += _pair_slices(basket_ids, product_ids, rank_of, first, min(last, len(frequent)),
                                       self.pairs_per_part)
-            keys, counts = _merge_counts(parts)
+                if sum(len(keys) for keys, _counts in parts) > max(len(merged[0]), self.pairs_per_part):
+                    merged, parts = _merge_counts([merged] + parts), []
+            keys, counts = _merge_counts([merged] + parts)
             found.append((keys[counts >= min_count], counts[counts >= min_count]))
             first = last
         keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
@@ -347,7 +352,6 @@ def _merge_counts(parts):
     """One (sorted distinct keys, summed counts) of several (keys, counts) arrays."""
     keys = np.concatenate([keys for keys, _counts in parts] or [np.zeros(0, dtype=np.int64)])
     counts = np.concatenate([counts for _keys, counts in parts] or [np.zeros(0, dtype=np.int64)])
-    del parts[:]
     order = np.argsort(keys, kind='stable')  # runs of sorted keys: a merge
     keys, counts = keys[order], counts[order]
     del order
