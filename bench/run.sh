@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# make bench SIZE=S|M|L: generates <prefix><size>_base (dependencies' template + generated data,
+# make bench SIZE=S|M|L|XL: generates <prefix><size>_base (dependencies' template + generated data,
 # no addon), copies it to <prefix><size>, installs crm_erp_bridge there (timed), adds the
 # opportunity product lines, runs the benchmarks and appends the figures to bench/RESULTS.md.
 # Environment: BENCH_REPS (runs per figure, default 5), BENCH_DB_PREFIX (default bench_),
 # BENCH_KEEP=1 keeps both databases afterwards, BENCH_REUSE=1 reuses them when present,
 # BENCH_REUSE_BASE=1 reuses only the generated database (new copy, addon installed again),
 # BENCH_ONLY=1,3,5,7 runs only those benchmarks, BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" for none).
+# Load test (bench/load.py): BENCH_LOAD=1,4,8,16 (client counts) runs it after the benchmarks,
+# BENCH_ONLY=load instead of them; BENCH_LOAD_SECONDS per phase (default 60),
+# BENCH_LOAD_WORKERS (server --workers, default 4; 0 = threaded).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/db.sh
 SIZE=${1:-S}
-case "$SIZE" in T|S|M|L) ;; *) echo "SIZE must be S, M or L (T: tiny, CI)" >&2; exit 2 ;; esac
+case "$SIZE" in T|S|M|L|XL) ;; *) echo "SIZE must be S, M, L or XL (T: tiny, CI)" >&2; exit 2 ;; esac
 REPS=${BENCH_REPS:-5}
 DB=${BENCH_DB_PREFIX:-bench_}$(echo "$SIZE" | tr 'A-Z' 'a-z')
 BASE=${DB}_base
@@ -68,5 +71,13 @@ args=(--db "$DB" --base-db "$BASE" --size "$SIZE" --reps "$REPS" --json "bench/o
 [ -n "$INSTALL_SECONDS" ] && args+=(--install-seconds "$INSTALL_SECONDS")
 [ "$RESULTS" != - ] && args+=(--results "$RESULTS")
 [ -n "${BENCH_ONLY:-}" ] && args+=(--only "$BENCH_ONLY")
-$PY bench/bench.py "${args[@]}"
+[ "${BENCH_ONLY:-}" = load ] || $PY bench/bench.py "${args[@]}"
+if [ -n "${BENCH_LOAD:-}" ]; then
+  load=(--db "$DB" --base-db "$BASE" --clients "$BENCH_LOAD" --seconds "${BENCH_LOAD_SECONDS:-60}"
+        --workers "${BENCH_LOAD_WORKERS:-4}" --json "bench/out/$DB-load.json"
+        --command "$(for v in BENCH_REUSE BENCH_REUSE_BASE BENCH_ONLY BENCH_LOAD BENCH_LOAD_SECONDS BENCH_LOAD_WORKERS; do
+                     [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done; true)make bench SIZE=$SIZE")
+  [ "$RESULTS" != - ] && load+=(--results "$RESULTS")
+  $PY bench/load.py "${load[@]}"
+fi
 echo "== done in $(( $(date +%s) - t0 )) s; figures: bench/out/$DB.json${RESULTS:+, $RESULTS}"

@@ -3,12 +3,16 @@
 The full affinity recompute reads the counted lines, orders and products from PostgreSQL (the
 SQL decides what counts), assigns the baskets and counts them here: sorting a few million
 integers is an order of magnitude faster than PostgreSQL's hash aggregation of the same pairs
-(README, "Recommendations"). No Odoo import: plain functions over integer arrays."""
+(README, "Recommendations"). The lines come in batches by customer and the basket rows of
+each batch go to a temporary file, so memory stays bounded whatever the history
+(ChunkedCounts). No Odoo import: plain functions over integer arrays."""
+import tempfile
+
 import numpy as np
 
-# Pairs generated at once: bounds the working memory (about 32 bytes a pair, 32 MB) whatever
-# the size of the company's history.
-PAIRS_PER_SLICE = 1000000
+# Pair occurrences generated at once: bounds the working memory (about 40 bytes each, 10 MB)
+# whatever the size of the company's history.
+PAIRS_PER_PART = 250000
 
 
 def _runs(sorted_values):
@@ -16,6 +20,12 @@ def _runs(sorted_values):
     if not len(sorted_values):
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+
+
+def runs(sorted_values):
+    """(start, end) of every run of equal values in a sorted array."""
+    starts = _runs(sorted_values)
+    return zip(starts.tolist(), np.append(starts[1:], len(sorted_values)).tolist())
 
 
 def _distinct(values):
@@ -46,13 +56,11 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
     (id, commercial customer, day) whose product is in product_ids. A basket is an order
     (window_days 0), else consecutive orders of one customer with counted lines at most
     window_days apart, named after the first one (as _WINDOW_BASKETS_SQL)."""
-    size = int(max(line_order_ids.max(initial=0), order_ids.max(initial=0))) + 1
-    position_of_order = np.full(size, -1, dtype=np.int64)
-    position_of_order[order_ids] = np.arange(len(order_ids))
+    position_of_order = _positions(order_ids)
     size = int(max(line_product_ids.max(initial=0), product_ids.max(initial=0))) + 1
     counted_product = np.zeros(size, dtype=bool)
     counted_product[product_ids] = True
-    position = position_of_order[line_order_ids]
+    position = position_of_order(line_order_ids)
     counted = (position >= 0) & counted_product[line_product_ids]
     position, products = position[counted], line_product_ids[counted]
     if window_days <= 0:
@@ -64,7 +72,21 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
     keys = _distinct(_keys(basket_of_order[position], products))
     basket_ids = keys >> 32
     # the customer of a basket is the customer of the order it is named after
-    return basket_ids, order_partner_ids[position_of_order[basket_ids]], keys & 0xFFFFFFFF
+    return basket_ids, order_partner_ids[position_of_order(basket_ids)], keys & 0xFFFFFFFF
+
+
+def _positions(ids):
+    """A function giving the position in ids of each of the values it is given, -1 when
+    absent (a binary search: no array as large as the largest id)."""
+    by_id = np.argsort(ids, kind='stable')
+    sorted_ids = ids[by_id]
+
+    def positions(values):
+        if not len(sorted_ids):
+            return np.full(len(values), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+        return np.where(sorted_ids[at] == values, by_id[at], -1)
+    return positions
 
 
 def order_baskets(order_ids, partner_ids, days, window_days):
@@ -105,37 +127,239 @@ def count_products(basket_ids, partner_ids, product_ids):
     }
 
 
-def count_pairs(basket_ids, product_ids, min_count, frequent_product_ids, pairs_per_slice=PAIRS_PER_SLICE):
-    """Baskets holding both products of every pair a < b of frequent_product_ids (sorted) that
-    is in at least min_count baskets: (a, b, count) arrays, ordered by (a, b). Rows must be
-    distinct and sorted by (basket, product), as basket_rows returns them."""
+def _ranks(frequent_product_ids, product_ids):
+    """Rank of every product id among frequent_product_ids (sorted), -1 for the others."""
     size = int(max(product_ids.max(initial=0), frequent_product_ids.max(initial=0))) + 1
     rank_of = np.full(size, -1, dtype=np.int64)
     rank_of[frequent_product_ids] = np.arange(len(frequent_product_ids))
+    return rank_of
+
+
+def _later(basket_ids):
+    """For rows sorted by basket: the number of rows after each one in its basket."""
+    rows = len(basket_ids)
+    basket_starts = _runs(basket_ids)
+    sizes = np.diff(np.append(basket_starts, rows))
+    return np.repeat(sizes, sizes) - (np.arange(rows) - np.repeat(basket_starts, sizes)) - 1
+
+
+def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_per_slice):
+    """(pair keys, counts) of the pairs a < b of products with a rank (rank_of, -1: left out),
+    whose a has a rank in [first_rank, last_rank), all counts, slice by slice of products
+    making at most pairs_per_slice pairs each."""
     keep = rank_of[product_ids] >= 0
     products = product_ids[keep]
-    rows = len(products)
-    basket_starts = _runs(basket_ids[keep])
-    sizes = np.diff(np.append(basket_starts, rows))
     # each row pairs with the rows after it in its basket (a < b)
-    later = np.repeat(sizes, sizes) - (np.arange(rows) - np.repeat(basket_starts, sizes)) - 1
-    # slices of products (by rank) that each make at most pairs_per_slice pairs
+    later = _later(basket_ids[keep])
     rank = rank_of[products]
-    cumulative = np.cumsum(np.bincount(rank, weights=later, minlength=len(frequent_product_ids)).astype(np.int64))
-    found = []
-    first = 0
-    while first < len(frequent_product_ids):
+    cumulative = np.cumsum(np.bincount(rank, weights=later, minlength=last_rank).astype(np.int64))
+    first = first_rank
+    while first < last_rank:
         done = cumulative[first - 1] if first else 0
-        last = max(int(np.searchsorted(cumulative, done + pairs_per_slice, side='right')), first + 1)
-        found.append(_count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)),
-                                  min_count))
+        last = min(max(int(np.searchsorted(cumulative, done + pairs_per_slice, side='right')), first + 1), last_rank)
+        yield _count_slice(products, later, np.flatnonzero((rank >= first) & (rank < last) & (later > 0)))
         first = last
-    keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
-    counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
-    return keys >> 32, keys & 0xFFFFFFFF, counts
 
 
-def _count_slice(products, later, rows, min_count):
+# Orders per chunk of customers: with 3-4 lines an order, about 15 MB of numpy work a chunk.
+ORDERS_PER_CHUNK = 100000
+
+
+class CustomerChunks:
+    """The counted orders and their lines regrouped on disk by chunks of whole customers
+    (about orders_per_chunk orders, one company each), from two streams: the orders first,
+    sorted by company and customer (add_orders), then the lines in any order (add_lines).
+    Memory: one batch, and the chunk of every order id (4 bytes an order id)."""
+
+    _ORDER = np.dtype([('order_id', np.int32), ('partner_id', np.int32), ('day', np.int32)])
+    _LINE = np.dtype([('order_id', np.int32), ('product_id', np.int32)])
+
+    def __init__(self, orders_per_chunk=ORDERS_PER_CHUNK):
+        self.orders_per_chunk = orders_per_chunk
+        # unlinked at once: nothing stays on disk, whatever happens to the process
+        self.orders = tempfile.TemporaryFile(prefix='crm_erp_orders_')
+        self.lines = tempfile.TemporaryFile(prefix='crm_erp_lines_')
+        self.chunk_of_order = np.zeros(0, dtype=np.int32)  # by order id: chunk index + 1, 0: none
+        self.companies, self.first_orders, self.line_parts = [], [], []  # by chunk
+        self.position = 0  # orders seen
+        self.last = None  # (company, customer, block) of the last order seen
+
+    def add_orders(self, company_ids, partner_ids, order_ids, days):
+        """A batch of counted orders (company, commercial customer, id, day), sorted by
+        company and customer and following the previous batch. A customer's orders go to the
+        chunk where its first order falls: customers are never split."""
+        count = len(order_ids)
+        if not count:
+            return
+        new_customer = np.ones(count, dtype=bool)
+        new_customer[1:] = (company_ids[1:] != company_ids[:-1]) | (partner_ids[1:] != partner_ids[:-1])
+        block = np.where(new_customer, (self.position + np.arange(count)) // self.orders_per_chunk, -1)
+        previous = self.last or (-1, -1, -1)
+        if (int(company_ids[0]), int(partner_ids[0])) == previous[:2]:
+            new_customer[0], block[0] = False, previous[2]
+        block = np.maximum.accumulate(block)
+        new_chunk = np.ones(count, dtype=bool)
+        new_chunk[0] = self.last is None or block[0] != previous[2] or company_ids[0] != previous[0]
+        new_chunk[1:] = (block[1:] != block[:-1]) | (company_ids[1:] != company_ids[:-1])
+        chunk = len(self.companies) - 1 + np.cumsum(new_chunk)
+        for row in np.flatnonzero(new_chunk).tolist():
+            self.companies.append(int(company_ids[row]))
+            self.first_orders.append(self.position + row)
+            self.line_parts.append([])
+        self._grow(int(order_ids.max()) + 1)
+        self.chunk_of_order[order_ids] = chunk + 1
+        rows = np.empty(count, self._ORDER)
+        rows['order_id'], rows['partner_id'], rows['day'] = order_ids, partner_ids, days
+        rows.tofile(self.orders)
+        self.position += count
+        self.last = (int(company_ids[-1]), int(partner_ids[-1]), int(block[-1]))
+
+    def _grow(self, size):
+        if size > len(self.chunk_of_order):
+            self.chunk_of_order = np.concatenate((self.chunk_of_order,
+                                                  np.zeros(size - len(self.chunk_of_order), dtype=np.int32)))
+
+    def add_lines(self, order_ids, product_ids):
+        """A batch of lines (order, product), in any order; lines of other orders are left out."""
+        inside = order_ids < len(self.chunk_of_order)
+        order_ids, product_ids = order_ids[inside], product_ids[inside]
+        chunk = self.chunk_of_order[order_ids]
+        by_chunk = np.argsort(chunk, kind='stable')
+        rows = np.empty(len(by_chunk), self._LINE)
+        rows['order_id'], rows['product_id'] = order_ids[by_chunk], product_ids[by_chunk]
+        chunk = chunk[by_chunk]
+        offset = self.lines.tell() // self._LINE.itemsize
+        for start, end in runs(chunk):
+            if chunk[start]:
+                self.line_parts[chunk[start] - 1].append((offset + start, end - start))
+        rows.tofile(self.lines)
+
+    def __iter__(self):
+        """(company id, (line order ids, line product ids, order ids, customers, days)) of
+        each chunk; the files are closed after the last one."""
+        try:
+            ends = self.first_orders[1:] + [self.position]
+            for index, company_id in enumerate(self.companies):
+                self.orders.seek(self.first_orders[index] * self._ORDER.itemsize)
+                orders = np.fromfile(self.orders, self._ORDER, ends[index] - self.first_orders[index])
+                lines = []
+                for offset, rows in self.line_parts[index]:
+                    self.lines.seek(offset * self._LINE.itemsize)
+                    lines.append(np.fromfile(self.lines, self._LINE, rows))
+                lines = np.concatenate(lines or [np.zeros(0, self._LINE)])
+                yield company_id, (lines['order_id'], lines['product_id'], orders['order_id'], orders['partner_id'],
+                                   orders['day'])
+        finally:
+            self.orders.close()
+            self.lines.close()
+
+
+class ChunkedCounts:
+    """The counts of one company's baskets, fed chunk by chunk of whole customers
+    (CustomerChunks: every basket of a customer in one chunk, whatever the basket window), in
+    memory bounded by the chunk and pairs_per_part whatever the size of the history: product
+    figures add up over the chunks in arrays by product id; the basket rows go to spill (a
+    binary file) and the pairs are counted from there part by part (first products of the
+    pairs by ranges making at most pairs_per_part pairs), each part merged over the chunks
+    before its pairs below the minimum are dropped.
+    product_ids: the counted products; window_days: the company's basket window."""
+
+    def __init__(self, product_ids, window_days, pairs_per_part=PAIRS_PER_PART):
+        # unlinked at once: nothing stays on disk, whatever happens to the process
+        self.spill = tempfile.TemporaryFile(prefix='crm_erp_affinity_')
+        self.pairs_per_part = pairs_per_part
+        self.product_ids, self.window_days = product_ids, window_days
+        self.chunks = []  # (offset, rows) in spill
+        self.baskets = 0
+        self.figures = {name: np.zeros(0, dtype=np.int64) for name in (
+            'basket_counts', 'customer_counts', 'repeat_customer_counts', 'pairs_led')}
+
+    def add_chunk(self, line_order_ids, line_product_ids, order_ids, partner_ids, days):
+        """The lines (order, product) and orders (id, customer, day) of whole customers."""
+        self.add(*basket_rows(*distinct_lines(line_order_ids, line_product_ids), order_ids, partner_ids, days,
+                              self.product_ids, self.window_days))
+
+    def result(self, min_count):
+        """(products as count_products returns them, pairs as pairs() returns them, number of
+        baskets); the spill file is closed."""
+        try:
+            return self.products(), self.pairs(min_count), self.baskets
+        finally:
+            self.spill.close()
+
+    def _add_by_product(self, name, product_ids, values):
+        figure = self.figures[name]
+        if len(product_ids) and product_ids.max() >= len(figure):
+            figure = self.figures[name] = np.concatenate((figure, np.zeros(int(product_ids.max()) + 1 - len(figure),
+                                                                           dtype=np.int64)))
+        np.add.at(figure, product_ids, values)
+
+    def add(self, basket_ids, partner_ids, product_ids):
+        """The basket rows of whole customers, as basket_rows returns them."""
+        self.baskets += count_baskets(basket_ids)
+        products = count_products(basket_ids, partner_ids, product_ids)
+        for name in ('basket_counts', 'customer_counts', 'repeat_customer_counts'):
+            self._add_by_product(name, products['product_ids'], products[name])
+        # pairs each product leads (as a of a < b), with any product: sizes the parts
+        self._add_by_product('pairs_led', product_ids, _later(basket_ids))
+        self.spill.seek(0, 2)
+        self.chunks.append((self.spill.tell(), len(basket_ids)))
+        basket_ids.astype(np.int32).tofile(self.spill)
+        product_ids.astype(np.int32).tofile(self.spill)
+
+    def products(self):
+        """As count_products, over every chunk."""
+        counts = self.figures['basket_counts']
+        product_ids = np.flatnonzero(counts > 0)
+        return dict({name: self.figures[name][product_ids] for name in (
+            'basket_counts', 'customer_counts', 'repeat_customer_counts')}, product_ids=product_ids)
+
+    def _chunk_rows(self, offset, rows):
+        self.spill.seek(offset)
+        basket_ids = np.fromfile(self.spill, dtype=np.int32, count=rows)
+        return basket_ids, np.fromfile(self.spill, dtype=np.int32, count=rows)
+
+    def pairs(self, min_count):
+        """Baskets holding both products of every pair a < b that is in at least min_count
+        baskets: (a, b, count) arrays, ordered by (a, b). A pair can never be more frequent than
+        its rarer product: products below the minimum are left out first."""
+        frequent = np.flatnonzero(self.figures['basket_counts'] >= min_count)
+        cumulative = np.cumsum(self.figures['pairs_led'][frequent])
+        found, first = [], 0
+        while first < len(frequent):
+            done = cumulative[first - 1] if first else 0
+            last = max(int(np.searchsorted(cumulative, done + self.pairs_per_part, side='right')), first + 1)
+            # the part's counts so far, merged whenever the chunks' new ones outgrow them: a
+            # part of one very frequent product makes many pairs over the chunks, but few
+            # distinct ones
+            merged, parts = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), []
+            for offset, rows in self.chunks:
+                basket_ids, product_ids = self._chunk_rows(offset, rows)
+                rank_of = _ranks(frequent, product_ids)
+                parts += _pair_slices(basket_ids, product_ids, rank_of, first, min(last, len(frequent)),
+                                      self.pairs_per_part)
+                if sum(len(keys) for keys, _counts in parts) > max(len(merged[0]), self.pairs_per_part):
+                    merged, parts = _merge_counts([merged] + parts), []
+            keys, counts = _merge_counts([merged] + parts)
+            found.append((keys[counts >= min_count], counts[counts >= min_count]))
+            first = last
+        keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
+        counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
+        return keys >> 32, keys & 0xFFFFFFFF, counts
+
+
+def _merge_counts(parts):
+    """One (sorted distinct keys, summed counts) of several (keys, counts) arrays."""
+    keys = np.concatenate([keys for keys, _counts in parts] or [np.zeros(0, dtype=np.int64)])
+    counts = np.concatenate([counts for _keys, counts in parts] or [np.zeros(0, dtype=np.int64)])
+    order = np.argsort(keys, kind='stable')  # runs of sorted keys: a merge
+    keys, counts = keys[order], counts[order]
+    del order
+    starts = _runs(keys)
+    return keys[starts], np.add.reduceat(counts, starts) if len(starts) else counts
+
+
+def _count_slice(products, later, rows):
     """(pair keys, counts) of the pairs of rows with the rows after them in their basket."""
     per_row = later[rows]
     total = int(per_row.sum())
@@ -146,14 +370,12 @@ def _count_slice(products, later, rows, min_count):
     del left, step
     keys.sort()
     starts = _runs(keys)
-    counts = np.diff(np.append(starts, total))
-    frequent = counts >= min_count
-    return keys[starts[frequent]], counts[frequent]
+    return keys[starts], np.diff(np.append(starts, total))
 
 
 def compare_pairs(stored, computed):
     """What turns the stored pair counts into the computed ones, both (a, b, count) arrays
-    (computed ordered by (a, b), as count_pairs returns them): the (a, b) arrays of the pairs
+    (computed ordered by (a, b), as ChunkedCounts.pairs returns them): the (a, b) arrays of the pairs
     to delete, the (a, b, count) arrays of the pairs whose count changed, of those to add."""
     stored_keys, computed_keys = _keys(stored[0], stored[1]), _keys(computed[0], computed[1])
     at = np.searchsorted(computed_keys, stored_keys)

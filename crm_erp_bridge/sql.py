@@ -3,6 +3,7 @@ import hashlib
 import io
 import re
 import struct
+import tempfile
 
 import numpy as np
 
@@ -59,7 +60,11 @@ def fetch_int_columns(cr, query, params, columns):
     cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), buffer)
     data = buffer.getbuffer()
     extension = struct.unpack_from('>i', data, len(_COPY_SIGNATURE) + 4)[0]
-    body = data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)]
+    return _int_columns(data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)], columns)
+
+
+def _int_columns(body, columns):
+    """The int32 columns of binary COPY rows of `columns` non-null int4 fields."""
     dtype = _int_row_dtype(columns)
     if len(body) % dtype.itemsize:
         raise ValueError('fetch_int_columns: the query does not return %d int4 columns' % columns)
@@ -67,6 +72,24 @@ def fetch_int_columns(cr, query, params, columns):
     if (rows['fields'] != columns).any() or any((rows['length%d' % index] != 4).any() for index in range(columns)):
         raise ValueError('fetch_int_columns: the query does not return %d non-null int4 columns' % columns)
     return [rows['value%d' % index].astype(np.int32) for index in range(columns)]
+
+
+def stream_int_columns(cr, query, params, columns, consume, rows_per_batch=100000):
+    """As fetch_int_columns, batch by batch of at most rows_per_batch rows: consume(*columns)
+    for each batch, in the query's order. The rows are spooled to a temporary file as
+    PostgreSQL sends them (one C-level write per row) and read back a batch at a time, so
+    the memory held is one batch, whatever the number of rows."""
+    row_size = _int_row_dtype(columns).itemsize
+    with tempfile.TemporaryFile(prefix='crm_erp_copy_') as spool:
+        cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), spool)
+        end = spool.tell()
+        spool.seek(len(_COPY_SIGNATURE) + 4)
+        spool.seek(struct.unpack('>i', spool.read(4))[0], io.SEEK_CUR)
+        rows = (end - len(_COPY_TRAILER) - spool.tell()) // row_size
+        for start in range(0, rows, rows_per_batch):
+            consume(*_int_columns(spool.read(min(rows_per_batch, rows - start) * row_size), columns))
+        if spool.read() != _COPY_TRAILER:
+            raise ValueError('stream_int_columns: the query does not return %d int4 columns' % columns)
 
 
 def copy_int_rows(cr, table, columns, arrays):

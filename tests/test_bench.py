@@ -1,5 +1,6 @@
 """CI smoke run of the benchmark suite (bench/): generates the S database, installs the addon on
-it, runs every benchmark once and checks the harness's outputs and the generated data's
+it, runs every benchmark once and a few seconds of the load test (bench/load.py, 2 clients,
+with and without the addon) and checks the harness's outputs and the generated data's
 invariants. Correctness of the harness, not timing: the figures themselves are in
 bench/RESULTS.md. Leaves no database and no server behind."""
 import json
@@ -9,6 +10,8 @@ import subprocess
 import psycopg2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the load test's server: threaded (0) until prefork runs on Python 3.11 (issue 13)
+LOAD_WORKERS = '0'
 
 
 def databases(prefix):
@@ -20,13 +23,13 @@ def databases(prefix):
 
 def test_bench_smoke(test_database):
     prefix = '%s_bench_' % test_database
-    env = dict(os.environ, BENCH_DB_PREFIX=prefix, BENCH_REPS='1', BENCH_RESULTS='-', BENCH_NAIVE_SAMPLE='200')
+    env = dict(os.environ, BENCH_DB_PREFIX=prefix, BENCH_REPS='1', BENCH_RESULTS='-', BENCH_NAIVE_SAMPLE='200',
+               BENCH_LOAD='2', BENCH_LOAD_SECONDS='4', BENCH_LOAD_WORKERS=LOAD_WORKERS)
     run = subprocess.run(['bash', os.path.join(ROOT, 'bench', 'run.sh'), 'S'], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+                         capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert databases(prefix) == [], 'bench databases left behind'
-    with open(os.path.join(ROOT, 'bench', 'out', prefix + 's.json')) as handle:
-        results = json.load(handle)
+    results = results_of(prefix + 's.json')
     bench = results['benchmarks']
 
     data = bench['data']
@@ -74,3 +77,24 @@ def test_bench_smoke(test_database):
     # every short product gets an RFQ line, except those whose generated draft RFQs already cover it
     assert 80 <= pipeline['rfq_products'] <= 100 and pipeline['rfqs_touched'] > 0
     assert bench['7_peak_rss']['c360']['rss_peak_mb'] >= bench['7_peak_rss']['c360']['rss_before_mb'] > 0
+
+    load = results_of(prefix + 's-load.json')
+    assert [(phase['clients'], phase['addon']) for phase in load['phases']] == [(2, True), (2, False)]
+    for phase in load['phases']:
+        assert phase['hung_threads'] == [] and phase['seconds'] >= 4
+        assert phase['kinds']['create']['n'] + phase['kinds']['create']['failures'] > 0
+        assert phase['pg_log'] is not None and phase['server_rss_peak_mb'] > 0
+        # every failure is counted with its message
+        assert sum(sum(messages.values()) for messages in phase['failure_messages'].values()) == \
+            phase['client_failures'] + phase['nightly_failures']
+    with_addon = load['phases'][0]
+    assert with_addon['kinds']['nightly_affinity']['n'] + with_addon['kinds']['nightly_c360']['n'] > 0
+    # Odoo's retries are read from its log, PostgreSQL's serialization errors from the cluster's:
+    # each retry follows one such error of the database's backends
+    assert with_addon['pg_log'].get('serialization', 0) >= with_addon['odoo_retries'].get('SERIALIZATION_FAILURE', 0)
+    assert set(load['ratios']) == {'2'} and load['ratios']['2']['throughput'] > 0
+
+
+def results_of(name):
+    with open(os.path.join(ROOT, 'bench', 'out', name)) as handle:
+        return json.load(handle)

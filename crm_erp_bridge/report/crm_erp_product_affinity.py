@@ -5,9 +5,9 @@ import numpy as np
 
 from odoo import _, api, fields, models
 
-from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pairs, count_products, distinct_lines
+from ..basket_counts import ChunkedCounts, CustomerChunks, compare_pairs
 from ..models.record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
-from ..sql import copy_int_rows, fetch_int_columns
+from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations"):
 # - crm_erp_affinity_company: number of baskets, and when the full recompute last ran;
@@ -154,20 +154,22 @@ _SCOPES = {
          WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
 }
 
-# Full recompute: the three parts of a counted line, joined in numpy (basket_counts): the
-# lines and the counted orders (company, commercial customer, day as a number) of every
-# company in one scan each, the counted products per company.
-_FULL_LINES_SQL = """
-    SELECT l.order_id, l.product_id FROM sale_order_line l
-     WHERE l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
-"""
-
+# Full recompute: the counted orders (company, commercial customer, id, day as a number) in
+# order of company and customer, and the lines (order, product) in one scan each, both
+# streamed through binary COPY, regrouped on disk by chunks of whole customers and counted in
+# numpy chunk by chunk (basket_counts: memory bounded whatever the history).
 _FULL_ORDERS_SQL = """
-    SELECT so.id, so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.date_order::date - DATE '2000-01-01'
+    SELECT so.company_id, COALESCE(rp.commercial_partner_id, rp.id), so.id, so.date_order::date - DATE '2000-01-01'
       FROM sale_order so
       JOIN res_partner rp ON rp.id = so.partner_id
      WHERE so.company_id = ANY(%(company_ids)s) AND """ + COUNTED_ORDER_SQL + """
        AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
+  ORDER BY 1, 2
+"""
+
+_FULL_LINES_SQL = """
+    SELECT l.order_id, l.product_id FROM sale_order_line l
+     WHERE l.product_id IS NOT NULL AND """ + COUNTED_LINE_ONLY_SQL + """{delivery}
 """
 
 _FULL_PRODUCTS_SQL = """
@@ -256,8 +258,9 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _recompute_affinity(self, company_ids=None):
         """Recompute every count of the given companies (all: None) from their confirmed
-        orders: their lines and orders in one binary COPY each, per company its counted
-        products; joined and counted in numpy (basket_counts). The stored pairs move to the
+        orders: their orders (by customer) and lines streamed through one binary COPY each,
+        regrouped on disk by chunks of whole customers and counted in numpy chunk by chunk
+        (basket_counts: memory bounded whatever the history). The stored pairs move to the
         result by their differences only (the incremental updates keep them exact, so a
         nightly recompute writes little). The context key crm_erp_affinity_date_to (a
         datetime string) limits the orders to those before it."""
@@ -267,25 +270,13 @@ class CrmErpProductAffinity(models.Model):
         cr = self.env.cr
         if cr._cnx.server_version >= 110000:
             cr.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these scans
-        line_order_ids, line_product_ids = distinct_lines(*fetch_int_columns(
-            cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {}, 2))
-        order_ids, order_company_ids, order_partner_ids, order_days = fetch_int_columns(
-            cr, _FULL_ORDERS_SQL, {'company_ids': companies.ids,
-                                   'date_to': self._affinity_date_to()}, 4)
+        counts = self._affinity_count_lines(companies)
         pairs_written = pairs_kept = 0
         for company in companies:
-            [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
-            of_company = order_company_ids == company.id
-            basket_ids, partner_ids, product_ids = basket_rows(
-                line_order_ids, line_product_ids, order_ids[of_company], order_partner_ids[of_company],
-                order_days[of_company], product_ids, company.affinity_basket_days)
-            products = count_products(basket_ids, partner_ids, product_ids)
-            min_count = company.affinity_min_count
-            frequent = products['product_ids'][products['basket_counts'] >= min_count]
-            pairs = count_pairs(basket_ids, product_ids, min_count, frequent)
+            products, pairs, baskets = counts.pop(company.id).result(company.affinity_min_count)
             cr.execute("DELETE FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
             cr.execute("INSERT INTO crm_erp_affinity_company (company_id, basket_count, computed_at) "
-                       "VALUES (%s, %s, NOW() AT TIME ZONE 'UTC')", [company.id, count_baskets(basket_ids)])
+                       "VALUES (%s, %s, NOW() AT TIME ZONE 'UTC')", [company.id, baskets])
             cr.execute("DELETE FROM crm_erp_affinity_product WHERE company_id = %s", [company.id])
             copy_int_rows(cr, 'crm_erp_affinity_product', (
                 'company_id', 'product_id', 'basket_count', 'customer_count', 'repeat_customer_count'), (
@@ -299,6 +290,24 @@ class CrmErpProductAffinity(models.Model):
             cr.execute("ANALYZE crm_erp_affinity_pair")
         self.invalidate_cache()
         return True
+
+    @api.model
+    def _affinity_count_lines(self, companies):
+        """{company id: its ChunkedCounts fed every counted line}, in one scan of the orders
+        and one of the lines."""
+        cr = self.env.cr
+        counts = {}
+        for company in companies:
+            [product_ids] = fetch_int_columns(cr, _FULL_PRODUCTS_SQL, {'company_id': company.id}, 1)
+            counts[company.id] = ChunkedCounts(product_ids, company.affinity_basket_days)
+        chunks = CustomerChunks()
+        stream_int_columns(cr, _FULL_ORDERS_SQL, {
+            'company_ids': companies.ids, 'date_to': self._affinity_date_to()}, 4,
+            chunks.add_orders)
+        stream_int_columns(cr, _FULL_LINES_SQL.format(delivery=self._affinity_delivery_sql()), {}, 2, chunks.add_lines)
+        for company_id, chunk in chunks:
+            counts[company_id].add_chunk(*chunk)
+        return counts
 
     @api.model
     def _affinity_write_pairs(self, company, pairs):

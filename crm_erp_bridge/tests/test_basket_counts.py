@@ -5,7 +5,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..basket_counts import basket_rows, compare_pairs, count_baskets, count_pairs, count_products, distinct_lines
+from ..basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets, count_products,
+                             distinct_lines)
 
 
 def _array(values):
@@ -81,8 +82,40 @@ class TestBasketCounts(unittest.TestCase):
             pairs = Counter(pair for _customer, bought in expected.values() for pair in combinations(sorted(bought), 2))
             expected_pairs = sorted((a, b, n) for (a, b), n in pairs.items()
                                     if n >= min_count and baskets_of[a] >= min_count and baskets_of[b] >= min_count)
-            a, b, n = count_pairs(basket_ids, product_ids, min_count, frequent, pairs_per_slice=rng.choice([1, 2, 5, 10**6]))
+            self._check_streamed(rng, lines, orders, products, window_days, min_count, figures, len(expected),
+                                 expected_pairs)
+
+    def _check_streamed(self, rng, lines, orders, products, window_days, min_count, figures, baskets, expected_pairs):
+        """The same counts as the full recompute reads them: the orders by customer (and a
+        second company's after them), the lines in any order, each in batches cutting
+        anywhere, chunks of a few orders, pairs counted in parts of a few pairs."""
+        other = [(order_id + 1000, customer, day) for order_id, customer, day in orders]
+        order_rows = sorted([(1, customer, order_id, day) for order_id, customer, day in orders]
+                            + [(2, customer, order_id, day) for order_id, customer, day in other],
+                            key=lambda row: row[:2])
+        line_rows = lines + [(order_id + 1000, product_id) for order_id, product_id in lines]
+        rng.shuffle(line_rows)
+        chunks = CustomerChunks(orders_per_chunk=rng.choice([1, 2, 7, 10**6]))
+        for rows, add in ((order_rows, chunks.add_orders), (line_rows, chunks.add_lines)):
+            batch = rng.randint(1, 8)
+            for start in range(0, len(rows), batch):
+                add(*(_array(column) for column in zip(*rows[start:start + batch])))
+        counts = {company: ChunkedCounts(_array(products), window_days, pairs_per_part=rng.choice([1, 3, 10**6]))
+                  for company in (1, 2)}
+        seen = {1: set(), 2: set()}
+        for company, chunk in chunks:
+            customers = set(chunk[3].tolist())
+            self.assertFalse(customers & seen[company], 'a customer split over two chunks')
+            seen[company] |= customers
+            counts[company].add_chunk(*chunk)
+        self.assertTrue(chunks.orders.closed and chunks.lines.closed)
+        for company in (1, 2):
+            streamed, (a, b, n), streamed_baskets = counts[company].result(min_count)
+            for name in ('product_ids', 'basket_counts', 'customer_counts', 'repeat_customer_counts'):
+                self.assertEqual(streamed[name].tolist(), figures[name].tolist(), name)
+            self.assertEqual(streamed_baskets, baskets)
             self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
+            self.assertTrue(counts[company].spill.closed)
 
     def test_compare_pairs(self):
         stored = (_array([1, 1, 2, 3]), _array([2, 5, 3, 4]), _array([2, 7, 4, 2]))

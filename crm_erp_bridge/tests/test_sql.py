@@ -2,7 +2,7 @@ import numpy as np
 
 from odoo.tests.common import TransactionCase
 
-from ..sql import copy_int_rows, execute_prepared, fetch_int_columns
+from ..sql import copy_int_rows, execute_prepared, fetch_int_columns, stream_int_columns
 
 _QUERY = """
     SELECT id, name FROM res_partner
@@ -45,7 +45,8 @@ class TestExecutePrepared(TransactionCase):
 
 
 class TestBinaryCopy(TransactionCase):
-    """fetch_int_columns and copy_int_rows move integer columns through binary COPY."""
+    """fetch_int_columns, stream_int_columns and copy_int_rows move integer columns through
+    binary COPY."""
 
     def test_round_trip(self):
         self.cr.execute("CREATE TEMP TABLE crm_erp_copy_test (a integer, b integer, c varchar)")
@@ -58,7 +59,19 @@ class TestBinaryCopy(TransactionCase):
         self.assertEqual(none.tolist(), [])
         copy_int_rows(self.cr, 'crm_erp_copy_test', ('a', 'b'), (np.array([], dtype=np.int64),) * 2)
 
+    def test_stream_in_batches(self):
+        query = "SELECT g, -g FROM generate_series(1, %s) g ORDER BY g"
+        for rows, batch in ((0, 3), (1, 3), (7, 3), (9, 3), (10, 100)):
+            batches = []
+            stream_int_columns(self.cr, query, [rows], 2, lambda a, b: batches.append((a.tolist(), b.tolist())),
+                               rows_per_batch=batch)
+            self.assertTrue(all(0 < len(a) <= batch for a, _b in batches))
+            self.assertEqual([value for a, _b in batches for value in a], list(range(1, rows + 1)))
+            self.assertEqual([value for _a, b in batches for value in b], [-value for value in range(1, rows + 1)])
+
     def test_refuses_what_is_not_int4(self):
         for query in ("SELECT 1::bigint, 2", "SELECT 1, NULL::integer", "SELECT 1, 2, 3"):
             with self.assertRaises(ValueError):
                 fetch_int_columns(self.cr, query, [], 2)
+            with self.assertRaises(ValueError):
+                stream_int_columns(self.cr, query, [], 2, lambda *columns: None)
