@@ -16,3 +16,4 @@ from . import test_cross_sell
 from . import test_sql
 from . import test_basket_counts
 from . import test_orm
+from . import test_concurrency
