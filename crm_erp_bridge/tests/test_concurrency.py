@@ -65,19 +65,22 @@ class TestConcurrency(unittest.TestCase):
         env['crm.erp.pipeline.demand.report']._refresh_snapshot()
 
     def _run_threads(self, workers):
-        """Start every worker(barrier) at once; returns the serialization failures and other
-        errors they met."""
+        """Run every worker(round) ROUNDS times, all workers starting each round at once, a
+        transaction each; returns the serialization failures and other errors they met."""
         barrier = threading.Barrier(len(workers))
         failures, errors = [], []
 
         def run(worker):
             with api.Environment.manage():
-                try:
-                    worker(barrier)
-                except psycopg2.extensions.TransactionRollbackError as error:
-                    failures.append(error)
-                except Exception as error:  # reported by the assertion below
-                    errors.append(error)
+                for round_ in range(ROUNDS):
+                    barrier.wait(60)
+                    try:
+                        with self.registry.cursor() as cr:
+                            worker(self._env(cr), round_)
+                    except psycopg2.extensions.TransactionRollbackError as error:
+                        failures.append(error)
+                    except Exception as error:  # reported by the assertion below
+                        errors.append(error)
         threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
         for thread in threads:
             thread.start()
@@ -87,33 +90,22 @@ class TestConcurrency(unittest.TestCase):
         return failures, errors
 
     def _seller(self, index):
-        def work(barrier):
-            for round_ in range(ROUNDS):
-                barrier.wait(60)
-                with self.registry.cursor() as cr:
-                    orders = self._env(cr)['sale.order'].browse(self.orders[index])
-                    orders[round_].action_confirm()
-                    if round_:  # and cancel the previous one
-                        orders[round_ - 1].action_cancel()
+        def work(env, round_):
+            orders = env['sale.order'].browse(self.orders[index])
+            orders[round_].action_confirm()
+            if round_:  # and cancel the previous one
+                orders[round_ - 1].action_cancel()
         return work
 
-    def _reader(self, barrier_rounds):
-        def work(barrier):
-            for _round in range(barrier_rounds):
-                barrier.wait(60)
-                with self.registry.cursor() as cr:
-                    Report = self._env(cr)['crm.erp.pipeline.demand.report']
-                    for groupby in ('product_id', 'warehouse_id', 'week'):
-                        Report.read_group([], [groupby, 'demand_qty', 'shortfall_qty'], [groupby])
-        return work
+    @staticmethod
+    def _reader(env, _round):
+        Report = env['crm.erp.pipeline.demand.report']
+        for groupby in ('product_id', 'warehouse_id', 'week'):
+            Report.read_group([], [groupby, 'demand_qty', 'shortfall_qty'], [groupby])
 
-    def _folder(self, barrier_rounds):
-        def work(barrier):
-            for _round in range(barrier_rounds):
-                barrier.wait(60)
-                with self.registry.cursor() as cr:
-                    self._env(cr)['crm.erp.product.affinity']._fold_affinity()
-        return work
+    @staticmethod
+    def _folder(env, _round):
+        env['crm.erp.product.affinity']._fold_affinity()
 
     def test_parallel_confirmations_and_reads(self):
         self._committed(self._setup)
@@ -121,7 +113,7 @@ class TestConcurrency(unittest.TestCase):
             # the report's snapshot is current: the readers refresh only what the orders change
             self._committed(lambda env: env['crm.erp.pipeline.demand.report']._refresh_snapshot())
             workers = [self._seller(index) for index in range(SELLERS)]
-            workers += [self._reader(ROUNDS) for _reader in range(READERS)] + [self._folder(ROUNDS)]
+            workers += [self._reader] * READERS + [self._folder]
             failures, errors = self._run_threads(workers)
             self.assertEqual(errors, [])
             self.assertEqual(len(failures), 0, 'serialization failures: %s' % failures)
