@@ -73,12 +73,13 @@ _AFFINITY_SQL = """
             -- The visibility of each pair is checked by subqueries above the sorted pairs (the
             -- OFFSET 0 fence keeps them there): a product's 50 strongest visible pairs cost
             -- about 50 checks, not one per stored pair (thousands for popular products).
+            -- (NULLIF: before a fold, the pending deltas may bring a product's count to 0)
             SELECT x.related_product_id, x.pair_count, x.pair_count::float8 / w.basket_count AS confidence, x.lift
               FROM (SELECT d.related_product_id, d.stored_count, d.pair_count,
-                           d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * (
+                           d.pair_count::float8 * %(basket_count)s / NULLIF(w.basket_count::float8 * (
                                SELECT pb.basket_count + """ + affinity_delta_sql('pb.company_id', 'pb.product_id') + """
                                  FROM crm_erp_affinity_product pb
-                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id)) AS lift
+                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id), 0) AS lift
                       FROM (SELECT s.related_product_id, s.pair_count AS stored_count,
                                    s.pair_count + """ + affinity_delta_sql('%(company_id)s', 's.product_a', 's.product_b') + """
                                        AS pair_count

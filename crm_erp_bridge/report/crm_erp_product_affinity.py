@@ -92,9 +92,10 @@ _PRODUCT_B_BASKETS_SQL = '(pb.basket_count + ' + affinity_delta_sql('pb.company_
 _VIEW_SQL = """
     CREATE VIEW crm_erp_product_affinity AS
     SELECT c.id, c.company_id, c.product_id, c.related_product_id, c.pair_count,
-           c.pair_count::float / c.basket_count AS support,
-           c.pair_count::float / c.product_basket_count AS confidence,
-           c.pair_count::float * c.basket_count / (c.product_basket_count::float * c.related_basket_count) AS lift,
+           c.pair_count::float / NULLIF(c.basket_count, 0) AS support,
+           c.pair_count::float / NULLIF(c.product_basket_count, 0) AS confidence,
+           c.pair_count::float * c.basket_count / NULLIF(c.product_basket_count::float * c.related_basket_count, 0)
+               AS lift,
            c.product_basket_count, c.related_basket_count, c.computed_at
       FROM (
         SELECT d.id, d.company_id, d.product_id, d.related_product_id, d.pair_count,
@@ -120,7 +121,8 @@ _VIEW_SQL = """
            AND (pta.company_id IS NULL OR pta.company_id = d.company_id)
            AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)) c
      WHERE c.pair_count >= c.min_count
-       AND c.pair_count::float * c.basket_count / (c.product_basket_count::float * c.related_basket_count)
+       -- (NULLIF: before a fold, the pending deltas may bring a product's count to 0)
+       AND c.pair_count::float * c.basket_count / NULLIF(c.product_basket_count::float * c.related_basket_count, 0)
            >= COALESCE(c.min_lift, 0)
 """
 

@@ -75,6 +75,18 @@ class TestAffinity(AffinityCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.assertEqual(self._pairs(), pending)
 
+    def test_product_gone_before_the_fold(self):
+        """Every basket of P1 cancelled: until the fold, its stored pairs have a pending count
+        of 0 and P1 a count of 0; readers hide them without dividing by zero."""
+        orders = self.env['sale.order'].search([('company_id', '=', self.company.id), ('state', '=', 'sale'),
+                                                ('order_line.product_id', '=', self.p1.id)])
+        self.assertEqual(len(orders), 3)
+        orders.action_cancel()
+        # P2-P3 is left in one basket (below the minimum)
+        self.assertEqual(self._pairs(), {})
+        self.env['crm.erp.recommendation']._recommend(self.customer_x, self.company)
+        self._assert_incremental_equals_full()
+
     def test_thresholds_apply_at_read(self):
         self.company.affinity_min_lift = 1.2
         self.assertEqual(set(self._pairs()), {(self.p1.id, self.p2.id), (self.p2.id, self.p1.id)})
