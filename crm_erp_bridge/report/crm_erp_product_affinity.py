@@ -511,6 +511,7 @@ class CrmErpProductAffinity(models.Model):
                 deltas[1][a] = delta
             else:
                 deltas[2][(a, b)] = delta
+        # sudo: the companies' affinity settings only, for counts of every company (cron)
         for company in self.env['res.company'].sudo().browse(sorted(by_company)).exists():
             self._fold_company(company, *by_company[company.id])
         return sum(row[4] for row in rows)
@@ -577,6 +578,7 @@ class CrmErpProductAffinity(models.Model):
 
     @api.model
     def _cron_fold_affinity(self):
+        # sudo: the cron moves every company's pending counts; it reads and returns nothing
         self.sudo()._fold_affinity()
 
     @api.model
