@@ -16,7 +16,8 @@ def uninstall_hook(cr, registry):
     """The raw affinity counts and the pipeline demand snapshot are plain tables (not
     models' own): drop them with the addon."""
     cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
-    cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company")
+    cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company, "
+               "crm_erp_affinity_delta")
     cr.execute("DROP TABLE IF EXISTS crm_erp_best_seller, crm_erp_best_seller_company")  # peer best sellers
     cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
     # The pipeline demand triggers sit on Odoo's own tables: they must not outlive the addon.

@@ -4,10 +4,15 @@ import io
 import re
 import struct
 import tempfile
+import weakref
 
 import numpy as np
 
 _NAMED_PARAMETER = re.compile(r'%\((\w+)\)s|%%')
+
+# {cursor: names of the statements prepared on its connection}. Per cursor: Odoo's pool resets
+# a connection when a new cursor borrows it (psycopg2's reset runs DISCARD ALL).
+_PREPARED = weakref.WeakKeyDictionary()
 
 
 def execute_prepared(cr, query, params):
@@ -27,13 +32,19 @@ def execute_prepared(cr, query, params):
         return '$%d' % (names.index(match.group(1)) + 1)
     text = _NAMED_PARAMETER.sub(positional, query)
     name = 'crm_erp_' + hashlib.sha1(text.encode()).hexdigest()[:16]
-    cr.execute('SELECT 1 FROM pg_prepared_statements WHERE name = %s', [name])
-    if not cr.fetchone():
-        cr.execute('PREPARE %s AS %s' % (name, text))
+    # what this cursor prepared (a prepared statement outlives a rollback): asked once
+    prepared = _PREPARED.setdefault(cr, set())
+    if name not in prepared:
+        cr.execute('SELECT 1 FROM pg_prepared_statements WHERE name = %s', [name])
+        if not cr.fetchone():
+            cr.execute('PREPARE %s AS %s' % (name, text))
+        prepared.add(name)
+    execute = 'EXECUTE %s (%s)' % (name, ', '.join(['%s'] * len(names)))
     if cr._cnx.server_version >= 120000:
-        # prepared statements only (Odoo runs none): plan once, not again for each of the first calls
-        cr.execute('SET LOCAL plan_cache_mode = force_generic_plan')
-    cr.execute('EXECUTE %s (%s)' % (name, ', '.join(['%s'] * len(names))), [params[key] for key in names])
+        # prepared statements only (Odoo runs none): plan once, not again for each of the first
+        # calls; in the same round trip
+        execute = 'SET LOCAL plan_cache_mode = force_generic_plan; ' + execute
+    cr.execute(execute, [params[key] for key in names])
 
 
 # PostgreSQL's binary COPY format: signature, flags, header extension length; every row is

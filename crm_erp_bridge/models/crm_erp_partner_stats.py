@@ -219,24 +219,27 @@ ON CONFLICT (company_id, partner_id) DO UPDATE SET
 """
 
 # Step 1 after a lead change, for customers that have a row: only their lead figures (a lead
-# changes nothing else; a customer without a row goes through step 1).
+# changes nothing else; a customer without a row goes through step 1, the statement returns
+# the customers that have one).
 _UPDATE_LEAD_FIGURES_SQL = """
 WITH figures AS (
-    SELECT s.id, """ + _LEAD_COUNTS + """
+    SELECT s.id, s.partner_id, """ + _LEAD_COUNTS + """
       FROM crm_erp_partner_stats s
       JOIN res_partner p ON p.commercial_partner_id = s.partner_id
       LEFT JOIN crm_lead l ON l.partner_id = p.id AND (l.company_id IS NULL OR l.company_id = s.company_id)
      WHERE s.company_id = ANY(%(company_ids)s) AND s.partner_id = ANY(%(partner_ids)s)
   GROUP BY s.id
+), updated AS (
+    UPDATE crm_erp_partner_stats s
+       SET lead_open_count = f.open_leads, opportunity_open_count = f.open_opportunities,
+           lead_won_count = f.won_leads, lead_lost_count = f.lost_leads,
+           write_uid = %(uid)s::integer, write_date = NOW() AT TIME ZONE 'UTC'
+      FROM figures f
+     WHERE s.id = f.id
+       AND (s.lead_open_count, s.opportunity_open_count, s.lead_won_count, s.lead_lost_count)
+           IS DISTINCT FROM (f.open_leads, f.open_opportunities, f.won_leads, f.lost_leads)
 )
-UPDATE crm_erp_partner_stats s
-   SET lead_open_count = f.open_leads, opportunity_open_count = f.open_opportunities,
-       lead_won_count = f.won_leads, lead_lost_count = f.lost_leads,
-       write_uid = %(uid)s::integer, write_date = NOW() AT TIME ZONE 'UTC'
-  FROM figures f
- WHERE s.id = f.id
-   AND (s.lead_open_count, s.opportunity_open_count, s.lead_won_count, s.lead_lost_count)
-       IS DISTINCT FROM (f.open_leads, f.open_opportunities, f.won_leads, f.lost_leads)
+SELECT DISTINCT partner_id FROM figures
 """
 
 # Step 2 (full refresh only): RFM quintile boundaries per company, over its customers with at
@@ -558,12 +561,8 @@ class CrmErpPartnerStats(models.Model):
             # more than running them, plan them once per connection
             upsert_ids = params['partner_ids']  # customers whose whole row is recomputed
             if leads_only:
-                cr.execute("SELECT partner_id FROM crm_erp_partner_stats "
-                           "WHERE company_id = ANY(%(company_ids)s) AND partner_id = ANY(%(partner_ids)s)", params)
-                with_row = [row[0] for row in cr.fetchall()]
-                upsert_ids = sorted(set(params['partner_ids']) - set(with_row))
-                if with_row:
-                    execute_prepared(cr, _UPDATE_LEAD_FIGURES_SQL, dict(params, partner_ids=with_row))
+                execute_prepared(cr, _UPDATE_LEAD_FIGURES_SQL, params)
+                upsert_ids = sorted(set(params['partner_ids']) - {row[0] for row in cr.fetchall()})
             if upsert_ids:
                 execute_prepared(cr, upsert, dict(params, partner_ids=upsert_ids))
             execute_prepared(cr, score, params)
@@ -630,7 +629,12 @@ class CrmErpPartnerStats(models.Model):
             'SELECT DISTINCT doc.company_id, partner.commercial_partner_id FROM "{table}" doc '
             'JOIN res_partner partner ON partner.id = doc.partner_id WHERE doc.id = ANY(%s)'.format(
                 table=documents._table), [documents.ids])
-        rows = self.env.cr.fetchall()
+        return self._customer_360_pairs_of(self.env.cr.fetchall())
+
+    @api.model
+    def _customer_360_pairs_of(self, rows):
+        """{(company id, commercial partner id)} of (company id, commercial partner id) rows of
+        documents; a document without company counts in every company."""
         all_companies = None
         pairs = set()
         for company_id, partner_id in rows:

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL
+from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL, affinity_delta_sql
 from ..report.pipeline_demand_report import product_uom_joins
 from .crm_erp_partner_stats import RFM_SEGMENTS
 from .record_ids import check_date_text, check_int
@@ -51,10 +51,13 @@ _HISTORY_SQL = """
 # (same figures and visibility: pair count >= min count, lift >= min lift, both products
 # sellable): the stored pairs of A in both directions (index-only), strongest first, until
 # per_product visible ones are found. Through the view every pair of A was joined first.
+# Counts are the stored ones plus the pending deltas (crm_erp_affinity_delta, folded every
+# minute); the strongest pairs are taken in the stored order (the index's).
 _AFFINITY_SQL = """
     WITH history AS (""" + _HISTORY_SQL + """),
     weights AS (
-        SELECT h.partner_id, h.product_id, pa.basket_count,
+        SELECT h.partner_id, h.product_id,
+               pa.basket_count + """ + affinity_delta_sql('%(company_id)s', 'h.product_id') + """ AS basket_count,
                -- in double precision: numeric POWER is slow
                POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - h.last_date)::float8 / 86400.0, 0)
                           / %(half_life)s)
@@ -70,23 +73,31 @@ _AFFINITY_SQL = """
             -- The visibility of each pair is checked by subqueries above the sorted pairs (the
             -- OFFSET 0 fence keeps them there): a product's 50 strongest visible pairs cost
             -- about 50 checks, not one per stored pair (thousands for popular products).
+            -- (NULLIF: before a fold, the pending deltas may bring a product's count to 0)
             SELECT x.related_product_id, x.pair_count, x.pair_count::float8 / w.basket_count AS confidence, x.lift
-              FROM (SELECT d.related_product_id, d.pair_count,
-                           d.pair_count::float8 * %(basket_count)s / (w.basket_count::float8 * (
-                               SELECT pb.basket_count FROM crm_erp_affinity_product pb
-                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id)) AS lift
-                      FROM (SELECT product_b AS related_product_id, pair_count FROM crm_erp_affinity_pair
-                             WHERE company_id = %(company_id)s AND product_a = w.product_id AND pair_count >= %(min_count)s
-                            UNION ALL
-                            SELECT product_a, pair_count FROM crm_erp_affinity_pair
-                             WHERE company_id = %(company_id)s AND product_b = w.product_id AND pair_count >= %(min_count)s
-                          ORDER BY pair_count DESC, related_product_id OFFSET 0) d
-                  ORDER BY d.pair_count DESC, d.related_product_id OFFSET 0) x
-             WHERE x.lift >= %(min_lift)s
+              FROM (SELECT d.related_product_id, d.stored_count, d.pair_count,
+                           d.pair_count::float8 * %(basket_count)s / NULLIF(w.basket_count::float8 * (
+                               SELECT pb.basket_count + """ + affinity_delta_sql('pb.company_id', 'pb.product_id') + """
+                                 FROM crm_erp_affinity_product pb
+                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id), 0) AS lift
+                      FROM (SELECT s.related_product_id, s.pair_count AS stored_count,
+                                   s.pair_count + """ + affinity_delta_sql('%(company_id)s', 's.product_a', 's.product_b') + """
+                                       AS pair_count
+                              FROM (SELECT product_a, product_b, product_b AS related_product_id, pair_count
+                                      FROM crm_erp_affinity_pair
+                                     WHERE company_id = %(company_id)s AND product_a = w.product_id
+                                       AND pair_count >= %(min_count)s
+                                    UNION ALL
+                                    SELECT product_a, product_b, product_a, pair_count FROM crm_erp_affinity_pair
+                                     WHERE company_id = %(company_id)s AND product_b = w.product_id
+                                       AND pair_count >= %(min_count)s
+                                  ORDER BY pair_count DESC, related_product_id OFFSET 0) s) d
+                  ORDER BY d.stored_count DESC, d.related_product_id OFFSET 0) x
+             WHERE x.pair_count >= %(min_count)s AND x.lift >= %(min_lift)s
                AND (SELECT """ + _SELLABLE_SQL + """
                       FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
                      WHERE pp.id = x.related_product_id)
-          ORDER BY x.pair_count DESC, x.related_product_id
+          ORDER BY x.stored_count DESC, x.related_product_id
              LIMIT %(per_product)s) a
     ), scored AS (
         -- score: every contribution; explanation: the strongest one
@@ -285,7 +296,8 @@ class CrmErpRecommendation(models.AbstractModel):
             return {}
         cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
-        cr.execute("SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %s", [company.id])
+        cr.execute("SELECT COALESCE((SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %(c)s), 0) + "
+                   + affinity_delta_sql('%(c)s'), {'c': company.id})
         baskets = cr.fetchone()
         params = {
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),

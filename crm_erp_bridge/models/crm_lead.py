@@ -6,7 +6,6 @@ from .record_ids import public_records
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
 
-
 class CrmLead(models.Model):
     _inherit = 'crm.lead'
 
@@ -22,13 +21,28 @@ class CrmLead(models.Model):
     def write(self, vals):
         if not _CUSTOMER_360_LEAD_FIELDS.intersection(vals):
             return super().write(vals)
-        stats = self.env['crm.erp.partner.stats']
-        pairs = stats._customer_360_pairs(self)
+        before = self._customer_360_lead_rows()
         result = super().write(vals)
-        if {'partner_id', 'company_id'}.intersection(vals):  # else the same customers as before
-            pairs |= stats._customer_360_pairs(self)
-        stats._refresh_pairs(pairs, leads_only=True)
+        after = self._customer_360_lead_rows()
+        # Most stage changes move an open opportunity to another open stage: no lead figure of
+        # any customer changes, nothing to refresh.
+        if after != before:
+            stats = self.env['crm.erp.partner.stats']
+            partners = self.env['res.partner'].browse({row[1] for row in before + after})
+            commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
+            stats._refresh_pairs(stats._customer_360_pairs_of(
+                [(company_id, commercial[partner_id]) for company_id, partner_id, *_rest in before + after]),
+                leads_only=True)
         return result
+
+    def _customer_360_lead_rows(self):
+        """What the Customer 360 lead figures count of each lead (_LEAD_COUNTS of
+        crm.erp.partner.stats): its company and customer, whether it is active, an
+        opportunity, won. From the cache: Odoo reads these leads around the write anyway
+        (tracking)."""
+        return [(lead.company_id.id or None, lead.partner_id.id, lead.id, lead.active, lead.type,
+                 lead.probability >= 100)
+                for lead in self if lead.partner_id]
 
     @api.multi
     def unlink(self):

@@ -114,7 +114,7 @@ class SaleOrderAffinity(models.Model):
         if order.state in ('sale', 'done'):
             affinity = self.env['crm.erp.product.affinity']
             scope = affinity._affinity_scope(order)
-            affinity._affinity_apply(affinity._affinity_snapshot(scope, exclude_order_ids=order.ids),
+            affinity._affinity_apply(affinity._affinity_before(scope, exclude_order_ids=order.ids),
                                      affinity._affinity_snapshot(scope))
         return order
 
@@ -124,7 +124,7 @@ class SaleOrderAffinity(models.Model):
             return super().write(vals)
         affinity = self.env['crm.erp.product.affinity']
         scope = affinity._affinity_scope(self, vals)
-        before = affinity._affinity_snapshot(scope)
+        before = affinity._affinity_before(scope)
         result = super().write(vals)
         affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
         return result

@@ -126,7 +126,7 @@ class SaleOrderLineAffinity(models.Model):
         if orders:
             affinity = self.env['crm.erp.product.affinity']
             scope = affinity._affinity_scope(orders)
-            affinity._affinity_apply(affinity._affinity_snapshot(scope, exclude_line_ids=line.ids),
+            affinity._affinity_apply(affinity._affinity_before(scope, exclude_line_ids=line.ids),
                                      affinity._affinity_snapshot(scope))
         return line
 
@@ -139,7 +139,7 @@ class SaleOrderLineAffinity(models.Model):
             return super().write(vals)
         affinity = self.env['crm.erp.product.affinity']
         scope = affinity._affinity_scope(orders)
-        before = affinity._affinity_snapshot(scope)
+        before = affinity._affinity_before(scope)
         result = super().write(vals)
         affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
         return result
@@ -151,7 +151,7 @@ class SaleOrderLineAffinity(models.Model):
             return super().unlink()
         affinity = self.env['crm.erp.product.affinity']
         scope = affinity._affinity_scope(orders)
-        before = affinity._affinity_snapshot(scope)
+        before = affinity._affinity_before(scope)
         result = super().unlink()
         affinity._affinity_apply(before, affinity._affinity_snapshot(affinity._affinity_scope(orders.exists())))
         return result

@@ -9,13 +9,20 @@ from ..basket_counts import ChunkedCounts, CustomerChunks, compare_pairs
 from ..models.record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
 from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 
-# Raw co-purchase counts, per company (see README, "Recommendations"):
+# Raw co-purchase counts, per company (see README, "Recommendations", and
+# docs/design-concurrency.md):
 # - crm_erp_affinity_company: number of baskets, and when the full recompute last ran;
 # - crm_erp_affinity_product: baskets holding each product (every product with a basket), and
 #   its customers / customers with two or more baskets (repeat purchases, full recompute only);
 # - crm_erp_affinity_pair: baskets holding both products of a canonical pair (a < b), for the
 #   pairs with at least the company's minimum count. A pair can never be more frequent than its
 #   rarer product, so products below the minimum are left out before the pairs are counted.
+# - crm_erp_affinity_delta: what order changes added to these counts since the last fold,
+#   append-only (product_a = product_b = 0: baskets of the company; product_b = 0: baskets of
+#   product_a; else the pair a < b). An order change only INSERTs here: no row is shared by
+#   all of a company's transactions (under REPEATABLE READ two updates of one row collide).
+#   Readers add the deltas to the counts; the fold (cron, one writer) and the full recompute
+#   move them into the three tables.
 # crm.erp.product.affinity (the view below) mirrors each pair both ways and derives support,
 # confidence and lift from the counts, so an order changes only counts.
 _TABLES_SQL = """
@@ -47,38 +54,76 @@ _TABLES_SQL = """
     CREATE INDEX IF NOT EXISTS crm_erp_affinity_pair_b_count_idx
         ON crm_erp_affinity_pair (company_id, product_b, pair_count DESC, product_a);
     CREATE INDEX IF NOT EXISTS crm_erp_affinity_sale_line_product_idx ON sale_order_line (product_id);
+    -- no key: two transactions never collide on a delta row
+    CREATE TABLE IF NOT EXISTS crm_erp_affinity_delta (
+        company_id integer NOT NULL,
+        product_a integer NOT NULL,
+        product_b integer NOT NULL,
+        delta integer NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS crm_erp_affinity_delta_key_idx
+        ON crm_erp_affinity_delta (company_id, product_a, product_b);
 """
+
+
+# Transaction-scoped advisory lock (by name) of the writers of the counts: the fold and the
+# full recompute.
+_COUNTS_LOCK = 'crm_erp_bridge.affinity_counts'
+
+
+def affinity_delta_sql(company, product_a='0', product_b='0'):
+    """SQL expression: the pending deltas of a company total (products 0, 0), a product count
+    (product, 0) or a pair count (a < b), to add to the stored count. Takes SQL expressions
+    (columns, parameter placeholders), never values."""
+    return """COALESCE((SELECT SUM(x.delta) FROM crm_erp_affinity_delta x
+                  WHERE x.company_id = {company} AND x.product_a = {a} AND x.product_b = {b}), 0)""".format(
+        company=company, a=product_a, b=product_b)
+
+
+# The pending deltas of the pairs, the products and the company, added to the stored counts.
+_PAIR_COUNT_SQL = 'p.pair_count + ' + affinity_delta_sql('p.company_id', 'p.product_a', 'p.product_b')
+_COMPANY_BASKETS_SQL = '(t.basket_count + ' + affinity_delta_sql('t.company_id') + ')'
+_PRODUCT_A_BASKETS_SQL = '(pa.basket_count + ' + affinity_delta_sql('pa.company_id', 'pa.product_id') + ')'
+_PRODUCT_B_BASKETS_SQL = '(pb.basket_count + ' + affinity_delta_sql('pb.company_id', 'pb.product_id') + ')'
+
 
 # Each stored pair twice (A -> B and B -> A); only pairs of sellable products (active,
 # sale_ok, of the pair's company or of none) that pass the company's thresholds are visible.
 _VIEW_SQL = """
     CREATE VIEW crm_erp_product_affinity AS
-    SELECT d.id, d.company_id, d.product_id, d.related_product_id, d.pair_count,
-           d.pair_count::float / t.basket_count AS support,
-           d.pair_count::float / pa.basket_count AS confidence,
-           d.pair_count::float * t.basket_count / (pa.basket_count::float * pb.basket_count) AS lift,
-           pa.basket_count AS product_basket_count, pb.basket_count AS related_basket_count,
-           t.computed_at
-      FROM (SELECT id * 2 AS id, company_id, product_a AS product_id, product_b AS related_product_id,
-                   pair_count
-              FROM crm_erp_affinity_pair
-             UNION ALL
-            SELECT id * 2 + 1, company_id, product_b, product_a, pair_count
-              FROM crm_erp_affinity_pair) d
-      JOIN crm_erp_affinity_company t ON t.company_id = d.company_id
-      JOIN res_company cmp ON cmp.id = d.company_id
-      JOIN crm_erp_affinity_product pa ON pa.company_id = d.company_id AND pa.product_id = d.product_id
-      JOIN crm_erp_affinity_product pb ON pb.company_id = d.company_id AND pb.product_id = d.related_product_id
-      JOIN product_product ppa ON ppa.id = d.product_id
-      JOIN product_template pta ON pta.id = ppa.product_tmpl_id
-      JOIN product_product ppb ON ppb.id = d.related_product_id
-      JOIN product_template ptb ON ptb.id = ppb.product_tmpl_id
-     WHERE d.pair_count >= cmp.affinity_min_count
-       AND d.pair_count::float * t.basket_count / (pa.basket_count::float * pb.basket_count)
-           >= COALESCE(cmp.affinity_min_lift, 0)
-       AND ppa.active AND pta.active AND pta.sale_ok AND ppb.active AND ptb.active AND ptb.sale_ok
-       AND (pta.company_id IS NULL OR pta.company_id = d.company_id)
-       AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)
+    SELECT c.id, c.company_id, c.product_id, c.related_product_id, c.pair_count,
+           c.pair_count::float / NULLIF(c.basket_count, 0) AS support,
+           c.pair_count::float / NULLIF(c.product_basket_count, 0) AS confidence,
+           c.pair_count::float * c.basket_count / NULLIF(c.product_basket_count::float * c.related_basket_count, 0)
+               AS lift,
+           c.product_basket_count, c.related_basket_count, c.computed_at
+      FROM (
+        SELECT d.id, d.company_id, d.product_id, d.related_product_id, d.pair_count,
+               """ + _COMPANY_BASKETS_SQL + """ AS basket_count,
+               """ + _PRODUCT_A_BASKETS_SQL + """ AS product_basket_count,
+               """ + _PRODUCT_B_BASKETS_SQL + """ AS related_basket_count,
+               t.computed_at, cmp.affinity_min_count AS min_count, cmp.affinity_min_lift AS min_lift
+          FROM (SELECT p.id * 2 AS id, p.company_id, p.product_a AS product_id, p.product_b AS related_product_id,
+                       """ + _PAIR_COUNT_SQL + """ AS pair_count
+                  FROM crm_erp_affinity_pair p
+                 UNION ALL
+                SELECT p.id * 2 + 1, p.company_id, p.product_b, p.product_a, """ + _PAIR_COUNT_SQL + """
+                  FROM crm_erp_affinity_pair p) d
+          JOIN crm_erp_affinity_company t ON t.company_id = d.company_id
+          JOIN res_company cmp ON cmp.id = d.company_id
+          JOIN crm_erp_affinity_product pa ON pa.company_id = d.company_id AND pa.product_id = d.product_id
+          JOIN crm_erp_affinity_product pb ON pb.company_id = d.company_id AND pb.product_id = d.related_product_id
+          JOIN product_product ppa ON ppa.id = d.product_id
+          JOIN product_template pta ON pta.id = ppa.product_tmpl_id
+          JOIN product_product ppb ON ppb.id = d.related_product_id
+          JOIN product_template ptb ON ptb.id = ppb.product_tmpl_id
+         WHERE ppa.active AND pta.active AND pta.sale_ok AND ppb.active AND ptb.active AND ptb.sale_ok
+           AND (pta.company_id IS NULL OR pta.company_id = d.company_id)
+           AND (ptb.company_id IS NULL OR ptb.company_id = d.company_id)) c
+     WHERE c.pair_count >= c.min_count
+       -- (NULLIF: before a fold, the pending deltas may bring a product's count to 0)
+       AND c.pair_count::float * c.basket_count / NULLIF(c.product_basket_count::float * c.related_basket_count, 0)
+           >= COALESCE(c.min_lift, 0)
 """
 
 # A counted sale line l of order so (company cmp, product pp of template pt), wherever sales
@@ -268,9 +313,16 @@ class CrmErpProductAffinity(models.Model):
         companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
             else self.env['res.company'].sudo().search([])
         cr = self.env.cr
+        # one writer of the counts at a time (the fold); see _fold_affinity for the snapshot
+        cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_COUNTS_LOCK])
         if cr._cnx.server_version >= 110000:
             cr.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these scans
         counts = self._affinity_count_lines(companies)
+        # The counts below are those of this transaction's snapshot (REPEATABLE READ), which
+        # holds exactly the deltas of the transactions it sees, and this DELETE removes
+        # exactly those (a DELETE never reaches rows its snapshot does not see): the deltas
+        # of later transactions stay, to be added to these counts.
+        cr.execute("DELETE FROM crm_erp_affinity_delta WHERE company_id = ANY(%s)", [companies.ids])
         pairs_written = pairs_kept = 0
         for company in companies:
             products, pairs, baskets = counts.pop(company.id).result(company.affinity_min_count)
@@ -395,6 +447,13 @@ class CrmErpProductAffinity(models.Model):
         return snapshot
 
     @api.model
+    def _affinity_before(self, scope, exclude_order_ids=(), exclude_line_ids=()):
+        """The snapshot of the scope before a change (see _affinity_snapshot), the scope
+        claimed for this transaction (_affinity_claim)."""
+        self._affinity_claim(scope)
+        return self._affinity_snapshot(scope, exclude_order_ids, exclude_line_ids)
+
+    @api.model
     def _affinity_apply(self, before, after):
         """Move the stored counts from the `before` to the `after` snapshot of the same scope:
         only the baskets that differ, their products and their product pairs change."""
@@ -420,6 +479,70 @@ class CrmErpProductAffinity(models.Model):
 
     @api.model
     def _affinity_write_delta(self, company, basket_delta, product_delta, pair_delta):
+        """Append the change to crm_erp_affinity_delta: INSERT only, nothing shared with the
+        other transactions of the company (the fold moves it into the counts)."""
+        keys = [(0, 0, basket_delta)] if basket_delta else []
+        keys += [(product, 0, delta) for product, delta in product_delta.items()]
+        keys += [(a, b, delta) for (a, b), delta in pair_delta.items()]
+        self.env.cr.execute("""
+            INSERT INTO crm_erp_affinity_delta (company_id, product_a, product_b, delta)
+            SELECT %s, a, b, n FROM unnest(%s::integer[], %s::integer[], %s::integer[]) AS d(a, b, n)
+        """, [company.id, [key[0] for key in keys], [key[1] for key in keys], [key[2] for key in keys]])
+
+    @api.model
+    def _affinity_claim(self, scope):
+        """Make two transactions that change the same baskets collide, so that Odoo retries
+        the second one on a snapshot that holds the first: each computes its delta from the
+        baskets it sees, and two deltas computed from the same baskets would not add up (two
+        lines of one order, or two orders merging into one window basket). The orders
+        (order baskets) or the commercial customers (window baskets) get a no-op update: a
+        concurrent update of the same row is a serialization failure under REPEATABLE READ,
+        a mere row lock is not. Per order or customer: different orders never collide."""
+        for company, (kind, ids) in scope.items():
+            table = 'sale_order' if kind == 'orders' else 'res_partner'
+            # table name chosen above, ids as a parameter; sorted ids: always the same lock order
+            self.env.cr.execute('UPDATE "{table}" SET write_date = write_date WHERE id = ANY(%s)'.format(
+                table=table), [sorted(ids)])
+
+    @api.model
+    def _fold_affinity(self):
+        """Move the pending deltas into the counts (the frequent cron): with the counts lock
+        only, never waiting for it (the holder folds, or the next run will). The transaction
+        sees exactly the deltas its DELETE removes (REPEATABLE READ; the deltas of later
+        transactions stay for the next fold). Returns the number of delta rows folded, None
+        when another transaction holds the lock."""
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_COUNTS_LOCK])
+        if not cr.fetchone()[0]:
+            return None
+        cr.execute("""
+            WITH folded AS (DELETE FROM crm_erp_affinity_delta RETURNING *)
+            SELECT company_id, product_a, product_b, SUM(delta), COUNT(*) FROM folded
+          GROUP BY company_id, product_a, product_b
+        """)
+        rows = cr.fetchall()
+        by_company = {}
+        for company_id, a, b, delta, _count in rows:
+            deltas = by_company.setdefault(company_id, [0, {}, {}])
+            if not delta:
+                continue
+            if not a:
+                deltas[0] += delta
+            elif not b:
+                deltas[1][a] = delta
+            else:
+                deltas[2][(a, b)] = delta
+        # sudo: the companies' affinity settings only, for counts of every company (cron)
+        for company in self.env['res.company'].sudo().browse(sorted(by_company)).exists():
+            self._fold_company(company, *by_company[company.id])
+        return sum(row[4] for row in rows)
+
+    @api.model
+    def _fold_company(self, company, basket_delta, product_delta, pair_delta):
+        """Add the summed deltas of a company to its counts: the total, the products (rows at
+        zero deleted), the stored pairs (deleted below the minimum); pairs not stored were
+        below the minimum, those that grew may reach it now: counted exactly from the orders
+        this transaction sees (the ones the deltas came from)."""
         cr = self.env.cr
         cr.execute("""
             INSERT INTO crm_erp_affinity_company AS t (company_id, basket_count) VALUES (%s, %s)
@@ -455,8 +578,7 @@ class CrmErpProductAffinity(models.Model):
         cr.execute("SELECT product_id, basket_count FROM crm_erp_affinity_product "
                    "WHERE company_id = %s AND product_id = ANY(%s)", [company.id, list(set(pair_a) | set(pair_b))])
         counts = dict(cr.fetchall())
-        # Pairs not stored were below the minimum: those that grew may reach it now. Count
-        # them exactly (only when both products reach the minimum themselves).
+        # only when both products reach the minimum themselves
         candidates = [(a, b) for (a, b) in pairs
                       if (a, b) not in stored and pair_delta[(a, b)] > 0
                       and counts.get(a, 0) >= min_count and counts.get(b, 0) >= min_count]
@@ -476,17 +598,33 @@ class CrmErpProductAffinity(models.Model):
             """, [company.id, [r[0] for r in reached], [r[1] for r in reached], [r[2] for r in reached]])
 
     @api.model
+    def _cron_fold_affinity(self):
+        # sudo: the cron moves every company's pending counts; it reads and returns nothing
+        self.sudo()._fold_affinity()
+
+    @api.model
     def _affinity_state(self, company_ids):
-        """The stored counts of the companies (tests compare the incremental state with a full
-        recompute): (baskets per company, {(company, product): baskets}, {(company, a, b): count})."""
+        """The counts of the companies as readers see them, the pending deltas added (tests
+        compare the incremental state with a full recompute): (baskets per company,
+        {(company, product): baskets}, {(company, a, b): count} of the stored pairs)."""
         cr = self.env.cr
-        cr.execute("SELECT company_id, basket_count FROM crm_erp_affinity_company WHERE company_id = ANY(%s)",
-                   [list(company_ids)])
+        cr.execute("""
+            SELECT company_id, SUM(basket_count) FROM (
+                SELECT company_id, basket_count FROM crm_erp_affinity_company
+                 UNION ALL
+                SELECT company_id, delta FROM crm_erp_affinity_delta WHERE product_a = 0) c
+             WHERE company_id = ANY(%s) GROUP BY company_id
+        """, [list(company_ids)])
         companies = {company_id: count for company_id, count in cr.fetchall() if count}
-        cr.execute("SELECT company_id, product_id, basket_count FROM crm_erp_affinity_product "
-                   "WHERE company_id = ANY(%s)", [list(company_ids)])
+        cr.execute("""
+            SELECT company_id, product_id, SUM(basket_count) FROM (
+                SELECT company_id, product_id, basket_count FROM crm_erp_affinity_product
+                 UNION ALL
+                SELECT company_id, product_a, delta FROM crm_erp_affinity_delta WHERE product_a <> 0 AND product_b = 0) p
+             WHERE company_id = ANY(%s) GROUP BY company_id, product_id HAVING SUM(basket_count) <> 0
+        """, [list(company_ids)])
         products = {(c, p): n for c, p, n in cr.fetchall()}
-        cr.execute("SELECT company_id, product_a, product_b, pair_count FROM crm_erp_affinity_pair "
-                   "WHERE company_id = ANY(%s)", [list(company_ids)])
+        cr.execute("SELECT p.company_id, p.product_a, p.product_b, " + _PAIR_COUNT_SQL + " FROM crm_erp_affinity_pair p "
+                   "WHERE p.company_id = ANY(%s)", [list(company_ids)])
         pairs = {(c, a, b): n for c, a, b, n in cr.fetchall()}
         return companies, products, pairs

@@ -1,3 +1,6 @@
+import psycopg2
+from psycopg2 import errorcodes
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
@@ -178,10 +181,12 @@ _INDEXES = [
 # (the view costs seconds on millions of order lines, and a pivot asks it four times). Triggers
 # on the tables the view reads note the products whose rows may have changed in
 # crm_erp_pipeline_demand_dirty (NULL: every product, after a change of units, locations or
-# warehouses); every search or read_group of the report first recomputes those products from
-# the view (a product filter reaches the indexed lines), and everything when the snapshot is
-# from an earlier day (the view counts past dates as today). Code that needs exact figures
-# inside its own transaction (product figures, RFQs) reads the view itself.
+# warehouses; INSERT only, so writers never collide on it); a search or read_group of the report
+# first recomputes those products from the view (a product filter reaches the indexed lines),
+# and everything when the snapshot is from an earlier day (the view counts past dates as
+# today) - when no other transaction is refreshing (see _refresh_snapshot); the cron does it
+# every few minutes too. Code that needs exact figures inside its own transaction (product
+# figures, RFQs) reads the view itself.
 _SNAPSHOT_TABLES = """
 DROP TABLE IF EXISTS crm_erp_pipeline_demand_snapshot;
 CREATE TABLE crm_erp_pipeline_demand_snapshot AS
@@ -192,6 +197,9 @@ CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_dirty (product_id integer);
 CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_refreshed (day date NOT NULL);
 DELETE FROM crm_erp_pipeline_demand_refreshed;
 """
+
+# Transaction-scoped advisory lock (by name) of the one transaction refreshing the snapshot.
+_SNAPSHOT_LOCK = 'crm_erp_bridge.pipeline_demand_snapshot'
 
 SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_demand_dirty',
                          'crm_erp_pipeline_demand_refreshed')
@@ -337,26 +345,52 @@ class PipelineDemandReport(models.Model):
 
     @api.model
     def _refresh_snapshot(self):
-        """Bring the snapshot up to date: every row when it is from an earlier day or a change
-        touched every product, else the rows of the products noted by the triggers."""
+        """Bring the snapshot up to date, when no other transaction is doing it: readers
+        never wait for each other nor write rows another reader writes (the pivot runs its
+        read_groups in parallel). The one that holds the lock refreshes; the others read the
+        snapshot as it is (at most the products changed in the last moments are behind).
+        A refresh committed after this transaction's snapshot was taken makes its writes a
+        serialization failure (REPEATABLE READ): then this one reads the snapshot as well.
+        Returns whether this transaction refreshed."""
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_SNAPSHOT_LOCK])
+        if not cr.fetchone()[0]:
+            return False
+        try:
+            with cr.savepoint():
+                self._refresh_snapshot_locked()
+        except (psycopg2.extensions.TransactionRollbackError, psycopg2.IntegrityError) as error:
+            if error.pgcode not in (errorcodes.SERIALIZATION_FAILURE, errorcodes.UNIQUE_VIOLATION):
+                raise
+            return False
+        return True
+
+    @api.model
+    def _refresh_snapshot_locked(self):
+        """Every row when the snapshot is from an earlier day or a change touched every
+        product, else the rows of the products noted by the triggers. Its writes are not
+        logged when they fail (see _refresh_snapshot)."""
         cr = self.env.cr
         cr.execute("SELECT 1 FROM crm_erp_pipeline_demand_refreshed WHERE day = CURRENT_DATE")
         current = bool(cr.fetchone())
-        cr.execute("DELETE FROM crm_erp_pipeline_demand_dirty RETURNING product_id")
+        cr.execute("DELETE FROM crm_erp_pipeline_demand_dirty RETURNING product_id", log_exceptions=False)
         product_ids = {row[0] for row in cr.fetchall()}
         if current and not product_ids:
             return
         if current and None not in product_ids:
-            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot WHERE product_id = ANY(%s)", [list(product_ids)])
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot WHERE product_id = ANY(%s)",
+                       [list(product_ids)], log_exceptions=False)
             cr.execute("""
                 INSERT INTO crm_erp_pipeline_demand_snapshot
                 SELECT * FROM crm_erp_pipeline_demand_report WHERE product_id = ANY(%s)
-            """, [list(product_ids)])
+            """, [list(product_ids)], log_exceptions=False)
         else:
-            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot")
-            cr.execute("INSERT INTO crm_erp_pipeline_demand_snapshot SELECT * FROM crm_erp_pipeline_demand_report")
-            cr.execute("DELETE FROM crm_erp_pipeline_demand_refreshed")
-            cr.execute("INSERT INTO crm_erp_pipeline_demand_refreshed (day) VALUES (CURRENT_DATE)")
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot", log_exceptions=False)
+            cr.execute("INSERT INTO crm_erp_pipeline_demand_snapshot SELECT * FROM crm_erp_pipeline_demand_report",
+                       log_exceptions=False)
+            cr.execute("DELETE FROM crm_erp_pipeline_demand_refreshed", log_exceptions=False)
+            cr.execute("INSERT INTO crm_erp_pipeline_demand_refreshed (day) VALUES (CURRENT_DATE)",
+                       log_exceptions=False)
         self.invalidate_cache(fnames=list(self._fields))
 
     @api.model
@@ -367,7 +401,8 @@ class PipelineDemandReport(models.Model):
 
     @api.model
     def _cron_refresh_snapshot(self):
-        """Nightly: the day's first user does not wait for the full refresh."""
+        """Every few minutes: readers seldom find products to refresh, and the day's first
+        user does not wait for the full refresh."""
         self._refresh_snapshot()
 
     def _compute_salesperson_ids(self):

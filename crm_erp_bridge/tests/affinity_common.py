@@ -60,9 +60,21 @@ class AffinityCase(SavepointCase):
                 for row in self.Affinity.search_read(domain, ['product_id', 'related_product_id', 'pair_count',
                                                               'support', 'confidence', 'lift'])}
 
+    def _fold(self):
+        """The fold cron's work: pending deltas into the counts (pairs reaching the minimum
+        are stored by it)."""
+        self.assertIsNotNone(self.Affinity._fold_affinity())
+
     def _assert_incremental_equals_full(self, company=None):
+        """Readers' figures (counts + pending deltas) = the folded counts = a full recompute."""
         company = company or self.company
+        pending = self.Affinity._affinity_state(company.ids)
+        self._fold()
         incremental = self.Affinity._affinity_state(company.ids)
+        self.assertEqual(pending[:2], incremental[:2], 'baskets before and after the fold')
+        self.assertEqual({key: count for key, count in pending[2].items() if key in incremental[2]},
+                         {key: count for key, count in incremental[2].items() if key in pending[2]},
+                         'stored pairs before and after the fold')
         self.Affinity._recompute_affinity(company.ids)
         full = self.Affinity._affinity_state(company.ids)
         self.assertEqual(incremental[0], full[0], 'basket totals')

@@ -20,6 +20,7 @@ class TestAffinity(AffinityCase):
         # not counted: a cancelled order, a quotation
         cls._order(cls.customer_x, '2025-07-10', [cls.p1, cls.p3]).action_cancel()
         cls._order(cls.customer_y, '2025-07-11', [cls.p1, cls.p3], confirm=False)
+        cls.Affinity._fold_affinity()  # the cron: the pairs reaching the minimum are stored
 
     def test_planted_metrics(self):
         self.Affinity._recompute_affinity(self.company.ids)
@@ -41,6 +42,50 @@ class TestAffinity(AffinityCase):
         self._assert_incremental_equals_full()
         self.assertEqual(self._pairs(), before)
         self.assertEqual(len(before), 4)
+
+    def test_order_changes_append_deltas(self):
+        """A confirmation only appends deltas; readers see them at once, the fold moves them
+        into the counts without changing a figure."""
+        def counts():
+            self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_affinity_company WHERE company_id = %s "
+                                "AND basket_count = 6", self.company.ids)
+            return self.env.cr.fetchone()[0]
+        self.assertEqual(counts(), 1)
+        self._order(self.customer_y, '2025-08-01', [self.p1, self.p2])
+        self.env.cr.execute("SELECT product_a, product_b, delta FROM crm_erp_affinity_delta WHERE company_id = %s",
+                            self.company.ids)
+        p1, p2 = self.p1.id, self.p2.id
+        self.assertEqual(sorted(self.env.cr.fetchall()), sorted([(0, 0, 1), (p1, 0, 1), (p2, 0, 1), (p1, p2, 1)]))
+        self.assertEqual(counts(), 1, 'the stored count is not updated by the confirmation')
+        # 7 baskets, P1 in 4, P2 in 5, both in 4
+        pending = self._pairs()
+        self.assertEqual(pending[(p1, p2)], (4, round(4 / 7, 6), 1.0, 1.4))
+        self.assertEqual(pending[(p2, p1)], (4, round(4 / 7, 6), 0.8, 1.4))
+        self._fold()
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_affinity_delta WHERE company_id = %s", self.company.ids)
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertEqual(self._pairs(), pending)
+        self._assert_incremental_equals_full()
+
+    def test_recompute_takes_the_deltas(self):
+        self._order(self.customer_y, '2025-08-01', [self.p1, self.p2])
+        pending = self._pairs()
+        self.Affinity._recompute_affinity(self.company.ids)
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_affinity_delta WHERE company_id = %s", self.company.ids)
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertEqual(self._pairs(), pending)
+
+    def test_product_gone_before_the_fold(self):
+        """Every basket of P1 cancelled: until the fold, its stored pairs have a pending count
+        of 0 and P1 a count of 0; readers hide them without dividing by zero."""
+        orders = self.env['sale.order'].search([('company_id', '=', self.company.id), ('state', '=', 'sale'),
+                                                ('order_line.product_id', '=', self.p1.id)])
+        self.assertEqual(len(orders), 3)
+        orders.action_cancel()
+        # P2-P3 is left in one basket (below the minimum)
+        self.assertEqual(self._pairs(), {})
+        self.env['crm.erp.recommendation']._recommend(self.customer_x, self.company)
+        self._assert_incremental_equals_full()
 
     def test_thresholds_apply_at_read(self):
         self.company.affinity_min_lift = 1.2
@@ -74,13 +119,16 @@ class TestAffinity(AffinityCase):
     def test_cancel_and_reconfirm(self):
         self.company.affinity_min_lift = 0.0  # P1-P3 sells together less than chance
         order = self._order(self.customer_x, '2025-08-01', [self.p1, self.p3])
-        # P1-P3 reaches the minimum count: counted exactly from the orders
+        # P1-P3 reaches the minimum count: counted exactly from the orders by the fold
+        self.assertNotIn((self.p1.id, self.p3.id), self._pairs())
+        self._fold()
         self.assertEqual(self._pairs()[(self.p1.id, self.p3.id)][0], 2)
         order.action_cancel()
-        self.assertNotIn((self.p1.id, self.p3.id), self._pairs())
+        self.assertNotIn((self.p1.id, self.p3.id), self._pairs())  # below the minimum at once
         self._assert_incremental_equals_full()
         order.action_draft()
         order.action_confirm()
+        self._fold()
         self.assertEqual(self._pairs()[(self.p3.id, self.p1.id)][0], 2)
         self._assert_incremental_equals_full()
 
@@ -92,6 +140,7 @@ class TestAffinity(AffinityCase):
         order.write({'order_line': [(0, 0, {'product_id': self.p3.id, 'product_uom_qty': 2,
                                             'product_uom': self.p3.uom_id.id, 'price_unit': 1.0,
                                             'name': 'P3'})]})
+        self._fold()
         self.assertEqual(self._pairs()[(self.p1.id, self.p3.id)][0], 2)
         self._assert_incremental_equals_full()
 
@@ -117,6 +166,7 @@ class TestAffinity(AffinityCase):
         other.affinity_exclude_services = False
         self._order(self.customer_x, '2025-08-01', [self.p5, self.p6], company=other)
         self._order(self.customer_x, '2025-08-02', [self.p5, self.p6], company=other)
+        self._fold()
         self.assertNotIn((self.p5.id, self.p6.id), self._pairs())
         self.assertEqual(self._pairs(other, self.p5)[(self.p5.id, self.p6.id)][0], 2)
         self.Affinity._recompute_affinity(self.company.ids)

@@ -207,6 +207,7 @@ class TestRecommendationStock(RecommendationCase):
         cls.shopper = cls._customer('Stock shopper')
         cls._order(cls.shopper, '2025-06-02', [cls.a], company=cls.main_company, confirm=False)
         cls.env['sale.order'].search([('partner_id', 'in', (buyer | cls.shopper).ids)]).write({'state': 'sale'})
+        cls.Affinity._fold_affinity()  # the cron: the new pairs are stored
 
     def _ranked(self):
         items = self._items(self.shopper, limit=100)

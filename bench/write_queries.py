@@ -1,0 +1,75 @@
+"""Queries of one lead stage change and one order confirmation, with and without the addon:
+what benchmark 4 times, counted (a figure the machine's load does not move).
+
+    .venv/bin/python bench/write_queries.py DB [DB ...]   (databases of `make bench`, BENCH_KEEP=1)
+
+Same choice of leads, stages, customers and products as benchmark 4 (bench.py write_costs);
+every change is rolled back."""
+import os
+import random
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+
+CALLS = 15
+
+
+def count(cr, function):
+    before = cr.sql_log_count
+    function()
+    return cr.sql_log_count - before
+
+
+def write_queries(odoo, db):
+    from odoo import SUPERUSER_ID, api
+    with api.Environment.manage():
+        cr = odoo.registry(db).cursor()
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        rng = random.Random(11)
+        cr.execute("SELECT partner_id FROM bench_customer WHERE company_id = (SELECT MIN(id) FROM res_company) "
+                   "ORDER BY idx LIMIT 200")
+        customers = [row[0] for row in cr.fetchall()]
+        cr.execute("SELECT product_id FROM bench_product WHERE NOT is_short ORDER BY rank LIMIT 200")
+        products = env['product.product'].browse([row[0] for row in cr.fetchall()])
+        cr.execute("""SELECT l.id FROM crm_lead l WHERE l.name LIKE 'Bench opportunity %%' AND l.active
+                         AND l.probability < 100 AND l.company_id = (SELECT MIN(id) FROM res_company)
+                    ORDER BY l.id LIMIT 200""")
+        leads = [row[0] for row in cr.fetchall()]
+        stages = env['crm.stage'].search([], order='sequence, id')
+        result = {'confirm_order': [], 'lead_stage_change': []}
+        for call in range(CALLS + 1):  # the first one warms the caches, not counted
+            order = env['sale.order'].create({
+                'partner_id': rng.choice(customers),
+                'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': rng.randint(1, 5)})
+                               for product in products[rng.randint(0, 150):][:3]],
+            })
+            order.order_line.mapped('name')
+            queries = count(cr, order.action_confirm)
+            cr.rollback()
+            env.clear()
+            if call:
+                result['confirm_order'].append(queries)
+            lead = env['crm.lead'].browse(rng.choice(leads))
+            stage = (stages - lead.stage_id)[rng.randint(0, len(stages) - 2)]
+            lead.stage_id.name
+            queries = count(cr, lambda: lead.write({'stage_id': stage.id}))
+            cr.rollback()
+            env.clear()
+            if call:
+                result['lead_stage_change'].append(queries)
+        cr.close()
+    return result
+
+
+def main():
+    odoo = bench.load_odoo()
+    for db in sys.argv[1:]:
+        for key, counts in write_queries(odoo, db).items():
+            print('%s %s: queries per call median %s, mean %.1f (%d calls: %s)' % (
+                db, key, statistics.median(counts), statistics.mean(counts), len(counts), counts))
+
+
+if __name__ == '__main__':
+    main()
