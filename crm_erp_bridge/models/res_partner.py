@@ -284,7 +284,7 @@ class ResPartner(models.Model):
         Returns one dict per id, in the order given (see README, API table)."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can read a Customer 360.'))
-        partners = browse_readable(self, partner_ids, 'partner_ids')
+        browse_readable(self, partner_ids, 'partner_ids')  # the ids exist, are readable, of the company
         company_id = self._customer_360_company_id()
         # figures of restricted fields (the historical margin) only for their groups
         stats_fields = self.env['crm.erp.partner.stats']._fields
