@@ -11,6 +11,7 @@ caller as fault code 1 with a Python traceback (odoo/service/wsgi_server.py). Va
 them as <i8>, and Odoo's parser reads them: this test sends every call through a marshaller
 that does the same, and checks the stdlib's refusal once.
 """
+import os
 import time
 import uuid
 import xmlrpc.client
@@ -143,7 +144,7 @@ def table_states(database, tables):
     idle, within STATS_DELAY: read after that pause."""
     time.sleep(STATS_DELAY)
     states = {}
-    with psycopg2.connect(dbname=database, host='127.0.0.1', port=54329, user='odoo') as cnx:
+    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo') as cnx:
         with cnx.cursor() as cr:
             for table in tables:
                 cr.execute('SELECT COUNT(*), md5(COALESCE(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
@@ -156,7 +157,7 @@ def table_states(database, tables):
 
 
 def addon_tables(database):
-    with psycopg2.connect(dbname=database, host='127.0.0.1', port=54329, user='odoo') as cnx:
+    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo') as cnx:
         with cnx.cursor() as cr:
             cr.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'crm\\_erp\\_%'"
                        " ORDER BY tablename")
