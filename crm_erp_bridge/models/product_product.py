@@ -238,4 +238,7 @@ class ProductProduct(models.Model):
         cr.execute("DELETE FROM crm_erp_affinity_pair WHERE product_a = ANY(%(ids)s) OR product_b = ANY(%(ids)s)",
                    {'ids': product_ids})
         cr.execute("DELETE FROM crm_erp_affinity_product WHERE product_id = ANY(%s)", [product_ids])
+        # and the changes of its counts not folded yet (the basket totals' deltas stay)
+        cr.execute("DELETE FROM crm_erp_affinity_delta WHERE product_a = ANY(%(ids)s) OR product_b = ANY(%(ids)s)",
+                   {'ids': product_ids})
         return result
