@@ -78,7 +78,6 @@ class TestBasketCounts(unittest.TestCase):
                              [sum(1 for (q, _c), n in per_customer.items() if q == p and n >= 2)
                               for p in sorted(baskets_of)])
 
-            frequent = _array(sorted(p for p, n in baskets_of.items() if n >= min_count))
             pairs = Counter(pair for _customer, bought in expected.values() for pair in combinations(sorted(bought), 2))
             expected_pairs = sorted((a, b, n) for (a, b), n in pairs.items()
                                     if n >= min_count and baskets_of[a] >= min_count and baskets_of[b] >= min_count)
