@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL, affinity_delta_sql
+from .crm_erp_product_affinity import COUNTED_LINE_SQL, affinity_delta_sql
 from ..report.pipeline_demand_report import product_uom_joins
 from .crm_erp_partner_stats import RFM_SEGMENTS
 from .record_ids import check_date_text, check_int

@@ -6,7 +6,7 @@ import numpy as np
 from odoo import _, api, fields, models
 
 from ..engines.basket_counts import ChunkedCounts, CustomerChunks, compare_pairs
-from ..models.record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
+from .record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
 from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 
 # Raw co-purchase counts, per company (see README, "Recommendations", and
