@@ -56,17 +56,20 @@ fresh_db() {
 }
 
 # install_addon DB [extra odoo args]: installs (or updates) crm_erp_bridge, fails loudly.
+# MODULE=<name> installs another addon of the repository instead (a test addon).
 install_addon() {
   local db=$1; shift
+  local module=${MODULE:-crm_erp_bridge}
   local action=-i
-  [ "$(module_state "$db" crm_erp_bridge)" = installed ] && action=-u
+  [ "$(module_state "$db" "$module")" = installed ] && action=-u
   local log="$ROOT/.local/install-$db.log"
+  [ "$module" = crm_erp_bridge ] || log="$ROOT/.local/install-$db-$module.log"
   clear_unmet_auto_installs "$db"  # databases made from a template built before that fix
-  "$ROOT/scripts/odoo" -d "$db" $action crm_erp_bridge --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
+  "$ROOT/scripts/odoo" -d "$db" $action "$module" --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
   # Odoo logs module-load failures and may still exit 0: trust the module state and the log.
-  if [ "$(module_state "$db" crm_erp_bridge)" != installed ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
+  if [ "$(module_state "$db" "$module")" != installed ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
     grep -E " (ERROR|CRITICAL) " -A25 "$log" | head -60
-    echo "crm_erp_bridge failed to install on $db (full log: $log)" >&2
+    echo "$module failed to install on $db (full log: $log)" >&2
     return 1
   fi
 }

@@ -14,6 +14,8 @@ scripts/pg.sh start
 start=$(date +%s)
 fresh_db "$TEST_DB"
 install_addon "$TEST_DB"
+# a test-only addon that extends crm_erp_bridge through its extension points (test_extension_points)
+MODULE=crm_erp_bridge_test_extension install_addon "$TEST_DB"
 echo "crm_erp_bridge installed on $TEST_DB in $(( $(date +%s) - start )) s"
 
 export CRM_ERP_TEST_DB=$TEST_DB

@@ -47,7 +47,7 @@ class CrmErpRecommendation(models.AbstractModel):
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
         baskets = affinity_queries.company_basket_count(cr, company.id)
         params = {
-            'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),
+            'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(), 'limit': limit,
             'half_life': float(company.recommendation_half_life_days),
             'exclude_days': company.recommendation_exclude_days,
             'repeat_share': company.recommendation_repeat_share,
@@ -58,24 +58,48 @@ class CrmErpRecommendation(models.AbstractModel):
             'min_lift': company.affinity_min_lift or 0.0,
         }
         candidates = {partner_id: [] for partner_id in commercial.ids}
+        for scorer in self._recommendation_scorers():
+            getattr(self, scorer)(commercial, company, params, candidates)
+        return self._finish(commercial, company, candidates, limit)
+
+    @api.model
+    def _recommendation_scorers(self):
+        """Extension point: the scorers of _recommend, in order, as names of methods of this
+        model called as scorer(commercial, company, params, candidates). A scorer appends items
+        to candidates ({commercial partner id: [item]}, best first): dicts with product_id,
+        score, source (a name of its own) and, for a source this model does not explain, reason
+        (the text shown); it sees the items of the scorers before it (params: the query
+        parameters of _recommend, with limit and fetch, the items wanted per customer).
+        An addon adds one by overriding this method: super() plus its method's name where its
+        items should rank; a product already proposed by an earlier scorer is kept once."""
+        return ['_score_affinity', '_score_best_sellers']
+
+    @api.model
+    def _score_affinity(self, commercial, company, params, candidates):
+        """Products bought with what the customer bought (README, "Recommendations")."""
         for partner_id, product_id, score, from_product_id, pair_count, lift, confidence \
-                in queries.affinity_candidates(cr, params):
+                in queries.affinity_candidates(self.env.cr, params):
             candidates[partner_id].append({
                 'product_id': product_id, 'score': score, 'source': 'affinity',
                 'from_product_id': from_product_id, 'pair_count': pair_count, 'lift': lift,
                 'confidence': confidence,
             })
-        # best sellers of the peers for customers with too few affinity candidates (cold start)
-        short = [partner_id for partner_id, items in candidates.items() if len(items) < limit]
-        if short:
-            for partner_id, product_id, level, peer_key, buyers in queries.peer_best_sellers(
-                    cr, dict(params, partner_ids=short)):
-                items = candidates[partner_id]
-                if len(items) >= fetch or any(item['product_id'] == product_id for item in items):
-                    continue
-                items.append({'product_id': product_id, 'score': 0.0, 'source': 'best_seller',
-                              'level': level, 'peer_key': peer_key, 'buyers': buyers})
-        return self._finish(commercial, company, candidates, limit)
+
+    @api.model
+    def _score_best_sellers(self, commercial, company, params, candidates):
+        """Best sellers of the customer's peers, for customers with fewer than limit items
+        (cold start)."""
+        proposed = {partner_id: {item['product_id'] for item in items} for partner_id, items in candidates.items()}
+        short = [partner_id for partner_id, products in proposed.items() if len(products) < params['limit']]
+        if not short:
+            return
+        for partner_id, product_id, level, peer_key, buyers in queries.peer_best_sellers(
+                self.env.cr, dict(params, partner_ids=short)):
+            if len(proposed[partner_id]) >= params['fetch'] or product_id in proposed[partner_id]:
+                continue
+            proposed[partner_id].add(product_id)
+            candidates[partner_id].append({'product_id': product_id, 'score': 0.0, 'source': 'best_seller',
+                                           'level': level, 'peer_key': peer_key, 'buyers': buyers})
 
     @api.model
     def _finish(self, commercial, company, candidates, limit):
@@ -87,7 +111,11 @@ class CrmErpRecommendation(models.AbstractModel):
         kept = {}
         for partner in commercial:
             available, unavailable = [], []
+            proposed = set()
             for item in candidates[partner.id]:
+                if item['product_id'] in proposed:  # proposed by an earlier scorer
+                    continue
+                proposed.add(item['product_id'])
                 free, incoming = stock.get(item['product_id'], (0.0, 0.0))
                 out = types[item['product_id']] == 'product' and free <= 0 and incoming <= 0
                 item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out, score=round(item['score'], 6))
@@ -105,7 +133,7 @@ class CrmErpRecommendation(models.AbstractModel):
         for partner, items in kept.items():
             for item in items:
                 item['product'] = names[item['product_id']]
-                item['reason'] = self._reason(item, partner, names, segments)
+                item['reason'] = item.get('reason') or self._reason(item, partner, names, segments)
                 if item['source'] == 'affinity':
                     item['lift'] = round(item['lift'], 4)
                     item['confidence'] = round(item['confidence'], 4)
@@ -118,6 +146,8 @@ class CrmErpRecommendation(models.AbstractModel):
         if item['source'] == 'affinity':
             return _('Bought with %s in %d orders (lift %.1f)') % (
                 names[item['from_product_id']], item['pair_count'], item['lift'])
+        if item['source'] != 'best_seller':
+            return ''
         level = item['level']
         if level == 1:
             return _('Best seller among %s customers') % partner.industry_id.name

@@ -169,18 +169,27 @@ class PurchaseOrder(models.Model):
         for vendor_id, picking_type_id in keys:
             if (vendor_id, picking_type_id) in order_by_key:
                 continue
-            vendor = self.env['res.partner'].with_context(force_company=company.id).browse(vendor_id)
-            order_by_key[vendor_id, picking_type_id] = self.create({
-                'partner_id': vendor_id,
-                'company_id': company.id,
-                'picking_type_id': picking_type_id,
-                'currency_id': (vendor.property_purchase_currency_id or company.currency_id).id,
-                'fiscal_position_id': self.env['account.fiscal.position'].with_context(force_company=company.id)
-                .get_fiscal_position(vendor_id),
-                'payment_term_id': vendor.property_supplier_payment_term_id.id,
-                'date_order': fields.Datetime.now(),
-            })
+            order_by_key[vendor_id, picking_type_id] = self.create(
+                self._prepare_rfq_values(company, vendor_id, picking_type_id))
         return order_by_key
+
+    @api.model
+    def _prepare_rfq_values(self, company, vendor_id, picking_type_id):
+        """Extension point: the values of a new draft RFQ of the shortfall run for the vendor
+        and the receipts of picking_type_id in company (purchase's _prepare_purchase_order for a
+        known vendor): the vendor's currency, fiscal position and payment terms, ordered now.
+        An addon overrides it, calls super() and adds or changes values."""
+        vendor = self.env['res.partner'].with_context(force_company=company.id).browse(vendor_id)
+        return {
+            'partner_id': vendor_id,
+            'company_id': company.id,
+            'picking_type_id': picking_type_id,
+            'currency_id': (vendor.property_purchase_currency_id or company.currency_id).id,
+            'fiscal_position_id': self.env['account.fiscal.position'].with_context(force_company=company.id)
+            .get_fiscal_position(vendor_id),
+            'payment_term_id': vendor.property_supplier_payment_term_id.id,
+            'date_order': fields.Datetime.now(),
+        }
 
     @api.model
     def _link_shortfall_sources(self, need_lines, sources):
@@ -203,9 +212,12 @@ class PurchaseOrder(models.Model):
 
     @api.model
     def _prepare_shortfall_line(self, need, order, name, taxes, now):
-        """purchase's _prepare_purchase_order_line for a known main vendor (name: see
+        """Extension point: the values of a new RFQ line ordering need (a ShortfallNeed) on
+        order: purchase's _prepare_purchase_order_line for a known main vendor (name: see
         _shortfall_line_names; taxes: the product's vendor taxes mapped by the order's fiscal
-        position)."""
+        position; now: the run's time). The lines are created in bulk (orm.create_in_bulk) from
+        these values: an addon overrides it, calls super() and adds or changes values of stored
+        fields."""
         price = need.price
         if need.currency_id != order.currency_id.id:
             price = self.env['res.currency'].browse(need.currency_id).compute(price, order.currency_id)

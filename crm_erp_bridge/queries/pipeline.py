@@ -61,6 +61,15 @@ CREATE TABLE crm_erp_pipeline_demand_snapshot AS
 ALTER TABLE crm_erp_pipeline_demand_snapshot ADD PRIMARY KEY (id);
 CREATE INDEX crm_erp_pipeline_demand_snapshot_product_idx ON crm_erp_pipeline_demand_snapshot (product_id);
 CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_dirty (product_id integer);
+-- the ids of the snapshot's rows: one per product x warehouse x week, kept across refreshes and
+-- updates (a row keeps its id), numbered from 1 so that they fit XML-RPC's 32-bit integers
+CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_row_id (
+    id serial PRIMARY KEY,
+    product_id integer NOT NULL,
+    warehouse_id integer NOT NULL,
+    week date NOT NULL,
+    UNIQUE (product_id, warehouse_id, week)
+);
 CREATE TABLE IF NOT EXISTS crm_erp_pipeline_demand_refreshed (day date NOT NULL);
 DELETE FROM crm_erp_pipeline_demand_refreshed;
 """
@@ -69,7 +78,7 @@ DELETE FROM crm_erp_pipeline_demand_refreshed;
 _SNAPSHOT_LOCK = 'crm_erp_bridge.pipeline_demand_snapshot'
 
 SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_demand_dirty',
-                         'crm_erp_pipeline_demand_refreshed')
+                         'crm_erp_pipeline_demand_refreshed', 'crm_erp_pipeline_demand_row_id')
 
 # (table, events, WHEN condition or None, products to mark: SQL with OLD/NEW, NULL for all).
 # Only the columns the view reads count; lines and moves only while they are (or were) open.
@@ -217,21 +226,56 @@ def take_dirty_products(cr):
     return {row[0] for row in cr.fetchall()}
 
 
+# The view's rows (of some products, or all), each with its stable id: the ids of the rows new to
+# crm_erp_pipeline_demand_row_id come from its INSERT's RETURNING, the others from the table.
+# {columns}: the snapshot's columns but id (the view's, an extending addon's included).
+_INSERT_SNAPSHOT_SQL = """
+    WITH fresh AS (
+        SELECT * FROM crm_erp_pipeline_demand_report WHERE {where}
+    ), new_ids AS (
+        INSERT INTO crm_erp_pipeline_demand_row_id (product_id, warehouse_id, week)
+        SELECT product_id, warehouse_id, week FROM fresh
+        ON CONFLICT DO NOTHING
+        RETURNING id, product_id, warehouse_id, week
+    )
+    INSERT INTO crm_erp_pipeline_demand_snapshot (id, {columns})
+    SELECT COALESCE(new_ids.id, known.id), {fresh_columns}
+      FROM fresh
+      LEFT JOIN new_ids ON new_ids.product_id = fresh.product_id AND new_ids.warehouse_id = fresh.warehouse_id
+           AND new_ids.week = fresh.week
+      LEFT JOIN crm_erp_pipeline_demand_row_id known ON known.product_id = fresh.product_id
+           AND known.warehouse_id = fresh.warehouse_id AND known.week = fresh.week
+"""
+
+
+def _insert_snapshot_rows(cr, where, params):
+    """Insert the view's rows that match where (SQL from the code; values in params)."""
+    cr.execute("""
+        SELECT attname FROM pg_attribute
+         WHERE attrelid = 'crm_erp_pipeline_demand_snapshot'::regclass AND attnum > 0 AND NOT attisdropped
+           AND attname <> 'id'
+      ORDER BY attnum
+    """)
+    columns = ['"%s"' % row[0] for row in cr.fetchall()]
+    cr.execute(_INSERT_SNAPSHOT_SQL.format(where=where, columns=', '.join(columns),
+                                           fresh_columns=', '.join('fresh.' + column for column in columns)),
+               params, log_exceptions=False)
+
+
 def refresh_snapshot_products(cr, product_ids):
     """The snapshot rows of the products, recomputed from the report view."""
     cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot WHERE product_id = ANY(%s)",
                [list(product_ids)], log_exceptions=False)
-    cr.execute("""
-        INSERT INTO crm_erp_pipeline_demand_snapshot
-        SELECT * FROM crm_erp_pipeline_demand_report WHERE product_id = ANY(%s)
-    """, [list(product_ids)], log_exceptions=False)
+    _insert_snapshot_rows(cr, 'product_id = ANY(%s)', [list(product_ids)])
 
 
 def refresh_snapshot_all(cr):
-    """Every snapshot row, recomputed from the report view; noted as refreshed today."""
+    """Every snapshot row, recomputed from the report view; noted as refreshed today. The ids
+    of past weeks' rows go (past dates count as this week: those rows never come back)."""
     cr.execute("DELETE FROM crm_erp_pipeline_demand_snapshot", log_exceptions=False)
-    cr.execute("INSERT INTO crm_erp_pipeline_demand_snapshot SELECT * FROM crm_erp_pipeline_demand_report",
+    cr.execute("DELETE FROM crm_erp_pipeline_demand_row_id WHERE week < date_trunc('week', CURRENT_DATE)::date",
                log_exceptions=False)
+    _insert_snapshot_rows(cr, 'TRUE', [])
     cr.execute("DELETE FROM crm_erp_pipeline_demand_refreshed", log_exceptions=False)
     cr.execute("INSERT INTO crm_erp_pipeline_demand_refreshed (day) VALUES (CURRENT_DATE)",
                log_exceptions=False)

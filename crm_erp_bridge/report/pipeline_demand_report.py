@@ -44,16 +44,15 @@ class PipelineDemandReport(models.Model):
     # week is how much the deepest dip of the balance so far grew that week, so the shortfall
     # summed over the weeks up to W is what must come in now for the balance never to go
     # below zero until W. Free stock is on the first week of each product x warehouse only, so
-    # that summing over weeks gives it once. The id is computed from product, warehouse and week
-    # (unique below 1000 warehouses and until 2190, exact in JavaScript for product ids below
-    # 900 million), not numbered by a window: a window over all rows would stop PostgreSQL from
+    # that summing over weeks gives it once. The view has no id: the snapshot (the model's table)
+    # numbers its rows, one stable 32-bit id per product x warehouse x week (see
+    # queries/pipeline.py); a window numbering the rows here would also stop PostgreSQL from
     # pushing a product filter down to the indexed order lines.
     # Every window is partitioned by warehouse x product and ordered by week, so the rows are
     # sorted once: the dip before this week is a window frame, not a LAG over a second window level.
     def _select(self):
         return """
-    SELECT (balance.product_id::bigint * 1000 + balance.warehouse_id) * 10000
-               + (balance.week - DATE '2000-01-03') / 7 AS id,
+    SELECT NULL::integer AS id,
            wh.company_id,
            balance.warehouse_id,
            balance.product_id,

@@ -32,3 +32,5 @@ from . import test_queries_pipeline
 from . import test_queries_recommendation
 from . import test_queries_supply
 from . import test_queries_mail
+from . import test_extension_points
+from . import test_shortfall_rfq_procurement

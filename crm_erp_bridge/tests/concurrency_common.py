@@ -2,6 +2,8 @@ import threading
 import unittest
 from contextlib import contextmanager
 
+import psycopg2
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.service import model as service_model
@@ -15,6 +17,9 @@ class ConcurrentCase(unittest.TestCase):
     records a test commits are removed by its cleanups, in reverse order: the shared test
     database stays as it was."""
 
+    # the context of the environments below
+    CONTEXT = {}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -24,7 +29,12 @@ class ConcurrentCase(unittest.TestCase):
     def committed(self):
         """An environment (superuser) whose transaction is committed at the end."""
         with api.Environment.manage(), self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {})
+            yield self.env_of(cr)
+
+    def commit(self, function):
+        """function(env) in a transaction of its own, committed; returns its result."""
+        with self.committed() as env:
+            return function(env)
 
     @contextmanager
     def rolled_back(self):
@@ -32,10 +42,14 @@ class ConcurrentCase(unittest.TestCase):
         with api.Environment.manage():
             cr = self.registry.cursor()
             try:
-                yield api.Environment(cr, SUPERUSER_ID, {})
+                yield self.env_of(cr)
             finally:
                 cr.rollback()
                 cr.close()
+
+    def env_of(self, cr):
+        """An environment of the superuser on cr."""
+        return api.Environment(cr, SUPERUSER_ID, dict(self.CONTEXT))
 
     def execute(self, model, method, *args, **kwargs):
         """model.method(*args, **kwargs) as an XML-RPC call of the superuser runs it."""
@@ -54,13 +68,38 @@ class ConcurrentCase(unittest.TestCase):
                     outcomes[index] = (call(), None)
                 except Exception as error:  # reported by the test's assertion on the outcomes
                     outcomes[index] = (None, error)
-        threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+        self._in_threads([lambda index=index, call=call: run(index, call) for index, call in enumerate(calls)], 300)
+        return outcomes
+
+    def run_rounds(self, workers, rounds):
+        """Run every worker(env, round) `rounds` times, all workers starting each round at once,
+        each round of each worker in a transaction of its own, committed; returns the
+        serialization failures and the other errors they met."""
+        barrier = threading.Barrier(len(workers))
+        failures, errors = [], []
+
+        def run(worker):
+            with api.Environment.manage():
+                for round_ in range(rounds):
+                    barrier.wait(60)
+                    try:
+                        with self.registry.cursor() as cr:
+                            worker(self.env_of(cr), round_)
+                    except psycopg2.extensions.TransactionRollbackError as error:
+                        failures.append(error)
+                    except Exception as error:  # reported by the caller's assertion
+                        errors.append(error)
+        self._in_threads([lambda worker=worker: run(worker) for worker in workers], 120)
+        return failures, errors
+
+    def _in_threads(self, targets, timeout):
+        """Run each target in a thread of its own and wait for all (timeout seconds each)."""
+        threads = [threading.Thread(target=target) for target in targets]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(300)
-        self.assertFalse([thread for thread in threads if thread.is_alive()], 'a call did not end')
-        return outcomes
+            thread.join(timeout)
+        self.assertFalse([thread for thread in threads if thread.is_alive()], 'a thread did not end')
 
     def assertNoError(self, outcomes):
         self.assertEqual([repr(error) for _result, error in outcomes if error], [])

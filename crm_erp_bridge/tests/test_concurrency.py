@@ -1,11 +1,8 @@
-import threading
-import unittest
-
 import psycopg2
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.tests.common import get_db_name
+from odoo import api
+
+from .concurrency_common import ConcurrentCase
 
 # Salespeople confirming orders at the same moment (one customer each, products shared), the
 # pivot of the demand report read in parallel, and the affinity fold running meanwhile.
@@ -14,24 +11,14 @@ READERS = 2
 ROUNDS = 2
 
 
-class TestConcurrency(unittest.TestCase):
+class TestConcurrency(ConcurrentCase):
     """Real parallel transactions (threads, a cursor each, real commits): order confirmations,
     cancellations, demand report reads and the affinity fold of one company collide on no row
     (no serialization failure), and the counts kept by deltas equal a full recompute after the
     storm. Everything the test commits is removed at the end; the company's services setting
     is put back (a full recompute, from the same orders as before)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.registry = odoo.registry(get_db_name())
-
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-
-    def _committed(self, function):
-        """Run function(env) in a transaction of its own and commit it."""
-        with api.Environment.manage(), self.registry.cursor() as cr:
-            return function(self._env(cr))
+    CONTEXT = {'tracking_disable': True}
 
     def _setup(self, env):
         company = env.ref('base.main_company')
@@ -64,31 +51,6 @@ class TestConcurrency(unittest.TestCase):
         env['res.company'].browse(self.company_id).affinity_exclude_services = self.services_setting
         env['crm.erp.pipeline.demand.report']._refresh_snapshot()
 
-    def _run_threads(self, workers):
-        """Run every worker(round) ROUNDS times, all workers starting each round at once, a
-        transaction each; returns the serialization failures and other errors they met."""
-        barrier = threading.Barrier(len(workers))
-        failures, errors = [], []
-
-        def run(worker):
-            with api.Environment.manage():
-                for round_ in range(ROUNDS):
-                    barrier.wait(60)
-                    try:
-                        with self.registry.cursor() as cr:
-                            worker(self._env(cr), round_)
-                    except psycopg2.extensions.TransactionRollbackError as error:
-                        failures.append(error)
-                    except Exception as error:  # reported by the assertion below
-                        errors.append(error)
-        threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        self.assertFalse(any(thread.is_alive() for thread in threads), 'a worker hangs')
-        return failures, errors
-
     def _seller(self, index):
         def work(env, round_):
             orders = env['sale.order'].browse(self.orders[index])
@@ -108,13 +70,13 @@ class TestConcurrency(unittest.TestCase):
         env['crm.erp.product.affinity']._fold_affinity()
 
     def test_parallel_confirmations_and_reads(self):
-        self._committed(self._setup)
+        self.commit(self._setup)
         try:
             # the report's snapshot is current: the readers refresh only what the orders change
-            self._committed(lambda env: env['crm.erp.pipeline.demand.report']._refresh_snapshot())
+            self.commit(lambda env: env['crm.erp.pipeline.demand.report']._refresh_snapshot())
             workers = [self._seller(index) for index in range(SELLERS)]
             workers += [self._reader] * READERS + [self._folder]
-            failures, errors = self._run_threads(workers)
+            failures, errors = self.run_rounds(workers, ROUNDS)
             self.assertEqual(errors, [])
             self.assertEqual(len(failures), 0, 'serialization failures: %s' % failures)
 
@@ -133,24 +95,24 @@ class TestConcurrency(unittest.TestCase):
                 products = folded[1]
                 self.assertEqual(products[(self.company_id, self.product_ids[1])], SELLERS)
                 env.cr.rollback()
-            with api.Environment.manage(), self.registry.cursor() as cr:
-                check(self._env(cr))
+            with self.rolled_back() as env:
+                check(env)
         finally:
-            self._committed(self._cleanup)
+            self.commit(self._cleanup)
 
     def test_demand_report_one_refresher(self):
         """A reader does not wait for, nor write after, another refresh: while one transaction
         refreshes, another reads the snapshot as it is; one whose snapshot predates a
         committed refresh reads it too (its refresh is rolled back to a savepoint)."""
-        product_id = self._committed(lambda env: env['product.product'].search([('type', '=', 'product')], limit=1).id)
+        product_id = self.commit(lambda env: env['product.product'].search([('type', '=', 'product')], limit=1).id)
 
         def note_dirty(env):
             env.cr.execute("INSERT INTO crm_erp_pipeline_demand_dirty (product_id) VALUES (%s)", [product_id])
-        self._committed(lambda env: env['crm.erp.pipeline.demand.report']._refresh_snapshot())
-        self._committed(note_dirty)
+        self.commit(lambda env: env['crm.erp.pipeline.demand.report']._refresh_snapshot())
+        self.commit(note_dirty)
         with api.Environment.manage(), self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            Report1 = self._env(cr1)['crm.erp.pipeline.demand.report']
-            Report2 = self._env(cr2)['crm.erp.pipeline.demand.report']
+            Report1 = self.env_of(cr1)['crm.erp.pipeline.demand.report']
+            Report2 = self.env_of(cr2)['crm.erp.pipeline.demand.report']
             self.assertTrue(Report1._refresh_snapshot())
             self.assertFalse(Report2._refresh_snapshot())  # at once, no lock wait
             cr2.rollback()
@@ -168,11 +130,11 @@ class TestConcurrency(unittest.TestCase):
         def delta(env):
             env.cr.execute("INSERT INTO crm_erp_affinity_delta (company_id, product_a, product_b, delta) "
                            "VALUES (%s, 0, 0, 0)", [env.ref('base.main_company').id])
-        self._committed(delta)
+        self.commit(delta)
         with api.Environment.manage(), self.registry.cursor() as cr1, self.registry.cursor() as cr2:
             cr2.execute("SELECT COUNT(*) FROM crm_erp_affinity_delta")  # snapshot taken
-            self.assertIsNotNone(self._env(cr1)['crm.erp.product.affinity']._fold_affinity())
+            self.assertIsNotNone(self.env_of(cr1)['crm.erp.product.affinity']._fold_affinity())
             cr1.commit()
             with self.assertRaises(psycopg2.extensions.TransactionRollbackError):
-                self._env(cr2)['crm.erp.product.affinity']._fold_affinity()
+                self.env_of(cr2)['crm.erp.product.affinity']._fold_affinity()
             cr2.rollback()

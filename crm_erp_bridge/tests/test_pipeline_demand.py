@@ -187,3 +187,38 @@ class TestOpportunityLines(SupplyCase):
             'line_ids': [(0, 0, {'product_id': self.product.id})]})
         with self.assertRaises(UserError):
             no_partner.action_new_quotation()
+
+
+class TestPipelineDemandRowIds(SupplyCase):
+    """The report's row ids fit XML-RPC's 32-bit integers whatever the product ids, and a row
+    (product x warehouse x week) keeps its id across refreshes."""
+
+    def _ids(self, products):
+        rows = self.env['crm.erp.pipeline.demand.report'].search([('product_id', 'in', products.ids)])
+        return {(row.product_id.id, row.warehouse_id.id, row.week): row.id for row in rows}
+
+    def test_row_ids(self):
+        # product ids from 215,000 up made (product * 1000 + warehouse) * 10000 + week overflow
+        self.env.cr.execute("SELECT last_value FROM product_product_id_seq")
+        last_value = self.env.cr.fetchone()[0]
+        self.addCleanup(self.env.cr.execute, "SELECT setval('product_product_id_seq', %s)", [last_value])
+        self.env.cr.execute("SELECT setval('product_product_id_seq', 3000000)")
+        big = self._product('Bridge big id')
+        self.assertGreater(big.id, 3000000)
+        self._quotation(self.wh1, [(big, 1.0, self.unit, 0)])
+        products = self.product | big
+        ids = self._ids(products)
+        self.assertEqual(sorted(key[1:] for key in ids if key[0] == big.id), [(self.wh1.id, '2099-01-05')])
+        self.assertEqual(len(ids), 5)  # P: 3 weeks in WH1, 1 in WH2; big: 1
+        self.assertTrue(all(0 < row_id < 2 ** 31 for row_id in ids.values()), ids)
+        self.assertEqual(len(set(ids.values())), 5)
+        # both products change (their rows are recomputed), then a new day (every row is)
+        self._quotation(self.wh1, [(self.product, 1.0, self.unit, 7), (big, 2.0, self.unit, 0)])
+        self.assertEqual(self._ids(products), ids)
+        self.env.cr.execute("UPDATE crm_erp_pipeline_demand_refreshed SET day = day - 1")
+        self.assertEqual(self._ids(products), ids)
+        # a new week of demand gets a new id
+        self._quotation(self.wh1, [(big, 1.0, self.unit, 21)])
+        new = self._ids(products)
+        self.assertEqual({key: row_id for key, row_id in new.items() if key in ids}, ids)
+        self.assertEqual(len(new), 6)
