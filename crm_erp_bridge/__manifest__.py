@@ -50,7 +50,7 @@
         'demo/crm_erp_bridge_history.xml',
         'demo/crm_lead_demo.xml',
     ],
-    'external_dependencies': {'python': ['numpy']},
+    'external_dependencies': {'python': ['numpy', 'scipy']},
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',
 }
