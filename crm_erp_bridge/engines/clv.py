@@ -241,6 +241,16 @@ class PurchaseModel(object):
             rows.append(self._orders_if_alive(t, xu, Tu)[inverse] * alive)
         return np.array(rows).reshape(len(times), len(x))
 
+    def probability_of_order(self, t, x, t_x, T):
+        """P(at least one purchase in the next t days) (MBG/NBD): alive now, and the first
+        purchase of a Gamma(r + x, alpha + T) rate comes within t (no drop-out without a
+        purchase in MBG/NBD)."""
+        if self.name != 'mbg_nbd':
+            raise ValueError('probability_of_order is derived for MBG/NBD only.')
+        x, t_x, T = _as_float(x, t_x, T)
+        r, alpha = self.params['r'], self.params['alpha']
+        return self.probability_alive(x, t_x, T) * -np.expm1((r + x) * np.log((alpha + T) / (alpha + T + t)))
+
     def _orders_if_alive(self, t, x, T):
         """E[purchases in (T, T + t] | x, T, alive at T]."""
         if self.name == 'mbg_nbd':
