@@ -8,7 +8,7 @@ Two sources, one report:
   order headers cloned from a demo row: the summary reads only order headers), and the whole
   transaction is rolled back at the end;
 - or a company of an existing database (--company, e.g. a generated bench database): only
-  read; orders after the cutoff are the holdout.
+  read, in a read-only transaction without Odoo; orders after the cutoff are the holdout.
 
 The calibration summary goes through the addon's own code path (queries/clv.customer_summary,
 the SQL the addon fits on); then the engine fits and predicts the holdout window (cutoff,
@@ -223,37 +223,65 @@ def addon_figures(env, company, cutoff):
     return {partner: (value, survival) for partner, value, survival in env.cr.fetchall()}
 
 
-def main():
-    args = parse_args()
-    cutoff = datetime.date.fromisoformat(args.cutoff)
+def read_only_connection(args):
+    import configparser
+    import psycopg2
+    config = configparser.ConfigParser()
+    config.read(args.config)
+    options = config['options']
+    cnx = psycopg2.connect(dbname=args.database, host=options.get('db_host'), port=options.get('db_port'),
+                           user=options.get('db_user'),
+                           password=None if options.get('db_password') in (None, 'False') else options['db_password'])
+    cnx.set_session(readonly=True)
+    return cnx
+
+
+def load_and_summarize(args, customers, days, amounts, cutoff, timings):
+    """CSV mode: the calibration part in a throwaway company, its summary through the addon's
+    SQL and today's addon figures as of the cutoff; everything rolled back."""
     sys.path.insert(0, ROOT)
     import odoo
     from odoo import SUPERUSER_ID, api
     odoo.tools.config.parse_config(['-c', args.config, '--log-level=warn'])
     registry = odoo.registry(args.database)
-    timings = {}
     with api.Environment.manage(), registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         start = time.time()
-        if args.company:
-            company = env['res.company'].browse(args.company)
-            customers, days, amounts = company_transactions(cr, company.id)
-            key_of = None
-        else:
-            customers, days, amounts = read_transactions(args)
-            company, key_of = load_calibration(env, customers, days, amounts, cutoff)
+        company, key_of = load_calibration(env, customers, days, amounts, cutoff)
         timings['load'] = time.time() - start
         start = time.time()
         summary = clv_queries.customer_summary(cr, company.id, cutoff)
         timings['summary_sql'] = time.time() - start
-        keys = ([key_of[partner] for partner in summary['partner_id']] if key_of
-                else [str(partner) for partner in summary['partner_id']])
-        old = None
-        if not args.company:
-            start = time.time()
-            old = addon_figures(env, company, cutoff)
-            timings['addon_refresh'] = time.time() - start
+        start = time.time()
+        old = addon_figures(env, company, cutoff)
+        timings['addon_refresh'] = time.time() - start
         cr.rollback()  # nothing of the benchmark stays in the database
+    return summary, [key_of[partner] for partner in summary['partner_id']], old
+
+
+def main():
+    args = parse_args()
+    cutoff = datetime.date.fromisoformat(args.cutoff)
+    timings = {}
+    if args.company:
+        # a database that is not ours (e.g. another bench database): plain SQL in a read-only
+        # transaction, no Odoo registry (loading one may write)
+        cnx = read_only_connection(args)
+        try:
+            cr = cnx.cursor()
+            start = time.time()
+            customers, days, amounts = company_transactions(cr, args.company)
+            timings['read_orders'] = time.time() - start
+            start = time.time()
+            summary = clv_queries.customer_summary(cr, args.company, cutoff)
+            timings['summary_sql'] = time.time() - start
+        finally:
+            cnx.rollback()
+            cnx.close()
+        keys, old = [str(partner) for partner in summary['partner_id']], None
+    else:
+        customers, days, amounts = read_transactions(args)
+        summary, keys, old = load_and_summarize(args, customers, days, amounts, cutoff, timings)
     check_summary(summary, keys, customers, days, amounts, cutoff)
     end = datetime.date.fromisoformat(args.end) if args.end else max(days)
     horizon = (end - cutoff).days

@@ -10,17 +10,25 @@ import numpy as np
 # rate of its day (crm_erp_bridge_currency_factor, as the Customer 360 figures). Orders after
 # the as-of day are not read, so a summary "as of" a past day sees only the past.
 _CUSTOMER_SUMMARY_SQL = """
-WITH orders AS (
-    SELECT p.commercial_partner_id AS partner_id, doc.date_order::date AS day,
-           doc.amount_untaxed * CASE WHEN pl.currency_id = cmp.currency_id THEN 1.0
-                                     ELSE crm_erp_bridge_currency_factor(pl.currency_id, cmp.currency_id,
-                                                                         cmp.id, doc.date_order::date) END AS amount
+WITH order_docs AS (
+    SELECT p.commercial_partner_id AS partner_id, doc.date_order::date AS day, doc.amount_untaxed,
+           pl.currency_id, cmp.currency_id AS company_currency_id
       FROM sale_order doc
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN res_company cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
      WHERE doc.company_id = %(company_id)s AND doc.state IN ('sale', 'done')
        AND doc.date_order < %(as_of)s::date + 1
+), rates AS (
+    -- looked up once per foreign currency and day, not once per order
+    SELECT currency_id, day,
+           crm_erp_bridge_currency_factor(currency_id, company_currency_id, %(company_id)s, day) AS factor
+      FROM (SELECT DISTINCT currency_id, company_currency_id, day FROM order_docs
+             WHERE currency_id <> company_currency_id) foreign_days
+), orders AS (
+    SELECT docs.partner_id, docs.day, docs.amount_untaxed * COALESCE(rates.factor, 1.0) AS amount
+      FROM order_docs docs
+      LEFT JOIN rates ON rates.currency_id = docs.currency_id AND rates.day = docs.day
 ), purchase_days AS (
     SELECT partner_id, day, SUM(amount) AS amount, COUNT(*) AS orders,
            day = MIN(day) OVER (PARTITION BY partner_id) AS first_day
