@@ -308,7 +308,7 @@ def main():
     methods = report['methods']
     predictions = {}
     for name, (purchase, value, figures) in models.items():
-        label = 'engine %s + Gamma-Gamma' % name.replace('_', '/').upper().replace('MBG/NBD', 'MBG/NBD')
+        label = 'engine %s + Gamma-Gamma' % {'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
         predictions[label] = figures['clv']
         methods[label] = dict(value_figures(figures['clv'], actual), auc=auc(figures['probability_alive'], bought),
                               params=dict(purchase.params, **(value.params or {})),

@@ -184,7 +184,9 @@ def _pareto_log_a0(params, x, t_x, T):
 
 
 def _pareto_nbd_objective(log_params, x, t_x, T, weights):
-    ll = pareto_nbd_log_likelihood(np.exp(log_params), x, t_x, T)
+    # the search tries parameters where the hypergeometric function overflows: +inf there
+    with np.errstate(all='ignore'):
+        ll = pareto_nbd_log_likelihood(np.exp(log_params), x, t_x, T)
     value = -_dot(weights, ll) / weights.sum()
     return value if np.isfinite(value) else np.inf
 
@@ -306,7 +308,8 @@ def fit_purchase_model(x, t_x, T, name='mbg_nbd', initial=None):
         params['beta'] /= scale
     model = PurchaseModel(name, params, customers=customers, repeat_customers=repeat_customers,
                           iterations=int(result.nit))
-    model.log_likelihood = float(np.sum(model_log_likelihood(model, x, t_x, T)))
+    # over the distinct rows (days), each weighted by its count
+    model.log_likelihood = float(_dot(weights, model_log_likelihood(model, cx, ctx / scale, cT / scale)))
     return model
 
 

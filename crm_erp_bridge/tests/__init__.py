@@ -23,3 +23,4 @@ from . import test_concurrent_documents
 from . import test_record_ids
 from . import test_concurrency
 from . import test_clv_engine
+from . import test_queries_clv
