@@ -134,6 +134,23 @@ class TestClvEngine(unittest.TestCase):
         with self.assertRaises(ValueError):
             clv.predict(model, value, x, t_x, T, m, annual_discount_rate=-0.1)
 
+    def test_probability_of_order_and_shared_rows(self):
+        model = clv.PurchaseModel('mbg_nbd', {'r': 0.6, 'alpha': 50.0, 'a': 0.9, 'b': 1.5})
+        x, t_x, T = [2, 2, 0], [100, 300, 0], [400, 400, 400]
+        alive = model.probability_alive(x, t_x, T)
+        # alive, and the first purchase of a Gamma(r + x, alpha + T) rate within 90 days
+        np.testing.assert_allclose(model.probability_of_order(90, x, t_x, T),
+                                   alive * (1 - (450.0 / 540.0) ** np.array([2.6, 2.6, 0.6])))
+        # the part shared by customers of one (x, T) is computed once: same figures one by one
+        together = model.expected_orders_at([30, 365], x, t_x, T)
+        for index in range(3):
+            alone = model.expected_orders_at([30, 365], x[index], t_x[index], T[index])
+            np.testing.assert_allclose(together[:, index], alone[:, 0])
+        self.assertGreater(together[1, 1], together[1, 0])  # same x and T, the more recent buyer
+        with self.assertRaises(ValueError):
+            clv.PurchaseModel('pareto_nbd', {'r': 0.6, 'alpha': 80.0, 's': 0.5, 'beta': 60.0}).probability_of_order(
+                90, x, t_x, T)
+
     def test_fallback_with_few_repeat_customers(self):
         # a fresh company: 10 customers, 3 with a repeat order
         x = np.array([0, 0, 0, 0, 0, 0, 0, 1, 2, 1], dtype=float)
