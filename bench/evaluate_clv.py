@@ -43,17 +43,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE_PYTHON = os.path.join(ROOT, '.local', 'clv-bench-venv', 'bin', 'python')
 
 
-def load_module(name, path):
-    """Engine and query modules by path: importing the addon package would import Odoo."""
+def load_addon_module(package, name):
+    """crm_erp_bridge/<package>/<name>.py without importing the addon (its __init__ imports
+    Odoo): the folder is loaded as a package of its own, so relative imports inside it work."""
+    import importlib
     import importlib.util
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    folder = os.path.join(ROOT, 'crm_erp_bridge', package)
+    alias = 'crm_erp_bridge_bench_' + package
+    if alias not in sys.modules:
+        spec = importlib.util.spec_from_file_location(alias, os.path.join(folder, '__init__.py'),
+                                                      submodule_search_locations=[folder])
+        sys.modules[alias] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[alias])
+    return importlib.import_module('%s.%s' % (alias, name))
 
 
-clv = load_module('clv_engine', 'crm_erp_bridge/engines/clv.py')
-clv_queries = load_module('clv_queries', 'crm_erp_bridge/queries/clv.py')
+clv = load_addon_module('engines', 'clv')
+clv_queries = load_addon_module('queries', 'clv')
 
 
 def parse_args():
