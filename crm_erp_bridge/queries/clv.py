@@ -50,3 +50,14 @@ def customer_summary(cr, company_id, as_of):
         summary[name] = np.array(values, dtype=float)
     return summary
 
+
+def ensure_model_rows(cr, company_ids, uid):
+    """Create the empty crm_erp_clv_model row of each company that has none. When another
+    transaction is creating the same row at that moment, this one fails with a serialization
+    error (Odoo runs the call again; the row is then found), never with a duplicate."""
+    cr.execute("""
+        INSERT INTO crm_erp_clv_model (company_id, create_uid, create_date, write_uid, write_date)
+        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM unnest(%(company_ids)s::integer[]) AS company_id
+            ON CONFLICT (company_id) DO NOTHING
+    """, {'company_ids': list(company_ids), 'uid': uid})

@@ -34,3 +34,4 @@ from . import test_queries_supply
 from . import test_queries_mail
 from . import test_clv_engine
 from . import test_queries_clv
+from . import test_clv_model
