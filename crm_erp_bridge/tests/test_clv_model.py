@@ -11,17 +11,17 @@ class TestClvModel(Customer360Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Users = cls.env['res.users'].with_context(no_reset_password=True)
-        cls.manager_b = Users.create({
-            'name': 'CLV manager B', 'login': 'clv_manager_b', 'email': 'clv_manager_b@example.com',
-            'company_id': cls.company_b.id, 'company_ids': [(6, 0, cls.company_b.ids)],
-            'groups_id': [(6, 0, [cls.env.ref('crm_erp_bridge.group_crm_erp_bridge_manager').id,
-                                  cls.env.ref('base.group_user').id])]})
-        cls.salesman_a = Users.create({
-            'name': 'CLV salesman A', 'login': 'clv_salesman_a', 'email': 'clv_salesman_a@example.com',
-            'company_id': cls.company_a.id, 'company_ids': [(6, 0, cls.company_a.ids)],
-            'groups_id': [(6, 0, [cls.env.ref('sales_team.group_sale_salesman').id])]})
+        cls.manager_b = cls._user('clv_manager_b', cls.company_b, 'crm_erp_bridge.group_crm_erp_bridge_manager')
+        cls.salesman_a = cls._user('clv_salesman_a', cls.company_a, 'sales_team.group_sale_salesman')
         cls.Model = cls.env['crm.erp.clv.model']
+
+    @classmethod
+    def _user(cls, login, company, group):
+        """A user of that company only, in that group."""
+        return cls.env['res.users'].with_context(no_reset_password=True).create({
+            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
+            'company_ids': [(6, 0, company.ids)],
+            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
 
     def _model(self, company):
         return self.Model.search([('company_id', '=', company.id)])
