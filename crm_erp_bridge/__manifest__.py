@@ -28,6 +28,7 @@
         'views/res_partner_views.xml',
         'views/crm_erp_partner_stats_views.xml',
         'views/crm_erp_partner_stage_history_views.xml',
+        'views/crm_erp_clv_model_views.xml',
         'report/crm_erp_partner_product_history_views.xml',
         'views/crm_lead_views.xml',
         'views/sale_order_views.xml',
@@ -50,7 +51,7 @@
         'demo/crm_erp_bridge_history.xml',
         'demo/crm_lead_demo.xml',
     ],
-    'external_dependencies': {'python': ['numpy']},
+    'external_dependencies': {'python': ['numpy', 'scipy']},
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',
 }

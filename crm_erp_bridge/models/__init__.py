@@ -18,3 +18,4 @@ from . import res_currency_rate
 from . import crm_erp_recommendation
 from . import crm_erp_product_affinity
 from . import crm_erp_pipeline_demand_snapshot
+from . import crm_erp_clv_model

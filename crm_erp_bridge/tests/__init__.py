@@ -34,3 +34,6 @@ from . import test_queries_supply
 from . import test_queries_mail
 from . import test_extension_points
 from . import test_shortfall_rfq_procurement
+from . import test_clv_engine
+from . import test_queries_clv
+from . import test_clv_model

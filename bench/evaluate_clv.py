@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+"""Holdout evaluation of the CLV model (issue 16, crm_erp_bridge/engines/clv.py).
+
+Two sources, one report:
+- a transaction CSV (customer, date, amount; or the CDNOW master file as shipped in the
+  `lifetimes` wheel, --cdnow) and a cutoff: the calibration part (orders up to the cutoff day)
+  is inserted with SQL into a throwaway company of the bench database (partners and confirmed
+  order headers cloned from a demo row: the summary reads only order headers), and the whole
+  transaction is rolled back at the end;
+- or a company of an existing database (--company, e.g. a generated bench database): only
+  read, in a read-only transaction without Odoo; orders after the cutoff are the holdout.
+
+The calibration summary goes through the addon's own code path (queries/clv.customer_summary,
+the SQL the addon fits on); then the engine fits and predicts the holdout window (cutoff,
+end]. Compared in the same run, per customer with an order before the cutoff: the engine
+(MBG/NBD + Gamma-Gamma; Pareto/NBD with --pareto), the reference implementation of the same
+model from the `lifetimes` library (bench-only venv, bench/clv_venv.sh; parameters must match
+within 1 %), today's addon figure (the Customer 360 refresh as of the cutoff: predicted
+12-month value scaled to the window, survival probability; CSV mode only, it writes), the
+past revenue ranking and the historical run rate (revenue per day since the first order x
+window days). Figures: total error %, MAE, RMSE, Spearman, top-20 % revenue capture, AUC of
+P(alive) for "orders again in the window", P(alive) calibration by decile, a PNG by decile.
+
+    bench/clv_venv.sh
+    .venv/bin/python bench/evaluate_clv.py -d cl_bench --cdnow .local/clv/CDNOW_master.txt \
+        --cutoff 1997-09-30 --end 1998-06-30 --png bench/clv_cdnow.png
+"""
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from scipy import stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE_PYTHON = os.path.join(ROOT, '.local', 'clv-bench-venv', 'bin', 'python')
+
+
+def load_addon_module(package, name):
+    """crm_erp_bridge/<package>/<name>.py without importing the addon (its __init__ imports
+    Odoo): the folder is loaded as a package of its own, so relative imports inside it work."""
+    import importlib
+    import importlib.util
+    folder = os.path.join(ROOT, 'crm_erp_bridge', package)
+    alias = 'crm_erp_bridge_bench_' + package
+    if alias not in sys.modules:
+        spec = importlib.util.spec_from_file_location(alias, os.path.join(folder, '__init__.py'),
+                                                      submodule_search_locations=[folder])
+        sys.modules[alias] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[alias])
+    return importlib.import_module('%s.%s' % (alias, name))
+
+
+clv = load_addon_module('engines', 'clv')
+clv_queries = load_addon_module('queries', 'clv')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('-d', '--database', required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument('--csv', help='CSV with a header: customer, date (YYYY-MM-DD), amount')
+    source.add_argument('--cdnow', help="CDNOW_master.txt (customer, YYYYMMDD, CDs, dollars)")
+    source.add_argument('--company', type=int, help='read the orders of this company of the database')
+    parser.add_argument('--cutoff', required=True, help='last day of the calibration period')
+    parser.add_argument('--end', help='last day of the holdout (default: the last order day)')
+    parser.add_argument('--pareto', action='store_true', help='also fit Pareto/NBD (slow)')
+    parser.add_argument('--png', help='plot of predicted vs actual by decile')
+    parser.add_argument('--json', help='all figures as JSON')
+    parser.add_argument('--config', default=os.path.join(ROOT, '.local', 'odoo.conf'))
+    return parser.parse_args()
+
+
+def read_transactions(args):
+    """(customer keys, days as dates, amounts) of a CSV or CDNOW file."""
+    customers, days, amounts = [], [], []
+    if args.cdnow:
+        with open(args.cdnow) as source:
+            for line in source:
+                fields = line.split()
+                if fields and fields[0].isdigit():
+                    customers.append(fields[0])
+                    days.append(datetime.date(int(fields[1][:4]), int(fields[1][4:6]), int(fields[1][6:])))
+                    amounts.append(float(fields[3]))
+    else:
+        with open(args.csv) as source:
+            for row in csv.DictReader(source):
+                customers.append(row['customer'])
+                days.append(datetime.date.fromisoformat(row['date'][:10]))
+                amounts.append(float(row['amount']))
+    return customers, days, amounts
+
+
+def clone_sql(cr, table, source_where, overrides, from_sql):
+    """INSERT INTO table SELECT <a source row's columns, overridden> FROM from_sql."""
+    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+               "AND table_schema = 'public' ORDER BY ordinal_position", [table])
+    columns = [row[0] for row in cr.fetchall()]
+    overrides = dict(overrides, id="nextval('%s_id_seq')" % table)
+    exprs = [overrides.get(column, 'src.%s' % column) for column in columns]
+    cr.execute('INSERT INTO {table} ({columns}) SELECT {exprs} FROM (SELECT * FROM {table} WHERE {where} '
+               'LIMIT 1) src CROSS JOIN {source}'.format(table=table, columns=', '.join(columns),
+                                                         exprs=', '.join(exprs), where=source_where,
+                                                         source=from_sql))
+
+
+def load_calibration(env, customers, days, amounts, cutoff):
+    """A new company with one partner per customer and one confirmed order per calibration
+    transaction (in SQL); returns (company, {partner id: customer key})."""
+    cr = env.cr
+    company = env['res.company'].create({'name': 'CLV benchmark %s' % time.time(),
+                                         'currency_id': env.ref('base.USD').id})
+    pricelist = env['product.pricelist'].create({'name': 'CLV benchmark', 'company_id': company.id,
+                                                 'currency_id': company.currency_id.id})
+    warehouse = env['stock.warehouse'].search([('company_id', '=', company.id)], limit=1)
+    cr.execute("CREATE TEMPORARY TABLE clv_transaction (customer varchar, day date, amount numeric) ON COMMIT DROP")
+    rows = io.StringIO()
+    for customer, day, amount in zip(customers, days, amounts):
+        if day <= cutoff:
+            rows.write('%s\t%s\t%r\n' % (customer, day.isoformat(), amount))
+    rows.seek(0)
+    cr.copy_expert("COPY clv_transaction FROM STDIN", rows)
+    clone_sql(cr, 'res_partner', "customer AND is_company AND active AND parent_id IS NULL", {
+        'name': "'CLV ' || t.customer", 'display_name': "'CLV ' || t.customer", 'ref': 't.customer',
+        'company_id': str(company.id), 'commercial_partner_id': 'NULL', 'email': 'NULL', 'user_id': 'NULL',
+        'create_date': 'NOW()', 'write_date': 'NOW()',
+    }, "(SELECT DISTINCT customer FROM clv_transaction) t")
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE company_id = %s RETURNING id, ref",
+               [company.id])
+    partner_of = {ref: partner_id for partner_id, ref in cr.fetchall() if ref is not None}
+    cr.execute("CREATE TEMPORARY TABLE clv_partner (customer varchar, partner_id integer) ON COMMIT DROP")
+    cr.execute("INSERT INTO clv_partner SELECT * FROM unnest(%s::varchar[], %s::integer[])",
+               [list(partner_of), list(partner_of.values())])
+    clone_sql(cr, 'sale_order', "state IN ('sale', 'done')", {
+        'name': "'CLV' || row_number() OVER ()", 'partner_id': 'p.partner_id', 'partner_invoice_id': 'p.partner_id',
+        'partner_shipping_id': 'p.partner_id', 'company_id': str(company.id), 'pricelist_id': str(pricelist.id),
+        'warehouse_id': str(warehouse.id), 'state': "'sale'", 'date_order': "t.day + TIME '12:00'",
+        'confirmation_date': "t.day + TIME '12:00'", 'amount_untaxed': 't.amount', 'amount_total': 't.amount',
+        'amount_tax': '0', 'procurement_group_id': 'NULL', 'origin': 'NULL', 'client_order_ref': 'NULL',
+        'opportunity_id': 'NULL', 'campaign_id': 'NULL', 'source_id': 'NULL', 'medium_id': 'NULL',
+        'analytic_account_id': 'NULL', 'fiscal_position_id': 'NULL', 'payment_term_id': 'NULL',
+        'create_date': 'NOW()', 'write_date': 'NOW()',
+    }, "clv_transaction t JOIN clv_partner p ON p.customer = t.customer")
+    return company, {partner_id: ref for ref, partner_id in partner_of.items()}
+
+
+def company_transactions(cr, company_id):
+    """(customer keys, days, amounts) of a company's confirmed orders (company currency)."""
+    cr.execute("""
+        SELECT p.commercial_partner_id::varchar, doc.date_order::date, doc.amount_untaxed
+                   * CASE WHEN pl.currency_id = cmp.currency_id THEN 1.0
+                          ELSE crm_erp_bridge_currency_factor(pl.currency_id, cmp.currency_id, cmp.id,
+                                                              doc.date_order::date) END
+          FROM sale_order doc JOIN res_partner p ON p.id = doc.partner_id
+          JOIN res_company cmp ON cmp.id = doc.company_id JOIN product_pricelist pl ON pl.id = doc.pricelist_id
+         WHERE doc.company_id = %s AND doc.state IN ('sale', 'done')""", [company_id])
+    rows = cr.fetchall()
+    return [row[0] for row in rows], [row[1] for row in rows], [float(row[2]) for row in rows]
+
+
+def check_summary(summary, keys, customers, days, amounts, cutoff):
+    """The SQL summary (the addon's) equals the engine's numpy summary of the same transactions."""
+    index = {key: position for position, key in enumerate(keys)}
+    known = [customer in index for customer in customers]
+    origin = min(days)
+    _ids, frequency, recency, age, monetary, revenue = clv.summarize(
+        np.array([index[c] for c, k in zip(customers, known) if k]),
+        np.array([(d - origin).days for d, k in zip(days, known) if k]),
+        np.array([a for a, k in zip(amounts, known) if k]), (cutoff - origin).days)
+    for name, values in (('frequency', frequency), ('recency', recency), ('age', age),
+                         ('monetary', monetary), ('revenue', revenue)):
+        np.testing.assert_allclose(summary[name], values, rtol=1e-9, atol=1e-6, err_msg=name)
+
+
+def holdout_actuals(keys, customers, days, amounts, cutoff, end):
+    """Per summary customer (keys): revenue and purchase days in (cutoff, end]."""
+    index = {key: position for position, key in enumerate(keys)}
+    revenue, purchase_days = np.zeros(len(keys)), [set() for _key in keys]
+    for customer, day, amount in zip(customers, days, amounts):
+        position = index.get(customer)
+        if position is not None and cutoff < day <= end:
+            revenue[position] += amount
+            purchase_days[position].add(day)
+    return revenue, np.array([len(seen) for seen in purchase_days], dtype=float)
+
+
+def auc(score, label):
+    """Probability that a random positive scores above a random negative (ties: half)."""
+    ranks = stats.rankdata(score)
+    positives = label.sum()
+    negatives = len(label) - positives
+    if not positives or not negatives:
+        return float('nan')
+    return (ranks[label].sum() - positives * (positives + 1) / 2.0) / (positives * negatives)
+
+
+def value_figures(predicted, actual, absolute=True):
+    order = np.argsort(-predicted, kind='stable')
+    top = order[:int(round(0.2 * len(order)))]
+    figures = {'spearman': stats.spearmanr(predicted, actual).correlation,
+               'top20_capture': actual[top].sum() / actual.sum()}
+    if absolute:
+        figures.update({'total_error': predicted.sum() / actual.sum() - 1,
+                        'mae': np.abs(predicted - actual).mean(),
+                        'rmse': np.sqrt(((predicted - actual) ** 2).mean())})
+    return figures
+
+
+def deciles(predicted, actual):
+    """Mean predicted and actual per decile of the predicted value (1 = lowest)."""
+    order = np.argsort(predicted, kind='stable')
+    groups = np.array_split(order, 10)
+    return [float(predicted[group].mean()) for group in groups], [float(actual[group].mean()) for group in groups]
+
+
+def addon_figures(env, company, cutoff):
+    """Today's Customer 360 refresh as of the cutoff: {partner: (predicted 12 months, survival)}."""
+    stats_model = env['crm.erp.partner.stats'].with_context(customer_360_date=cutoff.isoformat())
+    stats_model._refresh(company.ids, recompute_boundaries=True, notify=False)
+    env.cr.execute("SELECT partner_id, clv_predicted_12m, clv_survival_probability FROM crm_erp_partner_stats "
+                   "WHERE company_id = %s", [company.id])
+    return {partner: (value, survival) for partner, value, survival in env.cr.fetchall()}
+
+
+def read_only_connection(args):
+    import configparser
+    import psycopg2
+    config = configparser.ConfigParser()
+    config.read(args.config)
+    options = config['options']
+    cnx = psycopg2.connect(dbname=args.database, host=options.get('db_host'), port=options.get('db_port'),
+                           user=options.get('db_user'),
+                           password=None if options.get('db_password') in (None, 'False') else options['db_password'])
+    cnx.set_session(readonly=True)
+    return cnx
+
+
+def load_and_summarize(args, customers, days, amounts, cutoff, timings):
+    """CSV mode: the calibration part in a throwaway company, its summary through the addon's
+    SQL and today's addon figures as of the cutoff; everything rolled back."""
+    sys.path.insert(0, ROOT)
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    odoo.tools.config.parse_config(['-c', args.config, '--log-level=warn'])
+    registry = odoo.registry(args.database)
+    with api.Environment.manage(), registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        start = time.time()
+        company, key_of = load_calibration(env, customers, days, amounts, cutoff)
+        timings['load'] = time.time() - start
+        start = time.time()
+        summary = clv_queries.customer_summary(cr, company.id, cutoff)
+        timings['summary_sql'] = time.time() - start
+        start = time.time()
+        old = addon_figures(env, company, cutoff)
+        timings['addon_refresh'] = time.time() - start
+        cr.rollback()  # nothing of the benchmark stays in the database
+    return summary, [key_of[partner] for partner in summary['partner_id']], old
+
+
+def main():
+    args = parse_args()
+    cutoff = datetime.date.fromisoformat(args.cutoff)
+    timings = {}
+    if args.company:
+        # a database that is not ours (e.g. another bench database): plain SQL in a read-only
+        # transaction, no Odoo registry (loading one may write)
+        cnx = read_only_connection(args)
+        try:
+            cr = cnx.cursor()
+            start = time.time()
+            customers, days, amounts = company_transactions(cr, args.company)
+            timings['read_orders'] = time.time() - start
+            start = time.time()
+            summary = clv_queries.customer_summary(cr, args.company, cutoff)
+            timings['summary_sql'] = time.time() - start
+        finally:
+            cnx.rollback()
+            cnx.close()
+        keys, old = [str(partner) for partner in summary['partner_id']], None
+    else:
+        customers, days, amounts = read_transactions(args)
+        summary, keys, old = load_and_summarize(args, customers, days, amounts, cutoff, timings)
+    check_summary(summary, keys, customers, days, amounts, cutoff)
+    end = datetime.date.fromisoformat(args.end) if args.end else max(days)
+    horizon = (end - cutoff).days
+    x, t_x, T, m = summary['frequency'], summary['recency'], summary['age'], summary['monetary']
+    actual, actual_days = holdout_actuals(keys, customers, days, amounts, cutoff, end)
+    bought = actual_days > 0
+    report = {'database': args.database, 'source': args.cdnow or args.csv or 'company %s' % args.company,
+              'cutoff': args.cutoff, 'end': end.isoformat(), 'holdout_days': horizon, 'customers': len(x),
+              'repeat_customers': int(np.count_nonzero(x)), 'holdout_revenue': float(actual.sum()),
+              'holdout_buyers': int(bought.sum()), 'methods': {}, 'timings': timings}
+
+    models = {}
+    for name in ('mbg_nbd', 'pareto_nbd') if args.pareto else ('mbg_nbd',):
+        start = time.time()
+        purchase = clv.fit_purchase_model(x, t_x, T, name)
+        value = clv.fit_value_model(x, m, summary['average_order_value'])
+        timings['fit_' + name] = time.time() - start
+        start = time.time()
+        figures = clv.predict(purchase, value, x, t_x, T, m, horizon_days=horizon,
+                              average_order_value=summary['average_order_value'])
+        timings['predict_' + name] = time.time() - start
+        models[name] = (purchase, value, figures)
+
+    methods = report['methods']
+    predictions = {}
+    for name, (purchase, value, figures) in models.items():
+        label = 'engine %s + Gamma-Gamma' % {'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
+        predictions[label] = figures['clv']
+        methods[label] = dict(value_figures(figures['clv'], actual), auc=auc(figures['probability_alive'], bought),
+                              params=dict(purchase.params, **(value.params or {})),
+                              log_likelihood=purchase.log_likelihood, fallback=purchase.fallback)
+    mbg_purchase, mbg_value, mbg = models['mbg_nbd']
+
+    reference = run_reference(x, t_x, T, m, horizon)
+    if reference:
+        label = 'reference lifetimes MBG/NBD + Gamma-Gamma'
+        predictions[label] = np.array(reference['value'])
+        methods[label] = dict(value_figures(predictions[label], actual),
+                              auc=auc(np.array(reference['probability_alive']), bought),
+                              params=dict(reference['purchase_params'], **reference['value_params']),
+                              fit_seconds=reference['fit_seconds'])
+        ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
+        report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
+    if old is not None:
+        label = "today's addon (12-month value x %d/365, survival)" % horizon
+        value_12m = np.array([old.get(partner, (0.0, 0.0))[0] for partner in summary['partner_id']])
+        survival = np.array([old.get(partner, (0.0, 0.0))[1] for partner in summary['partner_id']])
+        predictions[label] = value_12m * horizon / 365.0
+        methods[label] = dict(value_figures(predictions[label], actual), auc=auc(survival, bought))
+    methods['past revenue ranking'] = value_figures(summary['revenue'], actual, absolute=False)
+    run_rate = summary['revenue'] / (T + 1) * horizon
+    methods['historical run rate (revenue per day x window)'] = value_figures(run_rate, actual)
+    predictions['historical run rate'] = run_rate
+
+    # P(alive) and P(orders again in the window) by decile of P(alive), engine MBG/NBD
+    order_again = mbg_purchase.probability_of_order(horizon, x, t_x, T)
+    table = []
+    for group in np.array_split(np.argsort(mbg['probability_alive'], kind='stable'), 10):
+        table.append((float(mbg['probability_alive'][group].mean()), float(order_again[group].mean()),
+                      float(bought[group].mean()), len(group)))
+    report['calibration_by_decile'] = table
+    report['auc_probability_of_order'] = auc(order_again, bought)
+
+    if args.png:
+        panels = []
+        for label, values in predictions.items():
+            predicted_means, actual_means = deciles(values, actual)
+            panels.append({'label': label, 'predicted': predicted_means, 'actual': actual_means})
+        plot_png({'title': '%s: cutoff %s, holdout %d days' % (os.path.basename(report['source']), args.cutoff,
+                                                                horizon), 'panels': panels}, args.png)
+    if args.json:
+        with open(args.json, 'w') as out:
+            json.dump(report, out, indent=1, default=float)
+    print_report(report)
+
+
+def run_reference(x, t_x, T, m, horizon):
+    if not os.path.exists(REFERENCE_PYTHON):
+        print('reference skipped: run bench/clv_venv.sh first', file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = os.path.join(folder, 'in.npz'), os.path.join(folder, 'out.json')
+        np.savez(source, x=x, t_x=t_x, T=T, m=m, horizon=horizon)
+        start = time.time()
+        subprocess.run([REFERENCE_PYTHON, os.path.join(ROOT, 'bench', 'clv_reference.py'), 'fit', source, target],
+                       check=True)
+        seconds = time.time() - start
+        with open(target) as result:
+            reference = json.load(result)
+    reference['fit_seconds'] = seconds
+    return reference
+
+
+def plot_png(plot, target):
+    if not os.path.exists(REFERENCE_PYTHON):
+        return
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as data:
+        json.dump(plot, data)
+    subprocess.run([REFERENCE_PYTHON, os.path.join(ROOT, 'bench', 'clv_reference.py'), 'plot', data.name, target],
+                   check=True)
+    os.unlink(data.name)
+
+
+def print_report(report):
+    print('%(source)s, database %(database)s: cutoff %(cutoff)s, holdout to %(end)s (%(holdout_days)d days); '
+          '%(customers)d customers (%(repeat_customers)d with a repeat purchase day); holdout revenue '
+          '%(holdout_revenue).0f from %(holdout_buyers)d buyers' % report)
+    print('The summary from the addon SQL (queries/clv.py) equals the engine summary of the same transactions.')
+    print()
+    print('| method | total vs actual | MAE | RMSE | Spearman | top-20 % capture | P(alive) AUC |')
+    print('|---|---|---|---|---|---|---|')
+    for label, figures in report['methods'].items():
+        cells = ['%+.1f %%' % (100 * figures['total_error']) if 'total_error' in figures else '—',
+                 '%.2f' % figures['mae'] if 'mae' in figures else '—',
+                 '%.2f' % figures['rmse'] if 'rmse' in figures else '—',
+                 '%.3f' % figures['spearman'], '%.1f %%' % (100 * figures['top20_capture']),
+                 '%.3f' % figures['auc'] if 'auc' in figures else '—']
+        print('| %s | %s |' % (label, ' | '.join(cells)))
+    print()
+    for label, figures in report['methods'].items():
+        if 'params' in figures:
+            print('%s: %s' % (label, ', '.join('%s=%.4g' % item for item in sorted(figures['params'].items()))))
+    if 'parameter_gap' in report:
+        print('engine vs reference parameters: %s (max |gap| %.3f %%)' % (
+            ', '.join('%s %+.3f %%' % (key, 100 * gap) for key, gap in sorted(report['parameter_gap'].items())),
+            100 * max(abs(gap) for gap in report['parameter_gap'].values())))
+    print('AUC of P(orders again in the window) (engine MBG/NBD): %.3f' % report['auc_probability_of_order'])
+    print()
+    print('| decile of P(alive) | mean P(alive) | mean P(orders in window) | share who ordered | customers |')
+    print('|---|---|---|---|---|')
+    for number, (alive, again, share, count) in enumerate(report['calibration_by_decile'], 1):
+        print('| %d | %.3f | %.3f | %.3f | %d |' % (number, alive, again, share, count))
+    print()
+    print('timings (s): %s' % ', '.join('%s %.2f' % item for item in report['timings'].items()))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,63 @@
+"""SQL of the CLV model (issue 16, docs/clv.md): the one-row-per-customer summary it is fitted
+on. Functions take a cursor and plain values; no Odoo import (the benchmark harness calls them
+with a plain psycopg2 cursor too)."""
+import numpy as np
+
+from .common import COUNTED_ORDER_SQL, with_company_currency_factor
+
+# One row per commercial customer of a company with a confirmed order on or before the as-of
+# day: repeat purchase days (same-day orders are one purchase), days from the first to the last
+# purchase day and to the as-of day, mean value of the repeat days, mean order value, revenue.
+# Amounts are untaxed, in company currency at the rate of the order's day (as the Customer 360
+# figures). Orders after the as-of day are not read, so a summary "as of" a past day sees only
+# the past.
+_CUSTOMER_SUMMARY_SQL = "WITH" + with_company_currency_factor('orders', """
+    SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
+           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+       AND so.date_order < %(as_of)s::date + 1""") + """, purchase_days AS (
+    SELECT partner_id, day, SUM(factor * amount_untaxed) AS amount, COUNT(*) AS orders,
+           day = MIN(day) OVER (PARTITION BY partner_id) AS first_day
+      FROM orders GROUP BY partner_id, day
+)
+SELECT partner_id,
+       COUNT(*) - 1 AS frequency,
+       MAX(day) - MIN(day) AS recency,
+       %(as_of)s::date - MIN(day) AS age,
+       COALESCE(SUM(amount) FILTER (WHERE NOT first_day) / NULLIF(COUNT(*) - 1, 0), 0) AS monetary,
+       SUM(amount) / SUM(orders) AS average_order_value,
+       SUM(amount) AS revenue
+  FROM purchase_days
+ GROUP BY partner_id
+ ORDER BY partner_id
+"""
+
+SUMMARY_COLUMNS = ('partner_id', 'frequency', 'recency', 'age', 'monetary', 'average_order_value', 'revenue')
+
+
+def customer_summary(cr, company_id, as_of):
+    """{column: numpy array} (SUMMARY_COLUMNS, one entry per customer, partner_id ascending) of
+    the company's customers with a confirmed order on or before as_of (a date or 'YYYY-MM-DD')."""
+    cr.execute(_CUSTOMER_SUMMARY_SQL, {'company_id': company_id, 'as_of': as_of})
+    rows = cr.fetchall()
+    columns = list(zip(*rows)) if rows else [()] * len(SUMMARY_COLUMNS)
+    summary = {'partner_id': np.array(columns[0], dtype=np.int64)}
+    for name, values in zip(SUMMARY_COLUMNS[1:], columns[1:]):
+        summary[name] = np.array(values, dtype=float)
+    return summary
+
+
+def ensure_model_rows(cr, company_ids, uid):
+    """Create the empty crm_erp_clv_model row of each company that has none. When another
+    transaction is creating the same row at that moment, this one fails with a serialization
+    error (Odoo runs the call again; the row is then found), never with a duplicate."""
+    cr.execute("""
+        INSERT INTO crm_erp_clv_model (company_id, create_uid, create_date, write_uid, write_date)
+        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM unnest(%(company_ids)s::integer[]) AS company_id
+            ON CONFLICT (company_id) DO NOTHING
+    """, {'company_ids': list(company_ids), 'uid': uid})

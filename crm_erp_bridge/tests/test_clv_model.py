@@ -1,0 +1,109 @@
+from odoo.exceptions import AccessError
+
+from ..engines import clv
+from .concurrency_common import ConcurrentCase
+from .customer_360_common import Customer360Case
+
+
+class TestClvModel(Customer360Case):
+    """crm.erp.clv.model: the per-company fit (docs/clv.md), its fallback, rights and companies."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager_b = cls._user('clv_manager_b', cls.company_b, 'crm_erp_bridge.group_crm_erp_bridge_manager')
+        cls.salesman_a = cls._user('clv_salesman_a', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.Model = cls.env['crm.erp.clv.model']
+
+    @classmethod
+    def _user(cls, login, company, group):
+        """A user of that company only, in that group."""
+        return cls.env['res.users'].with_context(no_reset_password=True).create({
+            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
+            'company_ids': [(6, 0, company.ids)],
+            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
+
+    def _model(self, company):
+        return self.Model.search([('company_id', '=', company.id)])
+
+    def test_fallback_for_a_fresh_company(self):
+        """Two customers, one repeat purchase: the fallback, scaled to the company's rate."""
+        first, second = self._customer('CLV fresh 1'), self._customer('CLV fresh 2')
+        self._order(first, '2025-10-01', [(self.product_1, 1.0, 100.0)])
+        self._order(first, '2025-11-01', [(self.product_1, 1.0, 60.0)])
+        self._order(second, '2025-12-31', [(self.product_1, 1.0, 80.0)])  # ordered on the as-of day
+        self.Model._fit(self.company_a.ids, as_of='2025-12-31')
+        model = self._model(self.company_a)
+        self.assertEqual(len(model), 1)
+        self.assertTrue(model.fallback)
+        self.assertEqual((model.customer_count, model.repeat_customer_count), (2, 1))
+        self.assertEqual(model.rate_shape, clv.FALLBACK_SHAPE['r'])
+        # (1 repeat day + 1) / (91 + 0 customer-days + 365)
+        self.assertAlmostEqual(model.rate_shape / model.rate_scale_days, 2 / 456.0, places=9)
+        self.assertEqual(model.value_p, 0.0)  # no Gamma-Gamma fit: own average order values
+        # fitting again updates the one record
+        self.Model._fit(self.company_a.ids, as_of='2025-12-31')
+        self.assertEqual(self._model(self.company_a), model)
+
+    def test_fit_on_repeat_customers(self):
+        """36 customers: half order every quarter up to December, half twice in January and
+        February and never again. A real fit, which explains them better than one purchase
+        rate for everybody (the silent half has left)."""
+        for number in range(36):
+            customer = self._customer('CLV fit %d' % number)
+            months = (3, 6, 9, 12) if number % 2 else (1, 2)
+            for month in months:
+                self._order(customer, '2025-%02d-%02d' % (month, 1 + number % 27),
+                            [(self.product_1, 1.0, 20.0 + number + month)])
+        self.Model._fit(self.company_a.ids, as_of='2025-12-31')
+        model = self._model(self.company_a)
+        self.assertFalse(model.fallback)
+        self.assertEqual((model.customer_count, model.repeat_customer_count), (36, 36))
+        self.assertGreater(model.likelihood_gain, 0)
+        self.assertTrue(all(value > 0 for value in (model.rate_shape, model.rate_scale_days, model.dropout_a,
+                                                    model.dropout_b)))
+        self.assertGreater(model.value_q, 1)
+        self.assertFalse(self._model(self.company_b), 'company B has no order: no model written for it')
+
+    def test_rights_and_companies(self):
+        self.Model._fit((self.company_a | self.company_b).ids, as_of='2025-12-31')
+        model_a = self._model(self.company_a)
+        # a manager of company B sees B's model only
+        as_manager_b = self.Model.sudo(self.manager_b)
+        self.assertEqual(as_manager_b.search([]).mapped('company_id'), self.company_b)
+        with self.assertRaises(AccessError):
+            model_a.sudo(self.manager_b).read(['log_likelihood'])
+        # a salesman neither reads nor fits
+        with self.assertRaises(AccessError):
+            model_a.sudo(self.salesman_a).read(['log_likelihood'])
+        with self.assertRaises(AccessError):
+            self.Model.sudo(self.salesman_a).action_fit_my_companies()
+        # the manager's fit button fits their companies only
+        before = model_a.fit_date
+        as_manager_b.action_fit_my_companies()
+        self.assertEqual(model_a.fit_date, before)
+
+    def test_nightly_cron_fits_every_company(self):
+        self.Model._cron_fit_all()
+        self.assertTrue(self._model(self.company_a))
+        self.assertTrue(self._model(self.company_b))
+
+
+class TestClvModelConcurrency(ConcurrentCase):
+    """Two managers fit the same company's model at the same moment (real transactions)."""
+
+    def test_two_fits_at_once_make_one_record(self):
+        with self.committed() as env:
+            company_ids = env.user.company_ids.ids
+            before = env['crm.erp.clv.model'].search([]).ids  # none in a fresh database: both create
+        self.addCleanup(self._remove_records_but, before)
+        outcomes = self.race(*[lambda: self.execute('crm.erp.clv.model', 'action_fit_my_companies')] * 2)
+        self.assertNoError(outcomes)
+        with self.rolled_back() as env:
+            models = env['crm.erp.clv.model'].search([('company_id', 'in', company_ids)])
+            self.assertEqual(sorted(models.mapped('company_id').ids), sorted(company_ids))
+            self.assertTrue(all(models.mapped('fit_date')))
+
+    def _remove_records_but(self, kept):
+        with self.committed() as env:
+            env['crm.erp.clv.model'].search([('id', 'not in', kept)]).unlink()
