@@ -22,3 +22,4 @@ from . import test_personal_data
 from . import test_concurrent_documents
 from . import test_record_ids
 from . import test_concurrency
+from . import test_recommendation_engines
