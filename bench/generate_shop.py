@@ -14,8 +14,17 @@ Planted, and written to the truth (--out FILE.json):
 - lifecycle: customers start in the first 400 days, 15 % stop at a random day.
 
     .venv/bin/python bench/generate_shop.py --seed 1 --out /tmp/shop1.json
+
+Into a database (before the addon is installed, as bench/run.sh does for the benchmark data;
+customers, products, stock and pricelists by bench/generate.py's own steps, then the shop's
+orders; day 0 is 2025-01-01, one company, quantities in Units):
+
+    source scripts/db.sh && fresh_db rc_shop
+    .venv/bin/python bench/generate_shop.py --seed 1 --load rc_shop
+    source scripts/db.sh && install_addon rc_shop
 """
 import argparse
+import datetime
 import json
 
 import numpy as np
@@ -94,10 +103,70 @@ def generate(seed=1, customers=3000, products=300, categories=15, bundles=40):
     }
 
 
+FIRST_DAY = datetime.date(2025, 1, 1)
+
+
+def load(db, shop):
+    """The shop's customers, products (names, categories) and confirmed orders into db."""
+    import generate
+    lines = shop['lines']
+    customers, products = int(lines['customer'].max()) + 1, len(shop['products'])
+    loader = generate.Generator(db, 'T')
+    loader.n = dict(loader.n, customers=customers, products=products, bundles=1, short=1)
+    loader.setup()
+    loader.currencies()
+    loader.partners()
+    loader.products()
+    loader.stock()
+    cr = loader.cr
+    # the shop's names and categories (new root categories: their nested-set bounds after the others')
+    categories = sorted({product['category'] for product in shop['products']})
+    cr.execute("SELECT COALESCE(MAX(parent_right), 0) FROM product_category")
+    bound = cr.fetchone()[0]
+    category_ids = {}
+    for index, name in enumerate(categories):
+        cr.execute("""INSERT INTO product_category (name, complete_name, parent_left, parent_right,
+                                                    create_uid, create_date, write_uid, write_date)
+                      VALUES (%s, %s, %s, %s, 1, NOW(), 1, NOW()) RETURNING id""",
+                   [name, name, bound + 2 * index + 1, bound + 2 * index + 2])
+        category_ids[name] = cr.fetchone()[0]
+    cr.execute("CREATE TEMPORARY TABLE shop_product (idx int, name varchar, categ_id int)")
+    cr.execute("INSERT INTO shop_product SELECT * FROM unnest(%s::int[], %s::varchar[], %s::int[])",
+               [[product['id'] + 1 for product in shop['products']], [product['name'] for product in shop['products']],
+                [category_ids[product['category']] for product in shop['products']]])
+    cr.execute("""UPDATE product_template t SET name = s.name, categ_id = s.categ_id
+                    FROM bench_product p JOIN shop_product s ON s.idx = p.idx WHERE t.id = p.tmpl_id""")
+    # orders: the shop's customer c is bench customer c + 1, product p bench product p + 1
+    cr.execute("""CREATE TABLE bench_order AS
+                  SELECT o.order_id AS idx, 0::bigint AS order_id, c.partner_id, c.user_id, 'done'::varchar AS state,
+                         %(company)s AS company_id, %(pricelist)s AS pricelist_id, %(currency)s AS currency_id,
+                         %(first_day)s::timestamp + make_interval(days => o.day, hours => 10) AS date_order
+                    FROM (SELECT DISTINCT * FROM unnest(%(orders)s::int[], %(customers)s::int[], %(days)s::int[])
+                                 AS x(order_id, customer, day)) o
+                    JOIN bench_customer c ON c.idx = o.customer + 1""",
+               {'company': loader.company_a, 'pricelist': loader.params['pl_usd'], 'currency': loader.params['usd'],
+                'first_day': FIRST_DAY, 'orders': lines['order'].tolist(), 'customers': lines['customer'].tolist(),
+                'days': lines['day'].tolist()})
+    first = loader.reserve_ids('sale_order', len(np.unique(lines['order'])))
+    cr.execute("UPDATE bench_order SET order_id = %s + idx", [first])
+    cr.execute("""CREATE TABLE bench_line AS
+                  SELECT row_number() OVER (ORDER BY o.order_id, p.product_id) AS rn, o.order_id, p.product_id,
+                         p.price AS price_unit, l.qty::numeric AS qty, o.user_id, o.currency_id, o.company_id,
+                         o.partner_id, o.state, 0 AS customer_lead, o.date_order
+                    FROM unnest(%(orders)s::int[], %(products)s::int[], %(qty)s::float8[]) AS l(order_idx, product, qty)
+                    JOIN bench_order o ON o.idx = l.order_idx
+                    JOIN bench_product p ON p.idx = l.product + 1""",
+               {'orders': lines['order'].tolist(), 'products': lines['product'].tolist(), 'qty': lines['qty'].tolist()})
+    loader.cnx.commit()
+    loader.insert_orders('sale_order (shop history)', 'bench_order', confirmed=True)
+    loader.finish()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--out', help='write the truth and the counts to this JSON file')
+    parser.add_argument('--load', metavar='DB', help='insert the shop into this database (before the addon install)')
     args = parser.parse_args()
     shop = generate(args.seed)
     lines = shop['lines']
@@ -108,6 +177,8 @@ def main():
     if args.out:
         with open(args.out, 'w') as out:
             json.dump(dict(summary, truth=shop['truth'], products=shop['products']), out)
+    if args.load:
+        load(args.load, shop)
 
 
 if __name__ == '__main__':

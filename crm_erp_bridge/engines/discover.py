@@ -94,10 +94,8 @@ class DiscoverIndex:
 
     def product_index(self, product_ids):
         """Dense indexes of product ids (those the history knows)."""
-        product_ids = np.asarray(list(product_ids), dtype=np.int64)
-        index = np.searchsorted(self.products, product_ids)
-        index = np.minimum(index, max(len(self.products) - 1, 0))
-        return index[self.products[index] == product_ids] if len(self.products) else index[:0]
+        product_ids = list(product_ids)
+        return self.known_history(product_ids, np.zeros(len(product_ids)))[0]
 
     def customer_index(self, customer_id):
         index = np.searchsorted(self.customers, customer_id)
@@ -111,11 +109,22 @@ class DiscoverIndex:
         span = slice(self.bought_ptr[index], self.bought_ptr[index + 1])
         return self.bought[span], self.bought_last[span]
 
-    def signals(self, customer_id, knobs, basket=()):
+    def known_history(self, product_ids, last_days):
+        """(dense product indexes, last days) of the products the index knows."""
+        product_ids = np.asarray(product_ids, dtype=np.int64)
+        last_days = np.asarray(last_days, dtype=np.int64)
+        if not len(self.products) or not len(product_ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        index = np.minimum(np.searchsorted(self.products, product_ids), len(self.products) - 1)
+        known = self.products[index] == product_ids
+        return index[known], last_days[known]
+
+    def signals(self, customer_id, knobs, basket=(), history=None):
         """(candidate dense product indexes, {signal: values over the candidates scaled to max 1}):
-        the union of each signal's best CANDIDATES_PER_SIGNAL products new to the customer."""
+        the union of each signal's best CANDIDATES_PER_SIGNAL products new to the customer.
+        history: the customer's (product ids, last days) when fresher than the index's."""
         n_products = len(self.products)
-        owned, last = self.history(customer_id)
+        owned, last = self.history(customer_id) if history is None else self.known_history(*history)
         basket = self.product_index(basket)
         raw = {
             'co_purchase': self._co_purchase(owned, last, basket, knobs),
@@ -157,14 +166,15 @@ class DiscoverIndex:
     def _similar_customers(self, customer_id, owned):
         score = np.zeros(len(self.products))
         index = self.customer_index(customer_id)
-        if index is None or not len(owned):
+        if not len(owned):
             return score
         spans = [np.arange(self.buyer_ptr[o], self.buyer_ptr[o + 1]) for o in owned]
         lengths = np.array([len(span) for span in spans])
         entries = np.concatenate(spans)
         overlap = np.bincount(self.buyer[entries], weights=np.repeat(self.idf[owned], lengths),
                               minlength=len(self.customers))
-        overlap[index] = 0.0
+        if index is not None:
+            overlap[index] = 0.0
         similarity = overlap / np.sqrt(np.maximum(self.customer_products, 1.0) * len(owned))
         nearest = np.argsort(-similarity, kind='stable')[:self.similar]
         nearest = nearest[similarity[nearest] > 0]
@@ -181,14 +191,14 @@ class DiscoverIndex:
         share[-1] = 0.0  # no category (code -1 reads the last slot)
         return share[self.category] * self.buyers / np.maximum(self.category_best[self.category], 1.0)
 
-    def reason(self, customer_id, product_index, signal, knobs, basket=()):
+    def reason(self, customer_id, product_index, signal, knobs, basket=(), history=None):
         """(kind, figures) explaining a discovered product by its strongest signal:
         'co_purchase' (share of the buyers of the strongest source product A who bought it:
         "bought by 42 % of customers who bought Desk"), 'similar_customers', 'category',
         'popularity'; product figures are product ids."""
         product_id = int(self.products[product_index])
         if signal == 'co_purchase':
-            owned, last = self.history(customer_id)
+            owned, last = self.history(customer_id) if history is None else self.known_history(*history)
             basket = self.product_index(basket)
             sources = np.concatenate((owned, basket))
             weights = np.concatenate((0.5 ** ((self.now - last) / knobs['half_life_days']), np.ones(len(basket))))

@@ -23,7 +23,10 @@ NO_RHYTHM_WEIGHT = 0.05
 class RepeatPairs:
     """The (customer, product) pairs of a purchase history with their rhythm figures."""
 
-    def __init__(self, purchases):
+    def __init__(self, purchases, product_figures=None):
+        """product_figures: the products' typical cycles and repeat shares of the whole history
+        ({'product', 'cycle', 'repeat_share'} arrays, from product_figures() of a fit on it)
+        when purchases holds only some customers' lines (a request); default: from purchases."""
         p = purchases
         events = run_starts(p.customer, p.product, p.day)
         customer, product, day = p.customer[events], p.product[events], p.day[events]
@@ -39,14 +42,25 @@ class RepeatPairs:
         self.own_cycle = group_median(pair_of_event[1:][same], np.diff(day).astype(np.float64)[same], self.size)
         self.qty = group_median(pair_of_event, qty, self.size)
         self.intervals = counts - 1
-        # the product's typical cycle and share of repeat buyers
+        if product_figures is None:
+            product_figures = self.product_figures()
+        known = np.append(np.asarray(product_figures['product'], dtype=np.int64), -1)  # -1: not found
+        cycles = np.append(np.asarray(product_figures['cycle'], dtype=np.float64), np.nan)
+        shares = np.append(np.asarray(product_figures['repeat_share'], dtype=np.float64), 0.0)
+        at = np.searchsorted(known[:-1], self.product)
+        at[known[np.minimum(at, len(known) - 1)] != self.product] = len(known) - 1
+        self.product_cycle, self.repeat_share = cycles[at], shares[at]
+
+    def product_figures(self):
+        """{'product', 'cycle', 'repeat_share'}: per product (sorted ids), the median of its
+        customers' own cycles (NaN: none) and the share of its buyers with two order days or more."""
         products, pair_product = np.unique(self.product, return_inverse=True)
         has_cycle = ~np.isnan(self.own_cycle)
-        product_cycle = group_median(pair_product[has_cycle], self.own_cycle[has_cycle], len(products))
         buyers = np.bincount(pair_product, minlength=len(products))
-        repeaters = np.bincount(pair_product, weights=(counts >= 2), minlength=len(products))
-        self.product_cycle = product_cycle[pair_product]
-        self.repeat_share = (repeaters / np.maximum(buyers, 1))[pair_product]
+        repeaters = np.bincount(pair_product, weights=(self.orders >= 2), minlength=len(products))
+        return {'product': products,
+                'cycle': group_median(pair_product[has_cycle], self.own_cycle[has_cycle], len(products)),
+                'repeat_share': repeaters / np.maximum(buyers, 1)}
 
     def customer_slice(self, customer):
         """The index range of a customer's pairs (pairs are sorted by customer)."""

@@ -177,3 +177,32 @@ class TestRecommendationBlend(unittest.TestCase):
         for name, values in blend.REORDER_GRID.items():
             self.assertIn(tuned['knobs']['reorder'][name], values)
         self.assertEqual(tuned['figures']['blend_hit10'], 1.0)
+
+
+class TestRequestInputs(unittest.TestCase):
+    """A request fits the re-order engine on one customer's lines with the products' figures of
+    the whole history, and scores discoveries with the customer's fresh history."""
+
+    def test_reorder_with_whole_history_product_figures(self):
+        lines = [(1, 11, 1, 0, 1.0), (1, 11, 2, 50, 1.0), (2, 11, 3, 10, 1.0), (2, 11, 4, 30, 1.0), (2, 11, 5, 50, 1.0),
+                 (3, 11, 6, 5, 1.0)]
+        figures = reorder.RepeatPairs(_purchases(lines)).product_figures()
+        self.assertEqual(figures['product'].tolist(), [11])
+        self.assertEqual(figures['cycle'].tolist(), [35.0])
+        alone = reorder.RepeatPairs(_purchases([line for line in lines if line[0] == 1]), figures)
+        self.assertEqual((alone.product_cycle.tolist(), alone.repeat_share.tolist()), ([35.0], [2 / 3.0]))
+        unknown = reorder.RepeatPairs(_purchases([(1, 99, 1, 0, 1.0)]), figures)
+        self.assertTrue(np.isnan(unknown.product_cycle[0]))
+        self.assertEqual(unknown.repeat_share.tolist(), [0.0])
+
+    def test_discover_with_fresh_history(self):
+        lines = [(1, 1, 1, 10, 1.0), (1, 2, 1, 10, 1.0), (2, 1, 2, 20, 1.0), (2, 2, 2, 20, 1.0), (2, 3, 2, 20, 1.0),
+                 (3, 1, 3, 30, 1.0), (3, 3, 3, 30, 1.0), (4, 2, 4, 40, 1.0), (4, 4, 4, 40, 1.0)]
+        index = discover.DiscoverIndex(_purchases(lines), 40, {})
+        # customer 3 bought product 2 since the index was built (and a product it does not know)
+        candidates, _values = index.signals(3, TestDiscoverEngine.KNOBS, history=([1, 2, 3, 77], [30, 39, 30, 39]))
+        self.assertEqual(index.products[candidates].tolist(), [4])
+        # a customer the index does not know, with a history
+        candidates, values = index.signals(9, TestDiscoverEngine.KNOBS, history=([3], [35]))
+        self.assertEqual(index.products[candidates].tolist(), [1, 2, 4])
+        self.assertEqual(values['co_purchase'].tolist(), [1.0, 0.5, 0.0])  # n(31)/n(3) = 1, n(32)/n(3) = 1/2
