@@ -217,7 +217,7 @@ def main():
 
     tuned = blend.tune(train, cut, args.holdout_days, category, args.tune_customers, args.seed)
     tuned_at = time.time()
-    model = blend.Recommender(train, cut, tuned['knobs'], tuned['calibration'], category)
+    model = blend.Recommender.fit(train, cut, tuned['knobs'], tuned['calibration'], category)
     lists, due_lists, discover_lists, intents = {}, {}, {}, {'reorder': 0, 'discover': 0}
     for customer in customers:
         items = model.recommend(customer)

@@ -33,6 +33,14 @@ def _csr(rows, columns, values, size):
     return indptr, columns[order], values[order]
 
 
+def _best(values, count):
+    """Indexes of the count largest values (a partial sort: candidates and neighbours are
+    picked among tens of thousands of products or customers per request)."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    return np.argpartition(-values, count - 1)[:count]
+
+
 class DiscoverIndex:
     """Co-purchase counts, customer-product incidence, categories and popularity of a purchase
     history (the lines before `now`)."""
@@ -138,7 +146,7 @@ class DiscoverIndex:
         candidates = set()
         for values in raw.values():
             values[excluded] = 0.0
-            best = np.argsort(-values, kind='stable')[:CANDIDATES_PER_SIGNAL]
+            best = _best(values, CANDIDATES_PER_SIGNAL)
             candidates.update(best[values[best] > 0].tolist())
         candidates = np.array(sorted(candidates), dtype=np.int64)
         scaled = {}
@@ -176,7 +184,7 @@ class DiscoverIndex:
         if index is not None:
             overlap[index] = 0.0
         similarity = overlap / np.sqrt(np.maximum(self.customer_products, 1.0) * len(owned))
-        nearest = np.argsort(-similarity, kind='stable')[:self.similar]
+        nearest = _best(similarity, self.similar)
         nearest = nearest[similarity[nearest] > 0]
         for neighbour in nearest:
             span = slice(self.bought_ptr[neighbour], self.bought_ptr[neighbour + 1])

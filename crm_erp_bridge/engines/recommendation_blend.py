@@ -76,15 +76,26 @@ def buy_again(pairs, customers, limit=RANKS):
 
 
 class Recommender:
-    """The two engines fitted on a purchase history at day now, with knobs and calibration."""
+    """The two engines at day now, with knobs and calibration: pairs (reorder.RepeatPairs) of
+    the customers to recommend for, index (discover.DiscoverIndex) of the company's history.
+    A request passes the customers' fresh pairs and a cached index; `fit` builds both from
+    one history (the harness, the tuning)."""
 
-    def __init__(self, purchases, now, knobs=None, calibration=None, category=None):
-        self.now = now
+    def __init__(self, pairs, index, now, knobs=None, calibration=None):
+        self.now, self.pairs, self.index = now, pairs, index
         self.knobs = knobs or DEFAULT_KNOBS
         self.calibration = calibration or DEFAULT_CALIBRATION
-        self.pairs = reorder.RepeatPairs(purchases)
-        self.index = discover.DiscoverIndex(purchases, now, category)
         self.refit()
+
+    @classmethod
+    def fit(cls, purchases, now, knobs=None, calibration=None, category=None):
+        return cls(reorder.RepeatPairs(purchases), discover.DiscoverIndex(purchases, now, category), now,
+                   knobs, calibration)
+
+    def history(self, customer):
+        """The customer's (product ids, last days), from the pairs (fresher than the index)."""
+        span = self.pairs.customer_slice(customer)
+        return self.pairs.product[span], self.pairs.last[span]
 
     def refit(self, knobs=None, calibration=None):
         """Apply other knobs or rates (the rhythm and the bins depend on them)."""
@@ -109,7 +120,7 @@ class Recommender:
     def discover_list(self, customer, limit=RANKS, basket=(), exclude=(), knobs=None, signals=None):
         """(dense product indexes, scores, strongest signal names) of discoveries, best first."""
         knobs = knobs or self.knobs['discover']
-        candidates, values = signals or self.index.signals(customer, knobs, basket)
+        candidates, values = signals or self.index.signals(customer, knobs, basket, self.history(customer))
         weights = knobs['weights']
         score = sum(weights[name] * values[name] for name in discover.SIGNALS) if len(candidates) else np.zeros(0)
         keep = ~np.isin(self.index.products[candidates], list(exclude))
@@ -139,7 +150,8 @@ class Recommender:
         for rank, (product, score, signal) in enumerate(zip(products.tolist(), scores.tolist(), strongest)):
             entries.append((rates[min(rank, len(rates) - 1)], 1, {
                 'product_id': int(self.index.products[product]), 'intent': 'discover', 'due': False, 'score': score,
-                'reason': self.index.reason(customer, product, signal, self.knobs['discover'], basket),
+                'reason': self.index.reason(customer, product, signal, self.knobs['discover'], basket,
+                                            self.history(customer)),
             }))
         entries.sort(key=lambda entry: (-entry[0], entry[1], -entry[2]['score']))
         result = []
@@ -205,7 +217,8 @@ def _tune_discover(recommender, customers, truth_new):
     best = None
     for values in itertools.product(*DISCOVER_GRID.values()):
         knobs = dict(zip(DISCOVER_GRID, values))
-        signals = {customer: recommender.index.signals(customer, knobs) for customer in customers}
+        signals = {customer: recommender.index.signals(customer, knobs, history=recommender.history(customer))
+                   for customer in customers}
         for weights in itertools.product(*WEIGHT_GRID.values()):
             knobs_weights = dict(knobs, weights=dict(zip(WEIGHT_GRID, weights)))
             lists = {}
@@ -252,7 +265,7 @@ def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0):
     train, truth, customers = holdout(purchases, cut, now, sample, seed)
     if not customers:
         return {'knobs': DEFAULT_KNOBS, 'calibration': DEFAULT_CALIBRATION, 'figures': {'customers': 0}, 'cut': cut}
-    recommender = Recommender(train, cut, category=category)
+    recommender = Recommender.fit(train, cut, category=category)
     owned = train.bought()
     truth = {customer: truth[customer] for customer in customers}
     truth_new = {customer: truth[customer] - owned.get(customer, set()) for customer in customers}

@@ -152,7 +152,7 @@ class TestRecommendationBlend(unittest.TestCase):
                  (3, 1, 3, 30, 1.0), (3, 3, 3, 30, 1.0), (4, 2, 4, 40, 1.0), (4, 4, 4, 40, 1.0),
                  (3, 1, 5, 34, 2.0)]
         calibration = dict(blend.DEFAULT_CALIBRATION, discover=[0.5, 0.1] + [0.0] * 8)
-        model = blend.Recommender(_purchases(lines), 40, calibration=calibration)
+        model = blend.Recommender.fit(_purchases(lines), 40, calibration=calibration)
         items = model.recommend(3, limit=3)
         # product 1: one interval (4 days), product 1 a repeat item (1 of its 3 buyers): its
         # typical cycle 4, due on day 38: due, 2 order days (0.9 + 0.01); then discover rank 0
