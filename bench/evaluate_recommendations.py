@@ -27,6 +27,7 @@ intervals of the differences the targets name: paired bootstrap over the custome
     .venv/bin/python bench/evaluate_recommendations.py --shop 1
     .venv/bin/python bench/evaluate_recommendations.py -d ld_l --max-customers 2000
     .venv/bin/python bench/evaluate_recommendations.py --completejourney
+    .venv/bin/python bench/evaluate_recommendations.py -d ld_l --speed 200
 """
 import argparse
 import datetime
@@ -68,6 +69,9 @@ def parse_args():
     parser.add_argument('--addon', action='store_true', help="also the addon's recommendations (-d only)")
     parser.add_argument('--config', default=os.path.join(ROOT, '.local', 'odoo.conf'))
     parser.add_argument('--json', help='write the figures to this file')
+    parser.add_argument('--speed', type=int, metavar='N',
+                        help='only time a request (-d): the index of the whole history once, then for N random '
+                             'customers their lines (SQL) + both engines + the blend, one by one and 50 at a time')
     return parser.parse_args()
 
 
@@ -90,11 +94,16 @@ _LINES_SQL = """
 """
 
 
-def load_database(args):
+def connect(args):
     import psycopg2
     connection = psycopg2.connect(dbname=args.database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
                                   user='odoo')
     connection.set_session(readonly=True)
+    return connection
+
+
+def load_database(args):
+    connection = connect(args)
     with connection, connection.cursor() as cr:
         company = args.company
         if not company:
@@ -197,6 +206,45 @@ def addon_lists(args, customers, cut_day):
     return result
 
 
+def speed(args, purchases, category):
+    """Request times at the database's size: the cached index (built once per process), then
+    per request the customers' lines (SQL), their re-order pairs and the blended top 10."""
+    from engines.reorder import RepeatPairs
+    end = int(purchases.day.max()) + 1
+    start = time.time()
+    index = DiscoverIndex(purchases, end, category)
+    figures = RepeatPairs(purchases).product_figures()
+    built = time.time() - start
+    customers = sorted(np.unique(purchases.customer).tolist())
+    random.Random(args.seed).shuffle(customers)
+    connection = connect(args)
+    query = _LINES_SQL + ' AND rp.commercial_partner_id = ANY(%(partner_ids)s)'
+
+    def request(partner_ids):
+        with connection.cursor() as cr:
+            cr.execute(query, {'company_id': args.company_id, 'partner_ids': partner_ids})
+            columns = list(zip(*cr.fetchall())) or [[]] * 6
+        pairs = RepeatPairs(Purchases(*columns[:5]), figures)
+        model = blend.Recommender(pairs, index, end)
+        return [model.recommend(customer) for customer in partner_ids]
+
+    single = []
+    for customer in customers[:args.speed]:
+        start = time.time()
+        request([customer])
+        single.append(1000 * (time.time() - start))
+    batches = []
+    for first in range(args.speed, args.speed + 10 * 50, 50):
+        start = time.time()
+        request(customers[first:first + 50])
+        batches.append(1000 * (time.time() - start))
+    connection.close()
+    print('index of %d lines built in %.1f s; single requests (n=%d): p50 %.1f ms, p95 %.1f ms; 50 customers in one '
+          'request (n=%d): p50 %.0f ms, max %.0f ms' % (len(purchases), built, len(single), np.percentile(single, 50),
+                                                        np.percentile(single, 95), len(batches),
+                                                        np.percentile(batches, 50), max(batches)))
+
+
 def main():
     args = parse_args()
     started = time.time()
@@ -207,6 +255,8 @@ def main():
         args.company_id = source['company']
     else:
         purchases, category, source = load_completejourney(args)
+    if args.speed:
+        return speed(args, purchases, category)
     end = int(purchases.day.max()) + 1
     cut = end - args.holdout_days
     train, truth, customers = blend.holdout(purchases, cut, end, args.max_customers, args.seed)

@@ -33,6 +33,13 @@ def _csr(rows, columns, values, size):
     return indptr, columns[order], values[order]
 
 
+def _spans(indptr, rows):
+    """(entry indexes of the CSR rows, one after the other; each row's length)."""
+    lengths = indptr[rows + 1] - indptr[rows]
+    starts = np.repeat(indptr[rows] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return starts + np.arange(lengths.sum()), lengths
+
+
 def _best(values, count):
     """Indexes of the count largest values (a partial sort: candidates and neighbours are
     picked among tens of thousands of products or customers per request)."""
@@ -156,29 +163,31 @@ class DiscoverIndex:
         return candidates, scaled
 
     def _co_purchase(self, owned, last, basket, knobs):
-        weights = np.concatenate((0.5 ** ((self.now - last) / knobs['half_life_days']), np.ones(len(basket))))
-        sources = np.concatenate((owned, basket))
         score = np.zeros(len(self.products))
-        if not len(sources):
-            return score
-        lengths = self.neighbor_ptr[sources + 1] - self.neighbor_ptr[sources]
-        entries = np.concatenate([np.arange(self.neighbor_ptr[s], self.neighbor_ptr[s + 1]) for s in sources])
-        source = np.repeat(sources, lengths)
-        weight = np.repeat(weights, lengths)
-        target = self.neighbor[entries]
-        lift_damping = (self.product_baskets[target] / max(self.baskets, 1)) ** knobs['beta']
-        contribution = weight * self.neighbor_count[entries] / self.product_baskets[source] / lift_damping
+        _source, target, contribution = self._co_purchase_terms(owned, last, basket, knobs)
         np.add.at(score, target, contribution)
         return score
+
+    def _co_purchase_terms(self, owned, last, basket, knobs):
+        """(source, target, contribution) of every co-purchase term of the customer's score."""
+        weights = np.concatenate((0.5 ** ((self.now - last) / knobs['half_life_days']), np.ones(len(basket))))
+        sources = np.concatenate((owned, basket)).astype(np.int64)
+        if not len(sources):
+            return sources, sources, np.zeros(0)
+        entries, lengths = _spans(self.neighbor_ptr, sources)
+        source = np.repeat(sources, lengths)
+        target = self.neighbor[entries]
+        lift_damping = (self.product_baskets[target] / max(self.baskets, 1)) ** knobs['beta']
+        contribution = (np.repeat(weights, lengths) * self.neighbor_count[entries] / self.product_baskets[source]
+                        / lift_damping)
+        return source, target, contribution
 
     def _similar_customers(self, customer_id, owned):
         score = np.zeros(len(self.products))
         index = self.customer_index(customer_id)
         if not len(owned):
             return score
-        spans = [np.arange(self.buyer_ptr[o], self.buyer_ptr[o + 1]) for o in owned]
-        lengths = np.array([len(span) for span in spans])
-        entries = np.concatenate(spans)
+        entries, lengths = _spans(self.buyer_ptr, owned)
         overlap = np.bincount(self.buyer[entries], weights=np.repeat(self.idf[owned], lengths),
                               minlength=len(self.customers))
         if index is not None:
@@ -186,9 +195,8 @@ class DiscoverIndex:
         similarity = overlap / np.sqrt(np.maximum(self.customer_products, 1.0) * len(owned))
         nearest = _best(similarity, self.similar)
         nearest = nearest[similarity[nearest] > 0]
-        for neighbour in nearest:
-            span = slice(self.bought_ptr[neighbour], self.bought_ptr[neighbour + 1])
-            score[self.bought[span]] += similarity[neighbour]
+        entries, lengths = _spans(self.bought_ptr, nearest)
+        np.add.at(score, self.bought[entries], np.repeat(similarity[nearest], lengths))
         return score
 
     def _category(self, owned):
@@ -207,21 +215,15 @@ class DiscoverIndex:
         product_id = int(self.products[product_index])
         if signal == 'co_purchase':
             owned, last = self.history(customer_id) if history is None else self.known_history(*history)
-            basket = self.product_index(basket)
-            sources = np.concatenate((owned, basket))
-            weights = np.concatenate((0.5 ** ((self.now - last) / knobs['half_life_days']), np.ones(len(basket))))
-            best, best_value = None, 0.0
-            for source, weight in zip(sources.tolist(), weights.tolist()):
-                span = slice(self.neighbor_ptr[source], self.neighbor_ptr[source + 1])
-                hit = np.flatnonzero(self.neighbor[span] == product_index)
-                if len(hit):
-                    value = weight * self.neighbor_count[span][hit[0]] / self.product_baskets[source]
-                    if value > best_value:
-                        best, best_value = source, value
-            if best is not None:
-                both = np.intersect1d(self.buyer[self.buyer_ptr[best]:self.buyer_ptr[best + 1]],
-                                      self.buyer[self.buyer_ptr[product_index]:self.buyer_ptr[product_index + 1]])
-                return 'co_purchase', {'share': len(both) / self.buyers[best], 'from_product_id': int(self.products[best]),
+            source, target, contribution = self._co_purchase_terms(owned, last, self.product_index(basket), knobs)
+            mine = target == product_index
+            if mine.any():
+                best = int(source[mine][np.argmax(contribution[mine])])
+                buyers = self.buyer[self.buyer_ptr[best]:self.buyer_ptr[best + 1]]
+                both = self.buyer[self.buyer_ptr[product_index]:self.buyer_ptr[product_index + 1]]
+                # (buyer lists are sorted: the shared buyers by binary search)
+                shared = np.count_nonzero(buyers[np.minimum(np.searchsorted(buyers, both), len(buyers) - 1)] == both)
+                return 'co_purchase', {'share': shared / self.buyers[best], 'from_product_id': int(self.products[best]),
                                        'product_id': product_id}
         if signal == 'category' and self.category[product_index] >= 0:
             return 'category', {'category': self.category_names[self.category[product_index]], 'product_id': product_id}

@@ -134,7 +134,7 @@ class Recommender:
         probability (the measured purchase rate of items like it), score (the engine's),
         reason (kind, figures) and for re-order items expected_qty, due_day, cycle_days."""
         exclude = set(exclude) | set(basket)
-        entries = []
+        entries = []  # (rate, intent order, item, reason: computed for the kept items only)
         for pair in self.reorder_list(customer, None, limit, exclude):
             cycle = self.rhythm['cycle'][pair]
             entries.append((float(self.reorder_rate[pair]), 0, {
@@ -142,21 +142,18 @@ class Recommender:
                 'score': float(self.rhythm['score'][pair]), 'expected_qty': float(self.pairs.qty[pair]),
                 'due_day': None if np.isnan(cycle) else float(self.rhythm['due_day'][pair]),
                 'cycle_days': None if np.isnan(cycle) else float(cycle),
-                'reason': reorder.reason(self.pairs.orders[pair], cycle, self.rhythm['own'][pair],
-                                         self.pairs.last[pair], self.now),
-            }))
+            }, (reorder.reason, self.pairs.orders[pair], cycle, self.rhythm['own'][pair], self.pairs.last[pair],
+                self.now)))
         products, scores, strongest = self.discover_list(customer, limit, basket, exclude)
         rates = self.calibration['discover']
         for rank, (product, score, signal) in enumerate(zip(products.tolist(), scores.tolist(), strongest)):
             entries.append((rates[min(rank, len(rates) - 1)], 1, {
                 'product_id': int(self.index.products[product]), 'intent': 'discover', 'due': False, 'score': score,
-                'reason': self.index.reason(customer, product, signal, self.knobs['discover'], basket,
-                                            self.history(customer)),
-            }))
+            }, (self.index.reason, customer, product, signal, self.knobs['discover'], basket, self.history(customer))))
         entries.sort(key=lambda entry: (-entry[0], entry[1], -entry[2]['score']))
         result = []
-        for probability, _intent, item in entries[:limit]:
-            item['probability'] = probability
+        for probability, _intent, item, (explain, *figures) in entries[:limit]:
+            item.update(probability=probability, reason=explain(*figures))
             result.append(item)
         return result
 
