@@ -4,7 +4,8 @@ company's own history (no Odoo import).
 Blend: every candidate gets the purchase rate measured for its kind on the tuning holdout
 (the share bought in the holdout window), and the list takes the highest rates:
 - a re-order item (a product the customer bought): the rate of its bin, timing (due, due
-  within the horizon, later, lapsed, no rhythm: reorder.bins) x order days (1, 2, 3, 4+);
+  within the horizon, later, lapsed, no rhythm: reorder.bins) x order days (1, 2, 3, 4+) x the
+  product's popularity (bought by 5 % or more of the customers in the last year, 1 %, less);
 - a discover item: the rate of its rank k in the discover list (non-increasing in k).
 Ties: re-order first, then the engine's score. So an item comes before another exactly when
 items like it were bought more often in the company's own recent history.
@@ -37,7 +38,8 @@ DEFAULT_KNOBS = {'reorder': dict(reorder.DEFAULT_KNOBS), 'discover': dict(discov
 DEFAULT_CALIBRATION = {
     'horizon_days': 91,
     'reorder': [(0.9 if timing == 0 else 0.3) + 0.01 * bucket
-                for timing in range(len(reorder.TIMINGS)) for bucket in range(reorder.ORDER_BUCKETS)],
+                for timing in range(len(reorder.TIMINGS)) for bucket in range(reorder.ORDER_BUCKETS)
+                for _popularity in range(len(reorder.POPULARITY_SHARES) + 1)],
     'discover': [0.1] * RANKS,
 }
 
@@ -102,8 +104,17 @@ class Recommender:
         self.knobs = knobs or self.knobs
         self.calibration = calibration or self.calibration
         self.rhythm = self.pairs.rhythm(self.now, self.knobs['reorder'])
-        bins = reorder.bins(self.pairs, self.rhythm, self.now, self.calibration['horizon_days'])
+        bins = reorder.bins(self.pairs, self.rhythm, self.now, self.calibration['horizon_days'],
+                            self.popularity_share())
         self.reorder_rate = np.asarray(self.calibration['reorder'])[bins]
+
+    def popularity_share(self):
+        """Per pair: the share of the index's customers who bought its product in the last year."""
+        known, _last = self.index.known_history(self.pairs.product, np.zeros(self.pairs.size))
+        share = np.zeros(self.pairs.size)
+        found = np.isin(self.pairs.product, self.index.products[known])
+        share[found] = self.index.popularity[known] / max(len(self.index.customers), 1)
+        return share
 
     def reorder_list(self, customer, due=None, limit=RANKS, exclude=()):
         """Pair indexes of the customer's re-order items (only the due ones, or only those not
@@ -239,10 +250,10 @@ def _calibrate(recommender, customers, truth, horizon_days):
     in_sample = np.isin(pairs.customer, customers)
     bought = np.array([product in truth.get(customer, ()) for customer, product
                        in zip(pairs.customer.tolist(), pairs.product.tolist())], dtype=bool)
-    bins = reorder.bins(pairs, recommender.rhythm, recommender.now, horizon_days)[in_sample]
-    size = len(reorder.TIMINGS) * reorder.ORDER_BUCKETS
-    shown = np.bincount(bins, minlength=size)
-    hits = np.bincount(bins, weights=bought[in_sample], minlength=size)
+    bins = reorder.bins(pairs, recommender.rhythm, recommender.now, horizon_days,
+                        recommender.popularity_share())[in_sample]
+    shown = np.bincount(bins, minlength=reorder.BINS)
+    hits = np.bincount(bins, weights=bought[in_sample], minlength=reorder.BINS)
     hits_discover, shown_discover = np.zeros(RANKS), np.zeros(RANKS)
     for customer in customers:
         products, _scores, _signals = recommender.discover_list(customer)
