@@ -63,6 +63,8 @@ def parse_args():
     parser.add_argument('--completejourney-dir', help="the wheel's data folder (default: the installed package's)")
     parser.add_argument('--company', type=int, help='company id (default: the one with most orders)')
     parser.add_argument('--holdout-days', type=int, default=91)
+    parser.add_argument('--cut', help='cut date YYYY-MM-DD (-d, --completejourney): test from it to the last order day '
+                                      '(default: the last --holdout-days)')
     parser.add_argument('--max-customers', type=int, default=2000, help='seeded sample size (default 2000)')
     parser.add_argument('--tune-customers', type=int, default=1000, help='customers of the tuning holdout')
     parser.add_argument('--seed', type=int, default=7)
@@ -259,6 +261,9 @@ def main():
         return speed(args, purchases, category)
     end = int(purchases.day.max()) + 1
     cut = end - args.holdout_days
+    if args.cut:
+        cut = (datetime.date(*map(int, args.cut.split('-'))) - EPOCH).days
+        args.holdout_days = end - cut
     train, truth, customers = blend.holdout(purchases, cut, end, args.max_customers, args.seed)
     owned = train.bought()
     truth = {customer: truth[customer] for customer in customers}
