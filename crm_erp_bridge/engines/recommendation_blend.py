@@ -5,7 +5,7 @@ Blend: every candidate gets the purchase rate measured for its kind on the tunin
 (the share bought in the holdout window), and the list takes the highest rates:
 - a re-order item (a product the customer bought): the rate of its bin, timing (due, due
   within the horizon, later, lapsed, no rhythm: reorder.bins) x order days (1, 2, 3, 4+) x the
-  product's popularity (bought by 5 % or more of the customers in the last year, 1 %, less);
+  product's popularity rank (among the 10, the 100 most bought products of the last year, or not);
 - a discover item: the rate of its rank k in the discover list (non-increasing in k).
 Ties: re-order first, then the engine's score. So an item comes before another exactly when
 items like it were bought more often in the company's own recent history.
@@ -24,7 +24,6 @@ import random
 import numpy as np
 
 from . import discover, reorder
-from .purchases import run_starts
 
 RANKS = 10
 REORDER_GRID = {'min_intervals': (1, 2, 3), 'lead_days': (7, 14, 28, 42), 'lapse_cycles': (2.0, 3.0, 4.0),
@@ -39,7 +38,7 @@ DEFAULT_CALIBRATION = {
     'horizon_days': 91,
     'reorder': [(0.9 if timing == 0 else 0.3) + 0.01 * bucket
                 for timing in range(len(reorder.TIMINGS)) for bucket in range(reorder.ORDER_BUCKETS)
-                for _popularity in range(len(reorder.POPULARITY_SHARES) + 1)],
+                for _popularity in range(len(reorder.POPULARITY_RANKS) + 1)],
     'discover': [0.1] * RANKS,
 }
 
@@ -105,16 +104,19 @@ class Recommender:
         self.calibration = calibration or self.calibration
         self.rhythm = self.pairs.rhythm(self.now, self.knobs['reorder'])
         bins = reorder.bins(self.pairs, self.rhythm, self.now, self.calibration['horizon_days'],
-                            self.popularity_share())
+                            self.popularity_rank())
         self.reorder_rate = np.asarray(self.calibration['reorder'])[bins]
 
-    def popularity_share(self):
-        """Per pair: the share of the index's customers who bought its product in the last year."""
+    def popularity_rank(self):
+        """Per pair: its product's rank among the index's products by buyers in the last year
+        (0: the most bought; products the index does not know: after every product)."""
+        order = np.lexsort((self.index.products, -self.index.popularity))
+        ranks = np.empty(len(order), dtype=np.int64)
+        ranks[order] = np.arange(len(order))
         known, _last = self.index.known_history(self.pairs.product, np.zeros(self.pairs.size))
-        share = np.zeros(self.pairs.size)
-        found = np.isin(self.pairs.product, self.index.products[known])
-        share[found] = self.index.popularity[known] / max(len(self.index.customers), 1)
-        return share
+        rank = np.full(self.pairs.size, len(order), dtype=np.int64)
+        rank[np.isin(self.pairs.product, self.index.products[known])] = ranks[known]
+        return rank
 
     def reorder_list(self, customer, due=None, limit=RANKS, exclude=()):
         """Pair indexes of the customer's re-order items (only the due ones, or only those not
@@ -196,13 +198,7 @@ def _tune_reorder(pairs, customers, truth, now, horizon):
     for values in itertools.product(*REORDER_GRID.values()):
         knobs = dict(zip(REORDER_GRID, values))
         rhythm = pairs.rhythm(now, knobs)
-        listed = in_sample & rhythm['due']
-        # at most RANKS due items per customer, by score
-        order = np.lexsort((-rhythm['score'], pairs.customer))
-        ordered = listed[order]
-        rank = np.cumsum(ordered) - np.repeat(*_run_cumsum_offsets(pairs.customer[order], ordered))
-        kept = np.zeros(len(listed), dtype=bool)
-        kept[order] = ordered & (rank <= RANKS)
+        kept = in_sample & rhythm['due']  # the Due to re-order list: every due item
         hits = int((kept & bought).sum())
         precision = hits / float(kept.sum()) if kept.sum() else 0.0
         recall = hits / float(repeat_purchases) if repeat_purchases else 0.0
@@ -210,14 +206,6 @@ def _tune_reorder(pairs, customers, truth, now, horizon):
         if best is None or key > best[0]:
             best = (key, knobs, {'due_precision': precision, 'due_recall': recall, 'buy_again_precision': reference})
     return best[1], best[2]
-
-
-def _run_cumsum_offsets(sorted_keys, flags):
-    """(offset per run, run lengths): the running count of flags before each run of keys."""
-    starts = run_starts(sorted_keys)
-    lengths = np.diff(np.append(starts, len(sorted_keys)))
-    before = np.concatenate(([0], np.cumsum(flags)))[starts]
-    return before, lengths
 
 
 def _tune_discover(recommender, customers, truth_new):
@@ -251,7 +239,7 @@ def _calibrate(recommender, customers, truth, horizon_days):
     bought = np.array([product in truth.get(customer, ()) for customer, product
                        in zip(pairs.customer.tolist(), pairs.product.tolist())], dtype=bool)
     bins = reorder.bins(pairs, recommender.rhythm, recommender.now, horizon_days,
-                        recommender.popularity_share())[in_sample]
+                        recommender.popularity_rank())[in_sample]
     shown = np.bincount(bins, minlength=reorder.BINS)
     hits = np.bincount(bins, weights=bought[in_sample], minlength=reorder.BINS)
     hits_discover, shown_discover = np.zeros(RANKS), np.zeros(RANKS)

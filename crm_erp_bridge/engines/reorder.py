@@ -87,26 +87,27 @@ class RepeatPairs:
 
 
 # Re-order calibration bins: the pair's timing at the reference day x its order days (1, 2,
-# 3, 4 or more) x its product's popularity (POPULARITY_SHARES: share of the company's customers
-# who bought it in the last year, at least 5 %, 1 %, less); the blend measures each bin's
-# purchase rate on the tuning holdout.
+# 3, 4 or more) x its product's popularity rank (POPULARITY_RANKS: among the company's 10, 100
+# most bought products of the last year, or not); the blend measures each bin's purchase rate
+# on the tuning holdout.
 TIMINGS = ('due', 'due_in_horizon', 'later', 'lapsed', 'no_rhythm')
 ORDER_BUCKETS = 4
-POPULARITY_SHARES = (0.05, 0.01)
-BINS = len(TIMINGS) * ORDER_BUCKETS * (len(POPULARITY_SHARES) + 1)
+POPULARITY_RANKS = (10, 100)
+BINS = len(TIMINGS) * ORDER_BUCKETS * (len(POPULARITY_RANKS) + 1)
 
 
-def bins(pairs, rhythm, now, horizon_days, popularity_share=None):
+def bins(pairs, rhythm, now, horizon_days, popularity_rank=None):
     """Calibration bin of each pair: ((TIMINGS index x ORDER_BUCKETS) + order-days bucket) x
-    popularity buckets + popularity bucket (popularity_share: per pair, default 0)."""
+    popularity buckets + popularity bucket (popularity_rank: per pair, 0 = the most bought
+    product; default: beyond every bucket)."""
     with np.errstate(invalid='ignore'):
         rhythmic = ~np.isnan(rhythm['cycle'])
         lapsed = rhythmic & ~rhythm['due'] & (rhythm['due_day'] <= now)
         in_horizon = rhythmic & ~rhythm['due'] & ~lapsed & (rhythm['due_day'] < now + horizon_days)
     timing = np.select([rhythm['due'], in_horizon, lapsed, ~rhythmic], [0, 1, 3, 4], default=2)
-    share = np.zeros(pairs.size) if popularity_share is None else popularity_share
-    popularity = np.searchsorted(-np.asarray(POPULARITY_SHARES), -share, side='left')
-    return ((timing * ORDER_BUCKETS + np.minimum(pairs.orders, ORDER_BUCKETS) - 1) * (len(POPULARITY_SHARES) + 1)
+    rank = np.full(pairs.size, POPULARITY_RANKS[-1]) if popularity_rank is None else popularity_rank
+    popularity = np.searchsorted(np.asarray(POPULARITY_RANKS), rank, side='right')
+    return ((timing * ORDER_BUCKETS + np.minimum(pairs.orders, ORDER_BUCKETS) - 1) * (len(POPULARITY_RANKS) + 1)
             + popularity)
 
 

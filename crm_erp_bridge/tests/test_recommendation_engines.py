@@ -73,14 +73,14 @@ class TestReorderEngine(unittest.TestCase):
         self.assertEqual(reorder.reason(1, float('nan'), False, 100, self.NOW), ('history', {'orders': 1, 'ago_days': 15}))
 
     def test_bins(self):
-        share = np.zeros(self.pairs.size)
-        share[self._pair(2, 11)] = 0.05
-        share[self._pair(1, 12)] = 0.02
-        bins = reorder.bins(self.pairs, self.rhythm, self.NOW, 91, share)
-        buckets, popularity = reorder.ORDER_BUCKETS, len(reorder.POPULARITY_SHARES) + 1
+        rank = np.full(self.pairs.size, 500)
+        rank[self._pair(2, 11)] = 9
+        rank[self._pair(1, 12)] = 10
+        bins = reorder.bins(self.pairs, self.rhythm, self.NOW, 91, rank)
+        buckets, popularity = reorder.ORDER_BUCKETS, len(reorder.POPULARITY_RANKS) + 1
         self.assertEqual(bins[self._pair(1, 10)], (0 * buckets + 3) * popularity + 2)  # due, 4+ order days, rare
-        self.assertEqual(bins[self._pair(2, 11)], (3 * buckets + 2) * popularity + 0)  # lapsed, 3 days, >= 5 %
-        self.assertEqual(bins[self._pair(1, 12)], (4 * buckets + 0) * popularity + 1)  # no rhythm, 1 day, >= 1 %
+        self.assertEqual(bins[self._pair(2, 11)], (3 * buckets + 2) * popularity + 0)  # lapsed, 3 days, top 10
+        self.assertEqual(bins[self._pair(1, 12)], (4 * buckets + 0) * popularity + 1)  # no rhythm, 1 day, top 100
         self.assertEqual(reorder.BINS, 5 * 4 * 3)
 
     def test_group_median(self):
