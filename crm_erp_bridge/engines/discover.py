@@ -4,8 +4,9 @@ Four signals over the company's products, each scaled to a maximum of 1 over the
 candidates (products they never bought, not on the current document):
 
 - co_purchase: sum over the products A of the customer's history (weight 0.5 ^ (days since
-  last bought / half-life)) and of the current basket (weight 1) of n(AB) / n(A) / (n(B) /
-  N) ^ beta, over the `neighbors` products most often in a basket with A (n: baskets);
+  last bought / half-life)) of n(AB) / n(A) / (n(B) / N) ^ beta, over the `neighbors`
+  products most often in a basket with A (n: baskets);
+- basket: the same sum over the products of the current document (weight 1 each);
 - similar_customers: the customers whose products overlap most with the customer's (cosine
   over products, each shared product weighted 1 / ln(1 + its buyers)), the `similar`
   nearest; a product scores the sum of the similarities of those who bought it;
@@ -14,14 +15,17 @@ candidates (products they never bought, not on the current document):
 - popularity: buyers of the product in the last `popularity_days` (the fallback).
 
 Score = sum of weight x signal (recommendation_blend tunes the weights and knobs on a time
-holdout of the company's own history)."""
+holdout of the company's own history; the basket's weight stays BASKET_WEIGHT: a history has no
+documents in progress to measure it on, and what is on the quotation is the strongest hint)."""
 import numpy as np
 
 from .purchases import run_starts
 
-SIGNALS = ('co_purchase', 'similar_customers', 'category', 'popularity')
+SIGNALS = ('basket', 'co_purchase', 'similar_customers', 'category', 'popularity')
+BASKET_WEIGHT = 1.0
 DEFAULT_KNOBS = {'half_life_days': 180.0, 'beta': 0.5,
-                 'weights': {'co_purchase': 1.0, 'similar_customers': 0.5, 'category': 0.25, 'popularity': 0.05}}
+                 'weights': {'basket': BASKET_WEIGHT, 'co_purchase': 1.0, 'similar_customers': 0.5, 'category': 0.25,
+                             'popularity': 0.05}}
 CANDIDATES_PER_SIGNAL = 100
 
 
@@ -142,7 +146,8 @@ class DiscoverIndex:
         owned, last = self.history(customer_id) if history is None else self.known_history(*history)
         basket = self.product_index(basket)
         raw = {
-            'co_purchase': self._co_purchase(owned, last, basket, knobs),
+            'basket': self._co_purchase(basket, np.full(len(basket), self.now), knobs),
+            'co_purchase': self._co_purchase(owned, last, knobs),
             'similar_customers': self._similar_customers(customer_id, owned),
             'category': self._category(owned),
             'popularity': self.popularity.copy(),
@@ -162,16 +167,17 @@ class DiscoverIndex:
             scaled[name] = values[candidates] / top if top > 0 else np.zeros(len(candidates))
         return candidates, scaled
 
-    def _co_purchase(self, owned, last, basket, knobs):
+    def _co_purchase(self, sources, last, knobs):
         score = np.zeros(len(self.products))
-        _source, target, contribution = self._co_purchase_terms(owned, last, basket, knobs)
+        _source, target, contribution = self._co_purchase_terms(sources, last, knobs)
         np.add.at(score, target, contribution)
         return score
 
-    def _co_purchase_terms(self, owned, last, basket, knobs):
-        """(source, target, contribution) of every co-purchase term of the customer's score."""
-        weights = np.concatenate((0.5 ** ((self.now - last) / knobs['half_life_days']), np.ones(len(basket))))
-        sources = np.concatenate((owned, basket)).astype(np.int64)
+    def _co_purchase_terms(self, sources, last, knobs):
+        """(source, target, contribution) of every co-purchase term from the source products
+        last bought on the days last (the current basket: today, weight 1)."""
+        weights = 0.5 ** ((self.now - np.asarray(last)) / knobs['half_life_days'])
+        sources = np.asarray(sources, dtype=np.int64)
         if not len(sources):
             return sources, sources, np.zeros(0)
         entries, lengths = _spans(self.neighbor_ptr, sources)
@@ -209,13 +215,17 @@ class DiscoverIndex:
 
     def reason(self, customer_id, product_index, signal, knobs, basket=(), history=None):
         """(kind, figures) explaining a discovered product by its strongest signal:
-        'co_purchase' (share of the buyers of the strongest source product A who bought it:
-        "bought by 42 % of customers who bought Desk"), 'similar_customers', 'category',
-        'popularity'; product figures are product ids."""
+        'co_purchase' (basket or history: the share of the buyers of the strongest source
+        product A who bought it: "bought by 42 % of customers who bought Desk"),
+        'similar_customers', 'category', 'popularity'; product figures are product ids."""
         product_id = int(self.products[product_index])
-        if signal == 'co_purchase':
-            owned, last = self.history(customer_id) if history is None else self.known_history(*history)
-            source, target, contribution = self._co_purchase_terms(owned, last, self.product_index(basket), knobs)
+        if signal in ('basket', 'co_purchase'):
+            if signal == 'basket':
+                owned = self.product_index(basket)
+                last = np.full(len(owned), self.now)
+            else:
+                owned, last = self.history(customer_id) if history is None else self.known_history(*history)
+            source, target, contribution = self._co_purchase_terms(owned, last, knobs)
             mine = target == product_index
             if mine.any():
                 best = int(source[mine][np.argmax(contribution[mine])])

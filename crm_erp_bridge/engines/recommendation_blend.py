@@ -216,7 +216,7 @@ def _tune_discover(recommender, customers, truth_new):
         signals = {customer: recommender.index.signals(customer, knobs, history=recommender.history(customer))
                    for customer in customers}
         for weights in itertools.product(*WEIGHT_GRID.values()):
-            knobs_weights = dict(knobs, weights=dict(zip(WEIGHT_GRID, weights)))
+            knobs_weights = dict(knobs, weights=dict(zip(WEIGHT_GRID, weights), basket=discover.BASKET_WEIGHT))
             lists = {}
             for customer in customers:
                 candidates, values_ = signals[customer]

@@ -107,7 +107,7 @@ class TestDiscoverEngine(unittest.TestCase):
         candidates, values = self.index.signals(3, self.KNOBS)
         self.assertEqual(self.index.products[candidates].tolist(), [2, 4])
         # co-purchase: 0.5 x n(12)/n(1) + 0.5 x n(32)/n(3) = 7/12 for 2, nothing for 4
-        raw = self.index._co_purchase(*self.index.history(3), np.zeros(0, dtype=np.int64), self.KNOBS)
+        raw = self.index._co_purchase(*self.index.history(3), self.KNOBS)
         self.assertAlmostEqual(raw[1], 7 / 12.0)
         self.assertEqual(values['co_purchase'].tolist(), [1.0, 0.0])
         # similar customers: 1 and 2 bought product 2, nobody similar bought 4
@@ -119,7 +119,7 @@ class TestDiscoverEngine(unittest.TestCase):
 
     def test_lift_damping(self):
         knobs = dict(self.KNOBS, beta=0.5)
-        raw = self.index._co_purchase(*self.index.history(3), np.zeros(0, dtype=np.int64), knobs)
+        raw = self.index._co_purchase(*self.index.history(3), knobs)
         self.assertAlmostEqual(raw[1], 7 / 12.0 / math.sqrt(3 / 4.0))
 
     def test_similarity(self):
@@ -127,11 +127,15 @@ class TestDiscoverEngine(unittest.TestCase):
         idf_1, idf_3 = 1 / math.log(4), 1 / math.log(3)
         self.assertAlmostEqual(raw[1], idf_1 / math.sqrt(2 * 2) + (idf_1 + idf_3) / math.sqrt(3 * 2))
 
-    def test_basket_counts_as_history(self):
-        # customer 4 with product 1 on the current document: 1's partners count (weight 1)
+    def test_current_basket(self):
+        # customer 4 (products 2, 4) with product 1 on the current document: 1's partner 3
         candidates, values = self.index.signals(4, self.KNOBS, basket=[1])
         self.assertEqual(self.index.products[candidates].tolist(), [3])
-        self.assertEqual(values['co_purchase'].tolist(), [1.0])
+        raw = self.index._co_purchase(self.index.product_index([1]), [40], self.KNOBS)
+        self.assertAlmostEqual(raw[2], 2 / 3.0)  # n(13) / n(1), weight 1 (bought today)
+        self.assertEqual(values['basket'].tolist(), [1.0])
+        self.assertEqual(self.index.reason(4, 2, 'basket', self.KNOBS, basket=[1]),
+                         ('co_purchase', {'share': 2 / 3.0, 'from_product_id': 1, 'product_id': 3}))
 
     def test_reason(self):
         kind, figures = self.index.reason(3, 1, 'co_purchase', self.KNOBS)
