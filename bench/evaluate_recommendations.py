@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.join(ROOT, 'bench'))
 from engines import recommendation_blend as blend  # noqa: E402
 from engines.discover import DiscoverIndex  # noqa: E402
 from engines.purchases import Purchases  # noqa: E402
+from queries.common import COUNTED_LINE_SQL, product_uom_joins  # noqa: E402
 
 EPOCH = datetime.date(2000, 1, 1)
 DUE_AHEAD_DAYS = 30
@@ -78,22 +79,16 @@ def parse_args():
     return parser.parse_args()
 
 
-# Counted lines of a company (the affinity's rule: confirmed orders, positive quantity, no
-# down payments, services only when the company counts them); quantity in the product unit.
+# Counted lines of a company (the addon's rule, queries/common.py); quantity in the product unit.
 _LINES_SQL = """
     SELECT rp.commercial_partner_id, l.product_id, so.id, so.date_order::date - DATE '2000-01-01',
            l.product_uom_qty / line_uom.factor * product_uom.factor, pt.categ_id
       FROM sale_order so
       JOIN sale_order_line l ON l.order_id = so.id
       JOIN res_partner rp ON rp.id = so.partner_id
-      JOIN product_product pp ON pp.id = l.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = l.product_uom
-      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+      """ + product_uom_joins('l', 'product_uom') + """
       JOIN res_company cmp ON cmp.id = so.company_id
-     WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-       AND NOT COALESCE(l.is_downpayment, FALSE)
-       AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_LINE_SQL + """
 """
 
 
