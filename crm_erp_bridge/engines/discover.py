@@ -96,6 +96,9 @@ class DiscoverIndex:
         self.idf = 1.0 / np.log(1.0 + np.maximum(self.buyers, 1.0))
         recent = last >= now - popularity_days
         self.popularity = np.bincount(pair_product[recent], minlength=n_products).astype(np.float64)
+        # each product's rank by that popularity (0: the most bought), once per index
+        self.popularity_rank = np.empty(n_products, dtype=np.int64)
+        self.popularity_rank[np.lexsort((self.products, -self.popularity))] = np.arange(n_products)
         # categories (dense codes; -1: none)
         category = category or {}
         labels = [category.get(int(product_id)) for product_id in self.products]

@@ -110,12 +110,9 @@ class Recommender:
     def popularity_rank(self):
         """Per pair: its product's rank among the index's products by buyers in the last year
         (0: the most bought; products the index does not know: after every product)."""
-        order = np.lexsort((self.index.products, -self.index.popularity))
-        ranks = np.empty(len(order), dtype=np.int64)
-        ranks[order] = np.arange(len(order))
         known, _last = self.index.known_history(self.pairs.product, np.zeros(self.pairs.size))
-        rank = np.full(self.pairs.size, len(order), dtype=np.int64)
-        rank[np.isin(self.pairs.product, self.index.products[known])] = ranks[known]
+        rank = np.full(self.pairs.size, len(self.index.products), dtype=np.int64)
+        rank[np.isin(self.pairs.product, self.index.products[known])] = self.index.popularity_rank[known]
         return rank
 
     def reorder_list(self, customer, due=None, limit=RANKS, exclude=()):

@@ -116,6 +116,8 @@ class TestDiscoverEngine(unittest.TestCase):
         # 4 has 1 buyer where Y's best has 2
         self.assertEqual(values['category'].tolist(), [1.0, 0.5])
         self.assertEqual(values['popularity'].tolist(), [1.0, 1 / 3.0])
+        # buyers 3, 3, 2, 1: ranks by buyers, then product id
+        self.assertEqual(self.index.popularity_rank.tolist(), [0, 1, 2, 3])
 
     def test_lift_damping(self):
         knobs = dict(self.KNOBS, beta=0.5)
