@@ -32,7 +32,6 @@ intervals of the differences the targets name: paired bootstrap over the custome
 """
 import argparse
 import datetime
-import glob
 import json
 import os
 import random
@@ -144,7 +143,7 @@ def load_completejourney(args):
     category = dict(zip(products.column('product_id').to_pylist(), products.column('product_category').to_pylist()))
     purchases = Purchases(table.column('household_id').to_numpy()[keep], table.column('product_id').to_numpy()[keep],
                           table.column('basket_id').to_numpy()[keep], day[keep], quantity[keep])
-    return purchases, category, {'dataset': 'completejourney', 'files': sorted(glob.glob(os.path.join(folder, '*')))[:0]}
+    return purchases, category, {'dataset': 'completejourney'}
 
 
 def due_cycles(pairs, customers, cut):

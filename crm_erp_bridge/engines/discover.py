@@ -84,7 +84,8 @@ class DiscoverIndex:
         source, target, pair_count = source[strongest], target[strongest], pair_count[strongest]
         rank = np.arange(len(source)) - np.repeat(*self._run_bounds(source))
         keep = rank < neighbors
-        self.neighbor_ptr, self.neighbor, self.neighbor_count = _csr(source[keep], target[keep], pair_count[keep], n_products)
+        self.neighbor_ptr, self.neighbor, self.neighbor_count = _csr(source[keep], target[keep], pair_count[keep],
+                                                                     n_products)
         # customer x product incidence (last day bought), both ways
         pair_starts = run_starts(customer, product) if len(customer) else np.zeros(0, dtype=np.int64)
         pair_customer, pair_product = customer[pair_starts], product[pair_starts]

@@ -183,7 +183,7 @@ def holdout(purchases, cut, end, sample, seed):
     return train, truth, _sample([customer for customer in truth if customer in known], sample, seed)
 
 
-def _tune_reorder(pairs, customers, truth, now, horizon):
+def _tune_reorder(pairs, customers, truth, now):
     """The re-order knobs of the grid (see the module's docstring) and their figures."""
     in_sample = np.isin(pairs.customer, customers)
     bought_keys = {(customer, product) for customer in customers for product in truth.get(customer, ())}
@@ -222,8 +222,8 @@ def _tune_discover(recommender, customers, truth_new):
                 lists[customer] = recommender.index.products[candidates[order]].tolist() if len(candidates) else []
             hit, precision, recall = ranking_metrics(lists, truth_new)
             if best is None or (hit, precision) > best[0]:
-                best = ((hit, precision), knobs_weights, {'discover_hit10_new': hit, 'discover_precision5_new': precision,
-                                                         'discover_recall10_new': recall})
+                best = ((hit, precision), knobs_weights, {
+                    'discover_hit10_new': hit, 'discover_precision5_new': precision, 'discover_recall10_new': recall})
     return best[1], best[2]
 
 
@@ -262,7 +262,7 @@ def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0):
     owned = train.bought()
     truth = {customer: truth[customer] for customer in customers}
     truth_new = {customer: truth[customer] - owned.get(customer, set()) for customer in customers}
-    reorder_knobs, figures = _tune_reorder(recommender.pairs, customers, truth, cut, horizon_days)
+    reorder_knobs, figures = _tune_reorder(recommender.pairs, customers, truth, cut)
     discover_knobs, discover_figures = _tune_discover(recommender, customers, truth_new)
     figures.update(discover_figures)
     knobs = {'reorder': reorder_knobs, 'discover': discover_knobs}
@@ -270,7 +270,8 @@ def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0):
     recommender.refit(calibration=_calibrate(recommender, customers, truth, horizon_days))
     blended = {customer: [item['product_id'] for item in recommender.recommend(customer)] for customer in customers}
     hit, precision, recall = ranking_metrics(blended, truth)
-    figures.update({'customers': len(customers), 'blend_hit10': hit, 'blend_precision5': precision, 'blend_recall10': recall})
+    figures.update({'customers': len(customers), 'blend_hit10': hit, 'blend_precision5': precision,
+                    'blend_recall10': recall})
     buy_again_hit, buy_again_precision, _recall = ranking_metrics(buy_again(recommender.pairs, customers), truth)
     figures.update({'buy_again_hit10': buy_again_hit, 'buy_again_precision5': buy_again_precision})
     return {'knobs': knobs, 'calibration': recommender.calibration, 'figures': figures, 'cut': cut}

@@ -64,7 +64,8 @@ class RepeatPairs:
 
     def customer_slice(self, customer):
         """The index range of a customer's pairs (pairs are sorted by customer)."""
-        return slice(np.searchsorted(self.customer, customer, 'left'), np.searchsorted(self.customer, customer, 'right'))
+        return slice(np.searchsorted(self.customer, customer, 'left'),
+                     np.searchsorted(self.customer, customer, 'right'))
 
     def rhythm(self, now, knobs):
         """Arrays over the pairs at day now: cycle (NaN: none), own (the cycle is the customer's

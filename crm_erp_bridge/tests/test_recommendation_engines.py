@@ -70,7 +70,8 @@ class TestReorderEngine(unittest.TestCase):
         self.assertTrue(np.isnan(self.rhythm['cycle'][pair]))
         self.assertFalse(self.rhythm['due'][pair])
         self.assertAlmostEqual(self.rhythm['score'][pair], reorder.NO_RHYTHM_WEIGHT)
-        self.assertEqual(reorder.reason(1, float('nan'), False, 100, self.NOW), ('history', {'orders': 1, 'ago_days': 15}))
+        self.assertEqual(reorder.reason(1, float('nan'), False, 100, self.NOW),
+                         ('history', {'orders': 1, 'ago_days': 15}))
 
     def test_bins(self):
         rank = np.full(self.pairs.size, 500)
@@ -144,8 +145,10 @@ class TestDiscoverEngine(unittest.TestCase):
         # strongest source: product 1 (0.5 x 2/3 against 0.5 x 1/2); 2 of 1's 3 buyers bought 2
         self.assertEqual(kind, 'co_purchase')
         self.assertEqual(figures, {'share': 2 / 3.0, 'from_product_id': 1, 'product_id': 2})
-        self.assertEqual(self.index.reason(3, 3, 'category', self.KNOBS), ('category', {'category': 'Y', 'product_id': 4}))
-        self.assertEqual(self.index.reason(3, 3, 'popularity', self.KNOBS), ('popularity', {'share': 0.25, 'product_id': 4}))
+        self.assertEqual(self.index.reason(3, 3, 'category', self.KNOBS),
+                         ('category', {'category': 'Y', 'product_id': 4}))
+        self.assertEqual(self.index.reason(3, 3, 'popularity', self.KNOBS),
+                         ('popularity', {'share': 0.25, 'product_id': 4}))
 
 
 class TestRecommendationBlend(unittest.TestCase):
