@@ -37,3 +37,4 @@ from . import test_shortfall_rfq_procurement
 from . import test_clv_engine
 from . import test_queries_clv
 from . import test_clv_model
+from . import test_recommendation_engines

@@ -1,0 +1,122 @@
+"""Due to re-order: each customer's own repeat products whose cycle is due (no Odoo import).
+
+Per (customer, product): the order days (several orders on one day count once), the customer's
+own cycle = median of the intervals between them, the expected quantity = median quantity per
+order day (product unit). A pair with fewer than `min_intervals` intervals takes the product's
+typical cycle (median of its customers' own cycles) when the product is a repeat item (at least
+`min_repeat_share` of its buyers bought it on two days or more); otherwise it has no cycle.
+
+At a reference day `now`, a pair with a cycle is due when its next expected day (last + cycle)
+is at most `lead_days` ahead and it has not lapsed (at most `lapse_cycles` cycles since the
+last order). Score (ranks the re-order candidates; the blend turns ranks into measured
+probabilities): (1 + ln(order days)) x timing, timing = 1 when due, exp(-cycles until due)
+before, exp(-cycles past the lapse) after; pairs without a cycle score 0.05 x (1 + ln(order
+days)) (buy again's order, after every pair with a rhythm)."""
+import numpy as np
+
+from .purchases import group_median, run_starts
+
+DEFAULT_KNOBS = {'min_intervals': 2, 'lead_days': 28, 'lapse_cycles': 3.0, 'min_repeat_share': 0.3}
+NO_RHYTHM_WEIGHT = 0.05
+
+
+class RepeatPairs:
+    """The (customer, product) pairs of a purchase history with their rhythm figures."""
+
+    def __init__(self, purchases, product_figures=None):
+        """product_figures: the products' typical cycles and repeat shares of the whole history
+        ({'product', 'cycle', 'repeat_share'} arrays, from product_figures() of a fit on it)
+        when purchases holds only some customers' lines (a request); default: from purchases."""
+        p = purchases
+        events = run_starts(p.customer, p.product, p.day)
+        customer, product, day = p.customer[events], p.product[events], p.day[events]
+        qty = np.add.reduceat(p.qty, events) if len(events) else np.zeros(0)
+        starts = run_starts(customer, product)
+        self.size = len(starts)
+        counts = np.diff(np.append(starts, len(customer)))
+        pair_of_event = np.repeat(np.arange(self.size), counts)
+        self.customer, self.product = customer[starts], product[starts]
+        self.orders = counts
+        self.last = day[np.append(starts[1:], len(day)) - 1] if self.size else np.zeros(0, dtype=np.int64)
+        same = pair_of_event[1:] == pair_of_event[:-1]
+        self.own_cycle = group_median(pair_of_event[1:][same], np.diff(day).astype(np.float64)[same], self.size)
+        self.qty = group_median(pair_of_event, qty, self.size)
+        self.intervals = counts - 1
+        if product_figures is None:
+            product_figures = self.product_figures()
+        known = np.append(np.asarray(product_figures['product'], dtype=np.int64), -1)  # -1: not found
+        cycles = np.append(np.asarray(product_figures['cycle'], dtype=np.float64), np.nan)
+        shares = np.append(np.asarray(product_figures['repeat_share'], dtype=np.float64), 0.0)
+        at = np.searchsorted(known[:-1], self.product)
+        at[known[np.minimum(at, len(known) - 1)] != self.product] = len(known) - 1
+        self.product_cycle, self.repeat_share = cycles[at], shares[at]
+
+    def product_figures(self):
+        """{'product', 'cycle', 'repeat_share'}: per product (sorted ids), the median of its
+        customers' own cycles (NaN: none) and the share of its buyers with two order days or more."""
+        products, pair_product = np.unique(self.product, return_inverse=True)
+        has_cycle = ~np.isnan(self.own_cycle)
+        buyers = np.bincount(pair_product, minlength=len(products))
+        repeaters = np.bincount(pair_product, weights=(self.orders >= 2), minlength=len(products))
+        return {'product': products,
+                'cycle': group_median(pair_product[has_cycle], self.own_cycle[has_cycle], len(products)),
+                'repeat_share': repeaters / np.maximum(buyers, 1)}
+
+    def customer_slice(self, customer):
+        """The index range of a customer's pairs (pairs are sorted by customer)."""
+        return slice(np.searchsorted(self.customer, customer, 'left'),
+                     np.searchsorted(self.customer, customer, 'right'))
+
+    def rhythm(self, now, knobs):
+        """Arrays over the pairs at day now: cycle (NaN: none), own (the cycle is the customer's
+        own), due_day, due, score."""
+        own = self.intervals >= knobs['min_intervals']
+        typical = (~own) & (self.repeat_share >= knobs['min_repeat_share'])
+        cycle = np.where(own, self.own_cycle, np.where(typical, self.product_cycle, np.nan))
+        cycle = np.maximum(cycle, 1.0)  # orders on consecutive days: a cycle of one day at least
+        due_day = self.last + cycle
+        elapsed = now - self.last
+        with np.errstate(invalid='ignore'):
+            ahead = np.maximum((due_day - now - knobs['lead_days']) / cycle, 0.0)
+            lapsed = np.maximum((elapsed - knobs['lapse_cycles'] * cycle) / cycle, 0.0)
+            due = (ahead == 0) & (lapsed == 0)
+        frequency = 1.0 + np.log(self.orders)
+        rhythmic = ~np.isnan(cycle)
+        timing = np.exp(-np.where(rhythmic, ahead + lapsed, 0.0))
+        score = np.where(rhythmic, frequency * timing, NO_RHYTHM_WEIGHT * frequency)
+        return {'cycle': cycle, 'own': own & rhythmic, 'due_day': due_day, 'due': due & rhythmic, 'score': score}
+
+
+# Re-order calibration bins: the pair's timing at the reference day x its order days (1, 2,
+# 3, 4 or more) x its product's popularity rank (POPULARITY_RANKS: among the company's 10, 100
+# most bought products of the last year, or not); the blend measures each bin's purchase rate
+# on the tuning holdout.
+TIMINGS = ('due', 'due_in_horizon', 'later', 'lapsed', 'no_rhythm')
+ORDER_BUCKETS = 4
+POPULARITY_RANKS = (10, 100)
+BINS = len(TIMINGS) * ORDER_BUCKETS * (len(POPULARITY_RANKS) + 1)
+
+
+def bins(pairs, rhythm, now, horizon_days, popularity_rank=None):
+    """Calibration bin of each pair: ((TIMINGS index x ORDER_BUCKETS) + order-days bucket) x
+    popularity buckets + popularity bucket (popularity_rank: per pair, 0 = the most bought
+    product; default: beyond every bucket)."""
+    with np.errstate(invalid='ignore'):
+        rhythmic = ~np.isnan(rhythm['cycle'])
+        lapsed = rhythmic & ~rhythm['due'] & (rhythm['due_day'] <= now)
+        in_horizon = rhythmic & ~rhythm['due'] & ~lapsed & (rhythm['due_day'] < now + horizon_days)
+    timing = np.select([rhythm['due'], in_horizon, lapsed, ~rhythmic], [0, 1, 3, 4], default=2)
+    rank = np.full(pairs.size, POPULARITY_RANKS[-1]) if popularity_rank is None else popularity_rank
+    popularity = np.searchsorted(np.asarray(POPULARITY_RANKS), rank, side='right')
+    return ((timing * ORDER_BUCKETS + np.minimum(pairs.orders, ORDER_BUCKETS) - 1) * (len(POPULARITY_RANKS) + 1)
+            + popularity)
+
+
+def reason(orders, cycle, own, last, now):
+    """The re-order explanation as (kind, figures): 'own' ("orders every ~5 weeks, last 6 weeks
+    ago"), 'typical' (the product's cycle) or 'history' (no cycle: "bought in 3 orders, last 6
+    weeks ago"); durations in days."""
+    ago = int(now - last)
+    if np.isnan(cycle):
+        return 'history', {'orders': int(orders), 'ago_days': ago}
+    return ('own' if own else 'typical'), {'cycle_days': int(round(cycle)), 'ago_days': ago, 'orders': int(orders)}
