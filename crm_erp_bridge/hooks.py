@@ -22,6 +22,7 @@ def uninstall_hook(cr, registry):
     cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
     # The pipeline demand triggers sit on Odoo's own tables: they must not outlive the addon.
     for function in snapshot_trigger_functions():
-        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)
-    cr.execute("DROP TABLE IF EXISTS %s" % ", ".join(SNAPSHOT_TABLE_NAMES))
+        # names of the addon's own functions and tables (constants), not values: no parameters here
+        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)  # pylint: disable=sql-injection
+    cr.execute("DROP TABLE IF EXISTS %s" % ", ".join(SNAPSHOT_TABLE_NAMES))  # pylint: disable=sql-injection
     cr.execute("DROP TABLE IF EXISTS crm_erp_run_lock")  # see run_lock

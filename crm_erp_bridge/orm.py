@@ -64,8 +64,8 @@ def create_in_bulk(model, vals_list):
         raise ValueError('create_in_bulk: %s are copied from their record, not given' % ', '.join(
             sorted(set(copy_names) & set(names))))
     for many2one_name, pairs in copies.items():
-        others = model.env[fields[many2one_name].comodel_name].browse({row[many2one_name] for row in rows
-                                                                     if row.get(many2one_name)})
+        others = model.env[fields[many2one_name].comodel_name].browse(
+            {row[many2one_name] for row in rows if row.get(many2one_name)})
         copied = {other.id: {field.name: other._fields[column].convert_to_write(other[column], other)
                              for field, column in pairs} for other in others}
         blank = {field.name: False for field, _column in pairs}

@@ -23,6 +23,7 @@ class TestConcurrency(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         cls.registry = odoo.registry(get_db_name())
 
     def _env(self, cr):
