@@ -27,6 +27,9 @@ i18n: db-start      ## regenerates crm_erp_bridge/i18n/*.pot and merges it into 
 lint: install       ## pre-commit's hooks (flake8, pylint-odoo, OCA's XML/CSV/PO checks) on every tracked file
 	@bash scripts/lint.sh
 
+readme: install     ## crm_erp_bridge/README.rst and static/description/index.html from crm_erp_bridge/readme/
+	@.venv/bin/python scripts/readme.py
+
 wheel: install      ## dist/odoo11_addon_crm_erp_bridge-*.whl, pip-installable (docs/packaging.md)
 	@bash scripts/wheel.sh
 

@@ -2,7 +2,7 @@
 
 Odoo 11's create() inserts one record at a time, and its recompute() writes every computed
 value of every record with its own UPDATE and trigger searches: a few thousand purchase
-lines cost minutes (README, "Pipeline demand and purchasing"). create_in_bulk and
+lines cost minutes (docs/design-performance.md, "Pipeline demand and purchasing"). create_in_bulk and
 write_in_bulk do what _create() and _write() do for a whole list of records at once;
 prefetch_dependencies and display_names keep Odoo 11's prefetching from reading record by
 record, or every column of every record."""
