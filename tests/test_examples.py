@@ -29,6 +29,17 @@ def profile_line(profile):
             'predicted 12 months %(clv_predicted_12m).2f' % profile)
 
 
+def top_customers(call):
+    """The examples' three customers with the highest revenue, their profiles and the lines
+    the examples print for them."""
+    partner_ids = [row['partner_id'][0] for row in call(
+        'crm.erp.partner.stats', 'search_read', [('sale_order_count', '>', 0)], ['partner_id'],
+        limit=3, order='sale_revenue desc, id')]
+    profiles = call('res.partner', 'get_customer_360', partner_ids)
+    assert len(profiles) == 3
+    return partner_ids, profiles, [profile_line(profile) for profile in profiles]
+
+
 def recommendation_lines(call, partner_id):
     return ['recommend to %d: %s (score %.3f, %s; free %.1f)'
             % (partner_id, item['product'], item['score'], item['reason'], item['free_qty'])
@@ -38,12 +49,8 @@ def recommendation_lines(call, partner_id):
 def test_xmlrpc_example(odoo_server, test_database):
     output = run_example('xmlrpc_example.py', odoo_server, test_database)
     call = api(odoo_server, test_database)
-    partner_ids = [row['partner_id'][0] for row in call(
-        'crm.erp.partner.stats', 'search_read', [('sale_order_count', '>', 0)], ['partner_id'],
-        limit=3, order='sale_revenue desc, id')]
-    profiles = call('res.partner', 'get_customer_360', partner_ids)
-    assert len(profiles) == 3
-    expected = [profile_line(profile) for profile in profiles] + recommendation_lines(call, partner_ids[0])
+    partner_ids, profiles, expected = top_customers(call)
+    expected += recommendation_lines(call, partner_ids[0])
     product_id = profiles[0]['top_products'][0]['product_id']
     expected += ['bought with %d: product %d in %d orders (confidence %.2f, lift %.2f)'
                  % (product_id, item['product_id'], item['pair_count'], item['confidence'], item['lift'])
@@ -63,10 +70,7 @@ def test_xmlrpc_example(odoo_server, test_database):
 def test_odoorpc_example(odoo_server, test_database):
     output = run_example('odoorpc_example.py', odoo_server, test_database)
     call = api(odoo_server, test_database)
-    partner_ids = [row['partner_id'][0] for row in call(
-        'crm.erp.partner.stats', 'search_read', [('sale_order_count', '>', 0)], ['partner_id'],
-        limit=3, order='sale_revenue desc, id')]
-    expected = [profile_line(profile) for profile in call('res.partner', 'get_customer_360', partner_ids)]
+    partner_ids, _profiles, expected = top_customers(call)
     action = call('res.partner', 'action_open_customer_orders', [partner_ids[0]])
     expected.append('orders action: %s on %s, domain %s' % (action['type'], action['res_model'], action['domain']))
     expected += recommendation_lines(call, partner_ids[0])
