@@ -5,8 +5,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets, count_products,
-                             distinct_lines)
+from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets,
+                                     count_products, distinct_lines)
 
 
 def _array(values):
