@@ -1,5 +1,5 @@
 # crm_erp_bridge — the two commands a user needs are `make run` and `make test`.
-.PHONY: run test install db-start db-stop bench i18n clean
+.PHONY: run test install db-start db-stop bench i18n wheel lint readme clean
 
 install:            ## venv with Odoo 11 + pinned deps, lessc, Debian packages (as root)
 	@bash scripts/install.sh
@@ -23,6 +23,15 @@ bench: db-start     ## benchmarks on a generated database (SIZE=S|M|L), figures 
 
 i18n: db-start      ## regenerates crm_erp_bridge/i18n/*.pot and merges it into the .po files
 	@bash scripts/i18n.sh
+
+lint: install       ## pre-commit's hooks (flake8, pylint-odoo, OCA's XML/CSV/PO checks) on every tracked file
+	@bash scripts/lint.sh
+
+readme: install     ## crm_erp_bridge/README.rst and static/description/index.html from crm_erp_bridge/readme/
+	@.venv/bin/python scripts/readme.py
+
+wheel: install      ## dist/odoo11_addon_crm_erp_bridge-*.whl, pip-installable (docs/packaging.md)
+	@bash scripts/wheel.sh
 
 clean: db-stop      ## removes the venv, the cluster and every database
 	rm -rf .venv .local

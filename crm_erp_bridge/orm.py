@@ -2,7 +2,7 @@
 
 Odoo 11's create() inserts one record at a time, and its recompute() writes every computed
 value of every record with its own UPDATE and trigger searches: a few thousand purchase
-lines cost minutes (README, "Pipeline demand and purchasing"). create_in_bulk and
+lines cost minutes (docs/design-performance.md, "Pipeline demand and purchasing"). create_in_bulk and
 write_in_bulk do what _create() and _write() do for a whole list of records at once;
 prefetch_dependencies and display_names keep Odoo 11's prefetching from reading record by
 record, or every column of every record."""
@@ -64,8 +64,8 @@ def create_in_bulk(model, vals_list):
         raise ValueError('create_in_bulk: %s are copied from their record, not given' % ', '.join(
             sorted(set(copy_names) & set(names))))
     for many2one_name, pairs in copies.items():
-        others = model.env[fields[many2one_name].comodel_name].browse({row[many2one_name] for row in rows
-                                                                     if row.get(many2one_name)})
+        others = model.env[fields[many2one_name].comodel_name].browse(
+            {row[many2one_name] for row in rows if row.get(many2one_name)})
         copied = {other.id: {field.name: other._fields[column].convert_to_write(other[column], other)
                              for field, column in pairs} for other in others}
         blank = {field.name: False for field, _column in pairs}

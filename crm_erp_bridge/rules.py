@@ -27,7 +27,7 @@ RFM_SEGMENTS = [
     ('lost', 'Lost'),
 ]
 
-# Why a stage was set: the rule that fired (see README, "Lifecycle stage").
+# Why a stage was set: the rule that fired (see readme/USAGE.rst, "Lifecycle stage").
 STAGE_REASONS = [
     ('no_activity', 'No lead and no order'),
     ('open_lead', 'Open lead'),

@@ -37,7 +37,9 @@ def execute_prepared(cr, query, params):
     if name not in prepared:
         cr.execute('SELECT 1 FROM pg_prepared_statements WHERE name = %s', [name])
         if not cr.fetchone():
-            cr.execute('PREPARE %s AS %s' % (name, text))
+            # PREPARE takes no parameters: the name is a hash, the text the caller's query (its
+            # values stay parameters, $1...)
+            cr.execute('PREPARE %s AS %s' % (name, text))  # pylint: disable=sql-injection
         prepared.add(name)
     execute = 'EXECUTE %s (%s)' % (name, ', '.join(['%s'] * len(names)))
     if cr._cnx.server_version >= 120000:

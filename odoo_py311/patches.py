@@ -34,7 +34,8 @@ SAFE_EVAL_OPCODES = [
 def patch_safe_eval(module):
     """odoo/tools/safe_eval.py: 3.11 bytecode is refused ("forbidden opcode RESUME").
     The sets are mutated in place: ir_qweb imports _SAFE_OPCODES by name."""
-    opcodes = lambda names: {dis.opmap[name] for name in names if name in dis.opmap}
+    def opcodes(names):
+        return {dis.opmap[name] for name in names if name in dis.opmap}
     const = opcodes(SAFE_EVAL_CONST_OPCODES)
     expr = const | opcodes(SAFE_EVAL_EXPR_OPCODES)
     module._CONST_OPCODES.update(const)
@@ -90,7 +91,8 @@ class _ElementTreeModule:
 
     @staticmethod
     def parse(source):
-        return ElementTree.parse(source, parser=ElementTree.XMLParser(target=ElementTree.TreeBuilder(element_factory=_Element)))
+        builder = ElementTree.TreeBuilder(element_factory=_Element)
+        return ElementTree.parse(source, parser=ElementTree.XMLParser(target=builder))
 
 
 def patch_web_controllers(module):

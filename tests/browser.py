@@ -122,7 +122,8 @@ class Chromium:
         if event.get('method') == 'Runtime.exceptionThrown':
             self.errors.append(event['params']['exceptionDetails'].get('exception', {}).get('description'))
         elif event.get('method') == 'Runtime.consoleAPICalled' and event['params']['type'] == 'error':
-            self.errors.append(' '.join(str(arg.get('value', arg.get('description'))) for arg in event['params']['args']))
+            self.errors.append(' '.join(str(arg.get('value', arg.get('description')))
+                                        for arg in event['params']['args']))
 
     def set_cookies(self, url, cookies):
         for name, value in cookies.items():

@@ -15,7 +15,8 @@ LOAD_WORKERS = '0'
 
 
 def databases(prefix):
-    with psycopg2.connect(dbname='postgres', host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo') as cnx:
+    with psycopg2.connect(dbname='postgres', host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
+                          user='odoo') as cnx:
         with cnx.cursor() as cr:
             cr.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + '%'])
             return [row[0] for row in cr.fetchall()]

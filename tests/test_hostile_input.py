@@ -144,7 +144,8 @@ def table_states(database, tables):
     idle, within STATS_DELAY: read after that pause."""
     time.sleep(STATS_DELAY)
     states = {}
-    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo') as cnx:
+    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
+                          user='odoo') as cnx:
         with cnx.cursor() as cr:
             for table in tables:
                 cr.execute('SELECT COUNT(*), md5(COALESCE(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
@@ -157,7 +158,8 @@ def table_states(database, tables):
 
 
 def addon_tables(database):
-    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)), user='odoo') as cnx:
+    with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
+                          user='odoo') as cnx:
         with cnx.cursor() as cr:
             cr.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'crm\\_erp\\_%'"
                        " ORDER BY tablename")

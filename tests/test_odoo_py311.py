@@ -131,15 +131,15 @@ def test_open_is_not_available():
 
 def test_safe_eval_patch_adds_only_listed_opcodes():
     import dis
-    forbidden = {name for name in dis.opmap if name.startswith(('IMPORT_', 'STORE_ATTR', 'DELETE_ATTR',
-                                                                 'STORE_GLOBAL', 'DELETE_GLOBAL'))}
+    forbidden = {name for name in dis.opmap
+                 if name.startswith(('IMPORT_', 'STORE_ATTR', 'DELETE_ATTR', 'STORE_GLOBAL', 'DELETE_GLOBAL'))}
     allowed = {dis.opname[op] for op in _SAFE_OPCODES}
     assert not allowed & forbidden
     # Constant evaluation (const_eval) accepts literals only: no calls, no names.
     assert {'RESUME', 'LIST_EXTEND'} <= {dis.opname[op] for op in _CONST_OPCODES}
     assert 'CALL' not in {dis.opname[op] for op in _CONST_OPCODES}
     # The sets were mutated in place: ir_qweb imported the very same object.
-    from odoo.addons.base.ir import ir_qweb
+    from odoo.addons.base.ir import ir_qweb  # noqa: F401 (imports ir_qweb.ir_qweb, read below)
     assert sys.modules['odoo.addons.base.ir.ir_qweb.ir_qweb']._SAFE_OPCODES is safe_eval_module._SAFE_OPCODES
     assert safe_eval_module.const_eval("[1, 2, {3}]") == [1, 2, {3}]
     with pytest.raises(ValueError):
@@ -173,7 +173,8 @@ def test_qweb_renders_a_template():
 
 def test_web_client_template_concatenation():
     from odoo.addons.web.controllers import main
-    root = main.ElementTree.parse(__import__('io').BytesIO(b'<templates><t t-name="x"/><t t-name="y"/></templates>')).getroot()
+    source = __import__('io').BytesIO(b'<templates><t t-name="x"/><t t-name="y"/></templates>')
+    root = main.ElementTree.parse(source).getroot()
     assert [child.get('t-name') for child in root.getchildren()] == ['x', 'y']
 
 

@@ -23,7 +23,8 @@ from browser import OdooServer, wait_until
 LIMIT_REQUEST = 6
 LIMIT_MEMORY_HARD = 3 * 1024 ** 3
 LIMIT_TIME_CPU = 90
-LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d [\d:,]+ (?P<pid>\d+) (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<message>.*)$')
+LOG_LINE = re.compile(
+    r'^\d{4}-\d\d-\d\d [\d:,]+ (?P<pid>\d+) (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<message>.*)$')
 CUSTOMER_360_CRON = 'res_partner_customer_360_cron'
 
 
@@ -167,7 +168,8 @@ def test_limit_request_recycles_workers(prefork, test_database):
 def test_chat_message_reaches_a_long_poll_through_the_gevent_process(prefork, test_database):
     call = _rpc(prefork, test_database)
     channel_id = call('ir.model.data', 'xmlid_to_res_id', 'mail.channel_all_employees')
-    last = max([row['id'] for row in call('bus.bus', 'search_read', [], fields=['id'], order='id desc', limit=1)] or [0])
+    newest = call('bus.bus', 'search_read', [], fields=['id'], order='id desc', limit=1)
+    last = max([row['id'] for row in newest] or [0])
     token = uuid.uuid4().hex
     session = prefork.session()  # logged in through an HTTP worker; the session is shared
     answer = {}
@@ -203,7 +205,8 @@ def test_killed_worker_releases_its_row_lock_within_5_seconds(prefork, test_data
     """An HTTP worker SIGKILLed in the middle of a long statement, holding a row lock: the
     cluster's client_connection_check_interval (scripts/pg.sh) ends its session within a second;
     without it the statement runs to its end with the lock held (bench/killed_worker_locks.py)."""
-    (interval,), = _sql(test_database, "SELECT setting::int FROM pg_settings WHERE name = 'client_connection_check_interval'")
+    (interval,), = _sql(test_database,
+                        "SELECT setting::int FROM pg_settings WHERE name = 'client_connection_check_interval'")
     assert 0 < interval <= 1000
     call = _rpc(prefork, test_database)
     partner_id = call('res.partner', 'search', [('customer', '=', True)], limit=1)[0]
@@ -227,10 +230,11 @@ def test_killed_worker_releases_its_row_lock_within_5_seconds(prefork, test_data
     runner = threading.Thread(target=run_action)
     runner.start()
     try:
-        backend, client_port = wait_until(lambda: _sql(test_database, """
+        long_statement = """
             SELECT pid, client_port FROM pg_stat_activity
-             WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(120)%%'"""),
-            120, 'the long statement did not start')[0]
+             WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(120)%%'"""
+        backend, client_port = wait_until(lambda: _sql(test_database, long_statement),
+                                          120, 'the long statement did not start')[0]
         master = psutil.Process(prefork.process.pid)
         worker, = [child for child in master.children()
                    if any(c.laddr.port == client_port for c in child.net_connections())]
@@ -288,7 +292,9 @@ def test_restart_re_executes_the_server(prefork, test_database):
     re-executes the server as `python sys.argv[0] ...`: the entry script, the venv's interpreter."""
     log = prefork.prefork_log
     master = prefork.process.pid
-    started = lambda: [r for r in log.records() if r['pid'] == str(master) and r['message'] == 'Odoo version 11.0']
+
+    def started():
+        return [r for r in log.records() if r['pid'] == str(master) and r['message'] == 'Odoo version 11.0']
     assert len(started()) == 1
     workers_before = set(log.pids(r'Worker WorkerHTTP \((\d+)\) alive'))
     os.kill(master, signal.SIGHUP)

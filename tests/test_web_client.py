@@ -42,7 +42,8 @@ def test_asset_bundles_compile(odoo_server):
 def test_backend_renders_in_chromium(odoo_server, chromium):
     chromium.set_cookies(odoo_server.url, {'session_id': odoo_server.session().cookies['session_id']})
     chromium.open(odoo_server.url + '/web#action=crm_erp_bridge.res_config_settings_action', WEB_CLIENT_READY)
-    assert chromium.evaluate("document.querySelector('#oe_main_menu_navbar .active').textContent.trim()") == 'CRM-ERP Bridge'
+    active_menu = "document.querySelector('#oe_main_menu_navbar .active').textContent.trim()"
+    assert chromium.evaluate(active_menu) == 'CRM-ERP Bridge'
     assert chromium.evaluate("document.querySelector('[data-key=crm_erp_bridge]') !== null")
     assert chromium.evaluate("!!document.querySelector('.o_error_dialog, .o_dialog_error')") is False
     assert chromium.errors == []
@@ -54,7 +55,8 @@ def test_backend_renders_in_chromium(odoo_server, chromium):
 
 def test_pdf_reports_render(odoo_server, test_database):
     session = odoo_server.session()
-    uid = xmlrpc.client.ServerProxy(odoo_server.url + '/xmlrpc/2/common').authenticate(test_database, 'admin', 'admin', {})
+    common = xmlrpc.client.ServerProxy(odoo_server.url + '/xmlrpc/2/common')
+    uid = common.authenticate(test_database, 'admin', 'admin', {})
     models = xmlrpc.client.ServerProxy(odoo_server.url + '/xmlrpc/2/object')
     order_id = models.execute_kw(test_database, uid, 'admin', 'sale.order', 'search', [[]], {'limit': 1})[0]
     rfq_id = models.execute_kw(test_database, uid, 'admin', 'purchase.order', 'search', [[]], {'limit': 1})[0]

@@ -3,7 +3,7 @@
 The full affinity recompute reads the counted lines, orders and products from PostgreSQL (the
 SQL decides what counts), assigns the baskets and counts them here: sorting a few million
 integers is an order of magnitude faster than PostgreSQL's hash aggregation of the same pairs
-(README, "Recommendations"). The lines come in batches by customer and the basket rows of
+(docs/design-performance.md, "Recommendations"). The lines come in batches by customer and the basket rows of
 each batch go to a temporary file, so memory stays bounded whatever the history
 (ChunkedCounts). No Odoo import: plain functions over integer arrays."""
 import tempfile

@@ -46,8 +46,9 @@ class CrmErpPartnerStats(models.Model):
     rfm_monetary_score = fields.Integer('Monetary score', readonly=True)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', readonly=True)
     # a margin: managers only (docs/rights.md)
-    clv_historical = fields.Monetary('Historical value', readonly=True, groups=MANAGER_GROUP,
-                                     help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
+    clv_historical = fields.Monetary(
+        'Historical value', readonly=True, groups=MANAGER_GROUP,
+        help='Total margin of the confirmed orders (revenue when sale_margin is not installed).')
     clv_annual_frequency = fields.Float('Orders per year', readonly=True)
     clv_survival_probability = fields.Float('Survival probability', readonly=True)
     clv_predicted_12m = fields.Monetary('Predicted 12-month value', readonly=True,

@@ -34,7 +34,9 @@ class CrmErpRecommendation(models.AbstractModel):
         """Reference time: the context's crm_erp_recommendation_date (offline evaluation: a cut
         date), else now."""
         now = self.env.context.get('crm_erp_recommendation_date')
-        return check_date_text(self, now, 'crm_erp_recommendation_date', datetime=True) if now else fields.Datetime.now()
+        if not now:
+            return fields.Datetime.now()
+        return check_date_text(self, now, 'crm_erp_recommendation_date', datetime=True)
 
     @api.model
     def _recommend(self, partners, company, limit=10, exclude_product_ids=()):

@@ -7,6 +7,7 @@ from .record_ids import public_records
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
 
+
 class CrmLead(models.Model):
     _inherit = 'crm.lead'
 
@@ -145,7 +146,6 @@ class CrmLead(models.Model):
     def action_create_shortfall_rfqs(self):
         """Create RFQs for the shortfall of the products on these opportunities."""
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('line_ids.product_id'))
-
 
     # Recommendations
     cross_sell_product_id = fields.Many2one(

@@ -24,7 +24,8 @@ class CrmLeadLine(models.Model):
         string='Expected Date',
         help="When the customer needs the product; defaults to the opportunity's expected closing.")
     # Availability in the opportunity's warehouse, see _compute_availability.
-    free_qty = fields.Float(string='Free', compute='_compute_availability', digits=dp.get_precision('Product Unit of Measure'))
+    free_qty = fields.Float(string='Free', compute='_compute_availability',
+                            digits=dp.get_precision('Product Unit of Measure'))
     forecast_qty = fields.Float(
         string='Forecast', compute='_compute_availability', digits=dp.get_precision('Product Unit of Measure'),
         help='Free stock now plus what is expected in by the line date, in the product unit.')

@@ -3,6 +3,7 @@ from odoo import api, models, tools
 from ..orm import display_names
 from ..queries.mail import insert_notes
 
+
 def note_body(text):
     """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
     return '<p>%s</p>' % tools.html_escape(text)

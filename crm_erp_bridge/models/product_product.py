@@ -60,7 +60,7 @@ class ProductProduct(models.Model):
     @public_method
     def get_pipeline_demand(self, product_ids, warehouse_id=False, horizon_weeks=False):
         """XML-RPC: pipeline demand vs stock of product_ids in the user's company, per product
-        with its weeks (see the README for the fields), optionally for one warehouse and up to
+        with its weeks (docs/api.md: the fields), optionally for one warehouse and up to
         horizon_weeks weeks from this one."""
         self.env['crm.erp.pipeline.demand.report'].check_access_rights('read')
         products = browse_readable(self, product_ids, 'product_ids')
@@ -100,7 +100,6 @@ class ProductProduct(models.Model):
         products = browse_readable(self, product_ids, 'product_ids')
         orders, without_vendor = self.env['purchase.order']._create_shortfall_rfqs(products)
         return {'purchase_order_ids': orders.ids, 'products_without_vendor': without_vendor.ids}
-
 
     @public_records
     def action_create_shortfall_rfqs(self):

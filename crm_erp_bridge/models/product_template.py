@@ -54,8 +54,8 @@ class ProductTemplate(models.Model):
     @public_records
     def action_open_affinity(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_product_affinity_action').read()[0]
-        action['domain'] = [('product_id', 'in', self.with_context(active_test=False).mapped('product_variant_ids').ids),
-                            ('company_id', '=', self.env.user.company_id.id)]
+        variants = self.with_context(active_test=False).mapped('product_variant_ids')
+        action['domain'] = [('product_id', 'in', variants.ids), ('company_id', '=', self.env.user.company_id.id)]
         action['context'] = {}
         return action
 

@@ -22,8 +22,9 @@ class PurchaseOrder(models.Model):
     # Pipeline demand and purchasing
     @api.model_cr
     def init(self):
-        super().init()
+        result = super().init()
         create_run_lock_table(self.env.cr)  # RFQ runs and cross-sell runs lock there (run_lock)
+        return result
 
     @api.model
     def _create_shortfall_rfqs(self, products):

@@ -91,7 +91,7 @@ def check_company_of(self, company, label):
     foreign = self.sudo().filtered(lambda record: record.company_id and record.company_id != company)
     if foreign:
         raise AccessError(_('%s: record(s) %s belong to another company than your current one.')
-                        % (label, shown_ids(foreign.ids)))
+                          % (label, shown_ids(foreign.ids)))
     return self
 
 

@@ -280,7 +280,7 @@ class ResPartner(models.Model):
     @public_method
     def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
-        Returns one dict per id, in the order given (see README, API table)."""
+        Returns one dict per id, in the order given (docs/api.md)."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can read a Customer 360.'))
         browse_readable(self, partner_ids, 'partner_ids')  # the ids exist, are readable, of the company
@@ -328,7 +328,7 @@ class ResPartner(models.Model):
     def get_recommendations(self, partner_ids, limit=10):
         """XML-RPC: for each partner id (in the order given) {'partner_id', 'items': [...]}:
         up to limit recommended products in the user's current company, best first (see
-        README, "Recommendations")."""
+        readme/USAGE.rst, "Recommendations")."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can read recommendations.'))
         recommendation = self.env['crm.erp.recommendation']
@@ -338,7 +338,8 @@ class ResPartner(models.Model):
         keys = ('product_id', 'product', 'score', 'reason', 'source', 'from_product_id', 'pair_count',
                 'confidence', 'lift', 'free_qty', 'incoming_qty', 'out_of_stock')
         return [{'partner_id': partner.id,
-                 'items': [{key: item[key] for key in keys} for item in result.get(partner.commercial_partner_id.id, [])]}
+                 'items': [{key: item[key] for key in keys}
+                           for item in result.get(partner.commercial_partner_id.id, [])]}
                 for partner in self.browse(partner_ids)]
 
     @public_records(one=True)
@@ -351,7 +352,7 @@ class ResPartner(models.Model):
     def create_cross_sell_opportunities(self, partner_ids):
         """XML-RPC: cross-sell opportunities for the top-N recommendations of each partner's
         commercial entity in the user's current company (bridge managers). Returns the ids of
-        the crm.lead records created (none twice: see README)."""
+        the crm.lead records created (none twice: see readme/USAGE.rst)."""
         check_group(self, MANAGER_GROUP,
                     _('Only a CRM-ERP Bridge manager can create cross-sell opportunities.'))
         partners = browse_readable(self, partner_ids, 'partner_ids')
@@ -373,8 +374,9 @@ class ResPartner(models.Model):
         customers = partners.mapped('commercial_partner_id').filtered(lambda p: p.active and not p.opt_out)
         if not company.cross_sell_win_back:
             # sudo: stages of the checked company, only to leave Lost customers out, not returned
-            stages = dict((row.partner_id.id, row.customer_stage) for row in self.env['crm.erp.partner.stats'].sudo().search(
-                [('company_id', '=', company.id), ('partner_id', 'in', customers.ids)]))
+            rows = self.env['crm.erp.partner.stats'].sudo().search(
+                [('company_id', '=', company.id), ('partner_id', 'in', customers.ids)])
+            stages = dict((row.partner_id.id, row.customer_stage) for row in rows)
             customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
         leads = self.env['crm.lead']
         if not customers:

@@ -93,7 +93,6 @@ class SaleOrder(models.Model):
             })
         return result
 
-
     @public_records
     def action_check_availability(self):
         """Check & reserve: run check_availability and show its result."""

@@ -12,6 +12,7 @@ _CUSTOMER_360_LINE_FIELDS = {'product_id', 'product_uom_qty', 'product_uom', 'pr
 # Line fields that change what a confirmed order's basket holds.
 _AFFINITY_LINE_FIELDS = {'product_id', 'product_uom_qty', 'order_id', 'is_downpayment'}
 
+
 class SaleOrderLine(models.Model):
     _inherit = 'sale.order.line'
 

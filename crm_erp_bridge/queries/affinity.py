@@ -8,7 +8,7 @@ from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL,
                      advisory_xact_lock, drop_index, drop_tables, drop_view, ensure_index, try_advisory_xact_lock)
 
-# Raw co-purchase counts, per company (see README, "Recommendations", and
+# Raw co-purchase counts, per company (see docs/design-performance.md, "Recommendations", and
 # docs/design-concurrency.md):
 # - crm_erp_affinity_company: number of baskets, and when the full recompute last ran;
 # - crm_erp_affinity_product: baskets holding each product (every product with a basket), and

@@ -196,7 +196,7 @@ SELECT r.company_id, r.score, r.bound, f.bound, m.bound,
 
 # Step 3: scores, segment, CLV and stage from the figures, the stored boundaries and the
 # company thresholds; stage changes go to the history in the same statement and are returned
-# for the chatter. Segment map and stage rules: rules.py (README, "Customer 360").
+# for the chatter. Segment map and stage rules: rules.py (readme/USAGE.rst, "Customer 360").
 _SCORE_AND_STAGE_SQL = """
 WITH bounds AS (
     SELECT company_id, ARRAY_AGG(recency_date ORDER BY score) AS recency,
@@ -290,8 +290,6 @@ class PartnerScope(object):
 
     def __getitem__(self, column):
         return '%s = ANY(%%(partner_ids)s)' % column if self.incremental else 'TRUE'
-
-
 
 
 def create_functions_and_indexes(cr):

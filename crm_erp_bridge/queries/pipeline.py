@@ -78,7 +78,7 @@ DELETE FROM crm_erp_pipeline_demand_refreshed;
 _SNAPSHOT_LOCK = 'crm_erp_bridge.pipeline_demand_snapshot'
 
 SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_demand_dirty',
-                         'crm_erp_pipeline_demand_refreshed', 'crm_erp_pipeline_demand_row_id')
+                        'crm_erp_pipeline_demand_refreshed', 'crm_erp_pipeline_demand_row_id')
 
 # (table, events, WHEN condition or None, products to mark: SQL with OLD/NEW, NULL for all).
 # Only the columns the view reads count; lines and moves only while they are (or were) open.
@@ -188,7 +188,7 @@ def create_snapshot(cr):
     for table, event, when, products in _TRIGGERS:
         name = _trigger_name(table, event)
         # identifiers and SQL written above, no values
-        cr.execute("""
+        trigger_sql = """
             CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 INSERT INTO crm_erp_pipeline_demand_dirty (product_id) {products};
@@ -197,14 +197,16 @@ def create_snapshot(cr):
             DROP TRIGGER IF EXISTS {name} ON {table};
             CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} EXECUTE PROCEDURE {name}();
         """.format(name=name, table=table, event=event, products=products,
-                   when='WHEN (%s)' % when if when else ''))
+                   when='WHEN (%s)' % when if when else '')
+        cr.execute(trigger_sql)  # pylint: disable=sql-injection
 
 
 def drop_snapshot(cr):
     """Uninstall: the triggers on Odoo's tables (they must not outlive the addon) and the
     snapshot tables."""
     for function in snapshot_trigger_functions():
-        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)
+        # names of the addon's own trigger functions
+        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)  # pylint: disable=sql-injection
     drop_tables(cr, SNAPSHOT_TABLE_NAMES)
 
 

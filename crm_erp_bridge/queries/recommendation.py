@@ -7,7 +7,7 @@ from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL,
 
 _SELLABLE_SQL = sellable_sql()
 
-# A repeat-purchase item (README, settings): ap is its crm_erp_affinity_product row.
+# A repeat-purchase item (readme/CONFIGURE.rst, settings): ap is its crm_erp_affinity_product row.
 _REPEAT_ITEM_SQL = "ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count"
 
 # Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
@@ -30,7 +30,10 @@ _HISTORY_SQL = """
   GROUP BY rp.commercial_partner_id, l.product_id
 """
 
-# Affinity recommendations of a batch of customers in one query (README, "Recommendations"):
+# the pending deltas of a stored pair s of the company
+_STORED_PAIR_DELTA_SQL = affinity_delta_sql('%(company_id)s', 's.product_a', 's.product_b')
+
+# Affinity recommendations of a batch of customers in one query (readme/USAGE.rst, "Recommendations"):
 # weight of a bought product A = 0.5 ^ (days since last bought / half-life) x (1 + ln(1 + qty));
 # score of B = sum over A of weight(A) x confidence(A -> B), over the visible affinities; the
 # strongest contribution explains it. Products bought within the exclusion window are left out
@@ -67,9 +70,10 @@ _AFFINITY_SQL = """
                            d.pair_count::float8 * %(basket_count)s / NULLIF(w.basket_count::float8 * (
                                SELECT pb.basket_count + """ + affinity_delta_sql('pb.company_id', 'pb.product_id') + """
                                  FROM crm_erp_affinity_product pb
-                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id), 0) AS lift
+                                WHERE pb.company_id = %(company_id)s
+                                  AND pb.product_id = d.related_product_id), 0) AS lift
                       FROM (SELECT s.related_product_id, s.pair_count AS stored_count,
-                                   s.pair_count + """ + affinity_delta_sql('%(company_id)s', 's.product_a', 's.product_b') + """
+                                   s.pair_count + """ + _STORED_PAIR_DELTA_SQL + """
                                        AS pair_count
                               FROM (SELECT product_a, product_b, product_b AS related_product_id, pair_count
                                       FROM crm_erp_affinity_pair
@@ -109,7 +113,7 @@ _AFFINITY_SQL = """
   ORDER BY partner_id, rank
 """
 
-# Peer best sellers, precomputed by the full affinity recompute (README, "Recommendations"):
+# Peer best sellers, precomputed by the full affinity recompute (readme/USAGE.rst, "Recommendations"):
 # - crm_erp_best_seller_company: the reference date of each company's figures (the year
 #   before it counts);
 # - crm_erp_best_seller: per company, peer group and product, the distinct commercial

@@ -13,7 +13,7 @@ def days_before_now(date):
 
 
 def weight(date, qty, half_life=180.0):
-    """The README's weight of a product last bought on date, qty units in all."""
+    """The usage notes' weight (readme/USAGE.rst) of a product last bought on date, qty units in all."""
     return 0.5 ** (days_before_now(date) / half_life) * (1 + math.log(1 + qty))
 
 

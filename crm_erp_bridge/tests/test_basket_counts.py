@@ -5,8 +5,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets, count_products,
-                             distinct_lines)
+from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets,
+                                     count_products, distinct_lines)
 
 
 def _array(values):
@@ -124,6 +124,8 @@ class TestBasketCounts(unittest.TestCase):
         self.assertEqual([column.tolist() for column in changed], [[2], [3], [6]])
         self.assertEqual([column.tolist() for column in added], [[1, 4], [3, 9], [5, 3]])
         empty = (_array([]), _array([]), _array([]))
-        self.assertEqual([len(column) for part in compare_pairs(empty, computed) for column in part], [0, 0, 0, 0, 0, 4, 4, 4])
-        self.assertEqual([len(column) for part in compare_pairs(stored, empty) for column in part], [4, 4, 0, 0, 0, 0, 0, 0])
+        self.assertEqual([len(column) for part in compare_pairs(empty, computed) for column in part],
+                         [0, 0, 0, 0, 0, 4, 4, 4])
+        self.assertEqual([len(column) for part in compare_pairs(stored, empty) for column in part],
+                         [4, 4, 0, 0, 0, 0, 0, 0])
         self.assertEqual([len(column) for part in compare_pairs(stored, stored) for column in part], [0] * 8)

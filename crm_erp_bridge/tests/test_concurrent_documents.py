@@ -194,7 +194,8 @@ class TestConcurrentCrossSell(ConcurrentCase):
         return env.cr.fetchall()
 
     def test_two_runs_at_once(self):
-        call = lambda: self.execute('res.partner', 'create_cross_sell_opportunities', self.customers)
+        def call():
+            return self.execute('res.partner', 'create_cross_sell_opportunities', self.customers)
         for _round in range(ROUNDS):
             outcomes = self.race(call, call)
             self.assertNoError(outcomes)
@@ -261,7 +262,8 @@ class TestConcurrentReserve(ConcurrentCase):
             return per_order, env.cr.fetchone()
 
     def test_two_checks_at_once(self):
-        call = lambda: self.execute('sale.order', 'check_availability', self.orders)
+        def call():
+            return self.execute('sale.order', 'check_availability', self.orders)
         outcomes = self.race(call, call)
         self.assertNoError(outcomes)
         per_order, (reserved, on_hand) = self._reserved()
@@ -272,8 +274,10 @@ class TestConcurrentReserve(ConcurrentCase):
     def test_check_and_reserve_actions_at_once(self):
         with self.committed() as env:
             action = env.ref('crm_erp_bridge.sale_order_action_check_availability').id
-        call = lambda: self.execute('ir.actions.server', 'run', [action], context={
-            'active_model': 'sale.order', 'active_id': self.orders[0], 'active_ids': self.orders})
+
+        def call():
+            return self.execute('ir.actions.server', 'run', [action], context={
+                'active_model': 'sale.order', 'active_id': self.orders[0], 'active_ids': self.orders})
         outcomes = self.race(call, call, lambda: self.execute('sale.order', 'check_availability', self.orders[1:]))
         self.assertNoError(outcomes)
         per_order, (reserved, on_hand) = self._reserved()

@@ -291,7 +291,8 @@ class TestCrossCompany(SavepointCase):
                         row for row in result
                         if [item['product_id'] for item in row['items']] != [
                             item['product_id'] for item in self.env['crm.erp.recommendation']._recommend(
-                                self.env['res.partner'].browse(row['partner_id']), own, 10).get(row['partner_id'], [])]])),
+                                self.env['res.partner'].browse(row['partner_id']), own, 10).get(
+                                    row['partner_id'], [])]])),
                 run('res.partner read' + label, lambda c=company: env('res.partner', c).browse(partners.ids).read(
                     figure_fields), check or (lambda rows: list(partner_values(rows)))),
                 run('res.partner search_read' + label, lambda c=company: env('res.partner', c).search_read(
@@ -306,11 +307,11 @@ class TestCrossCompany(SavepointCase):
                 run('res.partner search customer_stage' + label, lambda c=company: env('res.partner', c).search(
                     [('customer_stage', '=', stage_of_x), ('id', 'in', partners.ids)]).ids,
                     check or (lambda ids: set(ids) ^ {pid for pid, row in own_rows.items()
-                                                       if row.customer_stage == stage_of_x and pid in partners.ids})),
+                                                      if row.customer_stage == stage_of_x and pid in partners.ids})),
                 run('res.partner search rfm_segment' + label, lambda c=company: env('res.partner', c).search(
                     [('rfm_segment', '!=', False), ('id', 'in', partners.ids)]).ids,
                     check or (lambda ids: set(ids) ^ {pid for pid, row in own_rows.items()
-                                                       if row.rfm_segment and pid in partners.ids})),
+                                                      if row.rfm_segment and pid in partners.ids})),
                 run('res.partner read_group by stage domain' + label, lambda c=company: env(
                     'res.partner', c).read_group([('customer_stage', '=', stage_of_x), ('id', 'in', partners.ids)],
                                                  ['customer'], ['customer']),
@@ -332,7 +333,8 @@ class TestCrossCompany(SavepointCase):
                 [product.id for product in self.products], 10),
                 lambda result: [
                     (row['product_id'], item['product_id']) for row in result for item in row['items']
-                    if not self.Affinity.search_count([('company_id', '=', own.id), ('product_id', '=', row['product_id']),
+                    if not self.Affinity.search_count([('company_id', '=', own.id),
+                                                       ('product_id', '=', row['product_id']),
                                                        ('related_product_id', '=', item['product_id'])])]),
             run('product.template affinity', lambda: env('product.template').browse(
                 self.products[0].product_tmpl_id.id).read(['affinity_count']),

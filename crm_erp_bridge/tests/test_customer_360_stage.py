@@ -157,9 +157,11 @@ class TestCustomer360Stage(Customer360Case):
                 'company_id': self.company_a.id, 'score': score, 'recency_date': day,
                 'frequency': score, 'monetary': 100.0 * score})
         kurt.action_refresh_customer_360()
-        self.assertEqual(Partner.search([('customer_stage', '=', 'new'), ('id', 'in', (kurt | kurt_contact | prospect).ids)]),
-                         kurt | kurt_contact)
-        self.assertEqual(Partner.search([('customer_stage', '!=', 'new'), ('id', 'in', (kurt | prospect).ids)]), prospect)
+        self.assertEqual(
+            Partner.search([('customer_stage', '=', 'new'), ('id', 'in', (kurt | kurt_contact | prospect).ids)]),
+            kurt | kurt_contact)
+        self.assertEqual(Partner.search([('customer_stage', '!=', 'new'), ('id', 'in', (kurt | prospect).ids)]),
+                         prospect)
         self.assertEqual(Partner.search([('customer_stage', '=', 'prospect'), ('id', 'in', (kurt | prospect).ids)]),
                          prospect)
         self.assertEqual(Partner.search([('rfm_segment', '=', 'new'), ('id', 'in', (kurt | prospect).ids)]), kurt)
@@ -208,7 +210,8 @@ class TestCustomer360Stage(Customer360Case):
         other = self._customer('Other Leads Co', is_company=True)
         self._order(other, '2025-06-01', [(self.product_1, 1, 10.0)])
         Lead = self.env['crm.lead']
-        first = Lead.create({'name': 'First', 'partner_id': contact.id, 'type': 'lead', 'company_id': self.company_a.id})
+        first = Lead.create({'name': 'First', 'partner_id': contact.id, 'type': 'lead',
+                             'company_id': self.company_a.id})
         second = Lead.create({'name': 'Second', 'partner_id': company.id, 'type': 'opportunity', 'company_id': False})
         first.write({'type': 'opportunity'})
         second.write({'partner_id': other.id})

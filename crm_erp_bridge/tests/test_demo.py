@@ -43,18 +43,18 @@ class TestDemoData(SavepointCase):
         chair = self.env.ref('crm_erp_bridge.product_office_chair')
         desk = self.env.ref('crm_erp_bridge.product_standing_desk')
         lines = self.env['sale.order.line'].search([('state', '=', 'sale'), ('product_id', 'in', (chair | desk).ids)])
-        chair_orders = lines.filtered(lambda l: l.product_id == chair).mapped('order_id')
-        desk_orders = lines.filtered(lambda l: l.product_id == desk).mapped('order_id')
+        chair_orders = lines.filtered(lambda line: line.product_id == chair).mapped('order_id')
+        desk_orders = lines.filtered(lambda line: line.product_id == desk).mapped('order_id')
         self.assertGreaterEqual(len(chair_orders & desk_orders), 0.5 * len(desk_orders))
 
     def test_opportunities_in_every_stage(self):
         leads = self.env['crm.lead'].with_context(active_test=False).search(
             [('id', 'in', self.demo['crm.lead'].ids)])
-        stages = leads.filtered(lambda l: l.type == 'opportunity' and l.active).mapped('stage_id')
+        stages = leads.filtered(lambda lead: lead.type == 'opportunity' and lead.active).mapped('stage_id')
         self.assertEqual(stages, self.env.ref('crm.stage_lead1') | self.env.ref('crm.stage_lead2')
                          | self.env.ref('crm.stage_lead3') | self.env.ref('crm.stage_lead4'))
-        self.assertTrue(leads.filtered(lambda l: not l.active and l.lost_reason))
-        self.assertTrue(leads.filtered(lambda l: l.type == 'lead'))
+        self.assertTrue(leads.filtered(lambda lead: not lead.active and lead.lost_reason))
+        self.assertTrue(leads.filtered(lambda lead: lead.type == 'lead'))
 
     def test_open_quotations_and_stock_shortages(self):
         quotations = self.env['sale.order'].search([('state', 'in', ('draft', 'sent')),

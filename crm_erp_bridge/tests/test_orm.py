@@ -78,8 +78,8 @@ class TestCreateInBulk(TransactionCase):
         Line.recompute()
         self.env.cache.invalidate()
         names = [name for name, field in Line._fields.items() if field.store and name not in _METADATA]
-        self.assertEqual(by_bulk.read(names), [dict(row, id=bulk_id) for row, bulk_id in zip(by_orm.read(names),
-                                                                                            by_bulk.ids)])
+        self.assertEqual(by_bulk.read(names),
+                         [dict(row, id=bulk_id) for row, bulk_id in zip(by_orm.read(names), by_bulk.ids)])
         totals = ['amount_untaxed', 'amount_tax', 'amount_total']
         orm_order, bulk_order = self.orders
         self.assertEqual([bulk_order[name] for name in totals], [orm_order[name] for name in totals])

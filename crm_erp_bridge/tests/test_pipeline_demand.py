@@ -21,7 +21,7 @@ class TestPipelineDemand(SupplyCase):
         ]
         self.assertEqual(
             [tuple(row[key] for key in ('demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty',
-                                         'projected_qty', 'shortfall_qty')) for row in rows],
+                                        'projected_qty', 'shortfall_qty')) for row in rows],
             expected)
         self.assertEqual({row['coverage_days'] for row in rows}, {coverage})
         rows = self._report(self.product, self.wh2)

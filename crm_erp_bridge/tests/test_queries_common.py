@@ -12,8 +12,9 @@ class TestQueriesCommon(Customer360Case):
         cases = [(xcb, a, '2024-12-31'), (xcb, a, '2025-02-01'), (xcb, a, '2025-03-15'), (xcb, b, '2025-03-15'),
                  (xcb, a, '2025-04-02'), (xcb, b, '2025-04-02'), (xca, a, '2025-04-02')]
         self.env.cr.execute("SELECT crm_erp_bridge_currency_factor(c, %s, company, day) "
-                            "FROM unnest(%s::integer[], %s::integer[], %s::date[]) WITH ORDINALITY AS t(c, company, day, i) "
-                            "ORDER BY i", [xca, [c[0] for c in cases], [c[1] for c in cases], [c[2] for c in cases]])
+                            "FROM unnest(%s::integer[], %s::integer[], %s::date[]) "
+                            "WITH ORDINALITY AS t(c, company, day, i) ORDER BY i",
+                            [xca, [c[0] for c in cases], [c[1] for c in cases], [c[2] for c in cases]])
         self.assertEqual([float(row[0]) for row in self.env.cr.fetchall()], [1.0, 0.5, 0.4, 0.5, 0.2, 0.25, 1.0])
 
     def test_with_company_currency_factor(self):

@@ -17,9 +17,11 @@ class TestQueriesCustomer360(Customer360Case):
                   'date_ref': self.DATE_REF, 'use_margin': False}
         cr.execute("DELETE FROM crm_erp_partner_stats WHERE partner_id = %s", customer.ids)
         self.assertEqual(customer_360.upsert_figures(cr, params, True, False), 1)
-        self.assertEqual(customer_360.upsert_figures(cr, params, True, False), 0, 'unchanged rows are not rewritten')
-        cr.execute("SELECT sale_order_count, sale_revenue, first_order_date, last_order_date FROM crm_erp_partner_stats "
-                   "WHERE partner_id = %s AND company_id = %s", [customer.id, self.company_a.id])
+        self.assertEqual(customer_360.upsert_figures(cr, params, True, False), 0,
+                         'unchanged rows are not rewritten')
+        cr.execute("SELECT sale_order_count, sale_revenue, first_order_date, last_order_date "
+                   "FROM crm_erp_partner_stats WHERE partner_id = %s AND company_id = %s",
+                   [customer.id, self.company_a.id])
         self.assertEqual(cr.fetchall(), [(2, 150.0, '2025-12-01', '2025-12-21')])
         self.assertEqual(customer_360.update_lead_figures(cr, params), {customer.id})
         changes = customer_360.score_and_stage(cr, params, True)

@@ -6,7 +6,8 @@ from ..queries import mail
 class TestQueriesMail(SavepointCase):
 
     def test_insert_notes(self):
-        partners = self.env['res.partner'].create({'name': 'Mail A'}) | self.env['res.partner'].create({'name': 'Mail B'})
+        Partner = self.env['res.partner']
+        partners = Partner.create({'name': 'Mail A'}) | Partner.create({'name': 'Mail B'})
         subtype = self.env.ref('mail.mt_note')
         mail.insert_notes(self.env.cr, {
             'model': 'res.partner', 'res_ids': partners.ids, 'record_names': ['A', 'B'],
@@ -14,7 +15,8 @@ class TestQueriesMail(SavepointCase):
             'message_type': 'notification', 'subtype_id': subtype.id, 'author_id': self.env.user.partner_id.id,
             'email_from': None, 'uid': self.env.uid})
         self.env.cr.execute("SELECT res_id, record_name, body, message_type, subtype_id, author_id, message_id "
-                            "FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%s) AND message_id LIKE '<_@test>' "
+                            "FROM mail_message "
+                            "WHERE model = 'res.partner' AND res_id = ANY(%s) AND message_id LIKE '<_@test>' "
                             "ORDER BY res_id",
                             [partners.ids])
         author = self.env.user.partner_id.id

@@ -151,7 +151,7 @@ class TestRecommendation(RecommendationCase):
         self.assertEqual(wizard.line_ids[0].reason, 'Bought with Affinity P1 in 3 orders (lift 1.5)')
         self.assertNotIn(self.p5, wizard.line_ids.mapped('product_id'))  # already on the quotation
         wizard.line_ids[0].action_add()
-        line = quotation.order_line.filtered(lambda l: l.product_id == self.p2)
+        line = quotation.order_line.filtered(lambda order_line: order_line.product_id == self.p2)
         # median of P2's lines: 3 units at the pricelist price, taxes and description from sale
         self.assertEqual((line.product_uom_qty, line.product_uom, line.price_unit, line.tax_id),
                          (3.0, self.p2.uom_id, 20.0, tax))
@@ -168,7 +168,8 @@ class TestRecommendation(RecommendationCase):
         action = lead.action_open_recommendations()
         wizard = self.env['crm.erp.recommendation.wizard'].browse(action['res_id'])
         wizard.line_ids[0].action_add()
-        self.assertEqual([(l.product_id, l.product_qty, l.price_unit) for l in lead.line_ids], [(self.p2, 3.0, 20.0)])
+        self.assertEqual([(line.product_id, line.product_qty, line.price_unit) for line in lead.line_ids],
+                         [(self.p2, 3.0, 20.0)])
 
     def test_partner_form_and_rights(self):
         salesman = self.env['res.users'].create({

@@ -89,8 +89,8 @@ class TestShortfallRfq(SupplyCase):
         company = self.env.user.company_id
         Tax = self.env['account.tax']
         tax, mapped_tax = (Tax.create({'name': name, 'amount': amount, 'type_tax_use': 'purchase',
-                                       'company_id': company.id}) for name, amount in (('Bridge 10', 10.0),
-                                                                                      ('Bridge 5', 5.0)))
+                                       'company_id': company.id})
+                           for name, amount in (('Bridge 10', 10.0), ('Bridge 5', 5.0)))
         self.product_q.supplier_taxes_id = tax
         self.draft_rfq.fiscal_position_id = self.env['account.fiscal.position'].create({
             'name': 'Bridge reduced', 'tax_ids': [(0, 0, {'tax_src_id': tax.id, 'tax_dest_id': mapped_tax.id})]})
