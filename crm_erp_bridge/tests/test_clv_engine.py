@@ -62,7 +62,9 @@ class TestClvEngine(unittest.TestCase):
         L = B(a, b+x+1)/B(a, b) Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
             x [1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)]  (Batislam et al. 2007)."""
         r, alpha, a, b, x, t_x, T = 0.5, 10.0, 0.8, 2.5, 2, 30.0, 50.0
-        beta = lambda p, q: math.gamma(p) * math.gamma(q) / math.gamma(p + q)
+
+        def beta(p, q):
+            return math.gamma(p) * math.gamma(q) / math.gamma(p + q)
         by_hand = (beta(a, b + x + 1) / beta(a, b) * math.gamma(r + x) * alpha ** r
                    / (math.gamma(r) * (alpha + T) ** (r + x))
                    * (1 + a / (b + x) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
@@ -79,7 +81,9 @@ class TestClvEngine(unittest.TestCase):
         values, inverse = np.unique(cx, return_inverse=True)
         counts = (values, np.bincount(inverse, weights=weights), inverse)
         point = np.log([0.4, 5.0, 0.9, 1.8])
-        objective = lambda p: clv._mbg_nbd_objective(p, cx, ctx, cT, weights, counts)[0]
+
+        def objective(p):
+            return clv._mbg_nbd_objective(p, cx, ctx, cT, weights, counts)[0]
         numeric = optimize.approx_fprime(point, objective, 1e-7)
         np.testing.assert_allclose(clv._mbg_nbd_objective(point, cx, ctx, cT, weights, counts)[1], numeric,
                                    rtol=1e-4, atol=1e-7)

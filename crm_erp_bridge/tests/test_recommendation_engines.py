@@ -23,6 +23,7 @@ class TestReorderEngine(unittest.TestCase):
     NOW = 115
 
     def setUp(self):
+        super().setUp()
         lines = [(1, 10, 1, 0, 2.0), (1, 11, 1, 0, 1.0), (1, 10, 2, 30, 4.0), (1, 10, 3, 60, 4.0), (1, 10, 4, 60, 1.0),
                  (1, 10, 5, 90, 6.0), (1, 11, 5, 50, 3.0), (1, 12, 6, 100, 1.0),
                  (2, 11, 7, 10, 1.0), (2, 11, 8, 30, 1.0), (2, 11, 9, 50, 1.0), (3, 11, 10, 5, 2.0)]
@@ -100,6 +101,7 @@ class TestDiscoverEngine(unittest.TestCase):
     KNOBS = {'half_life_days': 10.0, 'beta': 0.0, 'weights': {}}
 
     def setUp(self):
+        super().setUp()
         lines = [(1, 1, 1, 10, 1.0), (1, 2, 1, 10, 1.0), (2, 1, 2, 20, 1.0), (2, 2, 2, 20, 1.0), (2, 3, 2, 20, 1.0),
                  (3, 1, 3, 30, 1.0), (3, 3, 3, 30, 1.0), (4, 2, 4, 40, 1.0), (4, 4, 4, 40, 1.0)]
         self.index = discover.DiscoverIndex(_purchases(lines), 40, {1: 'X', 2: 'X', 3: 'Y', 4: 'Y'})

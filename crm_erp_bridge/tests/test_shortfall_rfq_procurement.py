@@ -76,6 +76,7 @@ class TestShortfallRfqVersusProcurement(SupplyCase):
         self.assertEqual((odoo['vendor'], odoo['picking_type'], odoo['product_uom']),
                          (ours['vendor'], ours['picking_type'], ours['product_uom']))
         # 17 units in dozens as purchase converts them (rounded up to the dozen's rounding)
-        self.assertEqual((odoo['price_unit'], odoo['product_qty']), (0.0, self.unit._compute_quantity(17.0, self.dozen)))
+        self.assertEqual((odoo['price_unit'], odoo['product_qty']),
+                         (0.0, self.unit._compute_quantity(17.0, self.dozen)))
         self.assertLess(odoo['product_qty'], 3.0)
         self.assertEqual(odoo['date_planned'], odoo['date_order'])

@@ -8,4 +8,5 @@ class PipelineDemandReport(models.Model):
     uncovered_weighted_qty = fields.Float('Weighted demand not covered by incoming', readonly=True)
 
     def _select(self):
-        return super()._select() + ', GREATEST(balance.weighted_qty - balance.incoming_qty, 0) AS uncovered_weighted_qty'
+        return (super()._select()
+                + ', GREATEST(balance.weighted_qty - balance.incoming_qty, 0) AS uncovered_weighted_qty')
