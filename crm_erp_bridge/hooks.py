@@ -1,6 +1,8 @@
 from odoo import SUPERUSER_ID, api
 
-from .report.pipeline_demand_report import SNAPSHOT_TABLE_NAMES, snapshot_trigger_functions
+from .queries import affinity, pipeline, recommendation
+from .queries.common import drop_tables
+from .run_lock import TABLE_NAME as RUN_LOCK_TABLE
 
 
 def post_init_hook(cr, registry):
@@ -15,13 +17,7 @@ def post_init_hook(cr, registry):
 def uninstall_hook(cr, registry):
     """The raw affinity counts and the pipeline demand snapshot are plain tables (not
     models' own): drop them with the addon."""
-    cr.execute("DROP VIEW IF EXISTS crm_erp_product_affinity")
-    cr.execute("DROP TABLE IF EXISTS crm_erp_affinity_pair, crm_erp_affinity_product, crm_erp_affinity_company, "
-               "crm_erp_affinity_delta")
-    cr.execute("DROP TABLE IF EXISTS crm_erp_best_seller, crm_erp_best_seller_company")  # peer best sellers
-    cr.execute("DROP INDEX IF EXISTS crm_erp_affinity_sale_line_product_idx")
-    # The pipeline demand triggers sit on Odoo's own tables: they must not outlive the addon.
-    for function in snapshot_trigger_functions():
-        cr.execute("DROP FUNCTION IF EXISTS %s() CASCADE" % function)
-    cr.execute("DROP TABLE IF EXISTS %s" % ", ".join(SNAPSHOT_TABLE_NAMES))
-    cr.execute("DROP TABLE IF EXISTS crm_erp_run_lock")  # see run_lock
+    affinity.drop_tables_and_view(cr)
+    recommendation.drop_best_seller_tables(cr)  # peer best sellers
+    pipeline.drop_snapshot(cr)
+    drop_tables(cr, [RUN_LOCK_TABLE])  # see run_lock

@@ -23,12 +23,17 @@ from psycopg2 import OperationalError
 
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, PG_CONCURRENCY_ERRORS_TO_RETRY
 
-TABLE_SQL = """
-    CREATE TABLE IF NOT EXISTS crm_erp_run_lock (
-        name varchar PRIMARY KEY,
-        last_run timestamp NOT NULL
-    )
-"""
+TABLE_NAME = 'crm_erp_run_lock'
+
+
+def create_table(cr):
+    """The table of the run locks (purchase.order's init creates it; the uninstall hook drops it)."""
+    cr.execute("""
+        CREATE TABLE IF NOT EXISTS crm_erp_run_lock (
+            name varchar PRIMARY KEY,
+            last_run timestamp NOT NULL
+        )
+    """)
 
 
 def lock_run(env, scope, keys):

@@ -16,3 +16,5 @@ from . import purchase_order_line
 from . import product_template
 from . import res_currency_rate
 from . import crm_erp_recommendation
+from . import crm_erp_product_affinity
+from . import crm_erp_pipeline_demand_snapshot

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .crm_erp_partner_stats import CUSTOMER_STAGES, STAGE_REASONS
+from ..rules import CUSTOMER_STAGES, STAGE_REASONS
 
 
 class CrmErpPartnerStageHistory(models.Model):

@@ -1,255 +1,12 @@
 from odoo import _, api, fields, models
 
-from ..report.crm_erp_product_affinity import COUNTED_LINE_SQL, affinity_delta_sql
-from ..report.pipeline_demand_report import product_uom_joins
-from .crm_erp_partner_stats import RFM_SEGMENTS
+from ..queries import affinity as affinity_queries, common as common_queries, recommendation as queries
+from ..rules import RFM_SEGMENTS
 from .record_ids import check_date_text, check_int
 
 MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
-
-
-def _sellable_sql(company='%(company_id)s'):
-    """Sellable products of the company (an SQL expression: the parameter or a column):
-    active, sale_ok, of the company or of none."""
-    return """pp.active AND pt.active AND pt.sale_ok
-           AND (pt.company_id IS NULL OR pt.company_id = {company})""".format(company=company)
-
-
-_SELLABLE_SQL = _sellable_sql()
-
-# A repeat-purchase item (README, settings): ap is its crm_erp_affinity_product row.
-_REPEAT_ITEM_SQL = "ap.customer_count >= 2 AND ap.repeat_customer_count >= %(repeat_share)s * ap.customer_count"
-
-# Counted lines of a company's confirmed orders (as in the affinity baskets) of the requested
-# commercial customers, up to an optional date; quantities in the product unit; sellable: the
-# product may be shown (active, sale_ok, of the company or of none).
-_HISTORY_SQL = """
-    SELECT rp.commercial_partner_id AS partner_id, l.product_id,
-           SUM(l.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
-           MAX(so.date_order) AS last_date,
-           BOOL_OR(""" + _SELLABLE_SQL + """) AS sellable
-      FROM sale_order so
-      JOIN res_partner rp ON rp.id = so.partner_id
-      JOIN sale_order_line l ON l.order_id = so.id
-      """ + product_uom_joins('l', 'product_uom') + """
-      JOIN res_company cmp ON cmp.id = so.company_id
-     WHERE so.company_id = %(company_id)s
-       AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
-       AND """ + COUNTED_LINE_SQL + """
-       AND so.date_order < %(now)s::timestamp
-  GROUP BY rp.commercial_partner_id, l.product_id
-"""
-
-# Affinity recommendations of a batch of customers in one query (README, "Recommendations"):
-# weight of a bought product A = 0.5 ^ (days since last bought / half-life) x (1 + ln(1 + qty));
-# score of B = sum over A of weight(A) x confidence(A -> B), over the visible affinities; the
-# strongest contribution explains it. Products bought within the exclusion window are left out
-# unless they are repeat-purchase items; products already on the document are left out.
-# The affinities are read from the raw counts, not from the crm_erp_product_affinity view
-# (same figures and visibility: pair count >= min count, lift >= min lift, both products
-# sellable): the stored pairs of A in both directions (index-only), strongest first, until
-# per_product visible ones are found. Through the view every pair of A was joined first.
-# Counts are the stored ones plus the pending deltas (crm_erp_affinity_delta, folded every
-# minute); the strongest pairs are taken in the stored order (the index's).
-_AFFINITY_SQL = """
-    WITH history AS (""" + _HISTORY_SQL + """),
-    weights AS (
-        SELECT h.partner_id, h.product_id,
-               pa.basket_count + """ + affinity_delta_sql('%(company_id)s', 'h.product_id') + """ AS basket_count,
-               -- in double precision: numeric POWER is slow
-               POWER(0.5, GREATEST(EXTRACT(EPOCH FROM %(now)s::timestamp - h.last_date)::float8 / 86400.0, 0)
-                          / %(half_life)s)
-               * (1 + LN(1 + GREATEST(h.qty, 0)::float8)) AS weight
-          FROM history h
-          JOIN crm_erp_affinity_product pa ON pa.company_id = %(company_id)s AND pa.product_id = h.product_id
-         WHERE h.sellable
-    ), contributions AS (
-        SELECT w.partner_id, a.related_product_id AS product_id, w.product_id AS from_product_id,
-               a.pair_count, a.confidence, a.lift, w.weight * a.confidence AS contribution
-          FROM weights w
-         CROSS JOIN LATERAL (
-            -- The visibility of each pair is checked by subqueries above the sorted pairs (the
-            -- OFFSET 0 fence keeps them there): a product's 50 strongest visible pairs cost
-            -- about 50 checks, not one per stored pair (thousands for popular products).
-            -- (NULLIF: before a fold, the pending deltas may bring a product's count to 0)
-            SELECT x.related_product_id, x.pair_count, x.pair_count::float8 / w.basket_count AS confidence, x.lift
-              FROM (SELECT d.related_product_id, d.stored_count, d.pair_count,
-                           d.pair_count::float8 * %(basket_count)s / NULLIF(w.basket_count::float8 * (
-                               SELECT pb.basket_count + """ + affinity_delta_sql('pb.company_id', 'pb.product_id') + """
-                                 FROM crm_erp_affinity_product pb
-                                WHERE pb.company_id = %(company_id)s AND pb.product_id = d.related_product_id), 0) AS lift
-                      FROM (SELECT s.related_product_id, s.pair_count AS stored_count,
-                                   s.pair_count + """ + affinity_delta_sql('%(company_id)s', 's.product_a', 's.product_b') + """
-                                       AS pair_count
-                              FROM (SELECT product_a, product_b, product_b AS related_product_id, pair_count
-                                      FROM crm_erp_affinity_pair
-                                     WHERE company_id = %(company_id)s AND product_a = w.product_id
-                                       AND pair_count >= %(min_count)s
-                                    UNION ALL
-                                    SELECT product_a, product_b, product_a, pair_count FROM crm_erp_affinity_pair
-                                     WHERE company_id = %(company_id)s AND product_b = w.product_id
-                                       AND pair_count >= %(min_count)s
-                                  ORDER BY pair_count DESC, related_product_id OFFSET 0) s) d
-                  ORDER BY d.stored_count DESC, d.related_product_id OFFSET 0) x
-             WHERE x.pair_count >= %(min_count)s AND x.lift >= %(min_lift)s
-               AND (SELECT """ + _SELLABLE_SQL + """
-                      FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                     WHERE pp.id = x.related_product_id)
-          ORDER BY x.stored_count DESC, x.related_product_id
-             LIMIT %(per_product)s) a
-    ), scored AS (
-        -- score: every contribution; explanation: the strongest one
-        SELECT c.*, SUM(c.contribution) OVER candidate AS score,
-               ROW_NUMBER() OVER (candidate ORDER BY c.contribution DESC, c.from_product_id) AS strongest
-          FROM contributions c
-        WINDOW candidate AS (PARTITION BY c.partner_id, c.product_id)
-    ), kept AS (
-        -- (NOT IN: one hashed lookup of the recent purchases, not a scan of them per candidate)
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.partner_id ORDER BY s.score DESC, s.product_id) AS rank
-          FROM scored s
-          LEFT JOIN crm_erp_affinity_product ap ON ap.company_id = %(company_id)s AND ap.product_id = s.product_id
-         WHERE s.strongest = 1 AND s.product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND ((s.partner_id, s.product_id) NOT IN (
-                    SELECT partner_id, product_id FROM history
-                     WHERE last_date >= %(now)s::timestamp - make_interval(days => %(exclude_days)s))
-                OR (""" + _REPEAT_ITEM_SQL + """))
-    )
-    SELECT partner_id, product_id, score, from_product_id, pair_count, lift, confidence
-      FROM kept WHERE rank <= %(fetch)s
-  ORDER BY partner_id, rank
-"""
-
-# Peer best sellers, precomputed by the full affinity recompute (README, "Recommendations"):
-# - crm_erp_best_seller_company: the reference date of each company's figures (the year
-#   before it counts);
-# - crm_erp_best_seller: per company, peer group and product, the distinct commercial
-#   customers who bought the product in that year. Groups: level 1 an industry, 2 a country,
-#   3 an RFM segment (peer_key: its id or code), 4 every customer (peer_key '').
-_BEST_SELLER_TABLES_SQL = """
-    CREATE TABLE IF NOT EXISTS crm_erp_best_seller_company (
-        company_id integer PRIMARY KEY REFERENCES res_company(id) ON DELETE CASCADE,
-        date_to timestamp NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS crm_erp_best_seller (
-        company_id integer NOT NULL,
-        level smallint NOT NULL,
-        peer_key varchar NOT NULL,
-        product_id integer NOT NULL,
-        buyers integer NOT NULL
-    );
-    -- the best sellers of a group, best first (recommendations read the top ones); one row
-    -- per group and product by construction: no primary key to maintain (it doubled the
-    -- time of the insert at L)
-    CREATE INDEX IF NOT EXISTS crm_erp_best_seller_rank_idx
-        ON crm_erp_best_seller (company_id, level, peer_key, buyers DESC, product_id);
-"""
-
-# Counted lines of the year before date_to, of sellable products, as distinct (company,
-# customer, product), counted per company and peer group in one pass (GROUPING SETS).
-_BEST_SELLERS_RECOMPUTE_SQL = """
-    WITH sales AS (
-        SELECT DISTINCT so.company_id, cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment,
-               l.product_id
-          FROM sale_order so
-          JOIN res_partner rp ON rp.id = so.partner_id
-          JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = so.company_id
-          JOIN sale_order_line l ON l.order_id = so.id
-          JOIN product_product pp ON pp.id = l.product_id
-          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-          JOIN res_company cmp ON cmp.id = so.company_id
-         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND """ + COUNTED_LINE_SQL + """
-           AND so.date_order < %(date_to)s::timestamp
-           AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
-           AND """ + _sellable_sql('so.company_id') + """
-    ), groups AS (
-        SELECT company_id,
-               CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
-                    WHEN GROUPING(rfm_segment) = 0 THEN 3 ELSE 4 END AS level,
-               CASE WHEN GROUPING(industry_id) = 0 THEN industry_id::varchar
-                    WHEN GROUPING(country_id) = 0 THEN country_id::varchar
-                    WHEN GROUPING(rfm_segment) = 0 THEN rfm_segment::varchar ELSE '' END AS peer_key,
-               product_id, COUNT(*) AS buyers
-          FROM sales
-      GROUP BY GROUPING SETS ((company_id, industry_id, product_id), (company_id, country_id, product_id),
-                              (company_id, rfm_segment, product_id), (company_id, product_id))
-    )
-    INSERT INTO crm_erp_best_seller (company_id, level, peer_key, product_id, buyers)
-    SELECT company_id, level, peer_key, product_id, buyers FROM groups WHERE peer_key IS NOT NULL
-"""
-
-# Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
-# figures: a customer's own purchases of the figures' year are not counted (one buyer less).
-# Each level reads only its top rows: enough to fill `fetch` items after the products left
-# out (bought by the customer, on the document, taken by an earlier level). The checks of
-# each row are subqueries on primary keys: a plan that does not depend on estimates.
-_BEST_SELLERS_SQL = """
-    WITH snapshot AS (
-        SELECT date_to, date_to - INTERVAL '365 days' AS date_from
-          FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s
-    ), bought AS (
-        -- recent: within the exclusion window; counted: in the figures' year
-        SELECT rp.commercial_partner_id AS partner_id, l.product_id,
-               BOOL_OR(so.date_order >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-                       AND so.date_order < %(now)s::timestamp) AS recent,
-               BOOL_OR(so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to) AS counted
-          FROM snapshot
-          JOIN sale_order so ON so.company_id = %(company_id)s
-          JOIN res_partner rp ON rp.id = so.partner_id
-          JOIN sale_order_line l ON l.order_id = so.id
-         WHERE rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
-           AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-           AND NOT COALESCE(l.is_downpayment, FALSE)
-           AND so.date_order < GREATEST(%(now)s::timestamp, snapshot.date_to)
-      GROUP BY rp.commercial_partner_id, l.product_id
-    ), customer AS (
-        SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment,
-               (SELECT COUNT(*) FROM bought b WHERE b.partner_id = p.id)
-               + cardinality(%(exclude_product_ids)s::integer[]) AS left_out
-          FROM res_partner p
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = p.id AND st.company_id = %(company_id)s
-         WHERE p.id = ANY(%(partner_ids)s::integer[])
-    ), peer_group AS (
-        SELECT partner_id, 1 AS level, industry_id::varchar AS peer_key, left_out FROM customer
-        UNION ALL
-        SELECT partner_id, 2, country_id::varchar, left_out FROM customer
-        UNION ALL
-        SELECT partner_id, 3, rfm_segment::varchar, left_out FROM customer
-        UNION ALL
-        SELECT partner_id, 4, '', left_out FROM customer
-    ), levels AS (
-        -- fetch items taken by earlier levels + fetch for this one + those left out
-        SELECT g.partner_id, g.level, g.peer_key, b.product_id,
-               b.buyers - CASE WHEN own.counted THEN 1 ELSE 0 END AS buyers,
-               COALESCE(own.recent, FALSE) AS recent
-          FROM peer_group g
-         CROSS JOIN LATERAL (
-            SELECT product_id, buyers FROM crm_erp_best_seller
-             WHERE company_id = %(company_id)s AND level = g.level AND peer_key = g.peer_key
-          ORDER BY buyers DESC, product_id
-             LIMIT 2 * %(fetch)s + g.left_out) b
-          LEFT JOIN bought own ON own.partner_id = g.partner_id AND own.product_id = b.product_id
-    ), best AS (
-        SELECT DISTINCT ON (partner_id, product_id) partner_id, product_id, level, peer_key, buyers
-          FROM levels l
-         WHERE buyers > 0 AND product_id <> ALL(%(exclude_product_ids)s::integer[])
-           AND (SELECT """ + _SELLABLE_SQL + """
-                  FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                 WHERE pp.id = l.product_id)
-           -- bought within the exclusion window and not a repeat-purchase item: left out
-           AND NOT (l.recent AND NOT COALESCE((
-                    SELECT """ + _REPEAT_ITEM_SQL + """ FROM crm_erp_affinity_product ap
-                     WHERE ap.company_id = %(company_id)s AND ap.product_id = l.product_id), FALSE))
-      ORDER BY partner_id, product_id, level, buyers DESC
-    ), ranked AS (
-        SELECT b.*, ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY level, buyers DESC, product_id) AS rank
-          FROM best b
-    )
-    SELECT partner_id, product_id, level, peer_key, buyers FROM ranked WHERE rank <= %(fetch)s
-  ORDER BY partner_id, rank
-"""
 
 
 class CrmErpRecommendation(models.AbstractModel):
@@ -260,21 +17,13 @@ class CrmErpRecommendation(models.AbstractModel):
 
     @api.model_cr
     def init(self):
-        self.env.cr.execute(_BEST_SELLER_TABLES_SQL)
+        queries.create_best_seller_tables(self.env.cr)
 
     @api.model
     def _recompute_best_sellers(self, companies):
         """Peer best sellers of the companies (recordset) as of now (the recommendation
         reference time), set-based; run by the full affinity recompute."""
-        cr = self.env.cr
-        params = {'company_ids': companies.ids, 'date_to': self._now()}
-        cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = ANY(%(company_ids)s)", params)
-        cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = ANY(%(company_ids)s)", params)
-        cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
-                   "SELECT unnest(%(company_ids)s::integer[]), %(date_to)s", params)
-        # all companies in one pass over the year's lines
-        cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
-        cr.execute("ANALYZE crm_erp_best_seller")
+        queries.recompute_best_sellers(self.env.cr, companies.ids, self._now())
 
     @api.model
     def _check_limit(self, limit):
@@ -296,9 +45,7 @@ class CrmErpRecommendation(models.AbstractModel):
             return {}
         cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
-        cr.execute("SELECT COALESCE((SELECT basket_count FROM crm_erp_affinity_company WHERE company_id = %(c)s), 0) + "
-                   + affinity_delta_sql('%(c)s'), {'c': company.id})
-        baskets = cr.fetchone()
+        baskets = affinity_queries.company_basket_count(cr, company.id)
         params = {
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(),
             'half_life': float(company.recommendation_half_life_days),
@@ -307,12 +54,12 @@ class CrmErpRecommendation(models.AbstractModel):
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
             'per_product': AFFINITIES_PER_PRODUCT,
             # the affinity view's thresholds and figures (the query reads the raw counts)
-            'basket_count': baskets[0] if baskets else 0, 'min_count': company.affinity_min_count,
+            'basket_count': baskets, 'min_count': company.affinity_min_count,
             'min_lift': company.affinity_min_lift or 0.0,
         }
-        cr.execute(_AFFINITY_SQL, params)
         candidates = {partner_id: [] for partner_id in commercial.ids}
-        for partner_id, product_id, score, from_product_id, pair_count, lift, confidence in cr.fetchall():
+        for partner_id, product_id, score, from_product_id, pair_count, lift, confidence \
+                in queries.affinity_candidates(cr, params):
             candidates[partner_id].append({
                 'product_id': product_id, 'score': score, 'source': 'affinity',
                 'from_product_id': from_product_id, 'pair_count': pair_count, 'lift': lift,
@@ -321,8 +68,8 @@ class CrmErpRecommendation(models.AbstractModel):
         # best sellers of the peers for customers with too few affinity candidates (cold start)
         short = [partner_id for partner_id, items in candidates.items() if len(items) < limit]
         if short:
-            cr.execute(_BEST_SELLERS_SQL, dict(params, partner_ids=short))
-            for partner_id, product_id, level, peer_key, buyers in cr.fetchall():
+            for partner_id, product_id, level, peer_key, buyers in queries.peer_best_sellers(
+                    cr, dict(params, partner_ids=short)):
                 items = candidates[partner_id]
                 if len(items) >= fetch or any(item['product_id'] == product_id for item in items):
                     continue
@@ -335,11 +82,7 @@ class CrmErpRecommendation(models.AbstractModel):
         """Stock figures, stock mode, explanations; at most limit items per customer."""
         product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
-        self.env.cr.execute("""
-            SELECT pp.id, pt.type FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-             WHERE pp.id = ANY(%s)
-        """, [product_ids])
-        types = dict(self.env.cr.fetchall())
+        types = common_queries.product_types(self.env.cr, product_ids)
         mode = company.recommendation_stock_mode
         kept = {}
         for partner in commercial:
@@ -391,32 +134,7 @@ class CrmErpRecommendation(models.AbstractModel):
         median of all customers' lines of it in the company, else 1."""
         if not requests:
             return {}
-        self.env.cr.execute("""
-            WITH request AS (
-                SELECT * FROM unnest(%(partner_ids)s::integer[], %(product_ids)s::integer[]) AS r(partner_id, product_id)
-            ), lines AS (
-                SELECT rp.commercial_partner_id AS partner_id, l.product_id,
-                       l.product_uom_qty / line_uom.factor * product_uom.factor AS qty
-                  FROM sale_order_line l
-                  JOIN sale_order so ON so.id = l.order_id
-                  JOIN res_partner rp ON rp.id = so.partner_id
-                  """ + product_uom_joins('l', 'product_uom') + """
-                 WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND l.product_uom_qty > 0
-                   AND l.product_id IN (SELECT product_id FROM request)
-            ), own AS (
-                SELECT partner_id, product_id, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY qty) AS qty
-                  FROM lines GROUP BY partner_id, product_id
-            ), overall AS (
-                SELECT product_id, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY qty) AS qty
-                  FROM lines GROUP BY product_id
-            )
-            SELECT r.partner_id, r.product_id, COALESCE(own.qty, overall.qty, 1.0)
-              FROM request r
-              LEFT JOIN own ON own.partner_id = r.partner_id AND own.product_id = r.product_id
-              LEFT JOIN overall ON overall.product_id = r.product_id
-        """, {'company_id': company.id, 'partner_ids': [partner_id for partner_id, _product in requests],
-              'product_ids': [product_id for _partner, product_id in requests]})
-        return {(partner_id, product_id): qty for partner_id, product_id, qty in self.env.cr.fetchall()}
+        return queries.typical_quantities(self.env.cr, company.id, requests)
 
     @api.model
     def _typical_quantities(self, partner, company, product_ids):

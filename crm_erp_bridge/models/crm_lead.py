@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..queries import recommendation as recommendation_queries
 from .record_ids import public_records
 
 # Lead fields that can move the lifecycle stage of its customer.
@@ -36,8 +37,8 @@ class CrmLead(models.Model):
         return result
 
     def _customer_360_lead_rows(self):
-        """What the Customer 360 lead figures count of each lead (_LEAD_COUNTS of
-        crm.erp.partner.stats): its company and customer, whether it is active, an
+        """What the Customer 360 lead figures count of each lead (_LEAD_COUNTS in
+        queries/customer_360.py): its company and customer, whether it is active, an
         opportunity, won. From the cache: Odoo reads these leads around the write anyway
         (tracking)."""
         return [(lead.company_id.id or None, lead.partner_id.id, lead.id, lead.active, lead.type,
@@ -146,10 +147,7 @@ class CrmLead(models.Model):
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('line_ids.product_id'))
 
 
-# Recommendations
-class CrmLeadRecommendation(models.Model):
-    _inherit = 'crm.lead'
-
+    # Recommendations
     cross_sell_product_id = fields.Many2one(
         'product.product', string='Cross-sell Product', index=True, ondelete='set null', readonly=True,
         help='The recommended product this cross-sell opportunity was created for.')
@@ -172,12 +170,5 @@ class CrmLeadRecommendation(models.Model):
     def _cross_sell_win_rate(self, company):
         """Won (probability 100) and lost (archived, probability 0) cross-sell opportunities of
         the company, and won / (won + lost) in percent."""
-        self.env.cr.execute("""
-            SELECT COUNT(*) FILTER (WHERE active AND probability >= 100),
-                   COUNT(*) FILTER (WHERE NOT active AND probability = 0)
-              FROM crm_lead
-             WHERE cross_sell_product_id IS NOT NULL AND type = 'opportunity'
-               AND (company_id = %s OR company_id IS NULL)
-        """, [company.id])
-        won, lost = self.env.cr.fetchone()
+        won, lost = recommendation_queries.cross_sell_outcomes(self.env.cr, company.id)
         return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}

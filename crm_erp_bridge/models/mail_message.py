@@ -1,18 +1,7 @@
 from odoo import api, models, tools
 
 from ..orm import display_names
-
-# One chatter note per (res_id, record_name, body, message_id), all in one statement.
-_INSERT_NOTES_SQL = """
-INSERT INTO mail_message (model, res_id, record_name, body, message_type, subtype_id, author_id,
-                          email_from, message_id, date, create_uid, create_date, write_uid, write_date)
-SELECT %(model)s, note.res_id, note.record_name, note.body, %(message_type)s, %(subtype_id)s,
-       %(author_id)s, %(email_from)s, note.message_id, NOW() AT TIME ZONE 'UTC', %(uid)s,
-       NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-  FROM UNNEST(%(res_ids)s::integer[], %(record_names)s::varchar[], %(bodies)s::text[],
-              %(message_ids)s::varchar[]) AS note(res_id, record_name, body, message_id)
-"""
-
+from ..queries.mail import insert_notes
 
 def note_body(text):
     """A chatter body of plain text (record names included), as message_post's sanitizer stores it."""
@@ -33,7 +22,7 @@ class MailMessage(models.Model):
         author = self.env.user.partner_id
         # sudo: the names stored on the notes of records the addon's code chose, not returned
         names = display_names(self.env[model].sudo().browse(set(res_ids)))
-        self.env.cr.execute(_INSERT_NOTES_SQL, {
+        insert_notes(self.env.cr, {
             'model': model,
             'res_ids': list(res_ids),
             'record_names': [names[res_id] for res_id in res_ids],

@@ -3,6 +3,10 @@ from odoo import api, fields, models
 from .record_ids import public_records
 
 
+# Frequently bought together: the strongest affinities shown on the product form.
+_FREQUENTLY_BOUGHT_TOGETHER_COUNT = 10
+
+
 class ProductTemplate(models.Model):
     _inherit = 'product.template'
 
@@ -25,14 +29,7 @@ class ProductTemplate(models.Model):
     def action_create_shortfall_rfqs(self):
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('product_variant_ids'))
 
-
-# Product affinity
-_FREQUENTLY_BOUGHT_TOGETHER_COUNT = 10
-
-
-class ProductTemplateAffinity(models.Model):
-    _inherit = 'product.template'
-
+    # Product affinity
     affinity_ids = fields.Many2many(
         'crm.erp.product.affinity', string='Frequently Bought Together', compute='_compute_affinity_ids',
         help='Products bought in the same orders, in the current company, strongest first.')

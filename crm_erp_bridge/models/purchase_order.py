@@ -7,72 +7,9 @@ from odoo.tools import float_compare
 
 from ..orm import (create_in_bulk, display_names, link_in_bulk, prefetch_dependencies, recompute_in_bulk,
                    write_in_bulk)
-from ..report.pipeline_demand_report import product_uom_joins
-from ..run_lock import TABLE_SQL as RUN_LOCK_TABLE_SQL, lock_run
+from ..queries import supply as queries
+from ..run_lock import create_table as create_run_lock_table, lock_run
 from .mail_message import note_body
-
-# Per warehouse x product of the company short up to the horizon: the shortfall in the
-# product unit, the product's units and its main vendor's terms (NULL when it has no vendor).
-# From the report's snapshot, brought up to date first: what RFQs order is what it shows.
-_SHORTFALL_SQL = """
-    SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
-           seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay
-      FROM (SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty) AS qty
-              FROM crm_erp_pipeline_demand_snapshot
-             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
-               AND week < %(horizon_end)s
-          GROUP BY warehouse_id, product_id, supplierinfo_id
-            HAVING SUM(shortfall_qty) > 0) shortfall
-      JOIN product_product variant ON variant.id = shortfall.product_id
-      JOIN product_template template ON template.id = variant.product_tmpl_id
- LEFT JOIN product_supplierinfo seller ON seller.id = shortfall.supplierinfo_id
-"""
-
-# Quantities on RFQs not confirmed yet (confirmed orders are incoming moves already, which
-# the shortfall counts), per warehouse x product, in the product unit.
-_ON_RFQ_SQL = """
-    SELECT picking_type.warehouse_id, line.product_id,
-           SUM(line.product_qty / line_uom.factor * product_uom.factor)
-      FROM purchase_order_line line
-      JOIN purchase_order po ON po.id = line.order_id
-      JOIN stock_picking_type picking_type ON picking_type.id = po.picking_type_id
-      """ + product_uom_joins('line', 'product_uom') + """
-     WHERE po.state IN ('draft', 'sent', 'to approve') AND po.company_id = %(company_id)s
-       AND line.product_id = ANY(%(product_ids)s)
-  GROUP BY picking_type.warehouse_id, line.product_id
-"""
-
-# The vendor taxes of products in the company (product.template's supplier_taxes_id).
-_VENDOR_TAXES_SQL = """
-    SELECT variant.id, array_agg(tax.id ORDER BY tax.id)
-      FROM product_product variant
-      JOIN product_supplier_taxes_rel rel ON rel.prod_id = variant.product_tmpl_id
-      JOIN account_tax tax ON tax.id = rel.tax_id
-     WHERE variant.id = ANY(%s) AND tax.company_id = %s AND tax.active
-  GROUP BY variant.id
-"""
-
-# The quotations and opportunities making the demand, per warehouse x product.
-_SOURCES_SQL = """
-    SELECT warehouse_id, product_id, source_model, array_agg(DISTINCT source_id ORDER BY source_id)
-      FROM crm_erp_pipeline_demand_source
-     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
-       AND date < %(horizon_end)s
-  GROUP BY warehouse_id, product_id, source_model
-"""
-
-# The deals the lines of purchase orders were made for: (order, line, deal model, deal id).
-_LINE_SOURCES_SQL = """
-    SELECT line.order_id, line.id, 'sale.order', link.sale_order_id
-      FROM purchase_order_line line
-      JOIN purchase_order_line_source_sale_order_rel link ON link.purchase_line_id = line.id
-     WHERE line.order_id = ANY(%(order_ids)s)
-    UNION ALL
-    SELECT line.order_id, line.id, 'crm.lead', link.lead_id
-      FROM purchase_order_line line
-      JOIN purchase_order_line_source_lead_rel link ON link.purchase_line_id = line.id
-     WHERE line.order_id = ANY(%(order_ids)s)
-"""
 
 # What to order for a warehouse x product: qty in the vendor's purchase unit, rounded up.
 ShortfallNeed = namedtuple('ShortfallNeed', 'warehouse_id product_id vendor_id uom_po_id qty price currency_id '
@@ -86,7 +23,7 @@ class PurchaseOrder(models.Model):
     @api.model_cr
     def init(self):
         super().init()
-        self.env.cr.execute(RUN_LOCK_TABLE_SQL)  # RFQ runs and cross-sell runs lock there (run_lock)
+        create_run_lock_table(self.env.cr)  # RFQ runs and cross-sell runs lock there (run_lock)
 
     @api.model
     def _create_shortfall_rfqs(self, products):
@@ -111,19 +48,14 @@ class PurchaseOrder(models.Model):
             'horizon_end': fields.Date.to_string(week_start + timedelta(weeks=company.pipeline_horizon_weeks)),
         }
         cr = self.env.cr
-        self.env['crm.erp.pipeline.demand.report']._refresh_snapshot()
-        cr.execute(_SHORTFALL_SQL, params)
-        rows = cr.fetchall()
+        self.env['crm.erp.pipeline.demand.snapshot']._refresh()
+        rows = queries.shortfalls(cr, params)
         without_vendor = self.env['product.product'].browse(sorted({row[1] for row in rows if not row[5]}))
-        cr.execute(_ON_RFQ_SQL, params)
-        on_rfq = {(warehouse_id, product_id): qty for warehouse_id, product_id, qty in cr.fetchall()}
+        on_rfq = queries.quantities_on_rfqs(cr, params)
         needs = self._shortfall_needs([row for row in rows if row[5]], on_rfq)
         if not needs:
             return self.browse(), without_vendor
-        cr.execute(_SOURCES_SQL, params)
-        sources = defaultdict(dict)
-        for warehouse_id, product_id, model, ids in cr.fetchall():
-            sources[warehouse_id, product_id][model] = ids
+        sources = queries.demand_sources(cr, params)
 
         # sudo: a bridge manager without purchase rights may create the shortfall RFQs (checked above)
         purchase_env = self if is_buyer else self.sudo()
@@ -141,7 +73,7 @@ class PurchaseOrder(models.Model):
 
     @api.model
     def _shortfall_needs(self, rows, on_rfq):
-        """The ShortfallNeeds of _SHORTFALL_SQL rows that have a vendor, where the shortfall
+        """The ShortfallNeeds of queries.shortfalls rows that have a vendor, where the shortfall
         less what RFQs hold already (on_rfq) exceeds the product unit's rounding."""
         uom_by_id = {uom.id: uom for uom in self.env['product.uom'].browse(
             {row[3] for row in rows} | {row[4] for row in rows})}
@@ -177,8 +109,7 @@ class PurchaseOrder(models.Model):
         order_by_key = self._shortfall_rfqs(company, needs_by_key)
         product_ids = {need.product_id for need in needs}
         existing_lines = self.union(*order_by_key.values())._shortfall_lines(product_ids)
-        self.env.cr.execute(_VENDOR_TAXES_SQL, [list(product_ids), company.id])
-        taxes_of = dict(self.env.cr.fetchall())
+        taxes_of = queries.vendor_taxes(self.env.cr, product_ids, company.id)
         mapped_taxes = {}  # (fiscal position, tax ids of the product): taxes of the line
         now = fields.Datetime.from_string(fields.Datetime.now())
 
@@ -309,14 +240,7 @@ class PurchaseOrder(models.Model):
         has its own code or name for only."""
         vendors = self.env['res.partner'].browse({vendor_id for vendor_id, _product_id in vendor_products})
         product_ids = sorted({product_id for _vendor_id, product_id in vendor_products})
-        self.env.cr.execute("""
-            SELECT DISTINCT seller.name, variant.id
-              FROM product_supplierinfo seller
-              JOIN product_product variant ON variant.product_tmpl_id = seller.product_tmpl_id
-                                          AND (seller.product_id IS NULL OR seller.product_id = variant.id)
-             WHERE variant.id = ANY(%s) AND (seller.product_code IS NOT NULL OR seller.product_name IS NOT NULL)
-        """, [product_ids])
-        own_names = set(self.env.cr.fetchall())
+        own_names = queries.vendor_product_names(self.env.cr, product_ids)
         products_of = defaultdict(list)
         for vendor_id, product_id in vendor_products:
             products_of[vendor_id].append(product_id)
@@ -340,8 +264,7 @@ class PurchaseOrder(models.Model):
         """([(order id, line id, deal model, deal id)], {(deal model, deal id): display name}) of
         the deals the lines of these orders were made for (archived ones left out), quotations
         first, the deals of a model in that model's order."""
-        self.env.cr.execute(_LINE_SOURCES_SQL, {'order_ids': self.ids})
-        rows = self.env.cr.fetchall()
+        rows = queries.line_deals(self.env.cr, self.ids)
         links, names = [], {}
         for model in ('sale.order', 'crm.lead'):
             deals = self.env[model].search([('id', 'in', list({row[3] for row in rows if row[2] == model}))])

@@ -1,4 +1,6 @@
-from odoo import api, models, tools
+from odoo import api, models
+
+from ..queries.common import ensure_index
 
 
 class ResCurrencyRate(models.Model):
@@ -11,5 +13,5 @@ class ResCurrencyRate(models.Model):
         """crm_erp_bridge_currency_factor looks up the latest rate of a currency on or before a
         day once per foreign-currency document: an index on (currency, day descending) makes each
         lookup one index probe instead of a scan of every rate (measured in bench/RESULTS.md)."""
-        tools.create_index(self.env.cr, 'res_currency_rate_crm_erp_bridge_lookup_idx', 'res_currency_rate',
-                           ['currency_id', 'name DESC'])
+        ensure_index(self.env.cr, 'res_currency_rate_crm_erp_bridge_lookup_idx', 'res_currency_rate',
+                     ['currency_id', 'name DESC'])

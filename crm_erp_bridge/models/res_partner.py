@@ -2,8 +2,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..companies import allowed_company
+from ..queries import customer_360 as customer_360_queries, recommendation as recommendation_queries
 from ..run_lock import lock_run, retry_safe, retrying
-from .crm_erp_partner_stats import CUSTOMER_STAGES, RFM_SEGMENTS
+from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
                          public_records)
 
@@ -216,11 +217,9 @@ class ResPartner(models.Model):
         # Rows whose value is outside `values` exclude their partners, the others include them.
         # field_name is one of two fixed column names, the values are parameters.
         include_default = default in values
-        self.env.cr.execute(
-            "SELECT partner_id FROM crm_erp_partner_stats WHERE company_id = %s"
-            " AND (COALESCE(" + field_name + ", '') = ANY(%s)) != %s",
-            (self._customer_360_company_id(), [value or '' for value in values], include_default))
-        partner_ids = [partner_id for partner_id, in self.env.cr.fetchall()]
+        partner_ids = customer_360_queries.partners_by_selection(
+            self.env.cr, self._customer_360_company_id(), field_name, [value or '' for value in values],
+            not include_default)
         return [('commercial_partner_id', 'not in' if include_default else 'in', partner_ids)]
 
     @public_records
@@ -382,13 +381,7 @@ class ResPartner(models.Model):
             return leads
         recommendations = self.env['crm.erp.recommendation']._recommend(
             customers, company, limit=company.cross_sell_top_n)
-        self.env.cr.execute("""
-            SELECT p.commercial_partner_id, l.cross_sell_product_id
-              FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.cross_sell_product_id IS NOT NULL AND l.active AND l.probability < 100
-               AND p.commercial_partner_id = ANY(%s) AND (l.company_id = %s OR l.company_id IS NULL)
-        """, [customers.ids, company.id])
-        open_pairs = set(self.env.cr.fetchall())
+        open_pairs = recommendation_queries.open_cross_sell_pairs(self.env.cr, customers.ids, company.id)
         wanted = [(customer, item) for customer in customers for item in recommendations.get(customer.id, [])
                   if (customer.id, item['product_id']) not in open_pairs]
         if not wanted:

@@ -1,30 +1,43 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..change_hooks import followed
 from ..run_lock import retry_safe
 from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
 _CUSTOMER_360_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order'}
+# Order fields whose change moves the co-purchase baskets of confirmed orders.
+_AFFINITY_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'date_order'}
 
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
+
+    # Changes followed by the features (change_hooks) ------------------------------------
+
+    @api.model
+    def create(self, vals):
+        order = super().create(vals)
+        order._affinity_after_create()
+        return order
+
+    @api.multi
+    def write(self, vals):
+        return followed([self._affinity_before_write(vals), self._customer_360_before_write(vals)],
+                        lambda: super(SaleOrder, self).write(vals))
 
     # Customer 360
     def _customer_360_pairs(self):
         confirmed = self.filtered(lambda order: order.state in ('sale', 'done'))
         return self.env['crm.erp.partner.stats']._customer_360_pairs(confirmed)
 
-    @api.multi
-    def write(self, vals):
+    def _customer_360_before_write(self, vals):
         if not _CUSTOMER_360_ORDER_FIELDS.intersection(vals):
-            return super().write(vals)
+            return None
         # confirmed before (cancelled, moved to another partner) or after (confirmed)
         pairs = self._customer_360_pairs()
-        result = super().write(vals)
-        self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self._customer_360_pairs())
-        return result
+        return lambda: self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self._customer_360_pairs())
 
     # Pipeline demand and purchasing
     short_line_count = fields.Integer(string='Lines Short', compute='_compute_short_line_count')
@@ -92,48 +105,23 @@ class SaleOrder(models.Model):
         products = self.mapped('order_line.product_id')
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(products)
 
-
-# Product affinity
-# Order fields whose change moves the co-purchase baskets of confirmed orders.
-_AFFINITY_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'date_order'}
-
-
-class SaleOrderAffinity(models.Model):
-    """Keeps the co-purchase counts exact when orders are confirmed, cancelled or moved: the
-    baskets the change may touch are read before and after it and only their difference is
-    applied (see crm.erp.product.affinity)."""
-    _inherit = 'sale.order'
-
+    # Product affinity: the co-purchase counts stay exact when orders are confirmed, cancelled
+    # or moved: the baskets the change may touch are read before and after it and only their
+    # difference is applied (see crm.erp.product.affinity).
     def _affinity_may_count(self, vals=None):
         return any(order.state in ('sale', 'done') for order in self) or (
             vals is not None and vals.get('state') in ('sale', 'done'))
 
-    @api.model
-    def create(self, vals):
-        order = super().create(vals)
-        if order.state in ('sale', 'done'):
-            affinity = self.env['crm.erp.product.affinity']
-            scope = affinity._affinity_scope(order)
-            affinity._affinity_apply(affinity._affinity_before(scope, exclude_order_ids=order.ids),
-                                     affinity._affinity_snapshot(scope))
-        return order
+    def _affinity_after_create(self):
+        if self.state in ('sale', 'done'):
+            self.env['crm.erp.product.affinity']._affinity_count_created(self, exclude_order_ids=self.ids)
 
-    @api.multi
-    def write(self, vals):
+    def _affinity_before_write(self, vals):
         if not _AFFINITY_ORDER_FIELDS.intersection(vals) or not self._affinity_may_count(vals):
-            return super().write(vals)
-        affinity = self.env['crm.erp.product.affinity']
-        scope = affinity._affinity_scope(self, vals)
-        before = affinity._affinity_before(scope)
-        result = super().write(vals)
-        affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
-        return result
+            return None
+        return self.env['crm.erp.product.affinity']._affinity_follow(self, vals)
 
-
-# Recommendations
-class SaleOrderRecommendation(models.Model):
-    _inherit = 'sale.order'
-
+    # Recommendations
     @public_records(one=True)
     def action_open_recommendations(self):
         """Suggested products for this quotation's customer, with one-click Add."""

@@ -3,46 +3,51 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.addons import decimal_precision as dp
 
+from ..change_hooks import followed
+from ..queries import stock as stock_queries
+
 # Line fields that change a confirmed order's amount or its product figures.
 _CUSTOMER_360_LINE_FIELDS = {'product_id', 'product_uom_qty', 'product_uom', 'price_unit', 'discount',
                              'tax_id', 'order_id'}
-
-# Quantity already reserved for each sale line on its open moves, in the product unit.
-_RESERVED_QTY_SQL = """
-    SELECT move.sale_line_id, SUM(move_line.product_qty)
-      FROM stock_move_line move_line
-      JOIN stock_move move ON move.id = move_line.move_id
-     WHERE move.sale_line_id = ANY(%s)
-       AND move.state NOT IN ('done', 'cancel')
-  GROUP BY move.sale_line_id
-"""
-
+# Line fields that change what a confirmed order's basket holds.
+_AFFINITY_LINE_FIELDS = {'product_id', 'product_uom_qty', 'order_id', 'is_downpayment'}
 
 class SaleOrderLine(models.Model):
     _inherit = 'sale.order.line'
 
-    # Customer 360
+    # Changes followed by the features (change_hooks) ------------------------------------
+
     @api.model
     def create(self, vals):
         line = super().create(vals)
-        self.env['crm.erp.partner.stats']._refresh_pairs(line.order_id._customer_360_pairs())
+        line._customer_360_after_create()
+        line._affinity_after_create()
         return line
 
     @api.multi
     def write(self, vals):
-        if not _CUSTOMER_360_LINE_FIELDS.intersection(vals):
-            return super().write(vals)
-        pairs = self.mapped('order_id')._customer_360_pairs()
-        result = super().write(vals)
-        self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self.mapped('order_id')._customer_360_pairs())
-        return result
+        return followed([self._affinity_before_write(vals), self._customer_360_before_write(vals)],
+                        lambda: super(SaleOrderLine, self).write(vals))
 
     @api.multi
     def unlink(self):
+        return followed([self._affinity_before_unlink(), self._customer_360_before_unlink()],
+                        lambda: super(SaleOrderLine, self).unlink())
+
+    # Customer 360
+    def _customer_360_after_create(self):
+        self.env['crm.erp.partner.stats']._refresh_pairs(self.order_id._customer_360_pairs())
+
+    def _customer_360_before_write(self, vals):
+        if not _CUSTOMER_360_LINE_FIELDS.intersection(vals):
+            return None
+        pairs = self.mapped('order_id')._customer_360_pairs()
+        return lambda: self.env['crm.erp.partner.stats']._refresh_pairs(
+            pairs | self.mapped('order_id')._customer_360_pairs())
+
+    def _customer_360_before_unlink(self):
         orders = self.mapped('order_id')
-        result = super().unlink()
-        self.env['crm.erp.partner.stats']._refresh_pairs(orders.exists()._customer_360_pairs())
-        return result
+        return lambda: self.env['crm.erp.partner.stats']._refresh_pairs(orders.exists()._customer_360_pairs())
 
     # Pipeline demand and purchasing: availability in the order's warehouse, in the product
     # unit; see _get_availability.
@@ -79,8 +84,8 @@ class SaleOrderLine(models.Model):
             for line in lines
         ]
         stock = self.env['product.product']._get_free_and_incoming_qty_batch(requests)
-        self.env.cr.execute(_RESERVED_QTY_SQL, [[line.id for line in lines if isinstance(line.id, int)]])
-        reserved_by_line = dict(self.env.cr.fetchall())
+        reserved_by_line = stock_queries.reserved_qty_by_sale_line(
+            self.env.cr, [line.id for line in lines if isinstance(line.id, int)])
         result = {}
         for line, (free, incoming) in zip(lines, stock):
             to_product_uom = line.product_id.uom_id
@@ -103,55 +108,29 @@ class SaleOrderLine(models.Model):
         expected = (order_date + timedelta(days=self.customer_lead or 0.0)).date()
         return fields.Date.to_string(max(expected, fields.Date.from_string(fields.Date.context_today(self))))
 
-
-# Product affinity
-# Line fields that change what a confirmed order's basket holds.
-_AFFINITY_LINE_FIELDS = {'product_id', 'product_uom_qty', 'order_id', 'is_downpayment'}
-
-
-class SaleOrderLineAffinity(models.Model):
-    """Line changes on confirmed orders update the co-purchase counts of their baskets."""
-    _inherit = 'sale.order.line'
-
+    # Product affinity: line changes on confirmed orders update the co-purchase counts of their
+    # baskets (see crm.erp.product.affinity).
     def _affinity_orders(self, vals=None):
         orders = self.mapped('order_id')
         if vals and vals.get('order_id'):
             orders |= self.env['sale.order'].browse(vals['order_id'])
         return orders.filtered(lambda order: order.state in ('sale', 'done'))
 
-    @api.model
-    def create(self, vals):
-        line = super().create(vals)
-        orders = line._affinity_orders()
+    def _affinity_after_create(self):
+        orders = self._affinity_orders()
         if orders:
-            affinity = self.env['crm.erp.product.affinity']
-            scope = affinity._affinity_scope(orders)
-            affinity._affinity_apply(affinity._affinity_before(scope, exclude_line_ids=line.ids),
-                                     affinity._affinity_snapshot(scope))
-        return line
+            self.env['crm.erp.product.affinity']._affinity_count_created(orders, exclude_line_ids=self.ids)
 
-    @api.multi
-    def write(self, vals):
+    def _affinity_before_write(self, vals):
         if not _AFFINITY_LINE_FIELDS.intersection(vals):
-            return super().write(vals)
+            return None
         orders = self._affinity_orders(vals)
         if not orders:
-            return super().write(vals)
-        affinity = self.env['crm.erp.product.affinity']
-        scope = affinity._affinity_scope(orders)
-        before = affinity._affinity_before(scope)
-        result = super().write(vals)
-        affinity._affinity_apply(before, affinity._affinity_snapshot(scope))
-        return result
+            return None
+        return self.env['crm.erp.product.affinity']._affinity_follow(orders)
 
-    @api.multi
-    def unlink(self):
+    def _affinity_before_unlink(self):
         orders = self._affinity_orders()
         if not orders:
-            return super().unlink()
-        affinity = self.env['crm.erp.product.affinity']
-        scope = affinity._affinity_scope(orders)
-        before = affinity._affinity_before(scope)
-        result = super().unlink()
-        affinity._affinity_apply(before, affinity._affinity_snapshot(affinity._affinity_scope(orders.exists())))
-        return result
+            return None
+        return self.env['crm.erp.product.affinity']._affinity_follow(orders, rescope=True)

@@ -1,3 +1,2 @@
 from . import crm_erp_partner_product_history
 from . import pipeline_demand_report
-from . import crm_erp_product_affinity

@@ -1,6 +1,6 @@
 from odoo import api, fields, models, tools
 
-from ..models.crm_erp_partner_stats import CURRENCY_FACTOR_FUNCTION_SQL
+from ..queries.common import create_currency_factor_function
 
 
 class CrmErpPartnerProductHistory(models.Model):
@@ -24,12 +24,9 @@ class CrmErpPartnerProductHistory(models.Model):
     first_order_date = fields.Date('First order', readonly=True)
     last_order_date = fields.Date('Last order', readonly=True)
 
-    @api.model_cr
-    def init(self):
-        self.env.cr.execute(CURRENCY_FACTOR_FUNCTION_SQL)
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute("""
-            CREATE VIEW crm_erp_partner_product_history AS (
+    # The view, built as sale.report is: _select, _from and _group_by can be extended.
+    def _select(self):
+        return """
                 SELECT MIN(line.id) AS id, doc.company_id, partner.commercial_partner_id AS partner_id,
                        line.product_id, template.id AS product_tmpl_id, template.categ_id,
                        cmp.currency_id,
@@ -40,7 +37,11 @@ class CrmErpPartnerProductHistory(models.Model):
                        COUNT(DISTINCT doc.id) AS order_count,
                        MIN(doc.date_order)::date AS first_order_date,
                        MAX(doc.date_order)::date AS last_order_date
-                  FROM sale_order_line line
+        """
+
+    def _from(self):
+        return """
+                  sale_order_line line
                   JOIN sale_order doc ON doc.id = line.order_id
                   JOIN res_partner partner ON partner.id = doc.partner_id
                   JOIN res_company cmp ON cmp.id = doc.company_id
@@ -50,6 +51,17 @@ class CrmErpPartnerProductHistory(models.Model):
                   JOIN product_uom line_uom ON line_uom.id = line.product_uom
                   JOIN product_uom product_uom ON product_uom.id = template.uom_id
                  WHERE doc.state IN ('sale', 'done')
+        """
+
+    def _group_by(self):
+        return """
               GROUP BY doc.company_id, partner.commercial_partner_id, line.product_id, template.id,
                        cmp.currency_id
-            )""")
+        """
+
+    @api.model_cr
+    def init(self):
+        create_currency_factor_function(self.env.cr)
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute('CREATE VIEW %s AS (%s FROM %s %s)' % (
+            self._table, self._select(), self._from(), self._group_by()))

@@ -22,3 +22,13 @@ from . import test_personal_data
 from . import test_concurrent_documents
 from . import test_record_ids
 from . import test_concurrency
+from . import test_rules
+from . import test_sql_home
+from . import test_queries_common
+from . import test_queries_stock
+from . import test_queries_customer_360
+from . import test_queries_affinity
+from . import test_queries_pipeline
+from . import test_queries_recommendation
+from . import test_queries_supply
+from . import test_queries_mail

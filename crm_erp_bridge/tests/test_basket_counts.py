@@ -5,7 +5,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ..basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets, count_products,
+from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets, count_products,
                              distinct_lines)
 
 

@@ -1,0 +1,160 @@
+"""Rules and helpers shared by every domain: the counted order line, unit conversion,
+currency conversion, sellable products, indexes, locks and planner settings."""
+
+# A counted sale line l of order so (company cmp, product pp of template pt), wherever sales
+# are counted (affinity baskets, customers' histories, best sellers): confirmed order, positive
+# quantity, not a down payment, an active product (an archived one leaves the counts: see
+# product.product's write), a service only when the company counts services. The full
+# affinity recompute applies the order, line and product parts in three separate queries.
+COUNTED_ORDER_SQL = "so.state IN ('sale', 'done')"
+COUNTED_LINE_ONLY_SQL = "l.product_uom_qty > 0 AND NOT COALESCE(l.is_downpayment, FALSE)"
+COUNTED_PRODUCT_SQL = "pp.active AND pt.active AND (pt.type <> 'service' OR NOT cmp.affinity_exclude_services)"
+COUNTED_LINE_SQL = '\n       AND '.join((COUNTED_ORDER_SQL, COUNTED_LINE_ONLY_SQL, COUNTED_PRODUCT_SQL))
+
+
+def product_uom_joins(line_alias, uom_column):
+    """SQL joins giving line_uom (the line's unit) and product_uom (its product's) for
+    converting a line quantity: qty / line_uom.factor * product_uom.factor (same category).
+    Takes identifiers only, never values."""
+    return """
+      JOIN product_product pp ON pp.id = {line}.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+      JOIN product_uom line_uom ON line_uom.id = {line}.{uom}
+      JOIN product_uom product_uom ON product_uom.id = pt.uom_id
+    """.format(line=line_alias, uom=uom_column)
+
+
+def sellable_sql(company='%(company_id)s'):
+    """Sellable products pp/pt of the company (an SQL expression: the parameter or a column):
+    active, sale_ok, of the company or of none."""
+    return """pp.active AND pt.active AND pt.sale_ok
+           AND (pt.company_id IS NULL OR pt.company_id = {company})""".format(company=company)
+
+
+# Amount in a foreign currency -> company currency at a date: the latest rate on or before the
+# date, a company-specific rate winning over a global one of the same day; a missing rate
+# counts as 1 (as in res.currency). Only called for orders in another currency than the company's.
+_CURRENCY_FACTOR_FUNCTION_SQL = """
+    CREATE OR REPLACE FUNCTION crm_erp_bridge_currency_factor(
+        from_currency integer, to_currency integer, company integer, day date)
+    RETURNS numeric LANGUAGE sql STABLE AS $$
+        SELECT COALESCE((SELECT r.rate FROM res_currency_rate r
+                          WHERE r.currency_id = to_currency AND r.name <= day
+                            AND (r.company_id IS NULL OR r.company_id = company)
+                       ORDER BY r.name DESC, r.company_id NULLS LAST LIMIT 1), 1.0)
+             / COALESCE((SELECT r.rate FROM res_currency_rate r
+                          WHERE r.currency_id = from_currency AND r.name <= day
+                            AND (r.company_id IS NULL OR r.company_id = company)
+                       ORDER BY r.name DESC, r.company_id NULLS LAST LIMIT 1), 1.0)
+    $$
+"""
+
+
+def create_currency_factor_function(cr):
+    """(Re)create the SQL function crm_erp_bridge_currency_factor(from currency, to currency,
+    company, day): the factor from one currency to the other at that day (see above). The
+    Customer 360 and the partner product history call it."""
+    cr.execute(_CURRENCY_FACTOR_FUNCTION_SQL)
+
+
+def with_company_currency_factor(name, documents_sql):
+    """CTEs `<name>_docs` (documents_sql, which selects currency_id, company_currency_id,
+    company_id and day among its columns) and `<name>` (the same rows with `factor`, to the
+    company currency at that day). The rate is looked up once per foreign currency, company and
+    day, not once per document: orders of a day share it. Takes SQL text, never values."""
+    return """
+{name}_docs AS ({documents}
+), {name}_rates AS (
+    SELECT currency_id, company_id, day,
+           crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id, day) AS factor
+      FROM (SELECT DISTINCT currency_id, company_currency_id, company_id, day
+              FROM {name}_docs WHERE currency_id <> company_currency_id) foreign_days
+), {name} AS (
+    SELECT docs.*, COALESCE(rates.factor, 1.0) AS factor
+      FROM {name}_docs docs
+      LEFT JOIN {name}_rates rates ON rates.currency_id = docs.currency_id
+           AND rates.company_id = docs.company_id AND rates.day = docs.day
+)""".format(name=name, documents=documents_sql)
+
+
+def ensure_index(cr, name, table, expressions, where=None):
+    """The one way the addon creates an index: `name` on table (expressions: column names or
+    expressions, e.g. 'pair_count DESC'), partial when `where` is given, unless an index of that
+    name exists. Identifiers and expressions come from the code, never from input."""
+    cr.execute('CREATE INDEX IF NOT EXISTS {name} ON {table} ({expressions}){where}'.format(
+        name=name, table=table, expressions=', '.join(expressions),
+        where=' WHERE %s' % where if where else ''))
+
+
+def drop_index(cr, name):
+    """Drop the index `name` (a name from the code) if it exists."""
+    cr.execute('DROP INDEX IF EXISTS %s' % name)
+
+
+def drop_tables(cr, tables):
+    """Drop the tables (names from the code) that exist: the addon's plain tables at uninstall."""
+    cr.execute('DROP TABLE IF EXISTS %s' % ', '.join(tables))
+
+
+def drop_view(cr, name):
+    """Drop the view `name` (a name from the code) if it exists."""
+    cr.execute('DROP VIEW IF EXISTS %s' % name)
+
+
+def advisory_xact_lock(cr, name):
+    """Wait for, then hold until the transaction ends, the advisory lock named `name`."""
+    cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def try_advisory_xact_lock(cr, name):
+    """Take the advisory lock named `name` until the transaction ends, if free: whether taken."""
+    cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [name])
+    return cr.fetchone()[0]
+
+
+def disable_jit(cr):
+    """PostgreSQL's JIT compiles wide statements for seconds and gains nothing back on the
+    addon's: off for this transaction (SET LOCAL ends with it), on PostgreSQL 11 and later."""
+    if cr._cnx.server_version >= 110000:
+        cr.execute("SET LOCAL jit = off")
+
+
+def set_local_work_mem(cr, size):
+    """work_mem for this transaction (size: a literal from the code, e.g. '256MB')."""
+    cr.execute("SET LOCAL work_mem = '%s'" % size)
+
+
+def analyze(cr, table):
+    """Refresh the planner's statistics of table (a name from the code)."""
+    cr.execute("ANALYZE %s" % table)
+
+
+def estimated_row_count(cr, table):
+    """Rows of table as PostgreSQL's statistics last counted them (0: never)."""
+    cr.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
+    return cr.fetchone()[0]
+
+
+def touch_rows(cr, table, ids):
+    """No-op update (write_date = write_date) of the rows ids of table (a name from the code),
+    in id order: a concurrent update of one of them is a serialization failure under REPEATABLE
+    READ (a mere row lock is not), so two transactions that claim the same rows collide."""
+    cr.execute('UPDATE "{table}" SET write_date = write_date WHERE id = ANY(%s)'.format(table=table), [sorted(ids)])
+
+
+def company_partner_pairs(cr, table, ids):
+    """Distinct (company id, commercial partner id) of the rows ids of table (documents with
+    company_id and partner_id, a table name from the code), as stored."""
+    cr.execute(
+        'SELECT DISTINCT doc.company_id, partner.commercial_partner_id FROM "{table}" doc '
+        'JOIN res_partner partner ON partner.id = doc.partner_id WHERE doc.id = ANY(%s)'.format(table=table), [ids])
+    return cr.fetchall()
+
+
+def product_types(cr, product_ids):
+    """{product id: its template's type} of product_ids."""
+    cr.execute("""
+        SELECT pp.id, pt.type FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE pp.id = ANY(%s)
+    """, [list(product_ids)])
+    return dict(cr.fetchall())

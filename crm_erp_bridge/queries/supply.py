@@ -1,0 +1,118 @@
+"""Supply: what the shortfall RFQs read (shortfall per warehouse x product from the report's
+snapshot, quantities on open RFQs, vendor taxes and names, the deals making the demand), for
+purchase.order's _create_shortfall_rfqs."""
+from .common import product_uom_joins
+
+# Per warehouse x product of the company short up to the horizon: the shortfall in the
+# product unit, the product's units and its main vendor's terms (NULL when it has no vendor).
+# From the report's snapshot, brought up to date first: what RFQs order is what it shows.
+_SHORTFALL_SQL = """
+    SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
+           seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay
+      FROM (SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty) AS qty
+              FROM crm_erp_pipeline_demand_snapshot
+             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+               AND week < %(horizon_end)s
+          GROUP BY warehouse_id, product_id, supplierinfo_id
+            HAVING SUM(shortfall_qty) > 0) shortfall
+      JOIN product_product variant ON variant.id = shortfall.product_id
+      JOIN product_template template ON template.id = variant.product_tmpl_id
+ LEFT JOIN product_supplierinfo seller ON seller.id = shortfall.supplierinfo_id
+"""
+
+# Quantities on RFQs not confirmed yet (confirmed orders are incoming moves already, which
+# the shortfall counts), per warehouse x product, in the product unit.
+_ON_RFQ_SQL = """
+    SELECT picking_type.warehouse_id, line.product_id,
+           SUM(line.product_qty / line_uom.factor * product_uom.factor)
+      FROM purchase_order_line line
+      JOIN purchase_order po ON po.id = line.order_id
+      JOIN stock_picking_type picking_type ON picking_type.id = po.picking_type_id
+      """ + product_uom_joins('line', 'product_uom') + """
+     WHERE po.state IN ('draft', 'sent', 'to approve') AND po.company_id = %(company_id)s
+       AND line.product_id = ANY(%(product_ids)s)
+  GROUP BY picking_type.warehouse_id, line.product_id
+"""
+
+# The vendor taxes of products in the company (product.template's supplier_taxes_id).
+_VENDOR_TAXES_SQL = """
+    SELECT variant.id, array_agg(tax.id ORDER BY tax.id)
+      FROM product_product variant
+      JOIN product_supplier_taxes_rel rel ON rel.prod_id = variant.product_tmpl_id
+      JOIN account_tax tax ON tax.id = rel.tax_id
+     WHERE variant.id = ANY(%s) AND tax.company_id = %s AND tax.active
+  GROUP BY variant.id
+"""
+
+# The quotations and opportunities making the demand, per warehouse x product.
+_SOURCES_SQL = """
+    SELECT warehouse_id, product_id, source_model, array_agg(DISTINCT source_id ORDER BY source_id)
+      FROM crm_erp_pipeline_demand_source
+     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+       AND date < %(horizon_end)s
+  GROUP BY warehouse_id, product_id, source_model
+"""
+
+# The deals the lines of purchase orders were made for: (order, line, deal model, deal id).
+_LINE_SOURCES_SQL = """
+    SELECT line.order_id, line.id, 'sale.order', link.sale_order_id
+      FROM purchase_order_line line
+      JOIN purchase_order_line_source_sale_order_rel link ON link.purchase_line_id = line.id
+     WHERE line.order_id = ANY(%(order_ids)s)
+    UNION ALL
+    SELECT line.order_id, line.id, 'crm.lead', link.lead_id
+      FROM purchase_order_line line
+      JOIN purchase_order_line_source_lead_rel link ON link.purchase_line_id = line.id
+     WHERE line.order_id = ANY(%(order_ids)s)
+"""
+
+
+def shortfalls(cr, params):
+    """[(warehouse_id, product_id, shortfall qty, uom_id, uom_po_id, vendor_id, price,
+    currency_id, min_qty, delay)] of the products (params: product_ids, company_id,
+    horizon_end) short up to the horizon, from the snapshot (vendor columns NULL without one)."""
+    cr.execute(_SHORTFALL_SQL, params)
+    return cr.fetchall()
+
+
+def quantities_on_rfqs(cr, params):
+    """{(warehouse id, product id): quantity in the product unit} on the company's RFQs not
+    confirmed yet (params: product_ids, company_id)."""
+    cr.execute(_ON_RFQ_SQL, params)
+    return {(warehouse_id, product_id): qty for warehouse_id, product_id, qty in cr.fetchall()}
+
+
+def demand_sources(cr, params):
+    """{(warehouse id, product id): {model: [ids]}} of the quotations (sale.order) and
+    opportunities (crm.lead) making the demand up to the horizon (params: as shortfalls)."""
+    cr.execute(_SOURCES_SQL, params)
+    sources = {}
+    for warehouse_id, product_id, model, ids in cr.fetchall():
+        sources.setdefault((warehouse_id, product_id), {})[model] = ids
+    return sources
+
+
+def vendor_taxes(cr, product_ids, company_id):
+    """{product id: [tax ids]} of the products' vendor taxes in the company."""
+    cr.execute(_VENDOR_TAXES_SQL, [list(product_ids), company_id])
+    return dict(cr.fetchall())
+
+
+def vendor_product_names(cr, product_ids):
+    """{(vendor id, product id)} of the vendors that have their own code or name for the
+    products (product.supplierinfo)."""
+    cr.execute("""
+        SELECT DISTINCT seller.name, variant.id
+          FROM product_supplierinfo seller
+          JOIN product_product variant ON variant.product_tmpl_id = seller.product_tmpl_id
+                                      AND (seller.product_id IS NULL OR seller.product_id = variant.id)
+         WHERE variant.id = ANY(%s) AND (seller.product_code IS NOT NULL OR seller.product_name IS NOT NULL)
+    """, [list(product_ids)])
+    return set(cr.fetchall())
+
+
+def line_deals(cr, order_ids):
+    """[(order id, line id, deal model, deal id)] of the deals the lines of the purchase orders
+    were made for."""
+    cr.execute(_LINE_SOURCES_SQL, {'order_ids': list(order_ids)})
+    return cr.fetchall()

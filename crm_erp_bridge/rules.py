@@ -1,0 +1,107 @@
+"""Rules that are tables, as Python data: the Customer 360 selections, the RFM segment map and
+the lifecycle stage rules. The queries generate their SQL from these tables (queries/customer_360.py);
+tests/test_rules.py checks each table once against PostgreSQL. Pure Python: no Odoo import."""
+
+CUSTOMER_STAGES = [
+    ('prospect', 'Prospect'),
+    ('lead', 'Lead'),
+    ('opportunity', 'Opportunity'),
+    ('new', 'New customer'),
+    ('repeat', 'Repeat'),
+    ('loyal', 'Loyal'),
+    ('at_risk', 'At risk'),
+    ('lost', 'Lost'),
+]
+
+RFM_SEGMENTS = [
+    ('champions', 'Champions'),
+    ('loyal', 'Loyal'),
+    ('potential_loyalist', 'Potential loyalist'),
+    ('new', 'New'),
+    ('promising', 'Promising'),
+    ('need_attention', 'Need attention'),
+    ('about_to_sleep', 'About to sleep'),
+    ('at_risk', 'At risk'),
+    ('cant_lose', "Can't lose them"),
+    ('hibernating', 'Hibernating'),
+    ('lost', 'Lost'),
+]
+
+# Why a stage was set: the rule that fired (see README, "Lifecycle stage").
+STAGE_REASONS = [
+    ('no_activity', 'No lead and no order'),
+    ('open_lead', 'Open lead'),
+    ('open_opportunity', 'Open or won opportunity'),
+    ('leads_lost', 'All leads lost, no order'),
+    ('first_order', 'One order'),
+    ('repeat_orders', 'Two or more orders'),
+    ('rfm_loyal', 'RFM segment Champions/Loyal'),
+    ('rfm_at_risk', "RFM segment At risk/Can't lose them"),
+    ('overdue', 'No order for longer than k x own average interval'),
+    ('lost_horizon', 'No order within the lost horizon'),
+    ('manual', 'Set by hand'),
+]
+
+# RFM segment from the recency score r (1-5) and fm = (frequency + monetary + 1) / 2 in integer
+# division (1-5): the first row whose ranges (inclusive) hold both. No scores, no segment.
+RFM_SEGMENT_RULES = [
+    # r from, r to, fm from, fm to, segment
+    (1, 1, 1, 2, 'lost'),
+    (2, 2, 1, 2, 'hibernating'),
+    (1, 2, 1, 4, 'at_risk'),
+    (1, 2, 1, 5, 'cant_lose'),
+    (3, 3, 1, 2, 'about_to_sleep'),
+    (3, 3, 3, 3, 'need_attention'),
+    (1, 4, 4, 5, 'loyal'),
+    (4, 4, 1, 1, 'promising'),
+    (5, 5, 1, 1, 'new'),
+    (1, 5, 1, 3, 'potential_loyalist'),
+    (1, 5, 1, 5, 'champions'),
+]
+
+# Lifecycle stage of a Customer 360 row: the first rule whose condition holds gives the stage
+# and the reason logged in the history; a locked row keeps its stage. A condition is an SQL
+# predicate over the figures the scoring statement computes per row: n (orders), gap (days since
+# the last order), avg_interval (average days between orders, NULL below two orders), segment
+# (RFM), the lead counts, and the company's lost_days and at_risk_factor.
+STAGE_RULES = [
+    # condition, stage, reason
+    ('n = 0 AND (opportunity_open_count > 0 OR lead_won_count > 0)', 'opportunity', 'open_opportunity'),
+    ('n = 0 AND lead_open_count > 0', 'lead', 'open_lead'),
+    ('n = 0 AND lead_lost_count > 0', 'lost', 'leads_lost'),
+    ('n = 0', 'prospect', 'no_activity'),
+    ('gap > lost_days', 'lost', 'lost_horizon'),
+    ('avg_interval IS NOT NULL AND gap > at_risk_factor * avg_interval', 'at_risk', 'overdue'),
+    ("segment IN ('at_risk', 'cant_lose')", 'at_risk', 'rfm_at_risk'),
+    ("segment IN ('champions', 'loyal')", 'loyal', 'rfm_loyal'),
+    ('n >= 2', 'repeat', 'repeat_orders'),
+    ('TRUE', 'new', 'first_order'),
+]
+
+
+def rfm_segment(r, fm):
+    """The segment of RFM_SEGMENT_RULES for the scores (None without scores)."""
+    if r is None:
+        return None
+    return next(segment for r_from, r_to, fm_from, fm_to, segment in RFM_SEGMENT_RULES
+                if r_from <= r <= r_to and fm_from <= fm <= fm_to)
+
+
+def rfm_segment_sql(r, fm):
+    """SQL CASE expression of RFM_SEGMENT_RULES over the SQL expressions r and fm (NULL when r
+    is NULL). Expressions and segments come from the code, never from input."""
+    return 'CASE %s END' % ' '.join(
+        "WHEN {r} BETWEEN {r_from} AND {r_to} AND {fm} BETWEEN {fm_from} AND {fm_to} THEN '{segment}'".format(
+            r=r, fm=fm, r_from=r_from, r_to=r_to, fm_from=fm_from, fm_to=fm_to, segment=segment)
+        for r_from, r_to, fm_from, fm_to, segment in RFM_SEGMENT_RULES)
+
+
+def stage_rule_sql(locked, old_stage):
+    """SQL CASE expression of STAGE_RULES: ARRAY[stage, reason] of the first rule that holds;
+    ARRAY[old_stage, NULL] when `locked` (SQL expressions, as the conditions' names, of the row
+    the expression is evaluated on)."""
+    return 'CASE WHEN {locked} THEN ARRAY[{old_stage}, NULL] {rules} END'.format(
+        locked=locked, old_stage=old_stage, rules=' '.join(
+            "WHEN {condition} THEN ARRAY['{stage}', '{reason}']".format(
+                condition=condition, stage=stage, reason=reason)
+            for condition, stage, reason in STAGE_RULES))

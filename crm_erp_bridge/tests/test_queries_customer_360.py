@@ -1,0 +1,59 @@
+from ..queries import customer_360
+from .customer_360_common import Customer360Case
+
+
+class TestQueriesCustomer360(Customer360Case):
+    """queries/customer_360.py beyond the three refresh statements (whose figures the
+    test_customer_360* cases check through crm.erp.partner.stats._refresh)."""
+
+    def test_refresh_statements(self):
+        """Step 1, 2 and 3 on one customer with two orders in company A: the rows written, the
+        RFM boundaries, the stage change returned."""
+        cr = self.env.cr
+        customer = self._customer('Q360 customer')
+        self._order(customer, '2025-12-01', [(self.product_1, 1.0, 100.0)])
+        self._order(customer, '2025-12-21', [(self.product_1, 1.0, 50.0)])
+        params = {'company_ids': self.company_a.ids, 'partner_ids': customer.ids, 'uid': self.env.uid,
+                  'date_ref': self.DATE_REF, 'use_margin': False}
+        cr.execute("DELETE FROM crm_erp_partner_stats WHERE partner_id = %s", customer.ids)
+        self.assertEqual(customer_360.upsert_figures(cr, params, True, False), 1)
+        self.assertEqual(customer_360.upsert_figures(cr, params, True, False), 0, 'unchanged rows are not rewritten')
+        cr.execute("SELECT sale_order_count, sale_revenue, first_order_date, last_order_date FROM crm_erp_partner_stats "
+                   "WHERE partner_id = %s AND company_id = %s", [customer.id, self.company_a.id])
+        self.assertEqual(cr.fetchall(), [(2, 150.0, '2025-12-01', '2025-12-21')])
+        self.assertEqual(customer_360.update_lead_figures(cr, params), {customer.id})
+        changes = customer_360.score_and_stage(cr, params, True)
+        self.assertEqual(changes, [(self.company_a.id, customer.id, 'prospect', 'repeat', 'repeat_orders')])
+        self.assertEqual(customer_360.score_and_stage(cr, params, True), [], 'no change the second time')
+
+    def test_partner_owners(self):
+        own = self._customer('Q360 own', company_id=self.company_b.id)
+        shared = self._customer('Q360 shared')
+        self.assertEqual(customer_360.partner_owners(self.env.cr, [own.id, shared.id]),
+                         {own.id: self.company_b.id, shared.id: None})
+
+    def test_partners_by_selection(self):
+        gold, silver, plain = (self._customer('Q360 %s' % name) for name in ('gold', 'silver', 'plain'))
+        for partner, segment in ((gold, 'champions'), (silver, 'loyal'), (plain, None)):
+            self.env.cr.execute(
+                "INSERT INTO crm_erp_partner_stats (company_id, partner_id, rfm_segment) VALUES (%s, %s, %s)",
+                [self.company_a.id, partner.id, segment])
+        cr, company = self.env.cr, self.company_a.id
+        mine = {gold.id, silver.id, plain.id}
+        self.assertEqual(set(customer_360.partners_by_selection(cr, company, 'rfm_segment', ['champions'], True))
+                         & mine, {gold.id})
+        self.assertEqual(set(customer_360.partners_by_selection(cr, company, 'rfm_segment', ['champions', ''], False))
+                         & mine, {silver.id})
+
+    def test_forget_archived_partners(self):
+        customer = self._customer('Q360 archived')
+        self._order(customer, '2025-06-01', [(self.product_1, 1.0, 100.0)])
+        # archived behind the ORM's back (res.partner's write forgets the rows itself)
+        self.env.cr.execute("UPDATE res_partner SET active = FALSE WHERE id = %s", customer.ids)
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_partner_stats WHERE partner_id = %s", customer.ids)
+        rows = self.env.cr.fetchone()[0]
+        customer_360.forget_archived_partners(self.env.cr, [customer.id])
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_partner_stats WHERE partner_id = %s", customer.ids)
+        self.assertEqual((rows, self.env.cr.fetchone()[0]), (1, 0))
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_partner_stage_history WHERE partner_id = %s", customer.ids)
+        self.assertEqual(self.env.cr.fetchone()[0], 0)

@@ -1,0 +1,53 @@
+from odoo.tests.common import SavepointCase
+
+from ..rules import (RFM_SEGMENT_RULES, RFM_SEGMENTS, STAGE_REASONS, STAGE_RULES, CUSTOMER_STAGES, rfm_segment,
+                     rfm_segment_sql, stage_rule_sql)
+
+
+class TestRules(SavepointCase):
+    """Each rule table once: the SQL it generates, run by PostgreSQL, gives the table's answer."""
+
+    def test_rfm_segment_map(self):
+        """Every (r, fm) of 1..5: the segment map's SQL agrees with the table read in Python,
+        and with the classic RFM segments at the corners; no scores, no segment."""
+        cases = [(r, fm) for r in range(1, 6) for fm in range(1, 6)] + [(None, None)]
+        self.env.cr.execute(
+            'SELECT r, fm, ' + rfm_segment_sql('r', 'fm') + ' FROM unnest(%s::integer[], %s::integer[]) AS t(r, fm)',
+            [[r for r, _fm in cases], [fm for _r, fm in cases]])
+        in_sql = {(r, fm): segment for r, fm, segment in self.env.cr.fetchall()}
+        self.assertEqual(in_sql, {(r, fm): rfm_segment(r, fm) for r, fm in cases})
+        self.assertEqual([in_sql[1, 1], in_sql[2, 2], in_sql[1, 4], in_sql[2, 5], in_sql[3, 1], in_sql[3, 3],
+                          in_sql[4, 4], in_sql[4, 1], in_sql[5, 1], in_sql[5, 3], in_sql[5, 5], in_sql[None, None]],
+                         ['lost', 'hibernating', 'at_risk', 'cant_lose', 'about_to_sleep', 'need_attention',
+                          'loyal', 'promising', 'new', 'potential_loyalist', 'champions', None])
+        self.assertEqual({segment for *_ranges, segment in RFM_SEGMENT_RULES}, {key for key, _label in RFM_SEGMENTS})
+
+    def test_stage_rules(self):
+        """One row per rule, each the first to hold for its row; a locked row keeps its stage."""
+        columns = ('locked', 'old_stage', 'n', 'gap', 'avg_interval', 'segment', 'opportunity_open_count',
+                   'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_days', 'at_risk_factor')
+        rows = [
+            # locked, old, n, gap, avg, segment, opp, won, open, lost, lost_days, factor -> stage, reason
+            ((True, 'loyal', 0, None, None, None, 0, 0, 0, 0, 730, 2.0), ('loyal', None)),
+            ((False, None, 0, None, None, None, 1, 0, 1, 0, 730, 2.0), ('opportunity', 'open_opportunity')),
+            ((False, None, 0, None, None, None, 0, 1, 0, 0, 730, 2.0), ('opportunity', 'open_opportunity')),
+            ((False, None, 0, None, None, None, 0, 0, 1, 1, 730, 2.0), ('lead', 'open_lead')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 1, 730, 2.0), ('lost', 'leads_lost')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 0, 730, 2.0), ('prospect', 'no_activity')),
+            ((False, 'loyal', 3, 731, 10.0, 'champions', 0, 0, 0, 0, 730, 2.0), ('lost', 'lost_horizon')),
+            ((False, 'loyal', 3, 21, 10.0, 'champions', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'overdue')),
+            ((False, None, 1, 100, None, 'at_risk', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'rfm_at_risk')),
+            ((False, None, 2, 20, 10.0, 'cant_lose', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'rfm_at_risk')),
+            ((False, None, 2, 20, 10.0, 'loyal', 0, 0, 0, 0, 730, 2.0), ('loyal', 'rfm_loyal')),
+            ((False, None, 2, 20, 10.0, 'new', 0, 0, 0, 0, 730, 2.0), ('repeat', 'repeat_orders')),
+            ((False, None, 1, 20, None, None, 0, 0, 0, 0, 730, 2.0), ('new', 'first_order')),
+        ]
+        values = ', '.join(['(%s)' % ', '.join(['%s'] * len(columns))] * len(rows))
+        self.env.cr.execute(
+            'SELECT ' + stage_rule_sql('locked', 'old_stage') + ' FROM (VALUES ' + values + ') AS t('
+            + ', '.join(columns) + ')',
+            [value for row, _expected in rows for value in row])
+        self.assertEqual([tuple(result) for result, in self.env.cr.fetchall()], [expected for _row, expected in rows])
+        stages, reasons = {key for key, _label in CUSTOMER_STAGES}, {key for key, _label in STAGE_REASONS}
+        self.assertEqual({stage for _condition, stage, _reason in STAGE_RULES} - stages, set())
+        self.assertEqual(reasons - {reason for _condition, _stage, reason in STAGE_RULES}, {'manual'})
