@@ -28,9 +28,17 @@ AFFINITY_MODEL = 'crm.erp.product.affinity'
 NOT_INSTALLED = 'affinity not installed'
 
 
+def addons_path_args():
+    """['--addons-path=...'] when BENCH_ADDONS_PATH is set: the benchmarks run another checkout
+    of the addon (e.g. an exported older commit) on the project's venv and cluster."""
+    path = os.environ.get('BENCH_ADDONS_PATH')
+    return ['--addons-path=' + path] if path else []
+
+
 def load_odoo():
     import odoo
-    odoo.tools.config.parse_config(['-c', os.path.join(ROOT, '.local', 'odoo.conf'), '--log-level=warn'])
+    odoo.tools.config.parse_config(['-c', os.path.join(ROOT, '.local', 'odoo.conf'), '--log-level=warn']
+                                   + addons_path_args())
     return odoo
 
 
@@ -676,7 +684,7 @@ class OdooServer:
         self.process = subprocess.Popen(
             [os.path.join(ROOT, 'scripts', 'odoo'), '-d', db, '--db-filter=^%s$' % db, '--http-port=%d' % self.port,
              '--workers=%d' % workers, '--max-cron-threads=%d' % cron_threads, '--log-level=warn']
-            + ['--log-handler=%s' % handler for handler in log_handlers] + list(extra),
+            + ['--log-handler=%s' % handler for handler in log_handlers] + addons_path_args() + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 300
         while True:
@@ -724,7 +732,8 @@ def machine():
 
 
 def rss_child(what, db):
-    """One full recompute in a fresh process: RSS before and peak during (sampled every 5 ms)."""
+    """One full recompute in a fresh process: RSS before and peak during (sampled every 5 ms);
+    rolled back, except the Customer 360 refresh's committed chunks."""
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
     registry = odoo.registry(db)
@@ -736,6 +745,10 @@ def rss_child(what, db):
                 print(json.dumps({'skipped': NOT_INSTALLED}))
                 return
             run = lambda: env[AFFINITY_MODEL]._recompute_affinity(company_ids=None)
+        elif hasattr(env['crm.erp.partner.stats'], '_refresh_all'):
+            # the nightly refresh in short transactions: its chunks commit (this process has no
+            # `testing` flag); on unchanged data it writes nothing, so nothing is lost
+            run = lambda: env['crm.erp.partner.stats']._refresh_all(companies)
         else:
             run = lambda: env['crm.erp.partner.stats']._refresh(companies, recompute_boundaries=True, notify=False)
         env['res.partner'].search([], limit=1)

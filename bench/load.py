@@ -1,7 +1,8 @@
 """Load test: many users at once over XML-RPC, with and without the addon, in one run.
 
     python bench/load.py --db ld_l --base-db ld_l_base --clients 1,4,8,16 --seconds 60 \
-        [--workers 4] [--json bench/out/ld_l-load.json] [--results bench/RESULTS.md --command "..."]
+        [--workers 4] [--also-without-nightly] [--json bench/out/ld_l-load.json] \
+        [--results bench/RESULTS.md --command "..."]
 
 For each database (the generated one with the addon, and its copy without it) a server is
 started from the project's launcher (scripts/odoo: --workers N prefork, or 0 = threaded;
@@ -15,8 +16,8 @@ a realistic mix of what salespeople and buyers do (weights in MIX):
 - create RFQs for the shortfall of 3 of the planted short products (clients overlap on purposes);
 
 while, on the addon's database, the full affinity recompute and the full Customer 360
-refresh run again and again, each in its own thread (the nightly crons, here at the busiest
-hour). Without the addon, the calls
+refresh run again and again, each in a process of its own (the nightly crons in cron workers,
+here at the busiest hour; not in the server's HTTP workers). Without the addon, the calls
 that do not exist are replaced by what a user does without it (SUBSTITUTES): the customer's
 last order lines instead of recommendations, the products' on-hand and forecast quantities
 instead of the availability check, a hand-made RFQ for the vendor of the products.
@@ -28,7 +29,10 @@ failures (its log: "SERIALIZATION_FAILURE, retry"), PostgreSQL's deadlocks and c
 (pg_stat_database of the database) and serialization / deadlock errors in the cluster's log
 (lines of the database's backends, by pid), peak RSS of the server's processes; and the
 ratios addon / no addon of the same client count. Every call has a timeout; clients stop
-starting calls at the phase's end.
+starting calls at the phase's end. --also-without-nightly adds, for each client count, a phase
+on the addon's database without the nightly jobs (what the jobs alone cost on a small machine).
+The machine's load average (1 minute) is sampled during each phase: other processes' work
+shows there.
 """
 import argparse
 import collections
@@ -37,6 +41,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -189,11 +194,14 @@ class TimeoutTransport(xmlrpc.client.Transport):
 
 
 class Nightly(threading.Thread):
-    """One nightly job of the addon, run again and again until the phase ends (as the cron
-    would, here during the day): the full affinity recompute (with the peer best sellers) or
-    the full Customer 360 refresh."""
-    JOBS = {'nightly_affinity': ('crm.erp.product.affinity', 'action_recompute_affinity', []),
-            'nightly_c360': ('res.partner', 'refresh_customer_360_all', [[]])}
+    """One nightly job of the addon, run again and again until the phase ends, as the cron
+    worker runs it (here during the day): in a process of its own, outside the server's HTTP
+    workers (a prefork server runs its crons in separate cron worker processes), each run in a
+    transaction of its own: the full affinity recompute (with the peer best sellers) or the
+    full Customer 360 refresh. (Until 2026-12-07 the harness called them over XML-RPC: each
+    job then held one of the server's HTTP workers for the whole phase.)"""
+    JOBS = {'nightly_affinity': ('crm.erp.product.affinity', '_cron_recompute_affinity'),
+            'nightly_c360': ('res.partner', '_cron_refresh_customer_360')}
 
     def __init__(self, phase, kind):
         super().__init__(daemon=True, name='load-%s' % kind)
@@ -201,16 +209,40 @@ class Nightly(threading.Thread):
 
     def run(self):
         phase = self.phase
-        models = xmlrpc.client.ServerProxy(phase.url + '/xmlrpc/2/object', allow_none=True,
-                                           transport=TimeoutTransport(CALL_TIMEOUT * 2))
-        model, method, args = self.JOBS[self.kind]
-        while time.time() < phase.deadline and not phase.stop.is_set():
-            start = time.perf_counter()
-            try:
-                models.execute_kw(phase.db, phase.uid, 'admin', model, method, args)
-                phase.record(self.kind, time.perf_counter() - start)
-            except Exception as error:
-                phase.record(self.kind, time.perf_counter() - start, error)
+        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--db', phase.db,
+                                  '--nightly-child', self.kind, '--until', repr(phase.deadline)],
+                                 stdout=subprocess.PIPE, text=True)
+        for line in child.stdout:
+            if line.startswith('{'):
+                run = json.loads(line)
+                phase.record(self.kind, run['seconds'], NightlyFailure(run['error']) if run['error'] else None)
+        child.wait()
+
+
+class NightlyFailure(Exception):
+    pass
+
+
+def nightly_child(kind, db, until):
+    """The cron worker of Nightly: runs the job at least once (loading the registry may take
+    most of a short phase), then again until the time `until`; one JSON line per run
+    (seconds, error)."""
+    from bench import load_odoo
+    odoo = load_odoo()
+    from odoo import SUPERUSER_ID, api
+    model, method = Nightly.JOBS[kind]
+    registry = odoo.registry(db)
+    while True:
+        start, error = time.perf_counter(), None
+        try:
+            with api.Environment.manage(), registry.cursor() as cr:  # committed, as ir.cron does
+                getattr(api.Environment(cr, SUPERUSER_ID, {})[model], method)()
+        except Exception as failure:  # reported by the parent, the job goes on as the cron would
+            lines = [line for line in str(failure).strip().splitlines() if line.strip()]
+            error = '%s: %s' % (type(failure).__name__, lines[-1] if lines else '')
+        print(json.dumps({'seconds': time.perf_counter() - start, 'error': error}), flush=True)
+        if time.time() >= until:
+            return
 
 
 class Phase:
@@ -259,9 +291,9 @@ class Phase:
         watcher.join()
         rss.stop()
         hung = [thread.name for thread in threads if thread.is_alive()]
-        return self.summary(elapsed, server, stats_before, pids, log_offset, rss.peak, hung)
+        return self.summary(elapsed, server, stats_before, pids, log_offset, rss, hung)
 
-    def summary(self, elapsed, server, stats_before, pids, log_offset, rss_peak, hung):
+    def summary(self, elapsed, server, stats_before, pids, log_offset, rss, hung):
         kinds = {}
         for kind in list(KINDS) + ['nightly_affinity', 'nightly_c360']:
             times, failed = self.times.get(kind, []), sum(self.failures.get(kind, {}).values())
@@ -287,7 +319,10 @@ class Phase:
             'pg_conflicts': after['conflicts'] - stats_before['conflicts'],
             'pg_rollbacks': after['xact_rollback'] - stats_before['xact_rollback'],
             'pg_log': pg_log_errors(log_offset, pids),
-            'server_rss_peak_mb': rss_peak / 2 ** 20,
+            'server_rss_peak_mb': rss.peak / 2 ** 20,
+            'nightly': self.nightly and self.addon,
+            'load_average': {'min': min(rss.load), 'max': max(rss.load),
+                             'mean': sum(rss.load) / len(rss.load)} if rss.load else None,
             'hung_threads': hung,
         }
 
@@ -343,11 +378,12 @@ def pg_log_errors(offset, pids):
 
 
 class RssWatch:
-    """Peak resident memory of any one process of the server (prefork: master, workers)."""
+    """Peak resident memory of any one process of the server (prefork: master, workers), and
+    the machine's 1-minute load average (samples)."""
 
     def __init__(self, pid):
         import psutil
-        self.root, self.peak = psutil.Process(pid), 0
+        self.root, self.peak, self.load = psutil.Process(pid), 0, []
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
@@ -360,6 +396,7 @@ class RssWatch:
                 self.peak = max([self.peak] + [process.memory_info().rss for process in processes])
             except psutil.Error:
                 pass
+            self.load.append(os.getloadavg()[0])
             self._stop.wait(0.2)
 
     def stop(self):
@@ -402,10 +439,13 @@ def run(args):
                                          '--limit-time-cpu=%d' % (CALL_TIMEOUT * 2), '--db_maxconn=%d' % (2 * max(counts) + 16)])
             log('%s: server on %s (workers=%d)' % (db, servers[db].url, args.workers))
             warm_up(servers[db], db, addon, data, max(counts))
+        phases = [(db, addon, not args.no_nightly) for db, addon in databases]
+        if args.also_without_nightly and not args.no_nightly:
+            phases.insert(1, (args.db, True, False))
         for count in counts:
-            for db, addon in databases:
-                phase = Phase(servers[db], db, addon, data, count, args.seconds, nightly=not args.no_nightly)
-                log('%s: %d clients for %d s' % (db, count, args.seconds))
+            for db, addon, nightly in phases:
+                phase = Phase(servers[db], db, addon, data, count, args.seconds, nightly=nightly)
+                log('%s: %d clients for %d s%s' % (db, count, args.seconds, '' if nightly or not addon else ', no nightly jobs'))
                 summary = phase.run(servers[db])
                 log('  %.2f ops/s, %d client failures, %d retries, confirm p95 %s ms' % (
                     summary['calls_per_s'], summary['client_failures'], summary['odoo_retries_total'],
@@ -426,7 +466,8 @@ def run(args):
 
 
 def ratios(phases):
-    """Addon / no addon at each client count: throughput and confirm p95."""
+    """Addon / no addon at each client count: throughput and confirm p95 (key: the client
+    count, with ' without nightly jobs' for the addon's phases without them)."""
     out = {}
     for phase in phases:
         if not phase['addon']:
@@ -435,7 +476,8 @@ def ratios(phases):
         if not base:
             continue
         confirm, base_confirm = phase['kinds'].get('confirm', {}), base['kinds'].get('confirm', {})
-        out[str(phase['clients'])] = {
+        key = str(phase['clients']) + ('' if phase.get('nightly', True) else ' without nightly jobs')
+        out[key] = {
             'throughput': phase['calls_per_s'] / base['calls_per_s'] if base['calls_per_s'] else None,
             'confirm_p95': (confirm['p95_ms'] / base_confirm['p95_ms']
                             if confirm.get('p95_ms') and base_confirm.get('p95_ms') else None),
@@ -453,10 +495,10 @@ def markdown(result, command):
            'Server: scripts/odoo --workers=%d --max-cron-threads=1, %d s per phase; addon database `%s`, '
            'without the addon `%s`; nightly jobs %s. Latencies: client side (loopback), ms.' % (
                result['machine'], result['workers'], result['seconds'], result['db'], result['base_db'],
-               '(full affinity recompute, full Customer 360 refresh) each running again and again on the addon database' if result['nightly'] else 'off'), '',
+               '(full affinity recompute, full Customer 360 refresh) each running again and again on the addon database, each in a process of its own as a cron worker' if result['nightly'] else 'off'), '',
            '| clients | addon | calls/s | confirms/s | ' + ' | '.join('%s p50/p95/p99' % kind for kind in KINDS)
-           + ' | client failures | Odoo retries | PG serialization / deadlocks | server peak RSS |',
-           '|---' * (len(KINDS) + 8) + '|']
+           + ' | client failures | Odoo retries | PG serialization / deadlocks | server peak RSS | load average min/mean/max |',
+           '|---' * (len(KINDS) + 9) + '|']
     for phase in result['phases']:
         cells = []
         for kind in KINDS:
@@ -464,11 +506,13 @@ def markdown(result, command):
             cells.append('%s/%s/%s (n=%d%s)' % (k['p50_ms'], k['p95_ms'], k['p99_ms'], k['n'],
                                                 ', %d failed' % k['failures'] if k['failures'] else '') if k else '–')
         pg_log = phase['pg_log'] or {}
-        out.append('| %d | %s | %.2f | %.2f | %s | %d | %d | %s / %d | %.0f MB |' % (
-            phase['clients'], 'yes' if phase['addon'] else 'no', phase['calls_per_s'], phase['confirms_per_s'],
+        load = phase.get('load_average')
+        out.append('| %d | %s | %.2f | %.2f | %s | %d | %d | %s / %d | %.0f MB | %s |' % (
+            phase['clients'], ('yes' if phase.get('nightly', True) else 'yes, no nightly jobs') if phase['addon'] else 'no',
+            phase['calls_per_s'], phase['confirms_per_s'],
             ' | '.join(cells), phase['client_failures'], phase['odoo_retries_total'],
             pg_log.get('serialization', 0) if phase['pg_log'] is not None else '?', phase['pg_deadlocks'],
-            phase['server_rss_peak_mb']))
+            phase['server_rss_peak_mb'], '%.1f/%.1f/%.1f' % (load['min'], load['mean'], load['max']) if load else '–'))
     out += ['', '| clients | throughput addon / no addon (target ≥ 0.8 at 16) | confirm p95 addon / no addon (target ≤ 1.5 at 16) |',
             '|---|---|---|']
     for clients, ratio in result['ratios'].items():
@@ -476,12 +520,12 @@ def markdown(result, command):
                                          '%.2f' % ratio['confirm_p95'] if ratio['confirm_p95'] else '–'))
     runs = ['%s at %d clients: %s ms (n=%d%s)' % (kind.split('_')[1], p['clients'], k['p50_ms'], k['n'],
                                                    ', %d failed' % k['failures'] if k['failures'] else '')
-            for p in result['phases'] if p['addon']
+            for p in result['phases'] if p['addon'] and p.get('nightly', True)
             for kind, k in ((kind, p['kinds'].get(kind)) for kind in ('nightly_affinity', 'nightly_c360')) if k]
     if runs:
         out += ['', 'Nightly jobs during the phases (median duration): ' + '; '.join(runs) + '.']
-    failures = {'%d/%s' % (p['clients'], 'addon' if p['addon'] else 'base'): p['failure_messages']
-                for p in result['phases'] if p['failure_messages']}
+    failures = {'%d/%s' % (p['clients'], ('addon' if p.get('nightly', True) else 'addon-no-nightly') if p['addon'] else 'base'):
+                p['failure_messages'] for p in result['phases'] if p['failure_messages']}
     if failures:
         out += ['', 'Failure messages: `%s`' % json.dumps(failures)[:1500]]
     out.append('')
@@ -496,10 +540,16 @@ def main():
     parser.add_argument('--seconds', type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="server --workers (0: threaded)")
     parser.add_argument('--no-nightly', action='store_true')
+    parser.add_argument('--also-without-nightly', action='store_true',
+                        help='also run each client count on the addon database without the nightly jobs')
     parser.add_argument('--json')
     parser.add_argument('--results')
     parser.add_argument('--command')
+    parser.add_argument('--nightly-child', choices=sorted(Nightly.JOBS), help=argparse.SUPPRESS)
+    parser.add_argument('--until', type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.nightly_child:
+        return nightly_child(args.nightly_child, args.db, args.until)
     run(args)
 
 

@@ -8,7 +8,8 @@
 # BENCH_ONLY=1,3,5,7 runs only those benchmarks, BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" for none).
 # Load test (bench/load.py): BENCH_LOAD=1,4,8,16 (client counts) runs it after the benchmarks,
 # BENCH_ONLY=load instead of them; BENCH_LOAD_SECONDS per phase (default 60),
-# BENCH_LOAD_WORKERS (server --workers, default 4; 0 = threaded).
+# BENCH_LOAD_WORKERS (server --workers, default 4; 0 = threaded), BENCH_LOAD_ALSO_WITHOUT_NIGHTLY=1
+# (each client count also on the addon's database with the nightly jobs off).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -75,9 +76,10 @@ args=(--db "$DB" --base-db "$BASE" --size "$SIZE" --reps "$REPS" --json "bench/o
 if [ -n "${BENCH_LOAD:-}" ]; then
   load=(--db "$DB" --base-db "$BASE" --clients "$BENCH_LOAD" --seconds "${BENCH_LOAD_SECONDS:-60}"
         --workers "${BENCH_LOAD_WORKERS:-4}" --json "bench/out/$DB-load.json"
-        --command "$(for v in BENCH_REUSE BENCH_REUSE_BASE BENCH_ONLY BENCH_LOAD BENCH_LOAD_SECONDS BENCH_LOAD_WORKERS; do
+        --command "$(for v in BENCH_REUSE BENCH_REUSE_BASE BENCH_ONLY BENCH_LOAD BENCH_LOAD_SECONDS BENCH_LOAD_WORKERS BENCH_LOAD_ALSO_WITHOUT_NIGHTLY; do
                      [ -n "${!v:-}" ] && printf '%s=%s ' "$v" "${!v}"; done; true)make bench SIZE=$SIZE")
   [ "$RESULTS" != - ] && load+=(--results "$RESULTS")
+  [ "${BENCH_LOAD_ALSO_WITHOUT_NIGHTLY:-0}" = 1 ] && load+=(--also-without-nightly)
   $PY bench/load.py "${load[@]}"
 fi
 echo "== done in $(( $(date +%s) - t0 )) s; figures: bench/out/$DB.json${RESULTS:+, $RESULTS}"

@@ -143,15 +143,10 @@ def _later(basket_ids):
     return np.repeat(sizes, sizes) - (np.arange(rows) - np.repeat(basket_starts, sizes)) - 1
 
 
-def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_per_slice):
-    """(pair keys, counts) of the pairs a < b of products with a rank (rank_of, -1: left out),
-    whose a has a rank in [first_rank, last_rank), all counts, slice by slice of products
-    making at most pairs_per_slice pairs each."""
-    keep = rank_of[product_ids] >= 0
-    products = product_ids[keep]
-    # each row pairs with the rows after it in its basket (a < b)
-    later = _later(basket_ids[keep])
-    rank = rank_of[products]
+def _pair_slices(products, later, rank, first_rank, last_rank, pairs_per_slice):
+    """(pair keys, counts) of the pairs a < b of ranked rows (products, rows after each in its
+    basket, rank of the product) whose a has a rank in [first_rank, last_rank), all counts,
+    slice by slice of products making at most pairs_per_slice pairs each."""
     cumulative = np.cumsum(np.bincount(rank, weights=later, minlength=last_rank).astype(np.int64))
     first = first_rank
     while first < last_rank:
@@ -164,91 +159,88 @@ def _pair_slices(basket_ids, product_ids, rank_of, first_rank, last_rank, pairs_
 # Orders per chunk of customers: with 3-4 lines an order, about 15 MB of numpy work a chunk.
 ORDERS_PER_CHUNK = 100000
 
+# The end of the last part of the pairs: above every product id (int4).
+PRODUCT_ID_END = 2 ** 31 - 1
+
 
 class CustomerChunks:
-    """The counted orders and their lines regrouped on disk by chunks of whole customers
-    (about orders_per_chunk orders, one company each), from two streams: the orders first,
-    sorted by company and customer (add_orders), then the lines in any order (add_lines).
-    Memory: one batch, and the chunk of every order id (4 bytes an order id)."""
+    """The counted orders and their lines regrouped on disk by chunks of whole customers: the
+    customers of each company are spread over chunks_per_company chunks by their id (customer
+    modulo the number of chunks), so a customer is never split and both streams can come in
+    any order (PostgreSQL sorts nothing). Give chunks_per_company about the orders of the
+    largest company / ORDERS_PER_CHUNK. Memory: one batch, and the chunk of every order id
+    (4 bytes an order id)."""
 
     _ORDER = np.dtype([('order_id', np.int32), ('partner_id', np.int32), ('day', np.int32)])
     _LINE = np.dtype([('order_id', np.int32), ('product_id', np.int32)])
 
-    def __init__(self, orders_per_chunk=ORDERS_PER_CHUNK):
-        self.orders_per_chunk = orders_per_chunk
+    def __init__(self, company_ids, chunks_per_company=1):
+        self.company_ids = [int(company_id) for company_id in company_ids]
+        self.per_company = max(1, int(chunks_per_company))
+        self.slot_of_company = np.full(max(self.company_ids, default=0) + 1, -1, dtype=np.int64)
+        self.slot_of_company[self.company_ids] = np.arange(len(self.company_ids))
         # unlinked at once: nothing stays on disk, whatever happens to the process
         self.orders = tempfile.TemporaryFile(prefix='crm_erp_orders_')
         self.lines = tempfile.TemporaryFile(prefix='crm_erp_lines_')
         self.chunk_of_order = np.zeros(0, dtype=np.int32)  # by order id: chunk index + 1, 0: none
-        self.companies, self.first_orders, self.line_parts = [], [], []  # by chunk
-        self.position = 0  # orders seen
-        self.last = None  # (company, customer, block) of the last order seen
+        chunks = len(self.company_ids) * self.per_company
+        self.order_parts, self.line_parts = [[] for _ in range(chunks)], [[] for _ in range(chunks)]  # (offset, rows)
 
     def add_orders(self, company_ids, partner_ids, order_ids, days):
-        """A batch of counted orders (company, commercial customer, id, day), sorted by
-        company and customer and following the previous batch. A customer's orders go to the
-        chunk where its first order falls: customers are never split."""
-        count = len(order_ids)
-        if not count:
+        """A batch of counted orders (company, commercial customer, id, day), in any order;
+        every company must be one of company_ids."""
+        if not len(order_ids):
             return
-        new_customer = np.ones(count, dtype=bool)
-        new_customer[1:] = (company_ids[1:] != company_ids[:-1]) | (partner_ids[1:] != partner_ids[:-1])
-        block = np.where(new_customer, (self.position + np.arange(count)) // self.orders_per_chunk, -1)
-        previous = self.last or (-1, -1, -1)
-        if (int(company_ids[0]), int(partner_ids[0])) == previous[:2]:
-            new_customer[0], block[0] = False, previous[2]
-        block = np.maximum.accumulate(block)
-        new_chunk = np.ones(count, dtype=bool)
-        new_chunk[0] = self.last is None or block[0] != previous[2] or company_ids[0] != previous[0]
-        new_chunk[1:] = (block[1:] != block[:-1]) | (company_ids[1:] != company_ids[:-1])
-        chunk = len(self.companies) - 1 + np.cumsum(new_chunk)
-        for row in np.flatnonzero(new_chunk).tolist():
-            self.companies.append(int(company_ids[row]))
-            self.first_orders.append(self.position + row)
-            self.line_parts.append([])
-        self._grow(int(order_ids.max()) + 1)
-        self.chunk_of_order[order_ids] = chunk + 1
-        rows = np.empty(count, self._ORDER)
-        rows['order_id'], rows['partner_id'], rows['day'] = order_ids, partner_ids, days
-        rows.tofile(self.orders)
-        self.position += count
-        self.last = (int(company_ids[-1]), int(partner_ids[-1]), int(block[-1]))
-
-    def _grow(self, size):
+        chunk = self.slot_of_company[company_ids] * self.per_company + partner_ids % self.per_company
+        size = int(order_ids.max()) + 1
         if size > len(self.chunk_of_order):
             self.chunk_of_order = np.concatenate((self.chunk_of_order,
                                                   np.zeros(size - len(self.chunk_of_order), dtype=np.int32)))
+        self.chunk_of_order[order_ids] = chunk + 1
+        rows = np.empty(len(order_ids), self._ORDER)
+        rows['order_id'], rows['partner_id'], rows['day'] = order_ids, partner_ids, days
+        self._append(self.orders, self.order_parts, chunk, rows)
 
     def add_lines(self, order_ids, product_ids):
         """A batch of lines (order, product), in any order; lines of other orders are left out."""
         inside = order_ids < len(self.chunk_of_order)
         order_ids, product_ids = order_ids[inside], product_ids[inside]
-        chunk = self.chunk_of_order[order_ids]
+        chunk = self.chunk_of_order[order_ids].astype(np.int64) - 1
+        counted = chunk >= 0
+        rows = np.empty(int(counted.sum()), self._LINE)
+        rows['order_id'], rows['product_id'] = order_ids[counted], product_ids[counted]
+        self._append(self.lines, self.line_parts, chunk[counted], rows)
+
+    @staticmethod
+    def _append(spool, parts, chunk, rows):
+        """rows to the end of spool grouped by chunk, and where each group went to parts."""
         by_chunk = np.argsort(chunk, kind='stable')
-        rows = np.empty(len(by_chunk), self._LINE)
-        rows['order_id'], rows['product_id'] = order_ids[by_chunk], product_ids[by_chunk]
-        chunk = chunk[by_chunk]
-        offset = self.lines.tell() // self._LINE.itemsize
+        rows, chunk = rows[by_chunk], chunk[by_chunk]
+        spool.seek(0, 2)
+        offset = spool.tell() // rows.dtype.itemsize
         for start, end in runs(chunk):
-            if chunk[start]:
-                self.line_parts[chunk[start] - 1].append((offset + start, end - start))
-        rows.tofile(self.lines)
+            parts[chunk[start]].append((offset + start, end - start))
+        rows.tofile(spool)
+
+    @staticmethod
+    def _read(spool, dtype, parts):
+        rows = []
+        for offset, count in parts:
+            spool.seek(offset * dtype.itemsize)
+            rows.append(np.fromfile(spool, dtype, count))
+        return np.concatenate(rows or [np.zeros(0, dtype)])
 
     def __iter__(self):
         """(company id, (line order ids, line product ids, order ids, customers, days)) of
-        each chunk; the files are closed after the last one."""
+        each chunk with orders; the files are closed after the last one."""
         try:
-            ends = self.first_orders[1:] + [self.position]
-            for index, company_id in enumerate(self.companies):
-                self.orders.seek(self.first_orders[index] * self._ORDER.itemsize)
-                orders = np.fromfile(self.orders, self._ORDER, ends[index] - self.first_orders[index])
-                lines = []
-                for offset, rows in self.line_parts[index]:
-                    self.lines.seek(offset * self._LINE.itemsize)
-                    lines.append(np.fromfile(self.lines, self._LINE, rows))
-                lines = np.concatenate(lines or [np.zeros(0, self._LINE)])
-                yield company_id, (lines['order_id'], lines['product_id'], orders['order_id'], orders['partner_id'],
-                                   orders['day'])
+            for index, order_parts in enumerate(self.order_parts):
+                if not order_parts:
+                    continue
+                orders = self._read(self.orders, self._ORDER, order_parts)
+                lines = self._read(self.lines, self._LINE, self.line_parts[index])
+                yield self.company_ids[index // self.per_company], (
+                    lines['order_id'], lines['product_id'], orders['order_id'], orders['partner_id'], orders['day'])
         finally:
             self.orders.close()
             self.lines.close()
@@ -280,12 +272,9 @@ class ChunkedCounts:
                               self.product_ids, self.window_days))
 
     def result(self, min_count):
-        """(products as count_products returns them, pairs as pairs() returns them, number of
-        baskets); the spill file is closed."""
-        try:
-            return self.products(), self.pairs(min_count), self.baskets
-        finally:
-            self.spill.close()
+        """(products as count_products returns them, the pairs part by part as pair_parts
+        yields them, number of baskets); the spill file is closed after the last part."""
+        return self.products(), self.pair_parts(min_count), self.baskets
 
     def _add_by_product(self, name, product_ids, values):
         figure = self.figures[name]
@@ -319,33 +308,61 @@ class ChunkedCounts:
         basket_ids = np.fromfile(self.spill, dtype=np.int32, count=rows)
         return basket_ids, np.fromfile(self.spill, dtype=np.int32, count=rows)
 
-    def pairs(self, min_count):
-        """Baskets holding both products of every pair a < b that is in at least min_count
-        baskets: (a, b, count) arrays, ordered by (a, b). A pair can never be more frequent than
-        its rarer product: products below the minimum are left out first."""
-        frequent = np.flatnonzero(self.figures['basket_counts'] >= min_count)
-        cumulative = np.cumsum(self.figures['pairs_led'][frequent])
-        found, first = [], 0
-        while first < len(frequent):
-            done = cumulative[first - 1] if first else 0
-            last = max(int(np.searchsorted(cumulative, done + self.pairs_per_part, side='right')), first + 1)
-            # the part's counts so far, merged whenever the chunks' new ones outgrow them: a
-            # part of one very frequent product makes many pairs over the chunks, but few
-            # distinct ones
-            merged, parts = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), []
-            for offset, rows in self.chunks:
+    def pair_parts(self, min_count):
+        """The baskets holding both products of every pair a < b that is in at least
+        min_count baskets, part by part: ((first, end), (a, b, count) arrays ordered by
+        (a, b)) of the pairs whose a is in [first, end); the parts follow each other and
+        tile every product id (0 to PRODUCT_ID_END). A pair can never be more frequent than
+        its rarer product: products below the minimum are left out first. Each chunk's pairs
+        are counted once, slice by slice, and their counts spilled by part; a part then
+        merges its pieces: the work grows as the pairs, the memory is one slice or one part.
+        The spill file is closed after the last part."""
+        try:
+            frequent = np.flatnonzero(self.figures['basket_counts'] >= min_count)
+            firsts = self._part_firsts(frequent)
+            starts = np.append(frequent, PRODUCT_ID_END)[firsts]  # first product id of each part
+            pieces = [[] for _first in firsts]  # (offset, pairs) in the spill, per part
+            for offset, rows in list(self.chunks):
                 basket_ids, product_ids = self._chunk_rows(offset, rows)
                 rank_of = _ranks(frequent, product_ids)
-                parts += _pair_slices(basket_ids, product_ids, rank_of, first, min(last, len(frequent)),
-                                      self.pairs_per_part)
-                if sum(len(keys) for keys, _counts in parts) > max(len(merged[0]), self.pairs_per_part):
-                    merged, parts = _merge_counts([merged] + parts), []
-            keys, counts = _merge_counts([merged] + parts)
-            found.append((keys[counts >= min_count], counts[counts >= min_count]))
-            first = last
-        keys = np.concatenate([keys for keys, _counts in found] or [np.zeros(0, dtype=np.int64)])
-        counts = np.concatenate([counts for _keys_, counts in found] or [np.zeros(0, dtype=np.int64)])
-        return keys >> 32, keys & 0xFFFFFFFF, counts
+                keep = rank_of[product_ids] >= 0
+                products = product_ids[keep].astype(np.int64)
+                for keys, counts in _pair_slices(products, _later(basket_ids[keep]), rank_of[products], 0,
+                                                 len(frequent), self.pairs_per_part):
+                    part = np.searchsorted(starts, keys >> 32, side='right') - 1
+                    self.spill.seek(0, 2)
+                    for start, end in runs(part):
+                        pieces[part[start]].append((self.spill.tell(), end - start))
+                        keys[start:end].tofile(self.spill)
+                        counts[start:end].astype(np.int64).tofile(self.spill)
+            for index, first in enumerate(starts.tolist()):
+                keys, counts = _merge_counts([self._piece(offset, count) for offset, count in pieces[index]])
+                keys, counts = keys[counts >= min_count], counts[counts >= min_count]
+                end = int(starts[index + 1]) if index + 1 < len(starts) else PRODUCT_ID_END
+                yield (int(first) if index else 0, end), (keys >> 32, keys & 0xFFFFFFFF, counts)
+        finally:
+            self.spill.close()
+
+    def _part_firsts(self, frequent):
+        """Rank (among frequent) of the first product of each part: parts of at most
+        pairs_per_part pair occurrences, or of one product; at least one part."""
+        cumulative = np.cumsum(self.figures['pairs_led'][frequent])
+        firsts, first = [0], 0
+        while True:
+            done = cumulative[first - 1] if first else 0
+            first = max(int(np.searchsorted(cumulative, done + self.pairs_per_part, side='right')), first + 1)
+            if first >= len(frequent):
+                return np.array(firsts, dtype=np.int64)
+            firsts.append(first)
+
+    def _piece(self, offset, count):
+        self.spill.seek(offset)
+        return np.fromfile(self.spill, dtype=np.int64, count=count), np.fromfile(self.spill, dtype=np.int64, count=count)
+
+    def pairs(self, min_count):
+        """Every part of pair_parts in one (a, b, count) arrays (small histories, tests)."""
+        parts = [pairs for _bounds, pairs in self.pair_parts(min_count)]
+        return tuple(np.concatenate([part[column] for part in parts]) for column in range(3))
 
 
 def _merge_counts(parts):

@@ -1,9 +1,15 @@
 from odoo import _, api, fields, models
 
+from ..chunked_job import run_chunks, split_range
 from ..queries import common as common_queries, customer_360 as queries
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .mail_message import note_body
 from .record_ids import MANAGER_GROUP, check_date_text, check_group
+
+
+# The full refresh in chunks: commercial partners by ranges of ids holding about this many
+# customers each (a chunk is a transaction of a few hundred ms at L).
+CUSTOMERS_PER_CHUNK = 2000
 
 
 class CrmErpPartnerStats(models.Model):
@@ -180,6 +186,54 @@ class CrmErpPartnerStats(models.Model):
         if notify:
             self._post_stage_messages(changes)
         return changes
+
+    @api.model
+    def _refresh_all(self, company_ids, customers_per_chunk=CUSTOMERS_PER_CHUNK):
+        """The full refresh of the companies (figures, RFM boundaries, scores and stages of
+        every customer, as _refresh(company_ids, recompute_boundaries=True) leaves them) in
+        short transactions (chunked_job.run_chunks), for the nightly job and the manager's
+        action: archived partners forgotten; the figures of the commercial partners by
+        ranges of ids of about customers_per_chunk customers; the boundaries re-cut from them;
+        the scores and stages, range by range. A chunk that meets a concurrent change of one
+        of its customers is started over (split first), so the refresh completes while
+        salespeople work (docs/design-concurrency.md). Memory: one chunk, in PostgreSQL and in
+        the worker. Returns the number of stage changes."""
+        company_ids = list(company_ids)
+        date_ref = self._customer_360_today()  # checked before any work; one date for every chunk
+        if not company_ids:
+            return 0
+        run_chunks(self.env, [None], lambda env, _chunk: env[self._name]._forget_archived_partners())
+        ranges = queries.customer_ranges(self.env.cr, customers_per_chunk)
+        changes = 0
+        for step in ('figures', 'boundaries', 'scores'):
+            chunks, split = ([None], None) if step == 'boundaries' else (ranges, split_range)
+            changes += sum(run_chunks(self.env, chunks, lambda env, chunk: env[self._name]._refresh_chunk(
+                company_ids, chunk, date_ref, step), split=split))
+        return changes
+
+    @api.model
+    def _refresh_chunk(self, company_ids, partner_range, date_ref, step):
+        """One transaction of _refresh_all: the 'figures' or the 'scores' of the customers
+        whose commercial partner id is in partner_range [first, end), or the 'boundaries'.
+        Returns the number of stage changes."""
+        cr = self.env.cr
+        params = {'company_ids': company_ids, 'date_ref': date_ref, 'uid': self.env.uid,
+                  'use_margin': self._margin_available()}
+        common_queries.disable_jit(cr)
+        if step == 'boundaries':
+            queries.recompute_boundaries(cr, params)
+            return 0
+        params['partner_from'], params['partner_to'] = partner_range
+        # a chunk reads its customers' documents through their indexes, not every order
+        common_queries.prefer_index_scans(cr)
+        if step == 'figures':
+            queries.upsert_figures(cr, params, 'range', params['use_margin'])
+            return 0
+        changes = queries.score_and_stage(cr, params, 'range')
+        self.invalidate_cache(fnames=list(self._fields))
+        self._invalidate_partner_figures()
+        self._post_stage_messages(changes)
+        return len(changes)
 
     @api.model
     def _forget_archived_partners(self, partner_ids=None):

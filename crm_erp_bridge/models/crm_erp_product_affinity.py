@@ -1,9 +1,10 @@
+import math
 from collections import Counter
 from itertools import combinations
 
 from odoo import _, api, fields, models
 
-from ..engines.basket_counts import ChunkedCounts, CustomerChunks, compare_pairs
+from ..engines.basket_counts import ORDERS_PER_CHUNK, ChunkedCounts, CustomerChunks, compare_pairs
 from ..queries import affinity as queries, common as common_queries
 from .record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
 
@@ -62,12 +63,12 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _recompute_affinity(self, company_ids=None):
         """Recompute every count of the given companies (all: None) from their confirmed
-        orders: their orders (by customer) and lines streamed through one binary COPY each,
-        regrouped on disk by chunks of whole customers and counted in numpy chunk by chunk
-        (basket_counts: memory bounded whatever the history). The stored pairs move to the
-        result by their differences only (the incremental updates keep them exact, so a
-        nightly recompute writes little). The context key crm_erp_affinity_date_to (a
-        datetime string) limits the orders to those before it."""
+        orders: their orders and lines streamed through one binary COPY each, regrouped on
+        disk by chunks of whole customers and counted in numpy chunk by chunk (basket_counts:
+        memory bounded whatever the history). The stored pairs move to the result by their
+        differences only, part by part of first products (the incremental updates keep them
+        exact, so a nightly recompute writes little). The context key
+        crm_erp_affinity_date_to (a datetime string) limits the orders to those before it."""
         # sudo: the companies' basket settings; internal counts, nothing is returned to a caller
         companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
             else self.env['res.company'].sudo().search([])
@@ -83,11 +84,11 @@ class CrmErpProductAffinity(models.Model):
         queries.delete_deltas(cr, companies.ids)
         pairs_written = pairs_kept = 0
         for company in companies:
-            products, pairs, baskets = counts.pop(company.id).result(company.affinity_min_count)
+            products, parts, baskets = counts.pop(company.id).result(company.affinity_min_count)
             queries.replace_company_counts(cr, company.id, baskets, products)
-            written = self._affinity_write_pairs(company, pairs)
+            written, computed = self._affinity_write_pairs(company, parts)
             pairs_written += written
-            pairs_kept += len(pairs[0]) - written
+            pairs_kept += computed - written
         common_queries.analyze(cr, 'crm_erp_affinity_product')
         if pairs_written > pairs_kept:
             common_queries.analyze(cr, 'crm_erp_affinity_pair')
@@ -103,7 +104,10 @@ class CrmErpProductAffinity(models.Model):
         for company in companies:
             counts[company.id] = ChunkedCounts(queries.counted_product_ids(cr, company.id),
                                                company.affinity_basket_days)
-        chunks = CustomerChunks()
+        # customers spread over chunks of about ORDERS_PER_CHUNK orders (by the planner's
+        # count of the orders: no scan to size them)
+        chunks = CustomerChunks(companies.ids, math.ceil(
+            common_queries.estimated_row_count(cr, 'sale_order') / ORDERS_PER_CHUNK))
         queries.stream_counted_orders(cr, companies.ids, self._affinity_date_to(), chunks.add_orders)
         queries.stream_counted_lines(cr, self._affinity_excludes_delivery(), chunks.add_lines)
         for company_id, chunk in chunks:
@@ -111,18 +115,25 @@ class CrmErpProductAffinity(models.Model):
         return counts
 
     @api.model
-    def _affinity_write_pairs(self, company, pairs):
-        """Make the stored pairs of the company the computed (a, b, count) arrays, by their
-        differences; returns the number of rows deleted, updated or added."""
+    def _affinity_write_pairs(self, company, parts):
+        """Make the stored pairs of the company the computed ones, part by part (as
+        ChunkedCounts.pair_parts yields them: the stored pairs of each part's range of first
+        products are read and diffed with its computed ones, so the worker holds one part),
+        by their differences; returns (rows deleted, updated or added, pairs computed)."""
         cr = self.env.cr
-        (gone_a, gone_b), (changed_a, changed_b, changed_count), added = compare_pairs(
-            queries.stored_pairs(cr, company.id), pairs)
-        if len(gone_a):
-            queries.delete_pairs(cr, company.id, gone_a.tolist(), gone_b.tolist())
-        if len(changed_a):
-            queries.set_pair_counts(cr, company.id, changed_a.tolist(), changed_b.tolist(), changed_count.tolist())
-        queries.copy_pairs(cr, company.id, *added)
-        return len(gone_a) + len(changed_a) + len(added[0])
+        written = computed = 0
+        for (first, end), pairs in parts:
+            (gone_a, gone_b), (changed_a, changed_b, changed_count), added = compare_pairs(
+                queries.stored_pairs(cr, company.id, first, end), pairs)
+            if len(gone_a):
+                queries.delete_pairs(cr, company.id, gone_a.tolist(), gone_b.tolist())
+            if len(changed_a):
+                queries.set_pair_counts(cr, company.id, changed_a.tolist(), changed_b.tolist(),
+                                        changed_count.tolist())
+            queries.copy_pairs(cr, company.id, *added)
+            written += len(gone_a) + len(changed_a) + len(added[0])
+            computed += len(pairs[0])
+        return written, computed
 
     @api.model
     @public_method

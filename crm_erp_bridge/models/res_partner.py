@@ -241,15 +241,13 @@ class ResPartner(models.Model):
         check_group(self, MANAGER_GROUP,
                     _('Only a CRM-ERP Bridge manager can refresh every customer.'))
         # sudo: a manager's recompute of their own companies' rows (users may not write them)
-        self.env['crm.erp.partner.stats'].sudo()._refresh(
-            self.env.user.company_ids.ids, recompute_boundaries=True)
+        self.env['crm.erp.partner.stats'].sudo()._refresh_all(self.env.user.company_ids.ids)
         return True
 
     @api.model
     def _cron_refresh_customer_360(self):
         # sudo: the nightly job recomputes every company; it returns nothing
-        self.env['crm.erp.partner.stats'].sudo()._refresh(
-            self.env['res.company'].search([]).ids, recompute_boundaries=True)
+        self.env['crm.erp.partner.stats'].sudo()._refresh_all(self.env['res.company'].search([]).ids)
 
     @public_records(one=True)
     def action_open_customer_product_history(self):

@@ -189,7 +189,6 @@ _FULL_ORDERS_SQL = """
       JOIN res_partner rp ON rp.id = so.partner_id
      WHERE so.company_id = ANY(%(company_ids)s) AND """ + COUNTED_ORDER_SQL + """
        AND (%(date_to)s::timestamp IS NULL OR so.date_order < %(date_to)s::timestamp)
-  ORDER BY 1, 2
 """
 
 _FULL_LINES_SQL = """
@@ -301,7 +300,8 @@ def counted_product_ids(cr, company_id):
 
 def stream_counted_orders(cr, company_ids, date_to, consume):
     """consume(companies, customers, order ids, days since 2000-01-01) batch by batch, for the
-    counted orders of the companies before date_to (None: all), by company and customer."""
+    counted orders of the companies before date_to (None: all), in no particular order (the
+    engine spreads the customers over its chunks by id: PostgreSQL sorts nothing)."""
     stream_int_columns(cr, _FULL_ORDERS_SQL, {'company_ids': company_ids, 'date_to': date_to}, 4, consume)
 
 
@@ -330,10 +330,12 @@ def replace_company_counts(cr, company_id, baskets, products):
         products['basket_counts'], products['customer_counts'], products['repeat_customer_counts']))
 
 
-def stored_pairs(cr, company_id):
-    """(a, b, count) numpy int32 arrays of the company's stored pairs."""
+def stored_pairs(cr, company_id, first=0, end=2 ** 31 - 1):
+    """(a, b, count) numpy int32 arrays of the company's stored pairs whose first product a is
+    in [first, end) (default: all)."""
     return fetch_int_columns(cr, "SELECT product_a, product_b, pair_count FROM crm_erp_affinity_pair "
-                                 "WHERE company_id = %s", [company_id], 3)
+                                 "WHERE company_id = %s AND product_a >= %s AND product_a < %s",
+                             [company_id, first, end], 3)
 
 
 def delete_pairs(cr, company_id, pair_a, pair_b, below=None):

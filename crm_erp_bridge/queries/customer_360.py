@@ -282,14 +282,18 @@ RETURNING company_id, partner_id, from_stage, to_stage, reason
 
 class PartnerScope(object):
     """Renders `{scope[column]}` in the refresh statements: `column = ANY(%(partner_ids)s)` for
-    an incremental refresh, TRUE for a full one. Two texts rather than one `IS NULL OR` filter,
-    so that each plans for what it does (and the incremental one can be prepared once)."""
+    an incremental refresh (True), `%(partner_from)s <= column < %(partner_to)s` for a chunk
+    of the full refresh ('range'), TRUE for a full one in one statement (False). Separate
+    texts rather than one `IS NULL OR` filter, so that each plans for what it does (and the
+    incremental one can be prepared once)."""
+    FILTERS = {True: '{0} = ANY(%(partner_ids)s)', 'range': '{0} >= %(partner_from)s AND {0} < %(partner_to)s',
+               False: 'TRUE'}
 
     def __init__(self, incremental):
-        self.incremental = incremental
+        self.filter = self.FILTERS[incremental]
 
     def __getitem__(self, column):
-        return '%s = ANY(%%(partner_ids)s)' % column if self.incremental else 'TRUE'
+        return self.filter.format(column)
 
 
 def create_functions_and_indexes(cr):
@@ -301,14 +305,17 @@ def create_functions_and_indexes(cr):
 
 
 def upsert_figures(cr, params, incremental, use_margin):
-    """Step 1: the raw figures of the scope (params: company_ids, partner_ids (incremental
-    only), uid), prepared once per connection when incremental; returns the rows written."""
+    """Step 1: the raw figures of the scope (params: company_ids, uid, and partner_ids when
+    incremental is True, partner_from and partner_to when it is 'range': see PartnerScope),
+    prepared once per connection when incremental is True; returns the rows written."""
     query = _UPSERT_FIGURES_SQL.format(margin='margin' if use_margin else 'amount_untaxed',
                                        scope=PartnerScope(incremental))
-    if incremental:
+    if incremental is True:
         execute_prepared(cr, query, params)
     else:
-        cr.execute(query, params)
+        # a range's collision with a concurrent change is expected (the chunk starts over):
+        # not logged as a bad query
+        cr.execute(query, params, log_exceptions=incremental != 'range')
     return cr.rowcount
 
 
@@ -325,15 +332,33 @@ def recompute_boundaries(cr, params):
 
 
 def score_and_stage(cr, params, incremental):
-    """Step 3 (params: company_ids, partner_ids (incremental only), date_ref, uid, use_margin):
-    scores, segment, CLV and stage of the scope's rows, stage changes logged in the history;
-    returns them [(company_id, partner_id, from_stage, to_stage, reason)]."""
+    """Step 3 (params: company_ids, date_ref, uid, use_margin, and the scope's as for
+    upsert_figures): scores, segment, CLV and stage of the scope's rows, stage changes logged
+    in the history; returns them [(company_id, partner_id, from_stage, to_stage, reason)].
+    The companies' RFM boundaries are key-share locked first: a refresh whose snapshot
+    predates a re-cut of the boundaries fails to serialize (retried, it reads the new ones),
+    and a re-cut waits for the refreshes in progress; key-share locks do not conflict with
+    each other (docs/design-concurrency.md)."""
+    cr.execute("SELECT 1 FROM crm_erp_rfm_boundary WHERE company_id = ANY(%s) FOR KEY SHARE",
+               [params['company_ids']], log_exceptions=False)
     query = _SCORE_AND_STAGE_SQL.format(scope=PartnerScope(incremental))
-    if incremental:
+    if incremental is True:
         execute_prepared(cr, query, params)
     else:
-        cr.execute(query, params)
+        cr.execute(query, params, log_exceptions=incremental != 'range')  # (as upsert_figures)
     return cr.fetchall()
+
+
+def customer_ranges(cr, customers_per_range):
+    """[first, end) ranges of partner ids, in order, that tile every id (0 to 2**31 - 1), each
+    holding about customers_per_range commercial partners (the chunks of the full refresh)."""
+    cr.execute("""
+        SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n
+                          FROM res_partner WHERE id = commercial_partner_id) p
+         WHERE n %% %s = 0 ORDER BY id
+    """, [customers_per_range])
+    starts = [0] + [row[0] for row in cr.fetchall()] + [2 ** 31 - 1]
+    return list(zip(starts[:-1], starts[1:]))
 
 
 def forget_archived_partners(cr, partner_ids=None):

@@ -22,6 +22,7 @@ from . import test_personal_data
 from . import test_concurrent_documents
 from . import test_record_ids
 from . import test_concurrency
+from . import test_customer_360_chunks
 from . import test_rules
 from . import test_sql_home
 from . import test_queries_common

@@ -5,8 +5,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..engines.basket_counts import (ChunkedCounts, CustomerChunks, basket_rows, compare_pairs, count_baskets,
-                                     count_products, distinct_lines)
+from ..engines.basket_counts import (PRODUCT_ID_END, ChunkedCounts, CustomerChunks, basket_rows, compare_pairs,
+                                     count_baskets, count_products, distinct_lines)
 
 
 def _array(values):
@@ -85,16 +85,17 @@ class TestBasketCounts(unittest.TestCase):
                                  expected_pairs)
 
     def _check_streamed(self, rng, lines, orders, products, window_days, min_count, figures, baskets, expected_pairs):
-        """The same counts as the full recompute reads them: the orders by customer (and a
-        second company's after them), the lines in any order, each in batches cutting
-        anywhere, chunks of a few orders, pairs counted in parts of a few pairs."""
+        """The same counts as the full recompute reads them: the orders (and a second
+        company's) and the lines in any order, each in batches cutting anywhere, customers
+        spread over a few chunks, pairs counted in parts of a few pairs (each part's bounds
+        following the previous one's, from 0 to PRODUCT_ID_END, its pairs inside them)."""
         other = [(order_id + 1000, customer, day) for order_id, customer, day in orders]
-        order_rows = sorted([(1, customer, order_id, day) for order_id, customer, day in orders]
-                            + [(2, customer, order_id, day) for order_id, customer, day in other],
-                            key=lambda row: row[:2])
+        order_rows = ([(1, customer, order_id, day) for order_id, customer, day in orders]
+                      + [(2, customer, order_id, day) for order_id, customer, day in other])
+        rng.shuffle(order_rows)
         line_rows = lines + [(order_id + 1000, product_id) for order_id, product_id in lines]
         rng.shuffle(line_rows)
-        chunks = CustomerChunks(orders_per_chunk=rng.choice([1, 2, 7, 10**6]))
+        chunks = CustomerChunks([1, 2], chunks_per_company=rng.choice([1, 2, 3, 7]))
         for rows, add in ((order_rows, chunks.add_orders), (line_rows, chunks.add_lines)):
             batch = rng.randint(1, 8)
             for start in range(0, len(rows), batch):
@@ -109,11 +110,18 @@ class TestBasketCounts(unittest.TestCase):
             counts[company].add_chunk(*chunk)
         self.assertTrue(chunks.orders.closed and chunks.lines.closed)
         for company in (1, 2):
-            streamed, (a, b, n), streamed_baskets = counts[company].result(min_count)
+            streamed, parts, streamed_baskets = counts[company].result(min_count)
             for name in ('product_ids', 'basket_counts', 'customer_counts', 'repeat_customer_counts'):
                 self.assertEqual(streamed[name].tolist(), figures[name].tolist(), name)
             self.assertEqual(streamed_baskets, baskets)
-            self.assertEqual(list(zip(a.tolist(), b.tolist(), n.tolist())), expected_pairs)
+            pairs, end = [], 0
+            for (first, end_), (a, b, n) in parts:
+                self.assertEqual(first, end)
+                self.assertTrue(all(first <= value < end_ for value in a.tolist()))
+                pairs += zip(a.tolist(), b.tolist(), n.tolist())
+                end = end_
+            self.assertEqual(end, PRODUCT_ID_END)
+            self.assertEqual(pairs, expected_pairs)
             self.assertTrue(counts[company].spill.closed)
 
     def test_compare_pairs(self):

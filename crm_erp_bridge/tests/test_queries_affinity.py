@@ -59,6 +59,8 @@ class TestQueriesAffinity(AffinityCase):
         self.assertEqual(self._state(), ({c: 5}, {(c, p1): 3, (c, p3): 2}, {(c, p1, p2): 3}))
         affinity.set_pair_counts(cr, c, [p1], [p2], [7])
         self.assertEqual(affinity.stored_pairs(cr, c)[2].tolist(), [7])
+        self.assertEqual(affinity.stored_pairs(cr, c, p1, p1 + 1)[2].tolist(), [7], 'the pairs led by p1')
+        self.assertEqual(len(affinity.stored_pairs(cr, c, p1 + 1)[0]), 0, 'none led by a later product')
         affinity.delete_pairs(cr, c, [p1], [p2])
         self.assertEqual(self._state()[2], {})
 

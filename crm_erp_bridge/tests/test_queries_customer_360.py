@@ -28,6 +28,28 @@ class TestQueriesCustomer360(Customer360Case):
         self.assertEqual(changes, [(self.company_a.id, customer.id, 'prospect', 'repeat', 'repeat_orders')])
         self.assertEqual(customer_360.score_and_stage(cr, params, True), [], 'no change the second time')
 
+    def test_customer_ranges_and_range_scope(self):
+        """The chunks of the full refresh: ranges of partner ids that tile every id, each with
+        at most the asked number of commercial partners; the statements of a range write
+        what they write for its customers by id."""
+        cr = self.env.cr
+        ranges = customer_360.customer_ranges(cr, 3)
+        self.assertEqual((ranges[0][0], ranges[-1][1]), (0, 2 ** 31 - 1))
+        self.assertTrue(all(ranges[index][1] == ranges[index + 1][0] for index in range(len(ranges) - 1)))
+        cr.execute("SELECT id FROM res_partner WHERE id = commercial_partner_id")
+        ids = [row[0] for row in cr.fetchall()]
+        per_range = [sum(first <= partner < end for partner in ids) for first, end in ranges]
+        self.assertEqual((sum(per_range), max(per_range)), (len(ids), 3))
+        customer = self._customer('Q360 range customer')
+        self._order(customer, '2025-12-01', [(self.product_1, 1.0, 100.0)])
+        params = {'company_ids': self.company_a.ids, 'partner_from': customer.id, 'partner_to': customer.id + 1,
+                  'uid': self.env.uid, 'date_ref': self.DATE_REF, 'use_margin': False}
+        cr.execute("DELETE FROM crm_erp_partner_stats WHERE partner_id = %s", customer.ids)
+        self.assertEqual(customer_360.upsert_figures(cr, params, 'range', False), 1)
+        changes = customer_360.score_and_stage(cr, params, 'range')
+        self.assertEqual([change[:3] for change in changes], [(self.company_a.id, customer.id, 'prospect')])
+        self.assertEqual(customer_360.upsert_figures(cr, dict(params, partner_ids=customer.ids), True, False), 0)
+
     def test_partner_owners(self):
         own = self._customer('Q360 own', company_id=self.company_b.id)
         shared = self._customer('Q360 shared')
