@@ -357,7 +357,8 @@ class ChunkedCounts:
 
     def _piece(self, offset, count):
         self.spill.seek(offset)
-        return np.fromfile(self.spill, dtype=np.int64, count=count), np.fromfile(self.spill, dtype=np.int64, count=count)
+        first = np.fromfile(self.spill, dtype=np.int64, count=count)
+        return first, np.fromfile(self.spill, dtype=np.int64, count=count)
 
     def pairs(self, min_count):
         """Every part of pair_parts in one (a, b, count) arrays (small histories, tests)."""

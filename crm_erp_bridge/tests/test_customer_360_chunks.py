@@ -21,6 +21,7 @@ class TestCustomer360Chunks(ConcurrentCase):
     transaction), then puts back the rows it changed and removes what it added."""
 
     def setUp(self):
+        super().setUp()
         with self.committed() as env:
             for table in SAVED_TABLES:
                 env.cr.execute('DROP TABLE IF EXISTS "test_saved_%s"' % table)
@@ -38,6 +39,7 @@ class TestCustomer360Chunks(ConcurrentCase):
                                'DROP TABLE "test_saved_{0}"'.format(table))
             env.cr.execute("DELETE FROM crm_erp_partner_stage_history WHERE id > %s", [self.last_history])
             env.cr.execute("DELETE FROM mail_message WHERE id > %s", [self.last_message])
+        super().tearDown()
 
     def _rows(self, env):
         """Every Customer 360 row of the companies (figures, scores, stage; not who wrote it
@@ -72,8 +74,8 @@ class TestCustomer360Chunks(ConcurrentCase):
         with self.committed() as env:
             self.assertGreater(len(customer_360.customer_ranges(env.cr, 2)), 5)
             # some rows out of date: the refresh has something to write
-            env.cr.execute("UPDATE crm_erp_partner_stats SET sale_order_count = sale_order_count + 1, rfm_segment = NULL "
-                           "WHERE id IN (SELECT id FROM crm_erp_partner_stats ORDER BY id LIMIT 5)")
+            env.cr.execute("UPDATE crm_erp_partner_stats SET sale_order_count = sale_order_count + 1, "
+                           "rfm_segment = NULL WHERE id IN (SELECT id FROM crm_erp_partner_stats ORDER BY id LIMIT 5)")
         expected = self._one_shot(boundaries=True)
         self.assertNoError(self.race(lambda: self._refresh_all(2)))
         self.assertEqual(self._committed_rows(), expected)
