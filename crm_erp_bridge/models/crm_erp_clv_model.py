@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 
 from ..engines import clv
 from ..queries import clv as clv_queries
-from .record_ids import MANAGER_GROUP, check_group
+from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
 
 
 class CrmErpClvModel(models.Model):
@@ -38,7 +38,7 @@ class CrmErpClvModel(models.Model):
 
     _sql_constraints = [('company_uniq', 'unique(company_id)', 'A company has one CLV model.')]
 
-    @api.multi
+    @public_records
     def action_fit(self):
         """Refit the models of these records' companies (button on the form)."""
         check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can fit the CLV model.'))
@@ -46,6 +46,7 @@ class CrmErpClvModel(models.Model):
         return True
 
     @api.model
+    @public_method
     def action_fit_my_companies(self):
         """Fit the model of every company of the user (menu Configuration)."""
         check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can fit the CLV model.'))
