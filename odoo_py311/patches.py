@@ -151,17 +151,21 @@ def patch_api(module):
     call_kw = module.call_kw
 
     def checked_call_kw(model, name, args, kwargs):
-        from odoo import SUPERUSER_ID
+        from odoo import SUPERUSER_ID, _
         from odoo.exceptions import AccessError, UserError
+        self = model  # noqa: F841 (Odoo's _() finds the user's language and cursor by this name)
         if name == 'init' and model.env.uid != SUPERUSER_ID:
-            raise AccessError('%s.init() is run by the installation only.' % model._name)
+            raise AccessError(_('%s.init() is run by the installation only.') % model._name)
         method = getattr(type(model), name, None)
-        if callable(method):
+        try:
             own = module.getargspec(method).args[1:]
+        except TypeError:  # not a function: call_kw answers as before
+            own = None
+        if own is not None:
             positional = args if getattr(method, '_api', None) == 'model' else args[1:]
             context = positional[len(own):]
             if len(context) > 1 or (context and context[0] and not isinstance(context[0], dict)):
-                raise UserError('%s.%s takes %d positional arguments (%s), then the context (a dict); it got %d.' % (
+                raise UserError(_('%s.%s takes %d positional arguments (%s), then the context (a dict); it got %d.') % (
                     model._name, name, len(own), ', '.join(own) or '-', len(positional)))
         return call_kw(model, name, args, kwargs)
 

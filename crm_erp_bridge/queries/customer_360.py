@@ -340,7 +340,8 @@ WITH foreign_days AS (
 -- as array literals (text): a few characters a factor in every chunk's statement
 SELECT COALESCE(ARRAY_AGG(currency_id)::text, '{}'), COALESCE(ARRAY_AGG(company_id)::text, '{}'),
        COALESCE(ARRAY_AGG(day)::text, '{}'),
-       COALESCE(ARRAY_AGG(crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id, day))::text, '{}')
+       COALESCE(ARRAY_AGG(crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id,
+                                                         day))::text, '{}')
   FROM foreign_days
 """
 # No factor known: step 1 looks up every rate it needs.
