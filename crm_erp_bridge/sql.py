@@ -129,7 +129,7 @@ class ParallelIntColumns:
         self.cr, self.query, self.params, self.columns = cr, query, params, columns
         self.spool = tempfile.TemporaryFile(prefix='crm_erp_copy_')
         self.thread = self.error = None
-        cr.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+        cr.execute("SELECT txid_current_if_assigned() IS NULL")  # PostgreSQL 9.6+
         if cr.fetchone()[0]:
             cr.execute("SELECT pg_export_snapshot()")
             snapshot = cr.fetchone()[0]
