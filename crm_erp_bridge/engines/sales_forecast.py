@@ -1,0 +1,195 @@
+"""Monthly sales forecast per key (a product, a product category, a team x product ...) for the
+next 1-6 months, from the order history and the open pipeline (no Odoo import; design and
+figures: docs/lead-score-forecast.md).
+
+Months are integers (`month_index`: year x 12 + month - 1); a key is an integer or a text. The
+history holds what was sold (quantity or amount) per key and month, each row marked as coming
+from an opportunity (a won lead's order) or not (repeat and direct orders); the pipeline holds
+the open leads' lines with their expected closing month and win probability.
+
+The forecast of key k for month m = as_of + h - 1 (horizon h = 1 .. H) adds three parts:
+- the direct run rate: the mean of the key's direct sales over the last `level_months` months
+  (months without a sale count as 0), deseasonalised, times the seasonal index of m;
+- the weighted pipeline: the sum of quantity x win probability of the open lines expected to
+  close in m (lines expected before as_of, overdue, count in the first month);
+- the opportunity sales not yet in the pipeline: (1 - coverage_h) x the opportunity run rate
+  (same formula on the sales from opportunities), where coverage_h is the share of a month's
+  opportunity sales whose lead was already open h months before (`pipeline_coverage`, measured
+  on the won leads): at one month most of what will close is already in the pipeline, at six
+  months little is, and the run rate fills the rest instead of counting it twice.
+The seasonal index is used when the history spans at least two full years before as_of: per
+month of the year, the mean over the last full years of the month's sales over that year's
+monthly mean, computed on the key's `group` (its category; default one group for all keys, as
+one product's months are too noisy), normalised to a mean of 1 and clipped to [0.2, 5].
+
+Baselines of the benchmark (same inputs): `seasonal_naive` (the key's sales of the same month a
+year before; with less than a year of history, of the last month) and the plain weighted
+pipeline (`forecast(..., run_rate=False)` with Odoo's stage probabilities)."""
+import numpy as np
+
+SEASONAL_CLIP = (0.2, 5.0)
+
+
+def month_index(day):
+    """The month number of a date (year x 12 + month - 1)."""
+    return day.year * 12 + day.month - 1
+
+
+def _keys_of(*arrays):
+    values = np.concatenate([np.asarray(a) for a in arrays if len(a)]) if any(len(a) for a in arrays) else []
+    return np.unique(values)
+
+
+def _position(keys, values):
+    """Row of each value in the sorted keys (every value must be a key)."""
+    return np.searchsorted(keys, np.asarray(values))
+
+
+def monthly_matrix(keys, key, month, qty, first, last):
+    """(keys x months first..last) sums of qty; rows outside the keys or months are left out."""
+    month, qty = np.asarray(month, dtype=np.int64), np.asarray(qty, dtype=np.float64)
+    inside = (month >= first) & (month <= last) & np.isin(np.asarray(key), keys)
+    matrix = np.zeros((len(keys), last - first + 1))
+    if inside.any():
+        np.add.at(matrix, (_position(keys, np.asarray(key)[inside]), month[inside] - first), qty[inside])
+    return matrix
+
+
+def seasonal_indexes(sales, first_month, years):
+    """(rows x 12) index per month of the year (0 = January) of each row of a (rows x months)
+    matrix whose columns start at first_month: over the last `years` full years, the month's
+    sales over the year's monthly mean, averaged, normalised to mean 1; 1 for a row without sales."""
+    rows, width = sales.shape
+    ratios = np.zeros((rows, 12))
+    for year in range(years):
+        window = sales[:, width - 12 * (year + 1):width - 12 * year]
+        mean = window.mean(axis=1, keepdims=True)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            ratio = np.where(mean > 0, window / mean, 1.0)
+        start = (first_month + width - 12 * (year + 1)) % 12
+        ratios += np.roll(ratio, start, axis=1)  # column j of the window is month of year start + j
+    index = np.clip(ratios / years, *SEASONAL_CLIP)
+    return index / index.mean(axis=1, keepdims=True)
+
+
+def run_rate(sales, first_month, as_of, horizon, level_months=6, groups=None):
+    """(keys x horizon) run-rate forecast of a (keys x months first_month..as_of-1) matrix:
+    the deseasonalised mean of the last level_months months times the month's seasonal index
+    (seasonality only with two full years of history; groups: an integer per key, the rows
+    whose summed sales give the index)."""
+    keys, width = sales.shape
+    groups = np.zeros(keys, dtype=np.int64) if groups is None else np.asarray(groups)
+    years = width // 12
+    index = np.ones((keys, 12))
+    if years >= 2:
+        group_ids, row_group = np.unique(groups, return_inverse=True)
+        group_sales = np.zeros((len(group_ids), width))
+        np.add.at(group_sales, row_group, sales)
+        index = seasonal_indexes(group_sales, first_month, years)[row_group]
+    recent = np.arange(max(0, width - level_months), width)
+    level = (sales[:, recent] / index[:, (first_month + recent) % 12]).mean(axis=1) if len(recent) else np.zeros(keys)
+    future = (as_of + np.arange(horizon)) % 12
+    return level[:, np.newaxis] * index[:, future]
+
+
+def weighted_pipeline(keys, key, month, qty, probability, as_of, horizon):
+    """(keys x horizon) quantity x probability of the open lines by expected closing month,
+    overdue lines (expected before as_of) in the first month, lines beyond the horizon left out."""
+    month = np.maximum(np.asarray(month, dtype=np.int64), as_of)
+    weighted = np.asarray(qty, dtype=np.float64) * np.asarray(probability, dtype=np.float64)
+    return monthly_matrix(keys, key, month, weighted, as_of, as_of + horizon - 1)
+
+
+def pipeline_coverage(created_month, closed_month, amount, as_of, horizon, lookback=12):
+    """Per horizon h (1..horizon): the share of the won leads' amount closed in a month m that
+    came from leads created before m - h + 1 (already open h months before), over the months m
+    of the last `lookback` months before as_of; NaN for a horizon without won amount."""
+    created, closed = np.asarray(created_month), np.asarray(closed_month)
+    amount = np.asarray(amount, dtype=np.float64)
+    coverage = np.full(horizon, np.nan)
+    recent = (closed >= as_of - lookback) & (closed < as_of)
+    for h in range(1, horizon + 1):
+        total = amount[recent].sum()
+        if total > 0:
+            coverage[h - 1] = amount[recent & (created < closed - h + 1)].sum() / total
+    return coverage
+
+
+class Forecast(object):
+    """keys (sorted), months (as_of .. as_of + horizon - 1) and (keys x horizon) arrays: total,
+    and its parts direct (run rate of direct sales), pipeline (weighted open lines) and
+    uncovered (opportunity sales expected beyond the pipeline)."""
+
+    def __init__(self, keys, months, direct, pipeline, uncovered):
+        self.keys, self.months = keys, months
+        self.direct, self.pipeline, self.uncovered = direct, pipeline, uncovered
+        self.total = direct + pipeline + uncovered
+
+    def by_group(self, groups):
+        """(group keys, group x horizon totals) for a group per key (a category, a team)."""
+        group_keys, row_group = np.unique(np.asarray(groups), return_inverse=True)
+        totals = np.zeros((len(group_keys), self.total.shape[1]))
+        np.add.at(totals, row_group, self.total)
+        return group_keys, totals
+
+
+def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6, groups=None, run_rates=True,
+             first_month=None, keys=None):
+    """The Forecast (module docstring) of every key of the history and the pipeline.
+
+    history: {'key', 'month', 'qty', and optionally 'opportunity' (True: the row comes from a
+    won lead)} arrays of the sales before as_of; pipeline: {'key', 'month' (expected closing),
+    'qty', 'probability' (0-1)} arrays of the open lines; coverage: per horizon (default: 0, the
+    opportunity run rate counted in full, as when there is no pipeline); groups: {key: group}
+    for the seasonal index; run_rates=False: the weighted pipeline alone; first_month: the
+    first month of the history (default: its earliest row); keys: the keys to forecast
+    (default: every key of the history and the pipeline)."""
+    if keys is None:
+        keys = _keys_of(history['key'], pipeline['key'])
+    months = as_of + np.arange(horizon)
+    opportunity = np.asarray(history.get('opportunity', np.zeros(len(history['key']), dtype=bool)), dtype=bool)
+    hist_month = np.asarray(history['month'], dtype=np.int64)
+    if first_month is None:
+        first_month = int(hist_month.min()) if len(hist_month) else as_of
+    weighted = weighted_pipeline(keys, pipeline['key'], pipeline['month'], pipeline['qty'], pipeline['probability'],
+                                 as_of, horizon)
+    zero = np.zeros((len(keys), horizon))
+    if not run_rates or as_of <= first_month:
+        return Forecast(keys, months, zero, weighted, zero.copy())
+    group_of = None if groups is None else [groups.get(k, None) for k in keys.tolist()]
+    group_ids = None if group_of is None else np.unique([str(g) for g in group_of], return_inverse=True)[1]
+    hist_key, qty = np.asarray(history['key']), np.asarray(history['qty'], dtype=np.float64)
+    parts = []
+    for rows in (~opportunity, opportunity):
+        sales = monthly_matrix(keys, hist_key[rows], hist_month[rows], qty[rows], first_month, as_of - 1)
+        parts.append(run_rate(sales, first_month, as_of, horizon, level_months, group_ids))
+    share = np.zeros(horizon) if coverage is None else np.nan_to_num(np.asarray(coverage, dtype=np.float64))
+    return Forecast(keys, months, parts[0], weighted, parts[1] * (1 - share)[np.newaxis, :])
+
+
+def seasonal_naive(keys, history, as_of, horizon):
+    """(keys x horizon): the key's sales of the same month a year before (with less than a year
+    of history before as_of, of the last month before as_of)."""
+    month = np.asarray(history['month'], dtype=np.int64)
+    first = int(month.min()) if len(month) else as_of
+    lag = 12 if as_of - first >= 12 else None
+    sales = monthly_matrix(keys, np.asarray(history['key']), month, history['qty'], as_of - 12, as_of - 1)
+    if lag:
+        return np.concatenate([sales] * (horizon // 12 + 1), axis=1)[:, :horizon]
+    return np.repeat(sales[:, -1:], horizon, axis=1)
+
+
+def wape(forecast_values, actual):
+    """Weighted absolute percentage error: sum |F - A| / sum A (NaN without actual sales)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    total = actual.sum()
+    return float(np.abs(np.asarray(forecast_values) - actual).sum() / total) if total > 0 else float('nan')
+
+
+def mape(forecast_values, actual):
+    """Mean absolute percentage error over the cells with actual sales (NaN without any)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    sold = actual > 0
+    if not sold.any():
+        return float('nan')
+    return float(np.mean(np.abs(np.asarray(forecast_values)[sold] - actual[sold]) / actual[sold]))
