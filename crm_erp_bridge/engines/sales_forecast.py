@@ -9,7 +9,9 @@ the open leads' lines with their expected closing month and win probability.
 
 The forecast of key k for month m = as_of + h - 1 (horizon h = 1 .. H) adds three parts:
 - the direct run rate: the mean of the key's direct sales over the last `level_months` months
-  (months without a sale count as 0), deseasonalised, times the seasonal index of m;
+  (months without a sale count as 0), deseasonalised, times the seasonal index of m; or, when
+  the caller passes them (`direct`), the sales a customer model expects from the recurring
+  customers (on CDNOW it beats the run rate: docs/lead-score-forecast.md);
 - the weighted pipeline: the sum of quantity x win probability of the open lines expected to
   close in m (lines expected before as_of, overdue, count in the first month);
 - the opportunity sales not yet in the pipeline: (1 - coverage_h) x the opportunity run rate
@@ -134,7 +136,7 @@ class Forecast(object):
 
 
 def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6, groups=None, run_rates=True,
-             first_month=None, keys=None):
+             first_month=None, keys=None, direct=None):
     """The Forecast (module docstring) of every key of the history and the pipeline.
 
     history: {'key', 'month', 'qty', and optionally 'opportunity' (True: the row comes from a
@@ -143,7 +145,9 @@ def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6,
     opportunity run rate counted in full, as when there is no pipeline); groups: {key: group}
     for the seasonal index; run_rates=False: the weighted pipeline alone; first_month: the
     first month of the history (default: its earliest row); keys: the keys to forecast
-    (default: every key of the history and the pipeline)."""
+    (default: every key of the history and the pipeline); direct: (keys x horizon) expected
+    direct sales from a customer model (the Customer 360 model's expected orders of the
+    recurring customers), used instead of the direct run rate."""
     if keys is None:
         keys = _keys_of(history['key'], pipeline['key'])
     months = as_of + np.arange(horizon)
@@ -164,7 +168,8 @@ def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6,
         sales = monthly_matrix(keys, hist_key[rows], hist_month[rows], qty[rows], first_month, as_of - 1)
         parts.append(run_rate(sales, first_month, as_of, horizon, level_months, group_ids))
     share = np.zeros(horizon) if coverage is None else np.nan_to_num(np.asarray(coverage, dtype=np.float64))
-    return Forecast(keys, months, parts[0], weighted, parts[1] * (1 - share)[np.newaxis, :])
+    direct_part = parts[0] if direct is None else np.asarray(direct, dtype=np.float64)
+    return Forecast(keys, months, direct_part, weighted, parts[1] * (1 - share)[np.newaxis, :])
 
 
 def seasonal_naive(keys, history, as_of, horizon):

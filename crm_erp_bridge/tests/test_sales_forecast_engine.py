@@ -77,6 +77,9 @@ class TestSalesForecastEngine(unittest.TestCase):
         np.testing.assert_allclose(result.pipeline, [[0, 6], [0, 0]])
         np.testing.assert_allclose(result.uncovered, [[5, 10], [0, 0]])
         np.testing.assert_allclose(result.total, [[35, 46], [3, 3]])
+        modelled = sf.forecast(history_of(rows), pipeline, JAN_2024, horizon=2, coverage=[0.75, 0.5], level_months=3,
+                               direct=[[28, 33], [2, 4]])
+        np.testing.assert_allclose(modelled.total, [[33, 49], [2, 4]])
         plain = sf.forecast(history_of(rows), pipeline, JAN_2024, horizon=2, run_rates=False)
         np.testing.assert_allclose(plain.total, [[0, 6], [0, 0]])
         group_keys, totals = result.by_group(['tools', 'tools'])
