@@ -12,17 +12,23 @@ The forecast of key k for month m = as_of + h - 1 (horizon h = 1 .. H) adds thre
   (months without a sale count as 0), deseasonalised, times the seasonal index of m; or, when
   the caller passes them (`direct`), the sales a customer model expects from the recurring
   customers (on CDNOW it beats the run rate: docs/lead-score-forecast.md);
-- the weighted pipeline: the sum of quantity x win probability of the open lines expected to
-  close in m (lines expected before as_of, overdue, count in the first month);
+- the weighted pipeline: the sum of quantity x win probability of the open lines closing in m:
+  each line spread over its expected closing month + the slips (closing month - expected
+  month) of the recent won leads that leave it open at as_of, in their proportions (expected
+  dates are optimistic, and an overdue lead does not all close this month); without slips,
+  in its expected month, overdue lines in the first month (the plain weighted pipeline);
 - the opportunity sales not yet in the pipeline: (1 - coverage_h) x the opportunity run rate
   (same formula on the sales from opportunities), where coverage_h is the share of a month's
   opportunity sales whose lead was already open h months before (`pipeline_coverage`, measured
   on the won leads): at one month most of what will close is already in the pipeline, at six
   months little is, and the run rate fills the rest instead of counting it twice.
-The seasonal index is used when the history spans at least two full years before as_of: per
-month of the year, the mean over the last full years of the month's sales over that year's
-monthly mean, computed on the key's `group` (its category; default one group for all keys, as
-one product's months are too noisy), normalised to a mean of 1 and clipped to [0.2, 5].
+Trend and seasons are used when the history spans at least two full years before as_of, both
+computed on the key's `group` (its category; default one group for all keys, as one product's
+months are too noisy): the growth is the last 12 months' sales over the 12 before (clipped to
+[0.7, 1.5]), the history is brought to its last month's scale with it, the seasonal index of a
+month of the year is the mean over the full years of the month's sales over that year's
+monthly mean, normalised to a mean of 1 and clipped to [0.2, 5]; the forecast grows from the
+last month by the growth.
 
 Baselines of the benchmark (same inputs): `seasonal_naive` (the key's sales of the same month a
 year before; with less than a year of history, of the last month) and the plain weighted
@@ -30,6 +36,7 @@ pipeline (`forecast(..., run_rate=False)` with Odoo's stage probabilities)."""
 import numpy as np
 
 SEASONAL_CLIP = (0.2, 5.0)
+GROWTH_CLIP = (0.7, 1.5)
 
 
 def month_index(day):
@@ -76,30 +83,56 @@ def seasonal_indexes(sales, first_month, years):
 
 def run_rate(sales, first_month, as_of, horizon, level_months=6, groups=None):
     """(keys x horizon) run-rate forecast of a (keys x months first_month..as_of-1) matrix:
-    the deseasonalised mean of the last level_months months times the month's seasonal index
-    (seasonality only with two full years of history; groups: an integer per key, the rows
-    whose summed sales give the index)."""
+    the deseasonalised mean of the last level_months months times the month's seasonal index.
+    With two full years of history, per group of keys (groups: an integer per key; default
+    one group), the trend and the seasons: growth g = the last 12 months' sales over the 12
+    before (clipped to [0.7, 1.5]); the history is brought to the last month's scale
+    (x g^(months to the last month / 12)) before the seasonal index and the level are taken,
+    and the forecast h months after the last month grows by g^(h / 12)."""
     keys, width = sales.shape
     groups = np.zeros(keys, dtype=np.int64) if groups is None else np.asarray(groups)
     years = width // 12
-    index = np.ones((keys, 12))
+    index, growth = np.ones((keys, 12)), np.ones(keys)
+    scaled = sales
     if years >= 2:
         group_ids, row_group = np.unique(groups, return_inverse=True)
         group_sales = np.zeros((len(group_ids), width))
         np.add.at(group_sales, row_group, sales)
-        index = seasonal_indexes(group_sales, first_month, years)[row_group]
+        last, before = group_sales[:, -12:].sum(axis=1), group_sales[:, -24:-12].sum(axis=1)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            group_growth = np.clip(np.where(before > 0, last / before, 1.0), *GROWTH_CLIP)
+        to_last = (width - 1 - np.arange(width)) / 12.0
+        group_scaled = group_sales * group_growth[:, np.newaxis] ** to_last
+        index = seasonal_indexes(group_scaled, first_month, years)[row_group]
+        growth = group_growth[row_group]
+        scaled = sales * growth[:, np.newaxis] ** to_last
     recent = np.arange(max(0, width - level_months), width)
-    level = (sales[:, recent] / index[:, (first_month + recent) % 12]).mean(axis=1) if len(recent) else np.zeros(keys)
-    future = (as_of + np.arange(horizon)) % 12
-    return level[:, np.newaxis] * index[:, future]
+    level = (scaled[:, recent] / index[:, (first_month + recent) % 12]).mean(axis=1) if len(recent) else np.zeros(keys)
+    ahead = as_of + np.arange(horizon)
+    trend = growth[:, np.newaxis] ** ((ahead - (first_month + width - 1))[np.newaxis, :] / 12.0)
+    return level[:, np.newaxis] * index[:, ahead % 12] * trend
 
 
-def weighted_pipeline(keys, key, month, qty, probability, as_of, horizon):
-    """(keys x horizon) quantity x probability of the open lines by expected closing month,
-    overdue lines (expected before as_of) in the first month, lines beyond the horizon left out."""
-    month = np.maximum(np.asarray(month, dtype=np.int64), as_of)
+def weighted_pipeline(keys, key, month, qty, probability, as_of, horizon, slips=None):
+    """(keys x horizon) quantity x probability of the open lines by closing month, lines beyond
+    the horizon left out. Without slips: in their expected closing month, overdue lines (expected
+    before as_of) in the first month. With slips (the months won leads closed after their
+    expected month: 0, 1, -1 ...): each line spread over expected month + slip, for the slips
+    that leave it open at as_of, in their proportions (none left: the first month)."""
+    month = np.asarray(month, dtype=np.int64)
     weighted = np.asarray(qty, dtype=np.float64) * np.asarray(probability, dtype=np.float64)
-    return monthly_matrix(keys, key, month, weighted, as_of, as_of + horizon - 1)
+    if slips is None or not len(slips) or not len(month):
+        return monthly_matrix(keys, key, np.maximum(month, as_of), weighted, as_of, as_of + horizon - 1)
+    values, counts = np.unique(np.asarray(slips, dtype=np.int64), return_counts=True)
+    closing = month[:, np.newaxis] + values[np.newaxis, :]
+    share = np.where(closing >= as_of, counts[np.newaxis, :].astype(np.float64), 0.0)
+    total = share.sum(axis=1, keepdims=True)
+    share = np.where(total > 0, share / np.where(total > 0, total, 1.0), 0.0)
+    share[total[:, 0] == 0, 0] = 1.0
+    closing[total[:, 0] == 0, 0] = as_of
+    rows = np.repeat(np.asarray(key), len(values))
+    return monthly_matrix(keys, rows, closing.ravel(), (weighted[:, np.newaxis] * share).ravel(), as_of,
+                          as_of + horizon - 1)
 
 
 def pipeline_coverage(created_month, closed_month, amount, as_of, horizon, lookback=12):
@@ -136,7 +169,7 @@ class Forecast(object):
 
 
 def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6, groups=None, run_rates=True,
-             first_month=None, keys=None, direct=None):
+             first_month=None, keys=None, direct=None, slips=None):
     """The Forecast (module docstring) of every key of the history and the pipeline.
 
     history: {'key', 'month', 'qty', and optionally 'opportunity' (True: the row comes from a
@@ -147,7 +180,8 @@ def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6,
     first month of the history (default: its earliest row); keys: the keys to forecast
     (default: every key of the history and the pipeline); direct: (keys x horizon) expected
     direct sales from a customer model (the Customer 360 model's expected orders of the
-    recurring customers), used instead of the direct run rate."""
+    recurring customers), used instead of the direct run rate; slips: the closing delays in
+    months of recent won leads (`weighted_pipeline`)."""
     if keys is None:
         keys = _keys_of(history['key'], pipeline['key'])
     months = as_of + np.arange(horizon)
@@ -156,7 +190,7 @@ def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6,
     if first_month is None:
         first_month = int(hist_month.min()) if len(hist_month) else as_of
     weighted = weighted_pipeline(keys, pipeline['key'], pipeline['month'], pipeline['qty'], pipeline['probability'],
-                                 as_of, horizon)
+                                 as_of, horizon, slips)
     zero = np.zeros((len(keys), horizon))
     if not run_rates or as_of <= first_month:
         return Forecast(keys, months, zero, weighted, zero.copy())

@@ -44,6 +44,16 @@ class TestSalesForecastEngine(unittest.TestCase):
         both = np.vstack([sales, sales / 2])
         np.testing.assert_allclose(sf.run_rate(both, first, JAN_2024, 12)[1], 50 * index)
 
+    def test_run_rate_follows_the_trend_with_two_years(self):
+        # 10 % a year, month by month, for 26 months: the forecast carries on the same curve
+        first = JAN_2024 - 26
+        sales = 100 * 1.1 ** (np.arange(26) / 12.0)
+        forecast = sf.run_rate(sales[np.newaxis, :], first, JAN_2024, 3)
+        np.testing.assert_allclose(forecast[0], 100 * 1.1 ** (np.arange(26, 29) / 12.0))
+        # without two years, no trend: the mean of the last 6 months
+        short = sf.run_rate(sales[np.newaxis, -20:], JAN_2024 - 20, JAN_2024, 1)
+        np.testing.assert_allclose(short[0], sales[-6:].mean())
+
     def test_weighted_pipeline_moves_overdue_lines_to_the_first_month(self):
         keys = np.array([1, 2])
         expected_months = [JAN_2024 - 2, JAN_2024 + 1, JAN_2024 + 1, JAN_2024 + 5, JAN_2024]
@@ -52,6 +62,16 @@ class TestSalesForecastEngine(unittest.TestCase):
         # key 1: overdue 10 x 0.5 in January, 4 x 0.25 in February; key 2: 8 x 0.5 in February,
         # June beyond the 3 months; key 3 is not asked for
         np.testing.assert_allclose(weighted, [[5, 1, 0], [0, 4, 0]])
+
+    def test_weighted_pipeline_spread_by_the_slips_of_won_leads(self):
+        # won leads closed in their expected month twice, one and two months late once each
+        slips = [0, 0, 1, 2]
+        weighted = sf.weighted_pipeline(np.array([1]), [1, 1, 1], [JAN_2024, JAN_2024 - 1, JAN_2024 - 5],
+                                        [10, 8, 2], [0.5, 1.0, 1.0], JAN_2024, 3, slips)
+        # expected in January: 5 x (1/2, 1/4, 1/4); expected in December, still open: the slips 1
+        # and 2 only, 8 x (1/2, 1/2) in January and February; five months late: beyond every
+        # slip, all in January
+        np.testing.assert_allclose(weighted, [[2.5 + 4 + 2, 1.25 + 4, 1.25]])
 
     def test_pipeline_coverage_by_hand(self):
         # won leads closed in the 12 months before January 2024: (created, closed, amount)
