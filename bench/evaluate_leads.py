@@ -55,6 +55,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--size', default='S', choices=sorted(generate_leads.SIZES))
     parser.add_argument('--seed', type=int, default=19)
+    parser.add_argument('--weak', action='store_true', help='a world where the activity on a lead says much less')
     parser.add_argument('--cdnow', help="CDNOW_master.txt (customer, YYYYMMDD, CDs, dollars)")
     parser.add_argument('--bootstrap', type=int, default=500)
     parser.add_argument('--json', help='all figures as JSON')
@@ -140,8 +141,9 @@ def world_history(world, before_day, key_of_product):
 
 
 def evaluate_forecast(world):
-    methods = ('forecast (lead score)', 'forecast (stage probability)', 'run rate alone', 'seasonal naive',
-               'weighted pipeline (stage probability)', 'weighted pipeline (lead score)')
+    methods = ('forecast (lead score)', 'forecast (stage probability)', 'forecast (lead score, no slips)',
+               'run rate alone', 'seasonal naive', 'weighted pipeline (stage probability)',
+               'weighted pipeline (lead score)')
     levels = {'product': np.arange(world.n['products']), 'category': world.product_category}
     cells = {(level, h, name): ([], []) for level in levels for h in HORIZONS for name in methods}
     timing, first = [], sales_forecast.month_index(generate_leads.START)
@@ -160,6 +162,8 @@ def evaluate_forecast(world):
         coverage = sales_forecast.pipeline_coverage(
             generate_leads.month_of_day(world.created[won_before]), generate_leads.month_of_day(world.closed[won_before]),
             world.expected_revenue[won_before], as_of, max(HORIZONS))
+        recent = won_before[world.closed[won_before] >= day - 365]
+        slips = generate_leads.month_of_day(world.closed[recent]) - generate_leads.month_of_day(world.deadline[recent])
         for level, key_of_product in levels.items():
             keys = np.unique(key_of_product)
             history = world_history(world, day, key_of_product)
@@ -167,18 +171,23 @@ def evaluate_forecast(world):
                         'month': generate_leads.month_of_day(world.deadline[line_lead]), 'qty': world.line_qty[line]}
             started = time.time()
             by_score = sales_forecast.forecast(history, dict(pipeline, probability=score), as_of, max(HORIZONS),
-                                               coverage, keys=keys, first_month=first)
+                                               coverage, keys=keys, first_month=first, slips=slips)
             if level == 'product':
                 timing.append(time.time() - started)
             by_stage = sales_forecast.forecast(history, dict(pipeline, probability=stage), as_of, max(HORIZONS),
+                                               coverage, keys=keys, first_month=first, slips=slips)
+            no_slips = sales_forecast.forecast(history, dict(pipeline, probability=score), as_of, max(HORIZONS),
                                                coverage, keys=keys, first_month=first)
+            plain = sales_forecast.forecast(history, dict(pipeline, probability=stage), as_of, max(HORIZONS),
+                                            keys=keys, run_rates=False)
             run_rate = sales_forecast.forecast(dict(history, opportunity=np.zeros(len(history['key']), dtype=bool)),
                                                dict(pipeline, probability=stage), as_of, max(HORIZONS), keys=keys,
                                                first_month=first)
             forecasts = {'forecast (lead score)': by_score.total, 'forecast (stage probability)': by_stage.total,
+                         'forecast (lead score, no slips)': no_slips.total,
                          'run rate alone': run_rate.direct + run_rate.uncovered,
                          'seasonal naive': sales_forecast.seasonal_naive(keys, history, as_of, max(HORIZONS)),
-                         'weighted pipeline (stage probability)': by_stage.pipeline,
+                         'weighted pipeline (stage probability)': plain.pipeline,
                          'weighted pipeline (lead score)': by_score.pipeline}
             actual_rows = (world.order_day >= day)
             actual = sales_forecast.monthly_matrix(keys, key_of_product[world.order_product[actual_rows]],
@@ -276,13 +285,13 @@ def print_table(title, figures, metrics):
 def main():
     args = parse_args()
     started = time.time()
-    world = generate_leads.World(args.size, args.seed)
-    results = {'size': args.size, 'seed': args.seed, 'leads': len(world.won), 'won_share': round(float(world.won.mean()), 3),
+    world = generate_leads.World(args.size, args.seed, args.weak)
+    results = {'size': args.size, 'seed': args.seed, 'weak': args.weak, 'leads': len(world.won), 'won_share': round(float(world.won.mean()), 3),
                'order_lines': len(world.order_day),
                'opportunity_share_of_quantity': round(float(world.order_qty[world.order_from_lead].sum()
                                                             / world.order_qty.sum()), 3)}
-    print('generated world %s: %d leads (%.1f %% won), %d order lines (%.1f %% of the quantity from won leads)' % (
-        args.size, results['leads'], 100 * results['won_share'], results['order_lines'],
+    print('generated world %s%s: %d leads (%.1f %% won), %d order lines (%.1f %% of the quantity from won leads)' % (
+        args.size, ' (weak)' if args.weak else '', results['leads'], 100 * results['won_share'], results['order_lines'],
         100 * results['opportunity_share_of_quantity']))
     results['lead_score'] = evaluate_lead_score(world, args.bootstrap)
     for row in results['lead_score']['per_cutoff']:

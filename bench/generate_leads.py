@@ -5,9 +5,9 @@ nothing about how strong the dependence is in a real company (bench/RESULTS.md s
 
 The world (`World(size, seed)`, days counted from 2023-01-01, three years):
 - customers with a latent loyalty c ~ N(0, 0.8); a customer orders directly (without a lead)
-  at a rate of 0.15 x exp(c) orders per 30-day period, 1-3 lines of 1 + Poisson(2) units, 70 %
-  from its favourite category, with seasonality (the 12th period of a year x 1.6, the 8th
-  x 0.7, a sine of +-15 %) and growth (+12 % a year);
+  at a rate of 0.15 x exp(c) orders per 30 days, 1-3 lines of 1 + Poisson(2) units, 70 % from
+  its favourite category, with seasonality (December x 1.6, August x 0.7, a sine of +-15 %)
+  and growth (+12 % a year);
 - leads arrive at a seasonal rate (x 1.2 in March-May and September-November), each with a
   source, medium, team, salesperson (in one team), country, customer (40 % are prospects: no
   history, no loyalty term), 1-3 product lines of 1 + lognormal(3.3, 0.7) units (60 % from the
@@ -22,7 +22,9 @@ The world (`World(size, seed)`, days counted from 2023-01-01, three years):
 - a lead lives 20 + Gamma(2, 20) days when won, 10 + Gamma(2, 30) when lost; activities
   (calls, meetings) and emails arrive at 0.08 x exp(0.6 u) and 0.05 x exp(0.4 u) a day; a lost
   lead goes quiet from a point between 30 % and 70 % of its life (no activity until it is
-  marked lost), so "days since the last activity" tells;
+  marked lost), so "days since the last activity" tells; `weak=True` (--weak in the
+  evaluation) halves the engagement effects (0.3 u, 0.2 u) and makes a lost lead go quiet only
+  in the last 0-20 % of its life: a world where the activity says much less;
 - stages (Odoo 11's default probabilities: New 10, Qualified 30, Proposition 70): a won lead is
   New until 25 % of its life, Qualified until 60 %, then Proposition; half the lost leads stay
   New, the others are New until 30 %, Qualified until 80 %, then Proposition;
@@ -62,9 +64,9 @@ def month_of_day(day):
 class World(object):
     """Generated leads, lines and orders (module docstring)."""
 
-    def __init__(self, size='S', seed=19):
+    def __init__(self, size='S', seed=19, weak=False):
         n = SIZES[size]
-        self.size, self.n = size, n
+        self.size, self.n, self.weak = size, n, weak
         rng = np.random.default_rng(seed)
         self._customers(rng, n)
         self._leads(rng, n)
@@ -127,8 +129,11 @@ class World(object):
         self.won = rng.random(count) < self.true_probability
         life = np.where(self.won, 20 + rng.gamma(2, 20, count), 10 + rng.gamma(2, 30, count))
         self.closed = created + np.round(life).astype(np.int64)
-        self.quiet_from = np.where(self.won, self.closed, created + np.round(life * rng.uniform(0.3, 0.7, count)))
-        self.activity_rate, self.email_rate = 0.08 * np.exp(0.6 * quality), 0.05 * np.exp(0.4 * quality)
+        quiet_share = rng.uniform(0.3, 0.7, count) if not self.weak else rng.uniform(0.8, 1.0, count)
+        self.quiet_from = np.where(self.won, self.closed, created + np.round(life * quiet_share))
+        engagement = 0.3 if self.weak else 0.6
+        self.activity_rate = 0.08 * np.exp(engagement * quality)
+        self.email_rate = 0.05 * np.exp(2 / 3 * engagement * quality)
         # activity days: a Poisson process over each lead's active life, drawn once
         active = np.maximum(self.quiet_from - created, 1)
         activity_count = rng.poisson(self.activity_rate * active)
@@ -147,16 +152,17 @@ class World(object):
     def _orders(self, rng, n):
         """Order lines (customer, day, product, qty, from an opportunity): direct orders of the
         customers plus the won leads' lines on their closing day."""
-        months = DAYS // 30
         customers, days = [], []
-        for month in range(months + 1):
+        for month in range(36):  # calendar months from START
             moy = (START.month - 1 + month) % 12
+            first = day_of(datetime.date(START.year + (START.month - 1 + month) // 12, moy + 1, 1))
+            length = day_of(datetime.date(START.year + (START.month + month) // 12, (moy + 1) % 12 + 1, 1)) - first
             factor = (1.6 if moy == 11 else 0.7 if moy == 7 else 1.0) * (1 + 0.15 * np.sin(2 * np.pi * moy / 12))
-            factor *= 1.12 ** (month / 12)
+            factor *= 1.12 ** (month / 12) * length / 30.0
             counts = rng.poisson(0.15 * np.exp(self.loyalty) * factor)
             who = np.repeat(np.arange(n['customers']), counts)
             customers.append(who)
-            days.append(month * 30 + rng.integers(0, 30, len(who)))
+            days.append(first + rng.integers(0, length, len(who)))
         order_customer, order_day = np.concatenate(customers), np.concatenate(days)
         keep = order_day < DAYS
         order_customer, order_day = order_customer[keep], order_day[keep]
