@@ -124,7 +124,8 @@ def evaluate_lead_score(world, rounds):
     summary = {}
     for name in methods:
         values = np.concatenate(pooled[name])
-        summary[name] = {'auc': round(lead_score.auc(values, won), 4), 'brier': round(lead_score.brier(values, won), 4)}
+        summary[name] = {'auc': round(lead_score.auc(values, won), 4), 'brier': round(lead_score.brier(values, won), 4),
+                         'mean': round(float(np.mean(values)), 4), 'won_share': round(float(won.mean()), 4)}
     for baseline in ('Odoo stage probability', 'team win rate'):
         summary['lead score - ' + baseline] = {
             'auc': round(summary['lead score']['auc'] - summary[baseline]['auc'], 4),

@@ -209,12 +209,14 @@ def _objective(theta, X, y, l2, weights):
     return loss, gradient
 
 
-def _fit_weights(X, y, l2):
-    weights = np.ones(len(y))
-    rate = min(max(y.mean(), 1e-3), 1 - 1e-3)
-    start = np.zeros(X.shape[1] + 1)
-    start[0] = math.log(rate / (1 - rate))
-    result = optimize.minimize(_objective, start, args=(X, y, l2, weights), jac=True, method='L-BFGS-B',
+def _fit_weights(X, y, l2, start=None):
+    """theta = (intercept, weights...) maximising the penalised log-likelihood (start: a warm
+    start, e.g. the solution at a neighbouring l2)."""
+    if start is None:
+        rate = min(max(y.mean(), 1e-3), 1 - 1e-3)
+        start = np.zeros(X.shape[1] + 1)
+        start[0] = math.log(rate / (1 - rate))
+    result = optimize.minimize(_objective, start, args=(X, y, l2, np.ones(len(y))), jac=True, method='L-BFGS-B',
                                options={'maxiter': 500})
     return result.x
 
@@ -241,9 +243,11 @@ class LeadScoreModel(object):
         self._groups = encoder.groups()
 
     @classmethod
-    def train(cls, columns, won, features, l2, min_count, report=None):
-        encoder = Encoder(features).learn(columns, min_count)
-        X = encoder.matrix(columns)
+    def train(cls, columns, won, features, l2, min_count, report=None, encoder=None, X=None):
+        """Fitted on the columns (or on the design matrix X of a learnt encoder)."""
+        if encoder is None:
+            encoder = Encoder(features).learn(columns, min_count)
+            X = encoder.matrix(columns)
         theta = _fit_weights(X, np.asarray(won, dtype=np.float64), l2)
         # the average training lead's value of each feature's term: contributions are relative to it
         terms = _group_terms(X, theta[1:], encoder.groups(), len(encoder.features))
@@ -343,17 +347,18 @@ def _time_split(day, share):
     return order[:cut], order[cut:]
 
 
-def choose_l2(columns, won, day, features, min_count, grid=L2_GRID, share=0.2):
-    """The l2 of the grid with the smallest log loss on the newest `share` of the leads."""
+def choose_l2(X, won, day, grid=L2_GRID, share=0.2):
+    """The l2 of the grid with the smallest log loss on the newest `share` of the rows of the
+    design matrix X (fitted on the older ones, each from the previous l2's solution)."""
     older, newer = _time_split(day, share)
     won = np.asarray(won, dtype=np.float64)
     if len(newer) == 0 or won[older].min() == won[older].max():
         return grid[len(grid) // 2]
-    losses = []
-    for l2 in grid:
-        model = LeadScoreModel.train(_take(columns, older), won[older], features, l2, min_count)
-        losses.append(_log_loss(model.probabilities(_take(columns, newer)), won[newer]))
-    return grid[int(np.argmin(losses))]
+    losses, theta = [], None
+    for l2 in sorted(grid, reverse=True):
+        theta = _fit_weights(X[older], won[older], l2, theta)
+        losses.append((_log_loss(_sigmoid(theta[0] + X[newer] @ theta[1:]), won[newer]), l2))
+    return min(losses)[1]
 
 
 def fit(columns, won, day, features=DEFAULT_FEATURES, l2=None, min_count=10, holdout_share=0.2,
@@ -371,21 +376,26 @@ def fit(columns, won, day, features=DEFAULT_FEATURES, l2=None, min_count=10, hol
     if size < min_closed or min(wins, size - wins) < min_per_class:
         fallback = WinRateModel.train(_take(columns, older), won[older])
         report.update(fallback='too few closed leads: %d (%d won), need %d with %d of each'
-                      % (size, wins, min_closed, min_per_class), **_holdout(fallback, columns, won, newer))
+                      % (size, wins, min_closed, min_per_class),
+                      **_holdout(fallback.probabilities(_take(columns, newer)), won[newer]))
         return WinRateModel.train(columns, won, report=report)
+    # the older leads' encoding serves the choice of l2 and the holdout; the model kept is
+    # encoded and fitted again on every lead
+    encoder = Encoder(features).learn(_take(columns, older), min_count)
+    X = encoder.matrix(columns).tocsr()
     if l2 is None:
-        l2 = choose_l2(_take(columns, older), won[older], np.asarray(day)[older], features, min_count)
-    tried = LeadScoreModel.train(_take(columns, older), won[older], features, l2, min_count)
-    report.update(_holdout(tried, columns, won, newer))
+        l2 = choose_l2(X[older], won[older], np.asarray(day)[older])
+    tried = LeadScoreModel.train(None, won[older], features, l2, min_count, encoder=encoder, X=X[older])
+    report.update(_holdout(_sigmoid(tried.theta[0] + X[newer] @ tried.theta[1:]), won[newer]))
     return LeadScoreModel.train(columns, won, features, l2, min_count, report)
 
 
-def _holdout(model, columns, won, newer):
-    if not len(newer):
+def _holdout(p, won):
+    """The holdout figures of the report for probabilities p (NaN: not scored) of outcomes won."""
+    if not len(p):
         return {'holdout_size': 0, 'holdout_auc': None, 'holdout_brier': None}
-    p = model.probabilities(_take(columns, newer))
     known = ~np.isnan(p)
-    measured = auc(p[known], won[newer][known]) if known.any() else float('nan')
-    return {'holdout_size': int(len(newer)),
+    measured = auc(p[known], won[known]) if known.any() else float('nan')
+    return {'holdout_size': int(len(p)),
             'holdout_auc': None if math.isnan(measured) else round(measured, 4),
-            'holdout_brier': round(brier(p[known], won[newer][known]), 4) if known.any() else None}
+            'holdout_brier': round(brier(p[known], won[known]), 4) if known.any() else None}
