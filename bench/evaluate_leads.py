@@ -141,6 +141,24 @@ def world_history(world, before_day, key_of_product):
             'qty': world.order_qty[sold], 'opportunity': world.order_from_lead[sold]}
 
 
+def collect(cells, level, forecasts, actual):
+    """Adds each method's forecast and the actual sales of every horizon to cells[(level, h, method)]."""
+    for h in HORIZONS:
+        for name, values in forecasts.items():
+            cells[(level, h, name)][0].append(values[:, h - 1])
+            cells[(level, h, name)][1].append(actual[:, h - 1])
+
+
+def error_figures(cells):
+    """{level: {'h1': {method: {'wape', 'mape'}}}} over the pooled cells."""
+    figures = {}
+    for (level, h, name), (predicted, actual) in cells.items():
+        predicted, actual = np.concatenate(predicted), np.concatenate(actual)
+        figures.setdefault(level, {}).setdefault('h%d' % h, {})[name] = {
+            'wape': round(sales_forecast.wape(predicted, actual), 4), 'mape': round(sales_forecast.mape(predicted, actual), 4)}
+    return figures
+
+
 def evaluate_forecast(world):
     methods = ('forecast (lead score)', 'forecast (stage probability)', 'forecast (lead score, no slips)',
                'run rate alone', 'seasonal naive', 'weighted pipeline (stage probability)',
@@ -194,15 +212,8 @@ def evaluate_forecast(world):
             actual = sales_forecast.monthly_matrix(keys, key_of_product[world.order_product[actual_rows]],
                                                    generate_leads.month_of_day(world.order_day[actual_rows]),
                                                    world.order_qty[actual_rows], as_of, as_of + max(HORIZONS) - 1)
-            for h in HORIZONS:
-                for name in methods:
-                    cells[(level, h, name)][0].append(forecasts[name][:, h - 1])
-                    cells[(level, h, name)][1].append(actual[:, h - 1])
-    figures = {}
-    for (level, h, name), (predicted, actual) in cells.items():
-        predicted, actual = np.concatenate(predicted), np.concatenate(actual)
-        figures.setdefault(level, {}).setdefault('h%d' % h, {})[name] = {
-            'wape': round(sales_forecast.wape(predicted, actual), 4), 'mape': round(sales_forecast.mape(predicted, actual), 4)}
+            collect(cells, level, forecasts, actual)
+    figures = error_figures(cells)
     return {'cutoffs': [str(c) for c in FORECAST_CUTOFFS], 'figures': figures,
             'forecast_seconds_per_cutoff': round(float(np.mean(timing)), 3), 'coverage_last_cutoff': coverage.round(3).tolist()}
 
@@ -262,15 +273,8 @@ def evaluate_cdnow(path):
                     history, empty, as_of, max(HORIZONS), keys=keys, direct=model_rows).total}
             actual = sales_forecast.monthly_matrix(keys, key[~before], months[~before], amounts[~before], as_of,
                                                    as_of + max(HORIZONS) - 1)
-            for h in HORIZONS:
-                for name in methods:
-                    cells[(level, h, name)][0].append(forecasts[name][:, h - 1])
-                    cells[(level, h, name)][1].append(actual[:, h - 1])
-    figures = {}
-    for (level, h, name), (predicted, actual) in cells.items():
-        predicted, actual = np.concatenate(predicted), np.concatenate(actual)
-        figures.setdefault(level, {}).setdefault('h%d' % h, {})[name] = {
-            'wape': round(sales_forecast.wape(predicted, actual), 4), 'mape': round(sales_forecast.mape(predicted, actual), 4)}
+            collect(cells, level, forecasts, actual)
+    figures = error_figures(cells)
     return {'cutoffs': ['1998-01-01', '1998-02-01', '1998-03-01', '1998-04-01'], 'figures': figures}
 
 
