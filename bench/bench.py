@@ -4,6 +4,7 @@ generated database with the addon (--db) and its copy without the addon (--base-
     python bench/bench.py --db bench_L --base-db bench_L_base --size L --reps 5 \
         --install-seconds 95 --json bench/out/L.json [--results bench/RESULTS.md --command "make bench SIZE=L"]
     python bench/bench.py rss c360|affinity --db bench_L   # one recompute, peak RSS as JSON (child)
+    python bench/bench.py rss nightly-c360|nightly-affinity --db bench_L   # the cron's job, CPU budget
 
 Every timed step runs in a transaction that is rolled back, so the runs see the same data.
 Figures: median, min and max over --reps runs; ratios are taken from runs of the same process.
@@ -36,6 +37,8 @@ def addons_path_args():
 
 
 def load_odoo():
+    # as scripts/odoo runs the server (docs/deployment.md): one OpenBLAS thread, before numpy loads
+    os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
     import odoo
     odoo.tools.config.parse_config(['-c', os.path.join(ROOT, '.local', 'odoo.conf'), '--log-level=warn']
                                    + addons_path_args())
@@ -733,14 +736,25 @@ def machine():
 
 def rss_child(what, db):
     """One full recompute in a fresh process: RSS before and peak during (sampled every 5 ms);
-    rolled back, except the Customer 360 refresh's committed chunks."""
+    rolled back, except the Customer 360 refresh's committed chunks. what: c360, affinity, or
+    nightly-c360 / nightly-affinity (the cron's job, with its CPU budget)."""
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
     registry = odoo.registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         companies = env['res.company'].search([]).ids
-        if what == 'affinity':
+        budget = None
+        if what in ('nightly-affinity', 'nightly-c360'):
+            # the cron's job within the database's CPU budget (chunked_job), the affinity with
+            # the peer best sellers: what a nightly run costs in wall time, and its work
+            from odoo.addons.crm_erp_bridge.chunked_job import nightly_budget
+            budget = nightly_budget(env)
+            if what == 'nightly-affinity':
+                run = lambda: env[AFFINITY_MODEL]._recompute_all(env['res.company'].browse(companies), budget)
+            else:
+                run = lambda: env['crm.erp.partner.stats']._refresh_all(companies, budget=budget)
+        elif what == 'affinity':
             if AFFINITY_MODEL not in env.registry:
                 print(json.dumps({'skipped': NOT_INSTALLED}))
                 return
@@ -758,8 +772,10 @@ def rss_child(what, db):
             seconds = time.perf_counter() - start
         cr.rollback()
     # (ru_maxrss is not used: Linux keeps the parent's high-water mark across fork and exec)
-    print(json.dumps({'rss_before_mb': sampler.before / 2 ** 20, 'rss_peak_mb': sampler.peak / 2 ** 20,
-                      'growth_mb': (sampler.peak - sampler.before) / 2 ** 20, 'seconds': seconds}))
+    print(json.dumps(dict({'rss_before_mb': sampler.before / 2 ** 20, 'rss_peak_mb': sampler.peak / 2 ** 20,
+                           'growth_mb': (sampler.peak - sampler.before) / 2 ** 20, 'seconds': seconds},
+                          **({'cpu_share': budget.share, 'worked_s': budget.worked, 'paused_s': budget.paused}
+                             if budget else {}))))
 
 
 def fmt(s):

@@ -13,7 +13,14 @@ the mail queue of `mail.mail`), each chunk runs in a cursor of its own from the 
 opened and committed here, by the job runner; the business code of a chunk never commits.
 The caller's transaction is left alone (it only reads). Under tests (the thread's `testing`
 flag, as `mail.mail` checks it) the chunks run in the caller's transaction instead, each in a
-savepoint, so a test's rollback removes them."""
+savepoint, so a test's rollback removes them.
+
+A CPU budget (CpuBudget) paces a nightly job run while people work: after each step (a chunk,
+a part of the affinity recompute) it pauses in proportion to the step's duration, so the job
+works at most a given share of the wall time and leaves the rest of the cores to the
+interactive requests; it still finishes, in (its work / share) of wall time. The pauses are
+outside any statement, and run_chunks pauses between chunks, when no chunk's transaction is
+open (docs/deployment.md, "Nightly jobs while people work")."""
 import logging
 import random
 import threading
@@ -28,6 +35,59 @@ from .run_lock import is_concurrency_error
 
 _logger = logging.getLogger(__name__)
 
+# The system parameter (Settings > Technical > Parameters > System Parameters) holding the
+# share of the wall time, in percent, that the nightly jobs may work when the cron runs them
+# (100: no pause). The default keeps 16 salespeople's calls within the targets of issue 13 on
+# a 2-core server while the jobs run (bench/RESULTS.md) and makes a nightly run 4x longer.
+CPU_SHARE_PARAMETER = 'crm_erp_bridge.nightly_cpu_share'
+DEFAULT_CPU_SHARE = 25
+
+
+class CpuBudget:
+    """Paces a long job to work at most `share` percent of the wall time: pace(), called
+    between two steps of the job, pauses (share 25: three times) as long as the job worked
+    since the previous call. sleep and clock are time.sleep and time.monotonic (tests give
+    their own: the arithmetic is tested, not the machine's timing)."""
+
+    def __init__(self, share, sleep=time.sleep, clock=time.monotonic):
+        self.share = share
+        self._sleep, self._clock = sleep, clock
+        self.worked = self.paused = 0.0  # seconds, for the job's log line
+        self._mark = clock()
+
+    def pace(self):
+        """Between two steps (no statement running): pause for the work done since the
+        previous call (or the budget's creation)."""
+        work = self._clock() - self._mark
+        self.worked += work
+        pause = work * (100.0 / self.share - 1.0)
+        if pause > 0:
+            self._sleep(pause)
+            self.paused += pause
+        self._mark = self._clock()
+
+    def __str__(self):
+        return '%d%% CPU share: worked %.1f s, paused %.1f s' % (self.share, self.worked, self.paused)
+
+
+def nightly_budget(env):
+    """The CpuBudget of a nightly job run by the cron: the share of the system parameter
+    CPU_SHARE_PARAMETER (whole percent, 1 to 100), DEFAULT_CPU_SHARE when it is unset or not
+    such a number (logged); None at 100 (no pause)."""
+    # sudo: a technical setting of the job, read by the cron's own user
+    value = env['ir.config_parameter'].sudo().get_param(CPU_SHARE_PARAMETER)
+    share = DEFAULT_CPU_SHARE
+    if value:
+        try:
+            share = int(value)
+        except ValueError:
+            share = 0
+        if not 1 <= share <= 100:
+            _logger.warning('%s = %r: not a whole percent from 1 to 100, %d%% used', CPU_SHARE_PARAMETER,
+                            value, DEFAULT_CPU_SHARE)
+            share = DEFAULT_CPU_SHARE
+    return CpuBudget(share) if share < 100 else None
+
 
 def commits_per_chunk():
     """False under tests (pytest-odoo and Odoo's test runner set the thread's `testing` flag):
@@ -35,17 +95,21 @@ def commits_per_chunk():
     return not getattr(threading.current_thread(), 'testing', False)
 
 
-def run_chunks(env, chunks, work, split=None, pause=0.1):
+def run_chunks(env, chunks, work, split=None, pause=0.1, budget=None):
     """work(chunk_env, chunk) for each chunk in turn, each in a transaction of its own (see
     the module's docstring); returns their results in the order they ran. A chunk that fails
     for a concurrency error (serialization failure, deadlock) is rolled back and started over
     on a new snapshot: split(chunk) -> smaller chunks (or None when it cannot be split) first,
     else the same chunk after a random pause growing with its tries, at most Odoo's number of
-    tries for an RPC call; then the error is raised (the chunks done stay done)."""
+    tries for an RPC call; then the error is raised (the chunks done stay done). budget: a
+    CpuBudget paced before each chunk, for the work since its previous pace (no transaction of
+    the chunks is open during the pause)."""
     pending = [(chunk, 0) for chunk in reversed(list(chunks))]  # a stack: chunks run in order
     results = []
     while pending:
         chunk, tries = pending.pop()
+        if budget:
+            budget.pace()  # for the previous chunk's work, whose transaction has ended
         try:
             results.append(_run_one(env, chunk, work))
         except OperationalError as error:

@@ -4,6 +4,7 @@ import io
 import re
 import struct
 import tempfile
+import threading
 import weakref
 
 import numpy as np
@@ -92,17 +93,77 @@ def stream_int_columns(cr, query, params, columns, consume, rows_per_batch=10000
     for each batch, in the query's order. The rows are spooled to a temporary file as
     PostgreSQL sends them (one C-level write per row) and read back a batch at a time, so
     the memory held is one batch, whatever the number of rows."""
-    row_size = _int_row_dtype(columns).itemsize
     with tempfile.TemporaryFile(prefix='crm_erp_copy_') as spool:
-        cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), spool)
-        end = spool.tell()
-        spool.seek(len(_COPY_SIGNATURE) + 4)
-        spool.seek(struct.unpack('>i', spool.read(4))[0], io.SEEK_CUR)
-        rows = (end - len(_COPY_TRAILER) - spool.tell()) // row_size
-        for start in range(0, rows, rows_per_batch):
-            consume(*_int_columns(spool.read(min(rows_per_batch, rows - start) * row_size), columns))
-        if spool.read() != _COPY_TRAILER:
-            raise ValueError('stream_int_columns: the query does not return %d int4 columns' % columns)
+        _copy_to(cr, query, params, spool)
+        _consume_spool(spool, columns, consume, rows_per_batch)
+
+
+def _copy_to(cr, query, params, spool):
+    cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), spool)
+
+
+def _consume_spool(spool, columns, consume, rows_per_batch):
+    row_size = _int_row_dtype(columns).itemsize
+    end = spool.tell()
+    spool.seek(len(_COPY_SIGNATURE) + 4)
+    spool.seek(struct.unpack('>i', spool.read(4))[0], io.SEEK_CUR)
+    rows = (end - len(_COPY_TRAILER) - spool.tell()) // row_size
+    for start in range(0, rows, rows_per_batch):
+        consume(*_int_columns(spool.read(min(rows_per_batch, rows - start) * row_size), columns))
+    if spool.read() != _COPY_TRAILER:
+        raise ValueError('stream_int_columns: the query does not return %d int4 columns' % columns)
+
+
+class ParallelIntColumns:
+    """stream_int_columns of a query run by a second connection, in a thread, while the
+    caller's connection works: both PostgreSQL backends (and the caller's Python) use a core
+    each. The second transaction reads the caller's snapshot (pg_export_snapshot, SET
+    TRANSACTION SNAPSHOT): the same rows as in the caller's transaction, provided that one
+    wrote nothing yet (its own uncommitted rows are not in the snapshot): when it did, or
+    when the second connection cannot be had, the query runs in the caller's transaction
+    when consume() is called. Use: `with ParallelIntColumns(cr, connect, query, params,
+    columns) as stream: <other work on cr>; stream.consume(function)`. connect() -> a new
+    cursor of the same database (closed here)."""
+
+    def __init__(self, cr, connect, query, params, columns):
+        self.cr, self.query, self.params, self.columns = cr, query, params, columns
+        self.spool = tempfile.TemporaryFile(prefix='crm_erp_copy_')
+        self.thread = self.error = None
+        cr.execute("SELECT txid_current_if_assigned() IS NULL")  # PostgreSQL 9.6+
+        if cr.fetchone()[0]:
+            cr.execute("SELECT pg_export_snapshot()")
+            snapshot = cr.fetchone()[0]
+            self.thread = threading.Thread(target=self._copy, args=(connect, snapshot), daemon=True,
+                                           name='crm_erp_parallel_copy')
+            self.thread.start()
+
+    def _copy(self, connect, snapshot):
+        try:
+            with connect() as other:
+                # first statement of its transaction (REPEATABLE READ, as every Odoo cursor)
+                other.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                _copy_to(other, self.query, self.params, self.spool)
+                other.rollback()  # it only read
+        except Exception as error:  # re-raised by consume(), in the caller's thread
+            self.error = error
+
+    def consume(self, consume, rows_per_batch=100000):
+        """consume(*columns) batch by batch, once the query's rows are all there."""
+        if self.thread:
+            self.thread.join()
+            if self.error:
+                raise self.error
+        else:
+            _copy_to(self.cr, self.query, self.params, self.spool)
+        _consume_spool(self.spool, self.columns, consume, rows_per_batch)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.thread:
+            self.thread.join()  # the caller's transaction outlives the snapshot's export
+        self.spool.close()
 
 
 def copy_int_rows(cr, table, columns, arrays):

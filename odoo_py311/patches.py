@@ -135,7 +135,45 @@ def patch_server(module):
     module.resource = _ResourceWithIntLimits()
 
 
+def patch_api(module):
+    """odoo/api.py: what a remote call (XML-RPC execute/execute_kw, the web client's call_kw)
+    gets when its arguments do not fit. Not a Python 3.11 fix: hardening of Odoo 11's RPC
+    entry, kept here because Odoo's files are not edited (docs/api.md, "Errors").
+
+    - A positional argument beyond the method's own is taken by split_context as the call's
+      context: anything but a dict then ends in a traceback (`dictionary update sequence
+      element`, `'int' object is not iterable`) deep in the ORM. It gets a UserError naming
+      the method and its arguments.
+    - `init()` is public by name (no underscore) on every model and recreates tables, views,
+      functions and indexes (report models drop and recreate their SQL view): the
+      installation runs it as superuser; a remote call by any other user gets an
+      AccessError."""
+    call_kw = module.call_kw
+
+    def checked_call_kw(model, name, args, kwargs):
+        from odoo import SUPERUSER_ID, _
+        from odoo.exceptions import AccessError, UserError
+        self = model  # noqa: F841 (Odoo's _() finds the user's language and cursor by this name)
+        if name == 'init' and model.env.uid != SUPERUSER_ID:
+            raise AccessError(_('%s.init() is run by the installation only.') % model._name)
+        method = getattr(type(model), name, None)
+        try:
+            own = module.getargspec(method).args[1:]
+        except TypeError:  # not a function: call_kw answers as before
+            own = None
+        if own is not None:
+            positional = args if getattr(method, '_api', None) == 'model' else args[1:]
+            context = positional[len(own):]
+            if len(context) > 1 or (context and context[0] and not isinstance(context[0], dict)):
+                raise UserError(_('%s.%s takes %d positional arguments (%s), then the context (a dict); it got %d.') % (
+                    model._name, name, len(own), ', '.join(own) or '-', len(positional)))
+        return call_kw(model, name, args, kwargs)
+
+    module.call_kw = checked_call_kw
+
+
 BY_MODULE = {
+    'odoo.api': patch_api,
     'odoo.http': patch_http,
     'odoo.tools.safe_eval': patch_safe_eval,
     'odoo.addons.base.ir.ir_qweb.qweb': patch_qweb,

@@ -91,7 +91,10 @@ def test_bench_smoke(test_database):
         assert sum(sum(messages.values()) for messages in phase['failure_messages'].values()) == \
             phase['client_failures'] + phase['nightly_failures']
     with_addon = load['phases'][0]
-    assert with_addon['kinds']['nightly_affinity']['n'] + with_addon['kinds']['nightly_c360']['n'] > 0
+    # the nightly jobs ran: a run finished, or was stopped at the phase's end (within their CPU
+    # budget they take several times a short phase)
+    assert sum(with_addon['kinds'].get(kind, {}).get('n', 0) + with_addon['nightly_stopped'].get(kind, 0)
+               for kind in ('nightly_affinity', 'nightly_c360')) > 0
     # Odoo's retries are read from its log, PostgreSQL's serialization errors from the cluster's:
     # each retry follows one such error of the database's backends
     assert with_addon['pg_log'].get('serialization', 0) >= with_addon['odoo_retries'].get('SERIALIZATION_FAILURE', 0)

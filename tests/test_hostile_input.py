@@ -100,6 +100,11 @@ PRIVATE_METHODS = [
     ('crm.erp.recommendation.wizard', '_open_for'),
 ]
 
+# Models whose init() (public by name, on every model) recreates tables, SQL views, functions
+# or indexes: refused to any user but the superuser (odoo_py311.patches.patch_api).
+INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
+               'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate']
+
 # Tables whose rows the calls could touch: the addon's, and Odoo's that its methods write.
 ODOO_TABLES = ['res_partner', 'res_company', 'product_product', 'product_template', 'sale_order', 'sale_order_line',
                'purchase_order', 'purchase_order_line', 'crm_lead', 'crm_lead_tag_rel', 'stock_move',
@@ -272,6 +277,9 @@ def cases(world):
                        {'context': {key: concrete(bad, 'company', world)}}, (key,))
         if arguments:
             yield ('%s without arguments' % method, model, method, [], {}, (method,) + tuple(names))
+        # one positional argument more than the method takes: Odoo reads it as the context
+        for extra in ('extra', 7, [1]):
+            yield ('%s extra positional %r' % (method, extra), model, method, good + [extra], {}, (method,))
         yield ('%s unknown keyword' % method, model, method, good, {'bogus': 1}, (method,))
         yield ('%s 100 kB keyword' % method, model, method, good, {BIG: 1}, (method,))
     for model, method, key in RECORD_METHODS:
@@ -281,8 +289,12 @@ def cases(world):
         yield ('%s.%s without ids' % (model, method), model, method, [], {}, (method,))
         yield ('%s.%s unknown keyword' % (model, method), model, method, [[world['valid'][key]]], {'bogus': 1},
                (method,))
+        yield ('%s.%s extra positional' % (model, method), model, method, [[world['valid'][key]], 'extra'], {},
+               (method,))
     for model, method in PRIVATE_METHODS:
         yield ('%s.%s (private)' % (model, method), model, method, [[]], {}, (method,))
+    for model in INIT_MODELS:
+        yield ('%s.init' % model, model, 'init', [], {}, ('init',))
 
 
 def test_xmlrpc_client_refuses_integers_beyond_32_bits(odoo_server, test_database):

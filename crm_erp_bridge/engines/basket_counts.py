@@ -78,7 +78,7 @@ def basket_rows(line_order_ids, line_product_ids, order_ids, order_partner_ids, 
 def _positions(ids):
     """A function giving the position in ids of each of the values it is given, -1 when
     absent (a binary search: no array as large as the largest id)."""
-    by_id = np.argsort(ids, kind='stable')
+    by_id = np.argsort(ids)  # ids are distinct: no need of a stable sort
     sorted_ids = ids[by_id]
 
     def positions(values):
@@ -214,7 +214,8 @@ class CustomerChunks:
     @staticmethod
     def _append(spool, parts, chunk, rows):
         """rows to the end of spool grouped by chunk, and where each group went to parts."""
-        by_chunk = np.argsort(chunk, kind='stable')
+        # chunk indexes are small: as int16, numpy's stable sort is a radix sort (5x faster)
+        by_chunk = np.argsort(chunk.astype(np.int16) if len(parts) < 2 ** 15 else chunk, kind='stable')
         rows, chunk = rows[by_chunk], chunk[by_chunk]
         spool.seek(0, 2)
         offset = spool.tell() // rows.dtype.itemsize

@@ -188,7 +188,7 @@ class CrmErpPartnerStats(models.Model):
         return changes
 
     @api.model
-    def _refresh_all(self, company_ids, customers_per_chunk=CUSTOMERS_PER_CHUNK):
+    def _refresh_all(self, company_ids, customers_per_chunk=CUSTOMERS_PER_CHUNK, budget=None):
         """The full refresh of the companies (figures, RFM boundaries, scores and stages of
         every customer, as _refresh(company_ids, recompute_boundaries=True) leaves them) in
         short transactions (chunked_job.run_chunks), for the nightly job and the manager's
@@ -197,25 +197,28 @@ class CrmErpPartnerStats(models.Model):
         the scores and stages, range by range. A chunk that meets a concurrent change of one
         of its customers is started over (split first), so the refresh completes while
         salespeople work (docs/design-concurrency.md). Memory: one chunk, in PostgreSQL and in
-        the worker. Returns the number of stage changes."""
+        the worker. budget: the nightly job's chunked_job.CpuBudget, paced between the chunks.
+        Returns the number of stage changes."""
         company_ids = list(company_ids)
         date_ref = self._customer_360_today()  # checked before any work; one date for every chunk
         if not company_ids:
             return 0
-        run_chunks(self.env, [None], lambda env, _chunk: env[self._name]._forget_archived_partners())
+        run_chunks(self.env, [None], lambda env, _chunk: env[self._name]._forget_archived_partners(), budget=budget)
         ranges = queries.customer_ranges(self.env.cr, customers_per_chunk)
+        known_factors = queries.known_currency_factors(self.env.cr, company_ids)  # once, not per chunk
         changes = 0
         for step in ('figures', 'boundaries', 'scores'):
             chunks, split = ([None], None) if step == 'boundaries' else (ranges, split_range)
             changes += sum(run_chunks(self.env, chunks, lambda env, chunk: env[self._name]._refresh_chunk(
-                company_ids, chunk, date_ref, step), split=split))
+                company_ids, chunk, date_ref, step, known_factors), split=split, budget=budget))
         return changes
 
     @api.model
-    def _refresh_chunk(self, company_ids, partner_range, date_ref, step):
+    def _refresh_chunk(self, company_ids, partner_range, date_ref, step, known_factors=None):
         """One transaction of _refresh_all: the 'figures' or the 'scores' of the customers
         whose commercial partner id is in partner_range [first, end), or the 'boundaries'.
-        Returns the number of stage changes."""
+        known_factors: the currency factors looked up once for every chunk
+        (queries.known_currency_factors). Returns the number of stage changes."""
         cr = self.env.cr
         params = {'company_ids': company_ids, 'date_ref': date_ref, 'uid': self.env.uid,
                   'use_margin': self._margin_available()}
@@ -227,7 +230,7 @@ class CrmErpPartnerStats(models.Model):
         # a chunk reads its customers' documents through their indexes, not every order
         common_queries.prefer_index_scans(cr)
         if step == 'figures':
-            queries.upsert_figures(cr, params, 'range', params['use_margin'])
+            queries.upsert_figures(cr, dict(params, **(known_factors or {})), 'range', params['use_margin'])
             return 0
         changes = queries.score_and_stage(cr, params, 'range')
         self.invalidate_cache(fnames=list(self._fields))

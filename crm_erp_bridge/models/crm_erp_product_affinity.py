@@ -1,12 +1,16 @@
+import logging
 import math
 from collections import Counter
 from itertools import combinations
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, sql_db
 
+from ..chunked_job import nightly_budget
 from ..engines.basket_counts import ORDERS_PER_CHUNK, ChunkedCounts, CustomerChunks, compare_pairs
 from ..queries import affinity as queries, common as common_queries
 from .record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmErpProductAffinity(models.Model):
@@ -61,14 +65,16 @@ class CrmErpProductAffinity(models.Model):
     # Full recompute ---------------------------------------------------------------------
 
     @api.model
-    def _recompute_affinity(self, company_ids=None):
+    def _recompute_affinity(self, company_ids=None, budget=None):
         """Recompute every count of the given companies (all: None) from their confirmed
         orders: their orders and lines streamed through one binary COPY each, regrouped on
         disk by chunks of whole customers and counted in numpy chunk by chunk (basket_counts:
         memory bounded whatever the history). The stored pairs move to the result by their
         differences only, part by part of first products (the incremental updates keep them
         exact, so a nightly recompute writes little). The context key
-        crm_erp_affinity_date_to (a datetime string) limits the orders to those before it."""
+        crm_erp_affinity_date_to (a datetime string) limits the orders to those before it.
+        budget (chunked_job.CpuBudget, the nightly job's): paced between the steps (after each
+        stream, chunk and part); the transaction stays open, idle during the pauses."""
         # sudo: the companies' basket settings; internal counts, nothing is returned to a caller
         companies = self.env['res.company'].sudo().browse(company_ids) if company_ids is not None \
             else self.env['res.company'].sudo().search([])
@@ -76,7 +82,7 @@ class CrmErpProductAffinity(models.Model):
         # one writer of the counts at a time (the fold); see _fold_affinity for the snapshot
         queries.lock_counts(cr)
         common_queries.disable_jit(cr)  # compiling costs more than it saves on these scans
-        counts = self._affinity_count_lines(companies)
+        counts = self._affinity_count_lines(companies, budget)
         # The counts below are those of this transaction's snapshot (REPEATABLE READ), which
         # holds exactly the deltas of the transactions it sees, and this DELETE removes
         # exactly those (a DELETE never reaches rows its snapshot does not see): the deltas
@@ -86,7 +92,7 @@ class CrmErpProductAffinity(models.Model):
         for company in companies:
             products, parts, baskets = counts.pop(company.id).result(company.affinity_min_count)
             queries.replace_company_counts(cr, company.id, baskets, products)
-            written, computed = self._affinity_write_pairs(company, parts)
+            written, computed = self._affinity_write_pairs(company, parts, budget)
             pairs_written += written
             pairs_kept += computed - written
         common_queries.analyze(cr, 'crm_erp_affinity_product')
@@ -96,9 +102,9 @@ class CrmErpProductAffinity(models.Model):
         return True
 
     @api.model
-    def _affinity_count_lines(self, companies):
+    def _affinity_count_lines(self, companies, budget=None):
         """{company id: its ChunkedCounts fed every counted line}, in one scan of the orders
-        and one of the lines."""
+        and one of the lines (budget: paced after each scan and each chunk)."""
         cr = self.env.cr
         counts = {}
         for company in companies:
@@ -108,21 +114,31 @@ class CrmErpProductAffinity(models.Model):
         # count of the orders: no scan to size them)
         chunks = CustomerChunks(companies.ids, math.ceil(
             common_queries.estimated_row_count(cr, 'sale_order') / ORDERS_PER_CHUNK))
-        queries.stream_counted_orders(cr, companies.ids, self._affinity_date_to(), chunks.add_orders)
-        queries.stream_counted_lines(cr, self._affinity_excludes_delivery(), chunks.add_lines)
+        pace = budget.pace if budget else lambda: None
+        # the lines (the longer scan) by a second connection in this snapshot, while this one
+        # reads the orders and Python sorts them out: one core each
+        with queries.counted_lines_beside(cr, lambda: sql_db.db_connect(cr.dbname).cursor(),
+                                          self._affinity_excludes_delivery()) as lines:
+            queries.stream_counted_orders(cr, companies.ids, self._affinity_date_to(), chunks.add_orders)
+            lines.consume(chunks.add_lines)
+        pace()
         for company_id, chunk in chunks:
             counts[company_id].add_chunk(*chunk)
+            pace()
         return counts
 
     @api.model
-    def _affinity_write_pairs(self, company, parts):
+    def _affinity_write_pairs(self, company, parts, budget=None):
         """Make the stored pairs of the company the computed ones, part by part (as
         ChunkedCounts.pair_parts yields them: the stored pairs of each part's range of first
         products are read and diffed with its computed ones, so the worker holds one part),
-        by their differences; returns (rows deleted, updated or added, pairs computed)."""
+        by their differences; returns (rows deleted, updated or added, pairs computed).
+        budget: paced after each part."""
         cr = self.env.cr
         written = computed = 0
         for (first, end), pairs in parts:
+            if budget and computed:
+                budget.pace()
             (gone_a, gone_b), (changed_a, changed_b, changed_count), added = compare_pairs(
                 queries.stored_pairs(cr, company.id, first, end), pairs)
             if len(gone_a):
@@ -148,13 +164,18 @@ class CrmErpProductAffinity(models.Model):
     @api.model
     def _cron_recompute_affinity(self):
         # sudo: the nightly job recounts every company; it returns nothing
-        self.sudo()._recompute_all(self.env['res.company'].sudo().search([]))
+        budget = nightly_budget(self.env)
+        self.sudo()._recompute_all(self.env['res.company'].sudo().search([]), budget)
+        _logger.info('affinity recompute: %s', budget or 'no CPU budget')
 
     @api.model
-    def _recompute_all(self, companies):
+    def _recompute_all(self, companies, budget=None):
         """The affinity and the peer best sellers (recommendations) of the companies: the
-        nightly refresh and the manager action."""
-        self._recompute_affinity(companies.ids)
+        nightly refresh (budget: its CpuBudget, paced between the steps) and the manager
+        action."""
+        self._recompute_affinity(companies.ids, budget)
+        if budget:
+            budget.pace()
         self.env['crm.erp.recommendation']._recompute_best_sellers(companies)
 
     # Incremental updates ----------------------------------------------------------------

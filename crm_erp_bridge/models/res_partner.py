@@ -1,12 +1,17 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..chunked_job import nightly_budget
 from ..companies import allowed_company
 from ..queries import customer_360 as customer_360_queries, recommendation as recommendation_queries
 from ..run_lock import lock_run, retry_safe, retrying
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
                          public_records)
+
+_logger = logging.getLogger(__name__)
 
 _TOP_PRODUCT_COUNT = 5
 
@@ -247,7 +252,9 @@ class ResPartner(models.Model):
     @api.model
     def _cron_refresh_customer_360(self):
         # sudo: the nightly job recomputes every company; it returns nothing
-        self.env['crm.erp.partner.stats'].sudo()._refresh_all(self.env['res.company'].search([]).ids)
+        budget = nightly_budget(self.env)
+        self.env['crm.erp.partner.stats'].sudo()._refresh_all(self.env['res.company'].search([]).ids, budget=budget)
+        _logger.info('Customer 360 refresh: %s', budget or 'no CPU budget')
 
     @public_records(one=True)
     def action_open_customer_product_history(self):

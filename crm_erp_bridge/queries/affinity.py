@@ -4,7 +4,7 @@ recompute, the incremental updates and the fold read and write (model crm.erp.pr
 counting engine engines/basket_counts.py)."""
 import numpy as np
 
-from ..sql import copy_int_rows, fetch_int_columns, stream_int_columns
+from ..sql import ParallelIntColumns, copy_int_rows, fetch_int_columns, stream_int_columns
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL,
                      advisory_xact_lock, drop_index, drop_tables, drop_view, ensure_index, try_advisory_xact_lock)
 
@@ -305,11 +305,16 @@ def stream_counted_orders(cr, company_ids, date_to, consume):
     stream_int_columns(cr, _FULL_ORDERS_SQL, {'company_ids': company_ids, 'date_to': date_to}, 4, consume)
 
 
-def stream_counted_lines(cr, exclude_delivery, consume):
-    """consume(order ids, product ids) batch by batch, for every counted line (line rules only:
-    the order and product rules are applied by the orders and products read above)."""
-    stream_int_columns(cr, _FULL_LINES_SQL.format(delivery=_NOT_DELIVERY_SQL if exclude_delivery else ''),
-                       {}, 2, consume)
+def counted_lines_beside(cr, connect, exclude_delivery):
+    """Every counted line (order id, product id; line rules only: the order and product rules
+    are applied by the orders and products read apart), read by a second connection (connect() -> a
+    cursor) in cr's snapshot while cr does other work (sql.ParallelIntColumns: in cr itself
+    when its transaction wrote already); its consume(function) gives them batch by batch."""
+    return ParallelIntColumns(cr, connect, _counted_lines_sql(exclude_delivery), {}, 2)
+
+
+def _counted_lines_sql(exclude_delivery):
+    return _FULL_LINES_SQL.format(delivery=_NOT_DELIVERY_SQL if exclude_delivery else '')
 
 
 def delete_deltas(cr, company_ids):

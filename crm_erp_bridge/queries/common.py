@@ -57,24 +57,38 @@ def create_currency_factor_function(cr):
     cr.execute(_CURRENCY_FACTOR_FUNCTION_SQL)
 
 
-def with_company_currency_factor(name, documents_sql):
+def with_company_currency_factor(name, documents_sql, known_rates=False):
     """CTEs `<name>_docs` (documents_sql, which selects currency_id, company_currency_id,
     company_id and day among its columns) and `<name>` (the same rows with `factor`, to the
     company currency at that day). The rate is looked up once per foreign currency, company and
-    day, not once per document: orders of a day share it. Takes SQL text, never values."""
+    day, not once per document: orders of a day share it. known_rates: the statement's
+    parameters known_currency_ids, known_company_ids, known_days, known_factors (array literals,
+    see customer_360.known_currency_factors) give factors already looked up, and only the other days are looked
+    up here (a refresh in chunks looks the rates up once, not once per chunk). Takes SQL text,
+    never values."""
+    known = """
+    SELECT * FROM unnest(%(known_currency_ids)s::integer[], %(known_company_ids)s::integer[],
+                         %(known_days)s::date[], %(known_factors)s::numeric[])
+                  AS known(currency_id, company_id, day, factor)
+     UNION ALL""" if known_rates else ''
+    unknown = """
+       AND (currency_id, company_id, day) NOT IN (
+           SELECT * FROM unnest(%(known_currency_ids)s::integer[], %(known_company_ids)s::integer[],
+                                %(known_days)s::date[]))""" if known_rates else ''
     return """
 {name}_docs AS ({documents}
-), {name}_rates AS (
+), {name}_rates AS ({known}
     SELECT currency_id, company_id, day,
            crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id, day) AS factor
       FROM (SELECT DISTINCT currency_id, company_currency_id, company_id, day
               FROM {name}_docs WHERE currency_id <> company_currency_id) foreign_days
+     WHERE TRUE{unknown}
 ), {name} AS (
     SELECT docs.*, COALESCE(rates.factor, 1.0) AS factor
       FROM {name}_docs docs
       LEFT JOIN {name}_rates rates ON rates.currency_id = docs.currency_id
            AND rates.company_id = docs.company_id AND rates.day = docs.day
-)""".format(name=name, documents=documents_sql)
+)""".format(name=name, documents=documents_sql, known=known, unknown=unknown)
 
 
 def ensure_index(cr, name, table, expressions, where=None):

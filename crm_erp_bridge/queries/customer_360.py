@@ -39,7 +39,7 @@ WITH companies AS (
       JOIN companies cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
      WHERE doc.state IN ('sale', 'done')
-       AND {scope[p.commercial_partner_id]}""") + """, sales AS (
+       AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, sales AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS revenue,
            SUM(factor * margin) AS margin, MIN(day) AS first_date, MAX(day) AS last_date
       FROM orders GROUP BY company_id, partner_id
@@ -67,7 +67,7 @@ WITH companies AS (
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
      WHERE doc.state IN ('purchase', 'done')
-       AND {scope[p.commercial_partner_id]}""") + """, purchase_figures AS (
+       AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, purchase_figures AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS spend,
            MAX(day) AS last_date
       FROM purchases GROUP BY company_id, partner_id
@@ -307,9 +307,11 @@ def create_functions_and_indexes(cr):
 def upsert_figures(cr, params, incremental, use_margin):
     """Step 1: the raw figures of the scope (params: company_ids, uid, and partner_ids when
     incremental is True, partner_from and partner_to when it is 'range': see PartnerScope),
-    prepared once per connection when incremental is True; returns the rows written."""
+    prepared once per connection when incremental is True; the factors of known_currency_factors
+    when params holds them; returns the rows written."""
     query = _UPSERT_FIGURES_SQL.format(margin='margin' if use_margin else 'amount_untaxed',
                                        scope=PartnerScope(incremental))
+    params = dict(NO_KNOWN_FACTORS, **params)
     if incremental is True:
         execute_prepared(cr, query, params)
     else:
@@ -317,6 +319,42 @@ def upsert_figures(cr, params, incremental, use_margin):
         # not logged as a bad query
         cr.execute(query, params, log_exceptions=incremental != 'range')
     return cr.rowcount
+
+
+# Known currency factors of the companies' foreign documents (the days of step 1's orders
+# and purchases in another currency than the company's), for a refresh in chunks.
+_KNOWN_FACTORS_SQL = """
+WITH foreign_days AS (
+    SELECT DISTINCT pl.currency_id, doc.company_id, cmp.currency_id AS company_currency_id, doc.date_order::date AS day
+      FROM sale_order doc
+      JOIN res_company cmp ON cmp.id = doc.company_id
+      JOIN product_pricelist pl ON pl.id = doc.pricelist_id
+     WHERE doc.state IN ('sale', 'done') AND doc.company_id = ANY(%(company_ids)s) AND pl.currency_id <> cmp.currency_id
+     UNION
+    SELECT DISTINCT doc.currency_id, doc.company_id, cmp.currency_id, doc.date_order::date
+      FROM purchase_order doc
+      JOIN res_company cmp ON cmp.id = doc.company_id
+     WHERE doc.state IN ('purchase', 'done') AND doc.company_id = ANY(%(company_ids)s)
+       AND doc.currency_id <> cmp.currency_id
+)
+-- as array literals (text): a few characters a factor in every chunk's statement
+SELECT COALESCE(ARRAY_AGG(currency_id)::text, '{}'), COALESCE(ARRAY_AGG(company_id)::text, '{}'),
+       COALESCE(ARRAY_AGG(day)::text, '{}'),
+       COALESCE(ARRAY_AGG(crm_erp_bridge_currency_factor(currency_id, company_currency_id, company_id,
+                                                         day))::text, '{}')
+  FROM foreign_days
+"""
+# No factor known: step 1 looks up every rate it needs.
+NO_KNOWN_FACTORS = {'known_currency_ids': '{}', 'known_company_ids': '{}', 'known_days': '{}', 'known_factors': '{}'}
+
+
+def known_currency_factors(cr, company_ids):
+    """The currency factors step 1 needs for the companies' documents as this transaction sees
+    them, looked up once (a refresh in chunks passes them to every chunk, which looks up only
+    the days of documents added since): the parameters known_currency_ids, known_company_ids,
+    known_days, known_factors of upsert_figures (PostgreSQL array literals)."""
+    cr.execute(_KNOWN_FACTORS_SQL, {'company_ids': list(company_ids)})
+    return dict(zip(NO_KNOWN_FACTORS, cr.fetchone()))
 
 
 def update_lead_figures(cr, params):

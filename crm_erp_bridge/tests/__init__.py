@@ -23,6 +23,7 @@ from . import test_concurrent_documents
 from . import test_record_ids
 from . import test_concurrency
 from . import test_customer_360_chunks
+from . import test_nightly_budget
 from . import test_rules
 from . import test_sql_home
 from . import test_queries_common

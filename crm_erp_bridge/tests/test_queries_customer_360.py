@@ -81,3 +81,35 @@ class TestQueriesCustomer360(Customer360Case):
         self.assertEqual((rows, self.env.cr.fetchone()[0]), (1, 0))
         self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_partner_stage_history WHERE partner_id = %s", customer.ids)
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_known_currency_factors(self):
+        """The factors of the companies' foreign days, looked up once (a refresh in chunks),
+        are used by step 1 as given; a day that is not among them is looked up as before."""
+        cr = self.env.cr
+        customer = self._customer('Q360 foreign customer')
+        # XCB at 2025-04-10: company A's rate of 2025-04-01, 5.0: 50 / 5 = 10 XCA
+        self._order(customer, '2025-04-10', [(self.product_1, 1.0, 50.0)], pricelist=self.pricelist_xcb)
+        known = customer_360.known_currency_factors(cr, self.company_a.ids)
+        factor = known.pop('known_factors')
+        self.assertEqual(known, {'known_currency_ids': '{%d}' % self.xcb.id,
+                                 'known_company_ids': '{%d}' % self.company_a.id, 'known_days': '{2025-04-10}'})
+        self.assertEqual(float(factor.strip('{}')), 0.2)
+        known['known_factors'] = factor
+        params = {'company_ids': self.company_a.ids, 'partner_from': customer.id, 'partner_to': customer.id + 1,
+                  'uid': self.env.uid, 'date_ref': self.DATE_REF, 'use_margin': False}
+
+        def revenue():
+            cr.execute("SELECT sale_revenue FROM crm_erp_partner_stats WHERE partner_id = %s AND company_id = %s",
+                       [customer.id, self.company_a.id])
+            return cr.fetchone()[0]
+        customer_360.upsert_figures(cr, dict(params, **known), 'range', False)
+        self.assertEqual(revenue(), 10.0)
+        # a given factor is used as given (here a wrong one: the proof that nothing looks it up)
+        customer_360.upsert_figures(cr, dict(params, **dict(known, known_factors='{0.5}')), 'range', False)
+        self.assertEqual(revenue(), 25.0)
+        # an order of a day the refresh did not know yet (confirmed meanwhile): looked up
+        self._order(customer, '2025-01-10', [(self.product_1, 1.0, 20.0)], pricelist=self.pricelist_xcb)
+        customer_360.upsert_figures(cr, dict(params, **known), 'range', False)
+        self.assertEqual(revenue(), 20.0, '10 XCA + 20 XCB at the global rate 2.0 of 2025-01-01')
+        self.assertEqual(customer_360.known_currency_factors(cr, self.company_b.ids),
+                         dict.fromkeys(known, '{}'))

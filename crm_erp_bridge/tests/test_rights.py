@@ -231,6 +231,9 @@ class TestRights(SavepointCase):
         self.assertEqual(wrong, [], '\n'.join(map(str, wrong)))
 
     def test_doc_matches_matrix(self):
+        if not os.path.exists(DOC):
+            # the addon installed from its wheel (site-packages/odoo/addons) has no docs/ beside it
+            self.skipTest('%s: docs/rights.md is in the project checkout only' % DOC)
         with open(DOC) as doc:
             text = doc.read()
         self.assertTrue(render_table() in text, 'docs/rights.md: paste this table\n\n' + render_table())

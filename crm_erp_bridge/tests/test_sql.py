@@ -1,8 +1,10 @@
 import numpy as np
 
+from odoo import sql_db
 from odoo.tests.common import TransactionCase
 
-from ..sql import copy_int_rows, execute_prepared, fetch_int_columns, stream_int_columns
+from ..sql import ParallelIntColumns, copy_int_rows, execute_prepared, fetch_int_columns, stream_int_columns
+from .concurrency_common import ConcurrentCase
 
 _QUERY = """
     SELECT id, name FROM res_partner
@@ -75,3 +77,38 @@ class TestBinaryCopy(TransactionCase):
                 fetch_int_columns(self.cr, query, [], 2)
             with self.assertRaises(ValueError):
                 stream_int_columns(self.cr, query, [], 2, lambda *columns: None)
+
+
+class TestParallelIntColumns(ConcurrentCase):
+    """ParallelIntColumns reads a query by a second connection in the caller's snapshot, and in
+    the caller's transaction once that one wrote (its own rows are in no exported snapshot).
+    Real transactions on a table of the test's own, dropped at the end."""
+
+    QUERY = "SELECT a, b FROM test_parallel_int_columns ORDER BY a"
+
+    def setUp(self):
+        super().setUp()
+        self.commit(lambda env: env.cr.execute(
+            "CREATE TABLE test_parallel_int_columns (a integer NOT NULL, b integer NOT NULL);"
+            "INSERT INTO test_parallel_int_columns VALUES (1, 2), (3, 4)"))
+        self.addCleanup(self.commit, lambda env: env.cr.execute("DROP TABLE test_parallel_int_columns"))
+
+    def _read(self, cr):
+        batches = []
+        with ParallelIntColumns(cr, lambda: sql_db.db_connect(cr.dbname).cursor(), self.QUERY, {}, 2) as stream:
+            in_thread = stream.thread is not None
+            stream.consume(lambda a, b: batches.append((a.tolist(), b.tolist())), rows_per_batch=1)
+        return in_thread, batches
+
+    def test_second_connection_reads_the_callers_snapshot(self):
+        with self.rolled_back() as env:
+            env.cr.execute(self.QUERY)  # the snapshot of this transaction is taken
+            self.assertEqual(env.cr.fetchall(), [(1, 2), (3, 4)])
+            self.commit(lambda other: other.cr.execute("INSERT INTO test_parallel_int_columns VALUES (5, 6)"))
+            self.assertEqual(self._read(env.cr), (True, [([1], [2]), ([3], [4])]),
+                             'the row committed after the snapshot is not read')
+
+    def test_after_a_write_the_callers_transaction_reads(self):
+        with self.rolled_back() as env:
+            env.cr.execute("INSERT INTO test_parallel_int_columns VALUES (7, 8)")
+            self.assertEqual(self._read(env.cr), (False, [([1], [2]), ([3], [4]), ([7], [8])]))
