@@ -22,6 +22,7 @@
     'data': [
         'security/crm_erp_bridge_security.xml',
         'security/ir.model.access.csv',
+        'views/assets.xml',
         'views/res_config_settings_views.xml',
         'views/crm_erp_bridge_menus.xml',
         'data/customer_360_data.xml',
@@ -36,6 +37,7 @@
         'views/purchase_order_views.xml',
         'report/pipeline_demand_report_views.xml',
         'data/pipeline_demand_data.xml',
+        'report/crm_erp_dashboard_tile_views.xml',
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',

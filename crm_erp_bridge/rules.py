@@ -27,6 +27,12 @@ RFM_SEGMENTS = [
     ('lost', 'Lost'),
 ]
 
+# Funnel position of each stage for the manager's dashboard: a stage change "moves forward" when
+# the new stage ranks higher (leaving At risk or Lost for any buying stage is a win-back).
+FUNNEL_RANKS = {
+    'lost': -1, 'at_risk': 0, 'prospect': 1, 'lead': 2, 'opportunity': 3, 'new': 4, 'repeat': 5, 'loyal': 6,
+}
+
 # Why a stage was set: the rule that fired (see readme/USAGE.rst, "Lifecycle stage").
 STAGE_REASONS = [
     ('no_activity', 'No lead and no order'),

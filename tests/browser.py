@@ -142,6 +142,11 @@ class Chromium:
         self.send('Page.navigate', url=url)
         wait_until(lambda: self.evaluate(ready_expression), timeout, 'page not ready: %s' % url)
 
+    def set_viewport(self, width, height):
+        """The page's size, as a laptop's screen shows it (the window stays as it is)."""
+        self.send('Emulation.setDeviceMetricsOverride', width=width, height=height, deviceScaleFactor=1,
+                  mobile=False)
+
     def screenshot(self, path):
         data = self.send('Page.captureScreenshot', format='png')['data']
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -31,13 +31,18 @@ class CrmErpPartnerStageHistory(models.Model):
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
-        """Groups also get conversion_rate (a ratio, so not a SQL aggregate): the group's count
-        over the count of the changes with the same from_stage under the same domain."""
+        """Groups by stage come in funnel order (CUSTOMER_STAGES), not in the alphabetical order
+        of the keys, unless the caller sorts. Groups also get conversion_rate (a ratio, so not a
+        SQL aggregate): the group's count over the count of the changes with the same from_stage
+        under the same domain."""
         result = super().read_group(domain, fields, groupby, offset=offset, limit=limit,
                                     orderby=orderby, lazy=lazy)
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
+        if not orderby and groupby and groupby[0] in ('from_stage', 'to_stage'):
+            position = {stage: index for index, (stage, _label) in enumerate(CUSTOMER_STAGES)}
+            result.sort(key=lambda group: position.get(group[groupby[0]], len(position)))
         if 'conversion_rate' not in (fields or []) or not result:
             return result
-        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
         grouped = groupby[:1] if lazy else groupby
         if 'from_stage' in grouped:
             totals = {group['from_stage']: group['__count'] for group in super().read_group(

@@ -96,7 +96,9 @@ class CrmErpPartnerStats(models.Model):
 
     @api.model
     def _group_expand_customer_stage(self, stages, domain, order):
-        return [key for key, _label in CUSTOMER_STAGES]
+        # every buying stage, even empty; Prospect only when a row is in it (prospects have no
+        # row: a column that is always empty would push the others off a 1366 px screen)
+        return [key for key, _label in CUSTOMER_STAGES if key != 'prospect' or key in stages]
 
     @api.multi
     def write(self, vals):

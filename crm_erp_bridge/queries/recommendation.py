@@ -333,14 +333,21 @@ def open_cross_sell_pairs(cr, partner_ids, company_id):
     return set(cr.fetchall())
 
 
+# Which crm_lead rows are cross-sell opportunities, and which of them are won or lost: the
+# settings' win rate and the manager's dashboard read them through these (one home).
+CROSS_SELL_OPPORTUNITY_SQL = "cross_sell_product_id IS NOT NULL AND type = 'opportunity'"
+CROSS_SELL_WON_SQL = 'active AND probability >= 100'
+CROSS_SELL_LOST_SQL = 'NOT active AND probability = 0'
+
+
 def cross_sell_outcomes(cr, company_id):
     """(won, lost) cross-sell opportunities of the company (or without company): won at
     probability 100, lost archived at probability 0."""
     cr.execute("""
-        SELECT COUNT(*) FILTER (WHERE active AND probability >= 100),
-               COUNT(*) FILTER (WHERE NOT active AND probability = 0)
+        SELECT COUNT(*) FILTER (WHERE """ + CROSS_SELL_WON_SQL + """),
+               COUNT(*) FILTER (WHERE """ + CROSS_SELL_LOST_SQL + """)
           FROM crm_lead
-         WHERE cross_sell_product_id IS NOT NULL AND type = 'opportunity'
+         WHERE """ + CROSS_SELL_OPPORTUNITY_SQL + """
            AND (company_id = %s OR company_id IS NULL)
     """, [company_id])
     return cr.fetchone()

@@ -1,2 +1,4 @@
 from . import crm_erp_partner_product_history
 from . import pipeline_demand_report
+# the dashboard reads the demand snapshot: its view is created after the report's init
+from . import crm_erp_dashboard_tile

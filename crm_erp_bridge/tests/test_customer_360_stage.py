@@ -1,3 +1,4 @@
+from ..rules import CUSTOMER_STAGES
 from .customer_360_common import Customer360Case
 
 
@@ -141,8 +142,14 @@ class TestCustomer360Stage(Customer360Case):
         row.write({'customer_stage': 'opportunity'})
         self.assertEqual((jane.customer_stage, jane.customer_stage_locked), ('opportunity', True))
         self.assertEqual(self._history(jane)[-1].reason, 'manual')
+        # every buying stage is a kanban column, even when empty, in funnel order; Prospect only
+        # when a row is in it (prospects have no row)
         groups = self.Stats.read_group([('partner_id', '=', jane.id)], ['customer_stage'], ['customer_stage'])
-        self.assertEqual(len(groups), 8)  # every stage is a kanban column, even when empty
+        buying = [stage for stage, _label in CUSTOMER_STAGES if stage != 'prospect']
+        self.assertEqual([group['customer_stage'] for group in groups], buying)
+        row.write({'customer_stage': 'prospect'})
+        groups = self.Stats.read_group([('partner_id', '=', jane.id)], ['customer_stage'], ['customer_stage'])
+        self.assertEqual([group['customer_stage'] for group in groups], [stage for stage, _label in CUSTOMER_STAGES])
 
     def test_search_on_stage(self):
         kurt = self._customer('Kurt')

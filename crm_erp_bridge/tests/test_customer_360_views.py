@@ -52,3 +52,10 @@ class TestCustomer360Views(Customer360Case):
         by_to = History.read_group(domain, ['to_stage', 'conversion_rate'], ['to_stage'])
         self.assertEqual(sorted((g['to_stage'], g['conversion_rate']) for g in by_to),
                          [('lead', 60.0), ('new', 20.0), ('opportunity', 20.0)])
+        # the pivot's rows and columns in funnel order, not alphabetical (lead < new < opportunity
+        # < prospect); a caller's own order is kept
+        self.assertEqual([g['from_stage'] for g in lead_row], ['prospect', 'lead'])
+        self.assertEqual([g['to_stage'] for g in by_to], ['lead', 'opportunity', 'new'])
+        self.assertEqual([g['to_stage'] for g in History.read_group(domain, ['to_stage'], ['to_stage'],
+                                                                    orderby='to_stage desc')],
+                         ['opportunity', 'new', 'lead'])
