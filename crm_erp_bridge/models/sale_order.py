@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from ..change_hooks import followed
 from ..run_lock import retry_safe
+from ..units import quantity_text
 from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
@@ -41,13 +42,24 @@ class SaleOrder(models.Model):
 
     # Pipeline demand and purchasing
     short_line_count = fields.Integer(string='Lines Short', compute='_compute_short_line_count')
+    short_summary = fields.Char(
+        string='Short at their date', compute='_compute_short_line_count',
+        help='The products whose free stock and incoming receipts do not cover the line by its date, '
+             'and how much is missing, in the product unit.')
 
     @api.depends('order_line')
     def _compute_short_line_count(self):
         availability = self.mapped('order_line')._get_availability()
         for order in self:
-            order.short_line_count = sum(
-                1 for line in order.order_line if availability.get(line, {}).get('short', 0.0) > 0)
+            short = [(line, availability[line]['short']) for line in order.order_line
+                     if availability.get(line, {}).get('short', 0.0) > 0]
+            order.short_line_count = len(short)
+            texts = []
+            for line, missing in short:  # a loop: _() finds the language through self
+                texts.append(_('%(product)s: %(quantity)s missing') % {
+                    'product': line.product_id.display_name,
+                    'quantity': quantity_text(missing, line.product_id.uom_id)})
+            order.short_summary = '; '.join(texts)
 
     @api.model
     @public_method

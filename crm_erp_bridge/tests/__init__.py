@@ -5,6 +5,7 @@ from . import test_customer_360_rfm
 from . import test_customer_360_stage
 from . import test_customer_360_vendor
 from . import test_customer_360_views
+from . import test_dashboard
 from . import test_demo
 from . import test_i18n
 from . import test_mail_message
@@ -42,3 +43,4 @@ from . import test_clv_model
 from . import test_recommendation_engines
 from . import test_lead_score_engine
 from . import test_sales_forecast_engine
+from . import test_units

@@ -115,6 +115,9 @@ class TestPipelineDemand(SupplyCase):
         # Q2 needs 6 on 2099-01-19: the receipt of the 13th counts.
         self.assertEqual((q2_line.free_qty, q2_line.forecast_qty, q2_line.is_short), (10.0, 18.0, False))
         self.assertEqual((self.q1.short_line_count, self.q2.short_line_count), (1, 0))
+        # the banner names the product and what is missing in its unit, rounded to it: 24 - 10
+        self.assertEqual((self.q1.short_summary, self.q2.short_summary),
+                         ('%s: 14 %s missing' % (self.product.display_name, self.product.uom_id.name), ''))
         # A service line has no availability and is never short.
         service = self.env['product.product'].create({'name': 'Bridge Advice', 'type': 'service'})
         quotation = self._quotation(self.wh1, [(service, 3.0, self.unit, 0), (self.product, 30.0, self.unit, 0)])

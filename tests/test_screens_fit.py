@@ -1,0 +1,54 @@
+"""Every screen of the addon fits a 1366 x 768 laptop screen: each view of each of its window
+actions, and the forms it extends (customer with its Customer 360 tab, quotation, opportunity,
+product), open in headless chromium without a JavaScript error, an error dialog or a sideways
+scroll of the view."""
+import os
+
+from test_customer_360_web import NO_ERROR_DIALOG, _call
+from test_manager_journey import NO_SIDEWAYS_SCROLL, _open
+from test_web_client import SCREENSHOTS, WEB_CLIENT_READY
+
+
+def _addon_window_actions(odoo_server, database):
+    data = _call(odoo_server, database, 'ir.model.data', 'search_read',
+                 [('module', '=', 'crm_erp_bridge'), ('model', '=', 'ir.actions.act_window')],
+                 fields=['name', 'res_id'])
+    actions = {action['id']: action for action in _call(
+        odoo_server, database, 'ir.actions.act_window', 'read', [row['res_id'] for row in data],
+        ['view_mode', 'res_model', 'target'])}
+    return [(row['name'], mode) for row in data for mode in actions[row['res_id']]['view_mode'].split(',')
+            if actions[row['res_id']]['target'] != 'new' and mode != 'form']
+
+
+def _first(odoo_server, database, model, domain, order='id'):
+    return _call(odoo_server, database, model, 'search', domain, limit=1, order=order)[0]
+
+
+def test_every_screen_fits_a_laptop(odoo_server, test_database, chromium):
+    screens = ['action=crm_erp_bridge.%s&view_type=%s' % (name, mode)
+               for name, mode in _addon_window_actions(odoo_server, test_database)]
+    assert len(screens) >= 15, screens
+    customer = _call(odoo_server, test_database, 'crm.erp.partner.stats', 'search_read', [],
+                     fields=['partner_id'], limit=1, order='sale_revenue desc')[0]['partner_id'][0]
+    quotation = _first(odoo_server, test_database, 'sale.order', [('state', 'in', ['draft', 'sent'])],
+                       order='id desc')
+    # an opportunity with product lines when the demo has one
+    opportunity = _first(odoo_server, test_database, 'crm.lead', [('type', '=', 'opportunity')],
+                         order='planned_revenue desc')
+    product = _first(odoo_server, test_database, 'product.product', [('type', '=', 'product')])
+    screens += ['id=%d&model=res.partner&view_type=form' % customer,
+                'id=%d&model=sale.order&view_type=form' % quotation,
+                'id=%d&model=crm.lead&view_type=form' % opportunity,
+                'id=%d&model=product.product&view_type=form' % product]
+    wide = []
+    for fragment in screens:
+        _open(odoo_server, chromium, fragment, WEB_CLIENT_READY)
+        # the Customer 360 tab and the opportunity's products: the pages the addon adds
+        chromium.evaluate("[...document.querySelectorAll('.o_notebook .nav-tabs a')].filter("
+                          "a => ['Customer 360', 'Products'].includes(a.textContent.trim())).forEach(a => a.click())")
+        assert chromium.evaluate(NO_ERROR_DIALOG), fragment
+        assert chromium.errors == [], fragment
+        if not chromium.evaluate(NO_SIDEWAYS_SCROLL):
+            wide.append(fragment)
+            chromium.screenshot(os.path.join(SCREENSHOTS, 'too_wide_%d.png' % len(wide)))
+    assert wide == [], 'scrolls sideways at 1366 px'
