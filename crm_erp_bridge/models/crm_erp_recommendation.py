@@ -124,7 +124,7 @@ class CrmErpRecommendation(models.AbstractModel):
     def _engine_settings(self, company):
         """(knobs, calibration, stamp) of the company's last tuning; (None, None, False) before
         any: the engines' defaults."""
-        return None, None, False
+        return self.env['crm.erp.recommendation.tuning']._settings_of(company)
 
     @api.model
     def _engine_figures(self, company, now):

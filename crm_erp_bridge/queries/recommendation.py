@@ -318,6 +318,19 @@ def sellable_product_ids(cr, company_id, product_ids):
     return {row[0] for row in cr.fetchall()}
 
 
+def ensure_tuning_rows(cr, company_ids, uid):
+    """Create the empty crm_erp_recommendation_tuning row of each company that has none. When
+    another transaction is creating the same row at that moment, this one fails with a
+    serialization error (Odoo runs the call again; the row is then found), never with a
+    duplicate."""
+    cr.execute("""
+        INSERT INTO crm_erp_recommendation_tuning (company_id, create_uid, create_date, write_uid, write_date)
+        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM unnest(%(company_ids)s::integer[]) AS company_id
+            ON CONFLICT (company_id) DO NOTHING
+    """, {'company_ids': list(company_ids), 'uid': uid})
+
+
 def affinity_candidates(cr, params):
     """[(partner_id, product_id, score, from_product_id, pair_count, lift, confidence)], the
     best `fetch` affinity candidates of each customer, best first. params: company_id,
