@@ -1,4 +1,6 @@
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.module import get_module_resource
+from odoo.tools.translate import trans_load
 
 from .recommendation_common import RecommendationCase
 
@@ -151,6 +153,20 @@ class TestRecommendation(RecommendationCase):
             with self.assertRaises(UserError):
                 self.Partner.get_recommendations(ids)
 
+    def test_reasons_in_chinese(self):
+        """Every word of the intents goes through the translations (zh_CN.po)."""
+        self.env['res.lang'].load_lang('zh_CN')
+        po = get_module_resource('crm_erp_bridge', 'i18n', 'zh_CN.po')
+        trans_load(self.env.cr, po, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        items = self.Partner.with_context(lang='zh_CN').get_recommendations([self.customer_x.id])[0]['items']
+        self.assertEqual([(item['reason'], item['intent']) for item in items[:2]], [
+            ('购买过一次，约 4 周前', 'reorder'),
+            ('购买了 Affinity P1 的客户中有 75 % 也购买了它', 'discover')])
+        quotation = self._order(self.customer_x, '2025-12-30', [self.p5], confirm=False)
+        wizard = self.env['crm.erp.recommendation.wizard'].browse(
+            quotation.with_context(lang='zh_CN').action_open_recommendations()['res_id'])
+        self.assertEqual(wizard.line_ids.mapped('intent_label')[:2], ['再次购买', '发现新品'])
+
     def test_frequently_bought_together(self):
         Product = self.env['product.product']
         result = Product.get_frequently_bought_together([self.p1.id, self.p5.id])
@@ -208,7 +224,11 @@ class TestRecommendation(RecommendationCase):
             'company_ids': [(6, 0, self.company.ids)],
             'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman_all_leads').id])]})
         as_salesman = self.customer_x.sudo(salesman)
-        self.assertIn('Bought by 75 % of customers who bought Affinity P1', as_salesman.recommendation_html)
+        html = as_salesman.recommendation_html
+        self.assertIn('Bought by 75 % of customers who bought Affinity P1', html)
+        self.assertIn('<th>Intent</th>', html)
+        self.assertIn('<td>Discover</td>', html)
+        self.assertIn('<td>Buy again</td>', html)
         self.assertEqual(as_salesman.get_recommendations([self.customer_x.id], 1)[0]['items'][0]['product_id'],
                          self.p1.id)
         form = self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')

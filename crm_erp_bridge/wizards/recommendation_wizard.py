@@ -40,6 +40,7 @@ class CrmErpRecommendationWizard(models.TransientModel):
                 'sequence': index, 'product_id': item['product_id'], 'score': item['score'],
                 'reason': item['reason'], 'free_qty': item['free_qty'], 'incoming_qty': item['incoming_qty'],
                 'out_of_stock': item['out_of_stock'], 'intent': item['intent'], 'intent_label': item['intent_label'],
+                'due': item['due'],
                 'expected_qty': item['expected_qty'] or 0.0, 'due_date': item['due_date'] or False,
                 'expected': item['expected'],
             }) for index, item in enumerate(items)],
@@ -72,12 +73,13 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
     intent_label = fields.Char(string='Intent', readonly=True,
                                help='Due to re-order: their usual re-order time has come; Buy again: a product they '
                                     'bought, not due yet; Discover: a product new to them.')
+    due = fields.Boolean(string='Due', readonly=True, help="A re-order item whose customer's usual cycle has come.")
     reason = fields.Char(string='Why', readonly=True)
     expected_qty = fields.Float(string='Expected Quantity', readonly=True,
                                 digits=dp.get_precision('Product Unit of Measure'),
                                 help='Re-order items: the quantity the customer usually orders at a time.')
     uom_id = fields.Many2one(related='product_id.uom_id', string='Unit', readonly=True)
-    due_date = fields.Date(string='Due', readonly=True,
+    due_date = fields.Date(string='Due Date', readonly=True,
                            help='Re-order items with a rhythm: their last order day plus their usual cycle.')
     expected = fields.Char(
         string='When', readonly=True,
