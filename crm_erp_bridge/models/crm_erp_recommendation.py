@@ -1,10 +1,12 @@
 import datetime
+import logging
 import threading
 import time
 
 import numpy as np
 
-from odoo import _, api, fields, models
+import odoo
+from odoo import SUPERUSER_ID, _, api, fields, models
 
 from ..engines.discover import DiscoverIndex
 from ..engines.purchases import Purchases
@@ -18,14 +20,18 @@ MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
 
-# The engines' company-wide part (docs/recommendation-intents.md, "Status of the Odoo
-# integration"): per Odoo process, database and company, the DiscoverIndex and the products'
-# typical cycles of the company's counted lines, rebuilt after CACHE_SECONDS, on another day,
-# after a new tuning and for another registry (a module update builds a new one). The
-# customers' own lines are read on every call.
+# The engines' company-wide part (docs/recommendation-intents.md, "The Odoo integration"): per
+# Odoo process, database and company, the DiscoverIndex and the products' typical cycles of the
+# company's counted lines. Built by the first call of a process (or of a new registry: a module
+# update); older than CACHE_SECONDS or of another day, it is rebuilt in a background thread
+# (its own cursor: committed orders only) while the calls go on with the previous one, so no
+# request waits for the build after the first (about 30 s at size L). A full affinity recompute
+# and a tuning drop the process's entry. The knobs and rates of the company's tuning are read
+# on every call (a new tuning applies at once in every process); the customers' own lines too.
 CACHE_SECONDS = 300
 _ENGINE_CACHE = {}
 _ENGINE_CACHE_LOCK = threading.Lock()
+_logger = logging.getLogger(__name__)
 EPOCH = datetime.date(2000, 1, 1)  # day 0 of the engines' integer days (queries.counted_lines)
 
 
@@ -55,7 +61,7 @@ class CrmErpRecommendation(models.AbstractModel):
         reference time), set-based; run by the full affinity recompute."""
         queries.recompute_best_sellers(self.env.cr, companies.ids, self._now())
         for company in companies:  # the engines' company-wide figures follow the full recompute too
-            self._clear_engine_cache(company)
+            self._expire_engine_cache(company)
 
     @api.model
     def _check_limit(self, limit):
@@ -114,11 +120,20 @@ class CrmErpRecommendation(models.AbstractModel):
     @api.model
     def _clear_engine_cache(self, company=None):
         """Forget the cached company-wide figures of this database (of one company when given)
-        in this process: the next call rebuilds them (a full affinity recompute, a new tuning)."""
+        in this process: the next call rebuilds them (a full affinity recompute, a tuning)."""
         with _ENGINE_CACHE_LOCK:
             for key in list(_ENGINE_CACHE):
                 if key[0] == self.env.cr.dbname and (company is None or key[1] == company.id):
                     del _ENGINE_CACHE[key]
+
+    @api.model
+    def _expire_engine_cache(self, company):
+        """Mark this process's entries of the company stale: the next call rebuilds them (in the
+        background, see _engine_figures)."""
+        with _ENGINE_CACHE_LOCK:
+            for key, entry in _ENGINE_CACHE.items():
+                if key[0] == self.env.cr.dbname and key[1] == company.id:
+                    entry['built'] = float('-inf')
 
     @api.model
     def _engine_settings(self, company):
@@ -128,26 +143,59 @@ class CrmErpRecommendation(models.AbstractModel):
 
     @api.model
     def _engine_figures(self, company, now):
-        """The cached company-wide part of the engines at now (see CACHE_SECONDS): a dict with
-        day, index (DiscoverIndex), figures (the products' typical cycles), knobs, calibration
-        and categories (product category ids of the index's products)."""
-        knobs, calibration, tuned = self._engine_settings(company)
-        day = engine_day(now)
-        # a reference time from the context (offline evaluation) is part of the key; live, the day is
-        stamp = (id(self.env.registry), day, tuned, self.env.context.get('crm_erp_recommendation_date') and now)
-        key = (self.env.cr.dbname, company.id)
+        """The cached company-wide part of the engines (see _ENGINE_CACHE): a dict with day (of
+        its lines), index (DiscoverIndex) and figures (the products' typical cycles)."""
+        # a reference time from the context (offline evaluation) has entries of its own
+        key = (self.env.cr.dbname, company.id, self.env.context.get('crm_erp_recommendation_date') and now)
         entry = _ENGINE_CACHE.get(key)
-        if entry and entry['stamp'] == stamp and time.monotonic() - entry['built'] < CACHE_SECONDS:
-            return entry
-        customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company.id, now)
+        if not entry or entry['registry'] != id(self.env.registry):
+            return self._build_engine_figures(key, company.id, now)
+        stale = time.monotonic() - entry['built'] >= CACHE_SECONDS or entry['day'] != engine_day(now)
+        if stale:
+            return self._refresh_engine_figures(key, entry, company.id, now)
+        return entry
+
+    @api.model
+    def _build_engine_figures(self, key, company_id, now):
+        """Read the company's lines before now, build and cache its entry (see _engine_figures)."""
+        customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company_id, now)
         purchases = Purchases(customer, product, order, days, qty / queries.QTY_SCALE)
+        day = engine_day(now)
         entry = {
-            'stamp': stamp, 'built': time.monotonic(), 'day': day, 'knobs': knobs, 'calibration': calibration,
+            'registry': id(self.env.registry), 'built': time.monotonic(), 'day': day, 'refreshing': False,
             'index': DiscoverIndex(purchases, day, dict(zip(product.tolist(), category.tolist()))),
             'figures': RepeatPairs(purchases).product_figures(),
         }
         with _ENGINE_CACHE_LOCK:
             _ENGINE_CACHE[key] = entry
+        return entry
+
+    @api.model
+    def _refresh_engine_figures(self, key, entry, company_id, now):
+        """Rebuild a stale entry in a background thread with a cursor of its own (once at a
+        time per entry); returns the entry to use now: the stale one. Under tests (their data
+        is not committed), synchronously: the new one."""
+        registry = self.env.registry
+        if odoo.tools.config['test_enable'] or getattr(threading.current_thread(), 'testing', False) \
+                or registry.in_test_mode():
+            return self._build_engine_figures(key, company_id, now)
+        with _ENGINE_CACHE_LOCK:
+            if entry['refreshing']:
+                return entry
+            entry['refreshing'] = True
+        live = not self.env.context.get('crm_erp_recommendation_date')
+
+        def refresh():
+            try:
+                with api.Environment.manage(), registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
+                    env[self._name]._build_engine_figures(key, company_id, fields.Datetime.now() if live else now)
+            except Exception:  # pylint: disable=broad-except
+                _logger.exception('Recommendations: rebuilding the figures of company %s failed', company_id)
+            finally:
+                entry['refreshing'] = False
+
+        threading.Thread(target=refresh, name='crm_erp_recommendation_cache', daemon=True).start()
         return entry
 
     @api.model
@@ -162,18 +210,19 @@ class CrmErpRecommendation(models.AbstractModel):
         if not len(customer):
             return
         pairs = RepeatPairs(Purchases(customer, product, order, days, qty / queries.QTY_SCALE), shared['figures'])
-        model = Recommender(pairs, shared['index'], shared['day'], shared['knobs'], shared['calibration'])
+        knobs, calibration, _tuned = self._engine_settings(company)
+        model = Recommender(pairs, shared['index'], engine_day(params['now']), knobs, calibration)
         document = list(params['exclude_product_ids'])
         lists = {partner_id: model.recommend(partner_id, limit=params['fetch'], basket=document, exclude=document)
                  for partner_id in np.unique(customer).tolist() if partner_id in candidates}
         sellable = queries.sellable_product_ids(
             self.env.cr, company.id, {item['product_id'] for items in lists.values() for item in items})
         for partner_id, items in lists.items():
-            candidates[partner_id].extend(self._intent_item(item, shared) for item in items
+            candidates[partner_id].extend(self._intent_item(item, model.now) for item in items
                                           if item['product_id'] in sellable)
 
     @api.model
-    def _intent_item(self, item, shared):
+    def _intent_item(self, item, today):
         """An item of _recommend from an engine item (the reason stays (kind, figures) until
         _finish words it)."""
         kind, figures = item['reason']
@@ -183,7 +232,7 @@ class CrmErpRecommendation(models.AbstractModel):
             'intent': item['intent'], 'due': item['due'], 'probability': round(item['probability'], 4),
             'expected_qty': round(item['expected_qty'], 3) if reorder else False,
             'due_date': engine_date(item['due_day']) if reorder and item['due_day'] is not None else False,
-            'due_in_days': int(round(item['due_day'])) - shared['day']
+            'due_in_days': int(round(item['due_day'])) - today
             if reorder and item['due_day'] is not None else None,
             'cycle_days': item['cycle_days'] if reorder and item['cycle_days'] is not None else False,
             'reason_kind': kind, 'reason_figures': figures,

@@ -9,6 +9,8 @@ from .crm_erp_recommendation import engine_date, engine_day
 from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
 
 _SHARE_DIGITS = (16, 3)
+# the parsed knobs and rates of a tuning, per database, company and fit date (read on every call)
+_PARSED = {}
 
 
 class CrmErpRecommendationTuning(models.Model):
@@ -120,8 +122,7 @@ class CrmErpRecommendationTuning(models.Model):
                           customer_count=int(figures.get('customers', 0)),
                           knobs=json.dumps(result['knobs'], sort_keys=True),
                           calibration=json.dumps(result['calibration'], sort_keys=True))
-            records[company_id].write(values)
-            self.env['crm.erp.recommendation']._clear_engine_cache(self.env['res.company'].browse(company_id))
+            records[company_id].write(values)  # the next recommendation reads the new knobs and rates
 
     @api.model
     def _settings_of(self, company):
@@ -131,4 +132,8 @@ class CrmErpRecommendationTuning(models.Model):
         record = self.sudo().search([('company_id', '=', company.id)], limit=1)
         if not record.fit_date or not record.customer_count:
             return None, None, False
-        return json.loads(record.knobs), json.loads(record.calibration), record.fit_date
+        key = (self.env.cr.dbname, company.id, record.fit_date)
+        if key not in _PARSED:
+            _PARSED[key] = (json.loads(record.knobs), json.loads(record.calibration))
+        knobs, calibration = _PARSED[key]
+        return knobs, calibration, record.fit_date

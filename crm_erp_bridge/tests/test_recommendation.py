@@ -60,6 +60,21 @@ class TestRecommendation(RecommendationCase):
         self.assertEqual((line.expected_qty, line.due_date), (4.0, '2025-12-31'))
         self.assertNotIn(self.p6, wizard.line_ids.mapped('product_id'))  # on the quotation
 
+    def test_company_figures_are_cached(self):
+        """The company-wide figures (co-purchases, similar customers, popularity) are cached per
+        process; the customer's own lines are read on every call. Z buys P5 with P1: X's list
+        learns it when the figures are rebuilt (stale: after CACHE_SECONDS or a full recompute)."""
+        def discover(partner):
+            return [item['product_id'] for item in self._items(partner) if item['intent'] == 'discover']
+        self.assertNotIn(self.p5.id, discover(self.customer_x))
+        self._order(self._customer('Affinity Z'), '2025-12-10', [self.p1, self.p5])
+        self.assertNotIn(self.p5.id, discover(self.customer_x))
+        self._order(self.customer_x, '2025-12-11', [self.p3])  # the customer's own lines: fresh
+        self.assertIn(self.p3.id, [item['product_id'] for item in self._items(self.customer_x)
+                                   if item['intent'] == 'reorder'])
+        self.env['crm.erp.recommendation']._expire_engine_cache(self.company)
+        self.assertIn(self.p5.id, discover(self.customer_x))
+
     def test_recent_purchase_is_reorder_never_discover(self):
         """Issue 17: a product the customer bought is a re-order item, ranked by the measured
         rate of its kind (the former exclusion window and repeat-item rule are gone from this
