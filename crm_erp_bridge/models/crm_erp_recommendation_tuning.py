@@ -1,13 +1,16 @@
 import json
+import logging
 
 from odoo import _, api, fields, models
 
+from ..chunked_job import nightly_budget
 from ..engines import recommendation_blend
 from ..engines.purchases import Purchases
 from ..queries import recommendation as queries
 from .crm_erp_recommendation import engine_date, engine_day
 from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
 
+_logger = logging.getLogger(__name__)
 _SHARE_DIGITS = (16, 3)
 # the parsed knobs and rates of a tuning, per database, company and fit date (read on every call)
 _PARSED = {}
@@ -99,12 +102,15 @@ class CrmErpRecommendationTuning(models.Model):
     @api.model
     def _cron_tune_all(self):
         # sudo: the nightly job tunes every company from its stored orders
-        self.sudo()._tune(self.env['res.company'].sudo().search([]).ids)
+        budget = nightly_budget(self.env)
+        self.sudo()._tune(self.env['res.company'].sudo().search([]).ids, budget=budget)
+        _logger.info('recommendation tuning: %s', budget or 'no CPU budget')
 
     @api.model
-    def _tune(self, company_ids, now=None):
+    def _tune(self, company_ids, now=None, budget=None):
         """Tune and store the knobs of each company on its counted lines before now (default:
-        the recommendations' reference time). Two tunings of one company at the same moment:
+        the recommendations' reference time; budget: the nightly job's CpuBudget, paced
+        between the steps of the search). Two tunings of one company at the same moment:
         one waits for the other's row or fails with a serialization error Odoo retries; never
         two rows."""
         now = now or self.env['crm.erp.recommendation']._now()
@@ -115,7 +121,8 @@ class CrmErpRecommendationTuning(models.Model):
         for company_id in company_ids:
             customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company_id, now)
             purchases = Purchases(customer, product, order, days, qty / queries.QTY_SCALE)
-            result = recommendation_blend.tune(purchases, day, category=dict(zip(product.tolist(), category.tolist())))
+            result = recommendation_blend.tune(purchases, day, category=dict(zip(product.tolist(), category.tolist())),
+                                               pace=budget.pace if budget else None)
             figures = result['figures']
             values = {name: float(figures.get(name, 0.0)) for name in self._FIGURES}
             values.update(fit_date=fields.Datetime.now(), holdout_start=engine_date(result['cut']),

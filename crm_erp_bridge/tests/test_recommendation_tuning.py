@@ -1,7 +1,10 @@
+import itertools
 import json
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
+from ..chunked_job import CpuBudget
+from ..engines import recommendation_blend
 from .recommendation_common import RecommendationCase
 
 
@@ -92,3 +95,20 @@ class TestRecommendationTuning(RecommendationCase):
         as_b.action_tune_my_companies()
         self.assertEqual(as_b.search([]).mapped('company_id'), self.main_company)
         self.assertEqual(self.Tuning.search_count([('company_id', '=', self.company.id)]), 1)
+
+    def test_nightly_tuning_is_paced(self):
+        """The nightly job's CPU budget pauses between the steps of the search: once after the
+        re-order knobs, once per discover setting."""
+        pauses = []
+        budget = CpuBudget(50, sleep=pauses.append, clock=itertools.count().__next__)
+        self.Tuning._tune(self.company.ids, budget=budget)
+        settings = (len(list(itertools.product(*recommendation_blend.DISCOVER_GRID.values())))
+                    * len(list(itertools.product(*recommendation_blend.WEIGHT_GRID.values()))))
+        self.assertEqual(len(pauses), 1 + settings)
+        self.assertEqual(self.Tuning.search([('company_id', '=', self.company.id)]).customer_count, 6)
+
+    def test_bad_input(self):
+        for value in ('2025-13-45 00:00:00', 'yesterday', 7):
+            with self.assertRaises(UserError):
+                self.Tuning.with_context(crm_erp_recommendation_date=value).action_tune_my_companies()
+        self.assertFalse(self.Tuning.search([('company_id', '=', self.company.id)]))
