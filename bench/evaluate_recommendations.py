@@ -182,8 +182,9 @@ def bootstrap_difference(a, b, seed):
 
 
 def addon_lists(args, customers, cut_day):
-    """The addon's current recommendations (affinity recomputed on the training orders, in a
-    transaction that is rolled back)."""
+    """The addon's recommendations through its Odoo request path (crm.erp.recommendation._recommend:
+    the customers' lines read by SQL, the cached index, the company's tuning), with the affinity
+    recomputed and the company tuned on the training orders, in a transaction that is rolled back."""
     import odoo
     from odoo import SUPERUSER_ID, api
     odoo.tools.config.parse_config(['-c', args.config, '--log-level=warn'])
@@ -195,6 +196,8 @@ def addon_lists(args, customers, cut_day):
         company = env['res.company'].browse(args.company_id)
         company.write({'recommendation_stock_mode': 'show'})  # quality, not stock, is measured
         env['crm.erp.product.affinity']._recompute_affinity(company.ids)
+        # the nightly tuning as of the cut: the request path then uses the company's tuned knobs and rates
+        env['crm.erp.recommendation.tuning']._tune(company.ids)
         partners = env['res.partner'].browse(customers)
         for index in range(0, len(customers), 200):
             batch = env['crm.erp.recommendation']._recommend(partners[index:index + 200], company, limit=10)
@@ -302,7 +305,7 @@ def main():
                ('popularity without own past', popularity_new), ('buy again (most-bought)', buy_again),
                ('plain co-occurrence, new only', cooccurrence)]
     if args.addon:
-        methods.insert(3, ('the addon (current)', addon_lists(args, customers, cut)))
+        methods.insert(3, ('the addon (Odoo request path)', addon_lists(args, customers, cut)))
 
     due = due_cycles(model.pairs, customers, cut)
     due_total = sum(len(products) for products in due.values())

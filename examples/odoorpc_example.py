@@ -33,8 +33,9 @@ def main(url='http://127.0.0.1:8069', database='crm_erp_bridge', login='admin', 
 
     for row in Partner.get_recommendations(partner_ids[:1], limit=3):
         for item in row['items']:
-            print('recommend to %d: %s (score %.3f, %s; free %.1f)'
-                  % (row['partner_id'], item['product'], item['score'], item['reason'], item['free_qty']))
+            print('recommend to %d: %s (%s%s, score %.3f, %s; free %.1f)'
+                  % (row['partner_id'], item['product'], item['intent'], ', due' if item['due'] else '',
+                     item['score'], item['reason'], item['free_qty']))
 
     try:
         Partner.get_recommendations(partner_ids[:1], limit=500)

@@ -27,11 +27,12 @@ def main(url='http://127.0.0.1:8069', database='crm_erp_bridge', login='admin', 
               '%(sale_order_count)d orders, revenue %(sale_revenue).2f %(currency)s, '
               'predicted 12 months %(clv_predicted_12m).2f' % profile)
 
-    # Recommendations: best first, each with its reason and stock
+    # Recommendations: best first, each with its intent (reorder / discover), reason and stock
     for row in call('res.partner', 'get_recommendations', partner_ids[:1], 3):
         for item in row['items']:
-            print('recommend to %d: %s (score %.3f, %s; free %.1f)'
-                  % (row['partner_id'], item['product'], item['score'], item['reason'], item['free_qty']))
+            print('recommend to %d: %s (%s%s, score %.3f, %s; free %.1f)'
+                  % (row['partner_id'], item['product'], item['intent'], ', due' if item['due'] else '',
+                     item['score'], item['reason'], item['free_qty']))
 
     # Products bought together with the most sold product of the first customer
     top = call('res.partner', 'get_customer_360', partner_ids[:1])[0]['top_products']

@@ -41,8 +41,9 @@ def top_customers(call):
 
 
 def recommendation_lines(call, partner_id):
-    return ['recommend to %d: %s (score %.3f, %s; free %.1f)'
-            % (partner_id, item['product'], item['score'], item['reason'], item['free_qty'])
+    return ['recommend to %d: %s (%s%s, score %.3f, %s; free %.1f)'
+            % (partner_id, item['product'], item['intent'], ', due' if item['due'] else '', item['score'],
+               item['reason'], item['free_qty'])
             for item in call('res.partner', 'get_recommendations', [partner_id], 3)[0]['items']]
 
 

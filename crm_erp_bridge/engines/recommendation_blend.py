@@ -205,8 +205,9 @@ def _tune_reorder(pairs, customers, truth, now):
     return best[1], best[2]
 
 
-def _tune_discover(recommender, customers, truth_new):
-    """The discover knobs and weights of the grids with the best hit@10 on new products."""
+def _tune_discover(recommender, customers, truth_new, pace=None):
+    """The discover knobs and weights of the grids with the best hit@10 on new products
+    (pace: called between two steps, e.g. a nightly job's CPU budget)."""
     best = None
     for values in itertools.product(*DISCOVER_GRID.values()):
         knobs = dict(zip(DISCOVER_GRID, values))
@@ -221,6 +222,8 @@ def _tune_discover(recommender, customers, truth_new):
                 order = np.lexsort((candidates, -score))[:RANKS] if len(candidates) else []
                 lists[customer] = recommender.index.products[candidates[order]].tolist() if len(candidates) else []
             hit, precision, recall = ranking_metrics(lists, truth_new)
+            if pace:
+                pace()
             if best is None or (hit, precision) > best[0]:
                 best = ((hit, precision), knobs_weights, {
                     'discover_hit10_new': hit, 'discover_precision5_new': precision, 'discover_recall10_new': recall})
@@ -251,9 +254,10 @@ def _calibrate(recommender, customers, truth, horizon_days):
             'discover': np.minimum.accumulate(discover_rates).round(4).tolist()}
 
 
-def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0):
+def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0, pace=None):
     """Knobs and calibration for recommendations at day now, chosen on the holdout
-    [now - horizon_days, now) (see the module's docstring), with the holdout's figures."""
+    [now - horizon_days, now) (see the module's docstring), with the holdout's figures.
+    pace: called between the steps of the search (a nightly job's CPU budget), or None."""
     cut = now - horizon_days
     train, truth, customers = holdout(purchases, cut, now, sample, seed)
     if not customers:
@@ -263,7 +267,9 @@ def tune(purchases, now, horizon_days=91, category=None, sample=1000, seed=0):
     truth = {customer: truth[customer] for customer in customers}
     truth_new = {customer: truth[customer] - owned.get(customer, set()) for customer in customers}
     reorder_knobs, figures = _tune_reorder(recommender.pairs, customers, truth, cut)
-    discover_knobs, discover_figures = _tune_discover(recommender, customers, truth_new)
+    if pace:
+        pace()
+    discover_knobs, discover_figures = _tune_discover(recommender, customers, truth_new, pace)
     figures.update(discover_figures)
     knobs = {'reorder': reorder_knobs, 'discover': discover_knobs}
     recommender.refit(knobs)

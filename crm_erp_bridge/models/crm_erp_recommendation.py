@@ -1,5 +1,17 @@
-from odoo import _, api, fields, models
+import datetime
+import logging
+import threading
+import time
 
+import numpy as np
+
+import odoo
+from odoo import SUPERUSER_ID, _, api, fields, models
+
+from ..engines.discover import DiscoverIndex
+from ..engines.purchases import Purchases
+from ..engines.recommendation_blend import Recommender
+from ..engines.reorder import RepeatPairs
 from ..queries import affinity as affinity_queries, common as common_queries, recommendation as queries
 from ..rules import RFM_SEGMENTS
 from .record_ids import check_date_text, check_int
@@ -7,6 +19,30 @@ from .record_ids import check_date_text, check_int
 MAX_LIMIT = 100
 # Affinities of each bought product that take part in the score (the strongest ones).
 AFFINITIES_PER_PRODUCT = 50
+
+# The engines' company-wide part (docs/recommendation-intents.md, "The Odoo integration"): per
+# Odoo process, database and company, the DiscoverIndex and the products' typical cycles of the
+# company's counted lines. Built by the first call of a process (or of a new registry: a module
+# update); older than CACHE_SECONDS or of another day, it is rebuilt in a background thread
+# (its own cursor: committed orders only) while the calls go on with the previous one, so no
+# request waits for the build after the first (about 30 s at size L). A full affinity recompute
+# and a tuning drop the process's entry. The knobs and rates of the company's tuning are read
+# on every call (a new tuning applies at once in every process); the customers' own lines too.
+CACHE_SECONDS = 300
+_ENGINE_CACHE = {}
+_ENGINE_CACHE_LOCK = threading.Lock()
+_logger = logging.getLogger(__name__)
+EPOCH = datetime.date(2000, 1, 1)  # day 0 of the engines' integer days (queries.counted_lines)
+
+
+def engine_day(timestamp):
+    """The engines' day (days since 2000-01-01) of an Odoo datetime string."""
+    return (fields.Datetime.from_string(timestamp).date() - EPOCH).days
+
+
+def engine_date(day):
+    """The Odoo date string of an engine day (rounded to a whole day)."""
+    return fields.Date.to_string(EPOCH + datetime.timedelta(days=int(round(day))))
 
 
 class CrmErpRecommendation(models.AbstractModel):
@@ -24,6 +60,8 @@ class CrmErpRecommendation(models.AbstractModel):
         """Peer best sellers of the companies (recordset) as of now (the recommendation
         reference time), set-based; run by the full affinity recompute."""
         queries.recompute_best_sellers(self.env.cr, companies.ids, self._now())
+        for company in companies:  # the engines' company-wide figures follow the full recompute too
+            self._expire_engine_cache(company)
 
     @api.model
     def _check_limit(self, limit):
@@ -39,9 +77,10 @@ class CrmErpRecommendation(models.AbstractModel):
         return check_date_text(self, now, 'crm_erp_recommendation_date', datetime=True)
 
     @api.model
-    def _recommend(self, partners, company, limit=10, exclude_product_ids=()):
+    def _recommend(self, partners, company, limit=10, exclude_product_ids=(), intents=None):
         """{commercial partner id: [item, ...]} for the commercial entities of partners in
-        company, best first; items are dicts (product_id, score, reason, source, ...)."""
+        company, best first; items are dicts (product_id, score, reason, source, intent, ...).
+        intents: keep only the items of these intents ('reorder', 'discover')."""
         commercial = partners.mapped('commercial_partner_id')
         if not commercial:
             return {}
@@ -62,7 +101,7 @@ class CrmErpRecommendation(models.AbstractModel):
         candidates = {partner_id: [] for partner_id in commercial.ids}
         for scorer in self._recommendation_scorers():
             getattr(self, scorer)(commercial, company, params, candidates)
-        return self._finish(commercial, company, candidates, limit)
+        return self._finish(commercial, company, candidates, limit, intents)
 
     @api.model
     def _recommendation_scorers(self):
@@ -74,7 +113,132 @@ class CrmErpRecommendation(models.AbstractModel):
         parameters of _recommend, with limit and fetch, the items wanted per customer).
         An addon adds one by overriding this method: super() plus its method's name where its
         items should rank; a product already proposed by an earlier scorer is kept once."""
-        return ['_score_affinity', '_score_best_sellers']
+        return ['_score_intents', '_score_best_sellers']
+
+    # The two intents (docs/recommendation-intents.md): engines/ on the company's counted lines
+
+    @api.model
+    def _clear_engine_cache(self, company=None):
+        """Forget the cached company-wide figures of this database (of one company when given)
+        in this process: the next call rebuilds them (a full affinity recompute, a tuning)."""
+        with _ENGINE_CACHE_LOCK:
+            for key in list(_ENGINE_CACHE):
+                if key[0] == self.env.cr.dbname and (company is None or key[1] == company.id):
+                    del _ENGINE_CACHE[key]
+
+    @api.model
+    def _expire_engine_cache(self, company):
+        """Mark this process's entries of the company stale: the next call rebuilds them (in the
+        background, see _engine_figures)."""
+        with _ENGINE_CACHE_LOCK:
+            for key, entry in _ENGINE_CACHE.items():
+                if key[0] == self.env.cr.dbname and key[1] == company.id:
+                    entry['built'] = float('-inf')
+
+    @api.model
+    def _engine_settings(self, company):
+        """(knobs, calibration, stamp) of the company's last tuning; (None, None, False) before
+        any: the engines' defaults."""
+        return self.env['crm.erp.recommendation.tuning']._settings_of(company)
+
+    @api.model
+    def _engine_figures(self, company, now):
+        """The cached company-wide part of the engines (see _ENGINE_CACHE): a dict with day (of
+        its lines), index (DiscoverIndex) and figures (the products' typical cycles)."""
+        # a reference time from the context (offline evaluation) has entries of its own
+        key = (self.env.cr.dbname, company.id, self.env.context.get('crm_erp_recommendation_date') and now)
+        entry = _ENGINE_CACHE.get(key)
+        if not entry or entry['registry'] != id(self.env.registry):
+            return self._build_engine_figures(key, company.id, now)
+        stale = time.monotonic() - entry['built'] >= CACHE_SECONDS or entry['day'] != engine_day(now)
+        if stale:
+            return self._refresh_engine_figures(key, entry, company.id, now)
+        return entry
+
+    @api.model
+    def _build_engine_figures(self, key, company_id, now):
+        """Read the company's lines before now, build and cache its entry (see _engine_figures)."""
+        customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company_id, now)
+        purchases = Purchases(customer, product, order, days, qty / queries.QTY_SCALE)
+        day = engine_day(now)
+        entry = {
+            'registry': id(self.env.registry), 'built': time.monotonic(), 'day': day, 'refreshing': False,
+            'index': DiscoverIndex(purchases, day, dict(zip(product.tolist(), category.tolist()))),
+            'figures': RepeatPairs(purchases).product_figures(),
+        }
+        with _ENGINE_CACHE_LOCK:
+            _ENGINE_CACHE[key] = entry
+        return entry
+
+    @api.model
+    def _refresh_engine_figures(self, key, entry, company_id, now):
+        """Rebuild a stale entry in a background thread with a cursor of its own (once at a
+        time per entry); returns the entry to use now: the stale one. Under tests (their data
+        is not committed), synchronously: the new one."""
+        registry = self.env.registry
+        if odoo.tools.config['test_enable'] or getattr(threading.current_thread(), 'testing', False) \
+                or registry.in_test_mode():
+            return self._build_engine_figures(key, company_id, now)
+        with _ENGINE_CACHE_LOCK:
+            if entry['refreshing']:
+                return entry
+            entry['refreshing'] = True
+        live = not self.env.context.get('crm_erp_recommendation_date')
+
+        def refresh():
+            try:
+                with api.Environment.manage(), registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, dict(self.env.context))
+                    env[self._name]._build_engine_figures(key, company_id, fields.Datetime.now() if live else now)
+            except Exception:  # pylint: disable=broad-except
+                _logger.exception('Recommendations: rebuilding the figures of company %s failed', company_id)
+            finally:
+                entry['refreshing'] = False
+
+        threading.Thread(target=refresh, name='crm_erp_recommendation_cache', daemon=True).start()
+        return entry
+
+    @api.model
+    def _score_intents(self, commercial, company, params, candidates):
+        """Due to re-order and Discover, blended (recommendation_blend.Recommender), for the
+        customers with counted lines in the company; the others (cold start) are left to the
+        next scorers (peer best sellers). The document's products are the basket and are left
+        out; so are the products the company may not sell."""
+        shared = self._engine_figures(company, params['now'])
+        customer, product, order, days, qty, _category = queries.counted_lines(
+            self.env.cr, company.id, params['now'], commercial.ids)
+        if not len(customer):
+            return
+        pairs = RepeatPairs(Purchases(customer, product, order, days, qty / queries.QTY_SCALE), shared['figures'])
+        knobs, calibration, _tuned = self._engine_settings(company)
+        model = Recommender(pairs, shared['index'], engine_day(params['now']), knobs, calibration)
+        document = list(params['exclude_product_ids'])
+        lists = {partner_id: model.recommend(partner_id, limit=params['fetch'], basket=document, exclude=document)
+                 for partner_id in np.unique(customer).tolist() if partner_id in candidates}
+        sellable = queries.sellable_product_ids(
+            self.env.cr, company.id, {item['product_id'] for items in lists.values() for item in items})
+        for partner_id, items in lists.items():
+            candidates[partner_id].extend(self._intent_item(item, model.now) for item in items
+                                          if item['product_id'] in sellable)
+
+    @api.model
+    def _intent_item(self, item, today):
+        """An item of _recommend from an engine item (the reason stays (kind, figures) until
+        _finish words it)."""
+        kind, figures = item['reason']
+        reorder = item['intent'] == 'reorder'
+        return {
+            'product_id': item['product_id'], 'score': item['score'], 'source': item['intent'],
+            'intent': item['intent'], 'due': item['due'], 'probability': round(item['probability'], 4),
+            'expected_qty': round(item['expected_qty'], 3) if reorder else False,
+            'due_date': engine_date(item['due_day']) if reorder and item['due_day'] is not None else False,
+            'due_in_days': int(round(item['due_day'])) - today
+            if reorder and item['due_day'] is not None else None,
+            'cycle_days': item['cycle_days'] if reorder and item['cycle_days'] is not None else False,
+            'reason_kind': kind, 'reason_figures': figures,
+            'from_product_id': figures.get('from_product_id') or False,
+            'confidence': figures['share'] if kind == 'co_purchase' else 0.0,
+        }
 
     @api.model
     def _score_affinity(self, commercial, company, params, candidates):
@@ -104,8 +268,8 @@ class CrmErpRecommendation(models.AbstractModel):
                                            'level': level, 'peer_key': peer_key, 'buyers': buyers})
 
     @api.model
-    def _finish(self, commercial, company, candidates, limit):
-        """Stock figures, stock mode, explanations; at most limit items per customer."""
+    def _finish(self, commercial, company, candidates, limit, intents=None):
+        """Stock figures, stock mode, intents, explanations; at most limit items per customer."""
         product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
         types = common_queries.product_types(self.env.cr, product_ids)
@@ -118,6 +282,12 @@ class CrmErpRecommendation(models.AbstractModel):
                 if item['product_id'] in proposed:  # proposed by an earlier scorer
                     continue
                 proposed.add(item['product_id'])
+                # items of other scorers (peer best sellers, extensions): products to discover
+                for key, value in (('intent', 'discover'), ('due', False), ('probability', 0.0),
+                                   ('expected_qty', False), ('due_date', False), ('due_in_days', None)):
+                    item.setdefault(key, value)
+                if intents and item['intent'] not in intents:
+                    continue
                 free, incoming = stock.get(item['product_id'], (0.0, 0.0))
                 out = types[item['product_id']] == 'product' and free <= 0 and incoming <= 0
                 item.update(free_qty=free, incoming_qty=incoming, out_of_stock=out, score=round(item['score'], 6))
@@ -128,17 +298,26 @@ class CrmErpRecommendation(models.AbstractModel):
         # names (name_get is the costly part: only for the items kept) and explanations
         named = {item['product_id'] for items in kept.values() for item in items} \
             | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
-        # sudo: names only, of products sellable in the company the caller was checked for
-        names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
-                     .browse(sorted(named)).name_get())
+        # sudo: names and units only, of products sellable in the company the caller was checked for
+        products = self.env['product.product'].sudo().with_context(prefetch_fields=False).browse(sorted(named))
+        names = dict(products.name_get())
+        units = {product.id: product.uom_id.name for product in products}
         segments = dict(RFM_SEGMENTS)
         for partner, items in kept.items():
             for item in items:
                 item['product'] = names[item['product_id']]
-                item['reason'] = item.get('reason') or self._reason(item, partner, names, segments)
+                item['uom'] = units[item['product_id']]
+                if item['source'] in ('reorder', 'discover'):
+                    item['reason'] = self._intent_reason(item, names)
+                else:
+                    item['reason'] = item.get('reason') or self._reason(item, partner, names, segments)
+                item['intent_label'] = self._intent_label(item)
+                item['expected'] = self._expected_text(item)
                 if item['source'] == 'affinity':
                     item['lift'] = round(item['lift'], 4)
                     item['confidence'] = round(item['confidence'], 4)
+                elif item['source'] in ('reorder', 'discover'):
+                    item.update(pair_count=0, lift=0.0, confidence=round(item['confidence'], 4))
                 else:
                     item.update(from_product_id=False, pair_count=0, lift=0.0, confidence=0.0)
         return {partner.id: items for partner, items in kept.items()}
@@ -158,6 +337,75 @@ class CrmErpRecommendation(models.AbstractModel):
         if level == 3:
             return _('Best seller among "%s" customers') % segments.get(item['peer_key'], '')
         return _('Best seller')
+
+    # Plain words of the intents (docs/recommendation-intents.md)
+
+    @api.model
+    def _duration(self, days):
+        """A duration in plain words: '3 days', '~5 weeks', '~4 months', '~2 years'."""
+        days = int(round(abs(days)))
+        if days == 1:
+            return _('1 day')
+        if days < 14:
+            return _('%d days') % days
+        if days < 63:
+            return _('~%d weeks') % int(round(days / 7.0))
+        if days < 730:
+            return _('~%d months') % int(round(days / 30.44))
+        return _('~%d years') % int(round(days / 365.25))
+
+    @api.model
+    def _ago(self, days):
+        return _('today') if int(round(days)) <= 0 else _('%s ago') % self._duration(days)
+
+    @api.model
+    def _intent_reason(self, item, names):
+        """The engine's reason (kind, figures) in plain, translated words."""
+        kind, figures = item['reason_kind'], item['reason_figures']
+        if kind == 'own':
+            return _('Orders every %(cycle)s, last %(ago)s') % {
+                'cycle': self._duration(figures['cycle_days']), 'ago': self._ago(figures['ago_days'])}
+        if kind == 'typical':
+            return _('Customers re-order it every %(cycle)s; last bought %(ago)s') % {
+                'cycle': self._duration(figures['cycle_days']), 'ago': self._ago(figures['ago_days'])}
+        if kind == 'history':
+            if figures['orders'] == 1:
+                return _('Bought once, %(ago)s') % {'ago': self._ago(figures['ago_days'])}
+            return _('Bought in %(orders)d orders, last %(ago)s') % {
+                'orders': figures['orders'], 'ago': self._ago(figures['ago_days'])}
+        if kind == 'co_purchase':
+            return _('Bought by %(share)d %% of customers who bought %(product)s') % {
+                'share': int(round(100 * figures['share'])), 'product': names[figures['from_product_id']]}
+        if kind == 'similar_customers':
+            return _('Bought by customers with similar purchases')
+        if kind == 'category':
+            # sudo: the name of the category of a product sellable in the checked company
+            category = self.env['product.category'].sudo().browse(figures['category'])
+            return _('Popular in %(category)s, which they buy') % {'category': category.name}
+        return _('Bought by %(share)d %% of customers in the last year') % {
+            'share': int(round(100 * figures['share']))}
+
+    @api.model
+    def _intent_label(self, item):
+        if item['intent'] == 'discover':
+            return _('Discover')
+        return _('Due to re-order') if item['due'] else _('Buy again')
+
+    @api.model
+    def _expected_text(self, item):
+        """For a re-order item with a rhythm: the expected quantity with its unit and when it
+        is due, in plain words ('12 Unit(s) expected, due in 5 days'); else ''."""
+        if item['intent'] != 'reorder' or item['due_in_days'] is None:
+            return ''
+        days = item['due_in_days']
+        if days > 0:
+            when = _('due in %s') % self._duration(days)
+        elif days == 0:
+            when = _('due today')
+        else:
+            when = _('due since %s') % self._duration(days)
+        return _('%(qty)s %(unit)s expected, %(when)s') % {
+            'qty': '%g' % item['expected_qty'], 'unit': item['uom'], 'when': when}
 
     @api.model
     def _typical_quantities_batch(self, company, requests):

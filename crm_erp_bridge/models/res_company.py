@@ -55,11 +55,12 @@ class ResCompany(models.Model):
         help='A product pair is shown only when its lift reaches this value (1 = independent).')
     recommendation_half_life_days = fields.Integer(
         string='Recency Half-life (Days)', default=180,
-        help='A product bought this many days ago weighs half as much as one bought today.')
+        help="Only for the co-purchase affinity score (an addon may still use it): the recommendations' own weights "
+             "are tuned every night.")
     recommendation_exclude_days = fields.Integer(
         string='Skip Products Bought Within (Days)', default=60,
-        help='Products the customer bought within this many days are not recommended, '
-             'unless they are repeat-purchase items.')
+        help='Best sellers that fill a short list leave out products bought within this many days, unless customers '
+             're-buy them.')
     recommendation_repeat_share = fields.Float(
         string='Repeat-purchase Share', default=0.5,
         help='A product is a repeat-purchase item when at least this share of its customers '

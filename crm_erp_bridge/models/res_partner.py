@@ -341,7 +341,9 @@ class ResPartner(models.Model):
         partners = browse_readable(self, partner_ids, 'partner_ids')
         result = recommendation._recommend(partners, self._recommendation_company(), limit=limit)
         keys = ('product_id', 'product', 'score', 'reason', 'source', 'from_product_id', 'pair_count',
-                'confidence', 'lift', 'free_qty', 'incoming_qty', 'out_of_stock')
+                'confidence', 'lift', 'free_qty', 'incoming_qty', 'out_of_stock',
+                # the two intents (docs/recommendation-intents.md)
+                'intent', 'due', 'due_date', 'expected_qty', 'uom', 'probability')
         return [{'partner_id': partner.id,
                  'items': [{key: item[key] for key in keys}
                            for item in result.get(partner.commercial_partner_id.id, [])]}
@@ -386,8 +388,9 @@ class ResPartner(models.Model):
         leads = self.env['crm.lead']
         if not customers:
             return leads
+        # products new to the customer only: what they re-order is no opportunity to open
         recommendations = self.env['crm.erp.recommendation']._recommend(
-            customers, company, limit=company.cross_sell_top_n)
+            customers, company, limit=company.cross_sell_top_n, intents=('discover',))
         open_pairs = recommendation_queries.open_cross_sell_pairs(self.env.cr, customers.ids, company.id)
         wanted = [(customer, item) for customer in customers for item in recommendations.get(customer.id, [])
                   if (customer.id, item['product_id']) not in open_pairs]

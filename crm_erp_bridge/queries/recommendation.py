@@ -1,6 +1,7 @@
 """Recommendations: the customers' histories scored by the co-purchase affinity, the peer
 best sellers (precomputed tables), typical quantities, and the cross-sell lookups (model
 crm.erp.recommendation, res.partner's cross-sell opportunities)."""
+from ..sql import fetch_int_columns
 from .affinity import affinity_delta_sql
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, analyze, drop_tables,
                      product_uom_joins, sellable_sql)
@@ -28,6 +29,29 @@ _HISTORY_SQL = """
        AND """ + COUNTED_LINE_SQL + """
        AND so.date_order < %(now)s::timestamp
   GROUP BY rp.commercial_partner_id, l.product_id
+"""
+
+# The input of the recommendation engines (engines/purchases.py): every counted line of a
+# company's orders placed before a time, as integers: commercial customer, product, order, order
+# day (days since 2000-01-01, of the stored UTC time), quantity in thousandths of the product's
+# unit (at most 2^31 - 1), the product's category. QTY_SCALE: the thousandths.
+QTY_SCALE = 1000.0
+_COUNTED_LINES_SQL = """
+    SELECT rp.commercial_partner_id, l.product_id, so.id,
+           (so.date_order::date - DATE '2000-01-01')::integer,
+           LEAST(ROUND(l.product_uom_qty / line_uom.factor * product_uom.factor * 1000), 2147483647)::integer,
+           pt.categ_id
+      FROM sale_order so
+      JOIN res_partner rp ON rp.id = so.partner_id
+      JOIN sale_order_line l ON l.order_id = so.id
+      """ + product_uom_joins('l', 'product_uom') + """
+      JOIN res_company cmp ON cmp.id = so.company_id
+     WHERE so.company_id = %(company_id)s
+       AND """ + COUNTED_LINE_SQL + """
+       AND so.date_order < %(before)s::timestamp
+"""
+_OF_CUSTOMERS_SQL = """
+       AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
 """
 
 # the pending deltas of a stored pair s of the company
@@ -271,6 +295,40 @@ def recompute_best_sellers(cr, company_ids, date_to):
 def forget_best_sellers_of_products(cr, product_ids):
     """Delete the peer best-seller rows of the products (archived or deleted)."""
     cr.execute("DELETE FROM crm_erp_best_seller WHERE product_id = ANY(%s)", [list(product_ids)])
+
+
+def counted_lines(cr, company_id, before, partner_ids=None):
+    """The company's counted lines of orders placed before `before` (a timestamp), of the
+    commercial customers partner_ids only when given: six numpy int32 arrays of one value per
+    line (unordered): commercial customer id, product id, order id, order day (days since
+    2000-01-01), quantity in thousandths of the product's unit (QTY_SCALE), product category id."""
+    query = _COUNTED_LINES_SQL + (_OF_CUSTOMERS_SQL if partner_ids is not None else '')
+    params = {'company_id': company_id, 'before': before,
+              'partner_ids': list(partner_ids) if partner_ids is not None else None}
+    return fetch_int_columns(cr, query, params, 6)
+
+
+def sellable_product_ids(cr, company_id, product_ids):
+    """The ids among product_ids of products the company may sell (active, sale_ok, of the
+    company or of none)."""
+    cr.execute("""
+        SELECT pp.id FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE pp.id = ANY(%(product_ids)s::integer[]) AND """ + _SELLABLE_SQL,
+               {'company_id': company_id, 'product_ids': list(product_ids)})
+    return {row[0] for row in cr.fetchall()}
+
+
+def ensure_tuning_rows(cr, company_ids, uid):
+    """Create the empty crm_erp_recommendation_tuning row of each company that has none. When
+    another transaction is creating the same row at that moment, this one fails with a
+    serialization error (Odoo runs the call again; the row is then found), never with a
+    duplicate."""
+    cr.execute("""
+        INSERT INTO crm_erp_recommendation_tuning (company_id, create_uid, create_date, write_uid, write_date)
+        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM unnest(%(company_ids)s::integer[]) AS company_id
+            ON CONFLICT (company_id) DO NOTHING
+    """, {'company_ids': list(company_ids), 'uid': uid})
 
 
 def affinity_candidates(cr, params):

@@ -44,3 +44,4 @@ from . import test_recommendation_engines
 from . import test_lead_score_engine
 from . import test_sales_forecast_engine
 from . import test_units
+from . import test_recommendation_tuning

@@ -38,5 +38,10 @@ class RecommendationCase(AffinityCase):
         cls.Affinity._recompute_all(cls.company)
         cls.Partner = cls.env['res.partner']
 
+    def setUp(self):
+        super().setUp()
+        # the engines' company-wide figures are cached per process: not those of another test
+        self.env['crm.erp.recommendation']._clear_engine_cache()
+
     def _items(self, partner, limit=10):
         return self.Partner.get_recommendations([partner.id], limit)[0]['items']

@@ -45,14 +45,16 @@ class TestRecommendationScorers(RecommendationCase):
         assert_extension_installed(self)
         Recommendation = self.env['crm.erp.recommendation']
         own = Recommendation._recommend(self.customer_x, self.company, limit=2)[self.customer_x.id]
+        # issue 17: the engines' intents (P1 bought before, P2 new to X)
         self.assertEqual([(item['product_id'], item['source']) for item in own],
-                         [(self.p2.id, 'affinity'), (own[1]['product_id'], 'best_seller')])
-        self.assertEqual(own[0]['reason'], 'Bought with Affinity P1 in 3 orders (lift 1.5)')
+                         [(self.p1.id, 'reorder'), (self.p2.id, 'discover')])
+        self.assertEqual(own[1]['reason'], 'Bought by 75 % of customers who bought Affinity P1')
         for pinned in (self.p6, self.p2):
             items = Recommendation.with_context(**{ACTIVE: pinned.id})._recommend(
                 self.customer_x, self.company, limit=2)[self.customer_x.id]
             self.assertEqual([(item['product_id'], item['source'], item['reason']) for item in items[:1]],
                              [(pinned.id, 'pinned', 'Pinned by the extension')])
+            self.assertEqual(items[0]['intent'], 'discover')  # an extension's item: a product to discover
             self.assertEqual(len(items), 2)
             self.assertEqual(len({item['product_id'] for item in items}), 2)
-        self.assertEqual(items[1]['product_id'], own[1]['product_id'], 'P2 pinned: not proposed again')
+        self.assertEqual(items[1]['product_id'], own[0]['product_id'], 'P2 pinned: not proposed again')

@@ -1,3 +1,6 @@
+from odoo import fields
+from odoo.tests.common import SavepointCase
+
 from ..queries import recommendation
 from .recommendation_common import NOW, RecommendationCase, weight
 
@@ -60,3 +63,58 @@ class TestQueriesRecommendation(RecommendationCase):
                          {(self.customer_x.id, self.p2.id)})
         self.assertEqual(recommendation.cross_sell_outcomes(self.env.cr, self.company.id),
                          (won_before + 1, lost_before + 1))
+
+
+class TestCountedLines(SavepointCase):
+    """counted_lines on the demo data against the same lines found and converted by the ORM."""
+
+    def _orm_lines(self, company, before, partners=None):
+        domain = [('order_id.company_id', '=', company.id), ('order_id.state', 'in', ('sale', 'done')),
+                  ('order_id.date_order', '<', before), ('product_uom_qty', '>', 0)]
+        if partners is not None:
+            domain.append(('order_id.partner_id.commercial_partner_id', 'in', partners.ids))
+        lines = self.env['sale.order.line'].with_context(active_test=False).search(domain)
+        epoch = fields.Date.from_string('2000-01-01')
+        rows = []
+        for line in lines:
+            product = line.product_id
+            if line.is_downpayment or not product.active or not product.product_tmpl_id.active:
+                continue
+            if product.type == 'service' and company.affinity_exclude_services:
+                continue
+            order = line.order_id
+            qty = line.product_uom._compute_quantity(line.product_uom_qty, product.uom_id, round=False)
+            day = (fields.Datetime.from_string(order.date_order).date() - epoch).days
+            rows.append((order.partner_id.commercial_partner_id.id, product.id, order.id, day,
+                         int(round(qty * 1000)), product.categ_id.id))
+        return sorted(rows)
+
+    def test_against_the_orm(self):
+        company = self.env.ref('base.main_company')
+        # a line in dozens: converted to the product's unit (units) as thousandths
+        order = self.env['sale.order'].search([('company_id', '=', company.id), ('state', 'in', ('sale', 'done'))],
+                                              limit=1, order='id')
+        self.assertTrue(order, 'the demo data has confirmed orders')
+        dozen = self.env.ref('product.product_uom_dozen')
+        product = self.env['product.product'].create({'name': 'Counted dozen', 'type': 'consu', 'company_id': False})
+        order.write({'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 2.5, 'product_uom': dozen.id,
+                                            'name': 'dozens', 'price_unit': 1.0})]})
+        before = fields.Datetime.now()
+        columns = recommendation.counted_lines(self.env.cr, company.id, before)
+        rows = sorted(zip(*[column.tolist() for column in columns]))
+        expected = self._orm_lines(company, before)
+        self.assertGreater(len(expected), 20)
+        self.assertEqual(rows, expected)
+        self.assertIn((order.partner_id.commercial_partner_id.id, product.id, order.id), [row[:3] for row in rows])
+        self.assertEqual([row[4] for row in rows if row[1] == product.id], [30000])  # 2.5 dozen = 30 units
+        # some customers only, and an earlier date
+        partners = order.partner_id.commercial_partner_id
+        some = sorted(zip(*[column.tolist() for column in recommendation.counted_lines(
+            self.env.cr, company.id, before, partners.ids)]))
+        self.assertEqual(some, self._orm_lines(company, before, partners))
+        self.assertTrue(some)
+        earlier = fields.Datetime.to_string(fields.Datetime.from_string(order.date_order))
+        self.assertEqual(sorted(zip(*[column.tolist() for column in recommendation.counted_lines(
+            self.env.cr, company.id, earlier)])), self._orm_lines(company, earlier))
+        self.assertEqual([len(column) for column in recommendation.counted_lines(self.env.cr, company.id, before, [])],
+                         [0] * 6)

@@ -1,59 +1,98 @@
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.module import get_module_resource
+from odoo.tools.translate import trans_load
 
-from .recommendation_common import RecommendationCase, weight
+from .recommendation_common import RecommendationCase
 
 
 class TestRecommendation(RecommendationCase):
 
-    def test_affinity_score_and_reason(self):
+    def test_intents_and_reasons(self):
+        """X bought P1 once, 30 days ago: P1 is a re-order item without a rhythm (before any
+        tuning, the customer's past products come before the discoveries), then products new to
+        X, each with the intent and the reason of its strongest signal."""
         items = self._items(self.customer_x)
-        first = items[0]
-        self.assertEqual(first['product_id'], self.p2.id)
-        self.assertEqual(first['source'], 'affinity')
-        self.assertEqual(first['from_product_id'], self.p1.id)
-        self.assertEqual((first['pair_count'], first['confidence'], first['lift']), (3, 0.75, 1.5))
-        self.assertAlmostEqual(first['score'], round(weight('2025-12-01', 1.0) * 0.75, 6), places=6)
-        self.assertEqual(first['reason'], 'Bought with Affinity P1 in 3 orders (lift 1.5)')
-        self.assertEqual((first['free_qty'], first['incoming_qty'], first['out_of_stock']), (0.0, 0.0, False))
-        # then best sellers of the last year among every customer (no industry or country in
-        # common, and no RFM segment before the company's first quintile cut); P1 was bought
-        # 30 days ago: not suggested again
-        self.assertFalse(self.customer_x.rfm_segment)
-        self.assertEqual([(item['product_id'], item['source'], item['reason']) for item in items[1:]],
-                         [(self.p4.id, 'best_seller', 'Best seller'),
-                          (self.p3.id, 'best_seller', 'Best seller')])
+        self.assertEqual([(item['product_id'], item['intent'], item['source'], item['due'], item['reason'])
+                          for item in items], [
+            (self.p1.id, 'reorder', 'reorder', False, 'Bought once, ~4 weeks ago'),
+            (self.p2.id, 'discover', 'discover', False, 'Bought by 75 % of customers who bought Affinity P1'),
+            (self.p4.id, 'discover', 'discover', False, 'Bought by customers with similar purchases'),
+            (self.p3.id, 'discover', 'discover', False, 'Bought by 50 % of customers who bought Affinity P1'),
+        ])
+        first, second = items[:2]
+        # a re-order item without a rhythm: its quantity, no due date
+        self.assertEqual((first['expected_qty'], first['uom'], first['due_date']), (1.0, 'Unit(s)', False))
+        # a discovery: the product its reason names, the share of that product's buyers
+        self.assertEqual((second['from_product_id'], second['confidence'], second['expected_qty'], second['due_date']),
+                         (self.p1.id, 0.75, False, False))
+        self.assertEqual((second['pair_count'], second['lift'], second['free_qty'], second['incoming_qty'],
+                          second['out_of_stock']), (0, 0.0, 0.0, 0.0, False))
+        # the measured rates of the engines' defaults (no tuning yet): past products, then discoveries
+        self.assertEqual([item['probability'] for item in items], [0.3, 0.1, 0.1, 0.1])
 
-    def test_weights_add_up(self):
-        # Y bought P1, P2, P3 (2025-01-10) and P3, P4 (2025-04-10), all outside the 60-day
-        # window: each is a candidate from its pair partner
-        items = self._items(self.customer_y)
-        by_product = {item['product_id']: item for item in items}
-        p4 = by_product[self.p4.id]
-        self.assertEqual(p4['source'], 'affinity')
-        self.assertAlmostEqual(p4['score'], round(weight('2025-04-10', 2.0) * 2 / 3, 6), places=6)
-        self.assertEqual(p4['reason'], 'Bought with Affinity P3 in 2 orders (lift 1.3)')
-        self.assertAlmostEqual(by_product[self.p3.id]['score'], round(weight('2025-04-10', 1.0) * 2 / 3, 6), places=6)
-        self.assertAlmostEqual(by_product[self.p2.id]['score'], round(weight('2025-01-10', 1.0) * 0.75, 6), places=6)
-        self.assertAlmostEqual(by_product[self.p1.id]['score'], round(weight('2025-01-10', 1.0) * 1.0, 6), places=6)
-        self.assertEqual([item['product_id'] for item in items], [self.p4.id, self.p1.id, self.p3.id, self.p2.id])
+    def test_due_to_reorder_with_a_planted_rhythm(self):
+        """R orders 4 units of P5 every 30 days, and 2, then 6 units of P6 151 days apart: P5
+        is due on 2025-12-31 (its own cycle); P6 takes the product's typical cycle (R's, the
+        only buyer) and is due on 2026-03-30, later."""
+        rhythm = self._customer('Rhythm R')
+        for date in ('2025-09-02', '2025-10-02', '2025-11-01', '2025-12-01'):
+            self._order(rhythm, date, [(self.p5, 4.0)])
+        self._order(rhythm, '2025-06-01', [(self.p6, 2.0)])
+        self._order(rhythm, '2025-10-30', [(self.p6, 6.0)])
+        items = self._items(rhythm)
+        due = items[0]
+        self.assertEqual((due['product_id'], due['intent'], due['due'], due['due_date'], due['expected_qty'],
+                          due['uom']), (self.p5.id, 'reorder', True, '2025-12-31', 4.0, 'Unit(s)'))
+        self.assertEqual(due['reason'], 'Orders every ~4 weeks, last ~4 weeks ago')
+        self.assertEqual(due['probability'], 0.93)  # the default rate of a due pair with 4 order days or more
+        other = items[1]
+        self.assertEqual((other['product_id'], other['intent'], other['due'], other['due_date'], other['expected_qty']),
+                         (self.p6.id, 'reorder', False, '2026-03-30', 4.0))
+        self.assertEqual(other['reason'], 'Customers re-order it every ~5 months; last bought ~9 weeks ago')
+        self.assertTrue(all(item['intent'] == 'discover' for item in items[2:]))
+        # on the quotation dialog: the intent, the expected quantity with its unit and when
+        quotation = self._order(rhythm, '2025-12-30', [self.p6], confirm=False)
+        wizard = self.env['crm.erp.recommendation.wizard'].browse(quotation.action_open_recommendations()['res_id'])
+        line = wizard.line_ids[0]
+        self.assertEqual((line.product_id, line.intent, line.intent_label, line.reason, line.expected),
+                         (self.p5, 'reorder', 'Due to re-order', 'Orders every ~4 weeks, last ~4 weeks ago',
+                          '4 Unit(s) expected, due today'))
+        self.assertEqual((line.expected_qty, line.due_date), (4.0, '2025-12-31'))
+        self.assertNotIn(self.p6, wizard.line_ids.mapped('product_id'))  # on the quotation
 
-    def test_recent_purchase_excluded_unless_repeat_item(self):
+    def test_company_figures_are_cached(self):
+        """The company-wide figures (co-purchases, similar customers, popularity) are cached per
+        process; the customer's own lines are read on every call. Z buys P5 with P1: X's list
+        learns it when the figures are rebuilt (stale: after CACHE_SECONDS or a full recompute)."""
+        def discover(partner):
+            return [item['product_id'] for item in self._items(partner) if item['intent'] == 'discover']
+        self.assertNotIn(self.p5.id, discover(self.customer_x))
+        self._order(self._customer('Affinity Z'), '2025-12-10', [self.p1, self.p5])
+        self.assertNotIn(self.p5.id, discover(self.customer_x))
+        self._order(self.customer_x, '2025-12-11', [self.p3])  # the customer's own lines: fresh
+        self.assertIn(self.p3.id, [item['product_id'] for item in self._items(self.customer_x)
+                                   if item['intent'] == 'reorder'])
+        self.env['crm.erp.recommendation']._expire_engine_cache(self.company)
+        self.assertIn(self.p5.id, discover(self.customer_x))
+
+    def test_recent_purchase_is_reorder_never_discover(self):
+        """Issue 17: a product the customer bought is a re-order item, ranked by the measured
+        rate of its kind (the former exclusion window and repeat-item rule are gone from this
+        list); it is never offered as a discovery."""
         self._order(self.customer_x, '2025-12-20', [self.p2])
-        self.assertNotIn(self.p2.id, [item['product_id'] for item in self._items(self.customer_x)])
-        # P2 becomes a repeat-purchase item: 2 of its 4 customers bought it twice
-        self._order(self.customer_w, '2025-06-10', [self.p2])
-        self._order(self.customer_v, '2025-06-10', [self.p2])
-        self.Affinity._recompute_affinity(self.company.ids)
-        self.assertIn(self.p2.id, [item['product_id'] for item in self._items(self.customer_x)])
-        self.company.recommendation_repeat_share = 0.75
-        self.assertNotIn(self.p2.id, [item['product_id'] for item in self._items(self.customer_x)])
+        items = {item['product_id']: item for item in self._items(self.customer_x)}
+        self.assertEqual((items[self.p2.id]['intent'], items[self.p2.id]['reason']),
+                         ('reorder', 'Bought once, 11 days ago'))
+        self.assertEqual({product_id for product_id, item in items.items() if item['intent'] == 'reorder'},
+                         {self.p1.id, self.p2.id})
 
     def test_unsellable_products_excluded(self):
         self.p2.sale_ok = False
         self.p4.active = False
         products = [item['product_id'] for item in self._items(self.customer_x)]
-        self.assertEqual(products, [self.p3.id])
+        self.assertEqual(products, [self.p1.id, self.p3.id])
         self.p3.company_id = self.main_company
+        self.p1.company_id = self.main_company
         self.assertEqual(self._items(self.customer_x), [])
 
     def test_cold_start(self):
@@ -88,13 +127,15 @@ class TestRecommendation(RecommendationCase):
         for index in range(3):
             self._order(self._customer('P6 buyer %d' % index), '2025-06-01', [self.p6])
         self._order(newcomer, '2025-06-01', [self.p6])
-        self.assertEqual(best_sellers(newcomer), expected)  # not recomputed yet
+        cold = self._customer('Cold newcomer')
+        self.assertEqual(best_sellers(cold), expected)  # not recomputed yet
         self.Affinity._recompute_all(self.company)
         self.Affinity._recompute_all(self.company)  # twice: same figures
-        # P6: 4 buyers, 3 without the newcomer
-        self.assertEqual(best_sellers(newcomer), [self.p1.id, self.p2.id, self.p4.id, self.p6.id, self.p3.id])
-        self.assertEqual(best_sellers(self._customer('Other newcomer')),
-                         [self.p1.id, self.p6.id, self.p2.id, self.p4.id, self.p3.id])
+        # P6: 4 buyers
+        self.assertEqual(best_sellers(cold), [self.p1.id, self.p6.id, self.p2.id, self.p4.id, self.p3.id])
+        # a customer with orders is no cold start any more: the engines (issue 17), P6 to re-order first
+        self.assertEqual([(item['product_id'], item['intent']) for item in self._items(newcomer)][:2],
+                         [(self.p6.id, 'reorder'), (self.p1.id, 'discover')])
 
     def test_settings_recompute_the_best_sellers_they_change(self):
         """The minimum count changes the affinity only; counting services or not changes the
@@ -127,6 +168,20 @@ class TestRecommendation(RecommendationCase):
             with self.assertRaises(UserError):
                 self.Partner.get_recommendations(ids)
 
+    def test_reasons_in_chinese(self):
+        """Every word of the intents goes through the translations (zh_CN.po)."""
+        self.env['res.lang'].load_lang('zh_CN')
+        po = get_module_resource('crm_erp_bridge', 'i18n', 'zh_CN.po')
+        trans_load(self.env.cr, po, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        items = self.Partner.with_context(lang='zh_CN').get_recommendations([self.customer_x.id])[0]['items']
+        self.assertEqual([(item['reason'], item['intent']) for item in items[:2]], [
+            ('购买过一次，约 4 周前', 'reorder'),
+            ('购买了 Affinity P1 的客户中有 75 % 也购买了它', 'discover')])
+        quotation = self._order(self.customer_x, '2025-12-30', [self.p5], confirm=False)
+        wizard = self.env['crm.erp.recommendation.wizard'].browse(
+            quotation.with_context(lang='zh_CN').action_open_recommendations()['res_id'])
+        self.assertEqual(wizard.line_ids.mapped('intent_label')[:2], ['再次购买', '发现新品'])
+
     def test_frequently_bought_together(self):
         Product = self.env['product.product']
         result = Product.get_frequently_bought_together([self.p1.id, self.p5.id])
@@ -147,10 +202,13 @@ class TestRecommendation(RecommendationCase):
         quotation = self._order(self.customer_x, '2025-12-30', [self.p5], confirm=False)
         action = quotation.action_open_recommendations()
         wizard = self.env['crm.erp.recommendation.wizard'].browse(action['res_id'])
-        self.assertEqual(wizard.line_ids[0].product_id, self.p2)
-        self.assertEqual(wizard.line_ids[0].reason, 'Bought with Affinity P1 in 3 orders (lift 1.5)')
+        # P1, bought before, first; then P2, new to X
+        self.assertEqual([(line.product_id, line.intent, line.intent_label) for line in wizard.line_ids[:2]],
+                         [(self.p1, 'reorder', 'Buy again'), (self.p2, 'discover', 'Discover')])
+        suggestion = wizard.line_ids[1]
+        self.assertEqual(suggestion.reason, 'Bought by 75 % of customers who bought Affinity P1')
         self.assertNotIn(self.p5, wizard.line_ids.mapped('product_id'))  # already on the quotation
-        wizard.line_ids[0].action_add()
+        suggestion.action_add()
         line = quotation.order_line.filtered(lambda order_line: order_line.product_id == self.p2)
         # median of P2's lines: 3 units at the pricelist price, taxes and description from sale
         self.assertEqual((line.product_uom_qty, line.product_uom, line.price_unit, line.tax_id),
@@ -158,18 +216,22 @@ class TestRecommendation(RecommendationCase):
         self.assertIn(self.p2.display_name, line.name)
         self.assertEqual(quotation.amount_untaxed, 60.0 + 50.0)
         self.assertEqual(quotation.amount_tax, 6.0)
-        self.assertTrue(wizard.line_ids[0].added)
+        self.assertTrue(suggestion.added)
         with self.assertRaises(UserError):
-            wizard.line_ids[0].action_add()
+            suggestion.action_add()
 
     def test_add_to_opportunity(self):
         lead = self.env['crm.lead'].create({'name': 'Deal X', 'type': 'opportunity', 'partner_id': self.customer_x.id,
                                             'company_id': self.company.id})
         action = lead.action_open_recommendations()
         wizard = self.env['crm.erp.recommendation.wizard'].browse(action['res_id'])
-        wizard.line_ids[0].action_add()
+        wizard.line_ids.filtered(lambda line: line.product_id == self.p2).action_add()
         self.assertEqual([(line.product_id, line.product_qty, line.price_unit) for line in lead.line_ids],
                          [(self.p2, 3.0, 20.0)])
+        # a re-order item: the quantity the customer orders at a time
+        wizard.line_ids.filtered(lambda line: line.product_id == self.p1).action_add()
+        self.assertEqual([(line.product_id, line.product_qty) for line in lead.line_ids],
+                         [(self.p2, 3.0), (self.p1, 1.0)])
 
     def test_partner_form_and_rights(self):
         salesman = self.env['res.users'].create({
@@ -177,9 +239,13 @@ class TestRecommendation(RecommendationCase):
             'company_ids': [(6, 0, self.company.ids)],
             'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman_all_leads').id])]})
         as_salesman = self.customer_x.sudo(salesman)
-        self.assertIn('Bought with Affinity P1 in 3 orders', as_salesman.recommendation_html)
+        html = as_salesman.recommendation_html
+        self.assertIn('Bought by 75 % of customers who bought Affinity P1', html)
+        self.assertIn('<th>Intent</th>', html)
+        self.assertIn('<td>Discover</td>', html)
+        self.assertIn('<td>Buy again</td>', html)
         self.assertEqual(as_salesman.get_recommendations([self.customer_x.id], 1)[0]['items'][0]['product_id'],
-                         self.p2.id)
+                         self.p1.id)
         form = self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')
         self.assertIn('recommendation_html', form['fields'])
         for model in ('sale.order', 'crm.lead', 'product.template'):

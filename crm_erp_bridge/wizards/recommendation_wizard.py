@@ -39,7 +39,10 @@ class CrmErpRecommendationWizard(models.TransientModel):
             'line_ids': [(0, 0, {
                 'sequence': index, 'product_id': item['product_id'], 'score': item['score'],
                 'reason': item['reason'], 'free_qty': item['free_qty'], 'incoming_qty': item['incoming_qty'],
-                'out_of_stock': item['out_of_stock'],
+                'out_of_stock': item['out_of_stock'], 'intent': item['intent'], 'intent_label': item['intent_label'],
+                'due': item['due'],
+                'expected_qty': item['expected_qty'] or 0.0, 'due_date': item['due_date'] or False,
+                'expected': item['expected'],
             }) for index, item in enumerate(items)],
         })
         return wizard._action_open()
@@ -65,7 +68,22 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
     sequence = fields.Integer()
     product_id = fields.Many2one('product.product', string='Product', readonly=True)
     score = fields.Float(readonly=True, digits=(16, 4))
+    intent = fields.Selection([('reorder', 'Re-order'), ('discover', 'Discover')], readonly=True,
+                              help='Re-order: a product the customer bought before; Discover: a product new to them.')
+    intent_label = fields.Char(string='Intent', readonly=True,
+                               help='Due to re-order: their usual re-order time has come; Buy again: a product they '
+                                    'bought, not due yet; Discover: a product new to them.')
+    due = fields.Boolean(string='Due', readonly=True, help="A re-order item whose customer's usual cycle has come.")
     reason = fields.Char(string='Why', readonly=True)
+    expected_qty = fields.Float(string='Expected Quantity', readonly=True,
+                                digits=dp.get_precision('Product Unit of Measure'),
+                                help='Re-order items: the quantity the customer usually orders at a time.')
+    uom_id = fields.Many2one(related='product_id.uom_id', string='Unit', readonly=True)
+    due_date = fields.Date(string='Due Date', readonly=True,
+                           help='Re-order items with a rhythm: their last order day plus their usual cycle.')
+    expected = fields.Char(
+        string='When', readonly=True,
+        help='Re-order items: the expected quantity with its unit and when it is due, in plain words.')
     free_qty = fields.Float(string='Free', readonly=True, digits=dp.get_precision('Product Unit of Measure'))
     incoming_qty = fields.Float(string='Incoming', readonly=True,
                                 digits=dp.get_precision('Product Unit of Measure'))
@@ -89,7 +107,8 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
         if not self.can_add:
             raise UserError(_('%s cannot be added here any more.') % self.product_id.display_name)
         document = wizard.order_id or wizard.lead_id
-        qty = self.env['crm.erp.recommendation']._typical_quantities(
+        # a re-order item: the quantity the customer usually orders at a time; else the typical line's
+        qty = self.expected_qty or self.env['crm.erp.recommendation']._typical_quantities(
             wizard.partner_id, document.company_id or self.env.user.company_id, self.product_id.ids)[self.product_id.id]
         if wizard.order_id:
             wizard.order_id._add_recommended_product(self.product_id, qty)
