@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
 from .supply_common import SupplyCase
@@ -60,8 +61,12 @@ class TestShortfallRfq(SupplyCase):
         wh1_line = orders.mapped('order_line').filtered(
             lambda line: line.product_id == self.product and line.order_id.picking_type_id == self.wh1.in_type_id)
         self.assertEqual((wh1_line.product_uom, wh1_line.price_unit), (self.dozen, 100.0))
-        self.assertEqual(wh1_line.date_planned[:10],
-                         (datetime.utcnow() + timedelta(days=5)).strftime('%Y-%m-%d'))
+        # planned in the week of the need (2099-01-05), ordered the vendor's 5 days before
+        self.assertEqual(wh1_line.date_planned[:10], '2099-01-05')
+        self.assertEqual(wh1_line.order_id.date_order[:10], '2098-12-31')
+        # the draft that existed keeps its order date; its line needed on 2099-01-05 is not moved later
+        q_line = orders.mapped('order_line').filtered(lambda line: line.product_id == self.product_q)
+        self.assertEqual(q_line.date_planned[:10], '2099-01-05')
         self.assertEqual(wh1_line.source_sale_order_ids, self.q1 | self.q2)
         self.assertEqual(wh1_line.source_lead_ids, self.o1)
         self.assertEqual(wh1_line.order_id.origin.split(', '),
@@ -161,6 +166,62 @@ class TestShortfallRfq(SupplyCase):
         orders.button_confirm()
         self.assertEqual(Product.create_shortfall_rfqs([self.product.id]), [])
         self.assertEqual(self.product.pipeline_shortfall_qty, 0.0)
+
+    def test_a_need_sooner_than_the_vendor_can_deliver(self):
+        """Needed this week, the vendor delivers in 10 days: planned in 10 days, ordered now."""
+        product = self._product('Bridge soon', sellers=[
+            {'name': self.vendor1.id, 'price': 7.0, 'min_qty': 0.0, 'delay': 10}])
+        self._quotation(self.wh1, [(product, 2.0, self.unit, 0)], date=fields.Datetime.now())
+        orders, _without_vendor = self.env['purchase.order']._create_shortfall_rfqs(product)
+        now = datetime.utcnow()
+        self.assertEqual(orders.order_line.date_planned[:10], (now + timedelta(days=10)).strftime('%Y-%m-%d'))
+        self.assertEqual(orders.date_order[:10], now.strftime('%Y-%m-%d'))
+
+    def test_report_after_the_rfqs(self):
+        """After Create RFQs the report shows the quantities on order, not confirmed, and no
+        shortfall left."""
+        Report = self.env['crm.erp.pipeline.demand.report']
+        domain = [('product_id', 'in', (self.product | self.product_t).ids)]
+        self.assertEqual(sum(Report.search(domain).mapped('shortfall_qty')), 17.0 + 2.0 + 6.0)
+        self.assertEqual(sum(Report.search(domain).mapped('rfq_qty')), 4.0)
+        self.env['product.product'].create_shortfall_rfqs((self.product | self.product_t).ids)
+        rows = Report.search(domain)
+        self.assertEqual(sum(rows.mapped('shortfall_qty')), 0.0)
+        # 3 dozen in each warehouse, 10 of T
+        self.assertEqual(sum(rows.mapped('rfq_qty')), 36.0 + 36.0 + 10.0)
+
+    def test_result_window(self):
+        """Per RFQ its vendor and lines, new RFQ or draft topped up; what was on order already;
+        nothing new to order names the orders covering it."""
+        action = self.env['product.product'].browse(self.products.ids).action_create_shortfall_rfqs()
+        wizard = self.env[action['res_model']].browse(action['res_id'])
+        lines = {(line.status, line.vendor_id, line.product_id, line.warehouse_id, line.product_qty,
+                  line.product_uom_id) for line in wizard.line_ids}
+        self.assertEqual(lines, {
+            ('new_rfq', self.vendor1, self.product, self.wh1, 3.0, self.dozen),
+            ('new_rfq', self.vendor1, self.product, self.wh2, 3.0, self.dozen),
+            # V2's draft RFQ for WH1 existed: a new line of Q on it, T's line raised by 6
+            ('topped_up', self.vendor2, self.product_q, self.wh1, 5.0, self.unit),
+            ('topped_up', self.vendor2, self.product_t, self.wh1, 6.0, self.unit),
+            # the 4 of T the draft held already
+            ('on_order', self.env['res.partner'], self.product_t, self.wh1, 4.0, self.unit),
+        })
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.status == 'topped_up').mapped('order_id'),
+                         self.draft_rfq)
+        self.assertEqual((wizard.new_rfq_count, wizard.topped_up_rfq_count), (2, 1))
+        line = wizard.line_ids.filtered(lambda line: line.product_id == self.product_t and line.order_id)
+        self.assertEqual(line.action_open_order()['res_id'], self.draft_rfq.id)
+        with self.assertRaises(UserError):
+            wizard.line_ids.filtered(lambda line: line.status == 'on_order').action_open_order()
+        # the confirmed PO of Q still brings it
+        self.assertEqual(wizard.covering_order_ids.mapped('order_line.product_id'), self.product_q)
+
+        action = self.env['product.product'].browse(self.products.ids).action_create_shortfall_rfqs()
+        again = self.env[action['res_model']].browse(action['res_id'])
+        self.assertFalse(again.purchase_order_ids)
+        self.assertEqual(again.covering_order_ids, wizard.purchase_order_ids | wizard.covering_order_ids)
+        self.assertEqual(again.action_open_covering_orders()['domain'], [('id', 'in', again.covering_order_ids.ids)])
+        self.assertEqual({line.status for line in again.line_ids}, {'on_order'})
 
     def test_from_quotation_and_opportunity_actions(self):
         action = self.q3.action_create_shortfall_rfqs()
