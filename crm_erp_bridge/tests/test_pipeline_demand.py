@@ -1,7 +1,11 @@
 from datetime import date, timedelta
 
+import polib
+
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.modules.module import get_module_resource
+from odoo.tools.translate import trans_load
 
 from .supply_common import SupplyCase
 
@@ -308,3 +312,30 @@ class TestPipelineDemandRowIds(SupplyCase):
         new = self._ids(products)
         self.assertEqual({key: row_id for key, row_id in new.items() if key in ids}, ids)
         self.assertEqual(len(new), 6)
+
+
+class TestPipelineDemandInChinese(SupplyCase):
+    """The report speaks Chinese: its field labels and tooltips come from zh_CN.po (Odoo 11
+    names the entries of its fields after its table, crm_erp_pipeline_demand_snapshot)."""
+
+    def test_report_fields_are_translated(self):
+        po_path = get_module_resource('crm_erp_bridge', 'i18n', 'zh_CN.po')
+        self.env['res.lang'].load_lang('zh_CN')
+        trans_load(self.env.cr, po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        catalogue = {entry.msgid: entry.msgstr for entry in polib.pofile(po_path) if not entry.obsolete}
+        Report = self.env['crm.erp.pipeline.demand.report']
+        english = Report.with_context(lang=None).fields_get(attributes=['string', 'help'])
+        chinese = Report.with_context(lang='zh_CN').fields_get(attributes=['string', 'help'])
+        for attribute in ('string', 'help'):
+            # a term whose translation is itself ("ID") is no English left behind
+            untranslated = [(name, english[name][attribute]) for name in english
+                            if english[name].get(attribute) and chinese[name][attribute] == english[name][attribute]
+                            and catalogue.get(english[name][attribute]) != english[name][attribute]]
+            self.assertFalse(untranslated, attribute)
+        self.assertEqual(chinese['free_qty']['string'], '可用')
+        # the result window of Create RFQs too
+        for model in ('crm.erp.shortfall.rfq.result', 'crm.erp.shortfall.rfq.result.line'):
+            labels = self.env[model].with_context(lang='zh_CN').fields_get(attributes=['string'])
+            originals = self.env[model].with_context(lang=None).fields_get(attributes=['string'])
+            self.assertFalse([name for name in labels if labels[name]['string'] == originals[name]['string']
+                              and catalogue.get(originals[name]['string']) != originals[name]['string']], model)

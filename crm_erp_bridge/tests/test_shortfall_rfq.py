@@ -352,3 +352,24 @@ class TestSupplyMultiCompany(SupplyCase):
         self.assertEqual((order_b.company_id, order_b.partner_id, order_b.picking_type_id.warehouse_id,
                           order_b.order_line.product_qty), (company_b, self.vendor2, wh_b, 1.0))
         self.assertEqual(len(self.env['product.product'].sudo(buyer_a).create_shortfall_rfqs([self.product.id])), 2)
+
+    def test_result_is_its_buyers_only(self):
+        """The result window and its lines (transient) are read by the buyer who ran it only:
+        not by a buyer of another company, nor of the same one."""
+        Users = self.env['res.users'].with_context(no_reset_password=True)
+        company_b = self.env['res.company'].create({'name': 'Bridge Company Result B'})
+        buyer_group = self.env.ref('purchase.group_purchase_user')
+        buyer_a, other_a = (Users.create({'name': login, 'login': login, 'email': '%s@example.com' % login,
+                                          'groups_id': [(6, 0, [buyer_group.id])]})
+                            for login in ('result_buyer_a', 'result_other_a'))
+        buyer_b = Users.create({'name': 'Result Buyer B', 'login': 'result_buyer_b', 'email': 'rb@example.com',
+                                'company_id': company_b.id, 'company_ids': [(6, 0, [company_b.id])],
+                                'groups_id': [(6, 0, [buyer_group.id])]})
+        action = self.env['product.product'].sudo(buyer_a).browse(self.product.ids).action_create_shortfall_rfqs()
+        result = self.env[action['res_model']].sudo(buyer_a).browse(action['res_id'])
+        self.assertEqual(len(result.line_ids), 2)
+        for user in (buyer_b, other_a):
+            with self.assertRaises(AccessError):
+                result.sudo(user).line_ids.read(['product_qty'])
+            with self.assertRaises(AccessError):
+                result.line_ids.sudo(user).read(['product_qty'])
