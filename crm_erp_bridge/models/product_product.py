@@ -39,11 +39,13 @@ class ProductProduct(models.Model):
         help='Quotations and open opportunities within the horizon, full quantities.')
     pipeline_weighted_qty = fields.Float(
         string='Weighted Demand', compute='_compute_pipeline_figures',
-        help='Quotations at full quantity plus opportunity lines times their probability.')
+        help='Opportunity lines times their probability, quotations made from an opportunity times its '
+             'probability, other quotations at full quantity.')
     pipeline_shortfall_qty = fields.Float(
         string='Pipeline Shortfall', compute='_compute_pipeline_figures',
-        help='What must come in now so that the projected stock never goes below zero '
-             'within the horizon (all warehouses of the company).')
+        help='What must still be ordered so that the projected stock never goes below zero within the '
+             'horizon: weighted demand - Odoo\'s Forecasted quantity - RFQs not confirmed yet, when positive '
+             '(all warehouses of the company).')
 
     def _compute_pipeline_figures(self):
         figures = self._get_pipeline_totals(self.ids, self.env.user.company_id)
