@@ -67,6 +67,9 @@ class TestShortfallRfq(SupplyCase):
         # the draft that existed keeps its order date; its line needed on 2099-01-05 is not moved later
         q_line = orders.mapped('order_line').filtered(lambda line: line.product_id == self.product_q)
         self.assertEqual(q_line.date_planned[:10], '2099-01-05')
+        t_line = orders.mapped('order_line').filtered(lambda line: line.product_id == self.product_t)
+        self.assertEqual(t_line.date_planned[:10], '2099-01-01')
+        self.assertEqual(self.draft_rfq.date_planned[:10], '2099-01-01')
         self.assertEqual(wh1_line.source_sale_order_ids, self.q1 | self.q2)
         self.assertEqual(wh1_line.source_lead_ids, self.o1)
         self.assertEqual(wh1_line.order_id.origin.split(', '),
