@@ -103,8 +103,8 @@ class ProductProduct(models.Model):
         the run did: 'ordered': [{'order_id', 'line_id', 'product_id', 'warehouse_id', 'qty',
         'uom_id', 'new_order'}] (qty in uom_id, the purchase unit, added by this run; new_order:
         on an RFQ this run created, else on a draft that existed), 'on_order': [{'product_id',
-        'warehouse_id', 'qty', 'uom_id'}] (short quantities RFQs not confirmed yet held already,
-        not ordered again) and 'covering_order_ids' (other purchase orders still bringing the
+        'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the
+        short products already, per RFQ, in the product unit: not ordered again) and 'covering_order_ids' (other purchase orders still bringing the
         products: RFQs not confirmed, confirmed orders not received)."""
         products = browse_readable(self, product_ids, 'product_ids')
         run = self.env['purchase.order']._run_shortfall_rfqs(products)

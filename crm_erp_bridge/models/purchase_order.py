@@ -50,9 +50,10 @@ class PurchaseOrder(models.Model):
         Returns {'orders': touched purchase orders, 'without_vendor': products short without a
         vendor, 'ordered': [{'order_id', 'line_id', 'product_id', 'warehouse_id', 'qty' (purchase
         unit, ordered by this run), 'uom_id', 'new_order'}], 'on_order': [{'product_id',
-        'warehouse_id', 'qty', 'uom_id'}] (short quantities already on RFQs not confirmed, in the
-        product unit: not ordered again), 'covering': purchase orders that still bring the
-        products (RFQs not confirmed, confirmed orders not received)}."""
+        'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the short
+        products before the run, per RFQ, in the product unit: not ordered again), 'covering':
+        purchase orders that still bring the products (RFQs not confirmed, confirmed orders not
+        received)}."""
         user = self.env.user
         is_buyer = user.has_group('purchase.group_purchase_user')
         if not is_buyer and not user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
@@ -71,7 +72,7 @@ class PurchaseOrder(models.Model):
         without_vendor = self.env['product.product'].browse(sorted({row[1] for row in rows if not row[5]}))
         on_rfq = queries.quantities_on_rfqs(cr, params)
         needs = self._shortfall_needs([row for row in rows if row[5]], on_rfq)
-        on_order = self._shortfall_on_order([row for row in rows if row[5]], on_rfq)
+        on_order = self._shortfall_on_order(rows, queries.quantities_on_rfqs_by_order(cr, params))
         run = {'orders': self.browse(), 'without_vendor': without_vendor, 'ordered': [], 'on_order': on_order}
         if needs:
             run.update(self._order_shortfall_needs(company, needs, params, is_buyer))
@@ -100,16 +101,15 @@ class PurchaseOrder(models.Model):
         return {'orders': orders.with_env(self.env), 'ordered': ordered}
 
     @api.model
-    def _shortfall_on_order(self, rows, on_rfq):
-        """[{'product_id', 'warehouse_id', 'qty', 'uom_id'}] of the short quantities of
-        queries.shortfalls rows (product unit) that RFQs not confirmed yet hold already (on_rfq)."""
-        on_order = []
-        for warehouse_id, product_id, shortfall, uom_id, *_rest in rows:
-            held = min(shortfall, on_rfq.get((warehouse_id, product_id), 0.0))
-            if held > 0:
-                on_order.append({'product_id': product_id, 'warehouse_id': warehouse_id, 'qty': held,
-                                 'uom_id': uom_id})
-        return on_order
+    def _shortfall_on_order(self, rows, by_order):
+        """[{'product_id', 'warehouse_id', 'order_id', 'qty', 'uom_id'}] of what RFQs not confirmed
+        yet hold (by_order: queries.quantities_on_rfqs_by_order, product unit) of the products
+        short in queries.shortfalls rows, as they were before this run."""
+        short = {(row[0], row[1]): row[3] for row in rows}  # (warehouse id, product id): unit
+        return [{'product_id': product_id, 'warehouse_id': warehouse_id, 'order_id': order_id, 'qty': qty,
+                 'uom_id': short[warehouse_id, product_id]}
+                for warehouse_id, product_id, order_id, qty in by_order
+                if (warehouse_id, product_id) in short and qty > 0]
 
     @api.model
     def _shortfall_needs(self, rows, on_rfq):

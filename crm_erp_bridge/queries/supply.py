@@ -33,7 +33,7 @@ _SHORTFALL_SQL = """
 # demand report shows them as "On Order, not Confirmed" and its shortfall nets them; the RFQ run
 # orders what they do not hold yet.
 UNCONFIRMED_RFQ_LINES_SQL = """
-    SELECT picking_type.warehouse_id, line.product_id, po.company_id,
+    SELECT picking_type.warehouse_id, line.product_id, po.company_id, line.order_id,
            line.product_qty / line_uom.factor * product_uom.factor AS rfq_qty
       FROM purchase_order_line line
       JOIN purchase_order po ON po.id = line.order_id
@@ -48,6 +48,15 @@ _ON_RFQ_SQL = """
       FROM (""" + UNCONFIRMED_RFQ_LINES_SQL + """) AS rfq
      WHERE rfq.company_id = %(company_id)s AND rfq.product_id = ANY(%(product_ids)s)
   GROUP BY rfq.warehouse_id, rfq.product_id
+"""
+
+# The same per RFQ.
+_ON_RFQ_BY_ORDER_SQL = """
+    SELECT rfq.warehouse_id, rfq.product_id, rfq.order_id, SUM(rfq.rfq_qty)
+      FROM (""" + UNCONFIRMED_RFQ_LINES_SQL + """) AS rfq
+     WHERE rfq.company_id = %(company_id)s AND rfq.product_id = ANY(%(product_ids)s)
+  GROUP BY rfq.warehouse_id, rfq.product_id, rfq.order_id
+  ORDER BY rfq.order_id, rfq.product_id, rfq.warehouse_id
 """
 
 # The vendor taxes of products in the company (product.template's supplier_taxes_id).
@@ -115,6 +124,13 @@ def covering_orders(cr, params):
       ORDER BY po.id
     """, params)
     return [row[0] for row in cr.fetchall()]
+
+
+def quantities_on_rfqs_by_order(cr, params):
+    """[(warehouse id, product id, RFQ id, quantity in the product unit)] on the company's RFQs
+    not confirmed yet (params: product_ids, company_id), by RFQ."""
+    cr.execute(_ON_RFQ_BY_ORDER_SQL, params)
+    return cr.fetchall()
 
 
 def demand_sources(cr, params):

@@ -207,15 +207,17 @@ class TestShortfallRfq(SupplyCase):
             ('topped_up', self.vendor2, self.product_q, self.wh1, 5.0, self.unit),
             ('topped_up', self.vendor2, self.product_t, self.wh1, 6.0, self.unit),
             # the 4 of T the draft held already
-            ('on_order', self.env['res.partner'], self.product_t, self.wh1, 4.0, self.unit),
+            ('on_order', self.vendor2, self.product_t, self.wh1, 4.0, self.unit),
         })
         self.assertEqual(wizard.line_ids.filtered(lambda line: line.status == 'topped_up').mapped('order_id'),
                          self.draft_rfq)
         self.assertEqual((wizard.new_rfq_count, wizard.topped_up_rfq_count), (2, 1))
-        line = wizard.line_ids.filtered(lambda line: line.product_id == self.product_t and line.order_id)
+        line = wizard.line_ids.filtered(lambda line: line.product_id == self.product_t and line.status == 'topped_up')
         self.assertEqual(line.action_open_order()['res_id'], self.draft_rfq.id)
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.status == 'on_order').order_id, self.draft_rfq)
         with self.assertRaises(UserError):
-            wizard.line_ids.filtered(lambda line: line.status == 'on_order').action_open_order()
+            self.env['crm.erp.shortfall.rfq.result.line'].create(
+                {'result_id': wizard.id, 'status': 'on_order'}).action_open_order()
         # the confirmed PO of Q still brings it
         self.assertEqual(wizard.covering_order_ids.mapped('order_line.product_id'), self.product_q)
 
@@ -224,7 +226,12 @@ class TestShortfallRfq(SupplyCase):
         self.assertFalse(again.purchase_order_ids)
         self.assertEqual(again.covering_order_ids, wizard.purchase_order_ids | wizard.covering_order_ids)
         self.assertEqual(again.action_open_covering_orders()['domain'], [('id', 'in', again.covering_order_ids.ids)])
-        self.assertEqual({line.status for line in again.line_ids}, {'on_order'})
+        # each RFQ line holding a short product, with its RFQ and vendor
+        self.assertEqual({(line.status, line.order_id, line.vendor_id, line.product_id, line.product_qty)
+                          for line in again.line_ids}, {
+            ('on_order', order, order.partner_id, order_line.product_id, order_line.product_uom._compute_quantity(
+                order_line.product_qty, order_line.product_id.uom_id))
+            for order in wizard.purchase_order_ids for order_line in order.order_line})
 
     def test_from_quotation_and_opportunity_actions(self):
         action = self.q3.action_create_shortfall_rfqs()

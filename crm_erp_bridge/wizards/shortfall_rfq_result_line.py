@@ -11,7 +11,7 @@ class ShortfallRfqResultLine(models.TransientModel):
     confirmed yet held already (not ordered again)."""
     _name = 'crm.erp.shortfall.rfq.result.line'
     _description = 'RFQ for Pipeline Shortfall: Line'
-    _order = 'id'  # as the run made them: by RFQ, then what was on order already
+    _order = 'id'  # as the run made them: by RFQ, then what was on order already, by RFQ
 
     result_id = fields.Many2one('crm.erp.shortfall.rfq.result', string='Result', required=True,
                                 ondelete='cascade', readonly=True)
@@ -32,7 +32,7 @@ class ShortfallRfqResultLine(models.TransientModel):
     def action_open_order(self):
         """The RFQ of the line, in its form."""
         if not self.order_id:
-            raise UserError(_('This line is on no RFQ of the run.'))
+            raise UserError(_('This line is on no RFQ.'))
         return {
             'type': 'ir.actions.act_window',
             'res_model': 'purchase.order',
@@ -47,7 +47,7 @@ class ShortfallRfqResultLine(models.TransientModel):
         Order = self.env['purchase.order']
         # sudo: the vendor of RFQs the run touched (a bridge manager may not read purchase orders)
         vendors = {order.id: order.partner_id.id for order in Order.sudo().browse(
-            {line['order_id'] for line in result['ordered']})}
+            {line['order_id'] for line in result['ordered'] + result['on_order']})}
         values = [{
             'status': 'new_rfq' if line['new_order'] else 'topped_up',
             'order_id': line['order_id'], 'vendor_id': vendors[line['order_id']],
@@ -55,7 +55,8 @@ class ShortfallRfqResultLine(models.TransientModel):
             'product_qty': line['qty'], 'product_uom_id': line['uom_id'],
         } for line in result['ordered']]
         values.extend({
-            'status': 'on_order', 'product_id': line['product_id'], 'warehouse_id': line['warehouse_id'],
+            'status': 'on_order', 'order_id': line['order_id'], 'vendor_id': vendors[line['order_id']],
+            'product_id': line['product_id'], 'warehouse_id': line['warehouse_id'],
             'product_qty': line['qty'], 'product_uom_id': line['uom_id'],
         } for line in result['on_order'])
         return values
