@@ -104,8 +104,9 @@ class ProductProduct(models.Model):
         'uom_id', 'new_order'}] (qty in uom_id, the purchase unit, added by this run; new_order:
         on an RFQ this run created, else on a draft that existed), 'on_order': [{'product_id',
         'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the
-        short products already, per RFQ, in the product unit: not ordered again) and 'covering_order_ids' (other purchase orders still bringing the
-        products: RFQs not confirmed, confirmed orders not received)."""
+        short products already, per RFQ, in the product unit: not ordered again) and
+        'covering_order_ids' (other purchase orders still bringing the products: RFQs not
+        confirmed, confirmed orders not received)."""
         products = browse_readable(self, product_ids, 'product_ids')
         run = self.env['purchase.order']._run_shortfall_rfqs(products)
         return {'purchase_order_ids': run['orders'].ids, 'products_without_vendor': run['without_vendor'].ids,
