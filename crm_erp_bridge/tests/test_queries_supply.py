@@ -58,10 +58,13 @@ class TestQueriesSupply(SupplyCase):
                 'order_line': [(0, 0, {'product_id': self.product.id, 'name': 'P', 'product_qty': qty,
                                        'product_uom': uom.id, 'price_unit': 1.0,
                                        'date_planned': '2099-01-01 00:00:00'})]})
-        purchase(2.0, self.dozen)
-        purchase(3.0, self.unit).state = 'sent'
+        dozens = purchase(2.0, self.dozen)
+        sent = purchase(3.0, self.unit)
+        sent.state = 'sent'
         purchase(50.0, self.unit).button_confirm()
         self.assertEqual(supply.quantities_on_rfqs(self.env.cr, self.params), {(self.wh1.id, self.product.id): 27.0})
+        self.assertEqual(supply.quantities_on_rfqs_by_order(self.env.cr, self.params), [
+            (self.wh1.id, self.product.id, dozens.id, 24.0), (self.wh1.id, self.product.id, sent.id, 3.0)])
 
     def test_demand_sources(self):
         self.assertEqual(supply.demand_sources(self.env.cr, self.params), {
