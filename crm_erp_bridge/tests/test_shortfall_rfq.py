@@ -1,4 +1,7 @@
+import json
 from datetime import datetime, timedelta
+
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -328,6 +331,25 @@ class TestSupplyRights(SupplyCase):
         self.o3.line_ids.product_qty = 100.0
         ids = self.env['product.product'].sudo(self.sales_manager).create_shortfall_rfqs([self.product.id])
         self.assertAlmostEqual(self._lines_qty(ids), 3.34, places=3)
+
+    def test_manager_without_purchase_rights_reads_the_result(self):
+        """A sales manager (Bridge manager) may create the RFQs without reading purchase orders:
+        the result window shows each line's RFQ by name, and no purchase order tags or lists."""
+        manager = self.sales_manager
+        self.assertFalse(self.env['purchase.order'].sudo(manager).check_access_rights('read', raise_exception=False))
+        action = self.env['product.product'].sudo(manager).browse(self.product.ids).action_create_shortfall_rfqs()
+        result = self.env[action['res_model']].sudo(manager).browse(action['res_id'])
+        view = result.fields_view_get(view_type='form')
+        arch = etree.fromstring(view['arch'])
+        for node in arch.xpath("//field[@name='purchase_order_ids'] | //field[@name='covering_order_ids'] | "
+                               "//button[@name='action_open_rfqs'] | //button[@name='action_open_order']"):
+            self.assertTrue(json.loads(node.get('modifiers'))['invisible'], node.get('name'))
+        # what the web client reads
+        result.read(list(view['fields']))
+        tree = view['fields']['line_ids']['views']['tree']
+        lines = result.line_ids.read(list(tree['fields']))
+        orders = self.env['purchase.order'].search([('order_line.product_id', '=', self.product.id)])
+        self.assertEqual({line['order_id'][1] for line in lines}, set(orders.mapped('name')))
 
     def _lines_qty(self, order_ids):
         return sum(self.env['purchase.order'].browse(order_ids).mapped('order_line.product_qty'))

@@ -22,12 +22,18 @@ class ShortfallRfqResult(models.TransientModel):
              'these products: what covers their shortfall.')
     product_without_vendor_ids = fields.Many2many(
         'product.product', string='Short Products without Vendor', readonly=True)
+    # what the form shows or hides: a Bridge manager without purchase rights may run the action
+    # but not read purchase orders (the tags and the RFQ lists are for those who may)
+    has_rfqs = fields.Boolean(string='RFQs Touched', compute='_compute_counts')
+    has_covering_orders = fields.Boolean(string='Other Orders Bring these Products', compute='_compute_counts')
     new_rfq_count = fields.Integer(string='New RFQs', compute='_compute_counts')
     topped_up_rfq_count = fields.Integer(string='Existing Draft RFQs Topped Up', compute='_compute_counts')
 
-    @api.depends('line_ids.status', 'line_ids.order_id')
+    @api.depends('line_ids.status', 'line_ids.order_id', 'purchase_order_ids', 'covering_order_ids')
     def _compute_counts(self):
         for result in self:
+            result.has_rfqs = bool(result.purchase_order_ids)
+            result.has_covering_orders = bool(result.covering_order_ids)
             lines = result.line_ids
             result.new_rfq_count = len(lines.filtered(lambda line: line.status == 'new_rfq').mapped('order_id'))
             result.topped_up_rfq_count = len(
