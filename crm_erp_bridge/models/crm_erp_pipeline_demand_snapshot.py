@@ -13,6 +13,11 @@ class CrmErpPipelineDemandSnapshot(models.AbstractModel):
     report model (report/pipeline_demand_report.py) builds the view, this keeps its copy."""
     _name = 'crm.erp.pipeline.demand.snapshot'
     _description = 'Pipeline demand snapshot'
+    # Not the snapshot's table, which the report model reads (_table of
+    # crm.erp.pipeline.demand.report): Odoo 11 names the xml ids of a model's fields after its
+    # _table, and two models of the same _table get field ids suffixed with database ids
+    # (field_crm_erp_pipeline_demand_snapshot_id_5873), which no .po can name.
+    _table = 'crm_erp_pipeline_demand_snapshot_model'
 
     @api.model
     def _create(self):

@@ -39,11 +39,13 @@ class ProductProduct(models.Model):
         help='Quotations and open opportunities within the horizon, full quantities.')
     pipeline_weighted_qty = fields.Float(
         string='Weighted Demand', compute='_compute_pipeline_figures',
-        help='Quotations at full quantity plus opportunity lines times their probability.')
+        help='Opportunity lines times their probability, quotations made from an opportunity times its '
+             'probability, other quotations at full quantity.')
     pipeline_shortfall_qty = fields.Float(
         string='Pipeline Shortfall', compute='_compute_pipeline_figures',
-        help='What must come in now so that the projected stock never goes below zero '
-             'within the horizon (all warehouses of the company).')
+        help='What must still be ordered so that the projected stock never goes below zero within the '
+             'horizon: weighted demand - Odoo\'s Forecasted quantity - RFQs not confirmed yet, when positive '
+             '(all warehouses of the company).')
 
     def _compute_pipeline_figures(self):
         figures = self._get_pipeline_totals(self.ids, self.env.user.company_id)
@@ -71,7 +73,8 @@ class ProductProduct(models.Model):
             check_int(self, horizon_weeks, 'horizon_weeks', 1, MAX_HORIZON_WEEKS)
         rows = pipeline_queries.product_weeks(self.env.cr, products.ids, company.id, warehouse.id or None,
                                               horizon_weeks or None)
-        totals = ('demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty', 'shortfall_qty')
+        totals = ('demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty', 'outgoing_qty',
+                  'rfq_qty', 'shortfall_qty')
         result = {product.id: dict({key: 0.0 for key in totals}, product_id=product.id, weeks=[])
                   for product in products}
         for row in rows:
@@ -96,10 +99,18 @@ class ProductProduct(models.Model):
     @retry_safe
     def create_shortfall_rfqs_report(self, product_ids):
         """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
-        'products_without_vendor': [...]} (short products no RFQ could be made for)."""
+        'products_without_vendor': [...]} (short products no RFQ could be made for), with what
+        the run did: 'ordered': [{'order_id', 'line_id', 'product_id', 'warehouse_id', 'qty',
+        'uom_id', 'new_order'}] (qty in uom_id, the purchase unit, added by this run; new_order:
+        on an RFQ this run created, else on a draft that existed), 'on_order': [{'product_id',
+        'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the
+        short products already, per RFQ, in the product unit: not ordered again) and
+        'covering_order_ids' (other purchase orders still bringing the products: RFQs not
+        confirmed, confirmed orders not received)."""
         products = browse_readable(self, product_ids, 'product_ids')
-        orders, without_vendor = self.env['purchase.order']._create_shortfall_rfqs(products)
-        return {'purchase_order_ids': orders.ids, 'products_without_vendor': without_vendor.ids}
+        run = self.env['purchase.order']._run_shortfall_rfqs(products)
+        return {'purchase_order_ids': run['orders'].ids, 'products_without_vendor': run['without_vendor'].ids,
+                'ordered': run['ordered'], 'on_order': run['on_order'], 'covering_order_ids': run['covering'].ids}
 
     @public_records
     def action_create_shortfall_rfqs(self):

@@ -1,5 +1,5 @@
 from collections import defaultdict, namedtuple
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
@@ -11,9 +11,11 @@ from ..queries import supply as queries
 from ..run_lock import create_table as create_run_lock_table, lock_run
 from .mail_message import note_body
 
-# What to order for a warehouse x product: qty in the vendor's purchase unit, rounded up.
+# What to order for a warehouse x product: qty in the vendor's purchase unit, rounded up;
+# need_date: the Monday of the first week the balance, with the RFQs not confirmed yet, goes
+# below zero (None: as soon as the vendor can deliver).
 ShortfallNeed = namedtuple('ShortfallNeed', 'warehouse_id product_id vendor_id uom_po_id qty price currency_id '
-                                            'min_qty delay')
+                                            'min_qty delay need_date', defaults=(None,))
 
 
 class PurchaseOrder(models.Model):
@@ -28,14 +30,30 @@ class PurchaseOrder(models.Model):
 
     @api.model
     def _create_shortfall_rfqs(self, products):
+        """Create or update draft RFQs for the shortfall of products in the user's company
+        (see _run_shortfall_rfqs). Returns (touched purchase orders, products short without a
+        vendor)."""
+        run = self._run_shortfall_rfqs(products)
+        return run['orders'], run['without_vendor']
+
+    @api.model
+    def _run_shortfall_rfqs(self, products):
         """Create or update draft RFQs for the shortfall of products in the user's company.
 
-        Per warehouse x product: to order = shortfall up to the company horizon - what
-        unconfirmed RFQs already hold; ordered from the main vendor (product.supplierinfo), in
-        the purchase unit rounded up, at least the vendor's minimum, planned after the vendor's
-        lead time, on the vendor's draft RFQ for the warehouse's receipts (created if none), on
-        the line of that product if there is one. Lines link their quotations and opportunities.
-        Returns (touched purchase orders, products short without a vendor)."""
+        Per warehouse x product: to order = shortfall up to the company horizon before RFQs not
+        confirmed yet - what those RFQs hold; ordered from the main vendor
+        (product.supplierinfo), in the purchase unit rounded up, at least the vendor's minimum,
+        planned for the week of the need (the first week the balance goes below zero) or as soon
+        as the vendor's lead time allows, on the vendor's draft RFQ for the warehouse's receipts
+        (created if none, ordered the lead time before), on the line of that product if there is
+        one. Lines link their quotations and opportunities.
+        Returns {'orders': touched purchase orders, 'without_vendor': products short without a
+        vendor, 'ordered': [{'order_id', 'line_id', 'product_id', 'warehouse_id', 'qty' (purchase
+        unit, ordered by this run), 'uom_id', 'new_order'}], 'on_order': [{'product_id',
+        'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the short
+        products before the run, per RFQ, in the product unit: not ordered again), 'covering':
+        purchase orders that still bring the products (RFQs not confirmed, confirmed orders not
+        received)}."""
         user = self.env.user
         is_buyer = user.has_group('purchase.group_purchase_user')
         if not is_buyer and not user.has_group('crm_erp_bridge.group_crm_erp_bridge_manager'):
@@ -54,47 +72,84 @@ class PurchaseOrder(models.Model):
         without_vendor = self.env['product.product'].browse(sorted({row[1] for row in rows if not row[5]}))
         on_rfq = queries.quantities_on_rfqs(cr, params)
         needs = self._shortfall_needs([row for row in rows if row[5]], on_rfq)
-        if not needs:
-            return self.browse(), without_vendor
-        sources = queries.demand_sources(cr, params)
+        on_order = self._shortfall_on_order(rows, queries.quantities_on_rfqs_by_order(cr, params))
+        run = {'orders': self.browse(), 'without_vendor': without_vendor, 'ordered': [], 'on_order': on_order}
+        if needs:
+            run.update(self._order_shortfall_needs(company, needs, params, is_buyer))
+        # sudo: the orders are named, not read: a bridge manager without purchase rights sees them in the result
+        covering = self.sudo().browse(queries.covering_orders(cr, params))
+        run['covering'] = (covering - run['orders'].sudo()).with_env(self.env)
+        return run
 
+    @api.model
+    def _order_shortfall_needs(self, company, needs, params, is_buyer):
+        """Put the needs on RFQs (see _run_shortfall_rfqs); the 'orders' and 'ordered' of its result."""
+        sources = queries.demand_sources(self.env.cr, params)
         # sudo: a bridge manager without purchase rights may create the shortfall RFQs (checked above)
         purchase_env = self if is_buyer else self.sudo()
         # The RFQs' totals are recomputed once, after all their lines (see _fill_shortfall_rfqs);
         # the chatter gets our own note instead of field tracking.
         names_by_lang = {}  # product names, see _shortfall_product_names
+        ordered = []
         run_lines = purchase_env.with_context(recompute=False, tracking_disable=True)._fill_shortfall_rfqs(
-            company, needs, sources, names_by_lang)
+            company, needs, sources, names_by_lang, ordered)
         # Buyers may not read sales documents: naming them is the bridge's job.
         orders = self.sudo().with_context(tracking_disable=True).browse(sorted(run_lines))
         links, deal_names = orders._line_deals()
         orders._update_origin_from_sources(links, deal_names)
         self._post_shortfall_messages(run_lines, links, deal_names, names_by_lang)
-        return orders.with_env(self.env), without_vendor
+        return {'orders': orders.with_env(self.env), 'ordered': ordered}
+
+    @api.model
+    def _shortfall_on_order(self, rows, by_order):
+        """[{'product_id', 'warehouse_id', 'order_id', 'qty', 'uom_id'}] of what RFQs not confirmed
+        yet hold (by_order: queries.quantities_on_rfqs_by_order, product unit) of the products
+        short in queries.shortfalls rows, as they were before this run."""
+        short = {(row[0], row[1]): row[3] for row in rows}  # (warehouse id, product id): unit
+        return [{'product_id': product_id, 'warehouse_id': warehouse_id, 'order_id': order_id, 'qty': qty,
+                 'uom_id': short[warehouse_id, product_id]}
+                for warehouse_id, product_id, order_id, qty in by_order
+                if (warehouse_id, product_id) in short and qty > 0]
 
     @api.model
     def _shortfall_needs(self, rows, on_rfq):
         """The ShortfallNeeds of queries.shortfalls rows that have a vendor, where the shortfall
-        less what RFQs hold already (on_rfq) exceeds the product unit's rounding."""
+        less what RFQs hold already (on_rfq) exceeds the product unit's rounding; needed on the
+        Monday of the first week whose balance, with what those RFQs hold, is below zero."""
         uom_by_id = {uom.id: uom for uom in self.env['product.uom'].browse(
             {row[3] for row in rows} | {row[4] for row in rows})}
         needs = []
-        for warehouse_id, product_id, shortfall, uom_id, uom_po_id, vendor_id, price, currency_id, min_qty, delay \
-                in rows:
+        for warehouse_id, product_id, shortfall, uom_id, uom_po_id, vendor_id, price, currency_id, min_qty, delay, \
+                weeks, balances in rows:
             uom = uom_by_id[uom_id]
-            missing = shortfall - on_rfq.get((warehouse_id, product_id), 0.0)
+            held = on_rfq.get((warehouse_id, product_id), 0.0)
+            missing = shortfall - held
             if float_compare(missing, 0.0, precision_rounding=uom.rounding) > 0:
+                need_date = next((week for week, balance in zip(weeks, balances)
+                                  if float_compare(balance + held, 0.0, precision_rounding=uom.rounding) < 0), None)
                 qty = uom._compute_quantity(missing, uom_by_id[uom_po_id], rounding_method='UP')
                 needs.append(ShortfallNeed(
-                    warehouse_id, product_id, vendor_id, uom_po_id, qty, price, currency_id, min_qty, delay))
+                    warehouse_id, product_id, vendor_id, uom_po_id, qty, price, currency_id, min_qty, delay,
+                    fields.Date.from_string(need_date) if isinstance(need_date, str) else need_date))
         return needs
 
     @api.model
-    def _fill_shortfall_rfqs(self, company, needs, sources, names_by_lang):
+    def _shortfall_date_planned(self, need, now):
+        """When the line ordering need (a ShortfallNeed) should arrive: on its need date (at the
+        run's time of day), not before the vendor's lead time from now."""
+        earliest = now + timedelta(days=need.delay or 0)
+        if not need.need_date:
+            return earliest
+        return max(earliest, datetime.combine(need.need_date, now.time()))
+
+    @api.model
+    def _fill_shortfall_rfqs(self, company, needs, sources, names_by_lang, ordered=None):
         """Put the needs on draft RFQs (see _shortfall_rfqs), on the line of the product if
-        there is one: the quantities of those lines in one write_in_bulk, the new lines in one
-        create_in_bulk, the RFQs' totals in one recompute; link the lines to their deals.
-        Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs."""
+        there is one: the quantities (and dates, when needed earlier) of those lines in one
+        write_in_bulk, the new lines in one create_in_bulk, the order dates of the new RFQs in
+        another, the RFQs' totals in one recompute; link the lines to their deals.
+        Returns {RFQ id: [(line id, product id)]} of the lines ordering the needs; appends to
+        ordered (a list, when given) what each line orders (see _run_shortfall_rfqs)."""
         receipt_type_id = {warehouse.id: warehouse.in_type_id.id for warehouse in
                            self.env['stock.warehouse'].browse({need.warehouse_id for need in needs})}
         needs_by_key = defaultdict(list)
@@ -107,7 +162,8 @@ class PurchaseOrder(models.Model):
         # while the cache holds a value of it, and every decimal precision lookup (one per float
         # read or written) scans the live environments: forget them before thousands of lines.
         self.invalidate_cache()
-        order_by_key = self._shortfall_rfqs(company, needs_by_key)
+        created = set()  # ids of the RFQs this run creates
+        order_by_key = self._shortfall_rfqs(company, needs_by_key, created)
         product_ids = {need.product_id for need in needs}
         existing_lines = self.union(*order_by_key.values())._shortfall_lines(product_ids)
         taxes_of = queries.vendor_taxes(self.env.cr, product_ids, company.id)
@@ -116,14 +172,19 @@ class PurchaseOrder(models.Model):
 
         need_lines = []  # (need, order id, line id)
         new_lines, new_line_needs = [], []
-        updates = []  # (line, its new quantity)
+        updates = []  # (line, its new quantity, its date planned)
+        added = {}  # (order id, product id): quantity this run adds to an existing line
         for key, order_needs in needs_by_key.items():
             order = order_by_key[key]
             for need in order_needs:
                 # the product's line in its purchase unit
                 line = existing_lines.get((order.id, need.product_id, need.uom_po_id))
                 if line:
-                    updates.append((line, max(line.product_qty + need.qty, need.min_qty)))
+                    new_qty = max(line.product_qty + need.qty, need.min_qty)
+                    date_planned = min(line.date_planned,
+                                       fields.Datetime.to_string(self._shortfall_date_planned(need, now)))
+                    updates.append((line, new_qty, date_planned))
+                    added[order.id, need.product_id] = new_qty - line.product_qty
                     need_lines.append((need, order.id, line.id))
                     continue
                 taxes_key = (order.fiscal_position_id, tuple(taxes_of.get(need.product_id, ())))
@@ -135,10 +196,13 @@ class PurchaseOrder(models.Model):
                     need, order, names[need.vendor_id, need.product_id], mapped_taxes[taxes_key], now))
                 new_line_needs.append((need, order.id))
         Line = self.env['purchase.order.line']
-        write_in_bulk(Line.browse([line.id for line, _qty in updates]),
-                      [{'product_qty': qty} for _line, qty in updates])
-        created = create_in_bulk(Line, new_lines)
-        need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, created.ids))
+        write_in_bulk(Line.browse([line.id for line, _qty, _date in updates]),
+                      [{'product_qty': qty, 'date_planned': date} for _line, qty, date in updates])
+        new_line_ids = create_in_bulk(Line, new_lines).ids
+        need_lines.extend((need, order_id, line_id) for (need, order_id), line_id in zip(new_line_needs, new_line_ids))
+        for values in new_lines:
+            added[values['order_id'], values['product_id']] = values['product_qty']
+        self._date_new_shortfall_rfqs(self.browse(sorted(created)), need_lines, now)
         # The lines' amounts are computed by now: purchase's RFQ totals read more of the lines
         # than they declare, which Odoo 11 would otherwise read RFQ by RFQ.
         touched = self.browse({order_id for _need, order_id, _line_id in need_lines})
@@ -149,13 +213,31 @@ class PurchaseOrder(models.Model):
         run_lines = defaultdict(list)
         for need, order_id, line_id in need_lines:
             run_lines[order_id].append((line_id, need.product_id))
+            if ordered is not None:
+                ordered.append({'order_id': order_id, 'line_id': line_id, 'product_id': need.product_id,
+                                'warehouse_id': need.warehouse_id, 'qty': added[order_id, need.product_id],
+                                'uom_id': need.uom_po_id, 'new_order': order_id in created})
         return run_lines
 
     @api.model
-    def _shortfall_rfqs(self, company, keys):
+    def _date_new_shortfall_rfqs(self, orders, need_lines, now):
+        """The order date of the RFQs this run created: the earliest of their lines' dates
+        planned less the vendor's lead time, not before now (as purchase's procurement dates
+        its RFQs), in one write_in_bulk."""
+        order_by = {}
+        new_ids = set(orders.ids)
+        for need, order_id, _line_id in need_lines:
+            if order_id in new_ids:
+                date = self._shortfall_date_planned(need, now) - timedelta(days=need.delay or 0)
+                order_by[order_id] = min(order_by.get(order_id, date), date)
+        write_in_bulk(orders, [{'date_order': fields.Datetime.to_string(max(order_by[order.id], now))}
+                               for order in orders])
+
+    @api.model
+    def _shortfall_rfqs(self, company, keys, created=None):
         """{(vendor id, receipt picking type id): the vendor's first draft RFQ of the company for
         those receipts}, created with the vendor's currency, fiscal position and payment terms
-        where there is none."""
+        where there is none (their ids added to created, a set, when given)."""
         drafts = self.search([
             ('state', '=', 'draft'), ('company_id', '=', company.id),
             ('partner_id', 'in', list({vendor_id for vendor_id, _picking_type_id in keys})),
@@ -172,6 +254,8 @@ class PurchaseOrder(models.Model):
                 continue
             order_by_key[vendor_id, picking_type_id] = self.create(
                 self._prepare_rfq_values(company, vendor_id, picking_type_id))
+            if created is not None:
+                created.add(order_by_key[vendor_id, picking_type_id].id)
         return order_by_key
 
     @api.model
@@ -229,7 +313,7 @@ class PurchaseOrder(models.Model):
             'product_qty': max(need.qty, need.min_qty),
             'product_uom': need.uom_po_id,
             'price_unit': price,
-            'date_planned': fields.Datetime.to_string(now + timedelta(days=need.delay)),
+            'date_planned': fields.Datetime.to_string(self._shortfall_date_planned(need, now)),
         }
         if taxes:
             values['taxes_id'] = [(6, 0, taxes.ids)]

@@ -5,9 +5,11 @@ The report view itself is the reporting model's (report/pipeline_demand_report.p
 from .common import drop_tables, ensure_index, product_uom_joins, try_advisory_xact_lock
 from .stock import NOT_OPEN_MOVE_STATES_SQL
 
-# One row per open demand: a quotation line (full quantity) or a line of an open opportunity
-# that has no quotation yet (weighted by its probability), in the product unit, dated and
-# not before today. Only stockable products.
+# One row per open demand: a quotation line or a line of an open opportunity that has no
+# quotation yet, in the product unit, dated and not before today. Only stockable products.
+# Weighted by the chance of the deal: an opportunity line by the opportunity's probability, a
+# quotation made from an opportunity by that opportunity's probability (a lost one: 0), any
+# other quotation at 100 %.
 _DEMAND_SOURCE_VIEW_SQL = """
 CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
     SELECT 'sale.order'::varchar AS source_model,
@@ -17,10 +19,12 @@ CREATE OR REPLACE VIEW crm_erp_pipeline_demand_source AS (
            sol.product_id,
            so.user_id,
            sol.product_uom_qty / line_uom.factor * product_uom.factor AS demand_qty,
-           sol.product_uom_qty / line_uom.factor * product_uom.factor AS weighted_qty,
+           sol.product_uom_qty / line_uom.factor * product_uom.factor
+               * COALESCE(opportunity.probability, 100.0) / 100.0 AS weighted_qty,
            GREATEST((so.date_order + sol.customer_lead * INTERVAL '1 day')::date, CURRENT_DATE) AS date
       FROM sale_order_line sol
       JOIN sale_order so ON so.id = sol.order_id
+      LEFT JOIN crm_lead opportunity ON opportunity.id = so.opportunity_id
       """ + product_uom_joins('sol', 'product_uom') + """
      WHERE sol.state IN ('draft', 'sent') AND pt.type = 'product'
     UNION ALL
@@ -84,6 +88,7 @@ SNAPSHOT_TABLE_NAMES = ('crm_erp_pipeline_demand_snapshot', 'crm_erp_pipeline_de
 # Only the columns the view reads count; lines and moves only while they are (or were) open.
 _QUOTATION = "('draft', 'sent')"
 _NOT_OPEN_MOVE = NOT_OPEN_MOVE_STATES_SQL
+_RFQ = "('draft', 'sent', 'to approve')"
 _TRIGGERS = [
     ('sale_order_line', 'INSERT', 'NEW.state IN %s' % _QUOTATION, 'SELECT NEW.product_id'),
     ('sale_order_line', 'DELETE', 'OLD.state IN %s' % _QUOTATION, 'SELECT OLD.product_id'),
@@ -107,7 +112,10 @@ _TRIGGERS = [
      '(OLD.active, OLD.type, OLD.probability, OLD.warehouse_id, OLD.company_id, OLD.date_deadline, '
      'OLD.user_id) IS DISTINCT FROM (NEW.active, NEW.type, NEW.probability, NEW.warehouse_id, '
      'NEW.company_id, NEW.date_deadline, NEW.user_id)',
-     'SELECT product_id FROM crm_lead_line WHERE lead_id = NEW.id'),
+     'SELECT product_id FROM crm_lead_line WHERE lead_id = NEW.id '
+     # its quotations are weighted by its probability
+     'UNION SELECT sol.product_id FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id '
+     'WHERE so.opportunity_id = NEW.id'),
     ('crm_lead_line', 'INSERT', None, 'SELECT NEW.product_id'),
     ('crm_lead_line', 'DELETE', None, 'SELECT OLD.product_id'),
     ('crm_lead_line', 'UPDATE',
@@ -122,6 +130,18 @@ _TRIGGERS = [
      '(NEW.state, NEW.product_id, NEW.product_qty, NEW.date_expected, NEW.location_id, '
      'NEW.location_dest_id, NEW.company_id)'.format(m=_NOT_OPEN_MOVE),
      'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    # RFQs not confirmed yet (their lines' state is their RFQ's)
+    ('purchase_order_line', 'INSERT', 'NEW.state IN %s' % _RFQ, 'SELECT NEW.product_id'),
+    ('purchase_order_line', 'DELETE', 'OLD.state IN %s' % _RFQ, 'SELECT OLD.product_id'),
+    ('purchase_order_line', 'UPDATE',
+     '(OLD.state IN {r} OR NEW.state IN {r}) AND (OLD.state, OLD.product_id, OLD.product_qty, OLD.product_uom, '
+     'OLD.order_id) IS DISTINCT FROM (NEW.state, NEW.product_id, NEW.product_qty, NEW.product_uom, '
+     'NEW.order_id)'.format(r=_RFQ),
+     'SELECT OLD.product_id UNION SELECT NEW.product_id'),
+    ('purchase_order', 'UPDATE',
+     'NEW.state IN {r} AND (OLD.picking_type_id, OLD.company_id) IS DISTINCT FROM '
+     '(NEW.picking_type_id, NEW.company_id)'.format(r=_RFQ),
+     'SELECT product_id FROM purchase_order_line WHERE order_id = NEW.id'),
     ('stock_quant', 'INSERT', None, 'SELECT NEW.product_id'),
     ('stock_quant', 'DELETE', None, 'SELECT OLD.product_id'),
     ('stock_quant', 'UPDATE',
@@ -145,6 +165,9 @@ _TRIGGERS = [
     ('stock_location', 'UPDATE',
      '(OLD.parent_left, OLD.parent_right, OLD.usage, OLD.company_id) IS DISTINCT FROM '
      '(NEW.parent_left, NEW.parent_right, NEW.usage, NEW.company_id)', 'SELECT NULL::integer'),
+    # the coverage is over the company's horizon
+    ('res_company', 'UPDATE', 'OLD.pipeline_horizon_weeks IS DISTINCT FROM NEW.pipeline_horizon_weeks',
+     'SELECT NULL::integer'),
     ('stock_warehouse', 'INSERT', None, 'SELECT NULL::integer'),
     ('stock_warehouse', 'DELETE', None, 'SELECT NULL::integer'),
     ('stock_warehouse', 'UPDATE',
@@ -170,6 +193,8 @@ _INDEXES = [
     # free stock of a few products (recommendations, availability): Odoo 11 has no such index
     ('stock_quant_product_idx', 'stock_quant', ['product_id'], None),
     ('sale_order_opportunity_id_idx', 'sale_order', ['opportunity_id'], 'opportunity_id IS NOT NULL'),
+    ('purchase_order_line_rfq_product_idx', 'purchase_order_line', ['product_id'],
+     "state IN ('draft', 'sent', 'to approve')"),
 ]
 
 
@@ -320,8 +345,9 @@ def product_weeks(cr, product_ids, company_id, warehouse_id=None, horizon_weeks=
     """The report view's rows (dicts) of the products in the company, of one warehouse when
     given, within horizon_weeks weeks from this one when given, by product, warehouse, week."""
     cr.execute("""
-        SELECT product_id, warehouse_id, week, demand_qty, weighted_qty, free_qty, incoming_qty,
-               projected_qty, shortfall_qty, coverage_days, vendor_id
+        SELECT product_id, warehouse_id, week, uom_id, demand_qty, weighted_qty, onhand_qty, free_qty,
+               incoming_qty, outgoing_qty, forecast_qty, rfq_qty, projected_qty, shortfall_qty, coverage_days,
+               vendor_id
           FROM crm_erp_pipeline_demand_report
          WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
            AND (%(warehouse_id)s IS NULL OR warehouse_id = %(warehouse_id)s)

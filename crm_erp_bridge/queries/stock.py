@@ -13,6 +13,21 @@ INCOMING_MOVE_SQL = """move.state NOT IN ('draft', 'cancel', 'done')
 # What is not an open move (the partial indexes and the report's triggers).
 NOT_OPEN_MOVE_STATES_SQL = "('draft', 'cancel', 'done')"
 
+# Odoo's forecast of a warehouse (product.product's qty_available, incoming_qty, outgoing_qty and
+# virtual_available in the context of a warehouse, stock/models/product.py): on hand = the quants
+# of any location `loc` under the warehouse's view location `view_loc`; incoming = open moves (not
+# draft, cancelled or done) into it from a location `src` outside it; outgoing = open moves out
+# of it to a location `dest` outside it (confirmed but undelivered orders); forecast = on hand +
+# incoming - outgoing. Moves in product_qty, the product unit.
+_IN_WAREHOUSE_SQL = "{loc}.parent_left >= view_loc.parent_left AND {loc}.parent_left < view_loc.parent_right"
+WAREHOUSE_QUANT_SQL = _IN_WAREHOUSE_SQL.format(loc='loc')
+WAREHOUSE_INCOMING_MOVE_SQL = "move.state NOT IN " + NOT_OPEN_MOVE_STATES_SQL + """
+       AND """ + _IN_WAREHOUSE_SQL.format(loc='dest') + """
+       AND NOT (""" + _IN_WAREHOUSE_SQL.format(loc='src') + ")"
+WAREHOUSE_OUTGOING_MOVE_SQL = "move.state NOT IN " + NOT_OPEN_MOVE_STATES_SQL + """
+       AND """ + _IN_WAREHOUSE_SQL.format(loc='src') + """
+       AND NOT (""" + _IN_WAREHOUSE_SQL.format(loc='dest') + ")"
+
 # Each stock request is one row (product, company, warehouse or NULL, date or NULL), numbered
 # by its position; the figures come back keyed by that number, so one query answers a whole
 # batch of products, warehouses and dates.

@@ -3,35 +3,60 @@ snapshot, quantities on open RFQs, vendor taxes and names, the deals making the 
 purchase.order's _create_shortfall_rfqs."""
 from .common import product_uom_joins
 
-# Per warehouse x product of the company short up to the horizon: the shortfall in the
-# product unit, the product's units and its main vendor's terms (NULL when it has no vendor).
-# From the report's snapshot, brought up to date first: what RFQs order is what it shows.
+# Per warehouse x product of the company short up to the horizon before its RFQs not confirmed
+# yet: the shortfall in the product unit, the weeks and their balances (Forecasted - weighted
+# demand, without those RFQs), the product's units and its main vendor's terms (NULL when it has
+# no vendor). From the report's snapshot, brought up to date first: what RFQs order is what it
+# shows. The RFQs are left out here because the run nets the ones its own transaction sees (the
+# snapshot may be a moment behind; another run's RFQ must not be ordered twice).
 _SHORTFALL_SQL = """
     SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
-           seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay
-      FROM (SELECT warehouse_id, product_id, supplierinfo_id, SUM(shortfall_qty) AS qty
-              FROM crm_erp_pipeline_demand_snapshot
-             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
-               AND week < %(horizon_end)s
+           seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay,
+           shortfall.weeks, shortfall.balances
+      FROM (SELECT warehouse_id, product_id, supplierinfo_id, -MIN(balance) AS qty,
+                   array_agg(week ORDER BY week) AS weeks, array_agg(balance ORDER BY week) AS balances
+              FROM (SELECT warehouse_id, product_id, supplierinfo_id, week,
+                           projected_qty - SUM(rfq_qty) OVER (PARTITION BY warehouse_id, product_id) AS balance
+                      FROM crm_erp_pipeline_demand_snapshot
+                     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
+                       AND week < %(horizon_end)s) AS week_balance
           GROUP BY warehouse_id, product_id, supplierinfo_id
-            HAVING SUM(shortfall_qty) > 0) shortfall
+            HAVING MIN(balance) < 0) shortfall
       JOIN product_product variant ON variant.id = shortfall.product_id
       JOIN product_template template ON template.id = variant.product_tmpl_id
  LEFT JOIN product_supplierinfo seller ON seller.id = shortfall.supplierinfo_id
 """
 
-# Quantities on RFQs not confirmed yet (confirmed orders are incoming moves already, which
-# the shortfall counts), per warehouse x product, in the product unit.
-_ON_RFQ_SQL = """
-    SELECT picking_type.warehouse_id, line.product_id,
-           SUM(line.product_qty / line_uom.factor * product_uom.factor)
+# The lines of the RFQs not confirmed yet (draft, sent, to approve: they have no moves; a
+# confirmed order's receipts are incoming moves, which Odoo's forecast counts), with the
+# warehouse of the RFQ's receipts and the quantity in the product unit (rfq_qty). The pipeline
+# demand report shows them as "On Order, not Confirmed" and its shortfall nets them; the RFQ run
+# orders what they do not hold yet.
+UNCONFIRMED_RFQ_LINES_SQL = """
+    SELECT picking_type.warehouse_id, line.product_id, po.company_id, line.order_id,
+           line.product_qty / line_uom.factor * product_uom.factor AS rfq_qty
       FROM purchase_order_line line
       JOIN purchase_order po ON po.id = line.order_id
       JOIN stock_picking_type picking_type ON picking_type.id = po.picking_type_id
       """ + product_uom_joins('line', 'product_uom') + """
-     WHERE po.state IN ('draft', 'sent', 'to approve') AND po.company_id = %(company_id)s
-       AND line.product_id = ANY(%(product_ids)s)
-  GROUP BY picking_type.warehouse_id, line.product_id
+     WHERE line.state IN ('draft', 'sent', 'to approve')
+"""
+
+# Quantities on RFQs not confirmed yet, per warehouse x product, in the product unit.
+_ON_RFQ_SQL = """
+    SELECT rfq.warehouse_id, rfq.product_id, SUM(rfq.rfq_qty)
+      FROM (""" + UNCONFIRMED_RFQ_LINES_SQL + """) AS rfq
+     WHERE rfq.company_id = %(company_id)s AND rfq.product_id = ANY(%(product_ids)s)
+  GROUP BY rfq.warehouse_id, rfq.product_id
+"""
+
+# The same per RFQ.
+_ON_RFQ_BY_ORDER_SQL = """
+    SELECT rfq.warehouse_id, rfq.product_id, rfq.order_id, SUM(rfq.rfq_qty)
+      FROM (""" + UNCONFIRMED_RFQ_LINES_SQL + """) AS rfq
+     WHERE rfq.company_id = %(company_id)s AND rfq.product_id = ANY(%(product_ids)s)
+  GROUP BY rfq.warehouse_id, rfq.product_id, rfq.order_id
+  ORDER BY rfq.order_id, rfq.product_id, rfq.warehouse_id
 """
 
 # The vendor taxes of products in the company (product.template's supplier_taxes_id).
@@ -69,8 +94,10 @@ _LINE_SOURCES_SQL = """
 
 def shortfalls(cr, params):
     """[(warehouse_id, product_id, shortfall qty, uom_id, uom_po_id, vendor_id, price,
-    currency_id, min_qty, delay)] of the products (params: product_ids, company_id,
-    horizon_end) short up to the horizon, from the snapshot (vendor columns NULL without one)."""
+    currency_id, min_qty, delay, [weeks], [balances])] of the products (params: product_ids,
+    company_id, horizon_end) short up to the horizon before their RFQs not confirmed yet, from
+    the snapshot (vendor columns NULL without one); balances: Forecasted - weighted demand at the
+    end of each week, without those RFQs."""
     cr.execute(_SHORTFALL_SQL, params)
     return cr.fetchall()
 
@@ -80,6 +107,30 @@ def quantities_on_rfqs(cr, params):
     confirmed yet (params: product_ids, company_id)."""
     cr.execute(_ON_RFQ_SQL, params)
     return {(warehouse_id, product_id): qty for warehouse_id, product_id, qty in cr.fetchall()}
+
+
+def covering_orders(cr, params):
+    """Ids of the company's purchase orders that still bring the products (params: product_ids,
+    company_id): RFQs not confirmed yet, and confirmed orders with receipts not done."""
+    cr.execute("""
+        SELECT DISTINCT po.id
+          FROM purchase_order_line line
+          JOIN purchase_order po ON po.id = line.order_id
+         WHERE po.company_id = %(company_id)s AND line.product_id = ANY(%(product_ids)s)
+           AND (po.state IN ('draft', 'sent', 'to approve')
+                OR (po.state IN ('purchase', 'done') AND EXISTS (
+                        SELECT 1 FROM stock_move move
+                         WHERE move.purchase_line_id = line.id AND move.state NOT IN ('draft', 'cancel', 'done'))))
+      ORDER BY po.id
+    """, params)
+    return [row[0] for row in cr.fetchall()]
+
+
+def quantities_on_rfqs_by_order(cr, params):
+    """[(warehouse id, product id, RFQ id, quantity in the product unit)] on the company's RFQs
+    not confirmed yet (params: product_ids, company_id), by RFQ."""
+    cr.execute(_ON_RFQ_BY_ORDER_SQL, params)
+    return cr.fetchall()
 
 
 def demand_sources(cr, params):

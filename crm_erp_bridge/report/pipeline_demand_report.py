@@ -1,9 +1,13 @@
+from collections import Counter
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..models.record_ids import public_records
 from ..queries import pipeline as pipeline_queries
-from ..queries.stock import FREE_QTY_SQL, FREE_QUANT_SQL, INCOMING_MOVE_SQL
+from ..queries.stock import (FREE_QTY_SQL, FREE_QUANT_SQL, WAREHOUSE_INCOMING_MOVE_SQL, WAREHOUSE_OUTGOING_MOVE_SQL,
+                             WAREHOUSE_QUANT_SQL)
+from ..queries.supply import UNCONFIRMED_RFQ_LINES_SQL
 
 
 class PipelineDemandReport(models.Model):
@@ -21,18 +25,61 @@ class PipelineDemandReport(models.Model):
     categ_id = fields.Many2one('product.category', string='Product Category', readonly=True)
     supplierinfo_id = fields.Many2one('product.supplierinfo', string='Main Vendor Price', readonly=True)
     vendor_id = fields.Many2one('res.partner', string='Main Vendor', readonly=True)
+    uom_id = fields.Many2one(
+        'product.uom', string='Unit', readonly=True,
+        help='The product\'s unit: every quantity of the row is in it. Totals over products of '
+             'different units are left empty.')
     week = fields.Date(string='Week', readonly=True)
-    demand_qty = fields.Float(string='Demand', readonly=True)
-    weighted_qty = fields.Float(string='Weighted Demand', readonly=True)
-    free_qty = fields.Float(string='Free', readonly=True)
-    incoming_qty = fields.Float(string='Incoming', readonly=True)
+    week_label = fields.Char(
+        string='Week of', readonly=True,
+        help='ISO week and the date of its Monday, e.g. 2026-W49 (11-30). Demand dated before this '
+             'week counts in this week.')
+    demand_qty = fields.Float(
+        string='Demand', readonly=True,
+        help='Full quantities of the open quotations and of the lines of open opportunities that '
+             'have no quotation yet, dated in the week (customer lead time, expected date).')
+    weighted_qty = fields.Float(
+        string='Weighted Demand', readonly=True,
+        help='Demand times its chance: an opportunity line times the opportunity\'s probability; a '
+             'quotation made from an opportunity times that opportunity\'s probability, any other '
+             'quotation at 100 %.')
+    onhand_qty = fields.Float(
+        string='On Hand', readonly=True,
+        help='Quantity in the warehouse now (Odoo\'s On Hand), on the first week of the product.')
+    free_qty = fields.Float(
+        string='Free', readonly=True,
+        help='On hand minus what is reserved for deliveries, on the first week of the product.')
+    incoming_qty = fields.Float(
+        string='Incoming', readonly=True,
+        help='Confirmed receipts not received yet (Odoo\'s Incoming), in the week they are expected.')
+    outgoing_qty = fields.Float(
+        string='Outgoing', readonly=True,
+        help='Confirmed deliveries not done yet (Odoo\'s Outgoing: confirmed sales orders, transfers '
+             'out), in the week they are expected.')
+    forecast_qty = fields.Float(
+        string='Forecasted', readonly=True, group_operator='min',
+        help='Odoo\'s Forecasted quantity of the warehouse at the end of the week: on hand + incoming '
+             '- outgoing expected up to then (the lowest, when grouped).')
+    rfq_qty = fields.Float(
+        string='On Order, not Confirmed', readonly=True,
+        help='Quantity on RFQs not confirmed yet (draft, sent, to approve) for this warehouse, on '
+             'the first week of the product. Not in Odoo\'s Forecasted quantity; counted against '
+             'the shortfall as if it arrives in time.')
     projected_qty = fields.Float(
         string='Projected Balance', readonly=True, group_operator='min',
-        help='Free + incoming - weighted demand up to the end of the week (the lowest, when grouped).')
-    shortfall_qty = fields.Float(string='Shortfall', readonly=True)
+        help='Forecasted + on order, not confirmed - weighted demand up to the end of the week '
+             '(the lowest, when grouped).')
+    shortfall_qty = fields.Float(
+        string='Shortfall', readonly=True,
+        help='What must still be ordered for the projected balance never to go below zero up to '
+             'this week: summed over the weeks, weighted demand - (Forecasted + on order, not '
+             'confirmed), when positive. Create RFQs for shortfall orders it.')
     coverage_days = fields.Integer(
         string='Coverage (Days)', readonly=True, group_operator='min',
-        help='Days until the projected balance first goes below zero; empty when it never does.')
+        help='Days of demand the stock covers: (Forecasted of the last week + on order, not '
+             'confirmed) divided by the weighted demand per day over the company\'s pipeline '
+             'horizon (Settings, in weeks, from this week\'s Monday). Empty when there is no '
+             'demand within the horizon; 0 when there is no stock for it.')
     salesperson_ids = fields.Many2many(
         'res.users', string='Salespeople', compute='_compute_salesperson_ids',
         search='_search_salesperson_ids',
@@ -40,14 +87,18 @@ class PipelineDemandReport(models.Model):
 
     # The view, built as sale.report is: _select, _from and _group_by can be extended.
     # Per product x warehouse x ISO week (weeks before this one count as this one): demand,
-    # incoming, and the running balance free + incoming - weighted demand. The shortfall of a
-    # week is how much the deepest dip of the balance so far grew that week, so the shortfall
-    # summed over the weeks up to W is what must come in now for the balance never to go
-    # below zero until W. Free stock is on the first week of each product x warehouse only, so
-    # that summing over weeks gives it once. The view has no id: the snapshot (the model's table)
-    # numbers its rows, one stable 32-bit id per product x warehouse x week (see
-    # queries/pipeline.py); a window numbering the rows here would also stop PostgreSQL from
-    # pushing a product filter down to the indexed order lines.
+    # Odoo's stock flows and the running balance. Odoo's forecast of the warehouse at the end of
+    # the week (virtual_available: on hand + incoming - outgoing, the open moves dated up to that
+    # week) + what RFQs not confirmed yet hold (counted from the first week: their dates are
+    # not firm) - the weighted demand up to that week is the projected balance. The shortfall of
+    # a week is how much the deepest dip of the balance so far grew that week, so the shortfall
+    # summed over the weeks up to W is what must be ordered now for the balance never to go
+    # below zero until W (on the last week: weighted demand - forecast - unconfirmed RFQs, when
+    # positive). Stock levels (on hand, free, on unconfirmed RFQs) are on the first week of each
+    # product x warehouse only, so that summing over weeks gives them once. The view has no id:
+    # the snapshot (the model's table) numbers its rows, one stable 32-bit id per product x
+    # warehouse x week (see queries/pipeline.py); a window numbering the rows here would also
+    # stop PostgreSQL from pushing a product filter down to the indexed order lines.
     # Every window is partitioned by warehouse x product and ordered by week, so the rows are
     # sorted once: the dip before this week is a window frame, not a LAG over a second window level.
     def _select(self):
@@ -57,17 +108,25 @@ class PipelineDemandReport(models.Model):
            balance.warehouse_id,
            balance.product_id,
            pt.categ_id,
+           pt.uom_id,
            seller.id AS supplierinfo_id,
            seller.name AS vendor_id,
            balance.week,
+           to_char(balance.week, 'IYYY-"W"IW') || ' (' || to_char(balance.week, 'MM-DD') || ')' AS week_label,
            balance.demand_qty,
            balance.weighted_qty,
+           CASE WHEN balance.week_rank = 1 THEN balance.onhand_total ELSE 0 END AS onhand_qty,
            CASE WHEN balance.week_rank = 1 THEN balance.free_total ELSE 0 END AS free_qty,
            balance.incoming_qty,
+           balance.outgoing_qty,
+           balance.forecast_qty,
+           CASE WHEN balance.week_rank = 1 THEN balance.rfq_total ELSE 0 END AS rfq_qty,
            balance.projected_qty,
            balance.deepest_short - balance.deepest_short_before AS shortfall_qty,
-           CASE WHEN balance.stockout_week IS NOT NULL
-                THEN GREATEST(balance.stockout_week - CURRENT_DATE, 0) END AS coverage_days
+           CASE WHEN balance.horizon_weighted > 0
+                THEN LEAST(FLOOR(GREATEST(balance.final_forecast + balance.rfq_total, 0)
+                                 * 7 * balance.horizon_weeks / balance.horizon_weighted), 2147483647)::integer
+           END AS coverage_days
         """
 
     def _from(self):
@@ -79,50 +138,74 @@ class PipelineDemandReport(models.Model):
                GREATEST(-MIN(flows.projected_qty) OVER (pair_to_date ROWS BETWEEN UNBOUNDED PRECEDING
                                                                        AND 1 PRECEDING), 0)
                    AS deepest_short_before,
-               MIN(CASE WHEN flows.projected_qty < 0 THEN flows.week END) OVER pair_all AS stockout_week,
+               flows.onhand_total + SUM(flows.incoming_qty - flows.outgoing_qty) OVER pair_all AS final_forecast,
+               SUM(CASE WHEN flows.week < date_trunc('week', CURRENT_DATE)::date + 7 * flows.horizon_weeks
+                        THEN flows.weighted_qty ELSE 0 END) OVER pair_all AS horizon_weighted,
                ROW_NUMBER() OVER pair_to_date AS week_rank
           FROM (
             SELECT weekly.*,
-                   COALESCE(free.free_total, 0) AS free_total,
-                   COALESCE(free.free_total, 0)
-                       + SUM(weekly.incoming_qty - weekly.weighted_qty)
-                         OVER (PARTITION BY weekly.warehouse_id, weekly.product_id ORDER BY weekly.week)
+                   company.pipeline_horizon_weeks AS horizon_weeks,
+                   COALESCE(stock.onhand_total, 0) AS onhand_total,
+                   COALESCE(stock.free_total, 0) AS free_total,
+                   COALESCE(rfq.rfq_total, 0) AS rfq_total,
+                   COALESCE(stock.onhand_total, 0)
+                       + SUM(weekly.incoming_qty - weekly.outgoing_qty) OVER pair_weeks AS forecast_qty,
+                   COALESCE(stock.onhand_total, 0) + COALESCE(rfq.rfq_total, 0)
+                       + SUM(weekly.incoming_qty - weekly.outgoing_qty - weekly.weighted_qty) OVER pair_weeks
                        AS projected_qty,
                    SUM(weekly.demand_qty) OVER (PARTITION BY weekly.warehouse_id, weekly.product_id)
                        AS pair_demand
               FROM (
                 SELECT warehouse_id, product_id, week,
                        SUM(demand_qty) AS demand_qty, SUM(weighted_qty) AS weighted_qty,
-                       SUM(incoming_qty) AS incoming_qty
+                       SUM(incoming_qty) AS incoming_qty, SUM(outgoing_qty) AS outgoing_qty
                   FROM (
                     SELECT warehouse_id, product_id, date_trunc('week', date)::date AS week,
-                           demand_qty, weighted_qty, 0.0 AS incoming_qty
+                           demand_qty, weighted_qty, 0.0 AS incoming_qty, 0.0 AS outgoing_qty
                       FROM crm_erp_pipeline_demand_source
                     UNION ALL
                     SELECT wh.id, move.product_id,
                            date_trunc('week', GREATEST(move.date_expected::date, CURRENT_DATE))::date,
-                           0.0, 0.0, move.product_qty
+                           0.0, 0.0, move.product_qty, 0.0
                       FROM stock_move move
                       JOIN stock_location dest ON dest.id = move.location_dest_id
                       JOIN stock_location src ON src.id = move.location_id
                       JOIN stock_warehouse wh ON wh.company_id = move.company_id
                       JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
-                     WHERE """ + INCOMING_MOVE_SQL + """
-                       AND dest.parent_left BETWEEN view_loc.parent_left AND view_loc.parent_right
+                     WHERE """ + WAREHOUSE_INCOMING_MOVE_SQL + """
+                    UNION ALL
+                    SELECT wh.id, move.product_id,
+                           date_trunc('week', GREATEST(move.date_expected::date, CURRENT_DATE))::date,
+                           0.0, 0.0, 0.0, move.product_qty
+                      FROM stock_move move
+                      JOIN stock_location dest ON dest.id = move.location_dest_id
+                      JOIN stock_location src ON src.id = move.location_id
+                      JOIN stock_warehouse wh ON wh.company_id = move.company_id
+                      JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
+                     WHERE """ + WAREHOUSE_OUTGOING_MOVE_SQL + """
                   ) AS flow
               GROUP BY warehouse_id, product_id, week
               ) AS weekly
+              JOIN stock_warehouse weekly_wh ON weekly_wh.id = weekly.warehouse_id
+              JOIN res_company company ON company.id = weekly_wh.company_id
               LEFT JOIN (
                 SELECT wh.id AS warehouse_id, quant.product_id,
-                       SUM(""" + FREE_QTY_SQL + """) AS free_total
+                       SUM(quant.quantity) AS onhand_total,
+                       SUM(CASE WHEN """ + FREE_QUANT_SQL + """ THEN """ + FREE_QTY_SQL + """ ELSE 0 END)
+                           AS free_total
                   FROM stock_quant quant
                   JOIN stock_location loc ON loc.id = quant.location_id
                   JOIN stock_warehouse wh ON wh.company_id = loc.company_id
                   JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
-                 WHERE """ + FREE_QUANT_SQL + """
-                   AND loc.parent_left BETWEEN view_loc.parent_left AND view_loc.parent_right
+                 WHERE """ + WAREHOUSE_QUANT_SQL + """
               GROUP BY wh.id, quant.product_id
-              ) AS free ON free.warehouse_id = weekly.warehouse_id AND free.product_id = weekly.product_id
+              ) AS stock ON stock.warehouse_id = weekly.warehouse_id AND stock.product_id = weekly.product_id
+              LEFT JOIN (
+                SELECT rfq_line.warehouse_id, rfq_line.product_id, SUM(rfq_line.rfq_qty) AS rfq_total
+                  FROM (""" + UNCONFIRMED_RFQ_LINES_SQL + """) AS rfq_line
+              GROUP BY rfq_line.warehouse_id, rfq_line.product_id
+              ) AS rfq ON rfq.warehouse_id = weekly.warehouse_id AND rfq.product_id = weekly.product_id
+            WINDOW pair_weeks AS (PARTITION BY weekly.warehouse_id, weekly.product_id ORDER BY weekly.week)
           ) AS flows
          WHERE flows.pair_demand > 0
         WINDOW pair_to_date AS (PARTITION BY flows.warehouse_id, flows.product_id ORDER BY flows.week),
@@ -167,6 +250,32 @@ class PipelineDemandReport(models.Model):
         # every search, count and read_group of the report starts here
         self._refresh_snapshot()
         return super()._where_calc(domain, active_test=active_test)
+
+    # Quantities in the product's unit: never added across units (12 units + 3 kg is no figure)
+    _QUANTITY_FIELDS = ('demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty', 'outgoing_qty',
+                        'forecast_qty', 'rfq_qty', 'projected_qty', 'shortfall_qty')
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        """As Odoo's, with the quantities of a group left empty (False) when its rows are in more
+        than one unit: a second read_group by the same fields and the unit tells which groups mix."""
+        result = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby,
+                                    lazy=lazy)
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
+        groupby = groupby[:1] if lazy else groupby
+        measures = [name for name in {spec.split(':')[0] for spec in fields or []} if name in self._QUANTITY_FIELDS]
+        if not result or not measures or 'uom_id' in groupby:
+            return result
+
+        def key(row):
+            return tuple(row[spec][0] if isinstance(row[spec], tuple) else row[spec] for spec in groupby)
+        by_unit = super().read_group(domain, list({spec.split(':')[0] for spec in groupby} | {'uom_id'}),
+                                     groupby + ['uom_id'], lazy=False)
+        units = Counter(key(row) for row in by_unit)
+        for group in result:
+            if units[key(group)] > 1:
+                group.update(dict.fromkeys(measures, False))
+        return result
 
     @api.model
     def _cron_refresh_snapshot(self):

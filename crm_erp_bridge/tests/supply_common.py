@@ -92,5 +92,6 @@ class SupplyCase(SavepointCase):
     def _report(self, product, warehouse):
         return self.env['crm.erp.pipeline.demand.report'].search_read(
             [('product_id', '=', product.id), ('warehouse_id', '=', warehouse.id)],
-            ['week', 'demand_qty', 'weighted_qty', 'free_qty', 'incoming_qty', 'projected_qty',
-             'shortfall_qty', 'coverage_days'], order='week')
+            ['week', 'week_label', 'uom_id', 'demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty',
+             'outgoing_qty', 'forecast_qty', 'rfq_qty', 'projected_qty', 'shortfall_qty', 'coverage_days'],
+            order='week')

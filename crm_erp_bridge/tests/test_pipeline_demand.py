@@ -1,7 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
+
+import polib
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.modules.module import get_module_resource
+from odoo.tools.translate import trans_load
 
 from .supply_common import SupplyCase
 
@@ -10,7 +14,8 @@ class TestPipelineDemand(SupplyCase):
     """Demand report, product figures, XML-RPC demand and availability on sales lines."""
 
     def test_report_weeks(self):
-        coverage = (date(2099, 1, 5) - date.today()).days
+        # (forecast 10 + 8 + on order 0) / (weighted demand 35 per 4000 weeks of the horizon)
+        coverage = int(18.0 * 7 * 4000 / 35.0)
         rows = self._report(self.product, self.wh1)
         self.assertEqual([row['week'] for row in rows], ['2099-01-05', '2099-01-12', '2099-01-19'])
         # week: demand, weighted, free, incoming, balance, shortfall
@@ -24,9 +29,94 @@ class TestPipelineDemand(SupplyCase):
                                         'projected_qty', 'shortfall_qty')) for row in rows],
             expected)
         self.assertEqual({row['coverage_days'] for row in rows}, {coverage})
+        # Odoo's stock figures: on hand on the first week, Forecasted at the end of each week
+        self.assertEqual([(row['onhand_qty'], row['outgoing_qty'], row['forecast_qty'], row['rfq_qty'])
+                          for row in rows], [(10.0, 0.0, 10.0, 0.0), (0.0, 0.0, 18.0, 0.0), (0.0, 0.0, 18.0, 0.0)])
+        self.assertEqual({row['uom_id'][0] for row in rows}, {self.unit.id})
+        year, week, _day = date(2099, 1, 5).isocalendar()
+        self.assertEqual(rows[0]['week_label'], '%d-W%02d (01-05)' % (year, week))
         rows = self._report(self.product, self.wh2)
-        self.assertEqual([(row['week'], row['demand_qty'], row['weighted_qty'], row['shortfall_qty'])
-                          for row in rows], [('2099-01-05', 5.0, 2.0, 2.0)])
+        self.assertEqual([(row['week'], row['demand_qty'], row['weighted_qty'], row['shortfall_qty'],
+                           row['coverage_days']) for row in rows], [('2099-01-05', 5.0, 2.0, 2.0, 0)])
+
+    def test_shortfall_is_odoo_forecast_minus_demand(self):
+        """A confirmed but undelivered order lowers the forecast as Odoo's does; a draft RFQ
+        shows as on order, not confirmed, and covers the shortfall."""
+        product = self._product('Bridge F')
+        self.env['stock.quant']._update_available_quantity(product, self.wh1.lot_stock_id, 30.0)
+        delivery = self._quotation(self.wh1, [(product, 12.0, self.unit, 0)], date='2099-01-06 09:00:00')
+        delivery.action_confirm()
+        self._quotation(self.wh1, [(product, 25.0, self.unit, 0)], date='2099-01-13 09:00:00')
+        self._incoming(product, self.wh1, 4.0, '2099-01-14 10:00:00')
+        forecast = product.with_context(warehouse=self.wh1.id).virtual_available
+        self.assertEqual(forecast, 30.0 - 12.0 + 4.0)
+        rows = self._report(product, self.wh1)
+        # confirming dates the delivery now: this week
+        monday = fields.Date.to_string(date.today() - timedelta(days=date.today().weekday()))
+        self.assertEqual([(row['week'], row['demand_qty'], row['outgoing_qty'], row['incoming_qty'],
+                           row['forecast_qty'], row['projected_qty'], row['shortfall_qty']) for row in rows], [
+            (monday, 0.0, 12.0, 0.0, 18.0, 18.0, 0.0),
+            ('2099-01-12', 25.0, 0.0, 4.0, 22.0, -3.0, 3.0),
+        ])
+        self.assertEqual(rows[-1]['forecast_qty'], forecast)
+        self.assertEqual(sum(row['shortfall_qty'] for row in rows), 25.0 - forecast)
+        # the RFQ the buyer makes covers it: on order, not confirmed, and no shortfall left
+        rfq = self.env['purchase.order'].create({
+            'partner_id': self.vendor1.id, 'picking_type_id': self.wh1.in_type_id.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'name': 'F', 'product_qty': 3.0,
+                                   'product_uom': self.unit.id, 'price_unit': 1.0,
+                                   'date_planned': '2099-01-10 00:00:00'})]})
+        rows = self._report(product, self.wh1)
+        self.assertEqual([(row['rfq_qty'], row['projected_qty'], row['shortfall_qty']) for row in rows],
+                         [(3.0, 21.0, 0.0), (0.0, 0.0, 0.0)])
+        rfq.button_confirm()  # now incoming in Odoo's forecast, at its date, no longer on order
+        rows = self._report(product, self.wh1)
+        self.assertEqual([(row['week'], row['rfq_qty'], row['incoming_qty'], row['shortfall_qty']) for row in rows],
+                         [(monday, 0.0, 0.0, 0.0), ('2099-01-05', 0.0, 3.0, 0.0), ('2099-01-12', 0.0, 4.0, 0.0)])
+
+    def test_weighted_demand_of_quotations(self):
+        """A quotation made from an opportunity counts at that opportunity's probability,
+        another quotation at 100 %."""
+        product = self._product('Bridge W')
+        deal = self._opportunity(self.wh1, 30.0, [])
+        quotation = self._quotation(self.wh1, [(product, 10.0, self.unit, 0)])
+        self._quotation(self.wh1, [(product, 4.0, self.unit, 0)])
+        quotation.opportunity_id = deal
+        [row] = self._report(product, self.wh1)
+        self.assertEqual((row['demand_qty'], row['weighted_qty']), (14.0, 7.0))
+        deal.probability = 60.0
+        [row] = self._report(product, self.wh1)
+        self.assertEqual(row['weighted_qty'], 10.0)
+
+    def test_coverage_from_demand_per_day(self):
+        """40 in stock against 12 a horizon of 4 weeks: 40 / (12 / 28) = 93 days."""
+        product = self._product('Bridge C')
+        self.env['stock.quant']._update_available_quantity(product, self.wh1.lot_stock_id, 40.0)
+        self.company.pipeline_horizon_weeks = 4
+        self._quotation(self.wh1, [(product, 12.0, self.unit, 0)], date=fields.Datetime.now())
+        [row] = self._report(product, self.wh1)
+        self.assertEqual((row['shortfall_qty'], row['coverage_days']), (0.0, 93))
+
+    def test_quantities_of_different_units_are_not_added(self):
+        """A group of rows of two units has no quantity; a group of one unit has its sum."""
+        kilo = self.env.ref('product.product_uom_kgm')
+        flour = self.env['product.product'].create({'name': 'Bridge flour', 'type': 'product',
+                                                    'uom_id': kilo.id, 'uom_po_id': kilo.id})
+        self._quotation(self.wh1, [(flour, 7.0, kilo, 0)])
+        Report = self.env['crm.erp.pipeline.demand.report']
+        domain = [('product_id', 'in', (self.product | flour).ids), ('warehouse_id', '=', self.wh1.id)]
+        measures = ['demand_qty', 'weighted_qty', 'shortfall_qty', 'coverage_days']
+        [total] = Report.read_group(domain, measures, [])
+        self.assertEqual([total[name] for name in measures[:3]], [False, False, False])
+        [week] = Report.read_group(domain + [('week', '=', '2099-01-05')], measures + ['week_label'],
+                                   ['week_label'])
+        self.assertEqual((week['demand_qty'], week['shortfall_qty']), (False, False))
+        by_unit = Report.read_group(domain, measures + ['uom_id'], ['uom_id'])
+        self.assertEqual(sorted((group['uom_id'][0], group['demand_qty']) for group in by_unit),
+                         sorted([(self.unit.id, 40.0), (kilo.id, 7.0)]))
+        by_product = Report.read_group(domain, measures + ['product_id'], ['product_id', 'week_label'])
+        self.assertEqual(sorted((group['product_id'][0], group['demand_qty']) for group in by_product),
+                         sorted([(self.product.id, 40.0), (flour.id, 7.0)]))
 
     def test_report_filters(self):
         Report = self.env['crm.erp.pipeline.demand.report']
@@ -225,3 +315,32 @@ class TestPipelineDemandRowIds(SupplyCase):
         new = self._ids(products)
         self.assertEqual({key: row_id for key, row_id in new.items() if key in ids}, ids)
         self.assertEqual(len(new), 6)
+
+
+class TestPipelineDemandInChinese(SupplyCase):
+    """The report speaks Chinese: its field labels and tooltips come from zh_CN.po (Odoo 11
+    names the entries of its fields after its table, crm_erp_pipeline_demand_snapshot)."""
+
+    def test_report_fields_are_translated(self):
+        po_path = get_module_resource('crm_erp_bridge', 'i18n', 'zh_CN.po')
+        self.env['res.lang'].load_lang('zh_CN')
+        trans_load(self.env.cr, po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        catalogue = {entry.msgid: entry.msgstr for entry in polib.pofile(po_path) if not entry.obsolete}
+        Report = self.env['crm.erp.pipeline.demand.report']
+        # the report's own fields (an addon extending the view translates its columns)
+        names = [name for name, field in Report._fields.items() if field._module in (None, 'crm_erp_bridge')]
+        english = Report.with_context(lang=None).fields_get(names, attributes=['string', 'help'])
+        chinese = Report.with_context(lang='zh_CN').fields_get(names, attributes=['string', 'help'])
+        for attribute in ('string', 'help'):
+            # a term whose translation is itself ("ID") is no English left behind
+            untranslated = [(name, english[name][attribute]) for name in english
+                            if english[name].get(attribute) and chinese[name][attribute] == english[name][attribute]
+                            and catalogue.get(english[name][attribute]) != english[name][attribute]]
+            self.assertFalse(untranslated, attribute)
+        self.assertEqual(chinese['free_qty']['string'], '可用')
+        # the result window of Create RFQs too
+        for model in ('crm.erp.shortfall.rfq.result', 'crm.erp.shortfall.rfq.result.line'):
+            labels = self.env[model].with_context(lang='zh_CN').fields_get(attributes=['string'])
+            originals = self.env[model].with_context(lang=None).fields_get(attributes=['string'])
+            self.assertFalse([name for name in labels if labels[name]['string'] == originals[name]['string']
+                              and catalogue.get(originals[name]['string']) != originals[name]['string']], model)

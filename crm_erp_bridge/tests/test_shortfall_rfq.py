@@ -1,5 +1,9 @@
+import json
 from datetime import datetime, timedelta
 
+from lxml import etree
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
 from .supply_common import SupplyCase
@@ -60,8 +64,15 @@ class TestShortfallRfq(SupplyCase):
         wh1_line = orders.mapped('order_line').filtered(
             lambda line: line.product_id == self.product and line.order_id.picking_type_id == self.wh1.in_type_id)
         self.assertEqual((wh1_line.product_uom, wh1_line.price_unit), (self.dozen, 100.0))
-        self.assertEqual(wh1_line.date_planned[:10],
-                         (datetime.utcnow() + timedelta(days=5)).strftime('%Y-%m-%d'))
+        # planned in the week of the need (2099-01-05), ordered the vendor's 5 days before
+        self.assertEqual(wh1_line.date_planned[:10], '2099-01-05')
+        self.assertEqual(wh1_line.order_id.date_order[:10], '2098-12-31')
+        # the draft that existed keeps its order date; its line needed on 2099-01-05 is not moved later
+        q_line = orders.mapped('order_line').filtered(lambda line: line.product_id == self.product_q)
+        self.assertEqual(q_line.date_planned[:10], '2099-01-05')
+        t_line = orders.mapped('order_line').filtered(lambda line: line.product_id == self.product_t)
+        self.assertEqual(t_line.date_planned[:10], '2099-01-01')
+        self.assertEqual(self.draft_rfq.date_planned[:10], '2099-01-01')
         self.assertEqual(wh1_line.source_sale_order_ids, self.q1 | self.q2)
         self.assertEqual(wh1_line.source_lead_ids, self.o1)
         self.assertEqual(wh1_line.order_id.origin.split(', '),
@@ -162,6 +173,69 @@ class TestShortfallRfq(SupplyCase):
         self.assertEqual(Product.create_shortfall_rfqs([self.product.id]), [])
         self.assertEqual(self.product.pipeline_shortfall_qty, 0.0)
 
+    def test_a_need_sooner_than_the_vendor_can_deliver(self):
+        """Needed this week, the vendor delivers in 10 days: planned in 10 days, ordered now."""
+        product = self._product('Bridge soon', sellers=[
+            {'name': self.vendor1.id, 'price': 7.0, 'min_qty': 0.0, 'delay': 10}])
+        self._quotation(self.wh1, [(product, 2.0, self.unit, 0)], date=fields.Datetime.now())
+        orders, _without_vendor = self.env['purchase.order']._create_shortfall_rfqs(product)
+        now = datetime.utcnow()
+        self.assertEqual(orders.order_line.date_planned[:10], (now + timedelta(days=10)).strftime('%Y-%m-%d'))
+        self.assertEqual(orders.date_order[:10], now.strftime('%Y-%m-%d'))
+
+    def test_report_after_the_rfqs(self):
+        """After Create RFQs the report shows the quantities on order, not confirmed, and no
+        shortfall left."""
+        Report = self.env['crm.erp.pipeline.demand.report']
+        domain = [('product_id', 'in', (self.product | self.product_t).ids)]
+        self.assertEqual(sum(Report.search(domain).mapped('shortfall_qty')), 17.0 + 2.0 + 6.0)
+        self.assertEqual(sum(Report.search(domain).mapped('rfq_qty')), 4.0)
+        self.env['product.product'].create_shortfall_rfqs((self.product | self.product_t).ids)
+        rows = Report.search(domain)
+        self.assertEqual(sum(rows.mapped('shortfall_qty')), 0.0)
+        # 3 dozen in each warehouse, 10 of T
+        self.assertEqual(sum(rows.mapped('rfq_qty')), 36.0 + 36.0 + 10.0)
+
+    def test_result_window(self):
+        """Per RFQ its vendor and lines, new RFQ or draft topped up; what was on order already;
+        nothing new to order names the orders covering it."""
+        action = self.env['product.product'].browse(self.products.ids).action_create_shortfall_rfqs()
+        wizard = self.env[action['res_model']].browse(action['res_id'])
+        lines = {(line.status, line.vendor_id, line.product_id, line.warehouse_id, line.product_qty,
+                  line.product_uom_id) for line in wizard.line_ids}
+        self.assertEqual(lines, {
+            ('new_rfq', self.vendor1, self.product, self.wh1, 3.0, self.dozen),
+            ('new_rfq', self.vendor1, self.product, self.wh2, 3.0, self.dozen),
+            # V2's draft RFQ for WH1 existed: a new line of Q on it, T's line raised by 6
+            ('topped_up', self.vendor2, self.product_q, self.wh1, 5.0, self.unit),
+            ('topped_up', self.vendor2, self.product_t, self.wh1, 6.0, self.unit),
+            # the 4 of T the draft held already
+            ('on_order', self.vendor2, self.product_t, self.wh1, 4.0, self.unit),
+        })
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.status == 'topped_up').mapped('order_id'),
+                         self.draft_rfq)
+        self.assertEqual((wizard.new_rfq_count, wizard.topped_up_rfq_count), (2, 1))
+        line = wizard.line_ids.filtered(lambda line: line.product_id == self.product_t and line.status == 'topped_up')
+        self.assertEqual(line.action_open_order()['res_id'], self.draft_rfq.id)
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.status == 'on_order').order_id, self.draft_rfq)
+        with self.assertRaises(UserError):
+            self.env['crm.erp.shortfall.rfq.result.line'].create(
+                {'result_id': wizard.id, 'status': 'on_order'}).action_open_order()
+        # the confirmed PO of Q still brings it
+        self.assertEqual(wizard.covering_order_ids.mapped('order_line.product_id'), self.product_q)
+
+        action = self.env['product.product'].browse(self.products.ids).action_create_shortfall_rfqs()
+        again = self.env[action['res_model']].browse(action['res_id'])
+        self.assertFalse(again.purchase_order_ids)
+        self.assertEqual(again.covering_order_ids, wizard.purchase_order_ids | wizard.covering_order_ids)
+        self.assertEqual(again.action_open_covering_orders()['domain'], [('id', 'in', again.covering_order_ids.ids)])
+        # each RFQ line holding a short product, with its RFQ and vendor
+        self.assertEqual({(line.status, line.order_id, line.vendor_id, line.product_id, line.product_qty)
+                          for line in again.line_ids}, {
+            ('on_order', order, order.partner_id, order_line.product_id, order_line.product_uom._compute_quantity(
+                order_line.product_qty, order_line.product_id.uom_id))
+            for order in wizard.purchase_order_ids for order_line in order.order_line})
+
     def test_from_quotation_and_opportunity_actions(self):
         action = self.q3.action_create_shortfall_rfqs()
         wizard = self.env[action['res_model']].browse(action['res_id'])
@@ -258,6 +332,25 @@ class TestSupplyRights(SupplyCase):
         ids = self.env['product.product'].sudo(self.sales_manager).create_shortfall_rfqs([self.product.id])
         self.assertAlmostEqual(self._lines_qty(ids), 3.34, places=3)
 
+    def test_manager_without_purchase_rights_reads_the_result(self):
+        """A sales manager (Bridge manager) may create the RFQs without reading purchase orders:
+        the result window shows each line's RFQ by name, and no purchase order tags or lists."""
+        manager = self.sales_manager
+        self.assertFalse(self.env['purchase.order'].sudo(manager).check_access_rights('read', raise_exception=False))
+        action = self.env['product.product'].sudo(manager).browse(self.product.ids).action_create_shortfall_rfqs()
+        result = self.env[action['res_model']].sudo(manager).browse(action['res_id'])
+        view = result.fields_view_get(view_type='form')
+        arch = etree.fromstring(view['arch'])
+        for node in arch.xpath("//field[@name='purchase_order_ids'] | //field[@name='covering_order_ids'] | "
+                               "//button[@name='action_open_rfqs'] | //button[@name='action_open_order']"):
+            self.assertTrue(json.loads(node.get('modifiers'))['invisible'], node.get('name'))
+        # what the web client reads
+        result.read(list(view['fields']))
+        tree = view['fields']['line_ids']['views']['tree']
+        lines = result.line_ids.read(list(tree['fields']))
+        orders = self.env['purchase.order'].search([('order_line.product_id', '=', self.product.id)])
+        self.assertEqual({line['order_id'][1] for line in lines}, set(orders.mapped('name')))
+
     def _lines_qty(self, order_ids):
         return sum(self.env['purchase.order'].browse(order_ids).mapped('order_line.product_qty'))
 
@@ -291,3 +384,24 @@ class TestSupplyMultiCompany(SupplyCase):
         self.assertEqual((order_b.company_id, order_b.partner_id, order_b.picking_type_id.warehouse_id,
                           order_b.order_line.product_qty), (company_b, self.vendor2, wh_b, 1.0))
         self.assertEqual(len(self.env['product.product'].sudo(buyer_a).create_shortfall_rfqs([self.product.id])), 2)
+
+    def test_result_is_its_buyers_only(self):
+        """The result window and its lines (transient) are read by the buyer who ran it only:
+        not by a buyer of another company, nor of the same one."""
+        Users = self.env['res.users'].with_context(no_reset_password=True)
+        company_b = self.env['res.company'].create({'name': 'Bridge Company Result B'})
+        buyer_group = self.env.ref('purchase.group_purchase_user')
+        buyer_a, other_a = (Users.create({'name': login, 'login': login, 'email': '%s@example.com' % login,
+                                          'groups_id': [(6, 0, [buyer_group.id])]})
+                            for login in ('result_buyer_a', 'result_other_a'))
+        buyer_b = Users.create({'name': 'Result Buyer B', 'login': 'result_buyer_b', 'email': 'rb@example.com',
+                                'company_id': company_b.id, 'company_ids': [(6, 0, [company_b.id])],
+                                'groups_id': [(6, 0, [buyer_group.id])]})
+        action = self.env['product.product'].sudo(buyer_a).browse(self.product.ids).action_create_shortfall_rfqs()
+        result = self.env[action['res_model']].sudo(buyer_a).browse(action['res_id'])
+        self.assertEqual(len(result.line_ids), 2)
+        for user in (buyer_b, other_a):
+            with self.assertRaises(AccessError):
+                result.sudo(user).line_ids.read(['product_qty'])
+            with self.assertRaises(AccessError):
+                result.line_ids.sudo(user).read(['product_qty'])
