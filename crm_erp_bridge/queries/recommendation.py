@@ -1,6 +1,6 @@
 """Recommendations: the customers' histories scored by the co-purchase affinity, the peer
-best sellers (precomputed tables), typical quantities, and the cross-sell lookups (model
-crm.erp.recommendation, res.partner's cross-sell opportunities)."""
+best sellers (precomputed tables) and typical quantities (model crm.erp.recommendation,
+res.partner's cross-sell opportunities; their own lookups: cross_sell.py)."""
 from .affinity import affinity_delta_sql
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, analyze, drop_tables,
                      product_uom_joins, sellable_sql)
@@ -319,28 +319,3 @@ def typical_quantities(cr, company_id, requests):
     """, {'company_id': company_id, 'partner_ids': [partner_id for partner_id, _product in requests],
           'product_ids': [product_id for _partner, product_id in requests]})
     return {(partner_id, product_id): qty for partner_id, product_id, qty in cr.fetchall()}
-
-
-def open_cross_sell_pairs(cr, partner_ids, company_id):
-    """{(commercial partner id, product id)} of the open cross-sell opportunities of the
-    commercial partners in the company (or without company)."""
-    cr.execute("""
-        SELECT p.commercial_partner_id, l.cross_sell_product_id
-          FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-         WHERE l.cross_sell_product_id IS NOT NULL AND l.active AND l.probability < 100
-           AND p.commercial_partner_id = ANY(%s) AND (l.company_id = %s OR l.company_id IS NULL)
-    """, [list(partner_ids), company_id])
-    return set(cr.fetchall())
-
-
-def cross_sell_outcomes(cr, company_id):
-    """(won, lost) cross-sell opportunities of the company (or without company): won at
-    probability 100, lost archived at probability 0."""
-    cr.execute("""
-        SELECT COUNT(*) FILTER (WHERE active AND probability >= 100),
-               COUNT(*) FILTER (WHERE NOT active AND probability = 0)
-          FROM crm_lead
-         WHERE cross_sell_product_id IS NOT NULL AND type = 'opportunity'
-           AND (company_id = %s OR company_id IS NULL)
-    """, [company_id])
-    return cr.fetchone()
