@@ -152,10 +152,6 @@ class CrmLead(models.Model):
         string='Cross-sell', index=True, readonly=True, copy=False,
         help='Made by the cross-sell run from the products recommended to the customer (its product lines).')
 
-    @api.model_cr
-    def init(self):
-        cross_sell_queries.mark_legacy_cross_sell(self.env.cr)
-
     @public_records(one=True)
     def action_open_recommendations(self):
         """Suggested products for this opportunity's customer, added as product lines."""

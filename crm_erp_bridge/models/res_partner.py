@@ -22,9 +22,18 @@ _TOP_PRODUCT_COUNT = 5
 _CROSS_SELL_FETCH = 100
 
 
-def _format_qty(qty, uom):
-    """qty with as many decimals as the unit's rounding has ("3" units, "2.5" kg)."""
-    digits = max(0, -int(math.floor(math.log10(uom.rounding)))) if uom.rounding < 1 else 0
+def _whole_rounding(env, uom):
+    """The rounding of a suggested quantity in uom: 1 for the reference unit of the Unit
+    category (Unit(s)), else the unit's own rounding."""
+    if uom.uom_type == 'reference' and uom.category_id == env.ref('product.product_uom_categ_unit'):
+        return max(uom.rounding, 1.0)
+    return uom.rounding
+
+
+def _format_qty(env, qty, uom):
+    """qty with as many decimals as its rounding in uom has ("3" units, "2.5" kg)."""
+    rounding = _whole_rounding(env, uom)
+    digits = max(0, -int(math.floor(math.log10(rounding)))) if rounding < 1 else 0
     return '%.*f' % (digits, qty)
 
 
@@ -467,10 +476,12 @@ class ResPartner(models.Model):
 
     @api.model
     def _cross_sell_quantities(self, company, requests):
-        """{(customer id, product id): the typical quantity, rounded up to the product unit}."""
+        """{(customer id, product id): the typical quantity, rounded up to the product unit}:
+        whole units for products counted in units (nobody orders 3.5 desks), else the unit's
+        rounding."""
         quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(company, requests)
         products = self.env['product.product'].browse({product_id for _partner, product_id in requests})
-        rounding = {product.id: product.uom_id.rounding for product in products}
+        rounding = {product.id: _whole_rounding(self.env, product.uom_id) for product in products}
         return {key: max(float_round(qty, precision_rounding=rounding[key[1]], rounding_method='UP'),
                          rounding[key[1]])
                 for key, qty in quantities.items()}
@@ -495,7 +506,7 @@ class ResPartner(models.Model):
             lines.append((0, 0, {'product_id': product.id, 'product_qty': qty, 'product_uom_id': product.uom_id.id,
                                  'price_unit': price}))
             reasons.append(_('- %(product)s, %(qty)s %(uom)s: %(reason)s') % {
-                'product': product.display_name, 'qty': _format_qty(qty, product.uom_id),
+                'product': product.display_name, 'qty': _format_qty(self.env, qty, product.uom_id),
                 'uom': product.uom_id.name, 'reason': item['reason']})
         names = [self.env['product.product'].browse(item['product_id']).name for item in items]
         values = {

@@ -68,7 +68,8 @@ def mark_legacy_cross_sell(cr):
     cross_sell_product_id, left in the table by the update that removed the field) become
     cross-sell opportunities with their product as a line (quantity 1 in the product unit, at
     the opportunity's expected revenue), so that they keep counting in the win rate, the
-    open opportunities and the refusals. Runs once: it drops the old column."""
+    open opportunities and the refusals. Run by the 11.0.1.1.0 migration; once: it drops the
+    old column."""
     cr.execute("""
         SELECT 1 FROM information_schema.columns
          WHERE table_name = 'crm_lead' AND column_name = 'cross_sell_product_id'
@@ -92,3 +93,16 @@ def mark_legacy_cross_sell(cr):
            AND NOT EXISTS (SELECT 1 FROM crm_lead_line ll WHERE ll.lead_id = l.id)
     """)
     cr.execute("ALTER TABLE crm_lead DROP COLUMN cross_sell_product_id")
+
+
+def drop_view(cr, xml_name):
+    """Deletes the addon's view of that XML id (name without the module) and its id, before a
+    module update creates it again from the XML (migrations)."""
+    cr.execute("""
+        DELETE FROM ir_ui_view WHERE id IN (
+            SELECT res_id FROM ir_model_data
+             WHERE module = 'crm_erp_bridge' AND name = %(name)s AND model = 'ir.ui.view')
+    """, {'name': xml_name})
+    cr.execute("""
+        DELETE FROM ir_model_data WHERE module = 'crm_erp_bridge' AND name = %(name)s AND model = 'ir.ui.view'
+    """, {'name': xml_name})
