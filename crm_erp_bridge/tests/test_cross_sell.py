@@ -157,6 +157,18 @@ class TestCrossSell(RecommendationCase):
         self.assertIn(self.p2, lead.line_ids.mapped('product_id'))
         self.assertEqual(lead.line_ids.filtered(lambda line: line.product_id == self.p2).product_qty, 9.0)
 
+    def test_quantities_are_whole_units(self):
+        """C1 bought P2 in 2 and 3 units: the median 2.5 is offered as 3 units."""
+        c1 = self._customer('Cross C1')
+        self._order(c1, '2024-01-10', [(self.p1, 1.0), (self.p2, 2.0)])
+        self._order(c1, '2024-03-10', [(self.p2, 3.0)])
+        self._order(c1, '2025-12-01', [self.p1])
+        self.Affinity._recompute_all(self.company)
+        lead = self._run(c1)
+        line = lead.line_ids.filtered(lambda line: line.product_id == self.p2)
+        self.assertEqual((line.product_qty, line.price_subtotal), (3.0, 60.0))
+        self.assertIn('- Affinity P2, 3 Unit(s): ', lead.description)
+
     def test_companies_do_not_mix(self):
         """Open and lost cross-sell opportunities of X in another company neither block nor
         filter this company's run, nor fill its salesperson's quota."""
