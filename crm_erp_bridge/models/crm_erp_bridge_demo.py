@@ -95,7 +95,7 @@ OPPORTUNITY_LINES = {
     'lakeside_campus': [('laser_printer', 8), ('toner', 24), ('copy_paper', 300)],
     'harbor_branch': [('standing_desk', 12), ('office_chair', 12), ('monitor_27', 12)],
     'medicore_clinic': [('office_chair', 8), ('laser_printer', 2), ('water_dispenser', 1)],
-    'atlas_build': [('desktop_tower', 3), ('monitor_24', 3), ('laser_printer', 1)],
+    'atlas_site': [('desktop_tower', 3), ('monitor_24', 3), ('laser_printer', 1)],
     'sunrise_studio': [('monitor_27', 12), ('monitor_arm', 6)],
 }
 # A product pair shows in the affinity from this many orders with both: a pair seen in two
