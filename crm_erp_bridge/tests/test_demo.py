@@ -98,22 +98,23 @@ class TestDemoData(SavepointCase):
         self.assertFalse(opportunities.mapped('line_ids.product_id') - own)
 
     def test_a_shortfall_that_an_rfq_closes(self):
-        """Bluepeak wants 3 espresso machines in 60 days, 1 is free: short. The RFQs for the
-        shortfall, once confirmed, bring it in before the opportunity's date."""
-        lead = self.env.ref('crm_erp_bridge.opp_bluepeak_breakroom')
-        machine = self.env.ref('crm_erp_bridge.product_coffee_machine')
-        line = lead.line_ids.filtered(lambda line: line.product_id == machine)
-        self.assertEqual((line.product_qty, line.free_qty, line.is_short), (3.0, 1.0, True))
-        result = self.env['product.product'].create_shortfall_rfqs_report(machine.ids)
+        """Vertex wants 4 paper shredders in 45 days (80 %), 1 is free: short. The RFQ for the
+        shortfall covers it (a second run orders nothing) and, once confirmed, brings the
+        shredders in before the opportunity's date."""
+        lead = self.env.ref('crm_erp_bridge.opp_vertex_records')
+        shredder = self.env.ref('crm_erp_bridge.product_shredder')
+        line = lead.line_ids.filtered(lambda line: line.product_id == shredder)
+        self.assertEqual((line.product_qty, line.free_qty, line.is_short), (4.0, 1.0, True))
+        Product = self.env['product.product']
+        result = Product.create_shortfall_rfqs_report(shredder.ids)
         orders = self.env['purchase.order'].browse(result['purchase_order_ids'])
-        self.assertIn(machine, orders.mapped('order_line.product_id'))
+        self.assertEqual(orders.mapped('order_line.product_id'), shredder)
+        self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
         orders.button_confirm()
         line.invalidate_cache()
         self.assertFalse(line.is_short)
         self.assertGreaterEqual(line.forecast_qty, line.product_qty)
-        # nothing more to order for it
-        again = self.env['product.product'].create_shortfall_rfqs_report(machine.ids)
-        self.assertFalse(again['purchase_order_ids'])
+        self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
 
     def test_top_affinity_pairs_are_the_demo_catalogue(self):
         """The strongest pairs (as the affinity list sorts them) are between the demo's own
