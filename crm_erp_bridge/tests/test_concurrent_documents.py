@@ -212,6 +212,33 @@ class TestConcurrentCrossSell(ConcurrentCase):
             self.assertEqual(sorted(len(result) for result, _error in outcomes), [0, self._created_leads()])
             self._remove()
 
+    def test_two_runs_on_other_customers_share_the_salespeople_cap(self):
+        """Each salesperson may hold one open cross-sell opportunity; two runs at once on two
+        halves of the customers still give each salesperson one, not one per run."""
+        def set_cap(env, cap):
+            company = env['res.company'].browse(self.company)
+            previous = company.cross_sell_max_per_salesperson
+            company.cross_sell_max_per_salesperson = cap
+            return previous
+        previous = self.commit(lambda env: set_cap(env, 1))
+        self.addCleanup(self.commit, lambda env: set_cap(env, previous))
+
+        def owners(env):
+            env.cr.execute("SELECT user_id, COUNT(*) FROM crm_lead WHERE id > %s AND is_cross_sell GROUP BY 1",
+                           [self.last_lead])
+            return dict(env.cr.fetchall())
+        with self.rolled_back() as env:
+            env['res.partner'].create_cross_sell_opportunities(self.customers)
+            expected = owners(env)
+        self.assertTrue(expected and set(expected.values()) == {1}, expected)
+        halves = self.customers[::2], self.customers[1::2]
+        for _round in range(ROUNDS):
+            outcomes = self.race(*[lambda half=half: self.execute('res.partner', 'create_cross_sell_opportunities',
+                                                                  half) for half in halves])
+            self.assertNoError(outcomes)
+            self.assertEqual(self.commit(owners), expected)
+            self._remove()
+
     def test_cron_and_a_manager_at_once(self):
         def cron():
             with self.committed() as env:
