@@ -83,9 +83,9 @@ DELIVERED_AFTER_DAYS = 10  # orders older than this have been delivered
 SEED = 11
 # Product lines of the opportunities of demo/crm_lead_demo.xml (xml ids without `opp_` and
 # `product_`): (product, quantity). Their expected revenue is the lines' total at list price.
-# Vertex's records room (80 %, in 45 days) wants 4 paper shredders, 1 is in stock and nobody
-# else wants one: a shortfall that "Create RFQs for shortfall" closes (the vendor delivers in
-# 10 days). Bluepeak's espresso machines stay short: quotations want them this week already.
+# Vertex's records room (80 %, in 45 days) wants 5 paper shredders (4 expected), 1 is in stock
+# and nobody else wants one: a shortfall of 3 that "Create RFQs for shortfall" closes (the
+# vendor delivers in 10 days). Bluepeak's espresso machines stay short: quotations want them this week already.
 OPPORTUNITY_LINES = {
     'delta_labs': [('standing_desk', 6), ('office_chair', 6), ('filing_cabinet', 4)],
     'orbit_meeting': [('conference_camera', 2), ('speakerphone', 2), ('projector', 2), ('projector_screen', 2)],
@@ -98,7 +98,7 @@ OPPORTUNITY_LINES = {
     'medicore_clinic': [('office_chair', 8), ('laser_printer', 2), ('water_dispenser', 1)],
     'atlas_site': [('desktop_tower', 3), ('monitor_24', 3), ('laser_printer', 1)],
     'sunrise_studio': [('monitor_27', 12), ('monitor_arm', 6)],
-    'vertex_records': [('shredder', 4), ('bookshelf', 6)],
+    'vertex_records': [('shredder', 5), ('bookshelf', 6)],
 }
 # A product pair shows in the affinity from this many orders with both: a pair seen in two
 # orders is chance (Odoo's own demo orders put its Switch and Datacard together twice, lift 87.5).

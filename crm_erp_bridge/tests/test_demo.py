@@ -98,22 +98,24 @@ class TestDemoData(SavepointCase):
         self.assertFalse(opportunities.mapped('line_ids.product_id') - own)
 
     def test_a_shortfall_that_an_rfq_closes(self):
-        """Vertex wants 4 paper shredders in 45 days (80 %), 1 is free: short. The RFQ for the
-        shortfall covers it (a second run orders nothing) and, once confirmed, brings the
-        shredders in before the opportunity's date."""
+        """Vertex wants 5 paper shredders in 45 days at 80 % (4 expected), 1 is free: 3 short.
+        The RFQ for the shortfall orders them (a second run orders nothing) and, once
+        confirmed, brings them in before the opportunity's date; nothing is short any more."""
         lead = self.env.ref('crm_erp_bridge.opp_vertex_records')
         shredder = self.env.ref('crm_erp_bridge.product_shredder')
         line = lead.line_ids.filtered(lambda line: line.product_id == shredder)
-        self.assertEqual((line.product_qty, line.free_qty, line.is_short), (4.0, 1.0, True))
+        self.assertEqual((line.product_qty, line.free_qty, line.forecast_qty, lead.probability), (5.0, 1.0, 1.0, 80.0))
         Product = self.env['product.product']
         result = Product.create_shortfall_rfqs_report(shredder.ids)
         orders = self.env['purchase.order'].browse(result['purchase_order_ids'])
-        self.assertEqual(orders.mapped('order_line.product_id'), shredder)
+        # on the vendor's draft RFQ, which the demo holds already (topped up)
+        rfq_lines = orders.mapped('order_line').filtered(lambda rfq_line: rfq_line.product_id == shredder)
+        self.assertEqual(rfq_lines.mapped('product_qty'), [3.0])
         self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
         orders.button_confirm()
         line.invalidate_cache()
-        self.assertFalse(line.is_short)
-        self.assertGreaterEqual(line.forecast_qty, line.product_qty)
+        # the expected demand (80 % of 5) is covered by the line's date
+        self.assertEqual(line.forecast_qty, 4.0)
         self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
 
     def test_top_affinity_pairs_are_the_demo_catalogue(self):
