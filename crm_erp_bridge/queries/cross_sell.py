@@ -5,8 +5,17 @@ products are its crm_lead_line rows. Open: active and probability < 100; won: pr
 lost: archived at probability 0 (crm's "Mark Lost"). Leads without company count in every
 company, as Odoo's record rules show them."""
 
-_OPEN_SQL = "l.is_cross_sell AND l.type = 'opportunity' AND l.active AND l.probability < 100"
-_LOST_SQL = "l.is_cross_sell AND l.type = 'opportunity' AND NOT l.active AND l.probability = 0"
+# Which crm_lead rows are cross-sell opportunities, and which of them are open, won or lost,
+# as conditions on crm_lead alone (no alias): the run, the settings' win rate and the manager's
+# dashboard read them through these (one home).
+CROSS_SELL_OPPORTUNITY_SQL = "is_cross_sell AND type = 'opportunity'"
+CROSS_SELL_OPEN_SQL = 'active AND probability < 100'
+CROSS_SELL_WON_SQL = 'active AND probability >= 100'
+CROSS_SELL_LOST_SQL = 'NOT active AND probability = 0'
+
+# The company's cross-sell opportunities in one state (its condition appended), as a subquery.
+_OF_COMPANY_SQL = ("SELECT * FROM crm_lead WHERE " + CROSS_SELL_OPPORTUNITY_SQL
+                   + " AND (company_id = %(company_id)s OR company_id IS NULL) AND ")
 
 
 def open_cross_sell_customers(cr, partner_ids, company_id):
@@ -14,10 +23,9 @@ def open_cross_sell_customers(cr, partner_ids, company_id):
     open cross-sell opportunity in the company."""
     cr.execute("""
         SELECT DISTINCT p.commercial_partner_id
-          FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-         WHERE """ + _OPEN_SQL + """
-           AND p.commercial_partner_id = ANY(%(partner_ids)s)
-           AND (l.company_id = %(company_id)s OR l.company_id IS NULL)
+          FROM (""" + _OF_COMPANY_SQL + CROSS_SELL_OPEN_SQL + """) l
+          JOIN res_partner p ON p.id = l.partner_id
+         WHERE p.commercial_partner_id = ANY(%(partner_ids)s)
     """, {'partner_ids': list(partner_ids), 'company_id': company_id})
     return {row[0] for row in cr.fetchall()}
 
@@ -27,8 +35,7 @@ def open_cross_sell_per_salesperson(cr, company_id):
     to them in the company}."""
     cr.execute("""
         SELECT l.user_id, COUNT(*)
-          FROM crm_lead l
-         WHERE """ + _OPEN_SQL + """ AND (l.company_id = %(company_id)s OR l.company_id IS NULL)
+          FROM (""" + _OF_COMPANY_SQL + CROSS_SELL_OPEN_SQL + """) l
          GROUP BY l.user_id
     """, {'company_id': company_id})
     return dict(cr.fetchall())
@@ -40,12 +47,10 @@ def refused_cross_sell_pairs(cr, partner_ids, company_id, since):
     after since (a 'YYYY-MM-DD HH:MM:SS' UTC timestamp)."""
     cr.execute("""
         SELECT DISTINCT p.commercial_partner_id, ll.product_id
-          FROM crm_lead l
+          FROM (""" + _OF_COMPANY_SQL + CROSS_SELL_LOST_SQL + """) l
           JOIN res_partner p ON p.id = l.partner_id
           JOIN crm_lead_line ll ON ll.lead_id = l.id
-         WHERE """ + _LOST_SQL + """
-           AND p.commercial_partner_id = ANY(%(partner_ids)s)
-           AND (l.company_id = %(company_id)s OR l.company_id IS NULL)
+         WHERE p.commercial_partner_id = ANY(%(partner_ids)s)
            AND COALESCE(l.date_closed, l.write_date) >= %(since)s
     """, {'partner_ids': list(partner_ids), 'company_id': company_id, 'since': since})
     return set(cr.fetchall())
@@ -54,11 +59,10 @@ def refused_cross_sell_pairs(cr, partner_ids, company_id, since):
 def cross_sell_outcomes(cr, company_id):
     """(won, lost) cross-sell opportunities of the company (or without company)."""
     cr.execute("""
-        SELECT COUNT(*) FILTER (WHERE l.active AND l.probability >= 100),
-               COUNT(*) FILTER (WHERE """ + _LOST_SQL + """)
-          FROM crm_lead l
-         WHERE l.is_cross_sell AND l.type = 'opportunity'
-           AND (l.company_id = %(company_id)s OR l.company_id IS NULL)
+        SELECT COUNT(*) FILTER (WHERE """ + CROSS_SELL_WON_SQL + """),
+               COUNT(*) FILTER (WHERE """ + CROSS_SELL_LOST_SQL + """)
+          FROM crm_lead
+         WHERE """ + CROSS_SELL_OPPORTUNITY_SQL + """ AND (company_id = %(company_id)s OR company_id IS NULL)
     """, {'company_id': company_id})
     return cr.fetchone()
 
