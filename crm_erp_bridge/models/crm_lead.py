@@ -151,6 +151,12 @@ class CrmLead(models.Model):
     is_cross_sell = fields.Boolean(
         string='Cross-sell', index=True, readonly=True, copy=False,
         help='Made by the cross-sell run from the products recommended to the customer (its product lines).')
+    cross_sell_refused_product_ids = fields.Many2many(
+        'product.product', 'crm_lead_cross_sell_refused_rel', 'lead_id', 'product_id', string='Refused Products',
+        readonly=True, copy=False,
+        help='Products removed from this cross-sell opportunity: the customer did not want them. They are not '
+             'suggested to the customer again for the refusal days set in the settings, counted from when the '
+             'opportunity is won or lost.')
 
     @public_records(one=True)
     def action_open_recommendations(self):

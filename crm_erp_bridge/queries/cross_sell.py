@@ -42,16 +42,28 @@ def open_cross_sell_per_salesperson(cr, company_id):
 
 
 def refused_cross_sell_pairs(cr, partner_ids, company_id, since):
-    """{(commercial partner id, product id)}: the products on the lines of the cross-sell
-    opportunities of these commercial partners in the company that were lost (closed) at or
-    after since (a 'YYYY-MM-DD HH:MM:SS' UTC timestamp)."""
+    """{(commercial partner id, product id)} the customers refused at or after since (a
+    'YYYY-MM-DD HH:MM:SS' UTC timestamp) in the company: the products on the lines of their
+    cross-sell opportunities lost since then, and the products removed from their cross-sell
+    opportunities (crm_lead_cross_sell_refused_rel) won or lost since then (their closing date,
+    crm's date_closed)."""
     cr.execute("""
-        SELECT DISTINCT p.commercial_partner_id, ll.product_id
-          FROM (""" + _OF_COMPANY_SQL + CROSS_SELL_LOST_SQL + """) l
-          JOIN res_partner p ON p.id = l.partner_id
-          JOIN crm_lead_line ll ON ll.lead_id = l.id
-         WHERE p.commercial_partner_id = ANY(%(partner_ids)s)
-           AND COALESCE(l.date_closed, l.write_date) >= %(since)s
+        WITH closed AS (
+            SELECT l.id, p.commercial_partner_id AS partner_id, l.lost
+              FROM (SELECT id, partner_id, date_closed, write_date, (""" + CROSS_SELL_LOST_SQL + """) AS lost
+                      FROM crm_lead
+                     WHERE """ + CROSS_SELL_OPPORTUNITY_SQL + """ AND NOT (""" + CROSS_SELL_OPEN_SQL + """)
+                       AND (company_id = %(company_id)s OR company_id IS NULL)) l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE p.commercial_partner_id = ANY(%(partner_ids)s)
+               AND COALESCE(l.date_closed, l.write_date) >= %(since)s
+        )
+        SELECT closed.partner_id, ll.product_id
+          FROM closed JOIN crm_lead_line ll ON ll.lead_id = closed.id
+         WHERE closed.lost
+         UNION
+        SELECT closed.partner_id, refused.product_id
+          FROM closed JOIN crm_lead_cross_sell_refused_rel refused ON refused.lead_id = closed.id
     """, {'partner_ids': list(partner_ids), 'company_id': company_id, 'since': since})
     return set(cr.fetchall())
 

@@ -107,6 +107,33 @@ class TestCrossSell(RecommendationCase):
         self.company.cross_sell_refusal_days = 0
         self.assertEqual(self._run(self.customer_x).mapped('line_ids.product_id'), self.p2 | self.p4)
 
+    def test_a_line_removed_is_a_refusal(self):
+        """The customer takes P4 but not P2: the salesperson removes P2's line and wins the
+        opportunity; P2 is not offered again within the refusal days from the win."""
+        self.company.cross_sell_refusal_days = 30
+        lead = self._run(self.customer_x)
+        lead.line_ids.filtered(lambda line: line.product_id == self.p2).unlink()
+        self.assertEqual(lead.cross_sell_refused_product_ids, self.p2)
+        lead.action_set_won()
+        again = self._run(self.customer_x)
+        self.assertNotIn(self.p2, again.mapped('line_ids.product_id'))
+        self.assertIn(self.p4, again.mapped('line_ids.product_id'))  # not refused
+        again.unlink()
+        lead.write({'date_closed': fields.Datetime.to_string(datetime.now() - timedelta(days=31))})
+        self.assertIn(self.p2, self._run(self.customer_x).mapped('line_ids.product_id'))
+
+    def test_lines_removed_elsewhere_are_no_refusal(self):
+        """Lines removed from an opportunity that is not a cross-sell one, or from a closed
+        cross-sell one, record nothing."""
+        plain = self.Lead.create({'name': 'Plain', 'type': 'opportunity', 'partner_id': self.customer_x.id,
+                                  'company_id': self.company.id, 'line_ids': [(0, 0, {'product_id': self.p2.id})]})
+        plain.line_ids.unlink()
+        self.assertFalse(plain.cross_sell_refused_product_ids)
+        lead = self._run(self.customer_x)
+        lead.action_set_won()
+        lead.line_ids.unlink()
+        self.assertFalse(lead.cross_sell_refused_product_ids)
+
     def test_a_refused_product_makes_room_for_the_next_one(self):
         """X refused P2 only (a lost cross-sell opportunity with P2): P4 and the next best
         recommendation fill the two lines."""

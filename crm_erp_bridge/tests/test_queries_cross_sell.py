@@ -52,6 +52,22 @@ class TestQueriesCrossSell(AffinityCase):
         self.assertEqual(cross_sell.cross_sell_outcomes(self.env.cr, self.company.id),
                          (won_before + 1, lost_before + 1))
 
+    def test_products_removed_from_closed_opportunities_are_refused(self):
+        x = self.customer_x.id
+        lead = self._lead(products=[self.p2, self.p3])
+        lead.line_ids.filtered(lambda line: line.product_id == self.p2).unlink()
+        # open: the customer has a cross-sell opportunity anyway
+        self.assertEqual(cross_sell.refused_cross_sell_pairs(self.env.cr, [x], self.company.id, '2000-01-01 00:00:00'),
+                         set())
+        lead.action_set_won()
+        self.assertEqual(cross_sell.refused_cross_sell_pairs(self.env.cr, [x], self.company.id, '2000-01-01 00:00:00'),
+                         {(x, self.p2.id)})
+        self.assertEqual(cross_sell.refused_cross_sell_pairs(self.env.cr, [x], self.main_company.id,
+                                                             '2000-01-01 00:00:00'), set())
+        lead.write({'date_closed': '2020-05-01 00:00:00'})
+        self.assertEqual(cross_sell.refused_cross_sell_pairs(self.env.cr, [x], self.company.id, '2020-05-02 00:00:00'),
+                         set())
+
     def test_legacy_opportunities_are_migrated(self):
         """An opportunity of the single-product cross-sell (column cross_sell_product_id) becomes a
         cross-sell opportunity with its product as a line at its expected revenue."""
