@@ -7,14 +7,14 @@ before that run and would create the same documents again. Such a run must start
 new snapshot: a serialization failure (SQLSTATE 40001) makes Odoo roll the call back and run it
 again (odoo.service.model.check, up to 5 times, for XML-RPC and for the web client).
 
-lock_run writes one row per key (what must stay unique: company, vendor and receipts of an
-RFQ; company and customer of cross-sell opportunities) in crm_erp_run_lock. PostgreSQL then
-does both halves: a key a run in progress holds makes this run wait for that run's end, and a
-key written by a run that committed after this transaction's snapshot (while waiting, or
-before) raises the serialization failure. An advisory lock (pg_advisory_xact_lock) waits the
-same but cannot tell the second case: a run that committed between this transaction's first
-query and its lock leaves the lock free, and this run would go on with a snapshot that does not
-show that run's documents."""
+lock_run writes one row per key (what must stay unique: company, vendor and receipts of an RFQ;
+company and customer, and company and salesperson, of cross-sell opportunities) in
+crm_erp_run_lock. PostgreSQL then does both halves: a key a run in progress holds makes this
+run wait for that run's end, and a key written by a run that committed after this transaction's
+snapshot (while waiting, or before) raises the serialization failure. An advisory lock
+(pg_advisory_xact_lock) waits the same but cannot tell the second case: a run that committed
+between this transaction's first query and its lock leaves the lock free, and this run would go
+on with a snapshot that does not show that run's documents."""
 import random
 import time
 

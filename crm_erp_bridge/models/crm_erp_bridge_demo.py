@@ -77,10 +77,32 @@ QUOTATIONS = [
 STOCK_LEVELS = {
     'standing_desk': 3, 'office_chair': 6, 'laptop_pro': 2, 'conference_camera': 0,
     'coffee_machine': 1, 'monitor_27': 4, 'projector': 0, 'copy_paper': 300, 'coffee_beans': 25,
-    'wall_clock': 0, 'custom_sign': 0,
+    'wall_clock': 0, 'custom_sign': 0, 'shredder': 1,
 }
 DELIVERED_AFTER_DAYS = 10  # orders older than this have been delivered
 SEED = 11
+# Product lines of the opportunities of demo/crm_lead_demo.xml (xml ids without `opp_` and
+# `product_`): (product, quantity). Their expected revenue is the lines' total at list price.
+# Vertex's records room (80 %, in 45 days) wants 5 paper shredders (4 expected), 1 is in stock
+# and nobody else wants one: a shortfall of 3 that "Create RFQs for shortfall" closes (the
+# vendor delivers in 10 days). Bluepeak's espresso machines stay short: quotations want them this week already.
+OPPORTUNITY_LINES = {
+    'delta_labs': [('standing_desk', 6), ('office_chair', 6), ('filing_cabinet', 4)],
+    'orbit_meeting': [('conference_camera', 2), ('speakerphone', 2), ('projector', 2), ('projector_screen', 2)],
+    'stellar_expansion': [('standing_desk', 20), ('office_chair', 20), ('desk_lamp', 20)],
+    'northwind_laptops': [('laptop_pro', 10), ('usb_dock', 10), ('laptop_bag', 10)],
+    'bluepeak_breakroom': [('coffee_machine', 3), ('milk_frother', 3), ('mugs', 6), ('coffee_beans', 20)],
+    'quantum_projectors': [('projector', 4), ('projector_screen', 4)],
+    'lakeside_campus': [('laser_printer', 8), ('toner', 24), ('copy_paper', 300)],
+    'harbor_branch': [('standing_desk', 12), ('office_chair', 12), ('monitor_27', 12)],
+    'medicore_clinic': [('office_chair', 8), ('laser_printer', 2), ('water_dispenser', 1)],
+    'atlas_site': [('desktop_tower', 3), ('monitor_24', 3), ('laser_printer', 1)],
+    'sunrise_studio': [('monitor_27', 12), ('monitor_arm', 6)],
+    'vertex_records': [('shredder', 5), ('bookshelf', 6)],
+}
+# A product pair shows in the affinity from this many orders with both: a pair seen in two
+# orders is chance (Odoo's own demo orders put its Switch and Datacard together twice, lift 87.5).
+AFFINITY_MIN_COUNT = 3
 
 
 class CrmErpBridgeDemo(models.AbstractModel):
@@ -99,6 +121,7 @@ class CrmErpBridgeDemo(models.AbstractModel):
         self = self.with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
         rng = random.Random(SEED)
         now = datetime.now().replace(microsecond=0)
+        self.env.user.company_id.affinity_min_count = AFFINITY_MIN_COUNT
         orders = self.env['sale.order']
         for customer, (bundles, interval, first_days, last_days) in sorted(PROFILES.items()):
             days = first_days
@@ -194,3 +217,16 @@ class CrmErpBridgeDemo(models.AbstractModel):
             wanted = STOCK_LEVELS.get(data.name[len('product_'):], 40)
             free = quants._get_available_quantity(product, warehouse.lot_stock_id, allow_negative=True)
             quants._update_available_quantity(product, warehouse.lot_stock_id, wanted - free)
+
+    @api.model
+    def _generate_opportunity_lines(self):
+        """Product lines on the demo opportunities, their expected revenue the lines' total."""
+        for name, lines in sorted(OPPORTUNITY_LINES.items()):
+            lead = self._ref('opp_' + name).with_context(active_test=False)
+            products = [(self._ref('product_' + product), qty) for product, qty in lines]
+            lead.write({
+                'line_ids': [(5, 0, 0)] + [(0, 0, {
+                    'product_id': product.id, 'product_qty': qty, 'product_uom_id': product.uom_id.id,
+                    'price_unit': product.lst_price}) for product, qty in products],
+                'planned_revenue': sum(product.lst_price * qty for product, qty in products),
+            })

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..queries import recommendation as recommendation_queries
+from ..queries import cross_sell as cross_sell_queries
 from .record_ids import public_records
 
 # Lead fields that can move the lifecycle stage of its customer.
@@ -148,9 +148,15 @@ class CrmLead(models.Model):
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('line_ids.product_id'))
 
     # Recommendations
-    cross_sell_product_id = fields.Many2one(
-        'product.product', string='Cross-sell Product', index=True, ondelete='set null', readonly=True,
-        help='The recommended product this cross-sell opportunity was created for.')
+    is_cross_sell = fields.Boolean(
+        string='Cross-sell', index=True, readonly=True, copy=False,
+        help='Made by the cross-sell run from the products recommended to the customer (its product lines).')
+    cross_sell_refused_product_ids = fields.Many2many(
+        'product.product', 'crm_lead_cross_sell_refused_rel', 'lead_id', 'product_id', string='Refused Products',
+        readonly=True, copy=False,
+        help='Products removed from this cross-sell opportunity: the customer did not want them. They are not '
+             'suggested to the customer again for the refusal days set in the settings, counted from when the '
+             'opportunity is won or lost.')
 
     @public_records(one=True)
     def action_open_recommendations(self):
@@ -170,5 +176,5 @@ class CrmLead(models.Model):
     def _cross_sell_win_rate(self, company):
         """Won (probability 100) and lost (archived, probability 0) cross-sell opportunities of
         the company, and won / (won + lost) in percent."""
-        won, lost = recommendation_queries.cross_sell_outcomes(self.env.cr, company.id)
+        won, lost = cross_sell_queries.cross_sell_outcomes(self.env.cr, company.id)
         return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}

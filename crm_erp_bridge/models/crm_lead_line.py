@@ -100,6 +100,17 @@ class CrmLeadLine(models.Model):
     @api.multi
     def unlink(self):
         leads = self.mapped('lead_id')
+        self._cross_sell_record_refusals()
         result = super(CrmLeadLine, self).unlink()
         leads.exists()._update_planned_revenue_from_lines()
         return result
+
+    # Cross-sell
+    def _cross_sell_record_refusals(self):
+        """A product line removed from an open cross-sell opportunity is a product the customer
+        refused: kept on the opportunity (Refused Products), it is not suggested to the
+        customer again for the company's refusal days after the opportunity closes."""
+        for lead in self.mapped('lead_id').filtered(
+                lambda lead: lead.is_cross_sell and lead.active and lead.probability < 100):
+            products = self.filtered(lambda line: line.lead_id == lead).mapped('product_id')
+            lead.write({'cross_sell_refused_product_ids': [(4, product.id) for product in products]})

@@ -71,11 +71,24 @@ class ResCompany(models.Model):
         help='What to do with stockable products without free stock and without incoming supply: '
              'hide them, list them after the available ones, or show them in score order.')
     cross_sell_top_n = fields.Integer(
-        string='Cross-sell Opportunities per Customer', default=3,
-        help='The top N recommendations of a customer become cross-sell opportunities.')
+        string='Products per Cross-sell Opportunity', default=3,
+        help="Each customer gets one cross-sell opportunity carrying up to this many of the products "
+             "recommended to them, as product lines.")
     cross_sell_win_back = fields.Boolean(
         string='Win-back Campaigns',
         help='Also create cross-sell opportunities for customers in the lifecycle stage Lost.')
+    cross_sell_max_per_run = fields.Integer(
+        string='New Cross-sell Opportunities per Run', default=50,
+        help='One run (the nightly job or a manager\'s action) creates at most this many cross-sell '
+             'opportunities; the customers whose suggestions are worth the most come first.')
+    cross_sell_max_per_salesperson = fields.Integer(
+        string='Open Cross-sell Opportunities per Salesperson', default=10,
+        help='A run gives a salesperson new cross-sell opportunities only while they hold fewer open '
+             'ones than this (the ones already open count).')
+    cross_sell_refusal_days = fields.Integer(
+        string='Do Not Offer a Refused Product Again For (Days)', default=180,
+        help='A product on a cross-sell opportunity the customer turned down (marked lost) is not '
+             'suggested to that customer again for this many days. 0: suggest it again at once.')
 
     @api.constrains('affinity_basket_days', 'affinity_min_lift', 'recommendation_half_life_days',
                     'recommendation_exclude_days', 'recommendation_repeat_share', 'cross_sell_top_n')
@@ -89,6 +102,16 @@ class ResCompany(models.Model):
                     'Recommendation settings: the basket window and exclusion days cannot be negative, '
                     'the half-life must be positive, the repeat share lies between 0 and 1, the '
                     'minimum lift is not negative and cross-sell takes 1 to 100 products.'))
+
+    @api.constrains('cross_sell_max_per_run', 'cross_sell_max_per_salesperson', 'cross_sell_refusal_days')
+    def _check_cross_sell_settings(self):
+        for company in self:
+            if (not 1 <= company.cross_sell_max_per_run <= 10000
+                    or not 1 <= company.cross_sell_max_per_salesperson <= 10000
+                    or not 0 <= company.cross_sell_refusal_days <= 3650):
+                raise ValidationError(_(
+                    'Cross-sell settings: a run creates 1 to 10000 opportunities, a salesperson holds 1 to '
+                    '10000 open ones, and a refused product waits 0 to 3650 days.'))
 
     @api.multi
     def write(self, vals):

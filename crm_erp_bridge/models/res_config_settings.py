@@ -26,11 +26,15 @@ class ResConfigSettings(models.TransientModel):
     recommendation_stock_mode = fields.Selection(related='company_id.recommendation_stock_mode')
     cross_sell_top_n = fields.Integer(related='company_id.cross_sell_top_n')
     cross_sell_win_back = fields.Boolean(related='company_id.cross_sell_win_back')
+    cross_sell_max_per_run = fields.Integer(related='company_id.cross_sell_max_per_run')
+    cross_sell_max_per_salesperson = fields.Integer(related='company_id.cross_sell_max_per_salesperson')
+    cross_sell_refusal_days = fields.Integer(related='company_id.cross_sell_refusal_days')
     cross_sell_won_count = fields.Integer(string='Cross-sell Won', compute='_compute_cross_sell_win_rate')
     cross_sell_lost_count = fields.Integer(string='Cross-sell Lost', compute='_compute_cross_sell_win_rate')
     cross_sell_win_rate = fields.Float(
         string='Cross-sell Win Rate (%)', compute='_compute_cross_sell_win_rate',
-        help='Won / (won + lost) cross-sell opportunities of the company.')
+        help='Of the cross-sell opportunities of the company that are closed, the share won: '
+             'won / (won + lost), in percent.')
 
     @api.depends('company_id')
     def _compute_cross_sell_win_rate(self):

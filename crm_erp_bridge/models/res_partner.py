@@ -1,11 +1,15 @@
 import logging
+import math
+from collections import Counter
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_round
 
 from ..chunked_job import nightly_budget
 from ..companies import allowed_company
-from ..queries import customer_360 as customer_360_queries, recommendation as recommendation_queries
+from ..queries import cross_sell as cross_sell_queries, customer_360 as customer_360_queries
 from ..run_lock import lock_run, retry_safe, retrying
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
@@ -14,6 +18,24 @@ from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_compa
 _logger = logging.getLogger(__name__)
 
 _TOP_PRODUCT_COUNT = 5
+# Recommendations fetched per customer by a cross-sell run at most (the recommendation limit).
+_CROSS_SELL_FETCH = 100
+
+
+def _whole_rounding(env, uom):
+    """The rounding of a suggested quantity in uom: 1 for the reference unit of the Unit
+    category (Unit(s)), else the unit's own rounding."""
+    if uom.uom_type == 'reference' and uom.category_id == env.ref('product.product_uom_categ_unit'):
+        return max(uom.rounding, 1.0)
+    return uom.rounding
+
+
+def _format_qty(env, qty, uom):
+    """qty with as many decimals as its rounding in uom has ("3" units, "2.5" kg)."""
+    rounding = _whole_rounding(env, uom)
+    digits = max(0, -int(math.floor(math.log10(rounding)))) if rounding < 1 else 0
+    return '%.*f' % (digits, qty)
+
 
 # res.partner's Customer 360 figures: the column of crm.erp.partner.stats each one shows.
 _PARTNER_FIGURES = {
@@ -374,10 +396,19 @@ class ResPartner(models.Model):
 
     @api.model
     def _create_cross_sell_opportunities(self, partners, company):
-        """Skips partners who opted out, archived ones and those in stage Lost (unless the
-        company runs win-back campaigns), and products with an open cross-sell opportunity of
-        the same customer. Two runs for the same customer do not overlap: the second waits, then
-        starts over and sees the first one's opportunities (see run_lock)."""
+        """One opportunity per customer, carrying the products recommended to them as lines
+        (up to the company's products per opportunity), priced at the customer's pricelist in
+        the typical quantity, expected revenue = the lines' total, for the customer's
+        salesperson and team.
+
+        Skips partners who opted out, archived ones and those in stage Lost (unless the company
+        runs win-back campaigns), customers who already have an open cross-sell opportunity,
+        and products the customer refused (on a cross-sell opportunity lost within the
+        company's refusal days). Creates at most the company's cap per run, and gives no
+        salesperson more open cross-sell opportunities than the cap per salesperson: the
+        customers whose suggestions are worth the most (list price) come first. Two runs for
+        the same customer or salesperson do not overlap: the second waits, then starts over and
+        sees the first one's opportunities (see run_lock)."""
         customers = partners.mapped('commercial_partner_id').filtered(lambda p: p.active and not p.opt_out)
         if not company.cross_sell_win_back:
             # sudo: stages of the checked company, only to leave Lost customers out, not returned
@@ -385,45 +416,120 @@ class ResPartner(models.Model):
                 [('company_id', '=', company.id), ('partner_id', 'in', customers.ids)])
             stages = dict((row.partner_id.id, row.customer_stage) for row in rows)
             customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
+        cr = self.env.cr
+        busy = cross_sell_queries.open_cross_sell_customers(cr, customers.ids, company.id)
+        customers = customers.filtered(lambda p: p.id not in busy)
         leads = self.env['crm.lead']
         if not customers:
             return leads
-        # products new to the customer only: what they re-order is no opportunity to open
-        recommendations = self.env['crm.erp.recommendation']._recommend(
-            customers, company, limit=company.cross_sell_top_n, intents=('discover',))
-        open_pairs = recommendation_queries.open_cross_sell_pairs(self.env.cr, customers.ids, company.id)
-        wanted = [(customer, item) for customer in customers for item in recommendations.get(customer.id, [])
-                  if (customer.id, item['product_id']) not in open_pairs]
-        if not wanted:
+        proposals = self._cross_sell_proposals(customers, company)
+        if not proposals:
             return leads
-        lock_run(self.env, 'cross_sell', {(company.id, customer.id) for customer, _item in wanted})
-        quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(
-            company, [(customer.id, item['product_id']) for customer, item in wanted])
-        tag = self.env.ref('crm_erp_bridge.crm_lead_tag_cross_sell')
-        source = self.env.ref('crm_erp_bridge.utm_source_cross_sell')
+        owners = {customer.id: customer.user_id.id or None for customer, _items in proposals}
+        lock_run(self.env, 'cross_sell', {(company.id, customer.id) for customer, _items in proposals}
+                 | {(company.id, 'user', owner or 0) for owner in owners.values()})
+        quantities = self._cross_sell_quantities(
+            company, [(customer.id, item['product_id']) for customer, items in proposals for item in items])
+        # The most valuable suggestions first (list price x quantity), then the customer's id.
+        proposals.sort(key=lambda proposal: (-sum(
+            self.env['product.product'].browse(item['product_id']).lst_price
+            * quantities[(proposal[0].id, item['product_id'])] for item in proposal[1]), proposal[0].id))
+        held = cross_sell_queries.open_cross_sell_per_salesperson(cr, company.id)
+        chosen = []
+        for customer, items in proposals:
+            if len(chosen) >= company.cross_sell_max_per_run:
+                break
+            owner = owners[customer.id]
+            if held.get(owner, 0) >= company.cross_sell_max_per_salesperson:
+                continue
+            held[owner] = held.get(owner, 0) + 1
+            chosen.append((customer, items))
         # sudo: a bridge manager's (or the nightly job's) opportunities in the checked company,
         # assigned to the customer's salesperson and team, which the manager may not write
         Lead = self.env['crm.lead'].sudo().with_context(mail_create_nolog=True, tracking_disable=True)
-        for customer, item in wanted:
-            product = self.env['product.product'].browse(item['product_id'])
-            qty = quantities[(customer.id, product.id)]
-            values = {
-                'name': _('Cross-sell: %s') % product.display_name,
-                'type': 'opportunity',
-                'partner_id': customer.id,
-                'company_id': company.id,
-                'user_id': customer.user_id.id or False,
-                'planned_revenue': product.lst_price * qty,
-                'description': _('%s\nSuggested quantity: %s %s') % (item['reason'], qty, product.uom_id.name),
-                'tag_ids': [(4, tag.id)],
-                'source_id': source.id,
-                'cross_sell_product_id': product.id,
-            }
-            team = customer.team_id or customer.user_id.sale_team_id
-            if team:
-                values['team_id'] = team.id
-            leads |= Lead.create(values)
+        for customer, items in chosen:
+            leads |= Lead.create(self._prepare_cross_sell_lead(customer, company, items, quantities))
         return leads
+
+    @api.model
+    def _cross_sell_proposals(self, customers, company):
+        """[(customer, [recommendation item, ...])]: the best recommendations of each customer
+        the customer did not refuse within the company's refusal days, up to the company's
+        products per opportunity; customers without any are left out."""
+        top_n = company.cross_sell_top_n
+        refused = set()
+        if company.cross_sell_refusal_days:
+            since = fields.Datetime.from_string(fields.Datetime.now()) - timedelta(
+                days=company.cross_sell_refusal_days)
+            refused = cross_sell_queries.refused_cross_sell_pairs(
+                self.env.cr, customers.ids, company.id, fields.Datetime.to_string(since))
+        # as many more recommendations as the customer refused most products: enough to fill
+        # each opportunity after the refused ones are left out
+        per_customer = Counter(partner_id for partner_id, _product in refused)
+        limit = min(top_n + max(per_customer.values(), default=0), _CROSS_SELL_FETCH)
+        # products new to the customer only: what they re-order is no opportunity to open
+        recommendations = self.env['crm.erp.recommendation']._recommend(
+            customers, company, limit=limit, intents=('discover',))
+        proposals = []
+        for customer in customers:
+            items = [item for item in recommendations.get(customer.id, [])
+                     if (customer.id, item['product_id']) not in refused][:top_n]
+            if items:
+                proposals.append((customer, items))
+        return proposals
+
+    @api.model
+    def _cross_sell_quantities(self, company, requests):
+        """{(customer id, product id): the typical quantity, rounded up to the product unit}:
+        whole units for products counted in units (nobody orders 3.5 desks), else the unit's
+        rounding."""
+        quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(company, requests)
+        products = self.env['product.product'].browse({product_id for _partner, product_id in requests})
+        rounding = {product.id: _whole_rounding(self.env, product.uom_id) for product in products}
+        return {key: max(float_round(qty, precision_rounding=rounding[key[1]], rounding_method='UP'),
+                         rounding[key[1]])
+                for key, qty in quantities.items()}
+
+    @api.model
+    def _prepare_cross_sell_lead(self, customer, company, items, quantities):
+        """Values of the cross-sell opportunity of customer: one line per item, priced at the
+        customer's pricelist (in the company's currency), the expected revenue their total."""
+        pricelist = customer.with_context(force_company=company.id).property_product_pricelist
+        digits = self.env['decimal.precision'].precision_get('Product Price')
+        lines, reasons, total = [], [], 0.0
+        for item in items:
+            product = self.env['product.product'].with_context(force_company=company.id).browse(item['product_id'])
+            qty = quantities[(customer.id, product.id)]
+            price = product.lst_price
+            if pricelist:
+                price = pricelist.get_product_price(product, qty, customer)
+                price = pricelist.currency_id.with_context(date=fields.Date.context_today(self)).compute(
+                    price, company.currency_id, round=False)
+            price = float_round(price, precision_digits=digits)
+            total += qty * price
+            lines.append((0, 0, {'product_id': product.id, 'product_qty': qty, 'product_uom_id': product.uom_id.id,
+                                 'price_unit': price}))
+            reasons.append(_('- %(product)s, %(qty)s %(uom)s: %(reason)s') % {
+                'product': product.display_name, 'qty': _format_qty(self.env, qty, product.uom_id),
+                'uom': product.uom_id.name, 'reason': item['reason']})
+        names = [self.env['product.product'].browse(item['product_id']).name for item in items]
+        values = {
+            'name': _('Cross-sell: %s') % ', '.join(names),
+            'type': 'opportunity',
+            'partner_id': customer.id,
+            'company_id': company.id,
+            'user_id': customer.user_id.id or False,
+            'planned_revenue': company.currency_id.round(total),
+            'description': _('Products recommended to this customer:\n%s') % '\n'.join(reasons),
+            'tag_ids': [(4, self.env.ref('crm_erp_bridge.crm_lead_tag_cross_sell').id)],
+            'source_id': self.env.ref('crm_erp_bridge.utm_source_cross_sell').id,
+            'is_cross_sell': True,
+            'line_ids': lines,
+        }
+        team = customer.team_id or customer.user_id.sale_team_id
+        if team:
+            values['team_id'] = team.id
+        return values
 
     @api.model
     def _cron_create_cross_sell_opportunities(self):

@@ -1,6 +1,6 @@
 """Recommendations: the customers' histories scored by the co-purchase affinity, the peer
-best sellers (precomputed tables), typical quantities, and the cross-sell lookups (model
-crm.erp.recommendation, res.partner's cross-sell opportunities)."""
+best sellers (precomputed tables) and typical quantities (model crm.erp.recommendation,
+res.partner's cross-sell opportunities; their own lookups: cross_sell.py)."""
 from ..sql import fetch_int_columns
 from .affinity import affinity_delta_sql
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, analyze, drop_tables,
@@ -377,35 +377,3 @@ def typical_quantities(cr, company_id, requests):
     """, {'company_id': company_id, 'partner_ids': [partner_id for partner_id, _product in requests],
           'product_ids': [product_id for _partner, product_id in requests]})
     return {(partner_id, product_id): qty for partner_id, product_id, qty in cr.fetchall()}
-
-
-def open_cross_sell_pairs(cr, partner_ids, company_id):
-    """{(commercial partner id, product id)} of the open cross-sell opportunities of the
-    commercial partners in the company (or without company)."""
-    cr.execute("""
-        SELECT p.commercial_partner_id, l.cross_sell_product_id
-          FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
-         WHERE l.cross_sell_product_id IS NOT NULL AND l.active AND l.probability < 100
-           AND p.commercial_partner_id = ANY(%s) AND (l.company_id = %s OR l.company_id IS NULL)
-    """, [list(partner_ids), company_id])
-    return set(cr.fetchall())
-
-
-# Which crm_lead rows are cross-sell opportunities, and which of them are won or lost: the
-# settings' win rate and the manager's dashboard read them through these (one home).
-CROSS_SELL_OPPORTUNITY_SQL = "cross_sell_product_id IS NOT NULL AND type = 'opportunity'"
-CROSS_SELL_WON_SQL = 'active AND probability >= 100'
-CROSS_SELL_LOST_SQL = 'NOT active AND probability = 0'
-
-
-def cross_sell_outcomes(cr, company_id):
-    """(won, lost) cross-sell opportunities of the company (or without company): won at
-    probability 100, lost archived at probability 0."""
-    cr.execute("""
-        SELECT COUNT(*) FILTER (WHERE """ + CROSS_SELL_WON_SQL + """),
-               COUNT(*) FILTER (WHERE """ + CROSS_SELL_LOST_SQL + """)
-          FROM crm_lead
-         WHERE """ + CROSS_SELL_OPPORTUNITY_SQL + """
-           AND (company_id = %s OR company_id IS NULL)
-    """, [company_id])
-    return cr.fetchone()

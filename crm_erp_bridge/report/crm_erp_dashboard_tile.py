@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from ..companies import allowed_company
 from ..models.record_ids import public_records
-from ..queries import dashboard as dashboard_queries, recommendation as recommendation_queries
+from ..queries import cross_sell as cross_sell_queries, dashboard as dashboard_queries
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 
 SECTIONS = [
@@ -144,12 +144,12 @@ class CrmErpDashboardTile(models.Model):
           FROM res_company company
           LEFT JOIN (
             SELECT company.id AS company_id,
-                   COUNT(*) FILTER (WHERE """ + recommendation_queries.CROSS_SELL_WON_SQL + """) AS won,
-                   COUNT(*) FILTER (WHERE """ + recommendation_queries.CROSS_SELL_LOST_SQL + """) AS lost,
-                   COUNT(*) FILTER (WHERE active AND probability < 100) AS open
+                   COUNT(*) FILTER (WHERE """ + cross_sell_queries.CROSS_SELL_WON_SQL + """) AS won,
+                   COUNT(*) FILTER (WHERE """ + cross_sell_queries.CROSS_SELL_LOST_SQL + """) AS lost,
+                   COUNT(*) FILTER (WHERE """ + cross_sell_queries.CROSS_SELL_OPEN_SQL + """) AS open
               FROM crm_lead
               JOIN res_company company ON crm_lead.company_id IS NULL OR crm_lead.company_id = company.id
-             WHERE """ + recommendation_queries.CROSS_SELL_OPPORTUNITY_SQL + """
+             WHERE """ + cross_sell_queries.CROSS_SELL_OPPORTUNITY_SQL + """
           GROUP BY company.id
           ) AS outcome ON outcome.company_id = company.id
         """
@@ -212,7 +212,7 @@ class CrmErpDashboardTile(models.Model):
             return {
                 'type': 'ir.actions.act_window', 'name': _('Cross-sell opportunities'), 'res_model': 'crm.lead',
                 'view_mode': 'tree,form', 'views': [(False, 'tree'), (False, 'form')],
-                'domain': [('type', '=', 'opportunity'), ('cross_sell_product_id', '!=', False),
+                'domain': [('type', '=', 'opportunity'), ('is_cross_sell', '=', True),
                            ('company_id', 'in', [company.id, False])],
                 # the lost ones are archived: the win rate counts them
                 'context': dict(context, active_test=False),

@@ -33,6 +33,7 @@ from . import test_queries_customer_360
 from . import test_queries_affinity
 from . import test_queries_pipeline
 from . import test_queries_recommendation
+from . import test_queries_cross_sell
 from . import test_queries_supply
 from . import test_queries_mail
 from . import test_extension_points

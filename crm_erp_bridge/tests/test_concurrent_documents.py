@@ -185,13 +185,22 @@ class TestConcurrentCrossSell(ConcurrentCase):
         self.delete_run_locks('cross_sell:%d:%%' % self.company)
 
     def _created(self, env=None):
-        """[(customer, product)] of the cross-sell opportunities created by the test."""
+        """[(customer, product)] of the lines of the cross-sell opportunities created by the test."""
         if env is None:
             with self.committed() as env:
                 return self._created(env)
-        env.cr.execute("""SELECT partner_id, cross_sell_product_id FROM crm_lead
-                           WHERE id > %s AND cross_sell_product_id IS NOT NULL ORDER BY 1, 2""", [self.last_lead])
+        env.cr.execute("""SELECT l.partner_id, ll.product_id FROM crm_lead l JOIN crm_lead_line ll ON ll.lead_id = l.id
+                           WHERE l.id > %s AND l.is_cross_sell ORDER BY 1, 2""", [self.last_lead])
         return env.cr.fetchall()
+
+    def _created_leads(self):
+        """Number of cross-sell opportunities created by the test (one per customer)."""
+        with self.committed() as env:
+            env.cr.execute("SELECT COUNT(*), COUNT(DISTINCT partner_id) FROM crm_lead WHERE id > %s AND is_cross_sell",
+                           [self.last_lead])
+            leads, customers = env.cr.fetchone()
+        self.assertEqual(leads, customers, 'one cross-sell opportunity per customer')
+        return leads
 
     def test_two_runs_at_once(self):
         def call():
@@ -200,7 +209,34 @@ class TestConcurrentCrossSell(ConcurrentCase):
             outcomes = self.race(call, call)
             self.assertNoError(outcomes)
             self.assertEqual(self._created(), self.expected)
-            self.assertEqual(sorted(len(result) for result, _error in outcomes), [0, len(self.expected)])
+            self.assertEqual(sorted(len(result) for result, _error in outcomes), [0, self._created_leads()])
+            self._remove()
+
+    def test_two_runs_on_other_customers_share_the_salespeople_cap(self):
+        """Each salesperson may hold one open cross-sell opportunity; two runs at once on two
+        halves of the customers still give each salesperson one, not one per run."""
+        def set_cap(env, cap):
+            company = env['res.company'].browse(self.company)
+            previous = company.cross_sell_max_per_salesperson
+            company.cross_sell_max_per_salesperson = cap
+            return previous
+        previous = self.commit(lambda env: set_cap(env, 1))
+        self.addCleanup(self.commit, lambda env: set_cap(env, previous))
+
+        def owners(env):
+            env.cr.execute("SELECT user_id, COUNT(*) FROM crm_lead WHERE id > %s AND is_cross_sell GROUP BY 1",
+                           [self.last_lead])
+            return dict(env.cr.fetchall())
+        with self.rolled_back() as env:
+            env['res.partner'].create_cross_sell_opportunities(self.customers)
+            expected = owners(env)
+        self.assertTrue(expected and set(expected.values()) == {1}, expected)
+        halves = self.customers[::2], self.customers[1::2]
+        for _round in range(ROUNDS):
+            outcomes = self.race(*[lambda half=half: self.execute('res.partner', 'create_cross_sell_opportunities',
+                                                                  half) for half in halves])
+            self.assertNoError(outcomes)
+            self.assertEqual(self.commit(owners), expected)
             self._remove()
 
     def test_cron_and_a_manager_at_once(self):
@@ -211,6 +247,7 @@ class TestConcurrentCrossSell(ConcurrentCase):
                                                         self.customers))
         self.assertNoError(outcomes)
         self.assertEqual(self._created(), self.expected_by_cron)
+        self._created_leads()
 
 
 class TestConcurrentReserve(ConcurrentCase):

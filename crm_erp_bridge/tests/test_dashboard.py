@@ -99,7 +99,7 @@ class TestDashboard(Customer360Case):
     def test_cross_sell_win_rate_as_in_the_settings(self):
         Lead = self.env['crm.lead']
         values = {'type': 'opportunity', 'partner_id': self.repeat.id, 'company_id': self.company_a.id,
-                  'cross_sell_product_id': self.product_2.id}
+                  'is_cross_sell': True}
         Lead.create(dict(values, name='Won')).action_set_won()
         Lead.create(dict(values, name='Lost')).action_set_lost()
         Lead.create(dict(values, name='Open'))

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests.common import SavepointCase
 
+from ..rules import CUSTOMER_STAGES
+
 
 class TestDemoData(SavepointCase):
     """The demo database `make run` creates has what every feature needs to show itself."""
@@ -76,3 +78,52 @@ class TestDemoData(SavepointCase):
         self.assertTrue(waits and min(waits) > 0)
         to_repeat = history.filtered(lambda row: row.from_stage == 'new' and row.to_stage == 'repeat')
         self.assertTrue(to_repeat and all(row.days_in_from_stage > 0 for row in to_repeat))
+
+    def test_every_customer_360_stage_is_told(self):
+        """The demo customers' Customer 360 shows each lifecycle stage, prospect to lost."""
+        rows = self.env['crm.erp.partner.stats'].search(
+            [('company_id', '=', self.env.ref('base.main_company').id),
+             ('partner_id', 'in', self.demo['res.partner'].ids)])
+        self.assertEqual(set(rows.mapped('customer_stage')), {stage for stage, _label in CUSTOMER_STAGES})
+
+    def test_opportunities_carry_product_lines(self):
+        """Every demo opportunity carries product lines, its expected revenue their total."""
+        opportunities = self.env['crm.lead'].with_context(active_test=False).search(
+            [('id', 'in', self.demo['crm.lead'].ids), ('type', '=', 'opportunity')])
+        self.assertTrue(opportunities and all(opportunities.mapped('line_ids')))
+        for lead in opportunities:
+            self.assertTrue(lead.line_ids, lead.name)
+            self.assertAlmostEqual(lead.planned_revenue, sum(lead.line_ids.mapped('price_subtotal')), 2, lead.name)
+        own = self.demo['product.product']
+        self.assertFalse(opportunities.mapped('line_ids.product_id') - own)
+
+    def test_a_shortfall_that_an_rfq_closes(self):
+        """Vertex wants 5 paper shredders in 45 days at 80 % (4 expected), 1 is free: 3 short.
+        The RFQ for the shortfall orders them (a second run orders nothing) and, once
+        confirmed, brings them in before the opportunity's date; nothing is short any more."""
+        lead = self.env.ref('crm_erp_bridge.opp_vertex_records')
+        shredder = self.env.ref('crm_erp_bridge.product_shredder')
+        line = lead.line_ids.filtered(lambda line: line.product_id == shredder)
+        self.assertEqual((line.product_qty, line.free_qty, line.forecast_qty, lead.probability), (5.0, 1.0, 1.0, 80.0))
+        Product = self.env['product.product']
+        result = Product.create_shortfall_rfqs_report(shredder.ids)
+        orders = self.env['purchase.order'].browse(result['purchase_order_ids'])
+        # on the vendor's draft RFQ, which the demo holds already (topped up)
+        rfq_lines = orders.mapped('order_line').filtered(lambda rfq_line: rfq_line.product_id == shredder)
+        self.assertEqual(rfq_lines.mapped('product_qty'), [3.0])
+        self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
+        orders.button_confirm()
+        line.invalidate_cache()
+        # the expected demand (80 % of 5) is covered by the line's date
+        self.assertEqual(line.forecast_qty, 4.0)
+        self.assertFalse(Product.create_shortfall_rfqs_report(shredder.ids)['purchase_order_ids'])
+
+    def test_top_affinity_pairs_are_the_demo_catalogue(self):
+        """The strongest pairs (as the affinity list sorts them) are between the demo's own
+        products, not Odoo's demo products bought together in two orders by chance."""
+        company = self.env.ref('base.main_company')
+        top = self.env['crm.erp.product.affinity'].search([('company_id', '=', company.id)], limit=10)
+        self.assertEqual(len(top), 10)
+        own = self.demo['product.product']
+        self.assertFalse((top.mapped('product_id') | top.mapped('related_product_id')) - own)
+        self.assertGreaterEqual(min(top.mapped('pair_count')), 3)

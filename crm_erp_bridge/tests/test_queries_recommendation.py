@@ -48,22 +48,6 @@ class TestQueriesRecommendation(RecommendationCase):
                                                            [(w, p2), (y, p2), (x, p2), (x, p6)]),
                          {(w, p2): 3.0, (y, p2): 1.0, (x, p2): 3.0, (x, p6): 1.0})
 
-    def test_cross_sell_lookups(self):
-        won_before, lost_before = recommendation.cross_sell_outcomes(self.env.cr, self.company.id)
-
-        def lead(probability, active=True):
-            return self.env['crm.lead'].create({
-                'name': 'Cross-sell', 'type': 'opportunity', 'partner_id': self.customer_x.id,
-                'company_id': self.company.id, 'cross_sell_product_id': self.p2.id, 'probability': probability,
-                'active': active})
-        lead(30.0)
-        lead(100.0)
-        lead(0.0, active=False)
-        self.assertEqual(recommendation.open_cross_sell_pairs(self.env.cr, self.customer_x.ids, self.company.id),
-                         {(self.customer_x.id, self.p2.id)})
-        self.assertEqual(recommendation.cross_sell_outcomes(self.env.cr, self.company.id),
-                         (won_before + 1, lost_before + 1))
-
 
 class TestCountedLines(SavepointCase):
     """counted_lines on the demo data against the same lines found and converted by the ORM."""
