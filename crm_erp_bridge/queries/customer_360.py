@@ -204,8 +204,11 @@ WITH bounds AS (
            ARRAY_AGG(monetary ORDER BY score) AS monetary
       FROM crm_erp_rfm_boundary WHERE company_id = ANY(%(company_ids)s) GROUP BY company_id
 ), clv AS (
-    -- the lifetime value model's figures of the scope's customers, computed in Python
-    SELECT * FROM unnest(%(clv_company_ids)s::integer[], %(clv_partner_ids)s::integer[],
+    -- the lifetime value model's figures of the scope's customers, computed in Python; as
+    -- numeric, the columns' type, so that an unchanged figure compares equal to the stored one
+    SELECT company_id, partner_id, alive::numeric, orders_30::numeric, orders_90::numeric,
+           orders_365::numeric, order_value::numeric, value::numeric
+      FROM unnest(%(clv_company_ids)s::integer[], %(clv_partner_ids)s::integer[],
                          %(clv_alive)s::float[], %(clv_orders_30)s::float[], %(clv_orders_90)s::float[],
                          %(clv_orders_365)s::float[], %(clv_order_value)s::float[], %(clv_value)s::float[])
                   AS c(company_id, partner_id, alive, orders_30, orders_90, orders_365, order_value, value)
