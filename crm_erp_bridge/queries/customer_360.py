@@ -395,13 +395,15 @@ def recompute_boundaries(cr, params):
 # The lifetime value figures score_and_stage takes (parallel lists: the columns of its clv CTE).
 CLV_COLUMNS = ('clv_company_ids', 'clv_partner_ids', 'clv_alive', 'clv_orders_30', 'clv_orders_90',
                'clv_orders_365', 'clv_order_value', 'clv_value')
+# None given: the figures are 0 and P(alive) empty (no At risk or Lost from it)
+NO_CLV_FIGURES = {name: [] for name in CLV_COLUMNS}
 
 
 def score_and_stage(cr, params, incremental):
     """Step 3 (params: company_ids, date_ref, uid, use_margin, the scope's as for
     upsert_figures, and the lifetime value model's figures per customer as parallel lists
     CLV_COLUMNS: company, commercial partner, P(alive), expected orders in 30 / 90 / 365 days,
-    expected order value, predicted value): scores, segment, CLV and stage of the scope's rows, stage changes logged
+    expected order value, predicted value; none: NO_CLV_FIGURES): scores, segment, CLV and stage of the scope's rows, stage changes logged
     in the history; returns them [(company_id, partner_id, from_stage, to_stage, reason)].
     The companies' RFM boundaries are key-share locked first: a refresh whose snapshot
     predates a re-cut of the boundaries fails to serialize (retried, it reads the new ones),
@@ -410,6 +412,7 @@ def score_and_stage(cr, params, incremental):
     cr.execute("SELECT 1 FROM crm_erp_rfm_boundary WHERE company_id = ANY(%s) FOR KEY SHARE",
                [params['company_ids']], log_exceptions=False)
     query = _SCORE_AND_STAGE_SQL.format(scope=PartnerScope(incremental))
+    params = dict(NO_CLV_FIGURES, **params)
     if incremental is True:
         execute_prepared(cr, query, params)
     else:
