@@ -8,6 +8,10 @@ from .mail_message import note_body
 from .record_ids import MANAGER_GROUP, check_date_text, check_group
 
 
+class _DryRunDone(Exception):
+    """Ends a dry run: its savepoint is rolled back (CrmErpPartnerStats._as_of_dry_run)."""
+
+
 # The full refresh in chunks: commercial partners by ranges of ids holding about this many
 # customers each (a chunk is a transaction of a few hundred ms at L).
 CUSTOMERS_PER_CHUNK = 2000
@@ -155,16 +159,18 @@ class CrmErpPartnerStats(models.Model):
 
     @api.model
     def _refresh(self, company_ids, partner_ids=None, date_ref=None, recompute_boundaries=False,
-                 notify=True, leads_only=False):
+                 notify=True, leads_only=False, orders_until=None):
         """Recompute the Customer 360 rows of the given companies, for the given commercial
         partners (None: all), as of date_ref (default: the context's customer_360_date, else
         today), in three SQL statements.
         recompute_boundaries re-cuts the RFM quintiles first (full refresh only: incremental
         updates score against the stored boundaries). leads_only (incremental, after a lead
         change): only the lead figures of the partners' rows are recomputed before scoring.
-        Returns the stage changes."""
+        orders_until: only the orders and purchases of that day and before (the dry run as of a
+        past day, _as_of_dry_run). Returns the stage changes."""
         cr = self.env.cr
         params = {
+            'orders_until': orders_until,
             'company_ids': list(company_ids),
             'partner_ids': list(partner_ids) if partner_ids is not None else None,
             'date_ref': date_ref or self._customer_360_today(),
@@ -255,6 +261,34 @@ class CrmErpPartnerStats(models.Model):
         self._invalidate_partner_figures()
         self._post_stage_messages(changes)
         return len(changes)
+
+    @api.model
+    def _as_of_dry_run(self, company_id, partner_ids, read):
+        """read() as the company's Customer 360 rows of the commercial partners partner_ids would
+        be on the context's customer_360_date (an "as of" date), seeing only the orders and
+        purchases up to that day, and writing nothing: the rows, the stage history, the chatter
+        and the lifetime value model are computed in a savepoint that is rolled back (a model
+        fitted after that day is refitted on the orders up to it; RFM scores use the company's
+        current boundaries; leads as they are now). Returns read()'s result."""
+        as_of = self._customer_360_today()
+        result = []
+        try:
+            with self.env.cr.savepoint():
+                clv_model = self.env['crm.erp.clv.model'].sudo()
+                fitted = clv_model.search([('company_id', '=', company_id)], limit=1)
+                if not fitted.as_of_date or fitted.as_of_date > as_of:
+                    # sudo: the dry run's own model, rolled back below
+                    clv_model._fit([company_id], as_of)
+                # sudo: recomputes rows that are rolled back below
+                self.sudo()._refresh([company_id], partner_ids, date_ref=as_of, notify=False, orders_until=as_of)
+                result.append(read())
+                raise _DryRunDone()
+        except _DryRunDone:
+            pass
+        finally:
+            # the cache holds values of the rolled-back rows
+            self.invalidate_cache()  # no field names: the whole cache of the transaction
+        return result[0]
 
     @api.model
     def _clv_figures(self, params, scope):

@@ -317,7 +317,9 @@ class ResPartner(models.Model):
     @public_method
     def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
-        Returns one dict per id, in the order given (docs/api.md)."""
+        Returns one dict per id, in the order given (docs/api.md). With the context key
+        customer_360_date: the profiles as of that day, a dry run that sees only the orders up
+        to it and writes nothing (crm.erp.partner.stats._as_of_dry_run)."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can read a Customer 360.'))
         browse_readable(self, partner_ids, 'partner_ids')  # the ids exist, are readable, of the company
@@ -326,6 +328,15 @@ class ResPartner(models.Model):
         stats_fields = self.env['crm.erp.partner.stats']._fields
         figures = [name for name in _API_FIGURES
                    if not stats_fields[name].groups or self.user_has_groups(stats_fields[name].groups)]
+        if self.env.context.get('customer_360_date'):
+            # figures as of a past day: computed on the orders up to it, nothing written
+            commercial_ids = self.browse(partner_ids).mapped('commercial_partner_id').ids
+            return self.env['crm.erp.partner.stats']._as_of_dry_run(
+                company_id, commercial_ids, lambda: self._customer_360_profiles(partner_ids, company_id, figures))
+        return self._customer_360_profiles(partner_ids, company_id, figures)
+
+    def _customer_360_profiles(self, partner_ids, company_id, figures):
+        """get_customer_360's profiles of partner_ids (checked) in the company: figures of the rows."""
         profiles = []
         for partner in self.browse(partner_ids):
             row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})

@@ -22,8 +22,9 @@ _LEAD_COUNTS = """COUNT(l.id) FILTER (WHERE l.active AND l.probability < 100 AND
            COUNT(l.id) FILTER (WHERE NOT l.active) AS lost_leads"""
 
 # Step 1: raw figures per (company, commercial partner) with any order, lead or purchase in
-# that company, upserted in one statement (a partner without a row is a prospect). Rows of the
-# scope that lost all activity (last order cancelled) are reset to zero, not deleted, so the
+# that company (orders and purchases up to orders_until when it is given: leads as they are),
+# upserted in one statement (a partner without a row is a prospect). Rows of the scope that
+# lost all activity (last order cancelled) are reset to zero, not deleted, so the
 # stage history and a manual lock survive. Unchanged rows are not rewritten. {margin} is a column name chosen in Python
 # (sale_margin's margin when installed, else the untaxed amount), never a value; {scope[column]}
 # the filter of the refreshed partners (PartnerScope).
@@ -39,6 +40,7 @@ WITH companies AS (
       JOIN companies cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
      WHERE doc.state IN ('sale', 'done')
+       AND doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
        AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, sales AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS revenue,
            SUM(factor * margin) AS margin, MIN(day) AS first_date, MAX(day) AS last_date
@@ -67,6 +69,7 @@ WITH companies AS (
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
      WHERE doc.state IN ('purchase', 'done')
+       AND doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
        AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, purchase_figures AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS spend,
            MAX(day) AS last_date
@@ -328,13 +331,14 @@ def create_functions_and_indexes(cr):
 
 
 def upsert_figures(cr, params, incremental, use_margin):
-    """Step 1: the raw figures of the scope (params: company_ids, uid, and partner_ids when
+    """Step 1: the raw figures of the scope (params: company_ids, uid, orders_until (optional: only
+    the orders and purchases of that day and before, for a dry run as of a past day), and partner_ids when
     incremental is True, partner_from and partner_to when it is 'range': see PartnerScope),
     prepared once per connection when incremental is True; the factors of known_currency_factors
     when params holds them; returns the rows written."""
     query = _UPSERT_FIGURES_SQL.format(margin='margin' if use_margin else 'amount_untaxed',
                                        scope=PartnerScope(incremental))
-    params = dict(NO_KNOWN_FACTORS, **params)
+    params = dict(NO_KNOWN_FACTORS, **dict({'orders_until': None}, **params))
     if incremental is True:
         execute_prepared(cr, query, params)
     else:
@@ -403,8 +407,9 @@ def score_and_stage(cr, params, incremental):
     """Step 3 (params: company_ids, date_ref, uid, use_margin, the scope's as for
     upsert_figures, and the lifetime value model's figures per customer as parallel lists
     CLV_COLUMNS: company, commercial partner, P(alive), expected orders in 30 / 90 / 365 days,
-    expected order value, predicted value; none: NO_CLV_FIGURES): scores, segment, CLV and stage of the scope's rows, stage changes logged
-    in the history; returns them [(company_id, partner_id, from_stage, to_stage, reason)].
+    expected order value, predicted value; none: NO_CLV_FIGURES): scores, segment, CLV and
+    stage of the scope's rows, stage changes logged in the history; returns them
+    [(company_id, partner_id, from_stage, to_stage, reason)].
     The companies' RFM boundaries are key-share locked first: a refresh whose snapshot
     predates a re-cut of the boundaries fails to serialize (retried, it reads the new ones),
     and a re-cut waits for the refreshes in progress; key-share locks do not conflict with

@@ -121,3 +121,41 @@ class TestCustomer360Clv(Customer360Case):
         # against the same boundaries, an incremental refresh of every customer changes nothing
         self.Stats._refresh_pairs({(self.company_a.id, customer.id) for customer in customers})
         self.assertEqual(figures(), full)
+
+    def test_as_of_dry_run_sees_only_the_past_and_writes_nothing(self):
+        jon = self._customer('Jon')
+        self._order(jon, '2025-02-01', [(self.product_1, 1, 100.0)])
+        self._order(jon, '2025-04-01', [(self.product_1, 1, 60.0)])
+        self._order(jon, '2025-11-01', [(self.product_1, 1, 500.0)])  # after the as-of day
+        kim = self._customer('Kim')
+        self._order(kim, '2025-11-02', [(self.product_1, 1, 70.0)])  # only after it
+        cr = self.env.cr
+
+        def stored():
+            cr.execute("SELECT * FROM crm_erp_partner_stats WHERE company_id = %s ORDER BY id", self.company_a.ids)
+            rows = cr.fetchall()
+            cr.execute("SELECT * FROM crm_erp_clv_model WHERE company_id = %s", self.company_a.ids)
+            model = cr.fetchall()
+            cr.execute("SELECT (SELECT COUNT(*) FROM crm_erp_partner_stage_history),"
+                       " (SELECT COUNT(*) FROM mail_message), (SELECT COUNT(*) FROM crm_erp_partner_stats)")
+            return rows, model, cr.fetchone()
+
+        before = stored()
+        as_of = '2025-06-30'
+        jon_profile, kim_profile = self.env['res.partner'].with_context(customer_360_date=as_of).get_customer_360(
+            [jon.id, kim.id])
+        self.assertEqual(stored(), before)  # nothing written: rows, model, history, chatter, row count
+        # Jon as of 2025-06-30: two orders (the one of November unseen), 90 days since the last
+        self.assertEqual((jon_profile['sale_order_count'], jon_profile['sale_revenue'], jon_profile['last_order_date'],
+                          jon_profile['days_since_last_order']), (2, 160.0, '2025-04-01', 90))
+        self.assertEqual((kim_profile['sale_order_count'], kim_profile['customer_stage']), (0, 'prospect'))
+        # the model refitted on the orders up to that day (the stored one saw later orders):
+        # here the fallback on Jon alone, x = 1, t_x = 59, T = 149
+        purchase = clv.fit_purchase_model([1], [59], [149])
+        value = clv.fit_value_model([1], [60.0], [80.0])
+        expected = clv.predict(purchase, value, [1], [59], [149], [60.0], average_order_value=[80.0])
+        for field, key in zip(CLV_FIELDS, ENGINE_KEYS):
+            self.assertAlmostEqual(jon_profile[field], float(expected[key][0]), places=2, msg=field)
+        # without the date: today's stored figures, all three orders
+        today, = self.env['res.partner'].with_context(customer_360_date=False).get_customer_360([jon.id])
+        self.assertEqual(today['sale_order_count'], 3)
