@@ -3,8 +3,7 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
-from .common import COUNTED_ORDER_SQL, with_company_currency_factor
-from .customer_360 import PartnerScope
+from .common import COUNTED_ORDER_SQL, PartnerScope, with_company_currency_factor
 
 # One row per commercial customer of a company with a confirmed order on or before the as-of
 # day: repeat purchase days (same-day orders are one purchase), days from the first to the last
@@ -45,7 +44,7 @@ def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partn
     """{column: numpy array} (SUMMARY_COLUMNS, one entry per customer, partner_id ascending) of
     the company's customers with a confirmed order on or before as_of (a date or 'YYYY-MM-DD').
     scope: every customer (False), the commercial partners partner_ids (True) or those with
-    partner_from <= id < partner_to ('range'), as customer_360.PartnerScope."""
+    partner_from <= id < partner_to ('range'), as common.PartnerScope."""
     query = _CUSTOMER_SUMMARY_SQL.format(scope=PartnerScope(scope))
     cr.execute(query, {'company_id': company_id, 'as_of': as_of, 'partner_ids': partner_ids,
                        'partner_from': partner_from, 'partner_to': partner_to})

@@ -3,7 +3,7 @@ segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in 
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
-from .common import create_currency_factor_function, ensure_index, with_company_currency_factor
+from .common import PartnerScope, create_currency_factor_function, ensure_index, with_company_currency_factor
 
 # RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
 # number of boundaries strictly below the value. Inlined by PostgreSQL (no FROM clause).
@@ -304,22 +304,6 @@ SELECT company_id, partner_id, COALESCE(old_stage, 'prospect'), stage, %(date_re
  WHERE stage IS DISTINCT FROM COALESCE(old_stage, 'prospect')
 RETURNING company_id, partner_id, from_stage, to_stage, reason
 """
-
-
-class PartnerScope(object):
-    """Renders `{scope[column]}` in the refresh statements: `column = ANY(%(partner_ids)s)` for
-    an incremental refresh (True), `%(partner_from)s <= column < %(partner_to)s` for a chunk
-    of the full refresh ('range'), TRUE for a full one in one statement (False). Separate
-    texts rather than one `IS NULL OR` filter, so that each plans for what it does (and the
-    incremental one can be prepared once)."""
-    FILTERS = {True: '{0} = ANY(%(partner_ids)s)', 'range': '{0} >= %(partner_from)s AND {0} < %(partner_to)s',
-               False: 'TRUE'}
-
-    def __init__(self, incremental):
-        self.filter = self.FILTERS[incremental]
-
-    def __getitem__(self, column):
-        return self.filter.format(column)
 
 
 def create_functions_and_indexes(cr):
