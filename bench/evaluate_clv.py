@@ -231,9 +231,10 @@ def addon_figures(env, company, cutoff, horizon_days):
     stats_model = env['crm.erp.partner.stats'].with_context(customer_360_date=cutoff.isoformat())
     stats_model._refresh(company.ids, recompute_boundaries=True, notify=False)
     env.cr.execute("SELECT partner_id, clv_predicted_12m, clv_survival_probability, clv_probability_alive,"
-                   " clv_predicted_value FROM crm_erp_partner_stats WHERE company_id = %s", [company.id])
-    return {partner: (value, survival, float(alive or 0), float(predicted or 0), months * 365.0 / 12)
-            for partner, value, survival, alive, predicted in env.cr.fetchall()}
+                   " clv_predicted_value, customer_stage FROM crm_erp_partner_stats WHERE company_id = %s",
+                   [company.id])
+    return {partner: (value, survival, float(alive or 0), float(predicted or 0), months * 365.0 / 12, stage)
+            for partner, value, survival, alive, predicted, stage in env.cr.fetchall()}
 
 
 def read_only_connection(args):
@@ -340,7 +341,7 @@ def main():
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
     if old is not None:
-        rows = [old.get(partner, (0.0, 0.0, 0.0, 0.0, 1.0)) for partner in summary['partner_id']]
+        rows = [old.get(partner, (0.0, 0.0, 0.0, 0.0, 1.0, None)) for partner in summary['partner_id']]
         label = "addon's former formula (12-month value x %d/365, survival)" % horizon
         value_12m, survival = np.array([row[0] for row in rows]), np.array([row[1] for row in rows])
         predictions[label] = value_12m * horizon / 365.0
@@ -351,6 +352,11 @@ def main():
         alive = np.array([row[2] for row in rows])
         predictions[label] = np.array([row[3] for row in rows]) * horizon / stored_days
         methods[label] = dict(value_figures(predictions[label], actual), auc=auc(alive, bought))
+        # the stages the refresh set: who ordered again in the window, per stage
+        stages = np.array([row[5] or '' for row in rows])
+        report['stages'] = [(stage, int((stages == stage).sum()), float(bought[stages == stage].mean()),
+                             float(alive[stages == stage].mean()))
+                            for stage in sorted(set(stages.tolist()))]
     methods['past revenue ranking'] = value_figures(summary['revenue'], actual, absolute=False)
     run_rate = summary['revenue'] / (T + 1) * horizon
     methods['historical run rate (revenue per day x window)'] = value_figures(run_rate, actual)
@@ -430,6 +436,12 @@ def print_report(report):
             100 * max(abs(gap) for gap in report['parameter_gap'].values())))
     print('AUC of P(orders again in the window) (engine MBG/NBD): %.3f' % report['auc_probability_of_order'])
     print()
+    if report.get('stages'):
+        print('| addon stage as of the cutoff | customers | share who ordered in the window | mean P(alive) |')
+        print('|---|---|---|---|')
+        for stage, count, share, alive in report['stages']:
+            print('| %s | %d | %.3f | %.3f |' % (stage, count, share, alive))
+        print()
     print('| decile of P(alive) | mean P(alive) | mean P(orders in window) | share who ordered | customers |')
     print('|---|---|---|---|---|')
     for number, (alive, again, share, count) in enumerate(report['calibration_by_decile'], 1):
