@@ -23,7 +23,9 @@ class TestRules(SavepointCase):
         self.assertEqual({segment for *_ranges, segment in RFM_SEGMENT_RULES}, {key for key, _label in RFM_SEGMENTS})
 
     def test_stage_rules(self):
-        """One row per rule, each the first to hold for its row; a locked row keeps its stage."""
+        """One row per rule, each the first to hold for its row; a locked row keeps its stage.
+        (Issue 16: At risk and Lost follow P(alive) thresholds, never on the day of an order; the
+        rows of the day-gap rules and of the RFM At risk rule were replaced.)"""
         columns = ('locked', 'old_stage', 'n', 'gap', 'p_alive', 'segment', 'opportunity_open_count',
                    'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_alive', 'at_risk_alive')
         rows = [
