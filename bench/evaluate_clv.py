@@ -15,8 +15,9 @@ the SQL the addon fits on); then the engine fits and predicts the holdout window
 end]. Compared in the same run, per customer with an order before the cutoff: the engine
 (MBG/NBD + Gamma-Gamma; Pareto/NBD with --pareto), the reference implementation of the same
 model from the `lifetimes` library (bench-only venv, bench/clv_venv.sh; parameters must match
-within 1 %), today's addon figure (the Customer 360 refresh as of the cutoff: predicted
-12-month value scaled to the window, survival probability; CSV mode only, it writes), the
+within 1 %), the addon's Customer 360 refresh as of the cutoff (CSV mode only, rolled back): its stored
+figures (P(alive), predicted value over the whole months nearest the window, scaled to it) and
+its former formula (predicted 12-month value scaled to the window, survival probability), the
 past revenue ranking and the historical run rate (revenue per day since the first order x
 window days). Figures: total error %, MAE, RMSE, Spearman, top-20 % revenue capture, AUC of
 P(alive) for "orders again in the window", P(alive) calibration by decile, a PNG by decile.
@@ -220,13 +221,20 @@ def deciles(predicted, actual):
     return [float(predicted[group].mean()) for group in groups], [float(actual[group].mean()) for group in groups]
 
 
-def addon_figures(env, company, cutoff):
-    """Today's Customer 360 refresh as of the cutoff: {partner: (predicted 12 months, survival)}."""
+def addon_figures(env, company, cutoff, horizon_days):
+    """The addon's Customer 360 refresh as of the cutoff, with the company's value horizon set to
+    the whole months nearest the window: {partner: (formula 12-month value, formula survival,
+    stored P(alive), stored predicted value, its horizon in days)}. The stored lifetime value
+    figures come from the company's model, which the refresh fits on the calibration orders."""
+    months = min(max(int(round(horizon_days * 12 / 365.0)), 1), 120)
+    company.customer_360_clv_horizon_months = months
     stats_model = env['crm.erp.partner.stats'].with_context(customer_360_date=cutoff.isoformat())
     stats_model._refresh(company.ids, recompute_boundaries=True, notify=False)
-    env.cr.execute("SELECT partner_id, clv_predicted_12m, clv_survival_probability FROM crm_erp_partner_stats "
-                   "WHERE company_id = %s", [company.id])
-    return {partner: (value, survival) for partner, value, survival in env.cr.fetchall()}
+    env.cr.execute("SELECT partner_id, clv_predicted_12m, clv_survival_probability, clv_probability_alive,"
+                   " clv_predicted_value, customer_stage FROM crm_erp_partner_stats WHERE company_id = %s",
+                   [company.id])
+    return {partner: (value, survival, float(alive or 0), float(predicted or 0), months * 365.0 / 12, stage)
+            for partner, value, survival, alive, predicted, stage in env.cr.fetchall()}
 
 
 def read_only_connection(args):
@@ -242,7 +250,7 @@ def read_only_connection(args):
     return cnx
 
 
-def load_and_summarize(args, customers, days, amounts, cutoff, timings):
+def load_and_summarize(args, customers, days, amounts, cutoff, timings, horizon_days):
     """CSV mode: the calibration part in a throwaway company, its summary through the addon's
     SQL and today's addon figures as of the cutoff; everything rolled back."""
     sys.path.insert(0, ROOT)
@@ -259,7 +267,7 @@ def load_and_summarize(args, customers, days, amounts, cutoff, timings):
         summary = clv_queries.customer_summary(cr, company.id, cutoff)
         timings['summary_sql'] = time.time() - start
         start = time.time()
-        old = addon_figures(env, company, cutoff)
+        old = addon_figures(env, company, cutoff, horizon_days)
         timings['addon_refresh'] = time.time() - start
         cr.rollback()  # nothing of the benchmark stays in the database
     return summary, [key_of[partner] for partner in summary['partner_id']], old
@@ -287,7 +295,8 @@ def main():
         keys, old = [str(partner) for partner in summary['partner_id']], None
     else:
         customers, days, amounts = read_transactions(args)
-        summary, keys, old = load_and_summarize(args, customers, days, amounts, cutoff, timings)
+        end = datetime.date.fromisoformat(args.end) if args.end else max(days)
+        summary, keys, old = load_and_summarize(args, customers, days, amounts, cutoff, timings, (end - cutoff).days)
     check_summary(summary, keys, customers, days, amounts, cutoff)
     end = datetime.date.fromisoformat(args.end) if args.end else max(days)
     horizon = (end - cutoff).days
@@ -332,11 +341,22 @@ def main():
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
     if old is not None:
-        label = "today's addon (12-month value x %d/365, survival)" % horizon
-        value_12m = np.array([old.get(partner, (0.0, 0.0))[0] for partner in summary['partner_id']])
-        survival = np.array([old.get(partner, (0.0, 0.0))[1] for partner in summary['partner_id']])
+        rows = [old.get(partner, (0.0, 0.0, 0.0, 0.0, 1.0, None)) for partner in summary['partner_id']]
+        label = "addon's former formula (12-month value x %d/365, survival)" % horizon
+        value_12m, survival = np.array([row[0] for row in rows]), np.array([row[1] for row in rows])
         predictions[label] = value_12m * horizon / 365.0
         methods[label] = dict(value_figures(predictions[label], actual), auc=auc(survival, bought))
+        # the stored Customer 360 figures (the company's model through the refresh)
+        stored_days = rows[0][4] if rows else horizon
+        label = 'addon Customer 360 stored (predicted value x %d/%.0f, P(alive))' % (horizon, stored_days)
+        alive = np.array([row[2] for row in rows])
+        predictions[label] = np.array([row[3] for row in rows]) * horizon / stored_days
+        methods[label] = dict(value_figures(predictions[label], actual), auc=auc(alive, bought))
+        # the stages the refresh set: who ordered again in the window, per stage
+        stages = np.array([row[5] or '' for row in rows])
+        report['stages'] = [(stage, int((stages == stage).sum()), float(bought[stages == stage].mean()),
+                             float(alive[stages == stage].mean()))
+                            for stage in sorted(set(stages.tolist()))]
     methods['past revenue ranking'] = value_figures(summary['revenue'], actual, absolute=False)
     run_rate = summary['revenue'] / (T + 1) * horizon
     methods['historical run rate (revenue per day x window)'] = value_figures(run_rate, actual)
@@ -416,6 +436,12 @@ def print_report(report):
             100 * max(abs(gap) for gap in report['parameter_gap'].values())))
     print('AUC of P(orders again in the window) (engine MBG/NBD): %.3f' % report['auc_probability_of_order'])
     print()
+    if report.get('stages'):
+        print('| addon stage as of the cutoff | customers | share who ordered in the window | mean P(alive) |')
+        print('|---|---|---|---|')
+        for stage, count, share, alive in report['stages']:
+            print('| %s | %d | %.3f | %.3f |' % (stage, count, share, alive))
+        print()
     print('| decile of P(alive) | mean P(alive) | mean P(orders in window) | share who ordered | customers |')
     print('|---|---|---|---|---|')
     for number, (alive, again, share, count) in enumerate(report['calibration_by_decile'], 1):

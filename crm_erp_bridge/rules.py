@@ -45,6 +45,8 @@ STAGE_REASONS = [
     ('rfm_at_risk', "RFM segment At risk/Can't lose them"),
     ('overdue', 'No order for longer than k x own average interval'),
     ('lost_horizon', 'No order within the lost horizon'),
+    ('alive_below_at_risk', 'Chance to buy again below the At risk threshold'),
+    ('alive_below_lost', 'Chance to buy again below the Lost threshold'),
     ('manual', 'Set by hand'),
 ]
 
@@ -68,21 +70,40 @@ RFM_SEGMENT_RULES = [
 # Lifecycle stage of a Customer 360 row: the first rule whose condition holds gives the stage
 # and the reason logged in the history; a locked row keeps its stage. A condition is an SQL
 # predicate over the figures the scoring statement computes per row: n (orders), gap (days since
-# the last order), avg_interval (average days between orders, NULL below two orders), segment
-# (RFM), the lead counts, and the company's lost_days and at_risk_factor.
+# the last order), p_alive (the lifetime value model's probability that the customer still buys,
+# 0-1, NULL without orders), segment (RFM), the lead counts, and the company's thresholds
+# at_risk_alive and lost_alive (0-1). At risk and Lost follow P(alive), which weighs the
+# silence against the customer's own rhythm (docs/clv.md), not fixed day gaps; never on the day
+# of an order (gap = 0): P(alive) right after an order only says how many customers never come
+# back, nothing yet about this one. The stage and segment combinations these rules allow:
+# readme/USAGE.rst, "Stages and segments" (STAGE_SEGMENTS below, tested on the demo data).
+# The reasons overdue, lost_horizon and rfm_at_risk belong to earlier rules (kept for the history).
 STAGE_RULES = [
     # condition, stage, reason
     ('n = 0 AND (opportunity_open_count > 0 OR lead_won_count > 0)', 'opportunity', 'open_opportunity'),
     ('n = 0 AND lead_open_count > 0', 'lead', 'open_lead'),
     ('n = 0 AND lead_lost_count > 0', 'lost', 'leads_lost'),
     ('n = 0', 'prospect', 'no_activity'),
-    ('gap > lost_days', 'lost', 'lost_horizon'),
-    ('avg_interval IS NOT NULL AND gap > at_risk_factor * avg_interval', 'at_risk', 'overdue'),
-    ("segment IN ('at_risk', 'cant_lose')", 'at_risk', 'rfm_at_risk'),
+    ('gap > 0 AND p_alive < lost_alive', 'lost', 'alive_below_lost'),
+    ('gap > 0 AND p_alive < at_risk_alive', 'at_risk', 'alive_below_at_risk'),
     ("segment IN ('champions', 'loyal')", 'loyal', 'rfm_loyal'),
     ('n >= 2', 'repeat', 'repeat_orders'),
     ('TRUE', 'new', 'first_order'),
 ]
+
+# Which RFM segments (None: no segment) each stage can go with under STAGE_RULES, and why
+# (readme/USAGE.rst, "Stages and segments"): without orders there are no scores; At risk and
+# Lost follow P(alive) whatever the segment (RFM ranks customers against each other, P(alive)
+# judges each against their own rhythm); Loyal is the stage of the segments Champions and
+# Loyal while the customer is likely to buy again; New and Repeat are every other segment.
+_ALL_SEGMENTS = {key for key, _label in RFM_SEGMENTS} | {None}
+STAGE_SEGMENTS = {
+    'prospect': {None}, 'lead': {None}, 'opportunity': {None},
+    'lost': _ALL_SEGMENTS, 'at_risk': _ALL_SEGMENTS,
+    'loyal': {'champions', 'loyal'},
+    'repeat': _ALL_SEGMENTS - {'champions', 'loyal'},
+    'new': _ALL_SEGMENTS - {'champions', 'loyal'},
+}
 
 
 def rfm_segment(r, fm):

@@ -35,6 +35,9 @@ class CrmErpClvModel(models.Model):
     value_p = fields.Float('p (order value shape)', readonly=True, digits=(16, 6))
     value_q = fields.Float('q (spread of customer means)', readonly=True, digits=(16, 6))
     value_v = fields.Float('v (scale of customer means)', readonly=True, digits=(16, 6))
+    value_company_average = fields.Float(
+        'Company average order value', readonly=True, digits=(16, 2),
+        help='The order value of a customer whose own average is 0, when the order value uses the fallback.')
 
     _sql_constraints = [('company_uniq', 'unique(company_id)', 'A company has one CLV model.')]
 
@@ -90,5 +93,24 @@ class CrmErpClvModel(models.Model):
             'rate_shape': params['r'], 'rate_scale_days': params['alpha'],
             'dropout_a': params['a'], 'dropout_b': params['b'],
             'value_p': value_params.get('p', 0.0), 'value_q': value_params.get('q', 0.0),
-            'value_v': value_params.get('v', 0.0),
+            'value_v': value_params.get('v', 0.0), 'value_company_average': value.company_average,
         }
+
+    @api.model
+    def _engine_models(self, company_id, as_of=None):
+        """(purchase model, value model) of the engine from the company's stored fit, for the
+        Customer 360 figures. A company never fitted (new, or the addon just upgraded) is fitted
+        first, on its orders up to as_of (default today): the fallback when it has few repeat
+        customers, so this is quick where it is not the nightly work."""
+        # sudo: the fitted parameters are read (and written once) for the refresh of any user
+        record = self.sudo().search([('company_id', '=', company_id)], limit=1)
+        if not record.fit_date:
+            self.sudo()._fit([company_id], as_of)
+            record = self.sudo().search([('company_id', '=', company_id)], limit=1)
+        purchase = clv.PurchaseModel('mbg_nbd', {'r': record.rate_shape, 'alpha': record.rate_scale_days,
+                                                 'a': record.dropout_a, 'b': record.dropout_b},
+                                     fallback=record.fallback)
+        value_params = None
+        if record.value_q > 1:
+            value_params = {'p': record.value_p, 'q': record.value_q, 'v': record.value_v}
+        return purchase, clv.ValueModel(value_params, company_average=record.value_company_average)

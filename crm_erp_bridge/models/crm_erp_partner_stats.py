@@ -1,10 +1,15 @@
 from odoo import _, api, fields, models
 
 from ..chunked_job import run_chunks, split_range
-from ..queries import common as common_queries, customer_360 as queries
+from ..engines import clv
+from ..queries import clv as clv_queries, common as common_queries, customer_360 as queries
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .mail_message import note_body
 from .record_ids import MANAGER_GROUP, check_date_text, check_group
+
+
+class _DryRunDone(Exception):
+    """Ends a dry run: its savepoint is rolled back (CrmErpPartnerStats._as_of_dry_run)."""
 
 
 # The full refresh in chunks: commercial partners by ranges of ids holding about this many
@@ -59,6 +64,19 @@ class CrmErpPartnerStats(models.Model):
     clv_survival_probability = fields.Float('Survival probability', readonly=True)
     clv_predicted_12m = fields.Monetary('Predicted 12-month value', readonly=True,
                                         help='Orders per year x average order value x survival probability.')
+    # the company's lifetime value model (crm.erp.clv.model, docs/clv.md) on the customer's history
+    clv_probability_alive = fields.Float(
+        'Likely to buy again', readonly=True, digits=(16, 4),
+        help='Probability (0-1) that the customer still buys from the company: the lifetime value model\'s '
+             'P(alive), from how often and how recently they ordered.')
+    clv_expected_orders_30 = fields.Float('Expected orders next 30 days', readonly=True, digits=(16, 2))
+    clv_expected_orders_90 = fields.Float('Expected orders next 90 days', readonly=True, digits=(16, 2))
+    clv_expected_orders_365 = fields.Float('Expected orders next 365 days', readonly=True, digits=(16, 2))
+    clv_expected_order_value = fields.Monetary('Expected order value', readonly=True)
+    clv_predicted_value = fields.Monetary(
+        'Predicted value', readonly=True,
+        help='Expected orders over the company\'s horizon (Settings, months) x expected order value, '
+             'discounted at the company\'s yearly rate, untaxed.')
     # Lifecycle stage
     customer_stage = fields.Selection(CUSTOMER_STAGES, string='Stage',
                                       group_expand='_group_expand_customer_stage')
@@ -141,16 +159,18 @@ class CrmErpPartnerStats(models.Model):
 
     @api.model
     def _refresh(self, company_ids, partner_ids=None, date_ref=None, recompute_boundaries=False,
-                 notify=True, leads_only=False):
+                 notify=True, leads_only=False, orders_until=None):
         """Recompute the Customer 360 rows of the given companies, for the given commercial
         partners (None: all), as of date_ref (default: the context's customer_360_date, else
         today), in three SQL statements.
         recompute_boundaries re-cuts the RFM quintiles first (full refresh only: incremental
         updates score against the stored boundaries). leads_only (incremental, after a lead
         change): only the lead figures of the partners' rows are recomputed before scoring.
-        Returns the stage changes."""
+        orders_until: only the orders and purchases of that day and before (the dry run as of a
+        past day, _as_of_dry_run). Returns the stage changes."""
         cr = self.env.cr
         params = {
+            'orders_until': orders_until,
             'company_ids': list(company_ids),
             'partner_ids': list(partner_ids) if partner_ids is not None else None,
             'date_ref': date_ref or self._customer_360_today(),
@@ -181,6 +201,7 @@ class CrmErpPartnerStats(models.Model):
                 common_queries.analyze(cr, self._table)
             if recompute_boundaries:
                 queries.recompute_boundaries(cr, params)
+        params.update(self._clv_figures(params, incremental))
         changes = queries.score_and_stage(cr, params, incremental)
         # these rows only (without fnames Odoo would clear the whole cache of the transaction)
         self.invalidate_cache(fnames=list(self._fields))
@@ -234,11 +255,68 @@ class CrmErpPartnerStats(models.Model):
         if step == 'figures':
             queries.upsert_figures(cr, dict(params, **(known_factors or {})), 'range', params['use_margin'])
             return 0
+        params.update(self._clv_figures(params, 'range'))
         changes = queries.score_and_stage(cr, params, 'range')
         self.invalidate_cache(fnames=list(self._fields))
         self._invalidate_partner_figures()
         self._post_stage_messages(changes)
         return len(changes)
+
+    @api.model
+    def _as_of_dry_run(self, company_id, partner_ids, read):
+        """read() as the company's Customer 360 rows of the commercial partners partner_ids would
+        be on the context's customer_360_date (an "as of" date), seeing only the orders and
+        purchases up to that day, and writing nothing: the rows, the stage history, the chatter
+        and the lifetime value model are computed in a savepoint that is rolled back (a model
+        fitted after that day is refitted on the orders up to it; RFM scores use the company's
+        current boundaries; leads as they are now). Returns read()'s result."""
+        as_of = self._customer_360_today()
+        result = []
+        try:
+            with self.env.cr.savepoint():
+                clv_model = self.env['crm.erp.clv.model'].sudo()
+                fitted = clv_model.search([('company_id', '=', company_id)], limit=1)
+                if not fitted.as_of_date or fitted.as_of_date > as_of:
+                    # sudo: the dry run's own model, rolled back below
+                    clv_model._fit([company_id], as_of)
+                # sudo: recomputes rows that are rolled back below
+                self.sudo()._refresh([company_id], partner_ids, date_ref=as_of, notify=False, orders_until=as_of)
+                result.append(read())
+                raise _DryRunDone()
+        except _DryRunDone:
+            pass
+        finally:
+            # the cache holds values of the rolled-back rows
+            self.invalidate_cache()  # no field names: the whole cache of the transaction
+        return result[0]
+
+    @api.model
+    def _clv_figures(self, params, scope):
+        """The lifetime value figures of the scope's customers (scope and params as for
+        queries.score_and_stage) as of params['date_ref']: each company's fitted model
+        (crm.erp.clv.model, fitted first if it never was) on the customers' order summaries
+        up to that day, in numpy. Returns the parameters CLV_COLUMNS of score_and_stage."""
+        figures = {name: [] for name in queries.CLV_COLUMNS}
+        # sudo: the refreshed companies' own settings (horizon, discount rate), read for any user
+        for company in self.env['res.company'].sudo().browse(params['company_ids']):
+            summary = clv_queries.customer_summary(
+                self.env.cr, company.id, params['date_ref'], scope, partner_ids=params.get('partner_ids'),
+                partner_from=params.get('partner_from'), partner_to=params.get('partner_to'))
+            if not len(summary['partner_id']):
+                continue
+            purchase, value = self.env['crm.erp.clv.model']._engine_models(company.id, params['date_ref'])
+            predicted = clv.predict(
+                purchase, value, summary['frequency'], summary['recency'], summary['age'], summary['monetary'],
+                horizon_days=company.customer_360_clv_horizon_months * 365.0 / 12,
+                annual_discount_rate=company.customer_360_clv_discount_rate / 100.0,
+                average_order_value=summary['average_order_value'])
+            figures['clv_company_ids'] += [company.id] * len(summary['partner_id'])
+            figures['clv_partner_ids'] += summary['partner_id'].tolist()
+            for name, key in (('clv_alive', 'probability_alive'), ('clv_orders_30', 'expected_orders_30'),
+                              ('clv_orders_90', 'expected_orders_90'), ('clv_orders_365', 'expected_orders_365'),
+                              ('clv_order_value', 'expected_order_value'), ('clv_value', 'clv')):
+                figures[name] += predicted[key].tolist()
+        return figures
 
     @api.model
     def _forget_archived_partners(self, partner_ids=None):

@@ -10,19 +10,33 @@ class ResCompany(models.Model):
     _inherit = 'res.company'
 
     # Customer 360
-    customer_360_at_risk_factor = fields.Float(
-        'At-risk factor (k)', default=2.0,
-        help='A repeat customer is at risk when their last order is older than k times their '
-             'own average number of days between orders.')
-    customer_360_lost_days = fields.Integer(
-        'Lost after (days)', default=365,
-        help='A customer without any order for longer than this is lost.')
+    customer_360_at_risk_alive = fields.Float(
+        'At risk below (chance to buy again, %)', default=50.0,
+        help='A customer is At risk when the lifetime value model gives them less than this chance '
+             'of still being a customer who buys again (P(alive), in %). Not on the day of an order.')
+    customer_360_lost_alive = fields.Float(
+        'Lost below (chance to buy again, %)', default=20.0,
+        help='A customer is Lost when the lifetime value model gives them less than this chance of '
+             'still being a customer who buys again (P(alive), in %). Not on the day of an order.')
+    customer_360_clv_horizon_months = fields.Integer(
+        'Predicted value over (months)', default=12,
+        help='The Customer 360\'s predicted value adds up the orders expected over this many months.')
+    customer_360_clv_discount_rate = fields.Float(
+        'Yearly discount rate (%)', default=0.0,
+        help='Future orders count for less the later they are expected: each year by this rate '
+             '(0: no discount).')
 
-    @api.constrains('customer_360_at_risk_factor', 'customer_360_lost_days')
+    @api.constrains('customer_360_at_risk_alive', 'customer_360_lost_alive', 'customer_360_clv_horizon_months',
+                    'customer_360_clv_discount_rate')
     def _check_customer_360_thresholds(self):
         for company in self:
-            if company.customer_360_at_risk_factor <= 0 or company.customer_360_lost_days <= 0:
-                raise ValidationError(_('The Customer 360 at-risk factor and lost horizon must be positive.'))
+            if not 0 <= company.customer_360_lost_alive <= company.customer_360_at_risk_alive <= 100:
+                raise ValidationError(_('The Customer 360 thresholds are percentages from 0 to 100, the Lost '
+                                        'one not above the At risk one.'))
+            if not 1 <= company.customer_360_clv_horizon_months <= 120 or \
+                    not 0 <= company.customer_360_clv_discount_rate <= 100:
+                raise ValidationError(_('The predicted value horizon takes 1 to 120 months and the yearly '
+                                        'discount rate 0 to 100 %.'))
 
     # Pipeline demand and purchasing
     pipeline_revenue_from_lines = fields.Boolean(

@@ -7,8 +7,10 @@ class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
 
     # Customer 360
-    customer_360_at_risk_factor = fields.Float(related='company_id.customer_360_at_risk_factor')
-    customer_360_lost_days = fields.Integer(related='company_id.customer_360_lost_days')
+    customer_360_at_risk_alive = fields.Float(related='company_id.customer_360_at_risk_alive')
+    customer_360_lost_alive = fields.Float(related='company_id.customer_360_lost_alive')
+    customer_360_clv_horizon_months = fields.Integer(related='company_id.customer_360_clv_horizon_months')
+    customer_360_clv_discount_rate = fields.Float(related='company_id.customer_360_clv_discount_rate')
 
     # Pipeline demand and purchasing
     pipeline_revenue_from_lines = fields.Boolean(

@@ -47,6 +47,9 @@ _PARTNER_FIGURES = {
     'rfm_frequency_score': 'rfm_frequency_score', 'rfm_monetary_score': 'rfm_monetary_score',
     'clv_historical': 'clv_historical', 'clv_annual_frequency': 'clv_annual_frequency',
     'clv_survival_probability': 'clv_survival_probability', 'clv_predicted_12m': 'clv_predicted_12m',
+    'customer_expected_orders_30': 'clv_expected_orders_30', 'customer_expected_orders_90': 'clv_expected_orders_90',
+    'customer_expected_orders_365': 'clv_expected_orders_365',
+    'customer_expected_order_value': 'clv_expected_order_value', 'customer_predicted_value': 'clv_predicted_value',
     'customer_stage_date': 'customer_stage_date', 'vendor_purchase_order_count': 'purchase_order_count',
     'vendor_spend': 'purchase_spend', 'vendor_last_purchase_date': 'last_purchase_date',
     'vendor_lead_time_days': 'purchase_lead_time_days', 'vendor_on_time_rate': 'purchase_on_time_rate',
@@ -59,6 +62,8 @@ _API_FIGURES = [
     'lead_open_count', 'opportunity_open_count', 'lead_won_count', 'lead_lost_count',
     'rfm_recency_score', 'rfm_frequency_score', 'rfm_monetary_score', 'rfm_segment',
     'clv_historical', 'clv_annual_frequency', 'clv_survival_probability', 'clv_predicted_12m',
+    'clv_probability_alive', 'clv_expected_orders_30', 'clv_expected_orders_90', 'clv_expected_orders_365',
+    'clv_expected_order_value', 'clv_predicted_value',
     'customer_stage', 'customer_stage_locked', 'customer_stage_date',
     'purchase_order_count', 'purchase_spend', 'last_purchase_date', 'purchase_lead_time_days',
     'purchase_on_time_rate',
@@ -112,6 +117,29 @@ class ResPartner(models.Model):
         'Predicted 12-month value', compute='_compute_customer_360_figures',
         currency_field='customer_360_currency_id',
         help='Orders per year x average order value x survival probability.', groups=USER_GROUP)
+    # the lifetime value model's figures (docs/clv.md), in plain words
+    customer_buy_again_percent = fields.Float(
+        'Likely to buy again (%)', compute='_compute_customer_360_figures', digits=(16, 0), groups=USER_GROUP,
+        help='Chance that the customer still buys from the company, from how often and how recently they '
+             'ordered (the lifetime value model\'s P(alive)).')
+    customer_expected_orders_30 = fields.Float('Expected orders next 30 days', digits=(16, 1),
+                                               compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_expected_orders_90 = fields.Float('Expected orders next 90 days', digits=(16, 1),
+                                               compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_expected_orders_365 = fields.Float('Expected orders next 365 days', digits=(16, 1),
+                                                compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_expected_order_value = fields.Monetary(
+        'Expected value per order', compute='_compute_customer_360_figures',
+        currency_field='customer_360_currency_id', groups=USER_GROUP,
+        help='Between the customer\'s own average order and the company\'s: the fewer orders, the closer '
+             'to the company\'s.')
+    customer_predicted_value = fields.Monetary(
+        'Predicted value', compute='_compute_customer_360_figures', currency_field='customer_360_currency_id',
+        groups=USER_GROUP,
+        help='Expected orders over the coming months (company setting) x expected value per order, '
+             'untaxed, discounted at the company\'s yearly rate.')
+    customer_360_horizon_months = fields.Integer('Months', compute='_compute_customer_360_figures',
+                                                 groups=USER_GROUP)
     customer_stage = fields.Selection(CUSTOMER_STAGES, string='Lifecycle stage',
                                       compute='_compute_customer_360_stage',
                                       inverse='_inverse_customer_stage', search='_search_customer_stage',
@@ -159,10 +187,14 @@ class ResPartner(models.Model):
         # these partners only, and users without access to the rows see the figures too
         company_id = self._customer_360_company_id()
         rows = self.sudo()._customer_360_rows(company_id)
+        # sudo: the checked company's setting, shown beside its figures
+        horizon = self.env['res.company'].sudo().browse(company_id).customer_360_clv_horizon_months
         for partner in self:
             row = rows.get(partner.commercial_partner_id.id)
             for name, column in _PARTNER_FIGURES.items():
                 partner[name] = row[column] if row else False
+            partner.customer_buy_again_percent = round(100.0 * row.clv_probability_alive) if row else False
+            partner.customer_360_horizon_months = horizon
 
     @api.depends('customer_360_id')
     def _compute_customer_360_stage(self):
@@ -307,7 +339,9 @@ class ResPartner(models.Model):
     @public_method
     def get_customer_360(self, partner_ids=None):
         """XML-RPC: the Customer 360 profile of each partner, in the current company's currency.
-        Returns one dict per id, in the order given (docs/api.md)."""
+        Returns one dict per id, in the order given (docs/api.md). With the context key
+        customer_360_date: the profiles as of that day, a dry run that sees only the orders up
+        to it and writes nothing (crm.erp.partner.stats._as_of_dry_run)."""
         check_group(self, USER_GROUP,
                     _('Only a CRM-ERP Bridge user (salesman) can read a Customer 360.'))
         browse_readable(self, partner_ids, 'partner_ids')  # the ids exist, are readable, of the company
@@ -316,6 +350,15 @@ class ResPartner(models.Model):
         stats_fields = self.env['crm.erp.partner.stats']._fields
         figures = [name for name in _API_FIGURES
                    if not stats_fields[name].groups or self.user_has_groups(stats_fields[name].groups)]
+        if self.env.context.get('customer_360_date'):
+            # figures as of a past day: computed on the orders up to it, nothing written
+            commercial_ids = self.browse(partner_ids).mapped('commercial_partner_id').ids
+            return self.env['crm.erp.partner.stats']._as_of_dry_run(
+                company_id, commercial_ids, lambda: self._customer_360_profiles(partner_ids, company_id, figures))
+        return self._customer_360_profiles(partner_ids, company_id, figures)
+
+    def _customer_360_profiles(self, partner_ids, company_id, figures):
+        """get_customer_360's profiles of partner_ids (checked) in the company: figures of the rows."""
         profiles = []
         for partner in self.browse(partner_ids):
             row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})

@@ -3,7 +3,7 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
-from .common import COUNTED_ORDER_SQL, with_company_currency_factor
+from .common import COUNTED_ORDER_SQL, PartnerScope, with_company_currency_factor
 
 # One row per commercial customer of a company with a confirmed order on or before the as-of
 # day: repeat purchase days (same-day orders are one purchase), days from the first to the last
@@ -19,7 +19,8 @@ _CUSTOMER_SUMMARY_SQL = "WITH" + with_company_currency_factor('orders', """
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND so.date_order < %(as_of)s::date + 1""") + """, purchase_days AS (
+       AND so.date_order < %(as_of)s::date + 1
+       AND {scope[p.commercial_partner_id]}""") + """, purchase_days AS (
     SELECT partner_id, day, SUM(factor * amount_untaxed) AS amount, COUNT(*) AS orders,
            day = MIN(day) OVER (PARTITION BY partner_id) AS first_day
       FROM orders GROUP BY partner_id, day
@@ -39,10 +40,14 @@ SELECT partner_id,
 SUMMARY_COLUMNS = ('partner_id', 'frequency', 'recency', 'age', 'monetary', 'average_order_value', 'revenue')
 
 
-def customer_summary(cr, company_id, as_of):
+def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partner_from=None, partner_to=None):
     """{column: numpy array} (SUMMARY_COLUMNS, one entry per customer, partner_id ascending) of
-    the company's customers with a confirmed order on or before as_of (a date or 'YYYY-MM-DD')."""
-    cr.execute(_CUSTOMER_SUMMARY_SQL, {'company_id': company_id, 'as_of': as_of})
+    the company's customers with a confirmed order on or before as_of (a date or 'YYYY-MM-DD').
+    scope: every customer (False), the commercial partners partner_ids (True) or those with
+    partner_from <= id < partner_to ('range'), as common.PartnerScope."""
+    query = _CUSTOMER_SUMMARY_SQL.format(scope=PartnerScope(scope))
+    cr.execute(query, {'company_id': company_id, 'as_of': as_of, 'partner_ids': partner_ids,
+                       'partner_from': partner_from, 'partner_to': partner_to})
     rows = cr.fetchall()
     columns = list(zip(*rows)) if rows else [()] * len(SUMMARY_COLUMNS)
     summary = {'partner_id': np.array(columns[0], dtype=np.int64)}

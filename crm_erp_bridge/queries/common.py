@@ -186,3 +186,19 @@ def product_types(cr, product_ids):
          WHERE pp.id = ANY(%s)
     """, [list(product_ids)])
     return dict(cr.fetchall())
+
+
+class PartnerScope(object):
+    """Renders `{scope[column]}` in the refresh statements: `column = ANY(%(partner_ids)s)` for
+    an incremental refresh (True), `%(partner_from)s <= column < %(partner_to)s` for a chunk
+    of the full refresh ('range'), TRUE for a full one in one statement (False). Separate
+    texts rather than one `IS NULL OR` filter, so that each plans for what it does (and the
+    incremental one can be prepared once)."""
+    FILTERS = {True: '{0} = ANY(%(partner_ids)s)', 'range': '{0} >= %(partner_from)s AND {0} < %(partner_to)s',
+               False: 'TRUE'}
+
+    def __init__(self, incremental):
+        self.filter = self.FILTERS[incremental]
+
+    def __getitem__(self, column):
+        return self.filter.format(column)

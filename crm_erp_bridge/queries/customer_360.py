@@ -3,7 +3,7 @@ segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in 
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
-from .common import create_currency_factor_function, ensure_index, with_company_currency_factor
+from .common import PartnerScope, create_currency_factor_function, ensure_index, with_company_currency_factor
 
 # RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
 # number of boundaries strictly below the value. Inlined by PostgreSQL (no FROM clause).
@@ -22,8 +22,9 @@ _LEAD_COUNTS = """COUNT(l.id) FILTER (WHERE l.active AND l.probability < 100 AND
            COUNT(l.id) FILTER (WHERE NOT l.active) AS lost_leads"""
 
 # Step 1: raw figures per (company, commercial partner) with any order, lead or purchase in
-# that company, upserted in one statement (a partner without a row is a prospect). Rows of the
-# scope that lost all activity (last order cancelled) are reset to zero, not deleted, so the
+# that company (orders and purchases up to orders_until when it is given: leads as they are),
+# upserted in one statement (a partner without a row is a prospect). Rows of the scope that
+# lost all activity (last order cancelled) are reset to zero, not deleted, so the
 # stage history and a manual lock survive. Unchanged rows are not rewritten. {margin} is a column name chosen in Python
 # (sale_margin's margin when installed, else the untaxed amount), never a value; {scope[column]}
 # the filter of the refreshed partners (PartnerScope).
@@ -39,6 +40,7 @@ WITH companies AS (
       JOIN companies cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
      WHERE doc.state IN ('sale', 'done')
+       AND doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
        AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, sales AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS revenue,
            SUM(factor * margin) AS margin, MIN(day) AS first_date, MAX(day) AS last_date
@@ -67,6 +69,7 @@ WITH companies AS (
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
      WHERE doc.state IN ('purchase', 'done')
+       AND doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
        AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, purchase_figures AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS spend,
            MAX(day) AS last_date
@@ -203,6 +206,15 @@ WITH bounds AS (
            ARRAY_AGG(frequency ORDER BY score) AS frequency,
            ARRAY_AGG(monetary ORDER BY score) AS monetary
       FROM crm_erp_rfm_boundary WHERE company_id = ANY(%(company_ids)s) GROUP BY company_id
+), clv AS (
+    -- the lifetime value model's figures of the scope's customers, computed in Python; as
+    -- numeric, the columns' type, so that an unchanged figure compares equal to the stored one
+    SELECT company_id, partner_id, alive::numeric, orders_30::numeric, orders_90::numeric,
+           orders_365::numeric, order_value::numeric, value::numeric
+      FROM unnest(%(clv_company_ids)s::integer[], %(clv_partner_ids)s::integer[],
+                         %(clv_alive)s::float[], %(clv_orders_30)s::float[], %(clv_orders_90)s::float[],
+                         %(clv_orders_365)s::float[], %(clv_order_value)s::float[], %(clv_value)s::float[])
+                  AS c(company_id, partner_id, alive, orders_30, orders_90, orders_365, order_value, value)
 ), scored AS (
     SELECT s.id, s.company_id, s.partner_id, s.customer_stage AS old_stage,
            s.customer_stage_date AS old_stage_date, s.customer_stage_locked AS locked,
@@ -213,18 +225,26 @@ WITH bounds AS (
                 THEN (s.last_order_date - s.first_order_date)::float / (s.sale_order_count - 1) END
                AS avg_interval,
            -- no score (and no segment) before the company's first quintile cut
+           -- a customer who ordered on the reference day is as recent as can be: R 5 (in a new
+           -- company every last order ties on one day, and the tie would score 1)
            CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
-                THEN crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END AS r,
+                THEN CASE WHEN s.last_order_date >= %(date_ref)s::date THEN 5
+                          ELSE crm_erp_bridge_rfm_score(s.last_order_date, b.recency) END END AS r,
            CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
                 THEN crm_erp_bridge_rfm_score(s.sale_order_count, b.frequency) END AS f,
            CASE WHEN s.sale_order_count > 0 AND b.company_id IS NOT NULL
                 THEN crm_erp_bridge_rfm_score(s.sale_revenue, b.monetary) END AS m,
            GREATEST(%(date_ref)s::date - s.first_order_date, 365) AS observed_days,
-           cmp.customer_360_at_risk_factor AS at_risk_factor,
-           cmp.customer_360_lost_days AS lost_days
+           cmp.customer_360_at_risk_alive / 100.0 AS at_risk_alive,
+           cmp.customer_360_lost_alive / 100.0 AS lost_alive,
+           CASE WHEN s.sale_order_count > 0 THEN c.alive END AS p_alive,
+           COALESCE(c.orders_30, 0) AS orders_30, COALESCE(c.orders_90, 0) AS orders_90,
+           COALESCE(c.orders_365, 0) AS orders_365, COALESCE(c.order_value, 0) AS order_value,
+           COALESCE(c.value, 0) AS predicted_value
       FROM crm_erp_partner_stats s
       JOIN res_company cmp ON cmp.id = s.company_id
       LEFT JOIN bounds b ON b.company_id = s.company_id
+      LEFT JOIN clv c ON c.company_id = s.company_id AND c.partner_id = s.partner_id
      WHERE s.company_id = ANY(%(company_ids)s)
        AND {scope[s.partner_id]}
 ), segmented AS (
@@ -255,6 +275,9 @@ WITH bounds AS (
            clv_predicted_12m = CASE WHEN st.n > 0
                                     THEN st.annual_frequency * st.sale_revenue / st.n * st.survival
                                     ELSE 0 END,
+           clv_probability_alive = st.p_alive, clv_expected_orders_30 = st.orders_30,
+           clv_expected_orders_90 = st.orders_90, clv_expected_orders_365 = st.orders_365,
+           clv_expected_order_value = st.order_value, clv_predicted_value = st.predicted_value,
            customer_stage = st.stage,
            customer_stage_date = CASE WHEN st.stage IS DISTINCT FROM st.old_stage
                                       THEN %(date_ref)s ELSE s.customer_stage_date END,
@@ -263,11 +286,14 @@ WITH bounds AS (
      WHERE s.id = st.id
        AND (s.rfm_recency_score, s.rfm_frequency_score, s.rfm_monetary_score, s.rfm_segment,
             s.average_order_interval, s.clv_annual_frequency, s.clv_survival_probability,
-            s.customer_stage, s.sale_average_order_value, s.clv_historical)
+            s.customer_stage, s.sale_average_order_value, s.clv_historical, s.clv_probability_alive,
+            s.clv_expected_orders_30, s.clv_expected_orders_90, s.clv_expected_orders_365,
+            s.clv_expected_order_value, s.clv_predicted_value)
            IS DISTINCT FROM
            (st.r, st.f, st.m, st.segment, st.avg_interval, st.annual_frequency, st.survival, st.stage,
             CASE WHEN st.n > 0 THEN st.sale_revenue / st.n ELSE 0 END,
-            CASE WHEN %(use_margin)s THEN st.sale_margin ELSE st.sale_revenue END)
+            CASE WHEN %(use_margin)s THEN st.sale_margin ELSE st.sale_revenue END, st.p_alive,
+            st.orders_30, st.orders_90, st.orders_365, st.order_value, st.predicted_value)
  RETURNING s.company_id, s.partner_id, st.old_stage, st.old_stage_date, st.stage, st.reason
 )
 INSERT INTO crm_erp_partner_stage_history (company_id, partner_id, from_stage, to_stage, date, reason,
@@ -280,22 +306,6 @@ RETURNING company_id, partner_id, from_stage, to_stage, reason
 """
 
 
-class PartnerScope(object):
-    """Renders `{scope[column]}` in the refresh statements: `column = ANY(%(partner_ids)s)` for
-    an incremental refresh (True), `%(partner_from)s <= column < %(partner_to)s` for a chunk
-    of the full refresh ('range'), TRUE for a full one in one statement (False). Separate
-    texts rather than one `IS NULL OR` filter, so that each plans for what it does (and the
-    incremental one can be prepared once)."""
-    FILTERS = {True: '{0} = ANY(%(partner_ids)s)', 'range': '{0} >= %(partner_from)s AND {0} < %(partner_to)s',
-               False: 'TRUE'}
-
-    def __init__(self, incremental):
-        self.filter = self.FILTERS[incremental]
-
-    def __getitem__(self, column):
-        return self.filter.format(column)
-
-
 def create_functions_and_indexes(cr):
     """The SQL functions of the refresh (currency factor, RFM score) and the index it looks
     up by partner, beyond Odoo's own (purchase does not index purchase_order.partner_id)."""
@@ -305,13 +315,14 @@ def create_functions_and_indexes(cr):
 
 
 def upsert_figures(cr, params, incremental, use_margin):
-    """Step 1: the raw figures of the scope (params: company_ids, uid, and partner_ids when
+    """Step 1: the raw figures of the scope (params: company_ids, uid, orders_until (optional: only
+    the orders and purchases of that day and before, for a dry run as of a past day), and partner_ids when
     incremental is True, partner_from and partner_to when it is 'range': see PartnerScope),
     prepared once per connection when incremental is True; the factors of known_currency_factors
     when params holds them; returns the rows written."""
     query = _UPSERT_FIGURES_SQL.format(margin='margin' if use_margin else 'amount_untaxed',
                                        scope=PartnerScope(incremental))
-    params = dict(NO_KNOWN_FACTORS, **params)
+    params = dict(NO_KNOWN_FACTORS, **dict({'orders_until': None}, **params))
     if incremental is True:
         execute_prepared(cr, query, params)
     else:
@@ -369,10 +380,20 @@ def recompute_boundaries(cr, params):
     cr.execute(_BOUNDARIES_SQL, params)
 
 
+# The lifetime value figures score_and_stage takes (parallel lists: the columns of its clv CTE).
+CLV_COLUMNS = ('clv_company_ids', 'clv_partner_ids', 'clv_alive', 'clv_orders_30', 'clv_orders_90',
+               'clv_orders_365', 'clv_order_value', 'clv_value')
+# None given: the figures are 0 and P(alive) empty (no At risk or Lost from it)
+NO_CLV_FIGURES = {name: [] for name in CLV_COLUMNS}
+
+
 def score_and_stage(cr, params, incremental):
-    """Step 3 (params: company_ids, date_ref, uid, use_margin, and the scope's as for
-    upsert_figures): scores, segment, CLV and stage of the scope's rows, stage changes logged
-    in the history; returns them [(company_id, partner_id, from_stage, to_stage, reason)].
+    """Step 3 (params: company_ids, date_ref, uid, use_margin, the scope's as for
+    upsert_figures, and the lifetime value model's figures per customer as parallel lists
+    CLV_COLUMNS: company, commercial partner, P(alive), expected orders in 30 / 90 / 365 days,
+    expected order value, predicted value; none: NO_CLV_FIGURES): scores, segment, CLV and
+    stage of the scope's rows, stage changes logged in the history; returns them
+    [(company_id, partner_id, from_stage, to_stage, reason)].
     The companies' RFM boundaries are key-share locked first: a refresh whose snapshot
     predates a re-cut of the boundaries fails to serialize (retried, it reads the new ones),
     and a re-cut waits for the refreshes in progress; key-share locks do not conflict with
@@ -380,6 +401,7 @@ def score_and_stage(cr, params, incremental):
     cr.execute("SELECT 1 FROM crm_erp_rfm_boundary WHERE company_id = ANY(%s) FOR KEY SHARE",
                [params['company_ids']], log_exceptions=False)
     query = _SCORE_AND_STAGE_SQL.format(scope=PartnerScope(incremental))
+    params = dict(NO_CLV_FIGURES, **params)
     if incremental is True:
         execute_prepared(cr, query, params)
     else:

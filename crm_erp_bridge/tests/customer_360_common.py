@@ -33,6 +33,16 @@ class Customer360Case(SavepointCase):
         cls.Stats = cls.env['crm.erp.partner.stats']
 
     @classmethod
+    def set_clv_model(cls, company, r, alpha, a, b, p=0.0, q=0.0, v=0.0, company_average=0.0):
+        """Fix the company's lifetime value model (MBG/NBD r, alpha in days, a, b; Gamma-Gamma p,
+        q, v, or q = 0 for the fallback order value): expected figures then follow by hand."""
+        model = cls.env['crm.erp.clv.model']
+        model._fit(company.ids, cls.DATE_REF)
+        model.search([('company_id', '=', company.id)]).write({
+            'fallback': False, 'rate_shape': r, 'rate_scale_days': alpha, 'dropout_a': a, 'dropout_b': b,
+            'value_p': p, 'value_q': q, 'value_v': v, 'value_company_average': company_average})
+
+    @classmethod
     def _customer(cls, name, **vals):
         return cls.env['res.partner'].create(dict({'name': name, 'customer': True, 'company_id': False}, **vals))
 

@@ -15,7 +15,8 @@ class TestCustomer360Rfm(Customer360Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a.customer_360_at_risk_factor = 100.0  # segments, not intervals, set the stages here
+        # segments, not P(alive), set the stages here
+        cls.company_a.write({'customer_360_at_risk_alive': 0.0, 'customer_360_lost_alive': 0.0})
         cls.customers = []
         for i in range(1, 6):
             customer = cls._customer('RFM %d' % i)

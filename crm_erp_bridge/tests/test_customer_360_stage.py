@@ -5,7 +5,14 @@ from .customer_360_common import Customer360Case
 class TestCustomer360Stage(Customer360Case):
     """Lifecycle stage rules and their thresholds, manual lock, history and chatter. Company A
     has no RFM boundaries here (only incremental refreshes): no customer has a score or a
-    segment, so no segment rule fires and each test sees one rule at a time."""
+    segment, so no segment rule fires and each test sees one rule at a time. Its lifetime value
+    model has fixed parameters (MBG/NBD r = 1, alpha = 30 days, a = 0.5, b = 1): a one-order
+    customer silent for T days has P(alive) = 1 / (1 + 0.5 (30 + T) / 30)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.set_clv_model(cls.company_a, r=1.0, alpha=30.0, a=0.5, b=1.0)
 
     def _stage(self, partner, date_ref):
         self.Stats._refresh(self.company_a.ids, [partner.commercial_partner_id.id], date_ref=date_ref)
@@ -52,35 +59,46 @@ class TestCustomer360Stage(Customer360Case):
         self.assertFalse(self.env['mail.message'].search([('model', '=', 'res.partner'), ('res_id', '=', gina.id),
                                                           ('body', 'like', 'Lifecycle stage')]))
 
-    def test_new_and_lost_horizon_boundary(self):
+    def test_new_at_risk_and_lost_from_p_alive(self):
+        # Stages changed with issue 16: P(alive) thresholds (default 50 % and 20 %) instead of
+        # "k x own interval" and "365 days": P(alive) = 1 / (1 + (30 + T) / 60) falls below 0.5
+        # after T = 30 days and below 0.2 after T = 210 days.
         erin = self._customer('Erin')
         self._order(erin, '2024-01-01', [(self.product_1, 1, 10.0)])
-        self.assertEqual(self._stage(erin, '2024-12-31'), ('new', 'first_order'))  # 365 days: not yet
-        self.assertEqual(self._stage(erin, '2025-01-01'), ('lost', 'lost_horizon'))  # 366 days
-        self.company_a.customer_360_lost_days = 400
-        self.assertEqual(self._stage(erin, '2025-01-01'), ('new', 'first_order'))
+        self.assertEqual(self._stage(erin, '2024-01-01'), ('new', 'first_order'))  # ordered today
+        self.assertEqual(self._stage(erin, '2024-01-30'), ('new', 'first_order'))  # T = 29
+        self.assertEqual(self._stage(erin, '2024-02-02'), ('at_risk', 'alive_below_at_risk'))  # T = 32
+        self.assertEqual(self._stage(erin, '2024-07-27'), ('at_risk', 'alive_below_at_risk'))  # T = 208
+        self.assertEqual(self._stage(erin, '2024-07-31'), ('lost', 'alive_below_lost'))  # T = 212: Lost is reachable
+        self.assertLess(self._row(erin).clv_probability_alive, 0.2)
+        self.company_a.customer_360_lost_alive = 10.0
+        self.assertEqual(self._stage(erin, '2024-07-31'), ('at_risk', 'alive_below_at_risk'))
         history = self._history(erin)
-        # 'new' since the refresh as of 2024-12-31, one day before
         self.assertEqual([(h.from_stage, h.to_stage, h.date, h.days_in_from_stage) for h in history[-2:]], [
-            ('new', 'lost', '2025-01-01', 1), ('lost', 'new', '2025-01-01', 0)])
+            ('at_risk', 'lost', '2024-07-31', 180), ('lost', 'at_risk', '2024-07-31', 0)])
 
-    def test_repeat_and_overdue_boundary(self):
+    def test_repeat_customer_at_risk_from_own_rhythm(self):
+        # Stages changed with issue 16 (was: k = 2 x the 59-day average interval): a customer who
+        # bought on two days falls below 50 % much sooner than a one-order customer, P(alive) =
+        # 1 / (1 + 0.5 / 2 ((30 + T) / (30 + 59))^2), T days since the first order.
         fred = self._customer('Fred')
         self._order(fred, '2025-01-01', [(self.product_1, 1, 10.0)])
         self._order(fred, '2025-03-01', [(self.product_1, 1, 10.0)])
-        # average interval 59 days, k = 2: at risk after 118 days without order
-        self.assertEqual(self._stage(fred, '2025-06-27'), ('repeat', 'repeat_orders'))
-        self.assertEqual(self._stage(fred, '2025-06-28'), ('at_risk', 'overdue'))
-        self.company_a.customer_360_at_risk_factor = 3.0
-        self.assertEqual(self._stage(fred, '2025-06-28'), ('repeat', 'repeat_orders'))
+        # below 0.5 when (30 + T) / 89 > 2, T > 148: 2025-05-29 is T = 148
+        self.assertEqual(self._stage(fred, '2025-05-28'), ('repeat', 'repeat_orders'))
+        self.assertEqual(self._stage(fred, '2025-05-30'), ('at_risk', 'alive_below_at_risk'))
+        self.company_a.customer_360_at_risk_alive = 40.0
+        self.assertEqual(self._stage(fred, '2025-05-30'), ('repeat', 'repeat_orders'))
 
-    def test_rfm_segments_drive_loyal_and_at_risk(self):
+    def test_rfm_segments_drive_loyal(self):
         # Stored boundaries, reused by incremental refreshes (no re-cut here).
         for score, day in enumerate(['2025-01-31', '2025-03-31', '2025-05-31', '2025-07-31'], start=1):
             self.env['crm.erp.rfm.boundary'].create({
                 'company_id': self.company_a.id, 'score': score, 'recency_date': day,
                 'frequency': score, 'monetary': 100.0 * score})
-        self.company_a.customer_360_at_risk_factor = 1000.0  # keep the overdue rule out of the way
+        # keep the P(alive) rules out of the way (issue 16: segments At risk and Can't lose them no
+        # longer set the stage At risk; P(alive) does, test_new_at_risk_and_lost_from_p_alive)
+        self.company_a.write({'customer_360_at_risk_alive': 0.0, 'customer_360_lost_alive': 0.0})
         loyal = self._customer('Gina')
         for day in ['2025-08-01', '2025-08-15', '2025-09-01', '2025-09-15', '2025-10-01']:
             self._order(loyal, day, [(self.product_1, 1, 100.0)])
@@ -88,7 +106,7 @@ class TestCustomer360Stage(Customer360Case):
         for day in ['2025-01-05', '2025-01-10', '2025-01-15', '2025-01-20', '2025-01-25']:
             self._order(risky, day, [(self.product_1, 1, 100.0)])
         self.assertEqual(self._stage(loyal, '2025-10-20'), ('loyal', 'rfm_loyal'))
-        self.assertEqual(self._stage(risky, '2025-10-20'), ('at_risk', 'rfm_at_risk'))
+        self.assertEqual(self._stage(risky, '2025-10-20'), ('repeat', 'repeat_orders'))
         self.assertEqual((loyal.rfm_recency_score, loyal.rfm_frequency_score, loyal.rfm_monetary_score,
                           loyal.rfm_segment), (5, 5, 5, 'champions'))
         self.assertEqual((risky.rfm_recency_score, risky.rfm_frequency_score, risky.rfm_monetary_score,
@@ -97,7 +115,7 @@ class TestCustomer360Stage(Customer360Case):
         fading = self._customer('Hanna')
         for day in ['2025-02-01', '2025-02-10', '2025-02-20']:
             self._order(fading, day, [(self.product_1, 1, 100.0)])
-        self.assertEqual(self._stage(fading, '2025-10-20'), ('at_risk', 'rfm_at_risk'))
+        self.assertEqual(self._stage(fading, '2025-10-20'), ('repeat', 'repeat_orders'))
         self.assertEqual((fading.rfm_recency_score, fading.rfm_frequency_score, fading.rfm_monetary_score,
                           fading.rfm_segment), (2, 3, 3, 'at_risk'))
         # one order less: F 2, M 2, FM 2 -> Hibernating, which no stage rule reads: Repeat

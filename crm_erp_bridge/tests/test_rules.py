@@ -23,24 +23,30 @@ class TestRules(SavepointCase):
         self.assertEqual({segment for *_ranges, segment in RFM_SEGMENT_RULES}, {key for key, _label in RFM_SEGMENTS})
 
     def test_stage_rules(self):
-        """One row per rule, each the first to hold for its row; a locked row keeps its stage."""
-        columns = ('locked', 'old_stage', 'n', 'gap', 'avg_interval', 'segment', 'opportunity_open_count',
-                   'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_days', 'at_risk_factor')
+        """One row per rule, each the first to hold for its row; a locked row keeps its stage.
+        (Issue 16: At risk and Lost follow P(alive) thresholds, never on the day of an order; the
+        rows of the day-gap rules and of the RFM At risk rule were replaced.)"""
+        columns = ('locked', 'old_stage', 'n', 'gap', 'p_alive', 'segment', 'opportunity_open_count',
+                   'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_alive', 'at_risk_alive')
         rows = [
-            # locked, old, n, gap, avg, segment, opp, won, open, lost, lost_days, factor -> stage, reason
-            ((True, 'loyal', 0, None, None, None, 0, 0, 0, 0, 730, 2.0), ('loyal', None)),
-            ((False, None, 0, None, None, None, 1, 0, 1, 0, 730, 2.0), ('opportunity', 'open_opportunity')),
-            ((False, None, 0, None, None, None, 0, 1, 0, 0, 730, 2.0), ('opportunity', 'open_opportunity')),
-            ((False, None, 0, None, None, None, 0, 0, 1, 1, 730, 2.0), ('lead', 'open_lead')),
-            ((False, None, 0, None, None, None, 0, 0, 0, 1, 730, 2.0), ('lost', 'leads_lost')),
-            ((False, None, 0, None, None, None, 0, 0, 0, 0, 730, 2.0), ('prospect', 'no_activity')),
-            ((False, 'loyal', 3, 731, 10.0, 'champions', 0, 0, 0, 0, 730, 2.0), ('lost', 'lost_horizon')),
-            ((False, 'loyal', 3, 21, 10.0, 'champions', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'overdue')),
-            ((False, None, 1, 100, None, 'at_risk', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'rfm_at_risk')),
-            ((False, None, 2, 20, 10.0, 'cant_lose', 0, 0, 0, 0, 730, 2.0), ('at_risk', 'rfm_at_risk')),
-            ((False, None, 2, 20, 10.0, 'loyal', 0, 0, 0, 0, 730, 2.0), ('loyal', 'rfm_loyal')),
-            ((False, None, 2, 20, 10.0, 'new', 0, 0, 0, 0, 730, 2.0), ('repeat', 'repeat_orders')),
-            ((False, None, 1, 20, None, None, 0, 0, 0, 0, 730, 2.0), ('new', 'first_order')),
+            # locked, old, n, gap, p_alive, segment, opp, won, open, lost, lost_alive, at_risk_alive -> stage, reason
+            ((True, 'loyal', 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5), ('loyal', None)),
+            ((False, None, 0, None, None, None, 1, 0, 1, 0, 0.2, 0.5), ('opportunity', 'open_opportunity')),
+            ((False, None, 0, None, None, None, 0, 1, 0, 0, 0.2, 0.5), ('opportunity', 'open_opportunity')),
+            ((False, None, 0, None, None, None, 0, 0, 1, 1, 0.2, 0.5), ('lead', 'open_lead')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 1, 0.2, 0.5), ('lost', 'leads_lost')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5), ('prospect', 'no_activity')),
+            ((False, 'loyal', 3, 731, 0.19, 'champions', 0, 0, 0, 0, 0.2, 0.5), ('lost', 'alive_below_lost')),
+            ((False, 'loyal', 3, 21, 0.49, 'champions', 0, 0, 0, 0, 0.2, 0.5), ('at_risk', 'alive_below_at_risk')),
+            # on the day of an order, never At risk or Lost
+            ((False, None, 1, 0, 0.1, 'new', 0, 0, 0, 0, 0.2, 0.5), ('new', 'first_order')),
+            ((False, None, 3, 0, 0.3, 'champions', 0, 0, 0, 0, 0.2, 0.5), ('loyal', 'rfm_loyal')),
+            # RFM At risk is no stage rule any more: P(alive) decides
+            ((False, None, 1, 100, 0.6, 'at_risk', 0, 0, 0, 0, 0.2, 0.5), ('new', 'first_order')),
+            ((False, None, 2, 20, 0.5, 'cant_lose', 0, 0, 0, 0, 0.2, 0.5), ('repeat', 'repeat_orders')),
+            ((False, None, 2, 20, 0.9, 'loyal', 0, 0, 0, 0, 0.2, 0.5), ('loyal', 'rfm_loyal')),
+            ((False, None, 2, 20, 0.9, 'new', 0, 0, 0, 0, 0.2, 0.5), ('repeat', 'repeat_orders')),
+            ((False, None, 1, 20, None, None, 0, 0, 0, 0, 0.2, 0.5), ('new', 'first_order')),
         ]
         values = ', '.join(['(%s)' % ', '.join(['%s'] * len(columns))] * len(rows))
         self.env.cr.execute(
@@ -50,4 +56,6 @@ class TestRules(SavepointCase):
         self.assertEqual([tuple(result) for result, in self.env.cr.fetchall()], [expected for _row, expected in rows])
         stages, reasons = {key for key, _label in CUSTOMER_STAGES}, {key for key, _label in STAGE_REASONS}
         self.assertEqual({stage for _condition, stage, _reason in STAGE_RULES} - stages, set())
-        self.assertEqual(reasons - {reason for _condition, _stage, reason in STAGE_RULES}, {'manual'})
+        # manual: set by hand; the other three: earlier rules, kept for the history's rows
+        self.assertEqual(reasons - {reason for _condition, _stage, reason in STAGE_RULES},
+                         {'manual', 'overdue', 'lost_horizon', 'rfm_at_risk'})
