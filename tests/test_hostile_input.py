@@ -71,6 +71,7 @@ METHODS = [
     ('sale.order', 'check_availability', [('order_ids', 'ids', 'order')], {}),
     ('crm.erp.product.affinity', 'action_recompute_affinity', [], {'crm_erp_affinity_date_to': 'datetime'}),
     ('crm.erp.clv.model', 'action_fit_my_companies', [], {}),
+    ('crm.erp.lead.score.model', 'action_fit_my_companies', [], {}),
 ]
 
 # model, action (called on ids), which records are valid
@@ -91,6 +92,7 @@ RECORD_METHODS = [
     ('crm.lead', 'action_create_shortfall_rfqs', 'lead'),
     ('crm.lead', 'action_open_recommendations', 'lead'),
     ('crm.erp.clv.model', 'action_fit', 'clv_model'),
+    ('crm.erp.lead.score.model', 'action_fit', 'lead_score_model'),
 ]
 
 # Methods that take recordsets are private (Odoo refuses to call them remotely).
@@ -229,13 +231,18 @@ def world(odoo_server, test_database):
     # the fit makes the main company's model (and keeps company B's: one row per company)
     admin.call('crm.erp.clv.model', 'action_fit_my_companies', [])
     clv_model = admin.call('crm.erp.clv.model', 'search', [[('company_id', '=', main_company)]])[0]
+    deleted['lead_score_model'] = admin.call('crm.erp.lead.score.model', 'create', [{'company_id': company_b}])
+    admin.call('crm.erp.lead.score.model', 'unlink', [[deleted['lead_score_model']]])
+    lead_score_model_b = admin.call('crm.erp.lead.score.model', 'create', [{'company_id': company_b}])
+    admin.call('crm.erp.lead.score.model', 'action_fit_my_companies', [])
+    lead_score_model = admin.call('crm.erp.lead.score.model', 'search', [[('company_id', '=', main_company)]])[0]
     yield {
         'client': Client(odoo_server.url, test_database, 'hostile_integration_' + run, 'hostile'),
         'valid': {'partner': partner, 'product': product, 'template': template, 'order': order, 'lead': lead,
-                  'warehouse': warehouse, 'clv_model': clv_model},
+                  'warehouse': warehouse, 'clv_model': clv_model, 'lead_score_model': lead_score_model},
         'other_company': {'partner': partner_b, 'product': product_b, 'template': template_b, 'order': order_b,
                           'lead': lead_b, 'warehouse': warehouse_b, 'company': company_b,
-                          'clv_model': clv_model_b},
+                          'clv_model': clv_model_b, 'lead_score_model': lead_score_model_b},
         'deleted': deleted,
     }
     admin.call('res.users', 'write', [[user_id], {'active': False}])

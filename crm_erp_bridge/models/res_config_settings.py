@@ -32,6 +32,9 @@ class ResConfigSettings(models.TransientModel):
         string='Cross-sell Win Rate (%)', compute='_compute_cross_sell_win_rate',
         help='Won / (won + lost) cross-sell opportunities of the company.')
 
+    # Lead score
+    crm_erp_lead_score_pipeline = fields.Selection(related='company_id.crm_erp_lead_score_pipeline')
+
     @api.depends('company_id')
     def _compute_cross_sell_win_rate(self):
         for settings in self:

@@ -42,3 +42,5 @@ from . import test_clv_model
 from . import test_recommendation_engines
 from . import test_lead_score_engine
 from . import test_sales_forecast_engine
+from . import test_queries_lead_score
+from . import test_lead_score_model
