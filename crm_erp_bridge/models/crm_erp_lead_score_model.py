@@ -111,7 +111,8 @@ class CrmErpLeadScoreModel(models.Model):
         records = {record.company_id.id: record for record in self.search([('company_id', 'in', company_ids)])}
         for company_id in company_ids:
             columns = lead_score_queries.training_snapshots(self.env.cr, company_id, today)
-            days = [day.toordinal() for day in columns['day']]
+            # Odoo's cursor returns dates as text
+            days = [fields.Date.from_string(str(day)[:10]).toordinal() for day in columns['day']]
             model = lead_score.fit(columns, columns['won'], days, fitted_on=today)
             records[company_id].write(dict(self._values_of(model, columns, days), fit_date=fields.Datetime.now()))
             records[company_id]._score_open_leads(model, today)

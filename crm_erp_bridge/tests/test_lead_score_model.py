@@ -19,7 +19,7 @@ class TestLeadScoreModel(LeadScoreCase):
         super().setUpClass()
         cls.Model = cls.env['crm.erp.lead.score.model']
         cls.manager_b = cls._user('ls_manager_b', cls.company_b, 'crm_erp_bridge.group_crm_erp_bridge_manager')
-        cls.salesman_a = cls._user('ls_salesman_a', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.salesman_a = cls._user('ls_salesman_a', cls.company_a, 'sales_team.group_sale_salesman_all_leads')
 
     @classmethod
     def _user(cls, login, company, group):
