@@ -143,6 +143,20 @@ class TestLeadScoreModel(LeadScoreCase):
         as_manager_b.action_fit_my_companies()
         self.assertEqual(model_a.fit_date, before)
 
+    def test_views_sort_and_filter_by_win_chance(self):
+        Lead = self.env['crm.lead'].sudo(self.salesman_a)
+        for view_type, needle in (('tree', 'crm_erp_win_chance'), ('kanban', 'crm_erp_win_chance'),
+                                  ('search', 'win_chance_high'), ('form', 'crm_erp_win_reasons')):
+            arch = Lead.with_context(default_type='opportunity').fields_view_get(view_type=view_type)['arch']
+            self.assertIn(needle, arch, view_type)
+        opportunity_form = self.env.ref('crm.crm_case_form_view_oppor').id
+        self.assertIn('crm_erp_win_reasons', Lead.fields_view_get(view_id=opportunity_form, view_type='form')['arch'])
+        # the model's menu is for managers only
+        menu = self.env.ref('crm_erp_bridge.crm_erp_lead_score_model_menu')
+        self.assertNotIn(menu.id, self.env['ir.ui.menu'].sudo(self.salesman_a)._visible_menu_ids())
+        manager_a = self._user('ls_manager_a', self.company_a, 'crm_erp_bridge.group_crm_erp_bridge_manager')
+        self.assertIn(menu.id, self.env['ir.ui.menu'].sudo(manager_a)._visible_menu_ids())
+
     def test_nightly_cron_fits_every_company(self):
         self._plant(count=40)
         self.Model._cron_fit_all()
