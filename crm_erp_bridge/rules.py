@@ -132,3 +132,17 @@ def stage_rule_sql(locked, old_stage):
             "WHEN {condition} THEN ARRAY['{stage}', '{reason}']".format(
                 condition=condition, stage=stage, reason=reason)
             for condition, stage, reason in STAGE_RULES))
+
+
+# The lead score's reasons (docs/lead-score-forecast.md, "Plain-word reasons"): the wording
+# rule of each feature of engines/lead_score.DEFAULT_FEATURES; the sentences of each rule, in
+# both directions, are in crm.erp.lead.score.model._reason_text (translated there). A feature
+# not listed reads as a category ("<value> leads win more often").
+LEAD_SCORE_REASON_KINDS = {
+    'customer_orders': 'orders', 'customer_revenue': 'revenue', 'days_since_activity': 'activity_days',
+    'age_days': 'age', 'stage': 'stage', 'expected_revenue': 'deal', 'activities': 'activities',
+    'emails': 'emails', 'products': 'products', 'customer_stage': 'customer_stage',
+    'customer_segment': 'customer_segment',
+    'source': 'category', 'medium': 'category', 'campaign': 'category', 'team': 'category',
+    'salesperson': 'category', 'country': 'category',
+}

@@ -72,6 +72,7 @@ METHODS = [
     ('crm.erp.product.affinity', 'action_recompute_affinity', [], {'crm_erp_affinity_date_to': 'datetime'}),
     ('crm.erp.clv.model', 'action_fit_my_companies', [], {}),
     ('crm.erp.recommendation.tuning', 'action_tune_my_companies', [], {'crm_erp_recommendation_date': 'datetime'}),
+    ('crm.erp.lead.score.model', 'action_fit_my_companies', [], {}),
 ]
 
 # model, action (called on ids), which records are valid
@@ -93,6 +94,7 @@ RECORD_METHODS = [
     ('crm.lead', 'action_open_recommendations', 'lead'),
     ('crm.erp.clv.model', 'action_fit', 'clv_model'),
     ('crm.erp.recommendation.tuning', 'action_tune', 'tuning'),
+    ('crm.erp.lead.score.model', 'action_fit', 'lead_score_model'),
 ]
 
 # Methods that take recordsets are private (Odoo refuses to call them remotely).
@@ -236,13 +238,20 @@ def world(odoo_server, test_database):
     tuning_b = admin.call('crm.erp.recommendation.tuning', 'create', [{'company_id': company_b}])
     admin.call('crm.erp.recommendation.tuning', 'action_tune_my_companies', [])
     tuning = admin.call('crm.erp.recommendation.tuning', 'search', [[('company_id', '=', main_company)]])[0]
+    deleted['lead_score_model'] = admin.call('crm.erp.lead.score.model', 'create', [{'company_id': company_b}])
+    admin.call('crm.erp.lead.score.model', 'unlink', [[deleted['lead_score_model']]])
+    lead_score_model_b = admin.call('crm.erp.lead.score.model', 'create', [{'company_id': company_b}])
+    admin.call('crm.erp.lead.score.model', 'action_fit_my_companies', [])
+    lead_score_model = admin.call('crm.erp.lead.score.model', 'search', [[('company_id', '=', main_company)]])[0]
     yield {
         'client': Client(odoo_server.url, test_database, 'hostile_integration_' + run, 'hostile'),
         'valid': {'partner': partner, 'product': product, 'template': template, 'order': order, 'lead': lead,
-                  'warehouse': warehouse, 'clv_model': clv_model, 'tuning': tuning},
+                  'warehouse': warehouse, 'clv_model': clv_model, 'tuning': tuning,
+                  'lead_score_model': lead_score_model},
         'other_company': {'partner': partner_b, 'product': product_b, 'template': template_b, 'order': order_b,
                           'lead': lead_b, 'warehouse': warehouse_b, 'company': company_b,
-                          'clv_model': clv_model_b, 'tuning': tuning_b},
+                          'clv_model': clv_model_b, 'tuning': tuning_b,
+                          'lead_score_model': lead_score_model_b},
         'deleted': deleted,
     }
     admin.call('res.users', 'write', [[user_id], {'active': False}])

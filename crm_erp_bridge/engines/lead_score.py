@@ -347,6 +347,12 @@ def _time_split(day, share):
     return order[:cut], order[cut:]
 
 
+def holdout_split(day, share=0.2):
+    """Indexes of the rows fit() trains its holdout model on and of the newest `share` it holds
+    out (by day, a day is not split): a caller measures a baseline on the same rows."""
+    return _time_split(day, share)
+
+
 def choose_l2(X, won, day, grid=L2_GRID, share=0.2):
     """The l2 of the grid with the smallest log loss on the newest `share` of the rows of the
     design matrix X (fitted on the older ones, each from the previous l2's solution)."""

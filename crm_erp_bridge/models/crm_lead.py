@@ -1,3 +1,5 @@
+import json
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -178,3 +180,38 @@ class CrmLead(models.Model):
         the company, and won / (won + lost) in percent."""
         won, lost = cross_sell_queries.cross_sell_outcomes(self.env.cr, company.id)
         return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}
+
+    # Lead score
+    crm_erp_win_chance = fields.Float(
+        'Win chance (%)', readonly=True, index=True, digits=(16, 1), group_operator='avg',
+        help="The probability that this lead is won, learned from the company's own won and lost leads "
+             '(refreshed every night and after each fit of the lead score). Empty: no score yet.')
+    crm_erp_win_chance_date = fields.Date('Win chance of', readonly=True,
+                                          help='The day the win chance was computed.')
+    crm_erp_win_reason_data = fields.Text('Win chance reasons (data)', readonly=True,
+                                          help='The three features that move the score most, as stored (JSON).')
+    crm_erp_win_reasons = fields.Text(
+        'Why this win chance', compute='_compute_crm_erp_win_reasons',
+        help='The three features of this lead that move its win chance most, in plain words.')
+    crm_erp_weighted_revenue = fields.Float(
+        'Weighted revenue', compute='_compute_crm_erp_weighted_revenue', store=True, readonly=True,
+        help="Expected revenue x the probability the company's weighted pipeline uses: the stage "
+             'probability, or the win chance when the company setting says so.')
+
+    @api.depends('crm_erp_win_reason_data')
+    def _compute_crm_erp_win_reasons(self):
+        model = self.env['crm.erp.lead.score.model']
+        for lead in self:
+            lines = []
+            for feature, value, contribution in json.loads(lead.crm_erp_win_reason_data or '[]'):
+                lines.append(model._reason_text(feature, value, contribution))
+            lead.crm_erp_win_reasons = '\n'.join(lines)
+
+    @api.depends('planned_revenue', 'probability', 'crm_erp_win_chance', 'crm_erp_win_chance_date',
+                 'company_id.crm_erp_lead_score_pipeline')
+    def _compute_crm_erp_weighted_revenue(self):
+        # as queries/lead_score.write_scores computes it for the leads it scores
+        for lead in self:
+            use_score = lead.company_id.crm_erp_lead_score_pipeline == 'win_chance' and lead.crm_erp_win_chance_date
+            chance = lead.crm_erp_win_chance if use_score else lead.probability
+            lead.crm_erp_weighted_revenue = (lead.planned_revenue or 0.0) * (chance or 0.0) / 100.0

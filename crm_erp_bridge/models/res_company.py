@@ -127,6 +127,15 @@ class ResCompany(models.Model):
                     'Cross-sell settings: a run creates 1 to 10000 opportunities, a salesperson holds 1 to '
                     '10000 open ones, and a refused product waits 0 to 3650 days.'))
 
+    # Lead score
+    crm_erp_lead_score_pipeline = fields.Selection([
+        ('stage', 'Stage probability'), ('win_chance', 'Win chance'),
+    ], string='Weighted Pipeline Uses', default='stage', required=True,
+        help="Stage probability: the weighted revenue of an opportunity is its expected revenue x the "
+             "probability of its stage (Odoo's way). Win chance: x its lead score, learned from the "
+             "company's won and lost leads (the stage probability when the lead has no score yet). "
+             "Odoo's own probability field is never changed.")
+
     @api.multi
     def write(self, vals):
         """Settings that change what a basket holds recompute the companies' affinity; counting

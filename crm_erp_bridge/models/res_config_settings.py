@@ -38,6 +38,9 @@ class ResConfigSettings(models.TransientModel):
         help='Of the cross-sell opportunities of the company that are closed, the share won: '
              'won / (won + lost), in percent.')
 
+    # Lead score
+    crm_erp_lead_score_pipeline = fields.Selection(related='company_id.crm_erp_lead_score_pipeline')
+
     @api.depends('company_id')
     def _compute_cross_sell_win_rate(self):
         for settings in self:

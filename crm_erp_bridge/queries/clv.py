@@ -3,7 +3,7 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
-from .common import COUNTED_ORDER_SQL, PartnerScope, with_company_currency_factor
+from .common import COUNTED_ORDER_SQL, PartnerScope, ensure_company_rows, with_company_currency_factor
 
 # One row per commercial customer of a company with a confirmed order on or before the as-of
 # day: repeat purchase days (same-day orders are one purchase), days from the first to the last
@@ -57,12 +57,6 @@ def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partn
 
 
 def ensure_model_rows(cr, company_ids, uid):
-    """Create the empty crm_erp_clv_model row of each company that has none. When another
-    transaction is creating the same row at that moment, this one fails with a serialization
-    error (Odoo runs the call again; the row is then found), never with a duplicate."""
-    cr.execute("""
-        INSERT INTO crm_erp_clv_model (company_id, create_uid, create_date, write_uid, write_date)
-        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-          FROM unnest(%(company_ids)s::integer[]) AS company_id
-            ON CONFLICT (company_id) DO NOTHING
-    """, {'company_ids': list(company_ids), 'uid': uid})
+    """Create the empty crm_erp_clv_model row of each company that has none
+    (common.ensure_company_rows: never a duplicate when two fits start at once)."""
+    ensure_company_rows(cr, 'crm_erp_clv_model', company_ids, uid)

@@ -120,6 +120,21 @@ def drop_view(cr, name):
     cr.execute('DROP VIEW IF EXISTS %s' % name)  # pylint: disable=sql-injection
 
 
+def ensure_company_rows(cr, table, company_ids, uid):
+    """Create the empty row of each company that has none in table (a name from the code, of a
+    model with one record per company and a unique company_id: the CLV and lead score models).
+    When another transaction is creating the same row at that moment, this one fails with a
+    serialization error (Odoo runs the call again; the row is then found), never with a
+    duplicate."""
+    # identifiers take no parameters: the table name comes from the code
+    cr.execute("""
+        INSERT INTO "{table}" (company_id, create_uid, create_date, write_uid, write_date)
+        SELECT company_id, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM unnest(%(company_ids)s::integer[]) AS company_id
+            ON CONFLICT (company_id) DO NOTHING
+    """.format(table=table), {'company_ids': list(company_ids), 'uid': uid})  # pylint: disable=sql-injection
+
+
 def advisory_xact_lock(cr, name):
     """Wait for, then hold until the transaction ends, the advisory lock named `name`."""
     cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])

@@ -48,3 +48,5 @@ from . import test_lead_score_engine
 from . import test_sales_forecast_engine
 from . import test_units
 from . import test_recommendation_tuning
+from . import test_queries_lead_score
+from . import test_lead_score_model

@@ -35,6 +35,7 @@ MATRIX = [
     ('RPC', '`sale.order.check_availability`, another salesman\'s quotation', 'check_availability_other',
      'nyynnnn'),
     ('RPC', '`crm.erp.product.affinity.action_recompute_affinity`', 'recompute_affinity', 'nnynnyn'),
+    ('RPC', '`crm.erp.lead.score.model.action_fit_my_companies`', 'fit_lead_score', 'nnynnyn'),
     ('Action', 'Set or lock a lifecycle stage (partner form, kanban)', 'set_stage', 'nnynnnn'),
     ('Action', 'Suggested Products (quotation)', 'open_recommendations', 'yyynnnn'),
     ('Server action', 'Check & Reserve (quotations)', 'server_check_availability', 'yyynnnn'),
@@ -51,6 +52,9 @@ MATRIX = [
     ('Field', 'Historical value (margin)', 'read_margin', 'nnynnnn'),
     ('Field', 'RFM boundaries (`crm.erp.rfm.boundary`)', 'read_rfm_boundaries', 'nnynnnn'),
     ('Field', 'Recommended products (partner form)', 'read_recommendation_html', 'yyynnnn'),
+    # Odoo 11's crm has no company rule on crm.lead: the lead, and so its score, is readable
+    # by a sales manager of another company (the lead score model itself is not: its own rule)
+    ('Field', 'Win chance and its reasons (own opportunity)', 'read_win_chance', 'yyynnyn'),
 ]
 
 OUTCOMES = {'y': 'allowed', 'n': 'AccessError'}
@@ -94,6 +98,8 @@ class TestRights(SavepointCase):
         confirmed.action_confirm()
         cls.own_quotation = cls._quotation(cls.users['salesman_own'])
         cls.other_quotation = cls._quotation(cls.other_salesman)
+        cls.lead = cls.env['crm.lead'].create({'name': 'Rights deal', 'type': 'opportunity',
+                                               'user_id': cls.users['salesman_own'].id, 'company_id': cls.company.id})
         cls.stats = cls.env['crm.erp.partner.stats'].search(
             [('company_id', '=', cls.company.id), ('partner_id', '=', cls.customer.id)])
         assert cls.stats, 'the confirmed order made a Customer 360 row'
@@ -143,6 +149,9 @@ class TestRights(SavepointCase):
 
     def recompute_affinity(self, env):
         env['crm.erp.product.affinity'].action_recompute_affinity()
+
+    def fit_lead_score(self, env):
+        env['crm.erp.lead.score.model'].action_fit_my_companies()
 
     def set_stage(self, env):
         env['res.partner'].browse(self.customer.id).write({'customer_stage': 'loyal'})
@@ -210,6 +219,9 @@ class TestRights(SavepointCase):
     def read_recommendation_html(self, env):
         env['res.partner'].with_context(force_company=self.company.id).browse(self.customer.id).read(
             ['recommendation_html'])
+
+    def read_win_chance(self, env):
+        env['crm.lead'].browse(self.lead.id).read(['crm_erp_win_chance', 'crm_erp_win_reasons'])
 
     def test_matrix(self):
         """Every cell: the operation as that role, in a savepoint (writes are undone)."""

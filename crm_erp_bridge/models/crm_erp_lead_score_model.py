@@ -1,0 +1,242 @@
+import json
+import logging
+
+import numpy as np
+
+from odoo import _, api, fields, models
+
+from ..chunked_job import nightly_budget, run_chunks
+from ..engines import lead_score
+from ..queries import lead_score as lead_score_queries
+from ..queries.common import ensure_company_rows
+from ..rules import LEAD_SCORE_REASON_KINDS
+from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmErpLeadScoreModel(models.Model):
+    """The lead score fitted on one company's closed leads (docs/lead-score-forecast.md): a
+    regularised logistic regression on snapshots of its leads, or the team win-rate fallback
+    when it has too few closed leads. One record per company, refitted nightly and on demand
+    (as crm.erp.clv.model); after each fit the company's open leads are scored."""
+    _name = 'crm.erp.lead.score.model'
+    _description = 'Lead score model'
+    _rec_name = 'company_id'
+    _order = 'company_id'
+
+    company_id = fields.Many2one('res.company', required=True, readonly=True, ondelete='cascade')
+    fit_date = fields.Datetime('Fitted on', readonly=True, help='When the model was last fitted.')
+    kind = fields.Selection([
+        ('learned', 'Learned from the closed leads'),
+        ('win_rate', "Team's win rate (too few closed leads)"),
+        ('none', 'Not enough data: stage probability kept'),
+    ], string='Model', readonly=True,
+        help="Learned: a logistic regression on the company's won and lost leads. Team's win rate: "
+             'with fewer closed leads, each team\'s share of won leads. Not enough data: no won or '
+             'no lost lead yet, the leads keep only their stage probability.')
+    fallback_reason = fields.Char('Why not learned', readonly=True,
+                                  help='Filled when the model could not be learned from the closed leads.')
+    lead_count = fields.Integer('Leads used', readonly=True,
+                                help='Closed (won or lost) leads of the last 18 months the model learned from.')
+    size = fields.Integer('Snapshots used', readonly=True,
+                          help='Training rows: each closed lead once per month end it was open, with its '
+                               'features as they were that day.')
+    won_count = fields.Integer('Won snapshots', readonly=True, help='Training rows of leads that were won.')
+    holdout_size = fields.Integer('Holdout snapshots', readonly=True,
+                                  help='The newest fifth of the rows, kept out of the fit to measure it.')
+    holdout_auc = fields.Float(
+        'Holdout AUC', readonly=True, digits=(16, 3),
+        help='How well the score ranks leads it has not seen: 0.5 = chance, 1 = perfect. Measured on '
+             'snapshots of closed leads; on open leads it is about the same.')
+    holdout_brier = fields.Float(
+        'Holdout Brier score', readonly=True, digits=(16, 3),
+        help='Mean squared difference between the win chance and the outcome (0 = perfect, lower is '
+             'better) on the held-out snapshots.')
+    stage_auc = fields.Float(
+        'Stage probability AUC', readonly=True, digits=(16, 3),
+        help="The same measure for Odoo's stage probability on the same held-out snapshots: the score "
+             'is worth it when its AUC is higher.')
+    stage_brier = fields.Float('Stage probability Brier score', readonly=True, digits=(16, 3),
+                               help="The Brier score of Odoo's stage probability on the same snapshots.")
+    l2 = fields.Float('Regularisation (l2)', readonly=True, digits=(16, 2),
+                      help='Penalty on the weights chosen on older snapshots: higher keeps the score '
+                           'closer to the average lead.')
+    scored_count = fields.Integer('Open leads scored', readonly=True)
+    parameters = fields.Text('Parameters (JSON)', readonly=True,
+                             help='The fitted model as stored: features, encoding and weights.')
+
+    _sql_constraints = [('company_uniq', 'unique(company_id)', 'A company has one lead score model.')]
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        lead_score_queries.ensure_indexes(self.env.cr)
+        return result
+
+    @public_records
+    def action_fit(self):
+        """Refit the models of these records' companies and rescore their open leads ("Fit now")."""
+        check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can fit the lead score.'))
+        # sudo: the fit is the only writer of these read-only records and of the stored scores
+        self.sudo()._fit(self.mapped('company_id').ids)
+        return True
+
+    @api.model
+    @public_method
+    def action_fit_my_companies(self):
+        """Fit the lead score of every company of the user and rescore their open leads."""
+        check_group(self, MANAGER_GROUP, _('Only a CRM-ERP Bridge manager can fit the lead score.'))
+        # sudo: the fit is the only writer of these read-only records and of the stored scores
+        self.sudo()._fit(self.env.user.company_ids.ids)
+        return True
+
+    @api.model
+    def _cron_fit_all(self):
+        """Nightly: one company per transaction (chunked_job.run_chunks), paced by the nightly
+        CPU budget between companies."""
+        budget = nightly_budget(self.env)
+        # sudo: the nightly job fits every company's model and scores its leads
+        company_ids = self.env['res.company'].sudo().search([]).ids
+        run_chunks(self.env, company_ids, lambda env, company_id: env[self._name].sudo()._fit([company_id]),
+                   budget=budget)
+        _logger.info('Lead score fit of %d companies: %s', len(company_ids), budget or 'no CPU budget')
+
+    @api.model
+    def _fit(self, company_ids, today=None):
+        """Fit and store the model of each company on its closed leads as of today (default:
+        the user's today), then score its open leads. Two fits of one company at once (the cron
+        and a manager): one row, as crm.erp.clv.model (common.ensure_company_rows)."""
+        today = today or fields.Date.context_today(self)
+        ensure_company_rows(self.env.cr, self._table, company_ids, self.env.uid)
+        records = {record.company_id.id: record for record in self.search([('company_id', 'in', company_ids)])}
+        for company_id in company_ids:
+            columns = lead_score_queries.training_snapshots(self.env.cr, company_id, today)
+            # Odoo's cursor returns dates as text
+            days = [fields.Date.from_string(str(day)[:10]).toordinal() for day in columns['day']]
+            model = lead_score.fit(columns, columns['won'], days, fitted_on=today)
+            records[company_id].write(dict(self._values_of(model, columns, days), fit_date=fields.Datetime.now()))
+            records[company_id]._score_open_leads(model, today)
+
+    @api.model
+    def _values_of(self, model, columns, days):
+        """Field values of a fit: the engine's model and report, the stage probability's figures
+        on the same holdout."""
+        report = model.report
+        _older, newer = lead_score.holdout_split(days)
+        won = np.asarray(columns['won'], dtype=np.float64)[newer]
+        stage = np.array([(columns['stage_probability'][i] or 0.0) / 100.0 for i in newer], dtype=np.float64)
+        stage_auc = lead_score.auc(stage, won) if len(newer) else float('nan')
+        if model.kind == lead_score.LeadScoreModel.kind:
+            kind, reason = 'learned', False
+        else:
+            kind = 'win_rate' if model.company_rate is not None else 'none'
+            reason = _('Only %d closed-lead snapshots (%d won, %d lost): the score learns from 200 or more, '
+                       'with at least 20 won and 20 lost.') % (report['size'], report['won'],
+                                                               report['size'] - report['won'])
+        return {
+            'kind': kind, 'fallback_reason': reason, 'size': report['size'], 'won_count': report['won'],
+            'lead_count': len(set(columns['lead_id'])), 'holdout_size': report.get('holdout_size', 0),
+            'holdout_auc': report.get('holdout_auc') or 0.0, 'holdout_brier': report.get('holdout_brier') or 0.0,
+            'stage_auc': 0.0 if np.isnan(stage_auc) else round(stage_auc, 4),
+            'stage_brier': round(lead_score.brier(stage, won), 4) if len(newer) else 0.0,
+            'l2': report.get('l2') or 0.0, 'parameters': json.dumps(model.to_dict()),
+        }
+
+    @api.multi
+    def _score_open_leads(self, model=None, today=None, lead_ids=None):
+        """Score the open leads of this record's company (or those of lead_ids) with its model
+        (the stored one by default) and store the scores in one statement."""
+        self.ensure_one()
+        if model is None:
+            if not self.parameters:
+                return 0
+            model = lead_score.load(json.loads(self.parameters))
+        today = today or fields.Date.context_today(self)
+        columns = lead_score_queries.lead_features(self.env.cr, self.company_id.id, today, lead_ids)
+        scores = model.score(columns) if columns['lead_id'] else []
+        chances, reasons = [], []
+        for probability, top in scores:
+            chances.append(None if probability is None else round(100.0 * probability, 1))
+            reasons.append(json.dumps([[feature, _json_value(value), round(contribution, 4)]
+                                       for feature, value, contribution in top]) if probability is not None else None)
+        lead_score_queries.write_scores(self.env.cr, columns['lead_id'], chances, reasons, today)
+        self.env['crm.lead'].invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data',
+                                               'crm_erp_win_chance_date', 'crm_erp_weighted_revenue'],
+                                              columns['lead_id'])
+        if lead_ids is None:
+            self.write({'scored_count': sum(1 for chance in chances if chance is not None)})
+        return len(columns['lead_id'])
+
+    # Reasons in plain words
+    @api.model
+    def _reason_text(self, feature, value, contribution):
+        """One reason of a score as a sentence in the user's language: the rule of the feature
+        (rules.LEAD_SCORE_REASON_KINDS) and the sign of its contribution."""
+        rule, helps = LEAD_SCORE_REASON_KINDS.get(feature), contribution > 0
+        if rule == 'orders':
+            count = int(value or 0)
+            if helps:
+                return (_('customer already bought once') if count == 1
+                        else _('customer already bought %d times') % count)
+            return (_('customer never bought') if count == 0 else _('only one order so far') if count == 1
+                    else _('only %d orders so far') % count)
+        if rule == 'revenue':
+            amount = _amount(value)
+            return (_('customer bought for %s so far') % amount if helps
+                    else _('customer bought little so far (%s)') % amount)
+        if rule == 'activity_days':
+            days = int(value or 0)
+            return _('activity in the last %d days') % days if helps else _('no activity for %d days') % days
+        if rule == 'age':
+            days = int(value or 0)
+            return _('recent lead (%d days)') % days if helps else _('open for %d days') % days
+        if rule == 'stage':
+            return _('in stage %s') % value if helps else _('still in stage %s') % value
+        if rule == 'deal':
+            amount = _amount(value)
+            return (_('deal size %s wins more often') % amount if helps
+                    else _('deal size %s wins less often') % amount)
+        if rule == 'activities':
+            count = int(value or 0)
+            return (_('%d notes and calls logged') % count if helps else _('only %d notes or calls logged') % count)
+        if rule == 'emails':
+            count = int(value or 0)
+            return _('%d emails exchanged') % count if helps else _('only %d emails exchanged') % count
+        if rule == 'products':
+            names = ', '.join(value or ())
+            if not names:
+                return _('no products on the lead yet')
+            return _('products of %s sell well') % names if helps else _('products of %s sell less') % names
+        if rule in ('customer_stage', 'customer_segment'):
+            field = self.env['crm.erp.partner.stats']._fields[
+                'customer_stage' if rule == 'customer_stage' else 'rfm_segment']
+            label = dict(field._description_selection(self.env)).get(value, value)
+            if not value:
+                return (_('customers without purchase history win more often') if helps
+                        else _('customers without purchase history win less often'))
+            return (_('"%s" customers win more often') % label if helps
+                    else _('"%s" customers win less often') % label)
+        # categories: source, medium, campaign, team, salesperson, country
+        if value in (None, False, ''):
+            what = self._feature_label(feature)
+            return _('leads without %s win more often') % what if helps else _('leads without %s win less often') % what
+        return _('%s leads win more often') % value if helps else _('%s leads win less often') % value
+
+    @api.model
+    def _feature_label(self, feature):
+        labels = {'source': _('a source'), 'medium': _('a medium'), 'campaign': _('a campaign'),
+                  'team': _('a sales team'), 'salesperson': _('a salesperson'), 'country': _('a country')}
+        return labels.get(feature, feature)
+
+
+def _json_value(value):
+    """A feature value as JSON data (numbers, text, lists of text)."""
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return float(value)
+
+
+def _amount(value):
+    return '{:,.0f}'.format(float(value or 0))

@@ -1,0 +1,200 @@
+"""SQL of the lead score (issue 19, docs/lead-score-forecast.md): the features of a company's
+leads as of a day, for the leads open now (`lead_features`) and for the training snapshots of
+its closed leads (`training_snapshots`). Functions take a cursor and plain values; no Odoo
+import.
+
+One statement serves both: it takes (lead, day) pairs and reads every feature as of the end of
+that day. A tracked field's value on a day is the old value of its first change after the day,
+else its current value (Odoo 11 tracks crm.lead's stage_id, user_id, team_id and
+planned_revenue in mail_tracking_value); for an open lead on today that is its current value.
+The customer's lifecycle stage on a day is the last stage change of the Customer 360 history
+on or before it, else the stage it left at its first later change, else its stored stage. The
+RFM segment has no history: the open leads get the stored one, the snapshots none (today's
+segment of an old snapshot would leak the outcome; with no training value it weighs 0).
+
+Lead definitions (Odoo 11): won = active with probability 100; lost = archived with
+probability 0 (crm.lead.action_set_lost); both get date_closed when they close. A lead is open
+on a day when it was created on or before it and not closed by its end. planned_revenue is in
+the company's currency (crm.lead has no currency of its own in Odoo 11)."""
+from .common import COUNTED_ORDER_SQL, ensure_index, with_company_currency_factor
+
+# The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
+FEATURE_COLUMNS = (
+    'lead_id', 'day', 'source', 'medium', 'campaign', 'team', 'salesperson', 'country', 'stage',
+    'customer_stage', 'customer_segment', 'customer_orders', 'customer_revenue', 'expected_revenue',
+    'age_days', 'days_since_activity', 'activities', 'emails', 'products')
+
+# Features of the (lead, day) pairs of the CTE `pairs` (lead_id, day, with_segment, won,
+# commercial_partner_id), then the stage's probability and won.
+_FEATURES_SQL = """, tracked AS (
+    SELECT DISTINCT ON (p.lead_id, p.day, v.field)
+           p.lead_id, p.day, v.field, v.old_value_integer, v.old_value_float
+      FROM pairs p
+      JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = p.lead_id AND m.date >= p.day + 1
+      JOIN mail_tracking_value v ON v.mail_message_id = m.id
+     WHERE v.field IN ('stage_id', 'user_id', 'team_id', 'planned_revenue')
+     ORDER BY p.lead_id, p.day, v.field, m.date, m.id, v.id
+), as_of AS (
+    SELECT p.lead_id, p.day, p.with_segment, p.won, l.company_id,
+           COALESCE(p.commercial_partner_id, 0) AS partner_id,
+           CASE WHEN ts.lead_id IS NULL THEN l.stage_id ELSE NULLIF(ts.old_value_integer, 0) END AS stage_id,
+           CASE WHEN tu.lead_id IS NULL THEN l.user_id ELSE NULLIF(tu.old_value_integer, 0) END AS user_id,
+           CASE WHEN tt.lead_id IS NULL THEN l.team_id ELSE NULLIF(tt.old_value_integer, 0) END AS team_id,
+           CASE WHEN tr.lead_id IS NULL THEN l.planned_revenue ELSE tr.old_value_float END AS planned_revenue
+      FROM pairs p
+      JOIN crm_lead l ON l.id = p.lead_id
+      LEFT JOIN tracked ts ON ts.lead_id = p.lead_id AND ts.day = p.day AND ts.field = 'stage_id'
+      LEFT JOIN tracked tu ON tu.lead_id = p.lead_id AND tu.day = p.day AND tu.field = 'user_id'
+      LEFT JOIN tracked tt ON tt.lead_id = p.lead_id AND tt.day = p.day AND tt.field = 'team_id'
+      LEFT JOIN tracked tr ON tr.lead_id = p.lead_id AND tr.day = p.day AND tr.field = 'planned_revenue'
+),""" + with_company_currency_factor('orders', """
+    SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
+           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+       AND p.commercial_partner_id IN (SELECT partner_id FROM as_of)""") + """, customer AS (
+    -- orders on distinct days and revenue of the customer before the day (the day excluded: a
+    -- lead won on a snapshot day may have its order that day)
+    SELECT a.lead_id, a.day, COUNT(DISTINCT o.day) AS orders, COALESCE(SUM(o.factor * o.amount_untaxed), 0) AS revenue
+      FROM as_of a
+      JOIN orders o ON o.partner_id = a.partner_id AND o.day < a.day
+     GROUP BY a.lead_id, a.day
+), messages AS (
+    -- notes and logged messages (comment) and emails (email) on the lead up to the day;
+    -- tracking and automatic notifications are not activity
+    SELECT p.lead_id, p.day,
+           COUNT(*) FILTER (WHERE m.message_type = 'comment') AS activities,
+           COUNT(*) FILTER (WHERE m.message_type = 'email') AS emails,
+           MAX(m.date)::date AS last_day
+      FROM pairs p
+      JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = p.lead_id AND m.date < p.day + 1
+     WHERE m.message_type IN ('comment', 'email')
+     GROUP BY p.lead_id, p.day
+), products AS (
+    SELECT p.lead_id, p.day, ARRAY_AGG(DISTINCT categ.name ORDER BY categ.name) AS categories
+      FROM pairs p
+      JOIN crm_lead_line line ON line.lead_id = p.lead_id AND line.create_date < p.day + 1
+      JOIN product_product pp ON pp.id = line.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+      JOIN product_category categ ON categ.id = pt.categ_id
+     GROUP BY p.lead_id, p.day
+)
+SELECT a.lead_id, a.day, src.name, med.name, camp.name, team.name, user_partner.name,
+       country.name, stage.name,
+       COALESCE((SELECT h.to_stage FROM crm_erp_partner_stage_history h
+                  WHERE h.company_id = a.company_id AND h.partner_id = a.partner_id AND h.date <= a.day
+                  ORDER BY h.date DESC, h.id DESC LIMIT 1),
+                (SELECT h.from_stage FROM crm_erp_partner_stage_history h
+                  WHERE h.company_id = a.company_id AND h.partner_id = a.partner_id AND h.date > a.day
+                  ORDER BY h.date, h.id LIMIT 1),
+                stats.customer_stage),
+       CASE WHEN a.with_segment THEN stats.rfm_segment END,
+       COALESCE(c.orders, 0), COALESCE(c.revenue, 0), a.planned_revenue,
+       a.day - (l.create_date::date), a.day - GREATEST(m.last_day, l.create_date::date),
+       COALESCE(m.activities, 0), COALESCE(m.emails, 0), COALESCE(pr.categories, '{}'),
+       stage.probability, a.won
+  FROM as_of a
+  JOIN crm_lead l ON l.id = a.lead_id
+  LEFT JOIN utm_source src ON src.id = l.source_id
+  LEFT JOIN utm_medium med ON med.id = l.medium_id
+  LEFT JOIN utm_campaign camp ON camp.id = l.campaign_id
+  LEFT JOIN crm_team team ON team.id = a.team_id
+  LEFT JOIN res_users u ON u.id = a.user_id
+  LEFT JOIN res_partner user_partner ON user_partner.id = u.partner_id
+  LEFT JOIN res_partner lp ON lp.id = l.partner_id
+  LEFT JOIN res_country country ON country.id = COALESCE(l.country_id, lp.country_id)
+  LEFT JOIN crm_stage stage ON stage.id = a.stage_id
+  LEFT JOIN crm_erp_partner_stats stats ON stats.company_id = a.company_id AND stats.partner_id = a.partner_id
+  LEFT JOIN customer c ON c.lead_id = a.lead_id AND c.day = a.day
+  LEFT JOIN messages m ON m.lead_id = a.lead_id AND m.day = a.day
+  LEFT JOIN products pr ON pr.lead_id = a.lead_id AND pr.day = a.day
+ ORDER BY a.day, a.lead_id
+"""
+
+# The open leads and opportunities of the company (or those of lead_ids), today.
+_OPEN_PAIRS_SQL = """
+WITH pairs AS (
+    SELECT l.id AS lead_id, %(today)s::date AS day, TRUE AS with_segment, NULL::boolean AS won,
+           p.commercial_partner_id
+      FROM crm_lead l
+      LEFT JOIN res_partner p ON p.id = l.partner_id
+     WHERE l.company_id = %(company_id)s AND l.active AND l.probability < 100
+       AND (%(lead_ids)s::integer[] IS NULL OR l.id = ANY(%(lead_ids)s::integer[]))
+)"""
+
+# Each month end of the last `months` months before today, and the closed leads of the company
+# open at its end (created on or before it, closed after it).
+_SNAPSHOT_PAIRS_SQL = """
+WITH month_ends AS (
+    SELECT (date_trunc('month', %(today)s::date) - make_interval(months => n) - interval '1 day')::date AS day
+      FROM generate_series(0, %(months)s - 1) AS n
+), closed AS (
+    SELECT l.id, l.create_date, l.date_closed, l.partner_id, l.active AND l.probability >= 100 AS won
+      FROM crm_lead l
+     WHERE l.company_id = %(company_id)s AND l.date_closed IS NOT NULL
+       AND ((l.active AND l.probability >= 100) OR (NOT l.active AND l.probability = 0))
+), pairs AS (
+    SELECT c.id AS lead_id, e.day, FALSE AS with_segment, c.won, p.commercial_partner_id
+      FROM closed c
+      JOIN month_ends e ON c.create_date < e.day + 1 AND c.date_closed >= e.day + 1
+      LEFT JOIN res_partner p ON p.id = c.partner_id
+)"""
+
+
+def ensure_indexes(cr):
+    """The index the snapshots read the leads' messages by (model, res_id, date)."""
+    ensure_index(cr, 'mail_message_crm_erp_model_res_id_date_index', 'mail_message', ['model', 'res_id', 'date'])
+
+
+def _columns(rows, extra=()):
+    names = FEATURE_COLUMNS + tuple(extra)
+    columns = {name: [] for name in names}
+    for row in rows:
+        for name, value in zip(names, row):
+            columns[name].append(value)
+    for name in ('customer_revenue', 'expected_revenue', 'stage_probability'):
+        columns[name] = [None if value is None else float(value) for value in columns[name]]
+    return columns
+
+
+def lead_features(cr, company_id, today, lead_ids=None):
+    """{column: list} (FEATURE_COLUMNS, one entry per lead, by lead id) of the company's open
+    leads and opportunities (active, probability < 100), or of those among lead_ids, as of today
+    (a date or 'YYYY-MM-DD'), and stage_probability (the stage's, in %)."""
+    cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL,
+               {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)})
+    columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
+    del columns['won']
+    return columns
+
+
+def training_snapshots(cr, company_id, today, months=18):
+    """{column: list} (FEATURE_COLUMNS and `won`, 0/1) of the training snapshots: at each month
+    end of the last `months` months before today, every lead of the company open that day that
+    is won or lost today, with its features as of that day, the probability of its stage that
+    day (stage_probability, %); by day, then lead."""
+    cr.execute(_SNAPSHOT_PAIRS_SQL + _FEATURES_SQL, {'company_id': company_id, 'today': today, 'months': months})
+    columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
+    columns['won'] = [int(bool(value)) for value in columns['won']]
+    return columns
+
+
+def write_scores(cr, lead_ids, chances, reasons, day):
+    """Store the score of each lead in one statement: win chance (%, None: not scored, Odoo's
+    stage probability stays the only figure), its reasons (JSON text) and day; the weighted
+    revenue follows the company's setting (the win chance when the company's weighted pipeline
+    uses it and the lead has one, else the stage probability; as crm.lead computes it)."""
+    cr.execute("""
+        UPDATE crm_lead l
+           SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
+               crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
+               crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
+                   WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
+                   ELSE COALESCE(l.probability, 0) END / 100.0
+          FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
+               res_company c
+         WHERE l.id = v.id AND c.id = l.company_id
+    """, {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day})

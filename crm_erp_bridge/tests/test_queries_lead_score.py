@@ -1,0 +1,139 @@
+import datetime
+
+from odoo import fields
+
+from ..queries import lead_score
+from .lead_score_common import LeadScoreCase
+
+
+class TestQueriesLeadScore(LeadScoreCase):
+    """queries/lead_score: the open leads' features and the training snapshots, compared with
+    the same figures recomputed through the ORM, and exact values on a few of them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.buyer = cls._customer('LS Buyer', country_id=cls.env.ref('base.be').id)
+        cls._order(cls.buyer, '2025-02-10', [(cls.product_1, 1.0, 100.0)])
+        cls._order(cls.buyer, '2025-05-10', [(cls.product_1, 1.0, 50.0)])
+        cls._order(cls.buyer, '2025-05-10', [(cls.product_1, 1.0, 10.0)])  # same day: one order day
+        cls._order(cls.buyer, '2025-08-10', [(cls.product_1, 1.0, 999.0)], confirm=False)
+        cls.newcomer = cls._customer('LS Newcomer')
+        # won: created in March at 1000, moved to Proposal and 2000 in May, won in July
+        cls.won = cls._lead('LS won', '2025-03-15', partner_id=cls.buyer.id, source_id=cls.source_web.id,
+                            medium_id=cls.medium_mail.id, planned_revenue=1000.0,
+                            line_ids=[(0, 0, {'product_id': cls.product_tool.id, 'product_qty': 1,
+                                              'product_uom_id': cls.product_tool.uom_id.id, 'price_unit': 5})])
+        cls._message(cls.won, '2025-04-20')
+        cls._message(cls.won, '2025-05-02', 'email')
+        cls._change(cls.won, '2025-05-20', {'stage_id': cls.stage_prop.id, 'planned_revenue': 2000.0,
+                                            'team_id': cls.team_b.id})
+        cls._win(cls.won, '2025-07-03')
+        # lost: created end of April, lost in June; never a message
+        cls.lost = cls._lead('LS lost', '2025-04-30', partner_id=cls.newcomer.id, source_id=cls.source_fair.id,
+                             planned_revenue=300.0)
+        cls._lose(cls.lost, '2025-06-15')
+        # still open
+        cls.open = cls._lead('LS open', '2025-11-01', partner_id=cls.buyer.id, planned_revenue=500.0)
+        cls._message(cls.open, '2025-11-20')
+        # another company's lead: never read for company A
+        cls._lead('LS other company', '2025-03-01', company=cls.company_b, team_id=False)
+
+    def _orm_features(self, lead, day):
+        """The features of lead as of the end of day, recomputed through the ORM."""
+        day = self._day(day) if isinstance(day, str) else day
+        end = fields.Datetime.to_string(datetime.datetime.combine(day + datetime.timedelta(days=1),
+                                                                  datetime.time()))
+        lead = lead.with_context(active_test=False)
+        messages = self.env['mail.message'].search([('model', '=', 'crm.lead'), ('res_id', '=', lead.id)])
+        later = messages.filtered(lambda m: m.date >= end).sorted(lambda m: (m.date, m.id))
+
+        def as_of(name, current):
+            for message in later:
+                for value in message.tracking_value_ids.sorted('id'):
+                    if value.field == name:
+                        return value.old_value_float if name == 'planned_revenue' else value.old_value_integer
+            return current
+
+        stage = self.env['crm.stage'].browse(as_of('stage_id', lead.stage_id.id))
+        team = self.env['crm.team'].browse(as_of('team_id', lead.team_id.id))
+        user = self.env['res.users'].browse(as_of('user_id', lead.user_id.id))
+        partner = lead.partner_id.commercial_partner_id
+        orders = self.env['sale.order'].search([
+            ('partner_id', 'child_of', partner.id), ('company_id', '=', lead.company_id.id),
+            ('state', 'in', ('sale', 'done'))]).filtered(lambda o: o.date_order[:10] < str(day)) if partner else []
+        history = self.env['crm.erp.partner.stage.history'].search([
+            ('partner_id', '=', partner.id), ('company_id', '=', lead.company_id.id)]) if partner else []
+        before = [h for h in history if h.date <= str(day)]
+        after = [h for h in history if h.date > str(day)]
+        stats = self.Stats.search([('partner_id', '=', partner.id), ('company_id', '=', lead.company_id.id)]) \
+            if partner else self.Stats
+        customer_stage = (max(before, key=lambda h: (h.date, h.id)).to_stage if before
+                          else min(after, key=lambda h: (h.date, h.id)).from_stage if after
+                          else stats.customer_stage or None)
+        active = messages.filtered(lambda m: m.message_type in ('comment', 'email') and m.date < end)
+        created = self._day(lead.create_date[:10])
+        last = max([self._day(m.date[:10]) for m in active] + [created])
+        return {
+            'source': lead.source_id.name or None, 'medium': lead.medium_id.name or None,
+            'campaign': lead.campaign_id.name or None, 'team': team.name or None,
+            'salesperson': user.partner_id.name or None,
+            'country': (lead.country_id or lead.partner_id.country_id).name or None,
+            'stage': stage.name or None, 'customer_stage': customer_stage,
+            'customer_orders': len({o.date_order[:10] for o in orders}),
+            'customer_revenue': sum(o.amount_untaxed for o in orders),
+            'expected_revenue': as_of('planned_revenue', lead.planned_revenue),
+            'age_days': (day - created).days, 'days_since_activity': (day - last).days,
+            'activities': len(active.filtered(lambda m: m.message_type == 'comment')),
+            'emails': len(active.filtered(lambda m: m.message_type == 'email')),
+            'products': sorted({line.product_id.categ_id.name for line in lead.line_ids
+                                if line.create_date < end}),
+        }
+
+    def _rows(self, columns):
+        names = [name for name in lead_score.FEATURE_COLUMNS if name not in ('lead_id', 'day')]
+        return [dict({name: columns[name][i] for name in names}, lead_id=columns['lead_id'][i], day=columns['day'][i])
+                for i in range(len(columns['lead_id']))]
+
+    def test_training_snapshots_match_the_orm(self):
+        columns = lead_score.training_snapshots(self.env.cr, self.company_a.id, '2025-12-31', months=18)
+        rows = self._rows(columns)
+        pairs = [(row['lead_id'], str(row['day'])) for row in rows]
+        # won lead open at the ends of March .. June, lost at the ends of April and May
+        self.assertEqual(pairs, [(self.won.id, '2025-03-31'), (self.won.id, '2025-04-30'), (self.lost.id, '2025-04-30'),
+                                 (self.won.id, '2025-05-31'), (self.lost.id, '2025-05-31'),
+                                 (self.won.id, '2025-06-30')])
+        self.assertEqual(columns['won'], [1, 1, 0, 1, 0, 1])
+        lead = self.env['crm.lead'].with_context(active_test=False)
+        for row in rows:
+            expected = self._orm_features(lead.browse(row['lead_id']), row['day'])
+            got = {name: value for name, value in row.items() if name not in ('lead_id', 'day', 'customer_segment')}
+            got['products'] = sorted(got['products'])
+            self.assertEqual(got, expected, row['day'])
+            self.assertIsNone(row['customer_segment'], 'no segment history: none in the snapshots')
+        first, may = rows[0], rows[3]
+        # as of March 31: stage New, 1000, team A; one order day before (Feb 10: 100)
+        self.assertEqual((first['stage'], first['expected_revenue'], first['team']), ('LS New', 1000.0, 'LS Team A'))
+        self.assertEqual((first['customer_orders'], first['customer_revenue']), (1, 100.0))
+        self.assertEqual((first['age_days'], first['days_since_activity'], first['products']), (16, 16, ['LS Tools']))
+        # as of May 31: Proposal, 2000, team B, two order days (160), a note and an email
+        self.assertEqual((may['stage'], may['expected_revenue'], may['team']), ('LS Proposal', 2000.0, 'LS Team B'))
+        self.assertEqual((may['customer_orders'], may['customer_revenue']), (2, 160.0))
+        self.assertEqual((may['activities'], may['emails'], may['days_since_activity']), (1, 1, 29))
+        self.assertEqual((may['source'], may['medium'], may['country']), ('LS Web', 'LS Mail', 'Belgium'))
+
+    def test_open_lead_features_match_the_orm(self):
+        self._refresh(date_ref='2025-12-31')
+        columns = lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31')
+        rows = self._rows(columns)
+        self.assertEqual([row['lead_id'] for row in rows], [self.open.id])
+        row = rows[0]
+        expected = self._orm_features(self.open, '2025-12-31')
+        got = {name: value for name, value in row.items() if name not in ('lead_id', 'day', 'customer_segment')}
+        self.assertEqual(got, expected)
+        self.assertEqual((row['age_days'], row['days_since_activity'], row['customer_orders']), (60, 41, 2))
+        self.assertEqual(row['customer_segment'], self._row(self.buyer).rfm_segment)
+        self.assertTrue(row['customer_stage'])
+        # one lead by id; an id of another company or a closed lead gives nothing
+        self.assertEqual(lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31',
+                                                  lead_ids=[self.open.id, self.won.id])['lead_id'], [self.open.id])
