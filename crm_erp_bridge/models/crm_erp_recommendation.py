@@ -226,6 +226,9 @@ class CrmErpRecommendation(models.AbstractModel):
         """An item of _recommend from an engine item (the reason stays (kind, figures) until
         _finish words it)."""
         kind, figures = item['reason']
+        # the engines' figures are numpy scalars: XML-RPC marshals only Python's own types
+        item = {key: value.item() if hasattr(value, 'item') else value for key, value in item.items()}
+        figures = {key: value.item() if hasattr(value, 'item') else value for key, value in figures.items()}
         reorder = item['intent'] == 'reorder'
         return {
             'product_id': item['product_id'], 'score': item['score'], 'source': item['intent'],

@@ -1,3 +1,5 @@
+import xmlrpc.client
+
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.module import get_module_resource
 from odoo.tools.translate import trans_load
@@ -40,6 +42,10 @@ class TestRecommendation(RecommendationCase):
         self._order(rhythm, '2025-06-01', [(self.p6, 2.0)])
         self._order(rhythm, '2025-10-30', [(self.p6, 6.0)])
         items = self._items(rhythm)
+        # what XML-RPC sends: Python's own types only (the engines compute in numpy); X's list
+        # holds Discover items explained by co-purchases
+        xmlrpc.client.dumps((self.Partner.get_recommendations([rhythm.id, self.customer_x.id]),),
+                            methodresponse=1, allow_none=False)
         due = items[0]
         self.assertEqual((due['product_id'], due['intent'], due['due'], due['due_date'], due['expected_qty'],
                           due['uom']), (self.p5.id, 'reorder', True, '2025-12-31', 4.0, 'Unit(s)'))
