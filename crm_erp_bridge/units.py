@@ -1,5 +1,6 @@
 """Quantities as a salesperson reads them: rounded to the unit's rounding, no trailing zeros,
 with the unit's name ("3 Units", "2.5 kg"), never "3.000"."""
+from odoo import _
 from odoo.tools import float_round
 
 
@@ -7,3 +8,10 @@ def quantity_text(quantity, uom):
     """quantity in uom (a product.uom record), rounded to its rounding, and its name."""
     rounded = float_round(quantity, precision_rounding=uom.rounding or 0.01)
     return '%s %s' % (('%.6f' % rounded).rstrip('0').rstrip('.'), uom.name)
+
+
+def missing_text(self, product, missing):
+    """"Standing Desk: 3 Units missing", in the language of self (a record: Odoo's _() finds the
+    language through a local named self), missing in the product unit."""
+    return _('%(product)s: %(quantity)s missing') % {
+        'product': product.display_name, 'quantity': quantity_text(missing, product.uom_id)}

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..queries import cross_sell as cross_sell_queries
+from ..units import missing_text
 from .record_ids import public_records
 
 # Lead fields that can move the lifecycle stage of its customer.
@@ -63,12 +64,21 @@ class CrmLead(models.Model):
         default=lambda self: self.env['sale.order']._default_warehouse_id(),
         help='Warehouse that would ship the products; the quotation made from the opportunity uses it.')
     short_line_count = fields.Integer(string='Lines Short', compute='_compute_short_line_count')
+    short_summary = fields.Char(
+        string='Short at their date', compute='_compute_short_line_count',
+        help='The products whose free stock and incoming receipts do not cover the line by its date, '
+             'and how much is missing, in the product unit.')
 
     @api.depends('line_ids')
     def _compute_short_line_count(self):
         self.mapped('line_ids')._compute_availability()
         for lead in self:
-            lead.short_line_count = len(lead.line_ids.filtered('is_short'))
+            short = lead.line_ids.filtered('is_short')
+            lead.short_line_count = len(short)
+            lead.short_summary = '; '.join(
+                missing_text(lead, line.product_id, line.product_uom_id._compute_quantity(
+                    line.product_qty, line.product_id.uom_id) - line.forecast_qty)
+                for line in short)
 
     def _get_demand_warehouse(self):
         """The opportunity's warehouse, else its company's first (as sale_stock defaults it)."""

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from ..change_hooks import followed
 from ..run_lock import retry_safe
-from ..units import quantity_text
+from ..units import missing_text
 from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records
 
 # Order fields whose change moves a confirmed order's Customer 360 figures.
@@ -54,12 +54,7 @@ class SaleOrder(models.Model):
             short = [(line, availability[line]['short']) for line in order.order_line
                      if availability.get(line, {}).get('short', 0.0) > 0]
             order.short_line_count = len(short)
-            texts = []
-            for line, missing in short:  # a loop: _() finds the language through self
-                texts.append(_('%(product)s: %(quantity)s missing') % {
-                    'product': line.product_id.display_name,
-                    'quantity': quantity_text(missing, line.product_id.uom_id)})
-            order.short_summary = '; '.join(texts)
+            order.short_summary = '; '.join(missing_text(order, line.product_id, missing) for line, missing in short)
 
     @api.model
     @public_method
