@@ -55,18 +55,19 @@ class ResCompany(models.Model):
 
     # Recommendations
     affinity_basket_days = fields.Integer(
-        string='Basket Window (Days)', default=0,
+        string='Orders Within (Days) Make One Basket', default=0,
         help='0: every confirmed order is one basket. N > 0: consecutive orders of the same '
              'customer at most N days apart form one basket.')
     affinity_exclude_services = fields.Boolean(
         string='Ignore Services in Baskets', default=True,
         help='Service products are left out of the co-purchase baskets.')
     affinity_min_count = fields.Integer(
-        string='Minimum Co-purchases', default=2,
+        string='Orders Needed to Pair Two Products', default=2,
         help='A product pair is kept only when at least this many baskets hold both products.')
     affinity_min_lift = fields.Float(
-        string='Minimum Lift', default=1.0,
-        help='A product pair is shown only when its lift reaches this value (1 = independent).')
+        string='Pairs Shown From (x Chance)', default=1.0,
+        help='A product pair is shown only when the two are bought together at least this many times as often '
+             'as chance would have it (its lift; 1 = independent).')
     recommendation_half_life_days = fields.Integer(
         string='Recency Half-life (Days)', default=180,
         help="Only for the co-purchase affinity score (an addon may still use it): the recommendations' own weights "
@@ -76,8 +77,8 @@ class ResCompany(models.Model):
         help='Best sellers that fill a short list leave out products bought within this many days, unless customers '
              're-buy them.')
     recommendation_repeat_share = fields.Float(
-        string='Repeat-purchase Share', default=0.5,
-        help='A product is a repeat-purchase item when at least this share of its customers '
+        string='Re-bought by (Share of Its Customers)', default=0.5,
+        help='A product is a repeat-purchase item when at least this share of its customers (0.5 = half) '
              'bought it in two or more baskets.')
     recommendation_stock_mode = fields.Selection([
         ('hide', 'Hide'), ('demote', 'Demote'), ('show', 'Show'),
