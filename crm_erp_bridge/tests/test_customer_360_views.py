@@ -1,3 +1,5 @@
+from lxml import etree
+
 from .customer_360_common import Customer360Case
 
 
@@ -13,6 +15,14 @@ class TestCustomer360Views(Customer360Case):
         self._order(partner, '2025-12-01', [(self.product_1, 2, 15.0)])
         form = self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')
         self.assertIn('customer_360', form['arch'])
+        # the buyers' tab: hidden from a salesperson (Odoo 11 keeps the element, invisible), shown to a buyer
+
+        def buyers_tab(arch):
+            return etree.fromstring(arch).xpath("//page[@name='vendor_360']")[0].get('invisible')
+        self.assertEqual(buyers_tab(form['arch']), '1')
+        salesman.groups_id |= self.env.ref('purchase.group_purchase_user')
+        self.assertIsNone(buyers_tab(self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')['arch']))
+        salesman.groups_id -= self.env.ref('purchase.group_purchase_user')
         self.assertIn('customer_top_product_ids', form['fields'])
         values = partner.sudo(salesman).read(list(form['fields']))[0]
         self.assertAlmostEqual(values['customer_revenue'], 30.0)
