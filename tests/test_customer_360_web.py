@@ -35,8 +35,8 @@ def test_partner_form_customer_360_tab(odoo_server, chromium, test_database):
     chromium.evaluate("%s.click()" % tab)
     pane = "document.querySelector('.o_form_view .o_notebook .tab-pane.active')"
     text = chromium.evaluate("%s.innerText" % pane)
-    for label in ('Lifecycle and segment', 'Purchase history', 'Lifetime value', 'Top products',
-                  'Predicted 12-month value', 'Orders per year', 'survival probability'):
+    for label in ('Lifecycle and segment', 'Purchase history', 'What to expect', 'Top products',
+                  'Likely to buy again', 'Predicted value', 'Confirmed orders'):
         assert label in text, label
     # the top products list has one row per product of the profile (up to five)
     rows = chromium.evaluate("%s.querySelectorAll('.o_list_view tbody tr.o_data_row').length" % pane)

@@ -85,7 +85,10 @@ class ResPartner(models.Model):
     # checked against the user's companies (companies.allowed_company).
     customer_360_currency_id = fields.Many2one('res.currency', 'Currency', compute='_compute_customer_360_figures',
                                                groups=USER_GROUP)
-    customer_order_count = fields.Integer('Orders', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    customer_order_count = fields.Integer(
+        'Confirmed orders', compute='_compute_customer_360_figures', groups=USER_GROUP,
+        help="Confirmed orders of the customer and its contacts in this company. Odoo's Sales button also "
+             "counts quotations and cancelled orders.")
     customer_revenue = fields.Monetary('Revenue', compute='_compute_customer_360_figures',
                                        currency_field='customer_360_currency_id', groups=USER_GROUP)
     customer_average_order_value = fields.Monetary('Average order value', compute='_compute_customer_360_figures',
