@@ -231,11 +231,16 @@ class Bench:
         data['orm_quotation_form'] = {'default_fields': len(defaults), 'read_fields': len(quotation.read(form_fields)[0]),
                                       'short_line_count': quotation.short_line_count if 'short_line_count' in quotation._fields else None}
         report = env['crm.erp.pipeline.demand.report']
-        short_rows = report.read_group([('company_id', '=', env.user.company_id.id), ('shortfall_qty', '>', 0)],
-                                       ['product_id', 'shortfall_qty'], ['product_id'], lazy=True)
-        data['report_short_products'] = len(short_rows)
+        rows = report.read_group([('company_id', '=', env.user.company_id.id)],
+                                 ['product_id', 'shortfall_qty', 'rfq_qty'], ['product_id'], lazy=True)
+        short = {row['product_id'][0] for row in rows if row['shortfall_qty'] > 0}
+        # a planted short product whose need a draft RFQ of the generated data covers is on
+        # order, not short (the report counts unconfirmed RFQs since issue 18)
+        on_order = {row['product_id'][0] for row in rows if row['rfq_qty'] > 0}
+        data['report_short_products'] = len(short)
         truth = set(q("SELECT array_agg(product_id) FROM bench_product WHERE is_short")[0][0] or [])
-        data['report_short_products_planted'] = len(truth & {row['product_id'][0] for row in short_rows})
+        data['report_short_products_planted'] = len(truth & short)
+        data['report_short_or_on_order_planted'] = len(truth & (short | on_order))
         return data
 
     # 2. Customer 360 ------------------------------------------------------------------------
