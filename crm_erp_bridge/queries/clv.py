@@ -3,7 +3,7 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
-from .common import COUNTED_ORDER_SQL, PartnerScope, ensure_company_rows, with_company_currency_factor
+from .common import PartnerScope, counted_orders_select, ensure_company_rows, with_company_currency_factor
 
 # One row per commercial customer of a company with a confirmed order on or before the as-of
 # day: repeat purchase days (same-day orders are one purchase), days from the first to the last
@@ -11,16 +11,8 @@ from .common import COUNTED_ORDER_SQL, PartnerScope, ensure_company_rows, with_c
 # Amounts are untaxed, in company currency at the rate of the order's day (as the Customer 360
 # figures). Orders after the as-of day are not read, so a summary "as of" a past day sees only
 # the past.
-_CUSTOMER_SUMMARY_SQL = "WITH" + with_company_currency_factor('orders', """
-    SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
-           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-      JOIN res_company cmp ON cmp.id = so.company_id
-      JOIN product_pricelist pl ON pl.id = so.pricelist_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND so.date_order < %(as_of)s::date + 1
-       AND {scope[p.commercial_partner_id]}""") + """, purchase_days AS (
+_CUSTOMER_SUMMARY_SQL = "WITH" + with_company_currency_factor('orders', counted_orders_select(
+    "so.date_order < %(as_of)s::date + 1 AND {scope[p.commercial_partner_id]}")) + """, purchase_days AS (
     SELECT partner_id, day, SUM(factor * amount_untaxed) AS amount, COUNT(*) AS orders,
            day = MIN(day) OVER (PARTITION BY partner_id) AS first_day
       FROM orders GROUP BY partner_id, day

@@ -57,6 +57,21 @@ def create_currency_factor_function(cr):
     cr.execute(_CURRENCY_FACTOR_FUNCTION_SQL)
 
 
+def counted_orders_select(condition):
+    """SELECT of the company's counted sale orders (parameter %(company_id)s) with their
+    commercial partner, day, untaxed amount and currencies, the input with_company_currency_factor
+    takes; condition: the caller's further SQL condition (its own text, never input)."""
+    return """
+    SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
+           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+       AND """ + condition
+
+
 def with_company_currency_factor(name, documents_sql, known_rates=False):
     """CTEs `<name>_docs` (documents_sql, which selects currency_id, company_currency_id,
     company_id and day among its columns) and `<name>` (the same rows with `factor`, to the

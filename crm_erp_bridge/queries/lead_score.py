@@ -16,7 +16,7 @@ Lead definitions (Odoo 11): won = active with probability 100; lost = archived w
 probability 0 (crm.lead.action_set_lost); both get date_closed when they close. A lead is open
 on a day when it was created on or before it and not closed by its end. planned_revenue is in
 the company's currency (crm.lead has no currency of its own in Odoo 11)."""
-from .common import COUNTED_ORDER_SQL, ensure_index, with_company_currency_factor
+from .common import counted_orders_select, ensure_index, with_company_currency_factor
 
 # The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
 FEATURE_COLUMNS = (
@@ -47,15 +47,8 @@ _FEATURES_SQL = """, tracked AS (
       LEFT JOIN tracked tu ON tu.lead_id = p.lead_id AND tu.day = p.day AND tu.field = 'user_id'
       LEFT JOIN tracked tt ON tt.lead_id = p.lead_id AND tt.day = p.day AND tt.field = 'team_id'
       LEFT JOIN tracked tr ON tr.lead_id = p.lead_id AND tr.day = p.day AND tr.field = 'planned_revenue'
-),""" + with_company_currency_factor('orders', """
-    SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
-           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-      JOIN res_company cmp ON cmp.id = so.company_id
-      JOIN product_pricelist pl ON pl.id = so.pricelist_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND p.commercial_partner_id IN (SELECT partner_id FROM as_of)""") + """, customer AS (
+),""" + with_company_currency_factor('orders', counted_orders_select(
+    'p.commercial_partner_id IN (SELECT partner_id FROM as_of)')) + """, customer AS (
     -- orders on distinct days and revenue of the customer before the day (the day excluded: a
     -- lead won on a snapshot day may have its order that day)
     SELECT a.lead_id, a.day, COUNT(DISTINCT o.day) AS orders, COALESCE(SUM(o.factor * o.amount_untaxed), 0) AS revenue
