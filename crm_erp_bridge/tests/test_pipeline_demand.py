@@ -221,8 +221,8 @@ class TestPipelineDemand(SupplyCase):
         line.product_qty = 19.0
         self.o1.invalidate_cache()
         self.assertEqual((self.o1.line_ids.is_short, self.o1.short_line_count), (True, 1))
-        self.assertEqual(self.o1.short_summary, '%s: 1 %s missing' % (self.product.display_name,
-                                                                     self.product.uom_id.name))
+        self.assertEqual(self.o1.short_summary,
+                         '%s: 1 %s missing' % (self.product.display_name, self.product.uom_id.name))
         # Nothing in the second warehouse.
         self.assertEqual((self.o3.line_ids.forecast_qty, self.o3.short_line_count), (0.0, 1))
 
