@@ -17,19 +17,6 @@ STAGES = ['Prospect', 'Lead', 'Opportunity', 'New customer', 'Repeat', 'Loyal', 
 NO_SIDEWAYS_SCROLL = "(c => c.scrollWidth <= c.clientWidth + 1)(document.querySelector('.o_content'))"
 
 
-@pytest.fixture
-def language(odoo_server, test_database):
-    """Sets the admin's language (zh_CN loaded on first use); English again afterwards."""
-    def set_language(code):
-        if code != 'en_US' and not _call(odoo_server, test_database, 'res.lang', 'search', [('code', '=', code)]):
-            wizard = _call(odoo_server, test_database, 'base.language.install', 'create', {'lang': code})
-            _call(odoo_server, test_database, 'base.language.install', 'lang_install', [wizard])
-        admin = _call(odoo_server, test_database, 'res.users', 'search', [('login', '=', 'admin')])
-        _call(odoo_server, test_database, 'res.users', 'write', admin, {'lang': code})
-    yield set_language
-    set_language('en_US')
-
-
 def _translations():
     catalogue = polib.pofile(os.path.join(ROOT, 'crm_erp_bridge', 'i18n', 'zh_CN.po'))
     return {entry.msgid: entry.msgstr for entry in catalogue if entry.msgstr}
