@@ -110,6 +110,23 @@ class ConcurrentCase(unittest.TestCase):
     def assertNoError(self, outcomes):
         self.assertEqual([repr(error) for _result, error in outcomes if error], [])
 
+    def assert_two_fits_make_one_record_per_company(self, model):
+        """Two action_fit_my_companies of model (a per-company fitted model) at the same moment
+        leave one fitted record per company of the user; the records they made are removed."""
+        with self.committed() as env:
+            company_ids = env.user.company_ids.ids
+            before = env[model].search([]).ids
+
+        def remove_new_records():
+            with self.committed() as env:
+                env[model].search([('id', 'not in', before)]).unlink()
+        self.addCleanup(remove_new_records)
+        self.assertNoError(self.race(*[lambda: self.execute(model, 'action_fit_my_companies')] * 2))
+        with self.rolled_back() as env:
+            records = env[model].search([('company_id', 'in', company_ids)])
+            self.assertEqual(sorted(records.mapped('company_id').ids), sorted(company_ids))
+            self.assertTrue(all(records.mapped('fit_date')))
+
     def delete_run_locks(self, pattern):
         """The run lock rows (crm_erp_run_lock) of the test's records, named like pattern."""
         with self.committed() as env:

@@ -93,17 +93,4 @@ class TestClvModelConcurrency(ConcurrentCase):
     """Two managers fit the same company's model at the same moment (real transactions)."""
 
     def test_two_fits_at_once_make_one_record(self):
-        with self.committed() as env:
-            company_ids = env.user.company_ids.ids
-            before = env['crm.erp.clv.model'].search([]).ids  # none in a fresh database: both create
-        self.addCleanup(self._remove_records_but, before)
-        outcomes = self.race(*[lambda: self.execute('crm.erp.clv.model', 'action_fit_my_companies')] * 2)
-        self.assertNoError(outcomes)
-        with self.rolled_back() as env:
-            models = env['crm.erp.clv.model'].search([('company_id', 'in', company_ids)])
-            self.assertEqual(sorted(models.mapped('company_id').ids), sorted(company_ids))
-            self.assertTrue(all(models.mapped('fit_date')))
-
-    def _remove_records_but(self, kept):
-        with self.committed() as env:
-            env['crm.erp.clv.model'].search([('id', 'not in', kept)]).unlink()
+        self.assert_two_fits_make_one_record_per_company('crm.erp.clv.model')

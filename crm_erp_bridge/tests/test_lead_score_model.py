@@ -169,17 +169,4 @@ class TestLeadScoreModelConcurrency(ConcurrentCase):
     """Two managers fit the same company's lead score at the same moment (real transactions)."""
 
     def test_two_fits_at_once_make_one_record(self):
-        with self.committed() as env:
-            company_ids = env.user.company_ids.ids
-            before = env['crm.erp.lead.score.model'].search([]).ids
-        self.addCleanup(self._remove_records_but, before)
-        outcomes = self.race(*[lambda: self.execute('crm.erp.lead.score.model', 'action_fit_my_companies')] * 2)
-        self.assertNoError(outcomes)
-        with self.rolled_back() as env:
-            models = env['crm.erp.lead.score.model'].search([('company_id', 'in', company_ids)])
-            self.assertEqual(sorted(models.mapped('company_id').ids), sorted(company_ids))
-            self.assertTrue(all(models.mapped('fit_date')))
-
-    def _remove_records_but(self, kept):
-        with self.committed() as env:
-            env['crm.erp.lead.score.model'].search([('id', 'not in', kept)]).unlink()
+        self.assert_two_fits_make_one_record_per_company('crm.erp.lead.score.model')
