@@ -1,7 +1,8 @@
 """A buyer's journey in headless chromium at 1366 x 768, in English and then in Chinese: the demo's
-shortfall (Vertex's paper shredders), "Create RFQs for Shortfall" from the product's Action menu,
-the result window, the RFQs it opens. The first run orders; the second finds the need on order
-and opens the orders that cover it. Fails on a JavaScript error or an error dialog."""
+shortfall (Vertex's paper shredders) in the Pipeline Demand vs Stock list, its rows ticked,
+"Create RFQs for Shortfall" from the Action menu, the result window, the RFQs it opens. The
+first run orders; the second finds the need on order and opens the orders that cover it. Fails
+on a JavaScript error or an error dialog."""
 import os
 import time
 
@@ -12,7 +13,7 @@ from test_web_client import SCREENSHOTS, WEB_CLIENT_READY
 
 from browser import wait_until
 
-FORM_READY = WEB_CLIENT_READY + " && !!document.querySelector('.o_form_view')"
+LIST_READY = WEB_CLIENT_READY + " && !!document.querySelector('.o_list_view tr.o_data_row')"
 DIALOG = "document.querySelector('.modal .o_form_view')"
 
 
@@ -33,7 +34,18 @@ def test_shortfall_to_rfqs(odoo_server, test_database, chromium, language, code)
         shown.update({key: words[key] for key in ('Open RFQs', 'Open Orders Covering It')})
     action_name = words.get('Create RFQs for Shortfall', 'Create RFQs for Shortfall')
     shredder = _call(odoo_server, test_database, 'ir.model.data', 'xmlid_to_res_id', 'crm_erp_bridge.product_shredder')
-    _open(odoo_server, chromium, 'id=%d&model=product.product&view_type=form' % shredder, FORM_READY)
+    shredder_name = _call(odoo_server, test_database, 'product.product', 'read', [shredder], ['display_name'])[0][
+        'display_name']
+    report = _call(odoo_server, test_database, 'ir.model.data', 'xmlid_to_res_id',
+                   'crm_erp_bridge.crm_erp_pipeline_demand_report_action')
+    _open(odoo_server, chromium, 'action=%d&model=crm.erp.pipeline.demand.report&view_type=list' % report, LIST_READY)
+    assert chromium.evaluate(NO_SIDEWAYS_SCROLL)
+    chromium.screenshot(os.path.join(SCREENSHOTS, 'buyer_demand_%s.png' % code))
+    ticked = chromium.evaluate("[...document.querySelectorAll('.o_list_view tr.o_data_row')]"
+                               ".filter(row => row.innerText.includes(%r))"
+                               ".map(row => row.querySelector('.o_list_record_selector input'))"
+                               ".filter(box => box && (box.click(), true)).length" % shredder_name)
+    assert ticked >= 1, 'no row of %s in the demand list' % shredder_name
     assert _click(chromium, '.o_cp_sidebar .o_dropdown_toggler_btn', shown['Action'])
     assert _click(chromium, '.o_cp_sidebar .dropdown-menu a', action_name), action_name
     # the window, once the web client has finished loading (a click while it loads is lost)
@@ -58,7 +70,8 @@ def test_shortfall_to_rfqs(odoo_server, test_database, chromium, language, code)
             _click(chromium, '.modal-footer button', buttons[0])
         return False
     wait_until(opened, 60, 'the window to open the orders')
-    wait_until(lambda: chromium.evaluate("!!document.querySelector('.o_list_view, .o_form_view')"), 60, 'RFQs')
+    wait_until(lambda: chromium.evaluate("location.hash.includes('model=purchase.order') && "
+                                         "!!document.querySelector('.o_list_view, .o_form_view')"), 60, 'RFQs')
     rfqs = _call(odoo_server, test_database, 'purchase.order', 'search_count',
                  [('order_line.product_id', '=', shredder), ('state', 'in', ['draft', 'sent', 'to approve'])])
     assert rfqs >= 1

@@ -1,6 +1,7 @@
 """A salesperson's journey in headless chromium at 1366 x 768, in English and in Chinese, as the
-demo salesman: one of their draft quotations, its suggested products, Add the first one, confirm
-the order. Fails on a JavaScript error, an error dialog or a sideways scroll."""
+demo salesman: one of their customers, the Customer 360 tab, All suggestions, Add the first one
+(to their draft quotation for the customer), Open Quotation, confirm the order. Fails on a
+JavaScript error, an error dialog or a sideways scroll."""
 import os
 
 import pytest
@@ -21,7 +22,7 @@ def _click(chromium, selector):
 
 
 @pytest.mark.parametrize('position', [0, 1])
-def test_quotation_suggestion_to_confirmed_order(odoo_server, test_database, chromium, language, position):
+def test_customer_suggestion_to_confirmed_order(odoo_server, test_database, chromium, language, position):
     code = ('en_US', 'zh_CN')[position]
     demo = _call(odoo_server, test_database, 'res.users', 'search', [('login', '=', 'demo')])[0]
     # a quotation of the demo salesman's own, for one of their customers and products (the
@@ -40,21 +41,28 @@ def test_quotation_suggestion_to_confirmed_order(odoo_server, test_database, chr
         session = odoo_server.session('demo', 'demo')
         chromium.set_cookies(odoo_server.url, {'session_id': session.cookies['session_id']})
         chromium.set_viewport(1366, 768)
-        chromium.open(odoo_server.url + '/web#id=%d&model=sale.order&view_type=form' % order, FORM_READY)
-        assert _click(chromium, ".o_form_statusbar button.o_crm_erp_suggestions")
+        words = _translations() if code == 'zh_CN' else {}
+        chromium.open(odoo_server.url + '/web#id=%d&model=res.partner&view_type=form' % model['partner_id'][0],
+                      FORM_READY)
+        tab = "[...document.querySelectorAll('.o_form_view .o_notebook .nav-tabs a')].find(a => " \
+              "a.textContent.trim() === %r)" % words.get('Customer 360', 'Customer 360')
+        assert chromium.evaluate("(a => a ? (a.click(), true) : false)(%s)" % tab)
+        assert chromium.evaluate(NO_SIDEWAYS_SCROLL)
+        chromium.screenshot(os.path.join(SCREENSHOTS, 'salesperson_customer_360_%s.png' % code))
+        assert _click(chromium, ".o_form_view .o_notebook .tab-pane.active button[name='action_open_recommendations']")
         wait_until(lambda: chromium.evaluate("!!" + DIALOG), 60, 'suggestions')
         if code == 'zh_CN':  # the dialog speaks Chinese: its intent labels are translated
-            words = _translations()
             text = chromium.evaluate(DIALOG + ".innerText")
             assert any(words[label] in text for label in ('Due to re-order', 'Buy again', 'Discover')), text
         chromium.screenshot(os.path.join(SCREENSHOTS, 'salesperson_suggestions_%s.png' % code))
         assert _click(chromium, ".modal button.o_crm_erp_add")
+        # the newest draft quotation of the salesman for the customer: the one made above
         wait_until(lambda: _call(odoo_server, test_database, 'sale.order.line', 'search_count',
                                  [('order_id', '=', order)]) == lines_before + 1, 60, 'line added')
-        # the dialog stays open for more adds (or is being re-rendered): close it once it is there
-        wait_until(lambda: _click(chromium, ".modal-footer button.btn-default, .modal .close")
-                   or chromium.evaluate("!document.querySelector('.modal')"), 30, 'dialog to close')
-        wait_until(lambda: chromium.evaluate("!document.querySelector('.modal')"), 30, 'dialog closed')
+        wait_until(lambda: _click(chromium, ".modal-footer button.o_crm_erp_open_quotation"), 30, 'Open Quotation')
+        wait_until(lambda: chromium.evaluate("!document.querySelector('.modal') && "
+                                             "!!document.querySelector('.o_form_view .o_form_statusbar')"),
+                   30, 'the quotation')
         confirm = {'en_US': 'Confirm Sale', 'zh_CN': '确认销售'}[code]  # sale's own label and its zh_CN
         assert chromium.evaluate("(b => b ? (b.click(), true) : false)([...document.querySelectorAll("
                                  "'.o_form_statusbar button')].find(b => b.offsetParent !== null && "

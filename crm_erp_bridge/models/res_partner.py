@@ -96,17 +96,23 @@ class ResPartner(models.Model):
     customer_first_order_date = fields.Date('First order', compute='_compute_customer_360_figures', groups=USER_GROUP)
     customer_last_order_date = fields.Date('Last order', compute='_compute_customer_360_figures', groups=USER_GROUP)
     customer_order_interval = fields.Float('Average days between orders', compute='_compute_customer_360_figures',
-                                           groups=USER_GROUP)
+                                           digits=(16, 0), groups=USER_GROUP)
     customer_days_since_last_order = fields.Integer('Days since last order', compute='_compute_customer_360_figures',
                                                     groups=USER_GROUP)
     customer_product_count = fields.Integer('Distinct products', compute='_compute_customer_360_figures',
                                             groups=USER_GROUP)
     customer_top_product_ids = fields.Many2many('crm.erp.partner.product.history', string='Top products',
                                                 compute='_compute_customer_top_product_ids', groups=USER_GROUP)
-    rfm_recency_score = fields.Integer('Recency score', compute='_compute_customer_360_figures', groups=USER_GROUP)
-    rfm_frequency_score = fields.Integer('Frequency score', compute='_compute_customer_360_figures',
-                                         groups=USER_GROUP)
-    rfm_monetary_score = fields.Integer('Monetary score', compute='_compute_customer_360_figures', groups=USER_GROUP)
+    rfm_recency_score = fields.Integer(
+        'Recency score', compute='_compute_customer_360_figures', groups=USER_GROUP,
+        help='1 to 5 among the company\'s customers: 5 = ordered most recently. R / F / M, with the frequency '
+             '(number of orders) and monetary (revenue) scores, decide the RFM segment.')
+    rfm_frequency_score = fields.Integer(
+        'Frequency score', compute='_compute_customer_360_figures', groups=USER_GROUP,
+        help='1 to 5 among the company\'s customers: 5 = most orders.')
+    rfm_monetary_score = fields.Integer(
+        'Monetary score', compute='_compute_customer_360_figures', groups=USER_GROUP,
+        help='1 to 5 among the company\'s customers: 5 = most revenue.')
     rfm_segment = fields.Selection(RFM_SEGMENTS, string='RFM segment', compute='_compute_customer_360_stage',
                                    search='_search_rfm_segment', groups=USER_GROUP)
     clv_historical = fields.Monetary(

@@ -1,6 +1,7 @@
 from odoo import api, fields, models, tools
 
 from ..queries.common import create_currency_factor_function
+from ..units import quantity_text
 
 
 class CrmErpPartnerProductHistory(models.Model):
@@ -19,10 +20,17 @@ class CrmErpPartnerProductHistory(models.Model):
     categ_id = fields.Many2one('product.category', string='Product category', readonly=True)
     currency_id = fields.Many2one('res.currency', readonly=True)
     product_qty = fields.Float('Quantity', readonly=True)
+    quantity_text = fields.Char('Quantity bought', compute='_compute_quantity_text',
+                                help='All confirmed orders together, in the product unit.')
     revenue = fields.Monetary(readonly=True)
     order_count = fields.Integer('Orders', readonly=True)
     first_order_date = fields.Date('First order', readonly=True)
     last_order_date = fields.Date('Last order', readonly=True)
+
+    @api.depends('product_qty', 'product_id')
+    def _compute_quantity_text(self):
+        for row in self:
+            row.quantity_text = quantity_text(row.product_qty, row.product_id.uom_id)
 
     # The view, built as sale.report is: _select, _from and _group_by can be extended.
     def _select(self):

@@ -319,3 +319,40 @@ class TestConcurrentReserve(ConcurrentCase):
         self.assertNoError(outcomes)
         per_order, (reserved, on_hand) = self._reserved()
         self.assertEqual((sorted(per_order.values()), reserved, on_hand), ([4.0, 6.0], 10.0, 10.0))
+
+
+class TestConcurrentQuotationFromCustomer(ConcurrentCase):
+    """Two suggestions Added at once from the same customer's suggestions (two browser tabs of
+    one salesperson): one draft quotation gets both lines."""
+
+    def setUp(self):
+        super().setUp()
+        tag = uuid.uuid4().hex[:8]
+        with self.committed() as env:
+            customer = env['res.partner'].create({'name': 'Race Quoted %s' % tag, 'customer': True})
+            products = env['product.product'].create({'name': 'Race Suggested A %s' % tag}) | env[
+                'product.product'].create({'name': 'Race Suggested B %s' % tag})
+            self.wizard_lines = [env['crm.erp.recommendation.wizard'].create({
+                'partner_id': customer.id, 'from_customer': True,
+                'line_ids': [(0, 0, {'product_id': product.id, 'intent': 'discover', 'expected_qty': 2.0})],
+            }).line_ids.id for product in products]
+            self.customer, self.products = customer.id, products.ids
+        self.addCleanup(self._remove)
+
+    def _remove(self):
+        with self.committed() as env:
+            env['sale.order'].search([('partner_id', '=', self.customer)]).unlink()
+            env['product.product'].browse(self.products).unlink()
+            env['res.partner'].browse(self.customer).unlink()
+        self.delete_run_locks('customer_quotation:%%:%d:%%' % self.customer)
+
+    def test_two_adds_at_once(self):
+        outcomes = self.race(*[
+            lambda line=line: self.execute('crm.erp.recommendation.wizard.line', 'action_add', [line])
+            for line in self.wizard_lines])
+        self.assertNoError(outcomes)
+        with self.rolled_back() as env:
+            quotations = env['sale.order'].search([('partner_id', '=', self.customer)])
+            self.assertEqual(len(quotations), 1)
+            self.assertEqual(sorted(quotations.order_line.mapped('product_id').ids), sorted(self.products))
+            self.assertEqual(quotations.order_line.mapped('product_uom_qty'), [2.0, 2.0])

@@ -23,6 +23,17 @@ class TestCustomer360Views(Customer360Case):
         salesman.groups_id |= self.env.ref('purchase.group_purchase_user')
         self.assertIsNone(buyers_tab(self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')['arch']))
         salesman.groups_id -= self.env.ref('purchase.group_purchase_user')
+
+        # the R / F / M scores are an expert figure: on a manager's screen, not a salesperson's
+        def rfm_scores(arch):
+            return etree.fromstring(arch).xpath("//div[field[@name='rfm_recency_score']]")[0].get('invisible')
+        self.assertEqual(rfm_scores(form['arch']), '1')
+        salesman.groups_id |= self.env.ref('crm_erp_bridge.group_crm_erp_bridge_manager')
+        self.assertIsNone(rfm_scores(self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')['arch']))
+        salesman.groups_id -= self.env.ref('crm_erp_bridge.group_crm_erp_bridge_manager')
+        # quantities bought: in the product unit, with its name
+        self.assertEqual(partner.sudo(salesman).customer_top_product_ids.mapped('quantity_text'),
+                         ['2 %s' % self.product_1.uom_id.name])
         self.assertIn('customer_top_product_ids', form['fields'])
         values = partner.sudo(salesman).read(list(form['fields']))[0]
         self.assertAlmostEqual(values['customer_revenue'], 30.0)

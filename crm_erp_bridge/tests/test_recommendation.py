@@ -239,6 +239,36 @@ class TestRecommendation(RecommendationCase):
         self.assertEqual([(line.product_id, line.product_qty) for line in lead.line_ids],
                          [(self.p2, 3.0), (self.p1, 1.0)])
 
+    def test_add_from_the_customer(self):
+        """From the customer's suggestions, Add puts the product on the salesperson's draft
+        quotation for the customer: made by the first Add, used by the next, opened by Open Quotation."""
+        salesman = self.env['res.users'].create({
+            'name': 'Reco Quoter', 'login': 'reco_quoter', 'company_id': self.company.id,
+            'company_ids': [(6, 0, self.company.ids)],
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman').id])]})
+        customer = self.customer_x.sudo(salesman)
+        wizard = self.env['crm.erp.recommendation.wizard'].sudo(salesman).browse(
+            customer.action_open_recommendations()['res_id'])
+        self.assertEqual((wizard.from_customer, wizard.order_id), (True, self.env['sale.order']))
+        self.assertTrue(all(wizard.line_ids.mapped('can_add')))
+        with self.assertRaises(UserError):  # nothing added yet: no quotation to open
+            wizard.action_open_quotation()
+        wizard.line_ids.filtered(lambda line: line.product_id == self.p2).action_add()
+        quotation = wizard.order_id
+        self.assertEqual((quotation.partner_id, quotation.user_id, quotation.company_id, quotation.state),
+                         (self.customer_x, salesman, self.company, 'draft'))
+        wizard.line_ids.filtered(lambda line: line.product_id == self.p1).action_add()
+        self.assertEqual([(line.product_id, line.product_uom_qty) for line in quotation.order_line],
+                         [(self.p2, 3.0), (self.p1, 1.0)])
+        self.assertEqual(self.env['sale.order'].search_count([('partner_id', '=', self.customer_x.id),
+                                                              ('user_id', '=', salesman.id)]), 1)
+        self.assertEqual(wizard.action_open_quotation()['res_id'], quotation.id)
+        # the next visit adds to the same draft quotation
+        again = self.env['crm.erp.recommendation.wizard'].sudo(salesman).browse(
+            customer.action_open_recommendations()['res_id'])
+        again.line_ids[0].action_add()
+        self.assertEqual((again.order_id, len(quotation.order_line)), (quotation, 3))
+
     def test_partner_form_and_rights(self):
         salesman = self.env['res.users'].create({
             'name': 'Reco Salesman', 'login': 'reco_salesman', 'company_id': self.company.id,

@@ -4,6 +4,8 @@ from odoo.exceptions import UserError
 
 from ..companies import allowed_company
 from ..models.record_ids import USER_GROUP, check_group, public_records
+from ..run_lock import lock_run, retry_safe
+from ..units import quantity_text
 
 _WIZARD_LIMIT = 10
 
@@ -16,6 +18,8 @@ class CrmErpRecommendationWizard(models.TransientModel):
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     order_id = fields.Many2one('sale.order', string='Quotation', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
+    from_customer = fields.Boolean(
+        readonly=True, help="Opened from the customer: Add puts the product on the salesperson's quotation.")
     line_ids = fields.One2many('crm.erp.recommendation.wizard.line', 'wizard_id', string='Suggestions',
                                readonly=True)
 
@@ -36,6 +40,7 @@ class CrmErpRecommendationWizard(models.TransientModel):
             'partner_id': partner.id,
             'order_id': order.id if order else False,
             'lead_id': lead.id if lead else False,
+            'from_customer': not document,
             'line_ids': [(0, 0, {
                 'sequence': index, 'product_id': item['product_id'], 'score': item['score'],
                 'reason': item['reason'], 'free_qty': item['free_qty'], 'incoming_qty': item['incoming_qty'],
@@ -46,6 +51,32 @@ class CrmErpRecommendationWizard(models.TransientModel):
             }) for index, item in enumerate(items)],
         })
         return wizard._action_open()
+
+    @retry_safe
+    def _quotation_to_add_to(self):
+        """Opened from the customer: the salesperson's newest draft quotation for the customer in
+        the current company, else a new one — one, also when two Adds meet (lock_run)."""
+        company = allowed_company(self.env)
+        customer = self.partner_id.commercial_partner_id
+        lock_run(self.env, 'customer_quotation', [(company.id, customer.id, self.env.uid)])
+        Order = self.env['sale.order']
+        return Order.search([('partner_id', 'child_of', customer.id), ('user_id', '=', self.env.uid),
+                             ('company_id', '=', company.id), ('state', '=', 'draft')],
+                            order='id desc', limit=1) or Order.create({
+                                'partner_id': self.partner_id.id, 'user_id': self.env.uid, 'company_id': company.id})
+
+    @public_records(one=True)
+    def action_open_quotation(self):
+        """The quotation the products were added to, in its form."""
+        if not self.order_id:
+            raise UserError(_('Add a product first: it goes on your quotation for this customer.'))
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': 'sale.order',
+            'res_id': self.order_id.id,
+            'view_mode': 'form',
+            'target': 'current',
+        }
 
     def _action_open(self):
         return {
@@ -87,25 +118,39 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
     free_qty = fields.Float(string='Free', readonly=True, digits=dp.get_precision('Product Unit of Measure'))
     incoming_qty = fields.Float(string='Incoming', readonly=True,
                                 digits=dp.get_precision('Product Unit of Measure'))
+    free_text = fields.Char(string='Free to Sell', compute='_compute_stock_texts',
+                            help='On hand and not reserved, in the product unit.')
+    incoming_text = fields.Char(string='Arriving', compute='_compute_stock_texts',
+                                help='On confirmed purchases and receipts not received yet, in the product unit.')
     out_of_stock = fields.Boolean(readonly=True)
     added = fields.Boolean(readonly=True)
     can_add = fields.Boolean(compute='_compute_can_add')
+
+    @api.depends('free_qty', 'incoming_qty', 'product_id.uom_id')
+    def _compute_stock_texts(self):
+        for line in self:
+            line.free_text = quantity_text(line.free_qty, line.uom_id)
+            line.incoming_text = quantity_text(line.incoming_qty, line.uom_id)
 
     @api.depends('wizard_id.order_id.state', 'wizard_id.lead_id', 'added')
     def _compute_can_add(self):
         for line in self:
             order = line.wizard_id.order_id
             line.can_add = not line.added and (
-                (order and order.state in ('draft', 'sent')) or bool(line.wizard_id.lead_id))
+                (order and order.state in ('draft', 'sent')) or bool(line.wizard_id.lead_id)
+                or (line.wizard_id.from_customer and not order))
 
     @public_records(one=True)
     def action_add(self):
         """Add the product to the quotation (a sale.order.line built by sale's own onchanges:
         description, unit, pricelist price and taxes) or to the opportunity's product lines,
-        in the customer's typical quantity; then show the suggestions again."""
+        in the customer's typical quantity; then show the suggestions again. Opened from the
+        customer: to the salesperson's draft quotation for them, made if there is none."""
         wizard = self.wizard_id
         if not self.can_add:
             raise UserError(_('%s cannot be added here any more.') % self.product_id.display_name)
+        if wizard.from_customer and not wizard.order_id:
+            wizard.order_id = wizard._quotation_to_add_to()
         document = wizard.order_id or wizard.lead_id
         # a re-order item: the quantity the customer usually orders at a time; else the typical line's
         qty = self.expected_qty or self.env['crm.erp.recommendation']._typical_quantities(

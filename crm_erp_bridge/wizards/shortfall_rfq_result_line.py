@@ -3,6 +3,7 @@ from odoo.addons import decimal_precision as dp
 from odoo.exceptions import UserError
 
 from ..models.record_ids import public_records
+from ..units import quantity_text
 
 
 class ShortfallRfqResultLine(models.TransientModel):
@@ -27,6 +28,14 @@ class ShortfallRfqResultLine(models.TransientModel):
     product_qty = fields.Float(string='Quantity', digits=dp.get_precision('Product Unit of Measure'), readonly=True,
                                help='Ordered by this run, or held by RFQs not confirmed yet (already on order).')
     product_uom_id = fields.Many2one('product.uom', string='Unit', readonly=True)
+    quantity_text = fields.Char(string='Quantity', compute='_compute_quantity_text',
+                                help='Ordered by this run, or held by RFQs not confirmed yet (already on order), '
+                                     'in the unit it is ordered in.')
+
+    @api.depends('product_qty', 'product_uom_id')
+    def _compute_quantity_text(self):
+        for line in self:
+            line.quantity_text = quantity_text(line.product_qty, line.product_uom_id)
 
     @public_records(one=True)
     def action_open_order(self):
