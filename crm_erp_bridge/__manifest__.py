@@ -48,6 +48,8 @@
         'views/recommendation_views.xml',
         'views/crm_erp_recommendation_tuning_views.xml',
         'wizards/recommendation_wizard_views.xml',
+        'data/service_request_data.xml',
+        'views/crm_erp_service_request_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
