@@ -12,6 +12,9 @@ from .record_ids import SERVICE_USER_GROUP, check_group, public_records
 
 KINDS = [('request', 'Service request'), ('complaint', 'Complaint')]
 ESCALATIONS = [('none', 'Not escalated'), ('owner', 'Owner told'), ('leader', 'Team leader told')]
+# Request fields whose change can make its customer's request overdue or no longer overdue.
+_CUSTOMER_360_FIELDS = {'stage_id', 'partner_id', 'company_id', 'active', 'date_first_response', 'date_received',
+                        'priority'}
 # Last confirmed orders and open quotations listed in the Customer 360 summary of a request.
 _SUMMARY_ORDERS = 5
 
@@ -195,11 +198,27 @@ class CrmErpServiceRequest(models.Model):
         request = super(CrmErpServiceRequest, self.with_context(mail_create_nolog=True)).create(vals)
         if request.partner_id:
             request.message_subscribe(partner_ids=request.partner_id.ids)
+            request._refresh_customer_360(request._customer_360_pairs())
         return request
 
     @api.multi
     def write(self, vals):
-        return super().write(self._stage_values(vals))
+        if not _CUSTOMER_360_FIELDS.intersection(vals):
+            return super().write(self._stage_values(vals))
+        pairs = self._customer_360_pairs()
+        result = super().write(self._stage_values(vals))
+        self._refresh_customer_360(pairs | self._customer_360_pairs())
+        return result
+
+    # Customer 360: an overdue request makes its customer At risk (rules.STAGE_RULES)
+    def _customer_360_pairs(self):
+        return {(request.company_id.id, request.commercial_partner_id.id) for request in self
+                if request.commercial_partner_id}
+
+    @api.model
+    def _refresh_customer_360(self, pairs):
+        """The customers' Customer 360 rows rescored (their stage), after their requests changed."""
+        self.env['crm.erp.partner.stats']._refresh_pairs(pairs, leads_only=True)
 
     @api.model
     def _stage_values(self, vals):
@@ -308,6 +327,8 @@ class CrmErpServiceRequest(models.Model):
         activity_type = self.env.ref('mail.mail_activity_data_todo')
         for request_id, deadline, level in claimed:
             self.browse(request_id)._notify_escalation(deadline, level, activity_type)
+        # the customers of requests that just became overdue move towards At risk
+        self._refresh_customer_360(self.browse({row[0] for row in claimed})._customer_360_pairs())
         return claimed
 
     def _notify_escalation(self, deadline, level, activity_type):

@@ -53,3 +53,4 @@ from . import test_lead_score_model
 from . import test_service_request
 from . import test_service_request_mail
 from . import test_service_escalation
+from . import test_service_customer_360
