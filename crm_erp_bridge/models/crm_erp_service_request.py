@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
 
+from ..companies import allowed_company
 from ..queries import service as service_queries
 from ..rules import CUSTOMER_STAGES
 from .crm_erp_service_deadline import SERVICE_PRIORITIES
@@ -192,6 +193,10 @@ class CrmErpServiceRequest(models.Model):
     # Create and write: stage dates
     @api.model
     def create(self, vals):
+        if vals.get('company_id') and self.env.uid != SUPERUSER_ID:
+            # AccessError for a company that is not the user's (the record rule would only
+            # refuse to read the new request back, half-way through its checks)
+            allowed_company(self.env, vals['company_id'], 'company_id')
         vals = self._stage_values(vals)
         if vals.get('partner_id') and not vals.get('email_from'):
             vals['email_from'] = self.env['res.partner'].browse(vals['partner_id']).email
@@ -203,6 +208,8 @@ class CrmErpServiceRequest(models.Model):
 
     @api.multi
     def write(self, vals):
+        if vals.get('company_id') and self.env.uid != SUPERUSER_ID:
+            allowed_company(self.env, vals['company_id'], 'company_id')  # not into another's company
         if not _CUSTOMER_360_FIELDS.intersection(vals):
             return super().write(self._stage_values(vals))
         pairs = self._customer_360_pairs()

@@ -54,3 +54,5 @@ from . import test_service_request
 from . import test_service_request_mail
 from . import test_service_escalation
 from . import test_service_customer_360
+from . import test_service_views
+from . import test_service_rights
