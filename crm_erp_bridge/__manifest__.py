@@ -56,6 +56,7 @@
         # the order history replays its Customer 360 stages in the past: before today's leads
         'demo/crm_erp_bridge_history.xml',
         'demo/crm_lead_demo.xml',
+        'demo/service_request_demo.xml',
     ],
     'external_dependencies': {'python': ['numpy', 'scipy']},
     'post_init_hook': 'post_init_hook',

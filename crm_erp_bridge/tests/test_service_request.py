@@ -89,3 +89,12 @@ class TestServiceRequest(ServiceRequestCase):
         request = self._request()
         self.assertEqual(request.email_from, 'buyer@customer.example')
         self.assertIn(self.customer, request.message_partner_ids)
+
+    def test_demo_requests_in_every_stage(self):
+        demo = self.Request.search([('name', 'in', (
+            'Office chair squeaks after two weeks', 'Standing desk motor stops half-way',
+            'Invoice address of the last order', 'Desk lamps delivered without bulbs',
+            'How to mount the monitor arm on a glass desk'))])
+        self.assertEqual(demo.mapped('stage_id'), self.env['crm.erp.service.stage'].search([]))
+        self.assertEqual(set(demo.mapped('kind')), {'request', 'complaint'})
+        self.assertTrue(all(demo.filtered('is_solved').mapped('date_solved')))
