@@ -75,7 +75,7 @@ class CrmErpServiceRequest(models.Model):
 
     # Customer 360 summary of the customer (read from res.partner's figures, in the request's company)
     customer_stage = fields.Selection(CUSTOMER_STAGES, string='Lifecycle stage', compute='_compute_customer_summary')
-    customer_360_currency_id = fields.Many2one('res.currency', compute='_compute_customer_summary')
+    customer_360_currency_id = fields.Many2one('res.currency', 'Currency', compute='_compute_customer_summary')
     customer_revenue = fields.Monetary('Revenue', compute='_compute_customer_summary',
                                        currency_field='customer_360_currency_id')
     customer_predicted_value = fields.Monetary('Predicted value', compute='_compute_customer_summary',
