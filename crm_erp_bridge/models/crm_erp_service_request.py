@@ -137,6 +137,10 @@ class CrmErpServiceRequest(models.Model):
         for request in self:
             partner = request.partner_id.with_context(force_company=request.company_id.id)
             if not partner or request.company_id not in self.env.user.company_ids:
+                request.update({'customer_stage': False, 'customer_360_currency_id': request.company_id.currency_id,
+                                'customer_revenue': 0.0, 'customer_predicted_value': 0.0,
+                                'customer_order_count': 0, 'customer_last_order_date': False,
+                                'customer_orders_html': False})
                 continue
             request.customer_stage = partner.customer_stage
             request.customer_360_currency_id = partner.customer_360_currency_id or request.company_id.currency_id

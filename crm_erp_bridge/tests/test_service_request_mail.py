@@ -74,3 +74,7 @@ class TestServiceRequestMail(ServiceRequestCase):
         request = self.Request.browse(self.MailThread.message_process(None, UNKNOWN_SENDER_EMAIL))
         self.assertFalse(request.partner_id)
         self.assertIn('someone@nowhere.example', request.email_from)
+        # its form reads (no Customer 360 summary without a customer)
+        form = self.Request.fields_view_get(view_type='form')
+        values = request.sudo(self.owner).read(list(form['fields']))[0]
+        self.assertEqual((values['customer_stage'], values['customer_orders_html']), (False, False))
