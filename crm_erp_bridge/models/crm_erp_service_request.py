@@ -194,17 +194,18 @@ class CrmErpServiceRequest(models.Model):
                     raise ValidationError(_('The %s %s belongs to another customer than the request.')
                                           % (label, document.name))
 
-    # Create and write: stage dates
+    # Create and write: the solved date, the customer's Customer 360
     @api.model
     def create(self, vals):
         if vals.get('company_id') and self.env.uid != SUPERUSER_ID:
             # AccessError for a company that is not the user's (the record rule would only
             # refuse to read the new request back, half-way through its checks)
             allowed_company(self.env, vals['company_id'], 'company_id')
-        vals = self._stage_values(vals)
         if vals.get('partner_id') and not vals.get('email_from'):
             vals['email_from'] = self.env['res.partner'].browse(vals['partner_id']).email
         request = super(CrmErpServiceRequest, self.with_context(mail_create_nolog=True)).create(vals)
+        if 'date_solved' not in vals:
+            request._set_solved_dates()
         if request.partner_id:
             request.message_subscribe(partner_ids=request.partner_id.ids)
             request._refresh_customer_360(request._customer_360_pairs())
@@ -215,9 +216,11 @@ class CrmErpServiceRequest(models.Model):
         if vals.get('company_id') and self.env.uid != SUPERUSER_ID:
             allowed_company(self.env, vals['company_id'], 'company_id')  # not into another's company
         if not _CUSTOMER_360_FIELDS.intersection(vals):
-            return super().write(self._stage_values(vals))
+            return super().write(vals)
         pairs = self._customer_360_pairs()
-        result = super().write(self._stage_values(vals))
+        result = super().write(vals)
+        if 'stage_id' in vals and 'date_solved' not in vals:
+            self._set_solved_dates()
         self._refresh_customer_360(pairs | self._customer_360_pairs())
         return result
 
@@ -231,14 +234,15 @@ class CrmErpServiceRequest(models.Model):
         """The customers' Customer 360 rows rescored (their stage), after their requests changed."""
         self.env['crm.erp.partner.stats']._refresh_pairs(pairs, leads_only=True)
 
-    @api.model
-    def _stage_values(self, vals):
-        """vals with the solved date set on entering a solved stage, cleared on leaving it."""
-        if 'stage_id' in vals:
-            vals = dict(vals)
-            stage = self.env['crm.erp.service.stage'].browse(vals['stage_id'])
-            vals['date_solved'] = (vals.get('date_solved') or self._now()) if stage.is_solved else False
-        return vals
+    def _set_solved_dates(self):
+        """The solved date: set on entering a solved stage (kept from Solved to Closed), cleared
+        on leaving the solved stages."""
+        solved = self.filtered(lambda request: request.stage_id.is_solved and not request.date_solved)
+        if solved:
+            super(CrmErpServiceRequest, solved).write({'date_solved': self._now()})
+        reopened = self.filtered(lambda request: not request.stage_id.is_solved and request.date_solved)
+        if reopened:
+            super(CrmErpServiceRequest, reopened).write({'date_solved': False})
 
     # Mail gateway (as crm.lead and project.task)
     @api.model

@@ -40,6 +40,9 @@ class TestServiceRequest(ServiceRequestCase):
         self.assertFalse(request.date_solved)
         request.with_context(crm_erp_service_now='2025-12-01 15:00:00').stage_id = self.stage['solved']
         self.assertEqual(request.date_solved, '2025-12-01 15:00:00')
+        # closing a solved request keeps the day it was solved
+        request.with_context(crm_erp_service_now='2025-12-05 10:00:00').stage_id = self.stage['closed']
+        self.assertEqual(request.date_solved, '2025-12-01 15:00:00')
         request.stage_id = self.stage['in_progress']
         self.assertFalse(request.date_solved)
 
