@@ -7,6 +7,7 @@ from odoo.tools.misc import formatLang
 from ..companies import allowed_company
 from ..queries import service as service_queries
 from ..rules import CUSTOMER_STAGES
+from ..run_lock import retrying
 from .crm_erp_service_deadline import SERVICE_PRIORITIES
 from .mail_message import note_body
 from .record_ids import SERVICE_USER_GROUP, check_group, public_records
@@ -318,8 +319,10 @@ class CrmErpServiceRequest(models.Model):
         """Every 15 minutes: the requests whose deadline passed unanswered, once to the owner,
         then (after the grace hours) once to the team leader. The selection and the claim are
         one statement (queries/service.py): two runs at the same moment tell each person once."""
-        # sudo: the cron job escalates the requests of every company
-        self.sudo()._escalate(self._now())
+        # sudo: the cron job escalates the requests of every company; started over when it
+        # meets another run or a Customer 360 refresh of the same customer (Odoo retries RPC
+        # calls, not cron jobs)
+        retrying(self.env, lambda: self.sudo()._escalate(self._now()))
 
     @public_records
     def action_escalate(self):

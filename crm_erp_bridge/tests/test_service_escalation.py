@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import AccessError
 
@@ -95,7 +97,8 @@ class TestServiceEscalationConcurrency(ConcurrentCase):
     """Two escalations of the same overdue request at the same moment, in two real transactions
     (a cron worker and a user's button): the owner is told once."""
 
-    def test_two_runs_at_once_tell_the_owner_once(self):
+    def _overdue_request(self):
+        """A committed request whose response deadline passed an hour ago (removed at the end)."""
         received = datetime.utcnow() - timedelta(hours=25)  # default Normal: response within 24 h
 
         def create(env):
@@ -105,6 +108,30 @@ class TestServiceEscalationConcurrency(ConcurrentCase):
                 'date_received': fields.Datetime.to_string(received)}).id
         request_id = self.commit(create)
         self.addCleanup(self.commit, lambda env: env['crm.erp.service.request'].browse(request_id).unlink())
+        return request_id
+
+    def _activities(self, request_id):
+        with self.rolled_back() as env:
+            return len(env['mail.activity'].search([('res_model', '=', 'crm.erp.service.request'),
+                                                    ('res_id', '=', request_id)]))
+
+    def test_two_cursors_claim_once(self):
+        """The statement itself, in two transactions without Odoo's retry: one claims, the
+        other claims nothing or fails with a serialization error (and is rolled back)."""
+        request_id = self._overdue_request()
+        now = fields.Datetime.now()
+
+        def escalate():
+            with self.committed() as env:
+                return len(env['crm.erp.service.request']._escalate(now, [request_id]))
+        outcomes = self.race(escalate, escalate)
+        self.assertEqual(sum(result or 0 for result, _error in outcomes), 1)
+        self.assertEqual([error for _result, error in outcomes
+                          if error and not isinstance(error, psycopg2.extensions.TransactionRollbackError)], [])
+        self.assertEqual(self._activities(request_id), 1)
+
+    def test_two_runs_at_once_tell_the_owner_once(self):
+        request_id = self._overdue_request()
         outcomes = self.race(*[lambda: self.execute('crm.erp.service.request', 'action_escalate', [request_id])] * 2)
         self.assertNoError(outcomes)
         self.assertEqual(sorted(result for result, _error in outcomes), [0, 1])
