@@ -56,3 +56,4 @@ from . import test_service_escalation
 from . import test_service_customer_360
 from . import test_service_views
 from . import test_service_rights
+from . import test_queries_service

@@ -5,7 +5,6 @@ import psycopg2
 from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import AccessError
 
-from ..queries import service as service_queries
 from .concurrency_common import ConcurrentCase
 from .service_request_common import ServiceRequestCase
 
@@ -73,16 +72,6 @@ class TestServiceEscalation(ServiceRequestCase):
         self._run('2025-12-01 12:15:00')
         self.assertEqual(request.response_escalation, 'owner')
         self.assertEqual(len(self._activities(request, self.leader)), 1)
-
-    def test_claim_is_set_based_and_once(self):
-        first, second = self._request(), self._request(received='2025-12-01 09:00:00')
-        ids = (first | second).ids
-        claimed = service_queries.claim_escalations(self.env.cr, '2025-12-01 13:30:00', ids)
-        self.assertEqual(sorted(claimed), [(first.id, 'response', 'owner'), (second.id, 'response', 'owner')])
-        self.assertEqual(service_queries.claim_escalations(self.env.cr, '2025-12-01 13:30:00', ids), [])
-        # 14:00: the first's grace ends (12:00 + 2 h), not the second's (13:00 + 2 h)
-        self.assertEqual(service_queries.claim_escalations(self.env.cr, '2025-12-01 14:00:00', ids),
-                         [(first.id, 'response', 'leader')])
 
     def test_escalate_now_rights(self):
         request = self._request()
