@@ -54,6 +54,7 @@ class CrmErpServiceRequest(models.Model):
     user_id = fields.Many2one('res.users', string='Owner', index=True, track_visibility='onchange',
                               default=lambda self: self.env.user)
     team_id = fields.Many2one('crm.team', string='Team', index=True,
+                              default=lambda self: self.env.user.sale_team_id,
                               help='Its leader hears of the deadlines the owner missed.')
     description = fields.Text('Description')
     date_received = fields.Datetime('Received on', required=True, default=fields.Datetime.now, copy=False,
