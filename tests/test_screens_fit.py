@@ -1,7 +1,7 @@
 """Every screen of the addon fits a 1366 x 768 laptop screen: each view of each of its window
 actions, and the forms it extends (customer with its Customer 360 tab, quotation, opportunity,
-product) or adds (a service request with its Customer 360 tab), open in headless chromium without a JavaScript error, an error dialog or a sideways
-scroll of the view."""
+product) or adds (a service request with its Customer 360 tab), open in headless chromium
+without a JavaScript error, an error dialog or a sideways scroll of the view."""
 import os
 
 from test_customer_360_web import NO_ERROR_DIALOG, _call

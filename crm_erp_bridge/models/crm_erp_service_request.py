@@ -245,6 +245,7 @@ class CrmErpServiceRequest(models.Model):
         reopened = self.filtered(lambda request: not request.stage_id.is_solved and request.date_solved)
         if reopened:
             super(CrmErpServiceRequest, reopened).write({'date_solved': False})
+        return True
 
     # Mail gateway (as crm.lead and project.task)
     @api.model
