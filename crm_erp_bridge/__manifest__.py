@@ -48,12 +48,15 @@
         'views/recommendation_views.xml',
         'views/crm_erp_recommendation_tuning_views.xml',
         'wizards/recommendation_wizard_views.xml',
+        'data/service_request_data.xml',
+        'views/crm_erp_service_request_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
         # the order history replays its Customer 360 stages in the past: before today's leads
         'demo/crm_erp_bridge_history.xml',
         'demo/crm_lead_demo.xml',
+        'demo/service_request_demo.xml',
     ],
     'external_dependencies': {'python': ['numpy', 'scipy']},
     'post_init_hook': 'post_init_hook',

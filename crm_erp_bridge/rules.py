@@ -47,6 +47,7 @@ STAGE_REASONS = [
     ('lost_horizon', 'No order within the lost horizon'),
     ('alive_below_at_risk', 'Chance to buy again below the At risk threshold'),
     ('alive_below_lost', 'Chance to buy again below the Lost threshold'),
+    ('service_overdue', 'Overdue complaint or service request'),
     ('manual', 'Set by hand'),
 ]
 
@@ -72,7 +73,10 @@ RFM_SEGMENT_RULES = [
 # predicate over the figures the scoring statement computes per row: n (orders), gap (days since
 # the last order), p_alive (the lifetime value model's probability that the customer still buys,
 # 0-1, NULL without orders), segment (RFM), the lead counts, and the company's thresholds
-# at_risk_alive and lost_alive (0-1). At risk and Lost follow P(alive), which weighs the
+# at_risk_alive and lost_alive (0-1), and overdue_request_count (the customer's open complaints and
+# service requests in the company whose response or solution deadline passed, queries/service.py).
+# A customer with orders and an overdue request is At risk until the request is answered or
+# solved (unless P(alive) already says Lost). At risk and Lost follow P(alive), which weighs the
 # silence against the customer's own rhythm (docs/clv.md), not fixed day gaps; never on the day
 # of an order (gap = 0): P(alive) right after an order only says how many customers never come
 # back, nothing yet about this one. The stage and segment combinations these rules allow:
@@ -85,6 +89,7 @@ STAGE_RULES = [
     ('n = 0 AND lead_lost_count > 0', 'lost', 'leads_lost'),
     ('n = 0', 'prospect', 'no_activity'),
     ('gap > 0 AND p_alive < lost_alive', 'lost', 'alive_below_lost'),
+    ('n > 0 AND overdue_request_count > 0', 'at_risk', 'service_overdue'),
     ('gap > 0 AND p_alive < at_risk_alive', 'at_risk', 'alive_below_at_risk'),
     ("segment IN ('champions', 'loyal')", 'loyal', 'rfm_loyal'),
     ('n >= 2', 'repeat', 'repeat_orders'),

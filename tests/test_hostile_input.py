@@ -95,6 +95,9 @@ RECORD_METHODS = [
     ('crm.erp.clv.model', 'action_fit', 'clv_model'),
     ('crm.erp.recommendation.tuning', 'action_tune', 'tuning'),
     ('crm.erp.lead.score.model', 'action_fit', 'lead_score_model'),
+    ('res.partner', 'action_open_service_requests', 'partner'),
+    ('sale.order', 'action_open_service_requests', 'order'),
+    ('crm.erp.service.request', 'action_escalate', 'service_request'),
 ]
 
 # Methods that take recordsets are private (Odoo refuses to call them remotely).
@@ -243,15 +246,22 @@ def world(odoo_server, test_database):
     lead_score_model_b = admin.call('crm.erp.lead.score.model', 'create', [{'company_id': company_b}])
     admin.call('crm.erp.lead.score.model', 'action_fit_my_companies', [])
     lead_score_model = admin.call('crm.erp.lead.score.model', 'search', [[('company_id', '=', main_company)]])[0]
+    service_request = admin.call('crm.erp.service.request', 'create', [{
+        'name': 'Hostile request', 'partner_id': partner, 'company_id': main_company}])
+    service_request_b = admin.call('crm.erp.service.request', 'create', [{
+        'name': 'Hostile B request', 'partner_id': partner_b, 'company_id': company_b}])
+    deleted['service_request'] = admin.call('crm.erp.service.request', 'create', [{
+        'name': 'Hostile deleted', 'company_id': main_company}])
+    admin.call('crm.erp.service.request', 'unlink', [[deleted['service_request']]])
     yield {
         'client': Client(odoo_server.url, test_database, 'hostile_integration_' + run, 'hostile'),
         'valid': {'partner': partner, 'product': product, 'template': template, 'order': order, 'lead': lead,
                   'warehouse': warehouse, 'clv_model': clv_model, 'tuning': tuning,
-                  'lead_score_model': lead_score_model},
+                  'lead_score_model': lead_score_model, 'service_request': service_request},
         'other_company': {'partner': partner_b, 'product': product_b, 'template': template_b, 'order': order_b,
                           'lead': lead_b, 'warehouse': warehouse_b, 'company': company_b,
                           'clv_model': clv_model_b, 'tuning': tuning_b,
-                          'lead_score_model': lead_score_model_b},
+                          'lead_score_model': lead_score_model_b, 'service_request': service_request_b},
         'deleted': deleted,
     }
     admin.call('res.users', 'write', [[user_id], {'active': False}])

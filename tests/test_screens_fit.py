@@ -1,7 +1,7 @@
 """Every screen of the addon fits a 1366 x 768 laptop screen: each view of each of its window
 actions, and the forms it extends (customer with its Customer 360 tab, quotation, opportunity,
-product), open in headless chromium without a JavaScript error, an error dialog or a sideways
-scroll of the view."""
+product) or adds (a service request with its Customer 360 tab), open in headless chromium
+without a JavaScript error, an error dialog or a sideways scroll of the view."""
 import os
 
 from test_customer_360_web import NO_ERROR_DIALOG, _call
@@ -36,10 +36,13 @@ def test_every_screen_fits_a_laptop(odoo_server, test_database, chromium):
     opportunity = _first(odoo_server, test_database, 'crm.lead', [('type', '=', 'opportunity')],
                          order='planned_revenue desc')
     product = _first(odoo_server, test_database, 'product.product', [('type', '=', 'product')])
+    # a complaint of a demo customer, with its Customer 360 tab
+    request = _first(odoo_server, test_database, 'crm.erp.service.request', [('partner_id', '!=', False)])
     screens += ['id=%d&model=res.partner&view_type=form' % customer,
                 'id=%d&model=sale.order&view_type=form' % quotation,
                 'id=%d&model=crm.lead&view_type=form' % opportunity,
-                'id=%d&model=product.product&view_type=form' % product]
+                'id=%d&model=product.product&view_type=form' % product,
+                'id=%d&model=crm.erp.service.request&view_type=form' % request]
     wide = []
     for fragment in screens:
         _open(odoo_server, chromium, fragment, WEB_CLIENT_READY)

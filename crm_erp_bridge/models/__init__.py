@@ -21,3 +21,7 @@ from . import crm_erp_pipeline_demand_snapshot
 from . import crm_erp_clv_model
 from . import crm_erp_recommendation_tuning
 from . import crm_erp_lead_score_model
+from . import crm_erp_service_stage
+from . import crm_erp_service_category
+from . import crm_erp_service_deadline
+from . import crm_erp_service_request

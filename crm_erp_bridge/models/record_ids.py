@@ -20,6 +20,9 @@ from ..companies import allowed_company
 # The addon's groups: every salesman is a user, every sales manager a manager.
 USER_GROUP = 'crm_erp_bridge.group_crm_erp_bridge_user'
 MANAGER_GROUP = 'crm_erp_bridge.group_crm_erp_bridge_manager'
+# Service requests (docs/service-requests.md): the service staff and their managers.
+SERVICE_USER_GROUP = 'crm_erp_bridge.group_crm_erp_service_user'
+SERVICE_MANAGER_GROUP = 'crm_erp_bridge.group_crm_erp_service_manager'
 # XML-RPC's <int> is 32-bit, and so are PostgreSQL's integer ids and columns.
 INT_MAX = 2 ** 31 - 1
 # Longest argument name or value quoted back in an error message, most ids named in one.

@@ -10,6 +10,7 @@ from odoo.tools import float_round
 from ..chunked_job import nightly_budget
 from ..companies import allowed_company
 from ..queries import cross_sell as cross_sell_queries, customer_360 as customer_360_queries
+from ..queries import service as service_queries
 from ..run_lock import lock_run, retry_safe, retrying
 from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
@@ -369,6 +370,9 @@ class ResPartner(models.Model):
     def _customer_360_profiles(self, partner_ids, company_id, figures):
         """get_customer_360's profiles of partner_ids (checked) in the company: figures of the rows."""
         profiles = []
+        # open and overdue complaints and service requests, now (not as of customer_360_date)
+        requests = self._service_request_counts(self.browse(partner_ids).mapped('commercial_partner_id').ids,
+                                                company_id)
         for partner in self.browse(partner_ids):
             row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})
             profile = {'id': partner.id, 'name': partner.display_name,
@@ -377,6 +381,8 @@ class ResPartner(models.Model):
                        'currency': self.env['res.company'].browse(company_id).currency_id.name}
             for name in figures:
                 profile[name] = row._fields[name].convert_to_read(row[name], row)
+            profile['service_request_open_count'], profile['service_request_overdue_count'] = requests.get(
+                partner.commercial_partner_id.id, (0, 0))
             profile['top_products'] = [{
                 'product_id': line.product_id.id, 'product': line.product_id.display_name,
                 'qty': line.product_qty, 'revenue': line.revenue, 'order_count': line.order_count,
@@ -384,6 +390,38 @@ class ResPartner(models.Model):
             } for line in partner.customer_top_product_ids]
             profiles.append(profile)
         return profiles
+
+    # Service requests
+    # Open and overdue complaints and service requests of the commercial entity in the current
+    # company (queries/service.py): the smart button, the Customer 360 and get_customer_360.
+    service_request_open_count = fields.Integer('Open requests', compute='_compute_service_request_counts',
+                                                groups=USER_GROUP)
+    service_request_overdue_count = fields.Integer('Overdue requests', compute='_compute_service_request_counts',
+                                                   groups=USER_GROUP)
+
+    @api.depends('commercial_partner_id')
+    def _compute_service_request_counts(self):
+        counts = self._service_request_counts(self.mapped('commercial_partner_id').ids,
+                                              self._customer_360_company_id())
+        for partner in self:
+            partner.service_request_open_count, partner.service_request_overdue_count = counts.get(
+                partner.commercial_partner_id.id, (0, 0))
+
+    @api.model
+    def _service_request_counts(self, commercial_ids, company_id):
+        """{commercial partner id: (open, overdue)} in the company, now (or the context's
+        crm_erp_service_now)."""
+        now = self.env['crm.erp.service.request']._now()
+        return service_queries.request_counts(self.env.cr, commercial_ids, company_id, now)
+
+    @public_records(one=True)
+    def action_open_service_requests(self):
+        """The open requests of the customer (commercial entity and contacts), current company."""
+        action = self.env.ref('crm_erp_bridge.crm_erp_service_request_action').read()[0]
+        action['domain'] = [('commercial_partner_id', '=', self.commercial_partner_id.id),
+                            ('company_id', '=', self._customer_360_company_id())]
+        action['context'] = {'search_default_open': 1, 'default_partner_id': self.id}
+        return action
 
     # Recommendations
     recommendation_html = fields.Html(
@@ -454,7 +492,8 @@ class ResPartner(models.Model):
         salesperson and team.
 
         Skips partners who opted out, archived ones and those in stage Lost (unless the company
-        runs win-back campaigns), customers who already have an open cross-sell opportunity,
+        runs win-back campaigns), customers who already have an open cross-sell opportunity or
+        an overdue complaint or service request (queries/service.py),
         and products the customer refused (on a cross-sell opportunity lost within the
         company's refusal days). Creates at most the company's cap per run, and gives no
         salesperson more open cross-sell opportunities than the cap per salesperson: the
@@ -470,6 +509,9 @@ class ResPartner(models.Model):
             customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
         cr = self.env.cr
         busy = cross_sell_queries.open_cross_sell_customers(cr, customers.ids, company.id)
+        # no offers to a customer waiting for an answer to a complaint or request (until solved)
+        busy |= service_queries.customers_with_overdue_requests(
+            cr, customers.ids, company.id, self.env['crm.erp.service.request']._now())
         customers = customers.filtered(lambda p: p.id not in busy)
         leads = self.env['crm.lead']
         if not customers:

@@ -148,3 +148,24 @@ class SaleOrder(models.Model):
         values = line._convert_to_write({name: line[name] for name in line._cache
                                          if name != 'id' and (line._fields[name].store or line._fields[name].inverse)})
         return Line.create(values)
+
+    # Service requests
+    service_request_count = fields.Integer('Open service requests', compute='_compute_service_request_count',
+                                           groups=USER_GROUP)
+
+    def _compute_service_request_count(self):
+        groups = self.env['crm.erp.service.request'].read_group(
+            [('sale_order_id', 'in', self.ids), ('stage_id.is_solved', '=', False)], ['sale_order_id'],
+            ['sale_order_id'])
+        counts = {group['sale_order_id'][0]: group['sale_order_id_count'] for group in groups}
+        for order in self:
+            order.service_request_count = counts.get(order.id, 0)
+
+    @public_records(one=True)
+    def action_open_service_requests(self):
+        """The service requests about this order; a new one is about it."""
+        action = self.env.ref('crm_erp_bridge.crm_erp_service_request_action').read()[0]
+        action['domain'] = [('sale_order_id', '=', self.id)]
+        action['context'] = {'search_default_open': 1, 'default_sale_order_id': self.id,
+                             'default_partner_id': self.partner_id.id, 'default_company_id': self.company_id.id}
+        return action

@@ -4,6 +4,7 @@ statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
 from .common import PartnerScope, create_currency_factor_function, ensure_index, with_company_currency_factor
+from .service import overdue_sql
 
 # RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
 # number of boundaries strictly below the value. Inlined by PostgreSQL (no FROM clause).
@@ -215,6 +216,15 @@ WITH bounds AS (
                          %(clv_alive)s::float[], %(clv_orders_30)s::float[], %(clv_orders_90)s::float[],
                          %(clv_orders_365)s::float[], %(clv_order_value)s::float[], %(clv_value)s::float[])
                   AS c(company_id, partner_id, alive, orders_30, orders_90, orders_365, order_value, value)
+), service AS (
+    -- overdue complaints and service requests per customer, at the end of the reference day
+    -- or now, whichever is earlier (their stage as it is now): the stage rule service_overdue
+    SELECT r.company_id, r.commercial_partner_id AS partner_id, COUNT(*) AS overdue_request_count
+      FROM crm_erp_service_request r
+      LEFT JOIN crm_erp_service_stage st ON st.id = r.stage_id
+     WHERE r.company_id = ANY(%(company_ids)s) AND r.commercial_partner_id IS NOT NULL
+       AND """ + overdue_sql("LEAST(NOW() AT TIME ZONE 'UTC', %(date_ref)s::date + 1)") + """
+  GROUP BY r.company_id, r.commercial_partner_id
 ), scored AS (
     SELECT s.id, s.company_id, s.partner_id, s.customer_stage AS old_stage,
            s.customer_stage_date AS old_stage_date, s.customer_stage_locked AS locked,
@@ -240,11 +250,13 @@ WITH bounds AS (
            CASE WHEN s.sale_order_count > 0 THEN c.alive END AS p_alive,
            COALESCE(c.orders_30, 0) AS orders_30, COALESCE(c.orders_90, 0) AS orders_90,
            COALESCE(c.orders_365, 0) AS orders_365, COALESCE(c.order_value, 0) AS order_value,
-           COALESCE(c.value, 0) AS predicted_value
+           COALESCE(c.value, 0) AS predicted_value,
+           COALESCE(svc.overdue_request_count, 0) AS overdue_request_count
       FROM crm_erp_partner_stats s
       JOIN res_company cmp ON cmp.id = s.company_id
       LEFT JOIN bounds b ON b.company_id = s.company_id
       LEFT JOIN clv c ON c.company_id = s.company_id AND c.partner_id = s.partner_id
+      LEFT JOIN service svc ON svc.company_id = s.company_id AND svc.partner_id = s.partner_id
      WHERE s.company_id = ANY(%(company_ids)s)
        AND {scope[s.partner_id]}
 ), segmented AS (

@@ -50,3 +50,10 @@ from . import test_units
 from . import test_recommendation_tuning
 from . import test_queries_lead_score
 from . import test_lead_score_model
+from . import test_service_request
+from . import test_service_request_mail
+from . import test_service_escalation
+from . import test_service_customer_360
+from . import test_service_views
+from . import test_service_rights
+from . import test_queries_service

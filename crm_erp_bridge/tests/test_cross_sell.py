@@ -229,6 +229,15 @@ class TestCrossSell(RecommendationCase):
         self.company.cross_sell_win_back = True
         self.assertEqual(len(self._run(self.customer_x)), 1)
 
+    def test_an_overdue_request_blocks_cross_sell_until_solved(self):
+        request = self.env['crm.erp.service.request'].create({
+            'name': 'Late delivery', 'partner_id': self.customer_x.id, 'company_id': self.company.id,
+            'date_received': '2020-01-01 08:00:00'})
+        self.assertTrue(request.is_overdue)
+        self.assertFalse(self._run(self.customer_x))
+        request.stage_id = self.env.ref('crm_erp_bridge.crm_erp_service_stage_solved')
+        self.assertEqual(len(self._run(self.customer_x)), 1)
+
     def test_settings_are_checked(self):
         for values in ({'cross_sell_max_per_run': 0}, {'cross_sell_max_per_salesperson': 0},
                        {'cross_sell_refusal_days': -1}):

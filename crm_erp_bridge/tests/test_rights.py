@@ -43,6 +43,12 @@ MATRIX = [
     ('Server action', 'Create RFQs for Shortfall (quotations)', 'server_rfqs_orders', 'nnynnnn'),
     ('Menu', 'CRM-ERP Bridge', 'menu_root', 'yyynnyn'),
     ('Menu', 'CRM-ERP Bridge / Configuration', 'menu_configuration', 'nnynnyn'),
+    # Customer Service: service users (a salesman is none unless made one), every sales manager
+    ('Menu', 'Customer Service', 'menu_service', 'nnynnyn'),
+    ('Menu', 'Customer Service / Configuration', 'menu_service_configuration', 'nnynnyn'),
+    ('RPC', '`crm.erp.service.request.action_escalate`', 'escalate_request', 'nnynnnn'),
+    ('Report', 'Service requests (read)', 'read_service_requests', 'yyynnnn'),
+    ('Report', 'Service requests (write)', 'write_service_requests', 'nnynnnn'),
     ('Report', 'Pipeline Demand vs Stock', 'read_pipeline_demand', 'yyyynnn'),
     ('Report', 'Customer product history', 'read_product_history', 'yyynnnn'),
     ('Report', 'Stage conversions', 'read_stage_history', 'yyynnnn'),
@@ -104,6 +110,8 @@ class TestRights(SavepointCase):
             [('company_id', '=', cls.company.id), ('partner_id', '=', cls.customer.id)])
         assert cls.stats, 'the confirmed order made a Customer 360 row'
         cls.env['crm.erp.partner.stats'].sudo()._refresh(cls.company.ids, recompute_boundaries=True)
+        cls.service_request = cls.env['crm.erp.service.request'].create({
+            'name': 'Rights request', 'partner_id': cls.customer.id, 'company_id': cls.company.id})
 
     @classmethod
     def _quotation(cls, salesman):
@@ -183,6 +191,21 @@ class TestRights(SavepointCase):
 
     def menu_configuration(self, env):
         self._check_menu(env, 'crm_erp_bridge.crm_erp_bridge_menu_configuration')
+
+    def menu_service(self, env):
+        self._check_menu(env, 'crm_erp_bridge.crm_erp_service_request_menu_root')
+
+    def menu_service_configuration(self, env):
+        self._check_menu(env, 'crm_erp_bridge.crm_erp_service_request_menu_configuration')
+
+    def escalate_request(self, env):
+        env['crm.erp.service.request'].browse(self.service_request.id).action_escalate()
+
+    def read_service_requests(self, env):
+        env['crm.erp.service.request'].browse(self.service_request.id).read(['name', 'stage_id', 'message_ids'])
+
+    def write_service_requests(self, env):
+        env['crm.erp.service.request'].browse(self.service_request.id).write({'priority': '2'})
 
     def _read_rows(self, env, model, fields):
         env[model].browse(self._rows(model).ids).read(fields)

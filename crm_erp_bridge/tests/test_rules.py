@@ -27,7 +27,8 @@ class TestRules(SavepointCase):
         (Issue 16: At risk and Lost follow P(alive) thresholds, never on the day of an order; the
         rows of the day-gap rules and of the RFM At risk rule were replaced.)"""
         columns = ('locked', 'old_stage', 'n', 'gap', 'p_alive', 'segment', 'opportunity_open_count',
-                   'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_alive', 'at_risk_alive')
+                   'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_alive', 'at_risk_alive',
+                   'overdue_request_count')
         rows = [
             # locked, old, n, gap, p_alive, segment, opp, won, open, lost, lost_alive, at_risk_alive -> stage, reason
             ((True, 'loyal', 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5), ('loyal', None)),
@@ -47,6 +48,15 @@ class TestRules(SavepointCase):
             ((False, None, 2, 20, 0.9, 'loyal', 0, 0, 0, 0, 0.2, 0.5), ('loyal', 'rfm_loyal')),
             ((False, None, 2, 20, 0.9, 'new', 0, 0, 0, 0, 0.2, 0.5), ('repeat', 'repeat_orders')),
             ((False, None, 1, 20, None, None, 0, 0, 0, 0, 0.2, 0.5), ('new', 'first_order')),
+        ]
+        # the last column, overdue complaints and service requests: 0 above; below, a customer
+        # with orders and an overdue request is At risk (Lost still wins), a prospect is not
+        rows = [(row + (0,), expected) for row, expected in rows] + [
+            ((False, 'loyal', 3, 21, 0.9, 'champions', 0, 0, 0, 0, 0.2, 0.5, 1), ('at_risk', 'service_overdue')),
+            ((False, None, 1, 0, 0.1, 'new', 0, 0, 0, 0, 0.2, 0.5, 2), ('at_risk', 'service_overdue')),
+            ((False, 'loyal', 3, 731, 0.19, 'champions', 0, 0, 0, 0, 0.2, 0.5, 1), ('lost', 'alive_below_lost')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5, 1), ('prospect', 'no_activity')),
+            ((True, 'loyal', 3, 21, 0.9, 'champions', 0, 0, 0, 0, 0.2, 0.5, 1), ('loyal', None)),
         ]
         values = ', '.join(['(%s)' % ', '.join(['%s'] * len(columns))] * len(rows))
         self.env.cr.execute(

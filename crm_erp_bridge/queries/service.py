@@ -1,0 +1,92 @@
+"""Service requests (crm.erp.service.request): the escalations due, claimed in one statement,
+and the open and overdue requests per customer (Customer 360, stage rule, cross-sell)."""
+
+# Whether a request r (joined to its stage st) is overdue at the timestamp expression {at}:
+# not solved, and its response deadline passed without a response or its solution deadline
+# passed. The one definition of "overdue" for SQL (the model's is_overdue says the same).
+_OVERDUE_SQL = """(r.active AND NOT COALESCE(st.is_solved, FALSE)
+    AND ((r.date_first_response IS NULL AND r.date_response_deadline < {at})
+         OR r.date_resolution_deadline < {at}))"""
+
+
+def overdue_sql(at):
+    """_OVERDUE_SQL over the SQL expression at (a timestamp; from the code, never input), for
+    a request aliased r joined to its stage aliased st."""
+    return _OVERDUE_SQL.format(at=at)
+
+
+# The escalations due at %(now)s, claimed (the request's level written) in the same statement:
+# per deadline, level owner once the deadline passed unanswered, level leader once its grace
+# hours passed too. The UPDATE's WHERE repeats the levels read: a run that meets another run's
+# claim (waiting for its row lock) claims nothing under READ COMMITTED, and fails with a
+# serialization error under Odoo's REPEATABLE READ (the call is retried and then sees the
+# claim). So each person is told once, whatever runs at the same moment.
+_CLAIM_ESCALATIONS_SQL = """
+WITH due AS (
+    SELECT r.id, r.response_escalation AS old_response, r.resolution_escalation AS old_resolution,
+           CASE WHEN r.date_first_response IS NULL AND r.date_response_deadline <= %(now)s THEN
+                CASE WHEN r.response_escalation = 'none' THEN 'owner'
+                     WHEN r.response_escalation = 'owner'
+                      AND r.date_response_deadline + r.escalation_grace_hours * INTERVAL '1 hour' <= %(now)s
+                     THEN 'leader' END END AS response_level,
+           CASE WHEN r.date_resolution_deadline <= %(now)s THEN
+                CASE WHEN r.resolution_escalation = 'none' THEN 'owner'
+                     WHEN r.resolution_escalation = 'owner'
+                      AND r.date_resolution_deadline + r.escalation_grace_hours * INTERVAL '1 hour' <= %(now)s
+                     THEN 'leader' END END AS resolution_level
+      FROM crm_erp_service_request r
+      JOIN crm_erp_service_stage st ON st.id = r.stage_id
+     WHERE r.active AND NOT COALESCE(st.is_solved, FALSE)
+       AND (%(request_ids)s::integer[] IS NULL OR r.id = ANY(%(request_ids)s::integer[]))
+       AND (r.response_escalation <> 'leader' OR r.resolution_escalation <> 'leader')
+       AND (r.date_response_deadline <= %(now)s OR r.date_resolution_deadline <= %(now)s)
+), claimed AS (
+    UPDATE crm_erp_service_request r
+       SET response_escalation = COALESCE(d.response_level, r.response_escalation),
+           resolution_escalation = COALESCE(d.resolution_level, r.resolution_escalation),
+           write_date = NOW() AT TIME ZONE 'UTC'
+      FROM due d
+     WHERE r.id = d.id AND (d.response_level IS NOT NULL OR d.resolution_level IS NOT NULL)
+       AND r.response_escalation = d.old_response AND r.resolution_escalation = d.old_resolution
+ RETURNING r.id, d.response_level, d.resolution_level
+)
+SELECT id, 'response', response_level FROM claimed WHERE response_level IS NOT NULL
+ UNION ALL
+SELECT id, 'resolution', resolution_level FROM claimed WHERE resolution_level IS NOT NULL
+ ORDER BY 1, 2 DESC
+"""
+
+
+def claim_escalations(cr, now, request_ids=None):
+    """[(request id, 'response' or 'resolution', 'owner' or 'leader')]: the escalations due at
+    now (a 'YYYY-MM-DD HH:MM:SS' UTC timestamp) of the open requests request_ids (None: of
+    every company), each marked
+    as done in the same statement (set-based; see _CLAIM_ESCALATIONS_SQL for two runs at once).
+    A level skipped (leader due at the first run) is claimed at the next run, owner first."""
+    cr.execute(_CLAIM_ESCALATIONS_SQL, {'now': now, 'request_ids': None if request_ids is None else list(request_ids)})
+    return cr.fetchall()
+
+
+_REQUEST_COUNTS_SQL = """
+SELECT r.commercial_partner_id,
+       COUNT(*) FILTER (WHERE NOT COALESCE(st.is_solved, FALSE)),
+       COUNT(*) FILTER (WHERE """ + overdue_sql('%(now)s') + """)
+  FROM crm_erp_service_request r
+  LEFT JOIN crm_erp_service_stage st ON st.id = r.stage_id
+ WHERE r.active AND r.company_id = %(company_id)s AND r.commercial_partner_id = ANY(%(partner_ids)s)
+ GROUP BY r.commercial_partner_id
+"""
+
+
+def request_counts(cr, partner_ids, company_id, now):
+    """{commercial partner id: (open requests, overdue requests at now)} of those among
+    partner_ids (commercial partners) with requests in the company; now a UTC timestamp."""
+    cr.execute(_REQUEST_COUNTS_SQL, {'partner_ids': list(partner_ids), 'company_id': company_id, 'now': now})
+    return {partner_id: (open_count, overdue_count) for partner_id, open_count, overdue_count in cr.fetchall()}
+
+
+def customers_with_overdue_requests(cr, partner_ids, company_id, now):
+    """{commercial partner id} of those among partner_ids with an overdue request in the
+    company at now: the cross-sell run leaves them out until their requests are solved."""
+    return {partner_id for partner_id, (_open, overdue) in request_counts(cr, partner_ids, company_id, now).items()
+            if overdue}
