@@ -15,6 +15,18 @@ _AFFINITY_ORDER_FIELDS = {'state', 'partner_id', 'company_id', 'date_order'}
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
+    # Sales channel
+    # Where the order came from, set at creation: the back office (default, and a copy made
+    # there), the Odoo webshop (crm_erp_bridge_website sets it) or an outside shop (pushed
+    # through crm_erp_push_order below). Glue addons add theirs with selection_add. The Customer
+    # 360 breaks its figures down by it (queries/customer_360.channel_breakdown). Filled for
+    # existing orders by Odoo's one UPDATE of the new column's default at install.
+    crm_erp_channel = fields.Selection(
+        [('back_office', 'Back office'), ('webshop', 'Webshop'), ('outside_shop', 'Outside shop')],
+        string='Sales channel', default='back_office', required=True, index=True, copy=False, readonly=True,
+        help='Where the order came from: entered in the back office, placed on the Odoo webshop, or pushed '
+             'by an outside shop through the API.')
+
     # Changes followed by the features (change_hooks) ------------------------------------
 
     @api.model
