@@ -63,7 +63,8 @@ class TestCustomer360Channels(Customer360Case):
         # the channels add up to the customer's figures
         self.assertEqual(sum(count for count, _revenue in got.values()), profile['sale_order_count'])
         self.assertAlmostEqual(sum(revenue for _count, revenue in got.values()), profile['sale_revenue'], places=2)
-        self.assertEqual([item['label'] for item in profile['channels']], ['Back office', 'Webshop', 'Outside shop'], 'largest revenue first')
+        self.assertEqual([item['label'] for item in profile['channels']], ['Back office', 'Webshop', 'Outside shop'],
+                         'largest revenue first')
 
     def test_breakdown_as_of_a_day(self):
         """With customer_360_date, only the orders up to that day (a dry run)."""
