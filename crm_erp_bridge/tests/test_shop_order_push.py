@@ -143,3 +143,28 @@ class TestShopOrderPush(SavepointCase):
         self._push('DEMAND-1', {'email': 'known@shop.example'}, lines=[{'product': 'PUSH-LAMP', 'quantity': 7}])
         self.assertEqual(self.env['product.product'].get_pipeline_demand([self.lamp.id])[0]['demand_qty'],
                          before + 7.0)
+
+    def test_other_company(self):
+        """With force_company, the order, and a new customer, belong to that company: the
+        customers and products of the other company are never used, and the same reference
+        is another order there."""
+        company_b = self.env['res.company'].create({'name': 'Push company B'})
+        self.env.user.write({'company_ids': [(4, company_b.id)]})
+        Order_b = self.Order.with_context(force_company=company_b.id)
+        self.env['product.product'].create({'name': 'Push shared', 'default_code': 'PUSH-SHARED',
+                                            'company_id': False})
+        order = {'reference': 'SHOP-1', 'customer': {'email': 'known@shop.example', 'name': 'Known in B'},
+                 'lines': [{'product': 'PUSH-SHARED', 'quantity': 1}]}
+        result_a = self.Order.crm_erp_push_order(order)
+        result_b = Order_b.crm_erp_push_order(order)
+        self.assertNotEqual(result_a['order_id'], result_b['order_id'])
+        self.assertEqual(self.Order.browse(result_a['order_id']).partner_id, self.known)
+        order_b = self.Order.browse(result_b['order_id'])
+        self.assertEqual((order_b.company_id, order_b.partner_id.company_id, order_b.partner_id.name),
+                         (company_b, company_b, 'Known in B'))
+        self.assertEqual(Order_b.crm_erp_push_order(order), dict(result_b, created=False))
+        self.env['product.product'].create({'name': 'Push A only', 'default_code': 'PUSH-A-ONLY',
+                                            'company_id': self.company.id})
+        with self.assertRaisesRegex(UserError, "Unknown product 'PUSH-A-ONLY'"):
+            Order_b.crm_erp_push_order(dict(order, reference='SHOP-B2',
+                                            lines=[{'product': 'PUSH-A-ONLY', 'quantity': 1}]))
