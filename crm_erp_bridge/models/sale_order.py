@@ -3,6 +3,7 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import escape_psql
 
 from ..change_hooks import followed
 from ..companies import allowed_company
@@ -274,15 +275,19 @@ class SaleOrder(models.Model):
         domain = [('company_id', 'in', [company.id, False])]
         for key in ('email', 'vat'):
             if customer[key]:
-                partner = Partner.search(domain + [(key, '=ilike', customer[key])], order='id', limit=1)
+                # =ilike: case ignored; the value's own % and _ are not wildcards
+                partner = Partner.search(domain + [(key, '=ilike', escape_psql(customer[key]))], order='id', limit=1)
                 if partner:
                     return partner
         if not customer['name']:
             raise UserError(_('customer: no customer of your company has this email or VAT number; send '
                               'its name to create it.'))
         country = self.env['res.country']
-        if customer['country_code']:
-            country = country.search([('code', '=ilike', customer['country_code'])], limit=1)
+        code = customer['country_code']
+        if code:
+            # ISO codes, stored in capitals
+            country = country.search([('code', '=', code.upper())], limit=1) if len(code) == 2 and code.isalpha() \
+                else country
             if not country:
                 raise UserError(_('customer country_code %s is not a country code.') % shown(customer['country_code']))
         return Partner.create({

@@ -58,6 +58,18 @@ class TestShopOrderPush(SavepointCase):
         self.assertEqual(self._push('M2', {'vat': 'be 0477 472 701'})['partner_id'], self.by_vat.id)
         self.assertEqual(self._push('M3', {'email': 'known@shop.example', 'vat': 'BE0477472701'})['partner_id'],
                          self.known.id)
+        # % and _ are plain characters, not wildcards
+        self.assertNotEqual(self._push('M4', {'email': 'k_own@shop.example', 'name': 'Wildcard'})['partner_id'],
+                            self.known.id)
+        self.assertNotEqual(self._push('M5', {'email': '%@shop.example', 'name': 'Wildcard'})['partner_id'],
+                            self.known.id)
+        with self.assertRaisesRegex(UserError, 'is not a country code'):
+            self._push('M6', {'email': 'wild@shop.example', 'name': 'Wildcard', 'country_code': 'B_'})
+        new = self.env['res.partner'].browse(self._push('M7', {
+            'email': 'be@shop.example', 'name': 'Belgian', 'country_code': 'be', 'city': 'Gent', 'zip': '9000',
+            'street': 'Veldstraat 1', 'phone': '+32 9 000 00 00'})['partner_id'])
+        self.assertEqual((new.country_id.code, new.city, new.zip, new.street, new.phone, new.customer),
+                         ('BE', 'Gent', '9000', 'Veldstraat 1', '+32 9 000 00 00', True))
 
     def test_unique_constraint(self):
         """The database refuses a second order of the same company and shop reference."""
