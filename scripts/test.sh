@@ -28,7 +28,7 @@ pytest_run() {
 }
 # The webshop glue (crm_erp_bridge_website) needs website_sale, which the core addon must not
 # see: the core suite runs first, then the glue is installed on the same database (website_sale
-# and its dependencies: about 100 s on a loaded 2-core machine, docs/website.md) and its tests run.
+# and its dependencies: about a minute on a loaded 2-core machine, docs/website.md) and its tests run.
 WEBSITE_TESTS=(crm_erp_bridge_website tests/test_website_recommendations.py)
 pytest_run --ignore=tests/test_website_recommendations.py crm_erp_bridge tests
 rc=$?
