@@ -163,7 +163,7 @@ class ResPartner(models.Model):
                                        groups=USER_GROUP)
 
     customer_channel_html = fields.Html(
-        'Sales channels', compute='_compute_customer_channel_html', sanitize=False, groups=USER_GROUP,
+        'Order channels', compute='_compute_customer_channel_html', sanitize=False, groups=USER_GROUP,
         help='Confirmed orders and revenue (untaxed, company currency) of the customer per sales channel, '
              'in this company.')
 

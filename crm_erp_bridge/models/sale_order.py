@@ -32,7 +32,7 @@ class ShopReferenceTaken(TransactionRollbackError):
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
-    # Sales channel
+    # Sales channel (labelled 'Order channel': Odoo 11 calls its sales teams 'Sales Channel')
     # Where the order came from, set at creation: the back office (default, and a copy made
     # there), the Odoo webshop (crm_erp_bridge_website sets it) or an outside shop (pushed
     # through crm_erp_push_order below). Glue addons add theirs with selection_add. The Customer
@@ -40,7 +40,7 @@ class SaleOrder(models.Model):
     # existing orders by Odoo's one UPDATE of the new column's default at install.
     crm_erp_channel = fields.Selection(
         [('back_office', 'Back office'), ('webshop', 'Webshop'), ('outside_shop', 'Outside shop')],
-        string='Sales channel', default='back_office', required=True, index=True, copy=False, readonly=True,
+        string='Order channel', default='back_office', required=True, index=True, copy=False, readonly=True,
         help='Where the order came from: entered in the back office, placed on the Odoo webshop, or pushed '
              'by an outside shop through the API.')
 

@@ -54,7 +54,7 @@ MATRIX = [
     ('Field', 'Historical value (margin)', 'read_margin', 'nnynnnn'),
     ('Field', 'RFM boundaries (`crm.erp.rfm.boundary`)', 'read_rfm_boundaries', 'nnynnnn'),
     ('Field', 'Recommended products (partner form)', 'read_recommendation_html', 'yyynnnn'),
-    ('Field', 'Sales channels (partner form)', 'read_customer_channel_html', 'yyynnnn'),
+    ('Field', 'Order channels (partner form)', 'read_customer_channel_html', 'yyynnnn'),
     # Odoo 11's crm has no company rule on crm.lead: the lead, and so its score, is readable
     # by a sales manager of another company (the lead score model itself is not: its own rule)
     ('Field', 'Win chance and its reasons (own opportunity)', 'read_win_chance', 'yyynnyn'),
