@@ -8,7 +8,7 @@ from odoo.tools.sql import escape_psql
 from ..change_hooks import followed
 from ..companies import allowed_company
 from ..queries.common import advisory_xact_lock
-from ..run_lock import retry_safe
+from ..run_lock import lock_run, retry_safe
 from ..units import missing_text
 from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records, shown
 from .shop_order_input import check_shop_order
@@ -282,6 +282,10 @@ class SaleOrder(models.Model):
         if not customer['name']:
             raise UserError(_('customer: no customer of your company has this email or VAT number; send '
                               'its name to create it.'))
+        # Two pushes of different orders of the same new customer at once make one customer: the
+        # second waits for the first, then fails to serialize and is run again, when it finds it.
+        lock_run(self.env, 'crm_erp_push_customer', [(company.id, key, customer[key]) for key in ('email', 'vat')
+                                                     if customer[key]])
         country = self.env['res.country']
         code = customer['country_code']
         if code:

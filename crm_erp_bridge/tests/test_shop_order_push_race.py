@@ -16,7 +16,7 @@ class TestShopOrderPushRace(ConcurrentCase):
         self.product_id = product.id
 
     def _cleanup(self, env):
-        orders = env['sale.order'].search([('crm_erp_shop_reference', '=', self.REFERENCE)])
+        orders = env['sale.order'].search([('crm_erp_shop_reference', 'like', self.REFERENCE + '%')])
         partners = orders.mapped('partner_id')
         orders.action_cancel()
         orders.unlink()
@@ -39,3 +39,22 @@ class TestShopOrderPushRace(ConcurrentCase):
             self.assertEqual(len(orders), 1)
             self.assertEqual(len(env['res.partner'].search([('email', '=', 'race@shop.example')])), 1)
             self.assertEqual((orders.state, orders.amount_untaxed), ('sale', 15.0))
+
+    def test_two_orders_of_one_new_customer_at_once(self):
+        """Two different orders of the same new customer pushed at the same moment: two
+        orders, one customer (the customer's run lock, crm_erp_run_lock)."""
+        self.commit(self._setup)
+        self.addCleanup(self.commit, self._cleanup)
+        self.addCleanup(self.delete_run_locks, 'crm_erp_push_customer:%:race-new@shop.example')
+
+        def order(suffix):
+            return {'reference': self.REFERENCE + suffix,
+                    'customer': {'email': 'race-new@shop.example', 'name': 'Race new customer'},
+                    'lines': [{'product': 'RACE-PUSH', 'quantity': 1}]}
+        outcomes = self.race(lambda: self.execute('sale.order', 'crm_erp_push_order', order('-A')),
+                             lambda: self.execute('sale.order', 'crm_erp_push_order', order('-B')))
+        self.assertNoError(outcomes)
+        self.assertEqual([result['created'] for result, _error in outcomes], [True, True])
+        self.assertEqual(len({result['partner_id'] for result, _error in outcomes}), 1)
+        with self.rolled_back() as env:
+            self.assertEqual(len(env['res.partner'].search([('email', '=', 'race-new@shop.example')])), 1)
