@@ -26,6 +26,7 @@ class TestShopOrderPushRace(ConcurrentCase):
     def test_same_order_twice_at_once(self):
         self.commit(self._setup)
         self.addCleanup(self.commit, self._cleanup)
+        self.addCleanup(self.delete_run_locks, 'crm_erp_push_customer:%:race@shop.example')
         order = {'reference': self.REFERENCE, 'confirm': True,
                  'customer': {'email': 'race@shop.example', 'name': 'Race shop customer'},
                  'lines': [{'product': 'RACE-PUSH', 'quantity': 3, 'price_unit': 5.0}]}
