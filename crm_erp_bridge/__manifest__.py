@@ -45,6 +45,7 @@
         'data/recommendation_data.xml',
         'views/crm_erp_product_affinity_views.xml',
         'views/recommendation_templates.xml',
+        'views/customer_360_templates.xml',
         'views/recommendation_views.xml',
         'views/crm_erp_recommendation_tuning_views.xml',
         'wizards/recommendation_wizard_views.xml',

@@ -29,6 +29,11 @@ SQL = "1); DELETE FROM res_partner; --"
 BIG = 'x' * 100000
 UNICODE = '客户 ☃ \u202e\U0001F600'
 
+# An order an outside shop pushes (the valid value; its product code exists nowhere, so that
+# no call of the sweep creates an order even when only the hostile part is refused).
+SHOP_ORDER = {'reference': 'HOSTILE-SHOP-1', 'customer': {'email': 'hostile-shop@example.com', 'name': 'Hostile'},
+              'lines': [{'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'price_unit': 2.5}]}
+
 # Bad values of each kind of argument (valid ones of the kind are not listed).
 KINDS = {
     # a list of ids (model methods)
@@ -50,6 +55,28 @@ KINDS = {
     'company': [True, 0, -1, INT_MAX, INT_MAX + 1, 1.5, '1', 'x', SQL, BIG, [1], {'id': 1}, 'other_company'],
     'date': [1, True, 1.5, 'x', '2025-13-45', '31/12/2025', SQL, BIG, UNICODE, ['2025-01-01'], {'d': 1}],
     'datetime': [1, True, 'x', '2025-12-31 25:61:00', '2025-13-45 00:00:00', SQL, BIG, UNICODE, ['2025-01-01']],
+    # an order pushed by an outside shop (sale.order.crm_erp_push_order): each breaks one rule
+    'shop_order': [None, False, True, 0, 1.5, '', 'x', SQL, BIG, UNICODE, [], [{}], {}, {'bogus': 1}, {BIG: 1}]
+    + [dict(SHOP_ORDER, **change) for change in (
+        {'reference': None}, {'reference': ''}, {'reference': '   '}, {'reference': 7}, {'reference': BIG},
+        {'reference': ['H1']}, {'customer': None}, {'customer': SQL}, {'customer': {}},
+        {'customer': {'name': 'No email'}}, {'customer': {'email': SQL}}, {'customer': {'email': 7}},
+        {'customer': {'email': 'hostile-unknown@example.com'}},
+        {'customer': {'email': 'hostile-new@example.com', 'name': BIG}},
+        {'customer': {'email': 'hostile-new@example.com', 'name': 'New', 'country_code': 'ZZ'}},
+        {'customer': {'email': 'hostile-new@example.com', 'bogus': 1}},
+        {'lines': None}, {'lines': []}, {'lines': SQL}, {'lines': [SQL]}, {'lines': [{}]},
+        {'lines': [{'product': 'HOSTILE-PRODUCT', 'quantity': 1}] * 1001},
+        {'confirm': 'yes'}, {'date_order': 'x'}, {'date_order': 7}, {'note': BIG + BIG}, {'bogus': 1})]
+    + [dict(SHOP_ORDER, lines=[line]) for line in (
+        {'product': SQL, 'quantity': 1}, {'product': UNICODE, 'quantity': 1}, {'product': '', 'quantity': 1},
+        {'product': None, 'quantity': 1}, {'product': 'HOSTILE-PRODUCT'}, {'product': 'HOSTILE-PRODUCT', 'quantity': 0},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': -1}, {'product': 'HOSTILE-PRODUCT', 'quantity': True},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': '2'}, {'product': 'HOSTILE-PRODUCT', 'quantity': float('nan')},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': float('inf')}, {'product': 'HOSTILE-PRODUCT', 'quantity': 2 ** 63},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'price_unit': -1},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'price_unit': 'x'},
+        {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'bogus': 1})],
 }
 
 # model, method, [(argument, kind, valid value key)], context keys read (kind)
@@ -69,6 +96,7 @@ METHODS = [
     ('product.product', 'create_shortfall_rfqs', [('product_ids', 'ids', 'product')], {}),
     ('product.product', 'create_shortfall_rfqs_report', [('product_ids', 'ids', 'product')], {}),
     ('sale.order', 'check_availability', [('order_ids', 'ids', 'order')], {}),
+    ('sale.order', 'crm_erp_push_order', [('order', 'shop_order', SHOP_ORDER)], {'force_company': 'company'}),
     ('crm.erp.product.affinity', 'action_recompute_affinity', [], {'crm_erp_affinity_date_to': 'datetime'}),
     ('crm.erp.clv.model', 'action_fit_my_companies', [], {}),
     ('crm.erp.recommendation.tuning', 'action_tune_my_companies', [], {'crm_erp_recommendation_date': 'datetime'}),

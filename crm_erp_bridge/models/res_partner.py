@@ -169,6 +169,11 @@ class ResPartner(models.Model):
     vendor_on_time_rate = fields.Float('On-time receipts (%)', compute='_compute_customer_360_figures',
                                        groups=USER_GROUP)
 
+    customer_channel_html = fields.Html(
+        'Order channels', compute='_compute_customer_channel_html', sanitize=False, groups=USER_GROUP,
+        help='Confirmed orders and revenue (untaxed, company currency) of the customer per sales channel, '
+             'in this company.')
+
     @api.model
     def _customer_360_company_id(self):
         """The company whose figures these fields show: force_company when it is one of the
@@ -218,6 +223,26 @@ class ResPartner(models.Model):
         can_lock = self.env.user.has_group(MANAGER_GROUP)
         for partner in self:
             partner.customer_360_can_lock = can_lock
+
+    @api.depends('commercial_partner_id')
+    def _compute_customer_channel_html(self):
+        company = self.env['res.company'].browse(self._customer_360_company_id())
+        breakdown = self._customer_channels(company.id)
+        for partner in self:
+            channels = breakdown.get(partner.commercial_partner_id.id)
+            partner.customer_channel_html = self.env['ir.qweb'].render(
+                'crm_erp_bridge.customer_channel_table',
+                {'channels': channels, 'currency': company.currency_id}).decode() if channels else False
+
+    def _customer_channels(self, company_id, orders_until=None):
+        """{commercial partner id: [{'channel', 'label', 'order_count', 'revenue'}]} of these
+        partners in the company (checked by the caller), the largest revenue first."""
+        labels = dict(self.env['sale.order']._fields['crm_erp_channel']._description_selection(self.env))
+        commercial_ids = self.mapped('commercial_partner_id').ids
+        breakdown = customer_360_queries.channel_breakdown(self.env.cr, company_id, commercial_ids, orders_until)
+        return {partner_id: [{'channel': channel, 'label': labels.get(channel, channel), 'order_count': count,
+                              'revenue': revenue} for channel, count, revenue in rows]
+                for partner_id, rows in breakdown.items()}
 
     def _compute_customer_top_product_ids(self):
         history = self.env['crm.erp.partner.product.history']
@@ -373,6 +398,9 @@ class ResPartner(models.Model):
         # open and overdue complaints and service requests, now (not as of customer_360_date)
         requests = self._service_request_counts(self.browse(partner_ids).mapped('commercial_partner_id').ids,
                                                 company_id)
+        orders_until = (self.env['crm.erp.partner.stats']._customer_360_today()
+                        if self.env.context.get('customer_360_date') else None)
+        channels = self.browse(partner_ids)._customer_channels(company_id, orders_until)
         for partner in self.browse(partner_ids):
             row = partner.customer_360_id or self.env['crm.erp.partner.stats'].new({'customer_stage': 'prospect'})
             profile = {'id': partner.id, 'name': partner.display_name,
@@ -388,6 +416,7 @@ class ResPartner(models.Model):
                 'qty': line.product_qty, 'revenue': line.revenue, 'order_count': line.order_count,
                 'first_order_date': line.first_order_date, 'last_order_date': line.last_order_date,
             } for line in partner.customer_top_product_ids]
+            profile['channels'] = [dict(item) for item in channels.get(partner.commercial_partner_id.id, [])]
             profiles.append(profile)
         return profiles
 

@@ -57,13 +57,14 @@ def create_currency_factor_function(cr):
     cr.execute(_CURRENCY_FACTOR_FUNCTION_SQL)
 
 
-def counted_orders_select(condition):
+def counted_orders_select(condition, extra_columns=''):
     """SELECT of the company's counted sale orders (parameter %(company_id)s) with their
     commercial partner, day, untaxed amount and currencies, the input with_company_currency_factor
-    takes; condition: the caller's further SQL condition (its own text, never input)."""
+    takes; condition: the caller's further SQL condition (its own text, never input);
+    extra_columns: further columns of so, p or cmp (', so.crm_erp_channel': the caller's text)."""
     return """
     SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
-           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id
+           so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id""" + extra_columns + """
       FROM sale_order so
       JOIN res_partner p ON p.id = so.partner_id
       JOIN res_company cmp ON cmp.id = so.company_id

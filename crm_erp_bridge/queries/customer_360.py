@@ -3,7 +3,8 @@ segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in 
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
-from .common import PartnerScope, create_currency_factor_function, ensure_index, with_company_currency_factor
+from .common import (PartnerScope, counted_orders_select, create_currency_factor_function, ensure_index,
+                     with_company_currency_factor)
 from .service import overdue_sql
 
 # RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
@@ -463,3 +464,32 @@ def partners_by_selection(cr, company_id, field_name, values, matching):
         " AND (COALESCE(" + field_name + ", '') = ANY(%s)) != %s",
         (company_id, list(values), not matching))
     return [partner_id for partner_id, in cr.fetchall()]
+
+
+# Counted orders and revenue per sales channel (sale_order.crm_erp_channel) of commercial
+# partners in a company: the orders the Customer 360 counts (COUNTED_ORDER_SQL, up to
+# orders_until when given), their untaxed amounts in the company currency at the order's day,
+# as in step 1; the channels of a partner sum to its sale_order_count and sale_revenue.
+_CHANNEL_ORDERS_SQL = counted_orders_select("""
+           p.commercial_partner_id = ANY(%(partner_ids)s)
+       AND so.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)""",
+                                            extra_columns=', so.crm_erp_channel AS channel')
+_CHANNEL_BREAKDOWN_SQL = "WITH" + with_company_currency_factor('orders', _CHANNEL_ORDERS_SQL) + """
+SELECT partner_id, channel, COUNT(*), SUM(factor * amount_untaxed)::float
+  FROM orders
+ GROUP BY partner_id, channel
+ ORDER BY partner_id, 4 DESC, channel
+"""
+
+
+def channel_breakdown(cr, company_id, partner_ids, orders_until=None):
+    """{commercial partner id: [(channel, order count, revenue in the company currency)], the
+    largest revenue first} of the partners partner_ids (commercial entities) in the company,
+    counting their confirmed orders up to orders_until ('YYYY-MM-DD', None: all); partners
+    without an order are absent."""
+    cr.execute(_CHANNEL_BREAKDOWN_SQL, {'company_id': company_id, 'partner_ids': list(partner_ids),
+                                        'orders_until': orders_until})
+    result = {}
+    for partner_id, channel, count, revenue in cr.fetchall():
+        result.setdefault(partner_id, []).append((channel, count, revenue))
+    return result

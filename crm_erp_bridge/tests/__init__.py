@@ -6,6 +6,9 @@ from . import test_customer_360_demo_stages
 from . import test_customer_360_rfm
 from . import test_customer_360_stage
 from . import test_customer_360_vendor
+from . import test_customer_360_channels
+from . import test_shop_order_push
+from . import test_shop_order_push_race
 from . import test_customer_360_views
 from . import test_dashboard
 from . import test_demo

@@ -113,3 +113,22 @@ class TestQueriesCustomer360(Customer360Case):
         self.assertEqual(revenue(), 20.0, '10 XCA + 20 XCB at the global rate 2.0 of 2025-01-01')
         self.assertEqual(customer_360.known_currency_factors(cr, self.company_b.ids),
                          dict.fromkeys(known, '{}'))
+
+    def test_channel_breakdown(self):
+        """Counted orders and revenue per channel, in the company currency at the order's day
+        (XCB at 2.5 on 2025-03-15 in company A), up to orders_until; quotations and cancelled
+        orders are not counted."""
+        cr = self.env.cr
+        customer = self._customer('Q360 channels')
+        contact = self._customer('Q360 channels contact', parent_id=customer.id)
+        self._order(customer, '2025-02-01', [(self.product_1, 1.0, 100.0)])
+        self._order(contact, '2025-03-15', [(self.product_1, 2.0, 50.0)], pricelist=self.pricelist_xcb).write(
+            {'crm_erp_channel': 'webshop'})
+        self._order(customer, '2025-06-01', [(self.product_1, 1.0, 30.0)]).write({'crm_erp_channel': 'webshop'})
+        self._order(customer, '2025-06-02', [(self.product_1, 1.0, 999.0)], confirm=False)
+        self._order(customer, '2025-06-03', [(self.product_1, 1.0, 999.0)]).action_cancel()
+        self.assertEqual(customer_360.channel_breakdown(cr, self.company_a.id, customer.ids), {
+            customer.id: [('back_office', 1, 100.0), ('webshop', 2, 70.0)]})
+        self.assertEqual(customer_360.channel_breakdown(cr, self.company_a.id, customer.ids, '2025-05-31'), {
+            customer.id: [('back_office', 1, 100.0), ('webshop', 1, 40.0)]})
+        self.assertEqual(customer_360.channel_breakdown(cr, self.company_b.id, customer.ids), {})

@@ -34,6 +34,8 @@ MATRIX = [
     ('RPC', '`sale.order.check_availability`, own quotation', 'check_availability_own', 'yyynnnn'),
     ('RPC', '`sale.order.check_availability`, another salesman\'s quotation', 'check_availability_other',
      'nyynnnn'),
+    # a push creates the order in the caller's company: a manager of another company pushes into theirs
+    ('RPC', '`sale.order.crm_erp_push_order` (into the caller\'s company)', 'push_order', 'yyynnyn'),
     ('RPC', '`crm.erp.product.affinity.action_recompute_affinity`', 'recompute_affinity', 'nnynnyn'),
     ('RPC', '`crm.erp.lead.score.model.action_fit_my_companies`', 'fit_lead_score', 'nnynnyn'),
     ('Action', 'Set or lock a lifecycle stage (partner form, kanban)', 'set_stage', 'nnynnnn'),
@@ -58,6 +60,7 @@ MATRIX = [
     ('Field', 'Historical value (margin)', 'read_margin', 'nnynnnn'),
     ('Field', 'RFM boundaries (`crm.erp.rfm.boundary`)', 'read_rfm_boundaries', 'nnynnnn'),
     ('Field', 'Recommended products (partner form)', 'read_recommendation_html', 'yyynnnn'),
+    ('Field', 'Order channels (partner form)', 'read_customer_channel_html', 'yyynnnn'),
     # Odoo 11's crm has no company rule on crm.lead: the lead, and so its score, is readable
     # by a sales manager of another company (the lead score model itself is not: its own rule)
     ('Field', 'Win chance and its reasons (own opportunity)', 'read_win_chance', 'yyynnyn'),
@@ -238,6 +241,20 @@ class TestRights(SavepointCase):
 
     def read_rfm_boundaries(self, env):
         self._read_rows(env, 'crm.erp.rfm.boundary', ['monetary', 'frequency', 'recency_date'])
+
+    def push_order(self, env):
+        if not self.env['product.product'].search([('default_code', '=', 'RIGHTS-PUSH')]):
+            self.env['product.product'].create({'name': 'Rights pushed product', 'default_code': 'RIGHTS-PUSH',
+                                                'company_id': False})
+        result = env['sale.order'].crm_erp_push_order({
+            'reference': 'RIGHTS-%d' % env.uid, 'customer': {'email': 'push%d@rights.example' % env.uid,
+                                                             'name': 'Rights pushed customer'},
+            'lines': [{'product': 'RIGHTS-PUSH', 'quantity': 1}]})
+        assert result['created'], result
+
+    def read_customer_channel_html(self, env):
+        env['res.partner'].with_context(force_company=self.company.id).browse(self.customer.id).read(
+            ['customer_channel_html'])
 
     def read_recommendation_html(self, env):
         env['res.partner'].with_context(force_company=self.company.id).browse(self.customer.id).read(
