@@ -147,7 +147,8 @@ def main():
         cr.execute("SELECT code, id FROM res_country WHERE code = ANY(%s)", [world.countries])
         country_id = dict(cr.fetchall())
         countries = [country_id[code] for code in world.countries]
-        cr.execute("SELECT name, id, probability FROM crm_stage WHERE team_id IS NULL AND name = ANY(%s)", [STAGE_NAMES])
+        cr.execute("SELECT name, id, probability FROM crm_stage WHERE team_id IS NULL AND name = ANY(%s)",
+                   [STAGE_NAMES])
         stage_rows = {name: (stage_id, probability) for name, stage_id, probability in cr.fetchall()}
         stages = [stage_rows[name][0] for name in STAGE_NAMES]
         stage_probability = [stage_rows[name][1] for name in STAGE_NAMES]
