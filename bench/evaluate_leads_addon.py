@@ -56,6 +56,8 @@ def parse_args():
     parser.add_argument('--company', type=int, required=True)
     parser.add_argument('--end', help="the World's last day as loaded (YYYY-MM-DD, default today)")
     parser.add_argument('--bootstrap', type=int, default=500)
+    parser.add_argument('--speed-only', action='store_true',
+                        help="only the speed measures, on the company's leads as they are (any database)")
     parser.add_argument('--reopen-all', action='store_true',
                         help="also score every lead of the company reopened (commits on the database: a copy only)")
     parser.add_argument('--json', help='all figures as JSON')
@@ -121,6 +123,24 @@ def outcomes(cr, company_id):
                    WHERE l.company_id = %s AND l.date_closed IS NOT NULL
                      AND ((l.active AND l.probability >= 100) OR (NOT l.active AND l.probability = 0))""", [company_id])
     return {lead: (won, closed, team) for lead, won, closed, team in cr.fetchall()}
+
+
+def pooled_figures(lead_score, pooled, rounds):
+    """AUC and Brier of each method over the leads of every cut-off, and the paired bootstrap
+    interval of the lead score's AUC differences."""
+    won = np.concatenate(pooled['won'])
+    summary = {}
+    for name in METHODS:
+        values = np.concatenate(pooled[name])
+        summary[name] = {'auc': round(lead_score.auc(values, won), 4),
+                         'brier': round(lead_score.brier(values, won), 4), 'mean': round(float(values.mean()), 4)}
+    rng = np.random.default_rng(0)
+    for baseline in METHODS[1:]:
+        summary['addon lead score - ' + baseline] = {
+            'auc': round(summary['addon lead score']['auc'] - summary[baseline]['auc'], 4),
+            'auc_95': paired_bootstrap(rng, won, np.concatenate(pooled['addon lead score']),
+                                       np.concatenate(pooled[baseline]), rounds)}
+    return {'pooled': summary, 'holdout_leads': int(len(won)), 'won_share': round(float(won.mean()), 4)}
 
 
 def set_parameters(env, company_id, parameters):
@@ -217,7 +237,7 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         Model = env['crm.erp.lead.score.model']
         closed = outcomes(cr, args.company)
-        for world_cutoff in LEAD_CUTOFFS:
+        for world_cutoff in () if args.speed_only else LEAD_CUTOFFS:
             cutoff = first_day + datetime.timedelta(days=generate_leads.day_of(world_cutoff))
             as_of = cutoff - datetime.timedelta(days=1)
             cr.execute('SAVEPOINT cutoff')
@@ -259,29 +279,15 @@ def main():
             print(json.dumps(row), flush=True)
             cr.execute('ROLLBACK TO SAVEPOINT cutoff')
             env['crm.lead'].invalidate_cache()  # every model's cache (Odoo 11)
-        won = np.concatenate(pooled['won'])
-        summary = {}
-        for name in METHODS:
-            values = np.concatenate(pooled[name])
-            summary[name] = {'auc': round(lead_score.auc(values, won), 4),
-                             'brier': round(lead_score.brier(values, won), 4), 'mean': round(float(values.mean()), 4)}
-        rng = np.random.default_rng(0)
-        for baseline in METHODS[1:]:
-            summary['addon lead score - ' + baseline] = {
-                'auc': round(summary['addon lead score']['auc'] - summary[baseline]['auc'], 4),
-                'auc_95': paired_bootstrap(rng, won, np.concatenate(pooled['addon lead score']),
-                                           np.concatenate(pooled[baseline]), args.bootstrap)}
-        result['pooled'] = summary
-        result['holdout_leads'] = int(len(won))
-        result['won_share'] = round(float(won.mean()), 4)
-
+        if pooled['won']:
+            result.update(pooled_figures(lead_score, pooled, args.bootstrap))
         cr.rollback()  # nothing of the evaluation stays in the database
     result['speed'] = speed_run(odoo, args, end, timer)
     sampler.stopped.set()
     result['load_average_1min'] = sampler.summary()
     result['run_seconds'] = round(time.time() - started, 1)
-    print(json.dumps({key: result[key] for key in ('pooled', 'holdout_leads', 'won_share', 'speed',
-                                                   'load_average_1min', 'run_seconds', 'machine')}, indent=1))
+    print(json.dumps({key: result.get(key) for key in ('pooled', 'holdout_leads', 'won_share', 'speed',
+                                                       'load_average_1min', 'run_seconds', 'machine')}, indent=1))
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w') as handle:
