@@ -16,7 +16,7 @@ Lead definitions (Odoo 11): won = active with probability 100; lost = archived w
 probability 0 (crm.lead.action_set_lost); both get date_closed when they close. A lead is open
 on a day when it was created on or before it and not closed by its end. planned_revenue is in
 the company's currency (crm.lead has no currency of its own in Odoo 11)."""
-from .common import counted_orders_select, ensure_index, with_company_currency_factor
+from .common import counted_orders_select, disable_jit, ensure_index, with_company_currency_factor
 
 # The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
 FEATURE_COLUMNS = (
@@ -157,6 +157,7 @@ def lead_features(cr, company_id, today, lead_ids=None):
     """{column: list} (FEATURE_COLUMNS, one entry per lead, by lead id) of the company's open
     leads and opportunities (active, probability < 100), or of those among lead_ids, as of today
     (a date or 'YYYY-MM-DD'), and stage_probability (the stage's, in %)."""
+    disable_jit(cr)  # compiling this wide statement took longer than running it (bench/RESULTS.md)
     cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL,
                {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)})
     columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
@@ -169,6 +170,7 @@ def training_snapshots(cr, company_id, today, months=18):
     end of the last `months` months before today, every lead of the company open that day that
     is won or lost today, with its features as of that day, the probability of its stage that
     day (stage_probability, %); by day, then lead."""
+    disable_jit(cr)  # at size L: 9 s of compiling for 4.5 s of execution (bench/RESULTS.md)
     cr.execute(_SNAPSHOT_PAIRS_SQL + _FEATURES_SQL, {'company_id': company_id, 'today': today, 'months': months})
     columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
     columns['won'] = [int(bool(value)) for value in columns['won']]
