@@ -97,7 +97,7 @@ class ResPartner(models.Model):
     customer_first_order_date = fields.Date('First order', compute='_compute_customer_360_figures', groups=USER_GROUP)
     customer_last_order_date = fields.Date('Last order', compute='_compute_customer_360_figures', groups=USER_GROUP)
     customer_order_interval = fields.Float('Average days between orders', compute='_compute_customer_360_figures',
-                                           digits=(16, 0), groups=USER_GROUP)
+                                           groups=USER_GROUP)
     customer_days_since_last_order = fields.Integer('Days since last order', compute='_compute_customer_360_figures',
                                                     groups=USER_GROUP)
     customer_product_count = fields.Integer('Distinct products', compute='_compute_customer_360_figures',
