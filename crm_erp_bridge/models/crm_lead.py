@@ -9,6 +9,9 @@ from .record_ids import public_records
 
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
+# Lead fields the lead score reads (queries/lead_score.lead_features): a change rescores the lead.
+_LEAD_SCORE_FEATURE_FIELDS = {'stage_id', 'team_id', 'user_id', 'source_id', 'medium_id', 'campaign_id',
+                              'partner_id', 'planned_revenue', 'country_id', 'line_ids', 'company_id', 'active'}
 
 
 class CrmLead(models.Model):
@@ -20,14 +23,21 @@ class CrmLead(models.Model):
         lead = super().create(vals)
         stats = self.env['crm.erp.partner.stats']
         stats._refresh_pairs(stats._customer_360_pairs(lead), leads_only=True)
+        lead._lead_score_after_write()
         return lead
 
     @api.multi
     def write(self, vals):
-        if not _CUSTOMER_360_LEAD_FIELDS.intersection(vals):
-            return super().write(vals)
-        before = self._customer_360_lead_rows()
+        customer_360 = bool(_CUSTOMER_360_LEAD_FIELDS.intersection(vals))
+        before = self._customer_360_lead_rows() if customer_360 else None
         result = super().write(vals)
+        if customer_360:
+            self._customer_360_after_write(before)
+        if _LEAD_SCORE_FEATURE_FIELDS.intersection(vals):
+            self._lead_score_after_write()
+        return result
+
+    def _customer_360_after_write(self, before):
         after = self._customer_360_lead_rows()
         # Most stage changes move an open opportunity to another open stage: no lead figure of
         # any customer changes, nothing to refresh.
@@ -38,7 +48,6 @@ class CrmLead(models.Model):
             stats._refresh_pairs(stats._customer_360_pairs_of(
                 [(company_id, commercial[partner_id]) for company_id, partner_id, *_rest in before + after]),
                 leads_only=True)
-        return result
 
     def _customer_360_lead_rows(self):
         """What the Customer 360 lead figures count of each lead (_LEAD_COUNTS in
@@ -225,3 +234,19 @@ class CrmLead(models.Model):
             use_score = lead.company_id.crm_erp_lead_score_pipeline == 'win_chance' and lead.crm_erp_win_chance_date
             chance = lead.crm_erp_win_chance if use_score else lead.probability
             lead.crm_erp_weighted_revenue = (lead.planned_revenue or 0.0) * (chance or 0.0) / 100.0
+
+    @api.multi
+    def _lead_score_after_write(self):
+        """Rescore these leads after a change of one of their features (_LEAD_SCORE_FEATURE_FIELDS)
+        with their company's fitted model, as the scoring after a fit does: one feature query and
+        one UPDATE per company for these leads only. A company without a fitted model keeps the
+        stored scores (none, or the last fit's); closed leads keep theirs."""
+        company_ids = {lead.company_id.id for lead in self if lead.company_id}
+        if not company_ids:
+            return
+        # sudo: a salesperson's write rescores their lead with the model only managers may read;
+        # nothing of the model is returned to them
+        models = self.env['crm.erp.lead.score.model'].sudo().search(
+            [('company_id', 'in', list(company_ids)), ('parameters', '!=', False)])
+        for model in models:
+            model._score_open_leads(lead_ids=[lead.id for lead in self if lead.company_id == model.company_id])
