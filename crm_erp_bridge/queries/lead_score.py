@@ -16,6 +16,7 @@ Lead definitions (Odoo 11): won = active with probability 100; lost = archived w
 probability 0 (crm.lead.action_set_lost); both get date_closed when they close. A lead is open
 on a day when it was created on or before it and not closed by its end. planned_revenue is in
 the company's currency (crm.lead has no currency of its own in Odoo 11)."""
+from ..sql import execute_prepared
 from .common import counted_orders_select, ensure_index, with_company_currency_factor
 
 # The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
@@ -157,8 +158,13 @@ def lead_features(cr, company_id, today, lead_ids=None):
     """{column: list} (FEATURE_COLUMNS, one entry per lead, by lead id) of the company's open
     leads and opportunities (active, probability < 100), or of those among lead_ids, as of today
     (a date or 'YYYY-MM-DD'), and stage_probability (the stage's, in %)."""
-    cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL,
-               {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)})
+    params = {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)}
+    if lead_ids is None:
+        cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL, params)
+    else:
+        # a few leads (a write rescores them): PostgreSQL spends longer planning this wide
+        # statement than running it, so it is planned once per connection
+        execute_prepared(cr, _OPEN_PAIRS_SQL + _FEATURES_SQL, params)
     columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
     del columns['won']
     return columns
