@@ -163,6 +163,8 @@ class CrmErpLeadScoreModel(models.Model):
         self.env['crm.lead'].invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data',
                                                'crm_erp_win_chance_date', 'crm_erp_weighted_revenue'],
                                               columns['lead_id'])
+        # the qualification follows the new scores
+        self.env['crm.lead'].browse(columns['lead_id'])._crm_erp_qualification_refresh()
         if lead_ids is None:
             self.write({'scored_count': sum(1 for chance in chances if chance is not None)})
         return len(columns['lead_id'])

@@ -35,6 +35,7 @@ class CrmLead(models.Model):
             self._customer_360_after_write(before)
         if _LEAD_SCORE_FEATURE_FIELDS.intersection(vals):
             self._lead_score_after_write()
+        self._crm_erp_qualification_after_write(vals)
         return result
 
     def _customer_360_after_write(self, before):
@@ -250,3 +251,71 @@ class CrmLead(models.Model):
             [('company_id', 'in', list(company_ids)), ('parameters', '!=', False)])
         for model in models:
             model._score_open_leads(lead_ids=[lead.id for lead in self if lead.company_id == model.company_id])
+
+    # Lead qualification
+    crm_erp_qualification = fields.Selection([
+        ('to_qualify', 'To qualify'), ('qualified', 'Qualified'), ('to_drop', 'To drop'),
+    ], string='Qualification', compute='_compute_crm_erp_qualification', store=True, index=True, readonly=True,
+        help="By the company's qualification rules (Settings): to drop when the win chance is under the "
+             'drop limit; qualified when every required field is filled and the win chance reaches the '
+             'minimum; to qualify otherwise. Empty on won and lost leads.')
+    crm_erp_qualification_missing = fields.Char(
+        'Missing to qualify', compute='_compute_crm_erp_qualification_missing',
+        help='The fields the company requires of a qualified lead that this lead has empty.')
+
+    @api.depends('crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability', 'company_id')
+    def _compute_crm_erp_qualification(self):
+        # the required fields are the company's choice (no static dependency): a write of one of
+        # them, a new score and new rules recompute it (_crm_erp_qualification_refresh)
+        required = self._crm_erp_required_fields()
+        for lead in self:
+            company = lead.company_id
+            if not company or not lead.active or lead.probability >= 100:
+                lead.crm_erp_qualification = False
+                continue
+            chance = lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None
+            if chance is not None and chance < company.crm_erp_drop_max_chance:
+                lead.crm_erp_qualification = 'to_drop'
+            elif lead._crm_erp_missing_fields(required[company.id]) or (
+                    chance if chance is not None else 0.0) < company.crm_erp_qualify_min_chance:
+                lead.crm_erp_qualification = 'to_qualify'
+            else:
+                lead.crm_erp_qualification = 'qualified'
+
+    @api.depends('company_id')
+    def _compute_crm_erp_qualification_missing(self):
+        required = self._crm_erp_required_fields()
+        for lead in self:
+            missing = lead._crm_erp_missing_fields(required[lead.company_id.id]) if lead.company_id else []
+            lead.crm_erp_qualification_missing = ', '.join(
+                self._fields[name].get_description(self.env)['string'] for name in missing)
+
+    def _crm_erp_required_fields(self):
+        """{company id: [field name]} of the fields each company of these leads requires."""
+        # sudo: the names of the fields the company's rules require; salespeople do not read ir.model.fields
+        companies = self.mapped('company_id').sudo()
+        return {company.id: [name for name in companies.browse(company.id).crm_erp_qualify_field_ids.mapped('name')
+                             if name in self._fields] for company in companies}
+
+    def _crm_erp_missing_fields(self, names):
+        self.ensure_one()
+        # sudo: whether a required field is filled, also one the reader may not see
+        lead = self.sudo()
+        return [name for name in names if not lead[name]]
+
+    @api.multi
+    def _crm_erp_qualification_after_write(self, vals):
+        """A write of a field a company requires reclassifies the leads of that company."""
+        required = {name for names in self._crm_erp_required_fields().values() for name in names}
+        if required.intersection(vals):
+            self._crm_erp_qualification_refresh()
+
+    @api.multi
+    def _crm_erp_qualification_refresh(self):
+        """Recompute the stored qualification of these leads, set-based: Odoo groups the leads
+        by their new value and writes each value in one UPDATE."""
+        if self:
+            # what the lead form shows is read again; a cached value would be taken as computed
+            self.invalidate_cache(['crm_erp_qualification', 'crm_erp_qualification_missing'], self.ids)
+            self._recompute_todo(self._fields['crm_erp_qualification'])
+            self.recompute()
