@@ -52,3 +52,4 @@ from . import test_queries_lead_score
 from . import test_lead_score_model
 from . import test_lead_score_on_write
 from . import test_lead_qualification
+from . import test_lead_conversion_report
