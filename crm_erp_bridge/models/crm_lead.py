@@ -1,9 +1,10 @@
 import json
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..queries import cross_sell as cross_sell_queries
+from ..queries import lead_score as lead_score_queries
 from ..units import missing_text
 from .record_ids import public_records
 
@@ -247,10 +248,10 @@ class CrmLead(models.Model):
             return
         # sudo: a salesperson's write rescores their lead with the model only managers may read;
         # nothing of the model is returned to them
-        models = self.env['crm.erp.lead.score.model'].sudo().search(
-            [('company_id', 'in', list(company_ids)), ('parameters', '!=', False)])
-        for model in models:
-            model._score_open_leads(lead_ids=[lead.id for lead in self if lead.company_id == model.company_id])
+        Model = self.env['crm.erp.lead.score.model'].sudo()
+        for model_id, company_id in lead_score_queries.fitted_models(self.env.cr, company_ids):
+            Model.browse(model_id)._score_open_leads(
+                lead_ids=[lead.id for lead in self if lead.company_id.id == company_id])
 
     # Lead qualification
     crm_erp_qualification = fields.Selection([
@@ -266,36 +267,41 @@ class CrmLead(models.Model):
     @api.depends('crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability', 'company_id')
     def _compute_crm_erp_qualification(self):
         # the required fields are the company's choice (no static dependency): a write of one of
-        # them, a new score and new rules recompute it (_crm_erp_qualification_refresh)
-        required = self._crm_erp_required_fields()
+        # them, a new score and new rules reclassify the leads (_crm_erp_qualification_refresh)
+        rules = self._crm_erp_company_rules()
         for lead in self:
-            company = lead.company_id
-            if not company or not lead.active or lead.probability >= 100:
-                lead.crm_erp_qualification = False
-                continue
-            chance = lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None
-            if chance is not None and chance < company.crm_erp_drop_max_chance:
-                lead.crm_erp_qualification = 'to_drop'
-            elif lead._crm_erp_missing_fields(required[company.id]) or (
-                    chance if chance is not None else 0.0) < company.crm_erp_qualify_min_chance:
-                lead.crm_erp_qualification = 'to_qualify'
-            else:
-                lead.crm_erp_qualification = 'qualified'
+            rule = rules.get(lead.company_id.id)
+            lead.crm_erp_qualification = bool(rule) and _qualification(
+                rule, lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None, lead.active,
+                lead.probability, lead._crm_erp_missing_fields(rule[2]))
 
     @api.depends('company_id')
     def _compute_crm_erp_qualification_missing(self):
-        required = self._crm_erp_required_fields()
+        rules = self._crm_erp_company_rules()
         for lead in self:
-            missing = lead._crm_erp_missing_fields(required[lead.company_id.id]) if lead.company_id else []
+            missing = lead._crm_erp_missing_fields(rules[lead.company_id.id][2]) if lead.company_id else []
             lead.crm_erp_qualification_missing = ', '.join(
                 self._fields[name].get_description(self.env)['string'] for name in missing)
 
-    def _crm_erp_required_fields(self):
-        """{company id: [field name]} of the fields each company of these leads requires."""
-        # sudo: the names of the fields the company's rules require; salespeople do not read ir.model.fields
-        companies = self.mapped('company_id').sudo()
-        return {company.id: [name for name in companies.browse(company.id).crm_erp_qualify_field_ids.mapped('name')
-                             if name in self._fields] for company in companies}
+    def _crm_erp_company_rules(self, company_ids=None):
+        """{company id: (minimum win chance, drop limit, (required field names))} of the
+        companies of these leads (or of company_ids)."""
+        ids = self.mapped('company_id').ids if company_ids is None else company_ids
+        return {company_id: self._crm_erp_company_rule(company_id) for company_id in ids}
+
+    @api.model
+    @tools.ormcache('company_id')
+    def _crm_erp_company_rule(self, company_id):
+        """The qualification rule of one company, cached: every write of a company clears the
+        caches (res.company.write), and the rule is read at each write of a lead."""
+        # sudo: the company's rules apply whoever reads or writes the lead; salespeople do not
+        # read ir.model.fields
+        company = self.env['res.company'].sudo().browse(company_id)
+        row = company.read(['crm_erp_qualify_min_chance', 'crm_erp_drop_max_chance', 'crm_erp_qualify_field_ids'],
+                           load='_classic_write')[0]
+        names = self.env['ir.model.fields'].sudo().browse(row['crm_erp_qualify_field_ids']).mapped('name')
+        return (row['crm_erp_qualify_min_chance'], row['crm_erp_drop_max_chance'],
+                tuple(sorted(name for name in names if name in self._fields)))
 
     def _crm_erp_missing_fields(self, names):
         self.ensure_one()
@@ -306,16 +312,45 @@ class CrmLead(models.Model):
     @api.multi
     def _crm_erp_qualification_after_write(self, vals):
         """A write of a field a company requires reclassifies the leads of that company."""
-        required = {name for names in self._crm_erp_required_fields().values() for name in names}
+        required = {name for rule in self._crm_erp_company_rules().values() for name in rule[2]}
         if required.intersection(vals):
             self._crm_erp_qualification_refresh()
 
     @api.multi
     def _crm_erp_qualification_refresh(self):
-        """Recompute the stored qualification of these leads, set-based: Odoo groups the leads
-        by their new value and writes each value in one UPDATE."""
-        if self:
-            # what the lead form shows is read again; a cached value would be taken as computed
-            self.invalidate_cache(['crm_erp_qualification', 'crm_erp_qualification_missing'], self.ids)
-            self._recompute_todo(self._fields['crm_erp_qualification'])
-            self.recompute()
+        """Reclassify these leads after a change Odoo cannot see (a score written in SQL, a
+        required field, new rules): their figures read in one narrow query (and their required
+        fields in a second), the changed qualifications written in one UPDATE."""
+        if not self:
+            return
+        # sudo: every lead written or rescored is classified, by fields the user may not read
+        leads = self.sudo()
+        rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
+                           'crm_erp_qualification'], load='_classic_write')
+        rules = self._crm_erp_company_rules({row['company_id'] for row in rows if row['company_id']})
+        required = sorted({name for rule in rules.values() for name in rule[2]})
+        filled = {row['id']: row for row in leads.read(required, load='_classic_write')} if required else {}
+        changed = {}
+        for row in rows:
+            rule = rules.get(row['company_id'])
+            value = bool(rule) and _qualification(
+                rule, row['crm_erp_win_chance'] if row['crm_erp_win_chance_date'] else None, row['active'],
+                row['probability'], [name for name in rule[2] if not filled[row['id']][name]])
+            if value != row['crm_erp_qualification']:
+                changed[row['id']] = value or None
+        if changed:
+            lead_score_queries.write_qualifications(self.env.cr, list(changed), list(changed.values()))
+        self.invalidate_cache(['crm_erp_qualification', 'crm_erp_qualification_missing'], self.ids)
+
+
+def _qualification(rule, chance, active, probability, missing):
+    """A lead's qualification by its company's rule (minimum, drop limit, ...): its win chance
+    (None: no score yet), whether it is open, the required fields it misses."""
+    minimum, drop = rule[:2]
+    if not active or probability >= 100:
+        return False
+    if chance is not None and chance < drop:
+        return 'to_drop'
+    if missing or (chance if chance is not None else 0.0) < minimum:
+        return 'to_qualify'
+    return 'qualified'

@@ -179,6 +179,8 @@ class ResCompany(models.Model):
                    for name in _AFFINITY_BASKET_FIELDS}
         result = super().write(vals)
         if _QUALIFICATION_FIELDS.intersection(vals):
+            # the rules as written (Odoo's own write cleared the caches before writing them)
+            self.clear_caches()
             # sudo: every open lead of the company follows its rules, not only those the editor sees
             leads = self.env['crm.lead'].sudo().search([('company_id', 'in', self.ids)])
             leads._crm_erp_qualification_refresh()

@@ -181,19 +181,47 @@ def training_snapshots(cr, company_id, today, months=18):
     return columns
 
 
-def write_scores(cr, lead_ids, chances, reasons, day):
+_WRITE_SCORES_SQL = """
+    UPDATE crm_lead l
+       SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
+           crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
+           crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
+               WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
+               ELSE COALESCE(l.probability, 0) END / 100.0
+      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
+           res_company c
+     WHERE l.id = v.id AND c.id = l.company_id
+"""
+
+
+def write_scores(cr, lead_ids, chances, reasons, day, prepared=False):
     """Store the score of each lead in one statement: win chance (%, None: not scored, Odoo's
     stage probability stays the only figure), its reasons (JSON text) and day; the weighted
     revenue follows the company's setting (the win chance when the company's weighted pipeline
-    uses it and the lead has one, else the stage probability; as crm.lead computes it)."""
-    cr.execute("""
-        UPDATE crm_lead l
-           SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
-               crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
-               crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
-                   WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
-                   ELSE COALESCE(l.probability, 0) END / 100.0
-          FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
-               res_company c
-         WHERE l.id = v.id AND c.id = l.company_id
-    """, {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day})
+    uses it and the lead has one, else the stage probability; as crm.lead computes it).
+    prepared: a few leads (a write rescores them), the statement planned once per connection."""
+    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day}
+    if not prepared:
+        cr.execute(_WRITE_SCORES_SQL, params)
+        return
+    # the chances as an array literal, typed by the prepared statement (a list of None alone
+    # would be sent as text[])
+    params['chances'] = '{%s}' % ','.join('NULL' if chance is None else repr(float(chance)) for chance in chances)
+    execute_prepared(cr, _WRITE_SCORES_SQL, params)
+
+
+def fitted_models(cr, company_ids):
+    """[(model id, company id)] of the lead score models of these companies that hold a fitted
+    model (parameters), by company."""
+    cr.execute("""SELECT id, company_id FROM crm_erp_lead_score_model
+                   WHERE company_id = ANY(%s) AND parameters IS NOT NULL ORDER BY company_id""",
+               [list(company_ids)])
+    return cr.fetchall()
+
+
+def write_qualifications(cr, lead_ids, values):
+    """Store the qualification of each lead (to_qualify / qualified / to_drop, None: none) in
+    one statement."""
+    cr.execute("""UPDATE crm_lead l SET crm_erp_qualification = v.value
+                    FROM unnest(%s::integer[], %s::varchar[]) AS v(id, value)
+                   WHERE l.id = v.id""", [list(lead_ids), list(values)])
