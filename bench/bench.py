@@ -103,6 +103,54 @@ class RssSampler:
         self.peak = max(self.peak, self.process.memory_info().rss)
 
 
+def lead_score_write_costs(env, reps):
+    """Seconds of one lead stage change on the addon's database with its scoring on write
+    (crm.lead._lead_score_after_write: the company's lead score model fitted) and without (the
+    same write, the model's parameters cleared: nothing to score with), pair by pair on the same
+    lead and stage, each write rolled back. The fit is rolled back at the end."""
+    company = env['res.company'].search([], order='id', limit=1)
+    fit_start = time.perf_counter()
+    env['crm.erp.lead.score.model']._fit(company.ids)
+    fit_seconds = time.perf_counter() - fit_start
+    model = env['crm.erp.lead.score.model'].search([('company_id', '=', company.id)])
+    env.cr.execute("""SELECT id FROM crm_lead WHERE company_id = %s AND active AND probability < 100
+                      ORDER BY id LIMIT 200""", [company.id])
+    leads = [row[0] for row in env.cr.fetchall()]
+    stages = env['crm.stage'].search([('probability', '<', 100)], order='sequence, id')
+    if not leads or len(stages) < 2:
+        return {'skipped': 'no open lead or fewer than two open stages'}
+    env.cr.execute('SAVEPOINT bench_lead_score_fitted')
+    rng = random.Random(19)
+    times = {'with_scoring': [], 'without_scoring': []}
+
+    def back():
+        env.cr.execute('ROLLBACK TO SAVEPOINT bench_lead_score_fitted')
+        env.clear()
+    # one untimed warm-up of each
+    for rep in range(reps + 1):
+        lead_id = rng.choice(leads)
+        lead = env['crm.lead'].browse(lead_id)
+        stage = (stages - lead.stage_id)[rng.randint(0, len(stages - lead.stage_id) - 1)]
+        for key in ('with_scoring', 'without_scoring') if rep % 2 else ('without_scoring', 'with_scoring'):
+            if key == 'without_scoring':
+                env.cr.execute('UPDATE crm_erp_lead_score_model SET parameters = NULL WHERE id = %s', [model.id])
+            lead = env['crm.lead'].browse(lead_id)
+            lead.stage_id.name  # read before the clock starts, as a form has it
+            start = time.perf_counter()
+            lead.write({'stage_id': stage.id})
+            seconds = time.perf_counter() - start
+            if rep:
+                times[key].append(seconds)
+            back()
+    result = {key: stats(values) for key, values in times.items()}
+    # the median of each pair's ratio as well: the two writes of a pair run a few ms apart, so
+    # a change of the machine's load between pairs cancels out (a shared 2-core machine)
+    result.update(ratio=result['with_scoring']['median'] / result['without_scoring']['median'],
+                  paired_ratio=statistics.median(w / wo for w, wo in zip(times['with_scoring'], times['without_scoring'])),
+                  model_kind=model.kind, fit_seconds=fit_seconds, open_leads=len(leads))
+    return result
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -473,6 +521,12 @@ class Bench:
         result = {label: {key: stats(values) for key, values in costs.items()} for label, costs in times.items()}
         for key in ('confirm_order', 'lead_stage_change'):
             result['ratio_' + key] = result['with_addon'][key]['median'] / result['without_addon'][key]['median']
+        env = self.env(self.args.db)
+        try:
+            result['lead_score_write'] = lead_score_write_costs(env, max(self.args.reps, 5) * OVERHEAD_ROUNDS)
+        finally:
+            env.cr.rollback()
+            env.cr.close()
         return result
 
     def write_costs(self, env):
@@ -840,6 +894,10 @@ def markdown(r, command):
         for key, label in (('confirm_order', 'confirm one order (action_confirm)'), ('lead_stage_change', 'one lead stage change')):
             out.append('| 4 | %s | %s | without addon: %s | %.2f× | ≤ 1.2× |' % (
                 label, span(w['with_addon'][key]), span(w['without_addon'][key]), w['ratio_' + key]))
+    ls = w.get('lead_score_write', {})
+    if 'with_scoring' in ls:
+        out.append('| 4 | one lead stage change, rescored on write (lead score model: %s) | %s | same write, no fitted model: %s | %.2f× (median of the pairs\' ratios %.2f×) | ≤ 1.2× |' % (
+            ls['model_kind'], span(ls['with_scoring']), span(ls['without_scoring']), ls['ratio'], ls['paired_ratio']))
     rec = b.get('5_recommendations_xmlrpc', {})
     if 'skipped' in rec:
         out.append('| 5 | recommendations over XML-RPC | %s | | | p95 ≤ 50 ms server side |' % rec['skipped'])
@@ -870,7 +928,8 @@ def markdown(r, command):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('mode', nargs='*', help='"rss c360|affinity" (child process of benchmark 7)')
+    parser.add_argument('mode', nargs='*', help='"rss c360|affinity" (child process of benchmark 7); '
+                                                '"lead-score-write" (only that part of benchmark 4)')
     parser.add_argument('--db', required=True)
     parser.add_argument('--base-db')
     parser.add_argument('--size', default='?')
@@ -890,6 +949,15 @@ def main():
     with api.Environment.manage():
         if args.mode[:1] == ['rss']:
             return rss_child(args.mode[1], args.db)
+        if args.mode[:1] == ['lead-score-write']:
+            # only the lead score's write overhead, on any database with the addon (the demo's)
+            env = Bench(args).env(args.db)
+            try:
+                print(json.dumps(lead_score_write_costs(env, args.reps), indent=1))
+            finally:
+                env.cr.rollback()
+                env.cr.close()
+            return 0
         Bench(args).run()
 
 

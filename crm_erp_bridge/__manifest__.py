@@ -39,6 +39,7 @@
         'report/pipeline_demand_report_views.xml',
         'data/pipeline_demand_data.xml',
         'report/crm_erp_dashboard_tile_views.xml',
+        'report/crm_erp_lead_conversion_report_views.xml',
         'wizards/availability_check_views.xml',
         'wizards/shortfall_rfq_result_views.xml',
         'data/server_actions.xml',

@@ -70,6 +70,8 @@ def test_bench_smoke(test_database):
     overhead = bench['4_write_overhead']
     for key in ('confirm_order', 'lead_stage_change'):
         assert overhead['with_addon'][key]['median'] > 0 and overhead['without_addon'][key]['median'] > 0
+    scored = overhead['lead_score_write']
+    assert scored['with_scoring']['median'] > 0 and scored['without_scoring']['median'] > 0 and scored['ratio'] > 0
     recommendations = bench['5_recommendations_xmlrpc']
     if 'skipped' in recommendations:
         assert recommendations['skipped'] == 'affinity not installed'

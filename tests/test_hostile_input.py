@@ -138,6 +138,7 @@ PRIVATE_METHODS = [
 # Models whose init() (public by name, on every model) recreates tables, SQL views, functions
 # or indexes: refused to any user but the superuser (odoo_py311.patches.patch_api).
 INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
+               'crm.erp.lead.conversion.report',
                'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate']
 
 # Tables whose rows the calls could touch: the addon's, and Odoo's that its methods write.
@@ -395,3 +396,25 @@ def test_hostile_input_sweep(world, test_database):
     # the server still answers, and a good call still works
     profile = client.call('res.partner', 'get_customer_360', [[world['valid']['partner']]])
     assert profile[0]['id'] == world['valid']['partner']
+
+
+def test_lead_qualification_rules_refuse_bad_thresholds(odoo_server, test_database):
+    """Bad lead qualification thresholds over XML-RPC (res.company.write and the settings):
+    a clear fault (code 2, the message alone: exceptions.SettingsValidationError), the
+    company's rules unchanged."""
+    admin = Client(odoo_server.url, test_database, 'admin', 'admin')
+    company = admin.call('res.users', 'read', [[admin.uid], ['company_id']])[0]['company_id'][0]
+    names = ['crm_erp_qualify_min_chance', 'crm_erp_drop_max_chance']
+    before = admin.call('res.company', 'read', [[company], names])
+    for vals in ({'crm_erp_qualify_min_chance': -1}, {'crm_erp_qualify_min_chance': 100.5},
+                 {'crm_erp_drop_max_chance': -20}, {'crm_erp_drop_max_chance': 1000},
+                 {'crm_erp_qualify_min_chance': 10, 'crm_erp_drop_max_chance': 60}):
+        with pytest.raises(xmlrpc.client.Fault) as fault:
+            admin.call('res.company', 'write', [[company], vals])
+        assert fault.value.faultCode == 2 and 'Lead qualification' in fault.value.faultString, vals
+        with pytest.raises(xmlrpc.client.Fault) as fault:
+            # Odoo 11 writes the company's related fields when the settings are created
+            settings = admin.call('res.config.settings', 'create', [vals])
+            admin.call('res.config.settings', 'execute', [[settings]])
+        assert fault.value.faultCode == 2 and 'Lead qualification' in fault.value.faultString, vals
+    assert admin.call('res.company', 'read', [[company], names]) == before

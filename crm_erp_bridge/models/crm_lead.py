@@ -1,14 +1,18 @@
 import json
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..queries import cross_sell as cross_sell_queries
+from ..queries import lead_score as lead_score_queries
 from ..units import missing_text
 from .record_ids import public_records
 
 # Lead fields that can move the lifecycle stage of its customer.
 _CUSTOMER_360_LEAD_FIELDS = {'partner_id', 'company_id', 'type', 'stage_id', 'probability', 'active'}
+# Lead fields the lead score reads (queries/lead_score.lead_features): a change rescores the lead.
+_LEAD_SCORE_FEATURE_FIELDS = {'stage_id', 'team_id', 'user_id', 'source_id', 'medium_id', 'campaign_id',
+                              'partner_id', 'planned_revenue', 'country_id', 'line_ids', 'company_id', 'active'}
 
 
 class CrmLead(models.Model):
@@ -20,14 +24,22 @@ class CrmLead(models.Model):
         lead = super().create(vals)
         stats = self.env['crm.erp.partner.stats']
         stats._refresh_pairs(stats._customer_360_pairs(lead), leads_only=True)
+        lead._lead_score_after_write()
         return lead
 
     @api.multi
     def write(self, vals):
-        if not _CUSTOMER_360_LEAD_FIELDS.intersection(vals):
-            return super().write(vals)
-        before = self._customer_360_lead_rows()
+        customer_360 = bool(_CUSTOMER_360_LEAD_FIELDS.intersection(vals))
+        before = self._customer_360_lead_rows() if customer_360 else None
         result = super().write(vals)
+        if customer_360:
+            self._customer_360_after_write(before)
+        if _LEAD_SCORE_FEATURE_FIELDS.intersection(vals):
+            self._lead_score_after_write()
+        self._crm_erp_qualification_after_write(vals)
+        return result
+
+    def _customer_360_after_write(self, before):
         after = self._customer_360_lead_rows()
         # Most stage changes move an open opportunity to another open stage: no lead figure of
         # any customer changes, nothing to refresh.
@@ -38,7 +50,6 @@ class CrmLead(models.Model):
             stats._refresh_pairs(stats._customer_360_pairs_of(
                 [(company_id, commercial[partner_id]) for company_id, partner_id, *_rest in before + after]),
                 leads_only=True)
-        return result
 
     def _customer_360_lead_rows(self):
         """What the Customer 360 lead figures count of each lead (_LEAD_COUNTS in
@@ -225,3 +236,121 @@ class CrmLead(models.Model):
             use_score = lead.company_id.crm_erp_lead_score_pipeline == 'win_chance' and lead.crm_erp_win_chance_date
             chance = lead.crm_erp_win_chance if use_score else lead.probability
             lead.crm_erp_weighted_revenue = (lead.planned_revenue or 0.0) * (chance or 0.0) / 100.0
+
+    @api.multi
+    def _lead_score_after_write(self):
+        """Rescore these leads after a change of one of their features (_LEAD_SCORE_FEATURE_FIELDS)
+        with their company's fitted model, as the scoring after a fit does: one feature query and
+        one UPDATE per company for these leads only. A company without a fitted model keeps the
+        stored scores (none, or the last fit's); closed leads keep theirs."""
+        company_ids = {lead.company_id.id for lead in self if lead.company_id}
+        if not company_ids:
+            return
+        # sudo: a salesperson's write rescores their lead with the model only managers may read;
+        # nothing of the model is returned to them
+        Model = self.env['crm.erp.lead.score.model'].sudo()
+        for model_id, company_id in lead_score_queries.fitted_models(self.env.cr, company_ids):
+            Model.browse(model_id)._score_open_leads(
+                lead_ids=[lead.id for lead in self if lead.company_id.id == company_id])
+
+    # Lead qualification
+    crm_erp_qualification = fields.Selection([
+        ('to_qualify', 'To qualify'), ('qualified', 'Qualified'), ('to_drop', 'To drop'),
+    ], string='Qualification', compute='_compute_crm_erp_qualification', store=True, index=True, readonly=True,
+        help="By the company's qualification rules (Settings): to drop when the win chance is under the "
+             'drop limit; qualified when every required field is filled and the win chance reaches the '
+             'minimum; to qualify otherwise. Empty on won and lost leads.')
+    crm_erp_qualification_missing = fields.Char(
+        'Missing to qualify', compute='_compute_crm_erp_qualification_missing',
+        help='The fields the company requires of a qualified lead that this lead has empty.')
+
+    @api.depends('crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability', 'company_id')
+    def _compute_crm_erp_qualification(self):
+        # the required fields are the company's choice (no static dependency): a write of one of
+        # them, a new score and new rules reclassify the leads (_crm_erp_qualification_refresh)
+        rules = self._crm_erp_company_rules()
+        for lead in self:
+            rule = rules.get(lead.company_id.id)
+            lead.crm_erp_qualification = bool(rule) and _qualification(
+                rule, lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None, lead.active,
+                lead.probability, lead._crm_erp_missing_fields(rule[2]))
+
+    @api.depends('company_id')
+    def _compute_crm_erp_qualification_missing(self):
+        rules = self._crm_erp_company_rules()
+        for lead in self:
+            missing = lead._crm_erp_missing_fields(rules[lead.company_id.id][2]) if lead.company_id else []
+            lead.crm_erp_qualification_missing = ', '.join(
+                self._fields[name].get_description(self.env)['string'] for name in missing)
+
+    def _crm_erp_company_rules(self, company_ids=None):
+        """{company id: (minimum win chance, drop limit, (required field names))} of the
+        companies of these leads (or of company_ids)."""
+        ids = self.mapped('company_id').ids if company_ids is None else company_ids
+        return {company_id: self._crm_erp_company_rule(company_id) for company_id in ids}
+
+    @api.model
+    @tools.ormcache('company_id')
+    def _crm_erp_company_rule(self, company_id):
+        """The qualification rule of one company, cached: every write of a company clears the
+        caches (res.company.write), and the rule is read at each write of a lead."""
+        # sudo: the company's rules apply whoever reads or writes the lead; salespeople do not
+        # read ir.model.fields
+        company = self.env['res.company'].sudo().browse(company_id)
+        row = company.read(['crm_erp_qualify_min_chance', 'crm_erp_drop_max_chance', 'crm_erp_qualify_field_ids'],
+                           load='_classic_write')[0]
+        names = self.env['ir.model.fields'].sudo().browse(row['crm_erp_qualify_field_ids']).mapped('name')
+        return (row['crm_erp_qualify_min_chance'], row['crm_erp_drop_max_chance'],
+                tuple(sorted(name for name in names if name in self._fields)))
+
+    def _crm_erp_missing_fields(self, names):
+        self.ensure_one()
+        # sudo: whether a required field is filled, also one the reader may not see
+        lead = self.sudo()
+        return [name for name in names if not lead[name]]
+
+    @api.multi
+    def _crm_erp_qualification_after_write(self, vals):
+        """A write of a field a company requires reclassifies the leads of that company."""
+        required = {name for rule in self._crm_erp_company_rules().values() for name in rule[2]}
+        if required.intersection(vals):
+            self._crm_erp_qualification_refresh()
+
+    @api.multi
+    def _crm_erp_qualification_refresh(self):
+        """Reclassify these leads after a change Odoo cannot see (a score written in SQL, a
+        required field, new rules): their figures read in one narrow query (and their required
+        fields in a second), the changed qualifications written in one UPDATE."""
+        if not self:
+            return
+        # sudo: every lead written or rescored is classified, by fields the user may not read
+        leads = self.sudo()
+        rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
+                           'crm_erp_qualification'], load='_classic_write')
+        rules = self._crm_erp_company_rules({row['company_id'] for row in rows if row['company_id']})
+        required = sorted({name for rule in rules.values() for name in rule[2]})
+        filled = {row['id']: row for row in leads.read(required, load='_classic_write')} if required else {}
+        changed = {}
+        for row in rows:
+            rule = rules.get(row['company_id'])
+            value = bool(rule) and _qualification(
+                rule, row['crm_erp_win_chance'] if row['crm_erp_win_chance_date'] else None, row['active'],
+                row['probability'], [name for name in rule[2] if not filled[row['id']][name]])
+            if value != row['crm_erp_qualification']:
+                changed[row['id']] = value or None
+        if changed:
+            lead_score_queries.write_qualifications(self.env.cr, list(changed), list(changed.values()))
+        self.invalidate_cache(['crm_erp_qualification', 'crm_erp_qualification_missing'], self.ids)
+
+
+def _qualification(rule, chance, active, probability, missing):
+    """A lead's qualification by its company's rule (minimum, drop limit, ...): its win chance
+    (None: no score yet), whether it is open, the required fields it misses."""
+    minimum, drop = rule[:2]
+    if not active or probability >= 100:
+        return False
+    if chance is not None and chance < drop:
+        return 'to_drop'
+    if missing or (chance if chance is not None else 0.0) < minimum:
+        return 'to_qualify'
+    return 'qualified'

@@ -87,6 +87,8 @@ class CrmLeadLine(models.Model):
             vals['date_expected'] = self.env['crm.lead'].browse(vals['lead_id']).date_deadline
         line = super(CrmLeadLine, self).create(vals)
         line.lead_id._update_planned_revenue_from_lines()
+        # the lead score reads the product categories of the lines
+        line.lead_id._lead_score_after_write()
         return line
 
     @api.multi
@@ -95,6 +97,8 @@ class CrmLeadLine(models.Model):
         result = super(CrmLeadLine, self).write(vals)
         if {'product_qty', 'price_unit', 'lead_id'} & set(vals):
             (leads | self.mapped('lead_id'))._update_planned_revenue_from_lines()
+        if {'product_id', 'lead_id'} & set(vals):
+            (leads | self.mapped('lead_id'))._lead_score_after_write()
         return result
 
     @api.multi
@@ -103,6 +107,7 @@ class CrmLeadLine(models.Model):
         self._cross_sell_record_refusals()
         result = super(CrmLeadLine, self).unlink()
         leads.exists()._update_planned_revenue_from_lines()
+        leads.exists()._lead_score_after_write()
         return result
 
     # Cross-sell

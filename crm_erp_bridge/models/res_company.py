@@ -1,8 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..exceptions import SettingsValidationError
+
 # Settings that change the baskets or the stored pairs: a change recomputes the affinity.
 _AFFINITY_BASKET_FIELDS = {'affinity_basket_days', 'affinity_exclude_services', 'affinity_min_count'}
+# Rules of the lead qualification: a change reclassifies the company's open leads.
+_QUALIFICATION_FIELDS = {'crm_erp_qualify_min_chance', 'crm_erp_drop_max_chance', 'crm_erp_qualify_field_ids'}
 
 
 class ResCompany(models.Model):
@@ -137,13 +141,51 @@ class ResCompany(models.Model):
              "company's won and lost leads (the stage probability when the lead has no score yet). "
              "Odoo's own probability field is never changed.")
 
+    # Lead qualification
+    crm_erp_qualify_min_chance = fields.Float(
+        'Qualified from a win chance of (%)', default=50.0,
+        help='An open lead with every required field filled and at least this win chance is qualified. '
+             'Below it, or with a required field empty, it is to qualify. A lead without a win chance '
+             'yet is to qualify (qualified when this is 0 and its required fields are filled).')
+    crm_erp_drop_max_chance = fields.Float(
+        'To drop under a win chance of (%)', default=10.0,
+        help='An open lead whose win chance is under this is to drop: it will most likely not buy. '
+             '0: no lead is to drop.')
+    crm_erp_qualify_field_ids = fields.Many2many(
+        'ir.model.fields', 'crm_erp_company_qualify_field_rel', 'company_id', 'field_id',
+        # no field domain: Odoo 11 would hide another model's field from the check below (the
+        # settings view offers the lead's fields only)
+        string='Fields a qualified lead has filled',
+        help='A lead with one of these fields empty is still to qualify, whatever its win chance; '
+             'the lead shows which ones are missing.')
+
+    @api.constrains('crm_erp_qualify_min_chance', 'crm_erp_drop_max_chance', 'crm_erp_qualify_field_ids')
+    def _check_crm_erp_qualification(self):
+        for company in self:
+            if not 0 <= company.crm_erp_drop_max_chance <= company.crm_erp_qualify_min_chance <= 100:
+                raise SettingsValidationError(_(
+                    'Lead qualification: the win chances are percentages from 0 to 100, the one under which a '
+                    'lead is to drop not above the one from which it is qualified.'))
+            # sudo: the model of the chosen fields, whoever edits the settings
+            if any(field.model != 'crm.lead' for field in company.sudo().crm_erp_qualify_field_ids):
+                raise SettingsValidationError(_('Lead qualification: the required fields must be fields of a lead.'))
+
     @api.multi
     def write(self, vals):
         """Settings that change what a basket holds recompute the companies' affinity; counting
-        services or not also changes their best sellers."""
+        services or not also changes their best sellers. New qualification rules reclassify the
+        companies' open leads."""
         changed = {name: self.filtered(lambda company: name in vals and company[name] != vals[name])
                    for name in _AFFINITY_BASKET_FIELDS}
         result = super().write(vals)
+        if _QUALIFICATION_FIELDS.intersection(vals):
+            # the rules as written (Odoo's own write cleared the caches before writing them)
+            self.clear_caches()
+            # sudo: every open lead of the company follows its rules, not only those the editor sees
+            leads = self.env['crm.lead'].sudo().search([('company_id', 'in', self.ids)])
+            leads._crm_erp_qualification_refresh()
+            # the missing fields of the leads read so far (not stored)
+            self.env['crm.lead'].invalidate_cache(['crm_erp_qualification_missing'])
         # sudo: recounts after a settings change (raw counts, nothing returned to the caller)
         affinity = self.env['crm.erp.product.affinity'].sudo()
         services_changed = changed.pop('affinity_exclude_services')

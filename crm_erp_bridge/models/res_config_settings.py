@@ -41,6 +41,11 @@ class ResConfigSettings(models.TransientModel):
     # Lead score
     crm_erp_lead_score_pipeline = fields.Selection(related='company_id.crm_erp_lead_score_pipeline')
 
+    # Lead qualification
+    crm_erp_qualify_min_chance = fields.Float(related='company_id.crm_erp_qualify_min_chance')
+    crm_erp_drop_max_chance = fields.Float(related='company_id.crm_erp_drop_max_chance')
+    crm_erp_qualify_field_ids = fields.Many2many(related='company_id.crm_erp_qualify_field_ids')
+
     @api.depends('company_id')
     def _compute_cross_sell_win_rate(self):
         for settings in self:

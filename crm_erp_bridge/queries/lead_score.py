@@ -16,6 +16,7 @@ Lead definitions (Odoo 11): won = active with probability 100; lost = archived w
 probability 0 (crm.lead.action_set_lost); both get date_closed when they close. A lead is open
 on a day when it was created on or before it and not closed by its end. planned_revenue is in
 the company's currency (crm.lead has no currency of its own in Odoo 11)."""
+from ..sql import execute_prepared
 from .common import counted_orders_select, disable_jit, ensure_index, with_company_currency_factor
 
 # The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
@@ -157,9 +158,14 @@ def lead_features(cr, company_id, today, lead_ids=None):
     """{column: list} (FEATURE_COLUMNS, one entry per lead, by lead id) of the company's open
     leads and opportunities (active, probability < 100), or of those among lead_ids, as of today
     (a date or 'YYYY-MM-DD'), and stage_probability (the stage's, in %)."""
-    disable_jit(cr)  # compiling this wide statement took longer than running it (bench/RESULTS.md)
-    cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL,
-               {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)})
+    params = {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)}
+    if lead_ids is None:
+        disable_jit(cr)  # compiling this wide statement took longer than running it (bench/RESULTS.md)
+        cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL, params)
+    else:
+        # a few leads (a write rescores them): PostgreSQL spends longer planning this wide
+        # statement than running it, so it is planned once per connection
+        execute_prepared(cr, _OPEN_PAIRS_SQL + _FEATURES_SQL, params)
     columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
     del columns['won']
     return columns
@@ -177,19 +183,47 @@ def training_snapshots(cr, company_id, today, months=18):
     return columns
 
 
-def write_scores(cr, lead_ids, chances, reasons, day):
+_WRITE_SCORES_SQL = """
+    UPDATE crm_lead l
+       SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
+           crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
+           crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
+               WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
+               ELSE COALESCE(l.probability, 0) END / 100.0
+      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
+           res_company c
+     WHERE l.id = v.id AND c.id = l.company_id
+"""
+
+
+def write_scores(cr, lead_ids, chances, reasons, day, prepared=False):
     """Store the score of each lead in one statement: win chance (%, None: not scored, Odoo's
     stage probability stays the only figure), its reasons (JSON text) and day; the weighted
     revenue follows the company's setting (the win chance when the company's weighted pipeline
-    uses it and the lead has one, else the stage probability; as crm.lead computes it)."""
-    cr.execute("""
-        UPDATE crm_lead l
-           SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
-               crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
-               crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
-                   WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
-                   ELSE COALESCE(l.probability, 0) END / 100.0
-          FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
-               res_company c
-         WHERE l.id = v.id AND c.id = l.company_id
-    """, {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day})
+    uses it and the lead has one, else the stage probability; as crm.lead computes it).
+    prepared: a few leads (a write rescores them), the statement planned once per connection."""
+    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day}
+    if not prepared:
+        cr.execute(_WRITE_SCORES_SQL, params)
+        return
+    # the chances as an array literal, typed by the prepared statement (a list of None alone
+    # would be sent as text[])
+    params['chances'] = '{%s}' % ','.join('NULL' if chance is None else repr(float(chance)) for chance in chances)
+    execute_prepared(cr, _WRITE_SCORES_SQL, params)
+
+
+def fitted_models(cr, company_ids):
+    """[(model id, company id)] of the lead score models of these companies that hold a fitted
+    model (parameters), by company."""
+    cr.execute("""SELECT id, company_id FROM crm_erp_lead_score_model
+                   WHERE company_id = ANY(%s) AND parameters IS NOT NULL ORDER BY company_id""",
+               [list(company_ids)])
+    return cr.fetchall()
+
+
+def write_qualifications(cr, lead_ids, values):
+    """Store the qualification of each lead (to_qualify / qualified / to_drop, None: none) in
+    one statement."""
+    cr.execute("""UPDATE crm_lead l SET crm_erp_qualification = v.value
+                    FROM unnest(%s::integer[], %s::varchar[]) AS v(id, value)
+                   WHERE l.id = v.id""", [list(lead_ids), list(values)])

@@ -1,4 +1,5 @@
 from . import crm_erp_partner_product_history
 from . import pipeline_demand_report
+from . import crm_erp_lead_conversion_report
 # the dashboard reads the demand snapshot: its view is created after the report's init
 from . import crm_erp_dashboard_tile

@@ -76,3 +76,34 @@ class LeadScoreCase(Customer360Case):
     @staticmethod
     def _day(text):
         return fields.Date.from_string(text)
+
+    @classmethod
+    def _user(cls, login, company, group):
+        return cls.env['res.users'].with_context(no_reset_password=True).create({
+            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
+            'company_ids': [(6, 0, company.ids)],
+            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
+
+    def _plant(self, count=240):
+        """count closed leads from January to October 2025, half from the web (8 in 10 won),
+        half from the fair (2 in 10 won); each open over one month end. Then one open lead of
+        each source."""
+        Lead = self.env['crm.lead']
+        dates = []
+        for i in range(count):
+            web, k = i % 2 == 0, i // 2
+            won = k % 10 < (8 if web else 2)
+            month = 1 + (3 * k) % 10
+            lead = Lead.create({'name': 'LS planted %d' % i, 'type': 'opportunity', 'company_id': self.company_a.id,
+                                'team_id': self.team_a.id, 'stage_id': self.stage_new.id, 'planned_revenue': 100.0,
+                                'source_id': (self.source_web if web else self.source_fair).id})
+            lead.write({'probability': 100} if won else {'probability': 0, 'active': False})
+            dates.append((lead.id, '2025-%02d-10 12:00:00' % month, '2025-%02d-15 12:00:00' % (month + 1)))
+        self.env.cr.execute("""
+            UPDATE crm_lead l SET create_date = v.created::timestamp, date_closed = v.closed::timestamp
+              FROM unnest(%s::integer[], %s::text[], %s::text[]) AS v(id, created, closed) WHERE l.id = v.id
+        """, [[d[0] for d in dates], [d[1] for d in dates], [d[2] for d in dates]])
+        self.open_web = self._lead('LS open web', '2025-12-01', source_id=self.source_web.id, planned_revenue=1000.0)
+        self.open_fair = self._lead('LS open fair', '2025-12-01', source_id=self.source_fair.id,
+                                    planned_revenue=1000.0)
+        self.env['crm.lead'].invalidate_cache()

@@ -150,3 +150,35 @@ class TestQueriesLeadScore(LeadScoreCase):
             call()
             cr.execute("SHOW jit")
             self.assertEqual(cr.fetchone()[0], 'off')
+
+    def test_write_scores_prepared_as_plain(self):
+        """The prepared statement (a write rescoring a few leads) stores what the plain one does,
+        also for leads without a score (no typed value in the array)."""
+        self.company_a.crm_erp_lead_score_pipeline = 'win_chance'
+        self.open.write({'planned_revenue': 1000.0})
+        stored = []
+        for prepared in (False, True):
+            for chance, reasons in ((62.5, '[["source", "LS Web", 0.8]]'), (None, None)):
+                lead_score.write_scores(self.env.cr, [self.open.id], [chance], [reasons], '2025-12-31',
+                                        prepared=prepared)
+                self.env.cr.execute("""SELECT crm_erp_win_chance, crm_erp_win_reason_data,
+                                              crm_erp_win_chance_date::text, crm_erp_weighted_revenue
+                                         FROM crm_lead WHERE id = %s""", [self.open.id])
+                stored.append(self.env.cr.fetchone())
+        self.assertEqual(stored[0], (62.5, '[["source", "LS Web", 0.8]]', '2025-12-31', 625.0))
+        self.assertEqual(stored[1], (None, None, None, 1000.0 * self.open.probability / 100))
+        self.assertEqual(stored[2:], stored[:2])
+
+    def test_fitted_models(self):
+        Model = self.env['crm.erp.lead.score.model']
+        model_a = Model.create({'company_id': self.company_a.id, 'parameters': '{}'})
+        Model.create({'company_id': self.company_b.id})
+        self.assertEqual(lead_score.fitted_models(self.env.cr, [self.company_a.id, self.company_b.id]),
+                         [(model_a.id, self.company_a.id)])
+        self.assertEqual(lead_score.fitted_models(self.env.cr, []), [])
+
+    def test_write_qualifications(self):
+        lead_score.write_qualifications(self.env.cr, [self.open.id, self.won.id], ['to_drop', None])
+        self.env.cr.execute("SELECT id, crm_erp_qualification FROM crm_lead WHERE id IN %s ORDER BY id",
+                            [(self.open.id, self.won.id)])
+        self.assertEqual(dict(self.env.cr.fetchall()), {self.open.id: 'to_drop', self.won.id: None})

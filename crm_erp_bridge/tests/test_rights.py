@@ -55,6 +55,7 @@ MATRIX = [
     ('Report', 'Customer product history', 'read_product_history', 'yyynnnn'),
     ('Report', 'Stage conversions', 'read_stage_history', 'yyynnnn'),
     ('Report', 'Product Affinity', 'read_affinity', 'yyynnnn'),
+    ('Report', 'Lead Conversion (CRM / Reporting)', 'read_lead_conversion', 'nnynnnn'),
     ('Field', 'Revenue, orders (Customer 360)', 'read_revenue', 'yyynnnn'),
     ('Field', 'Predicted 12-month value (CLV)', 'read_predicted_value', 'yyynnnn'),
     ('Field', 'Historical value (margin)', 'read_margin', 'nnynnnn'),
@@ -64,6 +65,7 @@ MATRIX = [
     # Odoo 11's crm has no company rule on crm.lead: the lead, and so its score, is readable
     # by a sales manager of another company (the lead score model itself is not: its own rule)
     ('Field', 'Win chance and its reasons (own opportunity)', 'read_win_chance', 'yyynnyn'),
+    ('Field', 'Qualification and missing fields (own opportunity)', 'read_qualification', 'yyynnyn'),
 ]
 
 OUTCOMES = {'y': 'allowed', 'n': 'AccessError'}
@@ -259,6 +261,12 @@ class TestRights(SavepointCase):
     def read_recommendation_html(self, env):
         env['res.partner'].with_context(force_company=self.company.id).browse(self.customer.id).read(
             ['recommendation_html'])
+
+    def read_lead_conversion(self, env):
+        self._read_rows(env, 'crm.erp.lead.conversion.report', ['lead_count', 'conversion_rate'])
+
+    def read_qualification(self, env):
+        env['crm.lead'].browse(self.lead.id).read(['crm_erp_qualification', 'crm_erp_qualification_missing'])
 
     def read_win_chance(self, env):
         env['crm.lead'].browse(self.lead.id).read(['crm_erp_win_chance', 'crm_erp_win_reasons'])

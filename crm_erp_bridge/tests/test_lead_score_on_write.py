@@ -1,0 +1,82 @@
+from .lead_score_common import LeadScoreCase
+
+
+class TestLeadScoreOnWrite(LeadScoreCase):
+    """crm.lead._lead_score_after_write: a change of a feature rescores the lead with its
+    company's fitted model, as the scoring after a fit does; other writes score nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Model = cls.env['crm.erp.lead.score.model']
+        cls.salesman_a = cls._user('lsw_salesman_a', cls.company_a, 'sales_team.group_sale_salesman_all_leads')
+
+    def setUp(self):
+        super().setUp()
+        self._plant()
+        self.Model._fit(self.company_a.ids, today='2025-12-31')
+        self.model = self.Model.search([('company_id', '=', self.company_a.id)])
+
+    def _stored(self, lead):
+        self.env.cr.execute("""SELECT crm_erp_win_chance, crm_erp_win_reason_data, crm_erp_win_chance_date::text,
+                                      crm_erp_weighted_revenue FROM crm_lead WHERE id = %s""", [lead.id])
+        return self.env.cr.fetchone()
+
+    def _mark(self, leads):
+        """A stored score no scoring gives, to see whether a write scored the leads."""
+        self.env.cr.execute("""UPDATE crm_lead SET crm_erp_win_chance = -1, crm_erp_win_chance_date = '2000-01-01'
+                                WHERE id = ANY(%s)""", [leads.ids])
+        leads.invalidate_cache()
+
+    def test_feature_change_rescores_as_the_scoring_after_a_fit(self):
+        web, fair = self.open_web, self.open_fair
+        self.assertGreater(web.crm_erp_win_chance, fair.crm_erp_win_chance + 30)
+        self._mark(web | fair)
+        # a salesperson moves the fair lead to the web source: it alone is rescored, at once
+        fair.sudo(self.salesman_a).write({'source_id': self.source_web.id})
+        chance, reasons, day, weighted = self._stored(fair)
+        self.assertNotEqual(day, '2000-01-01')
+        self.assertGreater(chance, 50)
+        self.assertEqual(self._stored(web)[:3:2], (-1, '2000-01-01'), 'the other lead is not scored')
+        # the same figures as scoring every open lead with the stored model
+        self.model._score_open_leads()
+        self.assertEqual(self._stored(fair), (chance, reasons, day, weighted))
+        self.assertEqual(self._stored(web)[0], self._stored(fair)[0], 'the two leads now have the same features')
+        # a product line (the lead's product categories are a feature) rescores it too
+        self._mark(fair)
+        fair.write({'line_ids': [(0, 0, {'product_id': self.product_tool.id, 'product_qty': 1.0})]})
+        self.assertNotEqual(self._stored(fair)[2], '2000-01-01')
+        self._mark(fair)
+        fair.line_ids.unlink()
+        self.assertNotEqual(self._stored(fair)[2], '2000-01-01')
+
+    def test_each_feature_field_rescores(self):
+        lead = self.open_fair
+        for vals in ({'stage_id': self.stage_prop.id}, {'team_id': self.team_b.id}, {'planned_revenue': 5000.0},
+                     {'medium_id': self.medium_mail.id}, {'user_id': self.salesman_a.id},
+                     {'partner_id': self._customer('LSW customer').id}, {'country_id': self.env.ref('base.fr').id}):
+            self._mark(lead)
+            lead.write(vals)
+            self.assertNotEqual(self._stored(lead)[2], '2000-01-01', vals)
+        # and a new lead is scored at its creation
+        new = self.env['crm.lead'].create({'name': 'LSW new', 'type': 'opportunity', 'company_id': self.company_a.id,
+                                           'source_id': self.source_web.id, 'stage_id': self.stage_new.id})
+        self.assertTrue(self._stored(new)[2])
+
+    def test_unrelated_write_scores_nothing(self):
+        lead = self.open_fair
+        self._mark(lead)
+        lead.write({'name': 'LS open fair, renamed', 'description': 'called back', 'priority': '2'})
+        self.assertEqual(self._stored(lead)[:3:2], (-1, '2000-01-01'))
+
+    def test_no_fitted_model_keeps_the_stored_score(self):
+        lead_b = self._lead('LSW open B', '2025-12-01', company=self.company_b, team_id=False)
+        self.assertFalse(self._stored(lead_b)[2])
+        lead_b.write({'source_id': self.source_web.id})
+        self.assertEqual(self._stored(lead_b), (None, None, None, 0.0))
+        # a closed lead keeps its last score
+        lead = self.open_web
+        self._mark(lead)
+        lead.write({'probability': 100, 'stage_id': self.stage_won.id})
+        lead.write({'source_id': self.source_fair.id})
+        self.assertEqual(self._stored(lead)[:3:2], (-1, '2000-01-01'))
