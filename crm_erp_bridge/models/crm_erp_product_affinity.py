@@ -38,6 +38,15 @@ class CrmErpProductAffinity(models.Model):
     product_basket_count = fields.Integer('Orders With Product', readonly=True, group_operator='max')
     related_basket_count = fields.Integer('Orders With Related Product', readonly=True, group_operator='max')
     computed_at = fields.Datetime('Computed At', readonly=True)
+    # the confidence in words a salesperson reads; support, confidence and lift are managers'
+    also_bought_percent = fields.Integer(
+        'Also in (% of its orders)', compute='_compute_also_bought_percent',
+        help='Of the orders with the product, the share that had the related product too.')
+
+    @api.depends('confidence')
+    def _compute_also_bought_percent(self):
+        for pair in self:
+            pair.also_bought_percent = int(round(pair.confidence * 100))
 
     @api.model_cr
     def init(self):

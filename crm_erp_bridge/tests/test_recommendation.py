@@ -1,5 +1,7 @@
 import xmlrpc.client
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.module import get_module_resource
 from odoo.tools.translate import trans_load
@@ -288,6 +290,20 @@ class TestRecommendation(RecommendationCase):
             self.assertTrue(self.env[model].sudo(salesman).fields_view_get(view_type='form')['arch'])
         with self.assertRaises(AccessError):
             as_salesman.create_cross_sell_opportunities([self.customer_x.id])
+        # Frequently Bought Together: the share in plain words for everyone; support,
+        # confidence and lift are a manager's (invisible to the salesman)
+
+        def hidden_columns(user):
+            tab = self.env['product.template'].sudo(user).fields_view_get(view_type='form')['fields']['affinity_ids']
+            tree = etree.fromstring(tab['views']['tree']['arch'])
+            return {node.get('name') for node in tree.iter('field') if node.get('invisible') == '1'}
+        self.assertEqual(hidden_columns(salesman) & {'also_bought_percent', 'pair_count', 'support', 'confidence',
+                                                     'lift'}, {'support', 'confidence', 'lift'})
+        salesman.groups_id |= self.env.ref('crm_erp_bridge.group_crm_erp_bridge_manager')
+        self.assertFalse(hidden_columns(salesman) & {'support', 'confidence', 'lift'})
+        pair = self.p1.product_tmpl_id.sudo(salesman).affinity_ids.filtered(
+            lambda pair: pair.related_product_id == self.p2)
+        self.assertEqual(pair.also_bought_percent, int(round(pair.confidence * 100)))
 
 
 class TestRecommendationStock(RecommendationCase):
