@@ -398,9 +398,34 @@ def test_hostile_input_sweep(world, test_database):
     assert profile[0]['id'] == world['valid']['partner']
 
 
+def test_every_constraint_answers_a_clear_fault(odoo_server, test_database):
+    """Each constraint of the addon (crm_erp_bridge.exceptions.ValidationError, also a
+    UserError) reaches an XML-RPC client as fault code 2 with its message alone, not as Odoo
+    11's ValidationError does (fault code 1 and the server's traceback); nothing is written."""
+    admin = Client(odoo_server.url, test_database, 'admin', 'admin')
+    company = admin.call('res.users', 'read', [[admin.uid], ['company_id']])[0]['company_id'][0]
+    lead = admin.call('crm.lead', 'search', [[('type', '=', 'opportunity')]], {'limit': 1})[0]
+    product = admin.call('product.product', 'search', [[('sale_ok', '=', True)]], {'limit': 1})[0]
+    calls = [
+        ('res.company', 'write', [[company], {'customer_360_lost_alive': 150.0}], 'Customer 360 thresholds'),
+        ('res.company', 'write', [[company], {'customer_360_clv_horizon_months': 0}], 'predicted value horizon'),
+        ('res.company', 'write', [[company], {'recommendation_repeat_share': 2.0}], 'Recommendation settings'),
+        ('res.company', 'write', [[company], {'cross_sell_max_per_run': 0}], 'Cross-sell settings'),
+        ('crm.lead.line', 'create', [{'lead_id': lead, 'product_id': product, 'product_qty': -1.0}],
+         'must be positive'),
+        ('crm.erp.service.deadline', 'create', [{'company_id': company, 'priority': '1', 'response_hours': -4.0,
+                                                 'resolution_hours': 8.0}], 'deadline'),
+    ]
+    for model, method, args, words in calls:
+        with pytest.raises(xmlrpc.client.Fault) as fault:
+            admin.call(model, method, args)
+        assert fault.value.faultCode == 2, (model, method, fault.value.faultString[-300:])
+        assert words in fault.value.faultString and 'Traceback' not in fault.value.faultString, words
+
+
 def test_lead_qualification_rules_refuse_bad_thresholds(odoo_server, test_database):
     """Bad lead qualification thresholds over XML-RPC (res.company.write and the settings):
-    a clear fault (code 2, the message alone: exceptions.SettingsValidationError), the
+    a clear fault (code 2, the message alone: exceptions.ValidationError), the
     company's rules unchanged."""
     admin = Client(odoo_server.url, test_database, 'admin', 'admin')
     company = admin.call('res.users', 'read', [[admin.uid], ['company_id']])[0]['company_id'][0]

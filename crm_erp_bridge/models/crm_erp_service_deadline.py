@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+
+from ..exceptions import ValidationError
 
 # Priorities of a service request, as Odoo's stars (crm.lead, project.task).
 SERVICE_PRIORITIES = [('0', 'Low'), ('1', 'Normal'), ('2', 'High'), ('3', 'Urgent')]

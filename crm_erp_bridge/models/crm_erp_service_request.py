@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
-from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
 
 from ..companies import allowed_company
+from ..exceptions import ValidationError
 from ..queries import service as service_queries
 from ..rules import CUSTOMER_STAGES
 from ..run_lock import retrying

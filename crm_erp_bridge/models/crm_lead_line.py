@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.addons import decimal_precision as dp
-from odoo.exceptions import ValidationError
+
+from ..exceptions import ValidationError
 
 
 class CrmLeadLine(models.Model):

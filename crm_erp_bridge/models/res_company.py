@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
 
-from ..exceptions import SettingsValidationError
+from ..exceptions import ValidationError
+
 
 # Settings that change the baskets or the stored pairs: a change recomputes the affinity.
 _AFFINITY_BASKET_FIELDS = {'affinity_basket_days', 'affinity_exclude_services', 'affinity_min_count'}
@@ -163,12 +163,12 @@ class ResCompany(models.Model):
     def _check_crm_erp_qualification(self):
         for company in self:
             if not 0 <= company.crm_erp_drop_max_chance <= company.crm_erp_qualify_min_chance <= 100:
-                raise SettingsValidationError(_(
+                raise ValidationError(_(
                     'Lead qualification: the win chances are percentages from 0 to 100, the one under which a '
                     'lead is to drop not above the one from which it is qualified.'))
             # sudo: the model of the chosen fields, whoever edits the settings
             if any(field.model != 'crm.lead' for field in company.sudo().crm_erp_qualify_field_ids):
-                raise SettingsValidationError(_('Lead qualification: the required fields must be fields of a lead.'))
+                raise ValidationError(_('Lead qualification: the required fields must be fields of a lead.'))
 
     @api.multi
     def write(self, vals):
