@@ -50,3 +50,4 @@ from . import test_units
 from . import test_recommendation_tuning
 from . import test_queries_lead_score
 from . import test_lead_score_model
+from . import test_queries_sales_forecast

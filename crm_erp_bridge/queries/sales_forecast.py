@@ -1,0 +1,191 @@
+"""SQL of the sales forecast (issue 19, docs/lead-score-forecast.md, "The sales forecast"):
+what a company sold per product, team and month (`monthly_sales`), its open pipeline lines
+(`open_pipeline_lines`), its won leads of the last months (`won_leads`: the pipeline's coverage
+and the closing slips), the delivery shares of its warehouses (`delivery_shares`), and the
+stored forecast table (`replace_forecast`, `lock_company`). Functions take a cursor and plain
+values and return plain data; no Odoo import.
+
+Quantities are in the product's unit, amounts in the company's currency (untaxed). A sale is
+a counted order line (common.COUNTED_LINE_SQL: confirmed order, positive quantity, no down
+payment, active product, services only when the company counts them), dated by its order's
+date_order, and comes from an opportunity when its order has one (sale_order.opportunity_id).
+Lead definitions as in queries/lead_score: open = active with probability below 100; won =
+active with probability 100 and a closing date. A lead has no currency of its own in Odoo 11:
+its lines' prices are in the company's."""
+from .common import (COUNTED_LINE_SQL, advisory_xact_lock, product_uom_joins,
+                     with_company_currency_factor)
+from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
+
+# The sale lines of the company's counted orders from date_from (included) to date_to
+# (excluded), summed per product, team, month and opportunity flag.
+_MONTHLY_SALES_SQL = "WITH " + with_company_currency_factor('orders', """
+    SELECT so.id AS order_id, so.team_id, so.opportunity_id IS NOT NULL AS opportunity, so.company_id,
+           so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id
+      FROM sale_order so
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+     WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done')
+       AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """
+SELECT l.product_id, pt.categ_id, o.team_id, date_trunc('month', o.day)::date AS month, o.opportunity,
+       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
+       SUM(l.price_subtotal * o.factor) AS amount
+  FROM orders o
+  JOIN sale_order so ON so.id = o.order_id
+  JOIN res_company cmp ON cmp.id = so.company_id
+  JOIN sale_order_line l ON l.order_id = o.order_id
+  """ + product_uom_joins('l', 'product_uom') + """
+ WHERE """ + COUNTED_LINE_SQL + """
+ GROUP BY l.product_id, pt.categ_id, o.team_id, date_trunc('month', o.day), o.opportunity
+ ORDER BY month, l.product_id, o.team_id NULLS FIRST, o.opportunity
+"""
+
+MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'qty', 'amount')
+
+
+def monthly_sales(cr, company_id, date_from, date_to):
+    """The company's counted sales from date_from to date_to (excluded; dates as text or
+    date), one dict per product x team x month x opportunity flag: product_id, categ_id,
+    team_id (None: no team), month (the month's first day, text 'YYYY-MM-DD'), opportunity
+    (whether the order came from an opportunity), qty (product unit), amount (company
+    currency, untaxed, at the rate of the order's day)."""
+    cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
+    return [dict(zip(MONTHLY_SALES_COLUMNS, row)) for row in cr.fetchall()]
+
+
+# The lines of the company's open leads, in the product unit, each with its expected closing.
+_OPEN_PIPELINE_LINES_SQL = """
+SELECT line.lead_id, line.product_id, pt.categ_id, lead.team_id,
+       line.product_qty / line_uom.factor * product_uom.factor AS qty,
+       line.product_qty * line.price_unit AS amount,
+       COALESCE(line.date_expected, lead.date_deadline) AS date_expected,
+       COALESCE(lead.crm_erp_win_chance, lead.probability) / 100.0 AS win_chance,
+       lead.probability / 100.0 AS stage_probability
+  FROM crm_lead_line line
+  JOIN crm_lead lead ON lead.id = line.lead_id
+  """ + product_uom_joins('line', 'product_uom_id') + """
+ WHERE lead.company_id = %(company_id)s AND lead.active AND lead.probability < 100
+ ORDER BY line.lead_id, line.id
+"""
+
+OPEN_PIPELINE_COLUMNS = ('lead_id', 'product_id', 'categ_id', 'team_id', 'qty', 'amount', 'date_expected',
+                         'win_chance', 'stage_probability')
+
+
+def open_pipeline_lines(cr, company_id):
+    """The product lines of the company's open leads and opportunities, one dict per line:
+    lead_id, product_id, categ_id, team_id, qty (product unit), amount (quantity x unit price,
+    company currency), date_expected (the line's date, else the lead's expected closing, else
+    None; text), win_chance (0-1: the stored lead score, else the stage probability) and
+    stage_probability (0-1, Odoo's)."""
+    cr.execute(_OPEN_PIPELINE_LINES_SQL, {'company_id': company_id})
+    return [dict(zip(OPEN_PIPELINE_COLUMNS, row)) for row in cr.fetchall()]
+
+
+_WON_LEADS_SQL = """
+SELECT lead.id, lead.create_date::date, lead.date_closed::date, lead.date_deadline, lead.planned_revenue
+  FROM crm_lead lead
+ WHERE lead.company_id = %(company_id)s AND lead.active AND lead.probability >= 100
+   AND lead.date_closed >= %(date_from)s AND lead.date_closed < %(date_to)s
+ ORDER BY lead.date_closed, lead.id
+"""
+
+WON_LEADS_COLUMNS = ('lead_id', 'created', 'closed', 'date_deadline', 'amount')
+
+
+def won_leads(cr, company_id, date_from, date_to):
+    """The company's leads won (closed) from date_from to date_to (excluded), one dict each:
+    lead_id, created, closed, date_deadline (its last expected closing; None when unset),
+    amount (planned_revenue, company currency); dates as text."""
+    cr.execute(_WON_LEADS_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
+    return [dict(zip(WON_LEADS_COLUMNS, row)) for row in cr.fetchall()]
+
+
+def lock_company(cr, company_id):
+    """Wait for, then hold until this transaction ends, the lock of the company's forecast
+    refresh: two refreshes of one company run one after the other."""
+    advisory_xact_lock(cr, 'crm_erp_bridge.sales_forecast.%d' % company_id)
+
+
+FORECAST_COLUMNS = ('month', 'team_id', 'product_id', 'categ_id', 'product_qty', 'amount', 'run_rate_qty',
+                    'pipeline_qty', 'actual_qty', 'actual_amount', 'is_forecast')
+
+
+def replace_forecast(cr, company_id, rows, uid, refreshed):
+    """Replace the company's rows of the forecast table by rows (tuples in FORECAST_COLUMNS'
+    order), in one DELETE and one INSERT; uid and refreshed (datetime text) stamp them.
+    Call lock_company first."""
+    cr.execute("DELETE FROM crm_erp_sales_forecast WHERE company_id = %s", [company_id])
+    if not rows:
+        return 0
+    columns = list(zip(*rows))
+    cr.execute("""
+        INSERT INTO crm_erp_sales_forecast (company_id, month, team_id, product_id, categ_id, product_qty, amount,
+                                            run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast,
+                                            create_uid, create_date, write_uid, write_date)
+        SELECT %(company_id)s, month, NULLIF(team_id, 0), product_id, NULLIF(categ_id, 0), product_qty, amount,
+               run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast,
+               %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM unnest(%(month)s::date[], %(team_id)s::integer[], %(product_id)s::integer[], %(categ_id)s::integer[],
+                      %(product_qty)s::numeric[], %(amount)s::numeric[], %(run_rate_qty)s::numeric[],
+                      %(pipeline_qty)s::numeric[], %(actual_qty)s::numeric[], %(actual_amount)s::numeric[],
+                      %(is_forecast)s::boolean[])
+               AS row(month, team_id, product_id, categ_id, product_qty, amount, run_rate_qty, pipeline_qty,
+                      actual_qty, actual_amount, is_forecast)
+    """, dict({name: list(values) for name, values in zip(FORECAST_COLUMNS, columns)},
+              company_id=company_id, uid=uid, now=refreshed))
+    return cr.rowcount
+
+
+_FORECAST_TOTALS_SQL = """
+SELECT f.month, {key} AS key, SUM(f.product_qty), SUM(f.amount), SUM(f.run_rate_qty), SUM(f.pipeline_qty),
+       SUM(f.actual_qty), SUM(f.actual_amount)
+  FROM crm_erp_sales_forecast f
+ WHERE f.company_id = %(company_id)s AND f.month >= %(month_from)s AND f.month <= %(month_to)s
+ GROUP BY f.month, {key}
+ ORDER BY f.month, {key} NULLS FIRST
+"""
+_FORECAST_KEYS = {'product': 'f.product_id', 'category': 'f.categ_id', 'team': 'f.team_id'}
+
+
+def forecast_totals(cr, company_id, month_from, month_to, group_by):
+    """The stored forecast of the company from month_from to month_to (first days of months,
+    included), summed per month and group_by ('product', 'category' or 'team': the key is
+    that id, None for no team or category): [(month, key, qty, amount, run_rate_qty,
+    pipeline_qty, actual_qty, actual_amount)]."""
+    # the key is one of the identifiers above, never input
+    cr.execute(_FORECAST_TOTALS_SQL.format(key=_FORECAST_KEYS[group_by]),  # pylint: disable=sql-injection
+               {'company_id': company_id, 'month_from': month_from, 'month_to': month_to})
+    return cr.fetchall()
+
+
+# Per product and warehouse of the company, the share of the product's quantity delivered to
+# customers from date_from on that left from the warehouse's locations (done moves).
+_DELIVERY_SHARES_SQL = """
+SELECT product_id, warehouse_id, qty / SUM(qty) OVER (PARTITION BY product_id) AS share
+  FROM (
+    SELECT move.product_id, wh.id AS warehouse_id, SUM(move.product_qty) AS qty
+      FROM stock_move move
+      JOIN stock_location src ON src.id = move.location_id
+      JOIN stock_location dest ON dest.id = move.location_dest_id
+      JOIN stock_warehouse wh ON wh.company_id = move.company_id
+      JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
+     WHERE move.company_id = %(company_id)s AND move.date >= %(date_from)s
+       AND move.product_id = ANY(%(product_ids)s) AND """ + WAREHOUSE_DELIVERY_MOVE_SQL + """
+     GROUP BY move.product_id, wh.id
+  ) delivered
+ WHERE qty > 0
+ ORDER BY product_id, warehouse_id
+"""
+
+
+def delivery_shares(cr, company_id, product_ids, date_from):
+    """{product id: {warehouse id: share}}: of each product's quantity delivered to customers
+    from date_from (done moves to a customer location), the share that left from each
+    warehouse of the company (shares of a product add up to 1; a product never delivered
+    is left out)."""
+    cr.execute(_DELIVERY_SHARES_SQL, {'company_id': company_id, 'product_ids': list(product_ids),
+                                      'date_from': date_from})
+    shares = {}
+    for product_id, warehouse_id, share in cr.fetchall():
+        shares.setdefault(product_id, {})[warehouse_id] = float(share)
+    return shares
