@@ -107,7 +107,7 @@ def lock_company(cr, company_id):
 
 
 FORECAST_COLUMNS = ('month', 'team_id', 'product_id', 'categ_id', 'product_qty', 'amount', 'run_rate_qty',
-                    'pipeline_qty', 'actual_qty', 'actual_amount', 'is_forecast')
+                    'pipeline_qty', 'actual_qty', 'actual_amount', 'is_forecast', 'chart_qty')
 
 
 def replace_forecast(cr, company_id, rows, uid, refreshed):
@@ -121,41 +121,48 @@ def replace_forecast(cr, company_id, rows, uid, refreshed):
     cr.execute("""
         INSERT INTO crm_erp_sales_forecast (company_id, month, team_id, product_id, categ_id, product_qty, amount,
                                             run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast,
-                                            create_uid, create_date, write_uid, write_date)
+                                            chart_qty, create_uid, create_date, write_uid, write_date)
         SELECT %(company_id)s, month, NULLIF(team_id, 0), product_id, NULLIF(categ_id, 0), product_qty, amount,
-               run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast,
+               run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast, chart_qty,
                %(uid)s, %(now)s, %(uid)s, %(now)s
           FROM unnest(%(month)s::date[], %(team_id)s::integer[], %(product_id)s::integer[], %(categ_id)s::integer[],
                       %(product_qty)s::numeric[], %(amount)s::numeric[], %(run_rate_qty)s::numeric[],
                       %(pipeline_qty)s::numeric[], %(actual_qty)s::numeric[], %(actual_amount)s::numeric[],
-                      %(is_forecast)s::boolean[])
+                      %(is_forecast)s::boolean[], %(chart_qty)s::numeric[])
                AS row(month, team_id, product_id, categ_id, product_qty, amount, run_rate_qty, pipeline_qty,
-                      actual_qty, actual_amount, is_forecast)
+                      actual_qty, actual_amount, is_forecast, chart_qty)
     """, dict({name: list(values) for name, values in zip(FORECAST_COLUMNS, columns)},
               company_id=company_id, uid=uid, now=refreshed))
     return cr.rowcount
 
 
 _FORECAST_TOTALS_SQL = """
-SELECT f.month, {key} AS key, SUM(f.product_qty), SUM(f.amount), SUM(f.run_rate_qty), SUM(f.pipeline_qty),
-       SUM(f.actual_qty), SUM(f.actual_amount)
+SELECT f.month, {key} AS key, CASE WHEN COUNT(DISTINCT pt.uom_id) = 1 THEN MIN(pt.uom_id) END AS uom_id,
+       SUM(f.product_qty), SUM(f.amount), SUM(f.run_rate_qty), SUM(f.pipeline_qty), SUM(f.actual_qty),
+       SUM(f.actual_amount)
   FROM crm_erp_sales_forecast f
+  JOIN product_product pp ON pp.id = f.product_id
+  JOIN product_template pt ON pt.id = pp.product_tmpl_id
  WHERE f.company_id = %(company_id)s AND f.month >= %(month_from)s AND f.month <= %(month_to)s
  GROUP BY f.month, {key}
  ORDER BY f.month, {key} NULLS FIRST
 """
 _FORECAST_KEYS = {'product': 'f.product_id', 'category': 'f.categ_id', 'team': 'f.team_id'}
+FORECAST_TOTALS_COLUMNS = ('month', 'key', 'uom_id', 'qty', 'amount', 'run_rate_qty', 'pipeline_qty', 'actual_qty',
+                           'actual_amount')
 
 
 def forecast_totals(cr, company_id, month_from, month_to, group_by):
     """The stored forecast of the company from month_from to month_to (first days of months,
-    included), summed per month and group_by ('product', 'category' or 'team': the key is
-    that id, None for no team or category): [(month, key, qty, amount, run_rate_qty,
-    pipeline_qty, actual_qty, actual_amount)]."""
+    included), summed per month and group_by ('product', 'category' or 'team'), one dict per
+    group: month, key (the product, category or team id; None: no team or category), uom_id
+    (the products' one unit, None when they have several), qty, amount, run_rate_qty,
+    pipeline_qty, actual_qty, actual_amount (quantities in the unit, amounts in the company
+    currency)."""
     # the key is one of the identifiers above, never input
     cr.execute(_FORECAST_TOTALS_SQL.format(key=_FORECAST_KEYS[group_by]),  # pylint: disable=sql-injection
                {'company_id': company_id, 'month_from': month_from, 'month_to': month_to})
-    return cr.fetchall()
+    return [dict(zip(FORECAST_TOTALS_COLUMNS, row)) for row in cr.fetchall()]
 
 
 # Per product and warehouse of the company, the share of the product's quantity delivered to
@@ -189,3 +196,36 @@ def delivery_shares(cr, company_id, product_ids, date_from):
     for product_id, warehouse_id, share in cr.fetchall():
         shares.setdefault(product_id, {})[warehouse_id] = float(share)
     return shares
+
+
+# One row per company whose forecast was refreshed: when (the refresh's claim on the company).
+REFRESH_TABLE = 'crm_erp_sales_forecast_refresh'
+
+
+def create_refresh_table(cr):
+    """The table of the companies' last refresh (the model's _auto_init creates it)."""
+    cr.execute("""
+        CREATE TABLE IF NOT EXISTS crm_erp_sales_forecast_refresh (
+            company_id integer PRIMARY KEY REFERENCES res_company (id) ON DELETE CASCADE,
+            refreshed timestamp NOT NULL
+        )""")
+
+
+def claim_company(cr, company_id, refreshed):
+    """Before a refresh of the company's forecast: wait for the lock of its refresh, then note
+    refreshed (datetime text) as its last refresh. Two refreshes at the same moment run one
+    after the other; the second, whose snapshot was taken before the first committed, fails
+    on this row with a serialization error (Odoo and run_chunks run it again, on a snapshot
+    that sees the first's rows), never deleting and inserting beside rows it cannot see."""
+    lock_company(cr, company_id)
+    cr.execute("""
+        INSERT INTO crm_erp_sales_forecast_refresh (company_id, refreshed) VALUES (%s, %s)
+            ON CONFLICT (company_id) DO UPDATE SET refreshed = EXCLUDED.refreshed
+    """, [company_id, refreshed])
+
+
+def last_refresh(cr, company_id):
+    """When the company's forecast was last refreshed (datetime text), or None."""
+    cr.execute("SELECT refreshed FROM crm_erp_sales_forecast_refresh WHERE company_id = %s", [company_id])
+    row = cr.fetchone()
+    return row and str(row[0])

@@ -51,3 +51,4 @@ from . import test_recommendation_tuning
 from . import test_queries_lead_score
 from . import test_lead_score_model
 from . import test_queries_sales_forecast
+from . import test_sales_forecast

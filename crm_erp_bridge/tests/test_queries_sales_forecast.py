@@ -44,7 +44,7 @@ class SalesForecastCase(LeadScoreCase):
                                         (0, 0, dict(line, product_qty=1.0, price_unit=30.0, product_uom_id=cls.dozen.id,
                                                     date_expected='2026-03-01'))])
         cls.env.cr.execute("UPDATE crm_lead SET crm_erp_win_chance = 40.0 WHERE id = %s", [cls.open_scored.id])
-        cls.open_plain = cls._lead('SF open plain', '2025-11-02', team_id=cls.team_b.id, line_ids=[
+        cls.open_plain = cls._lead('SF open plain', '2025-11-02', team_id=cls.team_b.id, probability=30.0, line_ids=[
             (0, 0, {'product_id': cls.nut.id, 'product_uom_id': cls.nut.uom_id.id, 'product_qty': 3.0,
                     'price_unit': 2.0})])
         lost = cls._lead('SF lost', '2025-10-01', line_ids=[(0, 0, dict(line, product_qty=50.0, price_unit=1.0))])
