@@ -1,7 +1,7 @@
 from odoo import SUPERUSER_ID, api
 
 from .queries import affinity, pipeline, recommendation, sales_forecast
-from .queries.common import drop_tables
+from .queries.common import drop_tables, drop_view
 from .run_lock import TABLE_NAME as RUN_LOCK_TABLE
 
 
@@ -22,3 +22,4 @@ def uninstall_hook(cr, registry):
     pipeline.drop_snapshot(cr)
     drop_tables(cr, [RUN_LOCK_TABLE])  # see run_lock
     drop_tables(cr, [sales_forecast.REFRESH_TABLE])  # the companies' last forecast refresh
+    drop_view(cr, 'crm_erp_sales_forecast_demand')  # the report's forecast demand

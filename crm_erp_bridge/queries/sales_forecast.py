@@ -113,10 +113,16 @@ FORECAST_COLUMNS = ('month', 'team_id', 'product_id', 'categ_id', 'product_qty',
 def replace_forecast(cr, company_id, rows, uid, refreshed):
     """Replace the company's rows of the forecast table by rows (tuples in FORECAST_COLUMNS'
     order), in one DELETE and one INSERT; uid and refreshed (datetime text) stamp them.
-    Call lock_company first."""
-    cr.execute("DELETE FROM crm_erp_sales_forecast WHERE company_id = %s", [company_id])
+    Call lock_company first. The products of the old and new rows are noted for the pipeline
+    demand report's snapshot (its forecast demand reads the table)."""
+    cr.execute("""
+        WITH gone AS (DELETE FROM crm_erp_sales_forecast WHERE company_id = %s RETURNING product_id)
+        INSERT INTO crm_erp_pipeline_demand_dirty (product_id) SELECT DISTINCT product_id FROM gone
+    """, [company_id])
     if not rows:
         return 0
+    cr.execute("INSERT INTO crm_erp_pipeline_demand_dirty (product_id) SELECT DISTINCT unnest(%s::integer[])",
+               [sorted({row[2] for row in rows})])
     columns = list(zip(*rows))
     cr.execute("""
         INSERT INTO crm_erp_sales_forecast (company_id, month, team_id, product_id, categ_id, product_qty, amount,
@@ -229,3 +235,55 @@ def last_refresh(cr, company_id):
     cr.execute("SELECT refreshed FROM crm_erp_sales_forecast_refresh WHERE company_id = %s", [company_id])
     row = cr.fetchone()
     return row and str(row[0])
+
+
+# The forecast demand of the pipeline demand report: per company, warehouse and stockable
+# product, the stored forecast quantity from today to the end of the company's pipeline horizon
+# (a month partly inside it counts for its days inside), split over the warehouses by their
+# share of the product's deliveries to customers in the last 12 months (a product never
+# delivered: the company's first warehouse, as an opportunity without one). The report
+# subtracts what it counts already (quotations and weighted opportunities) from it. Subqueries,
+# not CTEs: the report's product filter reaches the forecast and the moves.
+_FORECAST_DEMAND_VIEW_SQL = """
+CREATE OR REPLACE VIEW crm_erp_sales_forecast_demand AS (
+    SELECT horizon.company_id, COALESCE(share.warehouse_id, horizon.first_warehouse_id) AS warehouse_id,
+           horizon.product_id, horizon.qty * COALESCE(share.share, 1.0) AS forecast_qty
+      FROM (
+        SELECT f.company_id, f.product_id,
+               (SELECT MIN(wh.id) FROM stock_warehouse wh WHERE wh.company_id = f.company_id) AS first_warehouse_id,
+               SUM(f.product_qty * GREATEST(LEAST((f.month + INTERVAL '1 month')::date, h.day_to)
+                                            - GREATEST(f.month, CURRENT_DATE), 0)
+                   / ((f.month + INTERVAL '1 month')::date - f.month)) AS qty
+          FROM crm_erp_sales_forecast f
+          JOIN (SELECT id AS company_id,
+                       date_trunc('week', CURRENT_DATE)::date + 7 * pipeline_horizon_weeks AS day_to
+                  FROM res_company) h ON h.company_id = f.company_id
+          JOIN product_product pp ON pp.id = f.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE f.is_forecast AND pt.type = 'product'
+           AND f.month >= date_trunc('month', CURRENT_DATE)::date AND f.month < h.day_to
+         GROUP BY f.company_id, f.product_id
+      ) horizon
+      LEFT JOIN (
+        SELECT move.company_id, move.product_id, wh.id AS warehouse_id,
+               SUM(move.product_qty) / SUM(SUM(move.product_qty)) OVER (PARTITION BY move.company_id, move.product_id)
+                   AS share
+          FROM stock_move move
+          JOIN stock_location src ON src.id = move.location_id
+          JOIN stock_location dest ON dest.id = move.location_dest_id
+          JOIN stock_warehouse wh ON wh.company_id = move.company_id
+          JOIN stock_location view_loc ON view_loc.id = wh.view_location_id
+         WHERE """ + WAREHOUSE_DELIVERY_MOVE_SQL + """
+           AND move.date >= CURRENT_DATE - INTERVAL '12 months' AND move.product_qty > 0
+         GROUP BY move.company_id, move.product_id, wh.id
+      ) share ON share.company_id = horizon.company_id AND share.product_id = horizon.product_id
+     WHERE horizon.qty > 0
+)
+"""
+
+
+def create_forecast_demand_view(cr):
+    """(Re)create the view crm_erp_sales_forecast_demand (company_id, warehouse_id, product_id,
+    forecast_qty in the product unit), which the pipeline demand report reads: call it after
+    the demand source view, before the report's view."""
+    cr.execute(_FORECAST_DEMAND_VIEW_SQL)
