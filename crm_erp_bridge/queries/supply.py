@@ -104,8 +104,9 @@ _LINE_SOURCES_SQL = """
 def shortfalls(cr, params):
     """[(warehouse_id, product_id, shortfall qty, uom_id, uom_po_id, vendor_id, price,
     currency_id, min_qty, delay, [weeks], [balances])] of the products (params: product_ids,
-    company_id, horizon_end, with_forecast: whether the forecast demand counts) short up to the horizon before their RFQs not confirmed yet, from
-    the snapshot (vendor columns NULL without one); balances: Forecasted - weighted demand at the
+    company_id, horizon_end, with_forecast: whether the forecast demand counts) short up to the
+    horizon before their RFQs not confirmed yet, from the snapshot (vendor columns NULL without
+    one); balances: Forecasted - weighted demand (- the forecast demand, with_forecast) at the
     end of each week, without those RFQs."""
     cr.execute(_SHORTFALL_SQL, params)
     return cr.fetchall()

@@ -337,5 +337,5 @@ class PipelineDemandReport(models.Model):
     def action_create_shortfall_rfqs_with_forecast(self):
         """Create RFQs for the shortfall counting the forecast demand too (an explicit choice: the
         plain action orders for confirmed and quoted demand only)."""
-        return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('product_id'),
-                                                                            include_forecast=True)
+        results = self.env['crm.erp.shortfall.rfq.result']
+        return results._create_for_products(self.mapped('product_id'), include_forecast=True)
