@@ -52,3 +52,4 @@ from . import test_queries_lead_score
 from . import test_lead_score_model
 from . import test_queries_sales_forecast
 from . import test_sales_forecast
+from . import test_forecast_demand
