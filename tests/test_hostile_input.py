@@ -50,6 +50,13 @@ KINDS = {
     'company': [True, 0, -1, INT_MAX, INT_MAX + 1, 1.5, '1', 'x', SQL, BIG, [1], {'id': 1}, 'other_company'],
     'date': [1, True, 1.5, 'x', '2025-13-45', '31/12/2025', SQL, BIG, UNICODE, ['2025-01-01'], {'d': 1}],
     'datetime': [1, True, 'x', '2025-12-31 25:61:00', '2025-13-45 00:00:00', SQL, BIG, UNICODE, ['2025-01-01']],
+    # true or false, nothing else
+    'flag': [None, 0, 1, 1.5, '', 'true', 'x', SQL, BIG, UNICODE, [True], {'x': 1}],
+    # months of the sales forecast: 1 to 6
+    'months': [None, False, True, 0, -1, 7, INT_MAX, INT_MAX + 1, 2 ** 63, 1.5, float('nan'), '3', 'x', SQL, BIG,
+               UNICODE, [3], {'months': 3}],
+    'group_by': [None, False, True, 0, 1, '', 'x', 'products', 'product_id', 'f.product_id', SQL, BIG, UNICODE,
+                 ['product'], {'group_by': 'product'}],
 }
 
 # model, method, [(argument, kind, valid value key)], context keys read (kind)
@@ -66,13 +73,18 @@ METHODS = [
       ('horizon_weeks', 'horizon', 4)], {}),
     ('product.product', 'get_frequently_bought_together',
      [('product_ids', 'ids', 'product'), ('limit', 'limit', 5)], {}),
-    ('product.product', 'create_shortfall_rfqs', [('product_ids', 'ids', 'product')], {}),
-    ('product.product', 'create_shortfall_rfqs_report', [('product_ids', 'ids', 'product')], {}),
+    ('product.product', 'create_shortfall_rfqs',
+     [('product_ids', 'ids', 'product'), ('include_forecast', 'flag', False)], {}),
+    ('product.product', 'create_shortfall_rfqs_report',
+     [('product_ids', 'ids', 'product'), ('include_forecast', 'flag', False)], {}),
     ('sale.order', 'check_availability', [('order_ids', 'ids', 'order')], {}),
     ('crm.erp.product.affinity', 'action_recompute_affinity', [], {'crm_erp_affinity_date_to': 'datetime'}),
     ('crm.erp.clv.model', 'action_fit_my_companies', [], {}),
     ('crm.erp.recommendation.tuning', 'action_tune_my_companies', [], {'crm_erp_recommendation_date': 'datetime'}),
     ('crm.erp.lead.score.model', 'action_fit_my_companies', [], {}),
+    ('crm.erp.sales.forecast', 'get_sales_forecast', [('months', 'months', 3), ('group_by', 'group_by', 'product')],
+     {'force_company': 'company'}),
+    ('crm.erp.sales.forecast', 'action_refresh_my_companies', [], {}),
 ]
 
 # model, action (called on ids), which records are valid
