@@ -9,6 +9,7 @@ from ..chunked_job import nightly_budget, run_chunks
 from ..companies import allowed_company
 from ..engines import sales_forecast
 from ..queries import sales_forecast as forecast_queries
+from ..queries.common import disable_jit, set_local_work_mem
 from .record_ids import MANAGER_GROUP, check_group, check_int, public_method, shown
 
 _logger = logging.getLogger(__name__)
@@ -115,82 +116,97 @@ class CrmErpSalesForecast(models.Model):
         the rows are those of one of them, never both."""
         today = today or fields.Date.context_today(self)
         now = fields.Datetime.now()
+        cr = self.env.cr
+        disable_jit(cr)
+        set_local_work_mem(cr, '256MB')  # the sales of three years grouped in memory
         for company_id in company_ids:
-            forecast_queries.claim_company(self.env.cr, company_id, now)
-            rows = self._forecast_rows(company_id, today)
-            forecast_queries.replace_forecast(self.env.cr, company_id, rows, self.env.uid, now)
+            forecast_queries.claim_company(cr, company_id, now)
+            columns = self._forecast_columns(company_id, today)
+            forecast_queries.replace_forecast(cr, company_id, columns, self.env.uid, now)
         self.invalidate_cache()
         return True
 
     @api.model
-    def _forecast_rows(self, company_id, today):
-        """The rows of the company's table as of today (tuples in forecast_queries.FORECAST_COLUMNS'
-        order): the forecast of this month and the next HORIZON_MONTHS - 1 per team x product
+    def _forecast_columns(self, company_id, today):
+        """The rows of the company's table as of today, as columns (forecast_queries.replace_forecast):
+        the forecast of this month and the next HORIZON_MONTHS - 1 per team x product
         (sales_forecast.forecast on the last HISTORY_MONTHS months of counted sales, the open
         pipeline lines by win chance, the closing slips and pipeline coverage of the won leads of
         the last 12 months, the seasons per product category) and the sales of the last
-        ACTUAL_MONTHS months and of this month so far."""
+        ACTUAL_MONTHS months and of this month so far; rows without any figure are left out."""
         cr = self.env.cr
         as_of = _index_of(today)
         sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
                                                month_start(as_of + 1))
         lines = forecast_queries.open_pipeline_lines(cr, company_id)
         won = forecast_queries.won_leads(cr, company_id, month_start(as_of - 12), month_start(as_of))
-        category = {}
-        for row in sales + lines:
-            category[row['product_id']] = row['categ_id'] or 0
-
-        def key(row):  # team x product as one integer
-            return (row['team_id'] or 0) * 2 ** 32 + row['product_id']
-
-        past = [row for row in sales if _index_of(row['month']) < as_of]
-        keys = np.unique(np.array([key(row) for row in past + lines], dtype=np.int64))
-        groups = {int(k): category[int(k) % 2 ** 32] for k in keys}
+        # team x product as one integer key
+        sale_key = (np.asarray(sales['team_id'], dtype=np.int64) * 2 ** 32
+                    + np.asarray(sales['product_id'], dtype=np.int64))
+        sale_month = np.asarray(sales['month'], dtype=np.int64)
+        sale_qty = np.asarray(sales['qty'], dtype=np.float64)
+        sale_amount = np.asarray(sales['amount'], dtype=np.float64)
+        opportunity = np.asarray(sales['opportunity'], dtype=bool)
+        line_key = np.array([(line['team_id'] or 0) * 2 ** 32 + line['product_id'] for line in lines], dtype=np.int64)
+        line_month = np.array([_index_of(line['date_expected']) if line['date_expected'] else as_of
+                               for line in lines], dtype=np.int64)
+        category = dict(zip(sales['product_id'], sales['categ_id']))
+        category.update((line['product_id'], line['categ_id']) for line in lines)
+        past = sale_month < as_of
+        keys = np.unique(np.concatenate([sale_key[past], line_key]))
+        groups = {key: category.get(key % 2 ** 32) or 0 for key in keys.tolist()}
         coverage = sales_forecast.pipeline_coverage(
             [_index_of(lead['created']) for lead in won], [_index_of(lead['closed']) for lead in won],
             [lead['amount'] or 0.0 for lead in won], as_of, HORIZON_MONTHS)
         slips = [_index_of(lead['closed']) - _index_of(lead['date_deadline']) for lead in won if lead['date_deadline']]
-        line_months = [_index_of(line['date_expected']) if line['date_expected'] else as_of for line in lines]
+        probability = np.array([float(line['win_chance'] or 0.0) for line in lines])
         results = {}
-        for measure, line_measure in (('qty', 'qty'), ('amount', 'amount')):
-            history = {'key': np.array([key(row) for row in past], dtype=np.int64),
-                       'month': np.array([_index_of(row['month']) for row in past], dtype=np.int64),
-                       'qty': np.array([float(row[measure] or 0.0) for row in past]),
-                       'opportunity': np.array([bool(row['opportunity']) for row in past], dtype=bool)}
-            pipeline = {'key': np.array([key(line) for line in lines], dtype=np.int64),
-                        'month': np.array(line_months, dtype=np.int64),
-                        'qty': np.array([float(line[line_measure] or 0.0) for line in lines]),
-                        'probability': np.array([float(line['win_chance'] or 0.0) for line in lines])}
+        for measure, history_values, line_values in (
+                ('qty', sale_qty, [float(line['qty'] or 0.0) for line in lines]),
+                ('amount', sale_amount, [float(line['amount'] or 0.0) for line in lines])):
+            history = {'key': sale_key[past], 'month': sale_month[past], 'qty': history_values[past],
+                       'opportunity': opportunity[past]}
+            pipeline = {'key': line_key, 'month': line_month, 'qty': np.array(line_values, dtype=np.float64),
+                        'probability': probability}
             results[measure] = sales_forecast.forecast(history, pipeline, as_of, HORIZON_MONTHS, coverage,
                                                        groups=groups, keys=keys, slips=slips or None)
-        actual = {}
-        for row in sales:
-            month = _index_of(row['month'])
-            if month >= as_of - ACTUAL_MONTHS:
-                figures = actual.setdefault((key(row), month), [0.0, 0.0])
-                figures[0] += float(row['qty'] or 0.0)
-                figures[1] += float(row['amount'] or 0.0)
-        rows = []
         qty, amount = results['qty'], results['amount']
-        for position, k in enumerate(keys.tolist()):
-            for h in range(HORIZON_MONTHS):
-                sold = actual.pop((k, as_of + h), (0.0, 0.0))
-                figures = (float(qty.total[position, h]), float(amount.total[position, h]),
-                           float(qty.direct[position, h] + qty.uncovered[position, h]),
-                           float(qty.pipeline[position, h]), sold[0], sold[1])
-                if any(abs(value) > 1e-9 for value in figures):
-                    rows.append(self._row(as_of + h, k, category, figures, True))
-        for (k, month), sold in sorted(actual.items()):  # past months, and this one's sales of new keys
-            rows.append(self._row(month, k, category, (0.0, 0.0, 0.0, 0.0, sold[0], sold[1]), month >= as_of))
-        return rows
-
-    @staticmethod
-    def _row(month, key, category, figures, is_forecast):
-        product_qty, amount, run_rate, pipeline, actual_qty, actual_amount = figures
-        product_id = key % 2 ** 32
-        return (month_start(month), key // 2 ** 32, product_id, category.get(product_id, 0), round(product_qty, 4),
-                round(amount, 2), round(run_rate, 4), round(pipeline, 4), round(actual_qty, 4),
-                round(actual_amount, 2), is_forecast, round(product_qty if is_forecast else actual_qty, 4))
+        # cells (key, month) of the forecast and of the sales, summed per cell
+        recent = sale_month >= as_of - ACTUAL_MONTHS
+        horizon = np.arange(HORIZON_MONTHS)
+        cell_key = np.concatenate([np.repeat(keys, HORIZON_MONTHS), sale_key[recent]])
+        cell_month = np.concatenate([np.tile(as_of + horizon, len(keys)), sale_month[recent]])
+        zeros = np.zeros(int(recent.sum()))
+        figures = {
+            'product_qty': np.concatenate([qty.total.ravel(), zeros]),
+            'amount': np.concatenate([amount.total.ravel(), zeros]),
+            'run_rate_qty': np.concatenate([(qty.direct + qty.uncovered).ravel(), zeros]),
+            'pipeline_qty': np.concatenate([qty.pipeline.ravel(), zeros]),
+            'actual_qty': np.concatenate([np.zeros(len(keys) * HORIZON_MONTHS), sale_qty[recent]]),
+            'actual_amount': np.concatenate([np.zeros(len(keys) * HORIZON_MONTHS), sale_amount[recent]]),
+        }
+        cells, position = np.unique(np.stack([cell_key, cell_month]), axis=1, return_inverse=True)
+        position = position.ravel()
+        columns = {}
+        for name, values in figures.items():
+            summed = np.zeros(cells.shape[1])
+            np.add.at(summed, position, values)
+            columns[name] = np.round(summed, 2 if 'amount' in name else 4)
+        kept = np.zeros(cells.shape[1], dtype=bool)
+        for values in columns.values():
+            kept |= np.abs(values) > 1e-9
+        columns = {name: values[kept] for name, values in columns.items()}
+        key, month = cells[0][kept], cells[1][kept]
+        product = key % 2 ** 32
+        columns.update({
+            'month': np.array([month_start(m) for m in range(as_of - ACTUAL_MONTHS, as_of + HORIZON_MONTHS)],
+                              dtype='datetime64[D]')[month - (as_of - ACTUAL_MONTHS)],
+            'team_id': key // 2 ** 32, 'product_id': product,
+            'categ_id': np.array([category.get(p) or 0 for p in product.tolist()], dtype=np.int64),
+            'is_forecast': month >= as_of,
+        })
+        columns['chart_qty'] = np.where(columns['is_forecast'], columns['product_qty'], columns['actual_qty'])
+        return columns
 
     # XML-RPC
     @api.model

@@ -12,31 +12,33 @@ date_order, and comes from an opportunity when its order has one (sale_order.opp
 Lead definitions as in queries/lead_score: open = active with probability below 100; won =
 active with probability 100 and a closing date. A lead has no currency of its own in Odoo 11:
 its lines' prices are in the company's."""
-from .common import (COUNTED_LINE_SQL, advisory_xact_lock, product_uom_joins,
-                     with_company_currency_factor)
+from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL, advisory_xact_lock,
+                     product_uom_joins, with_company_currency_factor)
+from ..sql import copy_rows
 from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 
 # The sale lines of the company's counted orders from date_from (included) to date_to
-# (excluded), summed per product, team, month and opportunity flag.
+# (excluded), summed per product, team, month and opportunity flag (the order part of the
+# counted-line rule is in the orders' selection, the month of each order computed once).
 _MONTHLY_SALES_SQL = "WITH " + with_company_currency_factor('orders', """
-    SELECT so.id AS order_id, so.team_id, so.opportunity_id IS NOT NULL AS opportunity, so.company_id,
-           so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id
+    SELECT so.id AS order_id, COALESCE(so.team_id, 0) AS team_id, so.opportunity_id IS NOT NULL AS opportunity,
+           so.company_id, so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
+           (EXTRACT(YEAR FROM so.date_order) * 12 + EXTRACT(MONTH FROM so.date_order) - 1)::integer AS month
       FROM sale_order so
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
-     WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done')
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
        AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """
-SELECT l.product_id, pt.categ_id, o.team_id, date_trunc('month', o.day)::date AS month, o.opportunity,
-       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
-       SUM(l.price_subtotal * o.factor) AS amount
+SELECT l.product_id, pt.categ_id, o.team_id, o.month, o.opportunity,
+       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
+       SUM(l.price_subtotal * o.factor)::float8 AS amount
   FROM orders o
-  JOIN sale_order so ON so.id = o.order_id
-  JOIN res_company cmp ON cmp.id = so.company_id
+  JOIN res_company cmp ON cmp.id = o.company_id
   JOIN sale_order_line l ON l.order_id = o.order_id
   """ + product_uom_joins('l', 'product_uom') + """
- WHERE """ + COUNTED_LINE_SQL + """
- GROUP BY l.product_id, pt.categ_id, o.team_id, date_trunc('month', o.day), o.opportunity
- ORDER BY month, l.product_id, o.team_id NULLS FIRST, o.opportunity
+ WHERE """ + COUNTED_LINE_ONLY_SQL + """
+   AND """ + COUNTED_PRODUCT_SQL + """
+ GROUP BY l.product_id, pt.categ_id, o.team_id, o.month, o.opportunity
 """
 
 MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'qty', 'amount')
@@ -44,12 +46,15 @@ MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportun
 
 def monthly_sales(cr, company_id, date_from, date_to):
     """The company's counted sales from date_from to date_to (excluded; dates as text or
-    date), one dict per product x team x month x opportunity flag: product_id, categ_id,
-    team_id (None: no team), month (the month's first day, text 'YYYY-MM-DD'), opportunity
-    (whether the order came from an opportunity), qty (product unit), amount (company
-    currency, untaxed, at the rate of the order's day)."""
+    date), one row per product x team x month x opportunity flag, as columns (lists, in no
+    particular order): product_id, categ_id, team_id (0: no team), month (year x 12 + month -
+    1, engines.sales_forecast.month_index), opportunity (whether the order came from an
+    opportunity), qty (product unit), amount (company currency, untaxed, at the rate of the
+    order's day). Wide (a row per product, team and month of three years): set jit off and a
+    larger work_mem first (common.disable_jit, common.set_local_work_mem)."""
     cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
-    return [dict(zip(MONTHLY_SALES_COLUMNS, row)) for row in cr.fetchall()]
+    rows = cr.fetchall()
+    return {name: [row[index] for row in rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
 
 
 # The lines of the company's open leads, in the product unit, each with its expected closing.
@@ -108,22 +113,34 @@ def lock_company(cr, company_id):
 
 FORECAST_COLUMNS = ('month', 'team_id', 'product_id', 'categ_id', 'product_qty', 'amount', 'run_rate_qty',
                     'pipeline_qty', 'actual_qty', 'actual_amount', 'is_forecast', 'chart_qty')
+_FORECAST_TYPES = ('date', 'int4', 'int4', 'int4', 'float8', 'float8', 'float8', 'float8', 'float8', 'float8',
+                   'bool', 'float8')
 
 
-def replace_forecast(cr, company_id, rows, uid, refreshed):
-    """Replace the company's rows of the forecast table by rows (tuples in FORECAST_COLUMNS'
-    order), in one DELETE and one INSERT; uid and refreshed (datetime text) stamp them.
-    Call lock_company first. The products of the old and new rows are noted for the pipeline
-    demand report's snapshot (its forecast demand reads the table)."""
+def replace_forecast(cr, company_id, columns, uid, refreshed):
+    """Replace the company's rows of the forecast table by the rows of columns ({name: array}
+    for each of FORECAST_COLUMNS: month as numpy datetime64 days, ids with 0 for none), in one
+    DELETE and one INSERT (the rows come in by one binary COPY into a temporary table); uid
+    and refreshed (datetime text) stamp them. Call claim_company first. The products of the
+    old and new rows are noted for the pipeline demand report's snapshot (its forecast demand
+    reads the table). Returns the number of rows."""
     cr.execute("""
         WITH gone AS (DELETE FROM crm_erp_sales_forecast WHERE company_id = %s RETURNING product_id)
         INSERT INTO crm_erp_pipeline_demand_dirty (product_id) SELECT DISTINCT product_id FROM gone
     """, [company_id])
-    if not rows:
+    count = len(columns['product_id'])
+    if not count:
         return 0
-    cr.execute("INSERT INTO crm_erp_pipeline_demand_dirty (product_id) SELECT DISTINCT unnest(%s::integer[])",
-               [sorted({row[2] for row in rows})])
-    columns = list(zip(*rows))
+    cr.execute("""
+        CREATE TEMPORARY TABLE IF NOT EXISTS crm_erp_sales_forecast_rows (
+            month date, team_id integer, product_id integer, categ_id integer, product_qty float8, amount float8,
+            run_rate_qty float8, pipeline_qty float8, actual_qty float8, actual_amount float8, is_forecast boolean,
+            chart_qty float8
+        ) ON COMMIT DROP;
+        TRUNCATE crm_erp_sales_forecast_rows
+    """)
+    copy_rows(cr, 'crm_erp_sales_forecast_rows', FORECAST_COLUMNS, [columns[name] for name in FORECAST_COLUMNS],
+              _FORECAST_TYPES)
     cr.execute("""
         INSERT INTO crm_erp_sales_forecast (company_id, month, team_id, product_id, categ_id, product_qty, amount,
                                             run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast,
@@ -131,15 +148,13 @@ def replace_forecast(cr, company_id, rows, uid, refreshed):
         SELECT %(company_id)s, month, NULLIF(team_id, 0), product_id, NULLIF(categ_id, 0), product_qty, amount,
                run_rate_qty, pipeline_qty, actual_qty, actual_amount, is_forecast, chart_qty,
                %(uid)s, %(now)s, %(uid)s, %(now)s
-          FROM unnest(%(month)s::date[], %(team_id)s::integer[], %(product_id)s::integer[], %(categ_id)s::integer[],
-                      %(product_qty)s::numeric[], %(amount)s::numeric[], %(run_rate_qty)s::numeric[],
-                      %(pipeline_qty)s::numeric[], %(actual_qty)s::numeric[], %(actual_amount)s::numeric[],
-                      %(is_forecast)s::boolean[], %(chart_qty)s::numeric[])
-               AS row(month, team_id, product_id, categ_id, product_qty, amount, run_rate_qty, pipeline_qty,
-                      actual_qty, actual_amount, is_forecast, chart_qty)
-    """, dict({name: list(values) for name, values in zip(FORECAST_COLUMNS, columns)},
-              company_id=company_id, uid=uid, now=refreshed))
-    return cr.rowcount
+          FROM crm_erp_sales_forecast_rows
+    """, {'company_id': company_id, 'uid': uid, 'now': refreshed})
+    cr.execute("""
+        INSERT INTO crm_erp_pipeline_demand_dirty (product_id)
+        SELECT DISTINCT product_id FROM crm_erp_sales_forecast_rows
+    """)
+    return count
 
 
 _FORECAST_TOTALS_SQL = """

@@ -1,5 +1,7 @@
 import datetime
 
+import numpy as np
+
 from odoo import fields
 
 from ..queries import sales_forecast as forecast_queries
@@ -39,13 +41,18 @@ class TestForecastDemand(SupplyCase):
                                [move.id])
         cls.first_warehouse = cls.env['stock.warehouse'].search([('company_id', '=', cls.company.id)],
                                                                 order='id', limit=1)
-        rows = []
-        for product, qty, months_ahead in ((cls.product, 240.0, 1), (cls.product, 160.0, 2), (cls.product_z, 50.0, 1)):
-            rows.append((_month_start(months_ahead), 0, product.id, product.categ_id.id, qty, qty * 10, qty, 0.0, 0.0,
-                         0.0, True, qty))
-        forecast_queries.replace_forecast(cls.env.cr, cls.company.id, rows, cls.env.uid, fields.Datetime.now())
+        cls._set_forecast([(cls.product, 240.0, 1), (cls.product, 160.0, 2), (cls.product_z, 50.0, 1)])
         cls.env['crm.erp.sales.forecast'].invalidate_cache()
         cls.products = cls.product | cls.product_z
+
+    @classmethod
+    def _set_forecast(cls, cells):
+        """The company's stored forecast: cells (product, quantity, months ahead), no team."""
+        rows = [(_month_start(months_ahead), 0, product.id, product.categ_id.id, qty, qty * 10, qty, 0.0, 0.0, 0.0,
+                 True, qty) for product, qty, months_ahead in cells]
+        columns = {name: [row[index] for row in rows] for index, name in enumerate(forecast_queries.FORECAST_COLUMNS)}
+        columns['month'] = np.array(columns['month'], dtype='datetime64[D]')
+        forecast_queries.replace_forecast(cls.env.cr, cls.company.id, columns, cls.env.uid, fields.Datetime.now())
 
     def _forecast_demand(self, product):
         rows = self.env['crm.erp.pipeline.demand.report'].search_read(
@@ -108,8 +115,6 @@ class TestForecastDemand(SupplyCase):
 
     def test_refresh_of_the_forecast_updates_the_report(self):
         self.assertEqual(self._forecast_demand(self.product_z)[0], {self.first_warehouse.id: 50.0})
-        rows = [(_month_start(1), 0, self.product_z.id, self.product_z.categ_id.id, 80.0, 800.0, 80.0, 0.0, 0.0, 0.0,
-                 True, 80.0)]
-        forecast_queries.replace_forecast(self.env.cr, self.company.id, rows, self.env.uid, fields.Datetime.now())
+        self._set_forecast([(self.product_z, 80.0, 1)])
         self.assertEqual(self._forecast_demand(self.product_z)[0], {self.first_warehouse.id: 80.0})
         self.assertEqual(self._forecast_demand(self.product)[0], {self.wh1.id: 0.0, self.wh2.id: 0.0})

@@ -87,32 +87,38 @@ class TestQueriesSalesForecast(SalesForecastCase):
         for order in orders:
             day = order.date_order[:10]
             for line in order.order_line:
-                key = (line.product_id.id, line.product_id.categ_id.id, order.team_id.id or None, day[:8] + '01',
+                month = int(day[:4]) * 12 + int(day[5:7]) - 1
+                key = (line.product_id.id, line.product_id.categ_id.id, order.team_id.id or 0, month,
                        bool(order.opportunity_id))
                 totals[key][0] += line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
                 totals[key][1] += order.pricelist_id.currency_id.with_context(date=day, company_id=self.company_a.id) \
                     .compute(line.price_subtotal, self.company_a.currency_id, round=False)
         return {key: (round(qty, 6), round(amount, 6)) for key, (qty, amount) in totals.items()}
 
+    @staticmethod
+    def _rows(columns):
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
     def test_monthly_sales_exact(self):
-        rows = sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01')
-        got = {(r['product_id'], r['team_id'], str(r['month']), r['opportunity']): (float(r['qty']), float(r['amount']))
-               for r in rows}
+        rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01'))
+        got = {(r['product_id'], r['team_id'], r['month'], r['opportunity']): (r['qty'], r['amount']) for r in rows}
         bolt, nut = self.bolt.id, self.nut.id
+        jan, mar, apr = 2025 * 12, 2025 * 12 + 2, 2025 * 12 + 3
         self.assertEqual(got, {
-            (bolt, self.team_a.id, '2025-01-01', False): (10.0, 30.0),
-            (nut, self.team_a.id, '2025-01-01', False): (4.0, 10.0),
-            (bolt, self.team_b.id, '2025-03-01', True): (5.0, 20.0),
+            (bolt, self.team_a.id, jan, False): (10.0, 30.0),
+            (nut, self.team_a.id, jan, False): (4.0, 10.0),
+            (bolt, self.team_b.id, mar, True): (5.0, 20.0),
             # 20 XCB at 5.0 XCB per XCA (company A's rate of April)
-            (bolt, self.team_a.id, '2025-04-01', False): (2.0, 4.0),
-            (bolt, None, '2025-04-01', False): (24.0, 24.0),
+            (bolt, self.team_a.id, apr, False): (2.0, 4.0),
+            # no team: 0
+            (bolt, 0, apr, False): (24.0, 24.0),
         })
         self.assertEqual({r['categ_id'] for r in rows if r['product_id'] == bolt}, {self.categ_parts.id})
 
     def test_monthly_sales_against_the_orm(self):
         for date_from, date_to in (('2024-01-01', '2026-01-01'), ('2025-03-01', '2025-04-15')):
-            rows = sales_forecast.monthly_sales(self.env.cr, self.company_a.id, date_from, date_to)
-            got = {(r['product_id'], r['categ_id'], r['team_id'], str(r['month']), r['opportunity']):
+            rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, date_from, date_to))
+            got = {(r['product_id'], r['categ_id'], r['team_id'], r['month'], r['opportunity']):
                    (round(float(r['qty']), 6), round(float(r['amount']), 6)) for r in rows}
             self.assertEqual(got, self._orm_monthly_sales(date_from, date_to))
 
