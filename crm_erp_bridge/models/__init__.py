@@ -22,3 +22,4 @@ from . import crm_erp_clv_model
 from . import crm_erp_recommendation_tuning
 from . import crm_erp_lead_score_model
 from . import crm_erp_sales_forecast
+from . import crm_team

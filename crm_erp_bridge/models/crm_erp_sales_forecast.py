@@ -39,6 +39,8 @@ class CrmErpSalesForecast(models.Model):
     edited."""
     _name = 'crm.erp.sales.forecast'
     _description = 'Sales forecast'
+    # the table is made by init(), without foreign keys: see queries/sales_forecast.py
+    _auto = False
     _order = 'month, product_id, team_id'
     _rec_name = 'product_id'
 
@@ -82,10 +84,10 @@ class CrmErpSalesForecast(models.Model):
         help='Sold quantity for past months, forecast quantity for this month and the next: one line '
              'for the chart.')
 
-    def _auto_init(self):
-        result = super()._auto_init()
+    @api.model_cr
+    def init(self):
+        forecast_queries.create_forecast_table(self.env.cr)
         forecast_queries.create_refresh_table(self.env.cr)
-        return result
 
     # Refresh
     @api.model
@@ -185,22 +187,20 @@ class CrmErpSalesForecast(models.Model):
             'actual_qty': np.concatenate([np.zeros(len(keys) * HORIZON_MONTHS), sale_qty[recent]]),
             'actual_amount': np.concatenate([np.zeros(len(keys) * HORIZON_MONTHS), sale_amount[recent]]),
         }
-        cells, position = np.unique(np.stack([cell_key, cell_month]), axis=1, return_inverse=True)
-        position = position.ravel()
-        columns = {}
-        for name, values in figures.items():
-            summed = np.zeros(cells.shape[1])
-            np.add.at(summed, position, values)
-            columns[name] = np.round(summed, 2 if 'amount' in name else 4)
-        kept = np.zeros(cells.shape[1], dtype=bool)
+        first = as_of - ACTUAL_MONTHS  # months first .. as_of + HORIZON_MONTHS - 1 as 0 .. 17 in the low bits
+        cells, position = np.unique(cell_key * 32 + (cell_month - first), return_inverse=True)
+        columns = {name: np.round(np.bincount(position, weights=values, minlength=len(cells)),
+                                  2 if 'amount' in name else 4)
+                   for name, values in figures.items()}
+        kept = np.zeros(len(cells), dtype=bool)
         for values in columns.values():
             kept |= np.abs(values) > 1e-9
         columns = {name: values[kept] for name, values in columns.items()}
-        key, month = cells[0][kept], cells[1][kept]
+        key, month = cells[kept] // 32, cells[kept] % 32 + first
         product = key % 2 ** 32
         columns.update({
-            'month': np.array([month_start(m) for m in range(as_of - ACTUAL_MONTHS, as_of + HORIZON_MONTHS)],
-                              dtype='datetime64[D]')[month - (as_of - ACTUAL_MONTHS)],
+            'month': np.array([month_start(m) for m in range(first, as_of + HORIZON_MONTHS)],
+                              dtype='datetime64[D]')[month - first],
             'team_id': key // 2 ** 32, 'product_id': product,
             'categ_id': np.array([category.get(p) or 0 for p in product.tolist()], dtype=np.int64),
             'is_forecast': month >= as_of,

@@ -219,6 +219,58 @@ def delivery_shares(cr, company_id, product_ids, date_from):
     return shares
 
 
+# The forecast table of crm.erp.sales.forecast (a model with _auto = False): the model's
+# columns, without foreign keys. The refresh inserts hundreds of thousands of rows per company
+# at L; a foreign key check per row and column costs seconds each there (PostgreSQL runs one
+# trigger per row and key), more than the refresh may take. The ids the rows hold come from
+# the statements below (the sales lines, lead lines and won leads of the company, which keep
+# their products, and products their categories); a deleted sales team's rows go with it
+# (crm.team's unlink: delete_team_rows), a company's with the refresh table's cascade never
+# (its rows are another company's for every user: the record rule hides them).
+_FORECAST_TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS crm_erp_sales_forecast (
+    id serial PRIMARY KEY,
+    company_id integer NOT NULL,
+    month date NOT NULL,
+    team_id integer,
+    product_id integer NOT NULL,
+    categ_id integer,
+    is_forecast boolean,
+    product_qty float8,
+    amount float8,
+    run_rate_qty float8,
+    pipeline_qty float8,
+    actual_qty float8,
+    actual_amount float8,
+    chart_qty float8,
+    create_uid integer,
+    create_date timestamp,
+    write_uid integer,
+    write_date timestamp
+);
+CREATE INDEX IF NOT EXISTS crm_erp_sales_forecast_company_month_idx ON crm_erp_sales_forecast (company_id, month);
+CREATE INDEX IF NOT EXISTS crm_erp_sales_forecast_product_idx ON crm_erp_sales_forecast (product_id)
+"""
+
+
+def create_forecast_table(cr):
+    """The forecast table (see above), and no foreign key on it (a database where an earlier
+    version of the model had them loses them)."""
+    cr.execute(_FORECAST_TABLE_SQL)
+    cr.execute("""
+        SELECT conname FROM pg_constraint
+         WHERE conrelid = 'crm_erp_sales_forecast'::regclass AND contype = 'f'
+    """)
+    for (name,) in cr.fetchall():
+        # DDL takes no parameters: the name is the catalogue's
+        cr.execute('ALTER TABLE crm_erp_sales_forecast DROP CONSTRAINT "%s"' % name)  # pylint: disable=sql-injection
+
+
+def delete_team_rows(cr, team_ids):
+    """Delete the forecast rows of the sales teams (before the teams are deleted)."""
+    cr.execute("DELETE FROM crm_erp_sales_forecast WHERE team_id = ANY(%s)", [list(team_ids)])
+
+
 # One row per company whose forecast was refreshed: when (the refresh's claim on the company).
 REFRESH_TABLE = 'crm_erp_sales_forecast_refresh'
 

@@ -164,6 +164,19 @@ class TestSalesForecast(SalesForecastCase):
             self.assertTrue(forecast_queries.last_refresh(self.env.cr, company.id), company.name)
         self.assertTrue(self._rows())
 
+    def test_a_deleted_team_takes_its_rows(self):
+        self.assertTrue(self._rows(team_id=self.team_b.id))
+        self.env['crm.lead'].search([('team_id', '=', self.team_b.id)]).write({'team_id': False})
+        self.team_b.unlink()
+        self.env.cr.execute("SELECT COUNT(*) FROM crm_erp_sales_forecast WHERE team_id = %s", [self.team_b.id])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertTrue(self.Forecast.search([]).read(['team_id', 'product_id']))
+
+    def test_the_table_has_no_foreign_keys(self):
+        self.env.cr.execute("""SELECT COUNT(*) FROM pg_constraint
+                                WHERE conrelid = 'crm_erp_sales_forecast'::regclass AND contype = 'f'""")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
     def test_views_load(self):
         for view_type in ('graph', 'pivot', 'tree', 'search'):
             self.assertTrue(self.Forecast.fields_view_get(view_type=view_type)['arch'])
