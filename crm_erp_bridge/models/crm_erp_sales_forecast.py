@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 # actual sales stored beside it, and forecast ahead.
 HISTORY_MONTHS = 36
 ACTUAL_MONTHS = 12
+LEVEL_MONTHS = 6  # the run rate's level: the mean of the last 6 months (engines.sales_forecast)
 HORIZON_MONTHS = 6
 GROUP_BYS = ('product', 'category', 'team')
 
@@ -138,13 +139,18 @@ class CrmErpSalesForecast(models.Model):
         ACTUAL_MONTHS months and of this month so far; rows without any figure are left out."""
         cr = self.env.cr
         as_of = _index_of(today)
+        # per product and team: the months of the level (6) and of the sales shown (12); before,
+        # per category only (the seasons and the trend are a category's)
+        detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS)
         sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
-                                               month_start(as_of + 1))
+                                               month_start(as_of + 1), detail_from)
         lines = forecast_queries.open_pipeline_lines(cr, company_id)
         won = forecast_queries.won_leads(cr, company_id, month_start(as_of - 12), month_start(as_of))
-        # team x product as one integer key
+        # team x product as one integer key; a category's older months: minus (1 + the category)
         sale_key = (np.asarray(sales['team_id'], dtype=np.int64) * 2 ** 32
                     + np.asarray(sales['product_id'], dtype=np.int64))
+        category_rows = np.asarray(sales['product_id'], dtype=np.int64) == 0
+        sale_key[category_rows] = -1 - np.asarray(sales['categ_id'], dtype=np.int64)[category_rows]
         sale_month = np.asarray(sales['month'], dtype=np.int64)
         sale_qty = np.asarray(sales['qty'], dtype=np.float64)
         sale_amount = np.asarray(sales['amount'], dtype=np.float64)
@@ -152,11 +158,12 @@ class CrmErpSalesForecast(models.Model):
         line_key = np.array([(line['team_id'] or 0) * 2 ** 32 + line['product_id'] for line in lines], dtype=np.int64)
         line_month = np.array([_index_of(line['date_expected']) if line['date_expected'] else as_of
                                for line in lines], dtype=np.int64)
-        category = dict(zip(sales['product_id'], sales['categ_id']))
+        category = {product_id: categ_id for product_id, categ_id in zip(sales['product_id'], sales['categ_id'])
+                    if product_id}
         category.update((line['product_id'], line['categ_id']) for line in lines)
         past = sale_month < as_of
         keys = np.unique(np.concatenate([sale_key[past], line_key]))
-        groups = {key: category.get(key % 2 ** 32) or 0 for key in keys.tolist()}
+        groups = {key: (category.get(key % 2 ** 32) or 0) if key >= 0 else -1 - key for key in keys.tolist()}
         coverage = sales_forecast.pipeline_coverage(
             [_index_of(lead['created']) for lead in won], [_index_of(lead['closed']) for lead in won],
             [lead['amount'] or 0.0 for lead in won], as_of, HORIZON_MONTHS)
@@ -171,7 +178,8 @@ class CrmErpSalesForecast(models.Model):
             pipeline = {'key': line_key, 'month': line_month, 'qty': np.array(line_values, dtype=np.float64),
                         'probability': probability}
             results[measure] = sales_forecast.forecast(history, pipeline, as_of, HORIZON_MONTHS, coverage,
-                                                       groups=groups, keys=keys, slips=slips or None)
+                                                       level_months=LEVEL_MONTHS, groups=groups, keys=keys,
+                                                       slips=slips or None)
         qty, amount = results['qty'], results['amount']
         # cells (key, month) of the forecast and of the sales, summed per cell
         recent = sale_month >= as_of - ACTUAL_MONTHS
@@ -195,6 +203,7 @@ class CrmErpSalesForecast(models.Model):
         kept = np.zeros(len(cells), dtype=bool)
         for values in columns.values():
             kept |= np.abs(values) > 1e-9
+        kept &= cells >= 0  # not the categories' older months (their forecast is 0: no recent month)
         columns = {name: values[kept] for name, values in columns.items()}
         key, month = cells[kept] // 32, cells[kept] % 32 + first
         product = key % 2 ** 32

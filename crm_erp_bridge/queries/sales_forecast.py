@@ -29,7 +29,8 @@ _MONTHLY_SALES_SQL = "WITH " + with_company_currency_factor('orders', """
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
        AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """
-SELECT l.product_id, pt.categ_id, o.team_id, o.month, o.opportunity,
+SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS product_id, pt.categ_id,
+       CASE WHEN o.month >= %(detail_from)s THEN o.team_id ELSE 0 END AS team_id, o.month, o.opportunity,
        SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
        SUM(l.price_subtotal * o.factor)::float8 AS amount
   FROM orders o
@@ -40,21 +41,25 @@ SELECT l.product_id, pt.categ_id, o.team_id, o.month, o.opportunity,
   """ + product_uom_joins('l', 'product_uom') + """
  WHERE """ + COUNTED_LINE_ONLY_SQL + """
    AND """ + COUNTED_PRODUCT_SQL + """
- GROUP BY l.product_id, pt.categ_id, o.team_id, o.month, o.opportunity
+ GROUP BY 1, 2, 3, 4, 5
 """
 
 MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'qty', 'amount')
 
 
-def monthly_sales(cr, company_id, date_from, date_to):
+def monthly_sales(cr, company_id, date_from, date_to, detail_from=0):
     """The company's counted sales from date_from to date_to (excluded; dates as text or
     date), one row per product x team x month x opportunity flag, as columns (lists, in no
     particular order): product_id, categ_id, team_id (0: no team), month (year x 12 + month -
     1, engines.sales_forecast.month_index), opportunity (whether the order came from an
     opportunity), qty (product unit), amount (company currency, untaxed, at the rate of the
-    order's day). Wide (a row per product, team and month of three years): set jit off and a
-    larger work_mem first (common.disable_jit, common.set_local_work_mem)."""
-    cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
+    order's day). The months before detail_from (a month index) are summed per product
+    category instead, with product_id and team_id 0 (the forecast needs only a category's
+    older months, for its seasons and trend: a third of the rows at L). Wide (a row per
+    product, team and month): set jit off and a larger work_mem first (common.disable_jit,
+    common.set_local_work_mem)."""
+    cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to,
+                                    'detail_from': detail_from})
     rows = cr.fetchall()
     return {name: [row[index] for row in rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
 

@@ -115,6 +115,21 @@ class TestQueriesSalesForecast(SalesForecastCase):
         })
         self.assertEqual({r['categ_id'] for r in rows if r['product_id'] == bolt}, {self.categ_parts.id})
 
+    def test_older_months_per_category(self):
+        """Before detail_from (April 2025), the sales per category, product and team 0."""
+        rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01',
+                                                       2025 * 12 + 3))
+        got = {(r['product_id'], r['categ_id'], r['team_id'], r['month'], r['opportunity']): (r['qty'], r['amount'])
+               for r in rows}
+        jan, mar, apr = 2025 * 12, 2025 * 12 + 2, 2025 * 12 + 3
+        self.assertEqual(got, {
+            (0, self.categ_parts.id, 0, jan, False): (10.0, 30.0),
+            (0, self.categ_tools.id, 0, jan, False): (4.0, 10.0),
+            (0, self.categ_parts.id, 0, mar, True): (5.0, 20.0),
+            (self.bolt.id, self.categ_parts.id, self.team_a.id, apr, False): (2.0, 4.0),
+            (self.bolt.id, self.categ_parts.id, 0, apr, False): (24.0, 24.0),
+        })
+
     def test_monthly_sales_against_the_orm(self):
         for date_from, date_to in (('2024-01-01', '2026-01-01'), ('2025-03-01', '2025-04-15')):
             rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, date_from, date_to))
