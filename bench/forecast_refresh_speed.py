@@ -29,7 +29,7 @@ def parts(env, company_id, today):
     as_of = model_module._index_of(today)
     start = time.perf_counter()
     sales = queries.monthly_sales(cr, company_id, model_module.month_start(as_of - model_module.HISTORY_MONTHS),
-                                  model_module.month_start(as_of + 1))
+                                  model_module.month_start(as_of + 1), as_of - model_module.ACTUAL_MONTHS)
     timings['monthly_sales'] = time.perf_counter() - start
     start = time.perf_counter()
     lines = queries.open_pipeline_lines(cr, company_id)
@@ -67,7 +67,7 @@ def main():
             timings, sales, lines, rows = parts(env, company.id, today)
             cr.rollback()
             print('%s (id %d), as of %s, %d CPUs: refresh %s; %d sales rows (product x team x month x '
-                  'opportunity, 36 months), %d open pipeline lines, %d forecast rows; parts: %s'
+                  'opportunity of the last 12 months, per category before, 36 months), %d open pipeline lines, %d forecast rows; parts: %s'
                   % (company.name, company.id, today, os.cpu_count(), describe(times), sales, lines, rows,
                      ', '.join('%s %.2f s' % item for item in timings.items())))
 
