@@ -67,7 +67,8 @@ def main():
             timings, sales, lines, rows = parts(env, company.id, today)
             cr.rollback()
             print('%s (id %d), as of %s, %d CPUs: refresh %s; %d sales rows (product x team x month x '
-                  'opportunity of the last 12 months, per category before, 36 months), %d open pipeline lines, %d forecast rows; parts: %s'
+                  'opportunity of the last 12 months, per category before, 36 months), %d open pipeline lines, '
+                  '%d forecast rows; parts: %s'
                   % (company.name, company.id, today, os.cpu_count(), describe(times), sales, lines, rows,
                      ', '.join('%s %.2f s' % item for item in timings.items())))
 
