@@ -107,8 +107,8 @@ def shortfalls(cr, params):
     company_id, horizon_end, with_forecast: whether the forecast demand counts) short up to the
     horizon before their RFQs not confirmed yet, from the snapshot (vendor columns NULL without
     one); balances: Forecasted - weighted demand (- the forecast demand, with_forecast) at the
-    end of each week, without those RFQs."""
-    cr.execute(_SHORTFALL_SQL, params)
+    end of each week, without those RFQs. with_forecast defaults to False."""
+    cr.execute(_SHORTFALL_SQL, dict({'with_forecast': False}, **params))
     return cr.fetchall()
 
 
