@@ -1,3 +1,7 @@
+from unittest.mock import patch
+
+import numpy as np
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
@@ -176,6 +180,27 @@ class TestSalesForecast(SalesForecastCase):
         self.env.cr.execute("""SELECT COUNT(*) FROM pg_constraint
                                 WHERE conrelid = 'crm_erp_sales_forecast'::regclass AND contype = 'f'""")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_older_months_per_category_change_nothing(self):
+        """The sales before the last 12 months are read per category (a third of the rows at L):
+        with two years of history (seasons and trend of the category), the forecast is the one
+        computed from every month per product and team."""
+        for day, qty in (('2024-01-10', 7.0), ('2024-06-10', 3.0), ('2025-09-10', 4.0), ('2025-11-10', 6.0),
+                         ('2026-01-10', 5.0)):
+            self._team_order(self.buyer, day, [(self.bolt, qty, 2.0), (self.nut, 1.0, 1.0)], self.team_a)
+        read = forecast_queries.monthly_sales
+        per_category = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
+        with patch.object(forecast_queries, 'monthly_sales',
+                          lambda cr, company_id, date_from, date_to, detail_from=0:
+                          read(cr, company_id, date_from, date_to, 0)):
+            detailed = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
+        self.assertGreater(len(detailed['product_id']), 10)
+        self.assertGreater(detailed['run_rate_qty'].sum(), 0)
+        for name, values in detailed.items():
+            if values.dtype.kind == 'f':
+                np.testing.assert_array_almost_equal(per_category[name], values, err_msg=name)
+            else:
+                np.testing.assert_array_equal(per_category[name], values, name)
 
     def test_views_load(self):
         for view_type in ('graph', 'pivot', 'tree', 'search'):
