@@ -75,7 +75,7 @@ class ProductProduct(models.Model):
         rows = pipeline_queries.product_weeks(self.env.cr, products.ids, company.id, warehouse.id or None,
                                               horizon_weeks or None)
         totals = ('demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty', 'outgoing_qty',
-                  'rfq_qty', 'shortfall_qty')
+                  'rfq_qty', 'shortfall_qty', 'forecast_demand_qty')
         result = {product.id: dict({key: 0.0 for key in totals}, product_id=product.id, weeks=[])
                   for product in products}
         for row in rows:

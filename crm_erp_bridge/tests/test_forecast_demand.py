@@ -86,6 +86,14 @@ class TestForecastDemand(SupplyCase):
         self.assertEqual({key: round(value, 6) for key, value in shortfall.items()},
                          {self.wh1.id: 17.0, self.wh2.id: 2.0})
 
+    def test_get_pipeline_demand_gives_the_forecast_demand(self):
+        [wh1] = self.env['product.product'].get_pipeline_demand([self.product.id], self.wh1.id)
+        self.assertEqual((wh1['forecast_demand_qty'], wh1['shortfall_qty']), (65.0, 17.0))
+        [everywhere] = self.env['product.product'].get_pipeline_demand([self.product.id])
+        self.assertEqual(everywhere['forecast_demand_qty'], 363.0)
+        self.assertEqual(everywhere['weeks'][0]['projected_forecast_qty'],
+                         everywhere['weeks'][0]['projected_qty'] - everywhere['weeks'][0]['forecast_demand_qty'])
+
     def test_product_with_only_forecast_demand(self):
         demand, rows = self._forecast_demand(self.product_z)
         self.assertEqual(demand, {self.first_warehouse.id: 50.0})
