@@ -31,6 +31,7 @@
         'views/crm_erp_partner_stage_history_views.xml',
         'views/crm_erp_clv_model_views.xml',
         'views/crm_erp_lead_score_model_views.xml',
+        'views/crm_erp_sales_forecast_views.xml',
         'report/crm_erp_partner_product_history_views.xml',
         'views/crm_lead_views.xml',
         'views/sale_order_views.xml',

@@ -1,6 +1,6 @@
 from odoo import SUPERUSER_ID, api
 
-from .queries import affinity, pipeline, recommendation
+from .queries import affinity, pipeline, recommendation, sales_forecast
 from .queries.common import drop_tables
 from .run_lock import TABLE_NAME as RUN_LOCK_TABLE
 
@@ -21,3 +21,6 @@ def uninstall_hook(cr, registry):
     recommendation.drop_best_seller_tables(cr)  # peer best sellers
     pipeline.drop_snapshot(cr)
     drop_tables(cr, [RUN_LOCK_TABLE])  # see run_lock
+    # the companies' last forecast refresh (the forecast table is the model's: Odoo drops it with
+    # CASCADE, and with it the view of the forecast demand and the demand report's view on it)
+    drop_tables(cr, [sales_forecast.REFRESH_TABLE])

@@ -176,3 +176,26 @@ def copy_int_rows(cr, table, columns, arrays):
         rows['value%d' % index] = values
     cr.copy_expert('COPY %s (%s) FROM STDIN WITH (FORMAT binary)' % (table, ', '.join(columns)),
                    io.BytesIO(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER))
+
+
+# numpy big-endian field types of binary COPY per PostgreSQL type; dates are days since 2000-01-01.
+_COPY_TYPES = {'int4': '>i4', 'float8': '>f8', 'bool': 'u1', 'date': '>i4'}
+_POSTGRES_EPOCH = np.datetime64('2000-01-01', 'D')
+
+
+def copy_rows(cr, table, columns, arrays, types):
+    """Insert one row per index of arrays (one array per column, none NULL) into table's columns
+    (names from the code, never from input) with one binary COPY; types: per column 'int4',
+    'float8', 'bool' or 'date' (an array of numpy datetime64 days)."""
+    fields = [('fields', '>i2')]
+    for index, kind in enumerate(types):
+        fields += [('length%d' % index, '>i4'), ('value%d' % index, _COPY_TYPES[kind])]
+    rows = np.empty(len(arrays[0]) if arrays else 0, np.dtype(fields))
+    rows['fields'] = len(columns)
+    for index, (values, kind) in enumerate(zip(arrays, types)):
+        rows['length%d' % index] = np.dtype(_COPY_TYPES[kind]).itemsize
+        if kind == 'date':
+            values = (np.asarray(values, dtype='datetime64[D]') - _POSTGRES_EPOCH).astype(np.int64)
+        rows['value%d' % index] = values
+    cr.copy_expert('COPY %s (%s) FROM STDIN WITH (FORMAT binary)' % (table, ', '.join(columns)),
+                   io.BytesIO(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER))

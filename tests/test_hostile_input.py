@@ -77,6 +77,13 @@ KINDS = {
         {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'price_unit': -1},
         {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'price_unit': 'x'},
         {'product': 'HOSTILE-PRODUCT', 'quantity': 1, 'bogus': 1})],
+    # true or false, nothing else
+    'flag': [None, 0, 1, 1.5, '', 'true', 'x', SQL, BIG, UNICODE, [True], {'x': 1}],
+    # months of the sales forecast: 1 to 6
+    'months': [None, False, True, 0, -1, 7, INT_MAX, INT_MAX + 1, 2 ** 63, 1.5, float('nan'), '3', 'x', SQL, BIG,
+               UNICODE, [3], {'months': 3}],
+    'group_by': [None, False, True, 0, 1, '', 'x', 'products', 'product_id', 'f.product_id', SQL, BIG, UNICODE,
+                 ['product'], {'group_by': 'product'}],
 }
 
 # model, method, [(argument, kind, valid value key)], context keys read (kind)
@@ -93,15 +100,23 @@ METHODS = [
       ('horizon_weeks', 'horizon', 4)], {}),
     ('product.product', 'get_frequently_bought_together',
      [('product_ids', 'ids', 'product'), ('limit', 'limit', 5)], {}),
-    ('product.product', 'create_shortfall_rfqs', [('product_ids', 'ids', 'product')], {}),
-    ('product.product', 'create_shortfall_rfqs_report', [('product_ids', 'ids', 'product')], {}),
+    ('product.product', 'create_shortfall_rfqs',
+     [('product_ids', 'ids', 'product'), ('include_forecast', 'flag', False)], {}),
+    ('product.product', 'create_shortfall_rfqs_report',
+     [('product_ids', 'ids', 'product'), ('include_forecast', 'flag', False)], {}),
     ('sale.order', 'check_availability', [('order_ids', 'ids', 'order')], {}),
     ('sale.order', 'crm_erp_push_order', [('order', 'shop_order', SHOP_ORDER)], {'force_company': 'company'}),
     ('crm.erp.product.affinity', 'action_recompute_affinity', [], {'crm_erp_affinity_date_to': 'datetime'}),
     ('crm.erp.clv.model', 'action_fit_my_companies', [], {}),
     ('crm.erp.recommendation.tuning', 'action_tune_my_companies', [], {'crm_erp_recommendation_date': 'datetime'}),
     ('crm.erp.lead.score.model', 'action_fit_my_companies', [], {}),
+    ('crm.erp.sales.forecast', 'get_sales_forecast', [('months', 'months', 3), ('group_by', 'group_by', 'product')],
+     {'force_company': 'company'}),
+    ('crm.erp.sales.forecast', 'action_refresh_my_companies', [], {}),
 ]
+
+# Methods whose every argument has a default: a call without arguments is a good call.
+ALL_OPTIONAL = {'get_sales_forecast'}
 
 # model, action (called on ids), which records are valid
 RECORD_METHODS = [
@@ -139,7 +154,8 @@ PRIVATE_METHODS = [
 # or indexes: refused to any user but the superuser (odoo_py311.patches.patch_api).
 INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
                'crm.erp.lead.conversion.report',
-               'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate']
+               'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate',
+               'crm.erp.sales.forecast']
 
 # Tables whose rows the calls could touch: the addon's, and Odoo's that its methods write.
 ODOO_TABLES = ['res_partner', 'res_company', 'product_product', 'product_template', 'sale_order', 'sale_order_line',
@@ -330,7 +346,7 @@ def cases(world):
             for bad in KINDS[kind]:
                 yield ('%s context %s=%.40r' % (method, key, bad), model, method, good,
                        {'context': {key: concrete(bad, 'company', world)}}, (key,))
-        if arguments:
+        if arguments and method not in ALL_OPTIONAL:
             yield ('%s without arguments' % method, model, method, [], {}, (method,) + tuple(names))
         # one positional argument more than the method takes: Odoo reads it as the context
         for extra in ('extra', 7, [1]):

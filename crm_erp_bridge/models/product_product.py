@@ -1,9 +1,10 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..queries import affinity as affinity_queries, pipeline as pipeline_queries, \
     recommendation as recommendation_queries, stock as stock_queries
 from ..run_lock import retry_safe
-from .record_ids import browse_optional, browse_readable, check_int, public_method, public_records
+from .record_ids import browse_optional, browse_readable, check_int, public_method, public_records, shown
 
 # Longest horizon of get_pipeline_demand: ten years of weeks.
 MAX_HORIZON_WEEKS = 520
@@ -74,7 +75,7 @@ class ProductProduct(models.Model):
         rows = pipeline_queries.product_weeks(self.env.cr, products.ids, company.id, warehouse.id or None,
                                               horizon_weeks or None)
         totals = ('demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty', 'outgoing_qty',
-                  'rfq_qty', 'shortfall_qty')
+                  'rfq_qty', 'shortfall_qty', 'forecast_demand_qty')
         result = {product.id: dict({key: 0.0 for key in totals}, product_id=product.id, weeks=[])
                   for product in products}
         for row in rows:
@@ -88,16 +89,17 @@ class ProductProduct(models.Model):
 
     @api.model
     @public_method
-    def create_shortfall_rfqs(self, product_ids):
+    def create_shortfall_rfqs(self, product_ids, include_forecast=False):
         """XML-RPC: create or update draft RFQs for the pipeline shortfall of product_ids in
         the user's company; returns the ids of the purchase orders touched. Products short
-        without a vendor: see create_shortfall_rfqs_report."""
-        return self.create_shortfall_rfqs_report(product_ids)['purchase_order_ids']
+        without a vendor: see create_shortfall_rfqs_report. include_forecast (True or False,
+        default False): count the forecast demand too (see create_shortfall_rfqs_report)."""
+        return self.create_shortfall_rfqs_report(product_ids, include_forecast)['purchase_order_ids']
 
     @api.model
     @public_method
     @retry_safe
-    def create_shortfall_rfqs_report(self, product_ids):
+    def create_shortfall_rfqs_report(self, product_ids, include_forecast=False):
         """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
         'products_without_vendor': [...]} (short products no RFQ could be made for), with what
         the run did: 'ordered': [{'order_id', 'line_id', 'product_id', 'warehouse_id', 'qty',
@@ -106,9 +108,13 @@ class ProductProduct(models.Model):
         'warehouse_id', 'order_id', 'qty', 'uom_id'}] (what RFQs not confirmed yet held of the
         short products already, per RFQ, in the product unit: not ordered again) and
         'covering_order_ids' (other purchase orders still bringing the products: RFQs not
-        confirmed, confirmed orders not received)."""
+        confirmed, confirmed orders not received). include_forecast (True or False, default
+        False: confirmed and quoted demand only): count the forecast demand of the sales forecast
+        too (the pipeline demand report's Forecast Demand)."""
+        if not isinstance(include_forecast, bool):
+            raise UserError(_('include_forecast must be true or false, not %s.') % shown(include_forecast))
         products = browse_readable(self, product_ids, 'product_ids')
-        run = self.env['purchase.order']._run_shortfall_rfqs(products)
+        run = self.env['purchase.order']._run_shortfall_rfqs(products, include_forecast)
         return {'purchase_order_ids': run['orders'].ids, 'products_without_vendor': run['without_vendor'].ids,
                 'ordered': run['ordered'], 'on_order': run['on_order'], 'covering_order_ids': run['covering'].ids}
 

@@ -29,16 +29,19 @@ class PurchaseOrder(models.Model):
         return result
 
     @api.model
-    def _create_shortfall_rfqs(self, products):
+    def _create_shortfall_rfqs(self, products, include_forecast=False):
         """Create or update draft RFQs for the shortfall of products in the user's company
         (see _run_shortfall_rfqs). Returns (touched purchase orders, products short without a
         vendor)."""
-        run = self._run_shortfall_rfqs(products)
+        run = self._run_shortfall_rfqs(products, include_forecast)
         return run['orders'], run['without_vendor']
 
     @api.model
-    def _run_shortfall_rfqs(self, products):
+    def _run_shortfall_rfqs(self, products, include_forecast=False):
         """Create or update draft RFQs for the shortfall of products in the user's company.
+        Demand: the quotations and weighted opportunities (the report's shortfall); with
+        include_forecast, the forecast demand of the sales forecast too (the report's Forecast
+        Demand, needed from the product's first week), products with only forecast demand included.
 
         Per warehouse x product: to order = shortfall up to the company horizon before RFQs not
         confirmed yet - what those RFQs hold; ordered from the main vendor
@@ -65,6 +68,7 @@ class PurchaseOrder(models.Model):
             'product_ids': products.ids,
             'company_id': company.id,
             'horizon_end': fields.Date.to_string(week_start + timedelta(weeks=company.pipeline_horizon_weeks)),
+            'with_forecast': bool(include_forecast),
         }
         cr = self.env.cr
         self.env['crm.erp.pipeline.demand.snapshot']._refresh()

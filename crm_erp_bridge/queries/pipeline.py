@@ -347,7 +347,7 @@ def product_weeks(cr, product_ids, company_id, warehouse_id=None, horizon_weeks=
     cr.execute("""
         SELECT product_id, warehouse_id, week, uom_id, demand_qty, weighted_qty, onhand_qty, free_qty,
                incoming_qty, outgoing_qty, forecast_qty, rfq_qty, projected_qty, shortfall_qty, coverage_days,
-               vendor_id
+               vendor_id, forecast_demand_qty, projected_forecast_qty
           FROM crm_erp_pipeline_demand_report
          WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
            AND (%(warehouse_id)s IS NULL OR warehouse_id = %(warehouse_id)s)

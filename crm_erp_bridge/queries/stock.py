@@ -27,6 +27,10 @@ WAREHOUSE_INCOMING_MOVE_SQL = "move.state NOT IN " + NOT_OPEN_MOVE_STATES_SQL + 
 WAREHOUSE_OUTGOING_MOVE_SQL = "move.state NOT IN " + NOT_OPEN_MOVE_STATES_SQL + """
        AND """ + _IN_WAREHOUSE_SQL.format(loc='src') + """
        AND NOT (""" + _IN_WAREHOUSE_SQL.format(loc='dest') + ")"
+# A done move from the warehouse to a customer location: a delivery (the sales forecast splits a
+# product's forecast over the warehouses by their deliveries).
+WAREHOUSE_DELIVERY_MOVE_SQL = "move.state = 'done' AND dest.usage = 'customer' AND " + _IN_WAREHOUSE_SQL.format(
+    loc='src')
 
 # Each stock request is one row (product, company, warehouse or NULL, date or NULL), numbered
 # by its position; the figures come back keyed by that number, so one query answers a whole

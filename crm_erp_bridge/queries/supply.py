@@ -8,18 +8,27 @@ from .common import product_uom_joins
 # demand, without those RFQs), the product's units and its main vendor's terms (NULL when it has
 # no vendor). From the report's snapshot, brought up to date first: what RFQs order is what it
 # shows. The RFQs are left out here because the run nets the ones its own transaction sees (the
-# snapshot may be a moment behind; another run's RFQ must not be ordered twice).
+# snapshot may be a moment behind; another run's RFQ must not be ordered twice). With
+# %(with_forecast)s, the forecast demand counts too, from the product's first week (the forecast
+# has no dates within its months), and the pairs with only forecast demand are short as well;
+# without, only the pairs with pipeline demand (quotations, opportunities), as the report's shortfall.
 _SHORTFALL_SQL = """
     SELECT shortfall.warehouse_id, shortfall.product_id, shortfall.qty, template.uom_id, template.uom_po_id,
            seller.name, seller.price, seller.currency_id, seller.min_qty, seller.delay,
            shortfall.weeks, shortfall.balances
       FROM (SELECT warehouse_id, product_id, supplierinfo_id, -MIN(balance) AS qty,
                    array_agg(week ORDER BY week) AS weeks, array_agg(balance ORDER BY week) AS balances
-              FROM (SELECT warehouse_id, product_id, supplierinfo_id, week,
-                           projected_qty - SUM(rfq_qty) OVER (PARTITION BY warehouse_id, product_id) AS balance
-                      FROM crm_erp_pipeline_demand_snapshot
-                     WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s
-                       AND week < %(horizon_end)s) AS week_balance
+              FROM (SELECT warehouse_id, product_id, supplierinfo_id, week, pair_demand,
+                           projected_qty - pair_rfq
+                               - CASE WHEN %(with_forecast)s THEN pair_forecast_demand ELSE 0 END AS balance
+                      FROM (SELECT *,
+                                   SUM(rfq_qty) OVER (PARTITION BY warehouse_id, product_id) AS pair_rfq,
+                                   SUM(demand_qty) OVER (PARTITION BY warehouse_id, product_id) AS pair_demand,
+                                   SUM(forecast_demand_qty) OVER (PARTITION BY warehouse_id, product_id)
+                                       AS pair_forecast_demand
+                              FROM crm_erp_pipeline_demand_snapshot
+                             WHERE product_id = ANY(%(product_ids)s) AND company_id = %(company_id)s) AS pair
+                     WHERE week < %(horizon_end)s AND (%(with_forecast)s OR pair_demand > 0)) AS week_balance
           GROUP BY warehouse_id, product_id, supplierinfo_id
             HAVING MIN(balance) < 0) shortfall
       JOIN product_product variant ON variant.id = shortfall.product_id
@@ -95,10 +104,11 @@ _LINE_SOURCES_SQL = """
 def shortfalls(cr, params):
     """[(warehouse_id, product_id, shortfall qty, uom_id, uom_po_id, vendor_id, price,
     currency_id, min_qty, delay, [weeks], [balances])] of the products (params: product_ids,
-    company_id, horizon_end) short up to the horizon before their RFQs not confirmed yet, from
-    the snapshot (vendor columns NULL without one); balances: Forecasted - weighted demand at the
-    end of each week, without those RFQs."""
-    cr.execute(_SHORTFALL_SQL, params)
+    company_id, horizon_end, with_forecast: whether the forecast demand counts) short up to the
+    horizon before their RFQs not confirmed yet, from the snapshot (vendor columns NULL without
+    one); balances: Forecasted - weighted demand (- the forecast demand, with_forecast) at the
+    end of each week, without those RFQs. with_forecast defaults to False."""
+    cr.execute(_SHORTFALL_SQL, dict({'with_forecast': False}, **params))
     return cr.fetchall()
 
 

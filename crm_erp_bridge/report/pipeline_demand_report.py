@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from ..models.record_ids import public_records
 from ..queries import pipeline as pipeline_queries
+from ..queries import sales_forecast as forecast_queries
 from ..queries.stock import (FREE_QTY_SQL, FREE_QUANT_SQL, WAREHOUSE_INCOMING_MOVE_SQL, WAREHOUSE_OUTGOING_MOVE_SQL,
                              WAREHOUSE_QUANT_SQL)
 from ..queries.supply import UNCONFIRMED_RFQ_LINES_SQL
@@ -74,6 +75,17 @@ class PipelineDemandReport(models.Model):
         help='What must still be ordered for the projected balance never to go below zero up to '
              'this week: summed over the weeks, weighted demand - (Forecasted + on order, not '
              'confirmed), when positive. Create RFQs for shortfall orders it.')
+    forecast_demand_qty = fields.Float(
+        string='Forecast Demand', readonly=True,
+        help='What the sales forecast expects to sell of the product from today to the end of the '
+             'company\'s pipeline horizon, beyond the quotations and weighted opportunities the report '
+             'counts already, for this warehouse (its share of the product\'s deliveries of the last 12 '
+             'months), on the first week of the product. Not in the shortfall: Create RFQs counts it '
+             'only when asked to.')
+    projected_forecast_qty = fields.Float(
+        string='Projected Balance with Forecast', readonly=True, group_operator='min',
+        help='Projected balance minus the forecast demand (counted from this week): below zero, the '
+             'forecast will run short (the lowest, when grouped).')
     coverage_days = fields.Integer(
         string='Coverage (Days)', readonly=True, group_operator='min',
         help='Days of demand the stock covers: (Forecasted of the last week + on order, not '
@@ -122,7 +134,10 @@ class PipelineDemandReport(models.Model):
            balance.forecast_qty,
            CASE WHEN balance.week_rank = 1 THEN balance.rfq_total ELSE 0 END AS rfq_qty,
            balance.projected_qty,
-           balance.deepest_short - balance.deepest_short_before AS shortfall_qty,
+           CASE WHEN balance.pair_demand > 0 THEN balance.deepest_short - balance.deepest_short_before ELSE 0 END
+               AS shortfall_qty,
+           CASE WHEN balance.week_rank = 1 THEN balance.forecast_demand_total ELSE 0 END AS forecast_demand_qty,
+           balance.projected_qty - balance.forecast_demand_total AS projected_forecast_qty,
            CASE WHEN balance.horizon_weighted > 0
                 THEN LEAST(FLOOR(GREATEST(balance.final_forecast + balance.rfq_total, 0)
                                  * 7 * balance.horizon_weeks / balance.horizon_weighted), 2147483647)::integer
@@ -141,7 +156,12 @@ class PipelineDemandReport(models.Model):
                flows.onhand_total + SUM(flows.incoming_qty - flows.outgoing_qty) OVER pair_all AS final_forecast,
                SUM(CASE WHEN flows.week < date_trunc('week', CURRENT_DATE)::date + 7 * flows.horizon_weeks
                         THEN flows.weighted_qty ELSE 0 END) OVER pair_all AS horizon_weighted,
-               ROW_NUMBER() OVER pair_to_date AS week_rank
+               ROW_NUMBER() OVER pair_to_date AS week_rank,
+               -- the sales forecast beyond what the report counts already (quotations, weighted
+               -- opportunities) within the horizon: forecast demand, needed from this week
+               GREATEST(flows.pair_sales_forecast
+                        - SUM(CASE WHEN flows.week < date_trunc('week', CURRENT_DATE)::date + 7 * flows.horizon_weeks
+                                   THEN flows.weighted_qty ELSE 0 END) OVER pair_all, 0) AS forecast_demand_total
           FROM (
             SELECT weekly.*,
                    company.pipeline_horizon_weeks AS horizon_weeks,
@@ -154,19 +174,27 @@ class PipelineDemandReport(models.Model):
                        + SUM(weekly.incoming_qty - weekly.outgoing_qty - weekly.weighted_qty) OVER pair_weeks
                        AS projected_qty,
                    SUM(weekly.demand_qty) OVER (PARTITION BY weekly.warehouse_id, weekly.product_id)
-                       AS pair_demand
+                       AS pair_demand,
+                   SUM(weekly.sales_forecast_qty) OVER (PARTITION BY weekly.warehouse_id, weekly.product_id)
+                       AS pair_sales_forecast
               FROM (
                 SELECT warehouse_id, product_id, week,
                        SUM(demand_qty) AS demand_qty, SUM(weighted_qty) AS weighted_qty,
-                       SUM(incoming_qty) AS incoming_qty, SUM(outgoing_qty) AS outgoing_qty
+                       SUM(incoming_qty) AS incoming_qty, SUM(outgoing_qty) AS outgoing_qty,
+                       SUM(sales_forecast_qty) AS sales_forecast_qty, SUM(flow_rows) AS flow_rows
                   FROM (
                     SELECT warehouse_id, product_id, date_trunc('week', date)::date AS week,
-                           demand_qty, weighted_qty, 0.0 AS incoming_qty, 0.0 AS outgoing_qty
+                           demand_qty, weighted_qty, 0.0 AS incoming_qty, 0.0 AS outgoing_qty,
+                           0.0 AS sales_forecast_qty, 1 AS flow_rows
                       FROM crm_erp_pipeline_demand_source
+                    UNION ALL
+                    SELECT warehouse_id, product_id, date_trunc('week', CURRENT_DATE)::date, 0.0, 0.0, 0.0, 0.0,
+                           forecast_qty, 0
+                      FROM crm_erp_sales_forecast_demand
                     UNION ALL
                     SELECT wh.id, move.product_id,
                            date_trunc('week', GREATEST(move.date_expected::date, CURRENT_DATE))::date,
-                           0.0, 0.0, move.product_qty, 0.0
+                           0.0, 0.0, move.product_qty, 0.0, 0.0, 1
                       FROM stock_move move
                       JOIN stock_location dest ON dest.id = move.location_dest_id
                       JOIN stock_location src ON src.id = move.location_id
@@ -176,7 +204,7 @@ class PipelineDemandReport(models.Model):
                     UNION ALL
                     SELECT wh.id, move.product_id,
                            date_trunc('week', GREATEST(move.date_expected::date, CURRENT_DATE))::date,
-                           0.0, 0.0, 0.0, move.product_qty
+                           0.0, 0.0, 0.0, move.product_qty, 0.0, 1
                       FROM stock_move move
                       JOIN stock_location dest ON dest.id = move.location_dest_id
                       JOIN stock_location src ON src.id = move.location_id
@@ -207,7 +235,10 @@ class PipelineDemandReport(models.Model):
               ) AS rfq ON rfq.warehouse_id = weekly.warehouse_id AND rfq.product_id = weekly.product_id
             WINDOW pair_weeks AS (PARTITION BY weekly.warehouse_id, weekly.product_id ORDER BY weekly.week)
           ) AS flows
-         WHERE flows.pair_demand > 0
+         -- the pairs with pipeline demand, as they were without the forecast (its row of this week
+         -- only where a flow is that week too), and the pairs with only forecast demand
+         WHERE (flows.pair_demand > 0 AND flows.flow_rows > 0)
+            OR (flows.pair_demand = 0 AND flows.pair_sales_forecast > 0)
         WINDOW pair_to_date AS (PARTITION BY flows.warehouse_id, flows.product_id ORDER BY flows.week),
                pair_all AS (PARTITION BY flows.warehouse_id, flows.product_id)
       ) AS balance
@@ -235,6 +266,7 @@ class PipelineDemandReport(models.Model):
         cr = self.env.cr
         tools.drop_view_if_exists(cr, 'crm_erp_pipeline_demand_source')  # cascades to the report
         pipeline_queries.create_demand_source_view(cr)
+        forecast_queries.create_forecast_demand_view(cr)
         cr.execute('CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (%s FROM %s %s)' % (
             self._select(), self._from(), self._group_by()))
         # the snapshot the report reads is made from the view: after it
@@ -253,7 +285,8 @@ class PipelineDemandReport(models.Model):
 
     # Quantities in the product's unit: never added across units (12 units + 3 kg is no figure)
     _QUANTITY_FIELDS = ('demand_qty', 'weighted_qty', 'onhand_qty', 'free_qty', 'incoming_qty', 'outgoing_qty',
-                        'forecast_qty', 'rfq_qty', 'projected_qty', 'shortfall_qty')
+                        'forecast_qty', 'rfq_qty', 'projected_qty', 'shortfall_qty', 'forecast_demand_qty',
+                        'projected_forecast_qty')
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
@@ -299,3 +332,10 @@ class PipelineDemandReport(models.Model):
     @public_records
     def action_create_shortfall_rfqs(self):
         return self.env['crm.erp.shortfall.rfq.result']._create_for_products(self.mapped('product_id'))
+
+    @public_records
+    def action_create_shortfall_rfqs_with_forecast(self):
+        """Create RFQs for the shortfall counting the forecast demand too (an explicit choice: the
+        plain action orders for confirmed and quoted demand only)."""
+        results = self.env['crm.erp.shortfall.rfq.result']
+        return results._create_for_products(self.mapped('product_id'), include_forecast=True)

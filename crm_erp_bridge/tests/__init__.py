@@ -63,3 +63,6 @@ from . import test_queries_service
 from . import test_lead_score_on_write
 from . import test_lead_qualification
 from . import test_lead_conversion_report
+from . import test_queries_sales_forecast
+from . import test_sales_forecast
+from . import test_forecast_demand

@@ -218,6 +218,15 @@ class TestCrossCompany(SavepointCase):
             for company_id in (self.company_b.id, 999999):
                 with self.assertRaises(AccessError):
                     getattr(Partner.with_context(force_company=company_id), method)(*args)
+        # the sales forecast of another company: refused as well
+        Forecast = self.env['crm.erp.sales.forecast'].sudo(user_a)
+        with self.assertRaises(UserError):
+            Forecast.with_context(force_company='x').get_sales_forecast()
+        for company_id in (self.company_b.id, 999999):
+            with self.assertRaises(AccessError):
+                Forecast.with_context(force_company=company_id).get_sales_forecast()
+        companies = {row['company_id'] for row in Forecast.get_sales_forecast(6, 'category')}
+        self.assertLessEqual(companies, {self.company_a.id})
 
     def test_settings_of_another_company_refused(self):
         """The settings are a transient model, created with any company_id: an administrator of

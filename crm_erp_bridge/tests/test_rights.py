@@ -38,6 +38,8 @@ MATRIX = [
     ('RPC', '`sale.order.crm_erp_push_order` (into the caller\'s company)', 'push_order', 'yyynnyn'),
     ('RPC', '`crm.erp.product.affinity.action_recompute_affinity`', 'recompute_affinity', 'nnynnyn'),
     ('RPC', '`crm.erp.lead.score.model.action_fit_my_companies`', 'fit_lead_score', 'nnynnyn'),
+    ('RPC', '`crm.erp.sales.forecast.get_sales_forecast`', 'get_sales_forecast', 'nnynnyn'),
+    ('RPC', '`crm.erp.sales.forecast.action_refresh_my_companies`', 'refresh_sales_forecast', 'nnynnyn'),
     ('Action', 'Set or lock a lifecycle stage (partner form, kanban)', 'set_stage', 'nnynnnn'),
     ('Action', 'Suggested Products (quotation)', 'open_recommendations', 'yyynnnn'),
     ('Server action', 'Check & Reserve (quotations)', 'server_check_availability', 'yyynnnn'),
@@ -56,6 +58,7 @@ MATRIX = [
     ('Report', 'Stage conversions', 'read_stage_history', 'yyynnnn'),
     ('Report', 'Product Affinity', 'read_affinity', 'yyynnnn'),
     ('Report', 'Lead Conversion (CRM / Reporting)', 'read_lead_conversion', 'nnynnnn'),
+    ('Report', 'Sales forecast', 'read_sales_forecast', 'nnynnnn'),
     ('Field', 'Revenue, orders (Customer 360)', 'read_revenue', 'yyynnnn'),
     ('Field', 'Predicted 12-month value (CLV)', 'read_predicted_value', 'yyynnnn'),
     ('Field', 'Historical value (margin)', 'read_margin', 'nnynnnn'),
@@ -117,6 +120,7 @@ class TestRights(SavepointCase):
         cls.env['crm.erp.partner.stats'].sudo()._refresh(cls.company.ids, recompute_boundaries=True)
         cls.service_request = cls.env['crm.erp.service.request'].create({
             'name': 'Rights request', 'partner_id': cls.customer.id, 'company_id': cls.company.id})
+        cls.env['crm.erp.sales.forecast']._refresh(cls.company.ids)
 
     @classmethod
     def _quotation(cls, salesman):
@@ -165,6 +169,12 @@ class TestRights(SavepointCase):
 
     def fit_lead_score(self, env):
         env['crm.erp.lead.score.model'].action_fit_my_companies()
+
+    def get_sales_forecast(self, env):
+        env['crm.erp.sales.forecast'].get_sales_forecast(3, 'product')
+
+    def refresh_sales_forecast(self, env):
+        env['crm.erp.sales.forecast'].action_refresh_my_companies()
 
     def set_stage(self, env):
         env['res.partner'].browse(self.customer.id).write({'customer_stage': 'loyal'})
@@ -226,6 +236,9 @@ class TestRights(SavepointCase):
 
     def read_affinity(self, env):
         self._read_rows(env, 'crm.erp.product.affinity', ['lift', 'confidence'])
+
+    def read_sales_forecast(self, env):
+        self._read_rows(env, 'crm.erp.sales.forecast', ['product_qty', 'actual_qty'])
 
     def _read_figures(self, env, partner_fields, stats_fields):
         """The figures on the partner (in the user's company), then the main company's row."""

@@ -41,9 +41,10 @@ class ShortfallRfqResult(models.TransientModel):
 
     @api.model
     @retry_safe
-    def _create_for_products(self, products):
-        """Create the RFQs for the shortfall of products and open the result."""
-        result = self.env['product.product'].create_shortfall_rfqs_report(products.ids)
+    def _create_for_products(self, products, include_forecast=False):
+        """Create the RFQs for the shortfall of products (with include_forecast: counting the
+        forecast demand too) and open the result."""
+        result = self.env['product.product'].create_shortfall_rfqs_report(products.ids, bool(include_forecast))
         wizard = self.create({
             'purchase_order_ids': [(6, 0, result['purchase_order_ids'])],
             'covering_order_ids': [(6, 0, result['covering_order_ids'])],
