@@ -89,6 +89,19 @@ def nightly_budget(env):
     return CpuBudget(share) if share < 100 else None
 
 
+def run_for_every_company(env, model_name, method_name, label):
+    """A nightly job that works company by company: model_name's method_name([company_id]) (as
+    superuser) for every company, one company per transaction (run_chunks), paced by the
+    nightly CPU budget between companies; logged with label."""
+    budget = nightly_budget(env)
+    # sudo: the nightly job works for every company
+    company_ids = env['res.company'].sudo().search([]).ids
+    run_chunks(env, company_ids,
+               lambda chunk_env, company_id: getattr(chunk_env[model_name].sudo(), method_name)([company_id]),
+               budget=budget)
+    _logger.info('%s of %d companies: %s', label, len(company_ids), budget or 'no CPU budget')
+
+
 def commits_per_chunk():
     """False under tests (pytest-odoo and Odoo's test runner set the thread's `testing` flag):
     the chunks then stay in the caller's transaction."""

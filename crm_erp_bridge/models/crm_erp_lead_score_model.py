@@ -1,18 +1,15 @@
 import json
-import logging
 
 import numpy as np
 
 from odoo import _, api, fields, models
 
-from ..chunked_job import nightly_budget, run_chunks
+from ..chunked_job import run_for_every_company
 from ..engines import lead_score
 from ..queries import lead_score as lead_score_queries
 from ..queries.common import ensure_company_rows
 from ..rules import LEAD_SCORE_REASON_KINDS
 from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
-
-_logger = logging.getLogger(__name__)
 
 
 class CrmErpLeadScoreModel(models.Model):
@@ -92,14 +89,8 @@ class CrmErpLeadScoreModel(models.Model):
 
     @api.model
     def _cron_fit_all(self):
-        """Nightly: one company per transaction (chunked_job.run_chunks), paced by the nightly
-        CPU budget between companies."""
-        budget = nightly_budget(self.env)
-        # sudo: the nightly job fits every company's model and scores its leads
-        company_ids = self.env['res.company'].sudo().search([]).ids
-        run_chunks(self.env, company_ids, lambda env, company_id: env[self._name].sudo()._fit([company_id]),
-                   budget=budget)
-        _logger.info('Lead score fit of %d companies: %s', len(company_ids), budget or 'no CPU budget')
+        """Nightly: every company's fit (its model and the scores of its open leads)."""
+        run_for_every_company(self.env, self._name, '_fit', 'Lead score fit')
 
     @api.model
     def _fit(self, company_ids, today=None):

@@ -1,18 +1,14 @@
-import logging
-
 import numpy as np
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..chunked_job import nightly_budget, run_chunks
+from ..chunked_job import run_for_every_company
 from ..companies import allowed_company
 from ..engines import sales_forecast
 from ..queries import sales_forecast as forecast_queries
 from ..queries.common import disable_jit, set_local_work_mem
 from .record_ids import MANAGER_GROUP, check_group, check_int, public_method, shown
-
-_logger = logging.getLogger(__name__)
 
 # Months of order history the forecast learns from (two full years for trend and seasons), of
 # actual sales stored beside it, and forecast ahead.
@@ -102,14 +98,8 @@ class CrmErpSalesForecast(models.Model):
 
     @api.model
     def _cron_refresh_all(self):
-        """Nightly, after the lead score fit: one company per transaction (chunked_job.run_chunks),
-        paced by the nightly CPU budget between companies."""
-        budget = nightly_budget(self.env)
-        # sudo: the nightly job refreshes every company's forecast
-        company_ids = self.env['res.company'].sudo().search([]).ids
-        run_chunks(self.env, company_ids, lambda env, company_id: env[self._name].sudo()._refresh([company_id]),
-                   budget=budget)
-        _logger.info('Sales forecast of %d companies: %s', len(company_ids), budget or 'no CPU budget')
+        """Nightly, after the lead score fit: every company's forecast."""
+        run_for_every_company(self.env, self._name, '_refresh', 'Sales forecast')
 
     @api.model
     def _refresh(self, company_ids, today=None):

@@ -43,6 +43,14 @@ class Customer360Case(SavepointCase):
             'value_p': p, 'value_q': q, 'value_v': v, 'value_company_average': company_average})
 
     @classmethod
+    def _user(cls, login, company, group):
+        """A user of that company only, in that group."""
+        return cls.env['res.users'].with_context(no_reset_password=True).create({
+            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
+            'company_ids': [(6, 0, company.ids)],
+            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
+
+    @classmethod
     def _customer(cls, name, **vals):
         return cls.env['res.partner'].create(dict({'name': name, 'customer': True, 'company_id': False}, **vals))
 

@@ -77,13 +77,6 @@ class LeadScoreCase(Customer360Case):
     def _day(text):
         return fields.Date.from_string(text)
 
-    @classmethod
-    def _user(cls, login, company, group):
-        return cls.env['res.users'].with_context(no_reset_password=True).create({
-            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
-            'company_ids': [(6, 0, company.ids)],
-            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
-
     def _plant(self, count=240):
         """count closed leads from January to October 2025, half from the web (8 in 10 won),
         half from the fair (2 in 10 won); each open over one month end. Then one open lead of

@@ -9,8 +9,8 @@ class ServiceRequestCase(Customer360Case):
     def setUpClass(cls):
         super().setUpClass()
         cls.Request = cls.env['crm.erp.service.request']
-        cls.leader = cls._service_user('svc_leader', cls.company_a, 'crm_erp_bridge.group_crm_erp_service_manager')
-        cls.owner = cls._service_user('svc_owner', cls.company_a, 'crm_erp_bridge.group_crm_erp_service_user')
+        cls.leader = cls._user('svc_leader', cls.company_a, 'crm_erp_bridge.group_crm_erp_service_manager')
+        cls.owner = cls._user('svc_owner', cls.company_a, 'crm_erp_bridge.group_crm_erp_service_user')
         cls.team = cls.env['crm.team'].create({'name': 'Service A', 'user_id': cls.leader.id,
                                                'company_id': cls.company_a.id})
         cls.customer = cls._customer('Service customer', email='buyer@customer.example')
@@ -21,13 +21,6 @@ class ServiceRequestCase(Customer360Case):
             'escalation_grace_hours': 2.0})
         cls.stage = {name: cls.env.ref('crm_erp_bridge.crm_erp_service_stage_' + name)
                      for name in ('new', 'in_progress', 'waiting', 'solved', 'closed')}
-
-    @classmethod
-    def _service_user(cls, login, company, group):
-        return cls.env['res.users'].with_context(no_reset_password=True).create({
-            'name': login, 'login': login, 'email': login + '@company.example', 'company_id': company.id,
-            'company_ids': [(6, 0, company.ids)],
-            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
 
     @classmethod
     def _request(cls, received='2025-12-01 08:00:00', **vals):

@@ -15,14 +15,6 @@ class TestClvModel(Customer360Case):
         cls.salesman_a = cls._user('clv_salesman_a', cls.company_a, 'sales_team.group_sale_salesman')
         cls.Model = cls.env['crm.erp.clv.model']
 
-    @classmethod
-    def _user(cls, login, company, group):
-        """A user of that company only, in that group."""
-        return cls.env['res.users'].with_context(no_reset_password=True).create({
-            'name': login, 'login': login, 'email': login + '@example.com', 'company_id': company.id,
-            'company_ids': [(6, 0, company.ids)],
-            'groups_id': [(6, 0, [cls.env.ref(group).id, cls.env.ref('base.group_user').id])]})
-
     def _model(self, company):
         return self.Model.search([('company_id', '=', company.id)])
 

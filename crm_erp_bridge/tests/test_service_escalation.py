@@ -75,7 +75,7 @@ class TestServiceEscalation(ServiceRequestCase):
 
     def test_escalate_now_rights(self):
         request = self._request()
-        salesman = self._service_user('svc_salesman', self.company_a, 'sales_team.group_sale_salesman')
+        salesman = self._user('svc_salesman', self.company_a, 'sales_team.group_sale_salesman')
         with self.assertRaises(AccessError):
             request.sudo(salesman).action_escalate()
         count = request.sudo(self.owner).with_context(crm_erp_service_now='2025-12-01 12:01:00').action_escalate()

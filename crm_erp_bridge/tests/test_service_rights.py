@@ -10,8 +10,8 @@ class TestServiceRights(ServiceRequestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = cls._service_user('svc_rights_salesman', cls.company_a, 'sales_team.group_sale_salesman')
-        cls.owner_b = cls._service_user('svc_owner_b', cls.company_b, 'crm_erp_bridge.group_crm_erp_service_user')
+        cls.salesman = cls._user('svc_rights_salesman', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.owner_b = cls._user('svc_owner_b', cls.company_b, 'crm_erp_bridge.group_crm_erp_service_user')
 
     def test_groups(self):
         def has(user, group):
@@ -20,7 +20,7 @@ class TestServiceRights(ServiceRequestCase):
         self.assertFalse(has(self.owner, 'service_manager'))
         self.assertTrue(has(self.leader, 'service_user'))
         self.assertFalse(has(self.salesman, 'service_user'))
-        sales_manager = self._service_user('svc_sales_manager', self.company_a, 'sales_team.group_sale_manager')
+        sales_manager = self._user('svc_sales_manager', self.company_a, 'sales_team.group_sale_manager')
         self.assertTrue(has(sales_manager, 'service_manager'))
 
     def test_who_does_what(self):

@@ -52,7 +52,7 @@ class TestServiceViews(ServiceRequestCase):
         self._request(sale_order_id=order.id)
         self._request(stage_id=self.stage['closed'].id, sale_order_id=order.id)
         self._request(received='2099-01-01 00:00:00')
-        salesman = self._service_user('svc_view_salesman', self.company_a, 'sales_team.group_sale_salesman')
+        salesman = self._user('svc_view_salesman', self.company_a, 'sales_team.group_sale_salesman')
         order.user_id = salesman  # a salesman reads their own orders
         partner_form = self.env['res.partner'].sudo(salesman).fields_view_get(view_type='form')['arch']
         self.assertIn('action_open_service_requests', partner_form)
