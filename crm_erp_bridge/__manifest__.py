@@ -55,6 +55,7 @@
         'data/service_request_data.xml',
         'data/service_rating_data.xml',
         'views/crm_erp_service_request_views.xml',
+        'report/crm_erp_service_rating_report_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
