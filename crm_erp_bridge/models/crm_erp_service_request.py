@@ -264,12 +264,6 @@ class CrmErpServiceRequest(models.Model):
             # customer, whoever moved the request (a service user need not manage templates)
             template.sudo().send_mail(request.id, force_send=False)
 
-    @api.multi
-    def rating_apply(self, rate, token=None, feedback=None, subtype=None):
-        """A rating with the customer's comment (Odoo's rating page): posted on the chatter as
-        an internal note, so that the customer's own rating is not emailed back to them."""
-        return super().rating_apply(rate, token=token, feedback=feedback, subtype=subtype or 'mail.mt_note')
-
     def _post_rating_received(self, rating):
         """The note on the chatter when the customer clicks a face of the rating email."""
         labels = dict(rating._fields['rating_text']._description_selection(self.env))

@@ -7,7 +7,8 @@ _SERVICE_REQUEST = 'crm.erp.service.request'
 class RatingRating(models.Model):
     """A customer's rating: a rating of a service request given by a click on the rating email
     (Odoo's /rating/<token>/<score> page writes the score alone) is posted on the request's
-    chatter. With a comment, rating_apply posts it instead (crm.erp.service.request). Either way
+    chatter as a note. With a comment (the page's second step), Odoo's rating_apply posts the
+    face and the comment as a message of the customer to the followers instead. Either way
     the customer's Customer 360 row is rescored (the stage rule service_low_rating)."""
     _inherit = 'rating.rating'
 

@@ -57,10 +57,11 @@ class TestServiceRating(ServiceRequestCase):
         self.assertEqual(note.author_id, self.customer)
         self.assertEqual(note.subtype_id, self.env.ref('mail.mt_note'))
         self.assertEqual((request.rating_last_value, request.rating_count), (1.0, 1))
-        # the comment of the page's second step: rating_apply posts it, as a note too
+        # the comment of the page's second step: Odoo's rating_apply posts it (once), as the
+        # customer's message to the other followers
         before = len(request.message_ids)
         request.sudo().rating_apply(5, token=rating.access_token, feedback='Slow answer')
         self.assertEqual(len(request.message_ids), before + 1)
         self.assertIn('Slow answer', request.message_ids[0].body)
-        self.assertEqual(request.message_ids[0].subtype_id, self.env.ref('mail.mt_note'))
+        self.assertEqual(request.message_ids[0].author_id, self.customer)
         self.assertEqual(rating.rating_text, 'not_satisfied')
