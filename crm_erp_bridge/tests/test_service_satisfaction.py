@@ -1,3 +1,5 @@
+from odoo.exceptions import AccessError
+
 from .service_request_common import ServiceRequestCase
 
 
@@ -85,7 +87,7 @@ class TestServiceSatisfaction(ServiceRequestCase):
         partner_b = self.customer.sudo(manager_b).with_context(crm_erp_service_now=self.NOW)
         self.assertEqual((partner_b.service_rating_last, partner_b.service_csat), ('highly_dissatisfied', 0.0))
         # a service user (not a manager) has no report
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             Report.sudo(self.owner).search([])
 
     def test_a_recent_highly_dissatisfied_last_rating_makes_the_customer_at_risk(self):
