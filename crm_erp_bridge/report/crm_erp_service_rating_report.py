@@ -22,6 +22,8 @@ class CrmErpServiceRatingReport(models.Model):
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     team_id = fields.Many2one('crm.team', string='Team', readonly=True)
     user_id = fields.Many2one('res.users', string='Owner', readonly=True)
+    salesperson_id = fields.Many2one('res.users', string='Salesperson', readonly=True,
+                                     help="The customer's salesperson (on the customer company).")
     kind = fields.Selection(KINDS, string='Type', readonly=True)
     category_id = fields.Many2one('crm.erp.service.category', string='Category', readonly=True)
     rating_text = fields.Selection(RATING_TEXTS, string='Rating', readonly=True)
@@ -34,7 +36,8 @@ class CrmErpServiceRatingReport(models.Model):
     def _select(self):
         return """
                 SELECT rr.id, rr.write_date AS date, r.company_id, r.id AS request_id,
-                       r.commercial_partner_id AS partner_id, r.team_id, r.user_id, r.kind, r.category_id,
+                       r.commercial_partner_id AS partner_id, r.team_id, r.user_id, p.user_id AS salesperson_id,
+                       r.kind, r.category_id,
                        CASE WHEN rr.rating >= {satisfied} THEN 'satisfied'
                             WHEN rr.rating > {highly} THEN 'not_satisfied'
                             ELSE 'highly_dissatisfied' END AS rating_text,
@@ -47,6 +50,7 @@ class CrmErpServiceRatingReport(models.Model):
         return """
                   rating_rating rr
                   JOIN crm_erp_service_request r ON r.id = rr.res_id
+                  LEFT JOIN res_partner p ON p.id = r.commercial_partner_id
                  WHERE rr.res_model = 'crm.erp.service.request' AND rr.consumed AND rr.rating >= 1
         """
 

@@ -73,6 +73,12 @@ class TestServiceSatisfaction(ServiceRequestCase):
         row = Report.search([('partner_id', '=', self.customer.id), ('team_id', '=', self.team.id)],
                             order='date desc', limit=1)
         self.assertEqual((row.user_id, row.rating_text, row.kind), (self.owner, 'not_satisfied', 'complaint'))
+        # per salesperson: the customer's
+        self.customer.user_id = self.leader
+        groups = Report.read_group([('partner_id', '=', self.customer.id)], ['salesperson_id', 'csat', 'rating_count'],
+                                   ['salesperson_id'])
+        self.assertEqual([(group['salesperson_id'][0], round(group['csat'], 1), group['salesperson_id_count'])
+                          for group in groups], [(self.leader.id, 66.7, 3)])
 
     def test_report_rows_of_the_own_company_only(self):
         self._rate(10, '2025-11-01 10:00:00')
