@@ -18,6 +18,7 @@
         'purchase',
         'stock',
         'crm',
+        'rating',
     ],
     'data': [
         'security/crm_erp_bridge_security.xml',
@@ -52,7 +53,9 @@
         'views/crm_erp_recommendation_tuning_views.xml',
         'wizards/recommendation_wizard_views.xml',
         'data/service_request_data.xml',
+        'data/service_rating_data.xml',
         'views/crm_erp_service_request_views.xml',
+        'report/crm_erp_service_rating_report_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',

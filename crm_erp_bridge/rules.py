@@ -48,8 +48,23 @@ STAGE_REASONS = [
     ('alive_below_at_risk', 'Chance to buy again below the At risk threshold'),
     ('alive_below_lost', 'Chance to buy again below the Lost threshold'),
     ('service_overdue', 'Overdue complaint or service request'),
+    ('service_low_rating', 'Last rating highly dissatisfied (within 90 days)'),
     ('manual', 'Set by hand'),
 ]
+
+# Ratings of solved service requests (Odoo 11's rating faces: 10, 5 and 1, docs/service-requests.md,
+# "Satisfaction"): a score of RATING_SATISFIED or more is satisfied, 1 to
+# RATING_HIGHLY_DISSATISFIED highly dissatisfied, in between not satisfied (as rating.rating's
+# rating_text). CSAT is the share of satisfied ratings.
+RATING_SATISFIED = 7
+RATING_HIGHLY_DISSATISFIED = 3
+RATING_TEXTS = [
+    ('satisfied', 'Satisfied'),
+    ('not_satisfied', 'Not satisfied'),
+    ('highly_dissatisfied', 'Highly dissatisfied'),
+]
+# A highly dissatisfied last rating moves its customer towards At risk for this many days.
+LOW_RATING_DAYS = 90
 
 # RFM segment from the recency score r (1-5) and fm = (frequency + monetary + 1) / 2 in integer
 # division (1-5): the first row whose ranges (inclusive) hold both. No scores, no segment.
@@ -74,13 +89,17 @@ RFM_SEGMENT_RULES = [
 # the last order), p_alive (the lifetime value model's probability that the customer still buys,
 # 0-1, NULL without orders), segment (RFM), the lead counts, and the company's thresholds
 # at_risk_alive and lost_alive (0-1), and overdue_request_count (the customer's open complaints and
-# service requests in the company whose response or solution deadline passed, queries/service.py).
+# service requests in the company whose response or solution deadline passed, queries/service.py),
+# and recent_rating (the score, 1-10, of the customer's last rating of a service request in the
+# company if it was given within LOW_RATING_DAYS days, else NULL; queries/service.py).
 # A customer with orders and an overdue request is At risk until the request is answered or
-# solved (unless P(alive) already says Lost). At risk and Lost follow P(alive), which weighs the
-# silence against the customer's own rhythm (docs/clv.md), not fixed day gaps; never on the day
-# of an order (gap = 0): P(alive) right after an order only says how many customers never come
-# back, nothing yet about this one. The stage and segment combinations these rules allow:
-# readme/USAGE.rst, "Stages and segments" (STAGE_SEGMENTS below, tested on the demo data).
+# solved (unless P(alive) already says Lost); so is a customer with orders whose last rating,
+# given within LOW_RATING_DAYS, is highly dissatisfied, until a better rating or the days pass.
+# At risk and Lost follow P(alive), which weighs the silence against the customer's own rhythm
+# (docs/clv.md), not fixed day gaps; never on the day of an order (gap = 0): P(alive) right
+# after an order only says how many customers never come back, nothing yet about this one. The
+# stage and segment combinations these rules allow: readme/USAGE.rst, "Stages and segments"
+# (STAGE_SEGMENTS below, tested on the demo data).
 # The reasons overdue, lost_horizon and rfm_at_risk belong to earlier rules (kept for the history).
 STAGE_RULES = [
     # condition, stage, reason
@@ -90,11 +109,22 @@ STAGE_RULES = [
     ('n = 0', 'prospect', 'no_activity'),
     ('gap > 0 AND p_alive < lost_alive', 'lost', 'alive_below_lost'),
     ('n > 0 AND overdue_request_count > 0', 'at_risk', 'service_overdue'),
+    ('n > 0 AND recent_rating BETWEEN 1 AND %d' % RATING_HIGHLY_DISSATISFIED, 'at_risk', 'service_low_rating'),
     ('gap > 0 AND p_alive < at_risk_alive', 'at_risk', 'alive_below_at_risk'),
     ("segment IN ('champions', 'loyal')", 'loyal', 'rfm_loyal'),
     ('n >= 2', 'repeat', 'repeat_orders'),
     ('TRUE', 'new', 'first_order'),
 ]
+
+
+def rating_text(score):
+    """The RATING_TEXTS key of a score (1-10); None for no score (0 or None)."""
+    if not score or score < 1:
+        return None
+    if score >= RATING_SATISFIED:
+        return 'satisfied'
+    return 'not_satisfied' if score > RATING_HIGHLY_DISSATISFIED else 'highly_dissatisfied'
+
 
 # Which RFM segments (None: no segment) each stage can go with under STAGE_RULES, and why
 # (readme/USAGE.rst, "Stages and segments"): without orders there are no scores; At risk and

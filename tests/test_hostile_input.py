@@ -155,7 +155,7 @@ PRIVATE_METHODS = [
 INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
                'crm.erp.lead.conversion.report',
                'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate',
-               'crm.erp.sales.forecast']
+               'crm.erp.sales.forecast', 'crm.erp.service.rating.report']
 
 # Tables whose rows the calls could touch: the addon's, and Odoo's that its methods write.
 ODOO_TABLES = ['res_partner', 'res_company', 'product_product', 'product_template', 'sale_order', 'sale_order_line',

@@ -28,7 +28,7 @@ class CrmErpServiceRequest(models.Model):
     level per priority (crm.erp.service.deadline), escalated to the owner and then to the team
     leader when a deadline passes unanswered (_cron_escalate)."""
     _name = 'crm.erp.service.request'
-    _inherit = ['mail.thread', 'mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin', 'rating.mixin']
     _description = 'Service request'
     _order = 'priority desc, date_received desc, id desc'
 
@@ -242,10 +242,34 @@ class CrmErpServiceRequest(models.Model):
         solved = self.filtered(lambda request: request.stage_id.is_solved and not request.date_solved)
         if solved:
             super(CrmErpServiceRequest, solved).write({'date_solved': self._now()})
+            solved._send_rating_request()
         reopened = self.filtered(lambda request: not request.stage_id.is_solved and request.date_solved)
         if reopened:
             super(CrmErpServiceRequest, reopened).write({'date_solved': False})
         return True
+
+    # Satisfaction: the rating request on solving, the rating on the chatter (rating.mixin)
+    def _send_rating_request(self):
+        """The customer of each request just solved gets the rating email (data
+        crm_erp_service_rating_request_template: Odoo's three rating faces, token links that
+        need no login), queued with the other outgoing emails. Requests without a customer
+        email, or under the context key crm_erp_no_rating_request (imports), ask nobody."""
+        if self.env.context.get('crm_erp_no_rating_request'):
+            return
+        template = self.env.ref('crm_erp_bridge.crm_erp_service_rating_request_template', raise_if_not_found=False)
+        if not template:
+            return
+        for request in self.filtered(lambda request: request.partner_id.email):
+            # sudo: the email, and the rating token it carries, are the company's to the
+            # customer, whoever moved the request (a service user need not manage templates)
+            template.sudo().send_mail(request.id, force_send=False)
+
+    def _post_rating_received(self, rating):
+        """The note on the chatter when the customer clicks a face of the rating email."""
+        labels = dict(rating._fields['rating_text']._description_selection(self.env))
+        text = _('The customer rated the solution: %s.') % labels.get(rating.rating_text, rating.rating_text)
+        self.message_post(body=note_body(text), subtype='mail.mt_note', message_type='notification',
+                          author_id=rating.partner_id.id or None)
 
     # Mail gateway (as crm.lead and project.task)
     @api.model

@@ -12,7 +12,7 @@ from ..companies import allowed_company
 from ..queries import cross_sell as cross_sell_queries, customer_360 as customer_360_queries
 from ..queries import service as service_queries
 from ..run_lock import lock_run, retry_safe, retrying
-from ..rules import CUSTOMER_STAGES, RFM_SEGMENTS
+from ..rules import CUSTOMER_STAGES, RATING_TEXTS, RFM_SEGMENTS, rating_text
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
                          public_records)
 
@@ -398,6 +398,8 @@ class ResPartner(models.Model):
         # open and overdue complaints and service requests, now (not as of customer_360_date)
         requests = self._service_request_counts(self.browse(partner_ids).mapped('commercial_partner_id').ids,
                                                 company_id)
+        ratings = self._service_rating_figures(self.browse(partner_ids).mapped('commercial_partner_id').ids,
+                                               company_id)
         orders_until = (self.env['crm.erp.partner.stats']._customer_360_today()
                         if self.env.context.get('customer_360_date') else None)
         channels = self.browse(partner_ids)._customer_channels(company_id, orders_until)
@@ -411,6 +413,7 @@ class ResPartner(models.Model):
                 profile[name] = row._fields[name].convert_to_read(row[name], row)
             profile['service_request_open_count'], profile['service_request_overdue_count'] = requests.get(
                 partner.commercial_partner_id.id, (0, 0))
+            profile.update(self._service_rating_values(ratings.get(partner.commercial_partner_id.id)))
             profile['top_products'] = [{
                 'product_id': line.product_id.id, 'product': line.product_id.display_name,
                 'qty': line.product_qty, 'revenue': line.revenue, 'order_count': line.order_count,
@@ -442,6 +445,46 @@ class ResPartner(models.Model):
         crm_erp_service_now)."""
         now = self.env['crm.erp.service.request']._now()
         return service_queries.request_counts(self.env.cr, commercial_ids, company_id, now)
+
+    # Satisfaction: the customer's ratings of their solved requests in the current company
+    # (queries/service.py, rating_figures): the last one, and the share of satisfied ratings
+    # over the last 12 months (CSAT).
+    service_rating_last = fields.Selection(RATING_TEXTS, string='Last rating', compute='_compute_service_rating',
+                                           groups=USER_GROUP)
+    service_rating_last_date = fields.Datetime('Last rating on', compute='_compute_service_rating',
+                                               groups=USER_GROUP)
+    service_rating_count = fields.Integer('Ratings (last 12 months)', compute='_compute_service_rating',
+                                          groups=USER_GROUP)
+    service_csat = fields.Float('Satisfaction (% satisfied, last 12 months)', digits=(16, 1),
+                                compute='_compute_service_rating', groups=USER_GROUP,
+                                help='Share of the ratings of the last 12 months that are "satisfied" '
+                                     '(10 of Odoo\'s 10 / 5 / 1 faces), in percent; 0 without ratings.')
+
+    @api.depends('commercial_partner_id')
+    def _compute_service_rating(self):
+        figures = self._service_rating_figures(self.mapped('commercial_partner_id').ids,
+                                               self._customer_360_company_id())
+        for partner in self:
+            partner.update(self._service_rating_values(figures.get(partner.commercial_partner_id.id)))
+
+    @api.model
+    def _service_rating_figures(self, commercial_ids, company_id):
+        """{commercial partner id: (last score, its date, ratings, satisfied)} in the company,
+        now (or the context's crm_erp_service_now)."""
+        now = self.env['crm.erp.service.request']._now()
+        return service_queries.rating_figures(self.env.cr, commercial_ids, company_id, now)
+
+    @api.model
+    def _service_rating_values(self, figures):
+        """The satisfaction fields (and get_customer_360 keys) of one customer's figures."""
+        if not figures:
+            return {'service_rating_last': False, 'service_rating_last_date': False,
+                    'service_rating_count': 0, 'service_csat': 0.0}
+        last, last_date, count, satisfied = figures
+        return {'service_rating_last': rating_text(last),
+                'service_rating_last_date': str(last_date)[:19],
+                'service_rating_count': count,
+                'service_csat': round(100.0 * satisfied / count, 1) if count else 0.0}
 
     @public_records(one=True)
     def action_open_service_requests(self):

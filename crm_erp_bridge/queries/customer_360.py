@@ -5,7 +5,7 @@ from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
 from .common import (PartnerScope, counted_orders_select, create_currency_factor_function, ensure_index,
                      with_company_currency_factor)
-from .service import overdue_sql
+from .service import overdue_sql, recent_rating_sql
 
 # RFM score of a value against a company's ordered quintile boundaries (up to 4): 1 + the
 # number of boundaries strictly below the value. Inlined by PostgreSQL (no FROM clause).
@@ -226,6 +226,9 @@ WITH bounds AS (
      WHERE r.company_id = ANY(%(company_ids)s) AND r.commercial_partner_id IS NOT NULL
        AND """ + overdue_sql("LEAST(NOW() AT TIME ZONE 'UTC', %(date_ref)s::date + 1)") + """
   GROUP BY r.company_id, r.commercial_partner_id
+), rated AS (
+    -- the customer's last rating of a service request, if recent: the stage rule service_low_rating
+    """ + recent_rating_sql("LEAST(NOW() AT TIME ZONE 'UTC', %(date_ref)s::date + 1)") + """
 ), scored AS (
     SELECT s.id, s.company_id, s.partner_id, s.customer_stage AS old_stage,
            s.customer_stage_date AS old_stage_date, s.customer_stage_locked AS locked,
@@ -252,12 +255,13 @@ WITH bounds AS (
            COALESCE(c.orders_30, 0) AS orders_30, COALESCE(c.orders_90, 0) AS orders_90,
            COALESCE(c.orders_365, 0) AS orders_365, COALESCE(c.order_value, 0) AS order_value,
            COALESCE(c.value, 0) AS predicted_value,
-           COALESCE(svc.overdue_request_count, 0) AS overdue_request_count
+           COALESCE(svc.overdue_request_count, 0) AS overdue_request_count, rt.recent_rating
       FROM crm_erp_partner_stats s
       JOIN res_company cmp ON cmp.id = s.company_id
       LEFT JOIN bounds b ON b.company_id = s.company_id
       LEFT JOIN clv c ON c.company_id = s.company_id AND c.partner_id = s.partner_id
       LEFT JOIN service svc ON svc.company_id = s.company_id AND svc.partner_id = s.partner_id
+      LEFT JOIN rated rt ON rt.company_id = s.company_id AND rt.partner_id = s.partner_id
      WHERE s.company_id = ANY(%(company_ids)s)
        AND {scope[s.partner_id]}
 ), segmented AS (

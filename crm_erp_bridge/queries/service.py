@@ -1,5 +1,8 @@
 """Service requests (crm.erp.service.request): the escalations due, claimed in one statement,
-and the open and overdue requests per customer (Customer 360, stage rule, cross-sell)."""
+and the open and overdue requests per customer (Customer 360, stage rule, cross-sell),
+and the ratings of solved requests (satisfaction figures, the rating report, the stage rule
+service_low_rating)."""
+from ..rules import LOW_RATING_DAYS, RATING_SATISFIED
 
 # Whether a request r (joined to its stage st) is overdue at the timestamp expression {at}:
 # not solved, and its response deadline passed without a response or its solution deadline
@@ -90,3 +93,61 @@ def customers_with_overdue_requests(cr, partner_ids, company_id, now):
     company at now: the cross-sell run leaves them out until their requests are solved."""
     return {partner_id for partner_id, (_open, overdue) in request_counts(cr, partner_ids, company_id, now).items()
             if overdue}
+
+
+# The ratings customers gave their service requests (rating.rating of crm.erp.service.request,
+# filled in: consumed, score 1-10), with the request's company, customer, team and owner.
+# Satisfied and highly dissatisfied: rules.RATING_SATISFIED and RATING_HIGHLY_DISSATISFIED.
+SERVICE_RATINGS_SQL = """
+SELECT rr.id, rr.rating, rr.write_date AS date, r.id AS request_id, r.company_id,
+       r.commercial_partner_id, r.team_id, r.user_id
+  FROM rating_rating rr
+  JOIN crm_erp_service_request r ON r.id = rr.res_id
+ WHERE rr.res_model = 'crm.erp.service.request' AND rr.consumed AND rr.rating >= 1
+"""
+
+_RATING_FIGURES_SQL = """
+WITH ratings AS (""" + SERVICE_RATINGS_SQL + """
+   AND r.company_id = %(company_id)s AND r.commercial_partner_id = ANY(%(partner_ids)s)
+   AND rr.write_date <= %(now)s
+)
+SELECT commercial_partner_id,
+       (ARRAY_AGG(rating ORDER BY date DESC, id DESC))[1],
+       MAX(date),
+       COUNT(*) FILTER (WHERE date > %(now)s::timestamp - INTERVAL '12 months'),
+       COUNT(*) FILTER (WHERE date > %(now)s::timestamp - INTERVAL '12 months' AND rating >= %(satisfied)s)
+  FROM ratings
+ GROUP BY commercial_partner_id
+"""
+
+
+def rating_figures(cr, partner_ids, company_id, now):
+    """{commercial partner id: (last score, its date, ratings in the 12 months up to now, of
+    which satisfied)} of those among partner_ids (commercial partners) who rated a request of
+    the company up to now (a UTC timestamp)."""
+    cr.execute(_RATING_FIGURES_SQL, {'partner_ids': list(partner_ids), 'company_id': company_id, 'now': now,
+                                     'satisfied': RATING_SATISFIED})
+    return {row[0]: tuple(row[1:]) for row in cr.fetchall()}
+
+
+# The score of each customer's last rating of a service request given up to {at} if it was given
+# within LOW_RATING_DAYS days before {at}, else NULL, per company and commercial partner, of the
+# companies %(company_ids)s: recent_rating of the stage rule service_low_rating (rules.py).
+_RECENT_RATING_SQL = """
+SELECT company_id, partner_id,
+       CASE WHEN date > {at} - INTERVAL '""" + str(int(LOW_RATING_DAYS)) + """ days' THEN rating END AS recent_rating
+  FROM (SELECT DISTINCT ON (r.company_id, r.commercial_partner_id)
+               r.company_id, r.commercial_partner_id AS partner_id, rr.rating, rr.write_date AS date
+          FROM rating_rating rr
+          JOIN crm_erp_service_request r ON r.id = rr.res_id
+         WHERE rr.res_model = 'crm.erp.service.request' AND rr.consumed AND rr.rating >= 1
+           AND r.company_id = ANY(%(company_ids)s) AND r.commercial_partner_id IS NOT NULL
+           AND rr.write_date <= {at}
+         ORDER BY r.company_id, r.commercial_partner_id, rr.write_date DESC, rr.id DESC) last_rating
+"""
+
+
+def recent_rating_sql(at):
+    """_RECENT_RATING_SQL over the SQL timestamp expression at (from the code, never input):
+    rows (company_id, partner_id, recent_rating) for the Customer 360 scoring statement."""
+    return _RECENT_RATING_SQL.format(at=at)

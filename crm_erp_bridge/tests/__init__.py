@@ -55,6 +55,8 @@ from . import test_queries_lead_score
 from . import test_lead_score_model
 from . import test_service_request
 from . import test_service_request_mail
+from . import test_service_rating
+from . import test_service_satisfaction
 from . import test_service_escalation
 from . import test_service_customer_360
 from . import test_service_views

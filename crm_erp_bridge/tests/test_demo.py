@@ -127,3 +127,15 @@ class TestDemoData(SavepointCase):
         own = self.demo['product.product']
         self.assertFalse((top.mapped('product_id') | top.mapped('related_product_id')) - own)
         self.assertGreaterEqual(min(top.mapped('pair_count')), 3)
+
+    def test_solved_requests_are_rated(self):
+        """Satisfaction shows itself: rated solved requests, the rating on their chatter, and the
+        report's rows."""
+        rated = self.demo['crm.erp.service.request'].filtered(lambda request: request.rating_count)
+        self.assertGreaterEqual(len(rated), 3)
+        self.assertTrue(all(request.is_solved for request in rated))
+        self.assertEqual(sorted(rated.mapped('rating_last_value')), [5.0, 10.0, 10.0])
+        self.assertTrue(all(request.message_ids.filtered(lambda message: '/rating/static/src/img/rating_' in
+                                                         (message.body or '')) for request in rated))
+        report = self.env['crm.erp.service.rating.report'].search([('request_id', 'in', rated.ids)])
+        self.assertEqual(len(report), 3)

@@ -46,6 +46,18 @@ class TestTranslations(SavepointCase):
         expected = polib.pofile(self.po_path).find('Lifecycle stage: %s → %s (%s)').msgstr
         self.assertIn(expected.split('%s')[0], partner.message_ids[0].body)
 
+    def test_rating_email_in_the_customers_language(self):
+        self.env['res.lang'].load_lang('zh_CN')
+        trans_load(self.env.cr, self.po_path, 'zh_CN', verbose=False, module_name='crm_erp_bridge')
+        partner = self.env['res.partner'].create({'name': 'Chinese customer', 'email': 'zh@customer.example',
+                                                  'lang': 'zh_CN'})
+        request = self.env['crm.erp.service.request'].create({'name': 'Desk', 'partner_id': partner.id})
+        request.write({'stage_id': self.env.ref('crm_erp_bridge.crm_erp_service_stage_solved').id})
+        mail = self.env['mail.mail'].search([('model', '=', request._name), ('res_id', '=', request.id)])
+        self.assertEqual(mail.subject, '我们做得怎么样？Desk')
+        self.assertIn('点击一个表情告诉我们', mail.body_html)
+        self.assertIn('/rating/%s/10' % request.rating_ids.access_token, mail.body_html)
+
     def test_no_translation_inside_a_nested_scope(self):
         # Odoo's _() reads the language from its caller's frame: a comprehension or a lambda is
         # a frame of its own, without `self`, and the string stays untranslated

@@ -53,6 +53,7 @@ MATRIX = [
     ('RPC', '`crm.erp.service.request.action_escalate`', 'escalate_request', 'nnynnnn'),
     ('Report', 'Service requests (read)', 'read_service_requests', 'yyynnnn'),
     ('Report', 'Service requests (write)', 'write_service_requests', 'nnynnnn'),
+    ('Report', 'Service satisfaction', 'read_service_satisfaction', 'nnynnnn'),
     ('Report', 'Pipeline Demand vs Stock', 'read_pipeline_demand', 'yyyynnn'),
     ('Report', 'Customer product history', 'read_product_history', 'yyynnnn'),
     ('Report', 'Stage conversions', 'read_stage_history', 'yyynnnn'),
@@ -120,6 +121,11 @@ class TestRights(SavepointCase):
         cls.env['crm.erp.partner.stats'].sudo()._refresh(cls.company.ids, recompute_boundaries=True)
         cls.service_request = cls.env['crm.erp.service.request'].create({
             'name': 'Rights request', 'partner_id': cls.customer.id, 'company_id': cls.company.id})
+        # a second request, solved and rated: a row of the satisfaction report
+        rated = cls.env['crm.erp.service.request'].create({
+            'name': 'Rated request', 'partner_id': cls.customer.id, 'company_id': cls.company.id,
+            'stage_id': cls.env.ref('crm_erp_bridge.crm_erp_service_stage_solved').id})
+        rated.rating_apply(10, token=rated.rating_get_access_token())
         cls.env['crm.erp.sales.forecast']._refresh(cls.company.ids)
 
     @classmethod
@@ -221,6 +227,9 @@ class TestRights(SavepointCase):
 
     def write_service_requests(self, env):
         env['crm.erp.service.request'].browse(self.service_request.id).write({'priority': '2'})
+
+    def read_service_satisfaction(self, env):
+        self._read_rows(env, 'crm.erp.service.rating.report', ['csat', 'rating_count'])
 
     def _read_rows(self, env, model, fields):
         env[model].browse(self._rows(model).ids).read(fields)

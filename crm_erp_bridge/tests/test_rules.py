@@ -28,7 +28,7 @@ class TestRules(SavepointCase):
         rows of the day-gap rules and of the RFM At risk rule were replaced.)"""
         columns = ('locked', 'old_stage', 'n', 'gap', 'p_alive', 'segment', 'opportunity_open_count',
                    'lead_won_count', 'lead_open_count', 'lead_lost_count', 'lost_alive', 'at_risk_alive',
-                   'overdue_request_count')
+                   'overdue_request_count', 'recent_rating')
         rows = [
             # locked, old, n, gap, p_alive, segment, opp, won, open, lost, lost_alive, at_risk_alive -> stage, reason
             ((True, 'loyal', 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5), ('loyal', None)),
@@ -57,6 +57,20 @@ class TestRules(SavepointCase):
             ((False, 'loyal', 3, 731, 0.19, 'champions', 0, 0, 0, 0, 0.2, 0.5, 1), ('lost', 'alive_below_lost')),
             ((False, None, 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5, 1), ('prospect', 'no_activity')),
             ((True, 'loyal', 3, 21, 0.9, 'champions', 0, 0, 0, 0, 0.2, 0.5, 1), ('loyal', None)),
+        ]
+        # the last column, the score of the last rating if given within 90 days: none above;
+        # below, a customer with orders whose last recent rating is highly dissatisfied (1-3) is
+        # At risk (Lost still wins), not when not satisfied (5) or satisfied, nor a prospect
+        rows = [(row + (None,), expected) for row, expected in rows] + [
+            ((False, 'loyal', 3, 21, 0.9, 'champions', 0, 0, 0, 0, 0.2, 0.5, 0, 1.0),
+             ('at_risk', 'service_low_rating')),
+            ((False, None, 1, 0, 0.1, 'new', 0, 0, 0, 0, 0.2, 0.5, 0, 3.0), ('at_risk', 'service_low_rating')),
+            ((False, None, 2, 20, 0.9, 'new', 0, 0, 0, 0, 0.2, 0.5, 0, 5.0), ('repeat', 'repeat_orders')),
+            ((False, None, 2, 20, 0.9, 'loyal', 0, 0, 0, 0, 0.2, 0.5, 0, 10.0), ('loyal', 'rfm_loyal')),
+            ((False, 'loyal', 3, 731, 0.19, 'champions', 0, 0, 0, 0, 0.2, 0.5, 0, 1.0),
+             ('lost', 'alive_below_lost')),
+            ((False, None, 0, None, None, None, 0, 0, 0, 0, 0.2, 0.5, 0, 1.0), ('prospect', 'no_activity')),
+            ((False, None, 1, 0, 0.1, 'new', 0, 0, 0, 0, 0.2, 0.5, 1, 1.0), ('at_risk', 'service_overdue')),
         ]
         values = ', '.join(['(%s)' % ', '.join(['%s'] * len(columns))] * len(rows))
         self.env.cr.execute(
