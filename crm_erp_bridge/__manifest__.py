@@ -4,7 +4,7 @@
     'name': 'CRM-ERP Bridge',
     'summary': 'Customer 360, RFM and lifecycle stages, co-purchase recommendations '
                'and pipeline-driven stock and purchasing',
-    'version': '11.0.1.1.0',
+    'version': '11.0.1.2.0',
     'category': 'Sales',
     'website': 'https://github.com/crm-erp-bridge/crm_erp_bridge',
     'author': 'crm_erp_bridge contributors',

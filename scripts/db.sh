@@ -65,6 +65,21 @@ install_addon() {
   local log="$ROOT/.local/install-$db.log"
   [ "$module" = crm_erp_bridge ] || log="$ROOT/.local/install-$db-$module.log"
   clear_unmet_auto_installs "$db"  # databases made from a template built before that fix
+  # An update reads the addon's dependencies from the apps list, which Odoo refreshes only when
+  # asked (Apps > Update Apps List), and loads the installed modules before it installs a new
+  # dependency ("Unmet dependencies"): refresh the list and install what the new version
+  # depends on first (rating, 11.0.1.2.0), then update. docs/deployment.md, "Upgrading".
+  if [ $action = -u ]; then
+    "$ROOT/scripts/odoo" shell -d "$db" --no-http --log-level=warn > "$log" 2>&1 <<PY || { tail -20 "$log"; return 1; }
+modules = env['ir.module.module']
+modules.update_list()
+new = modules.search([('name', '=', '$module')]).dependencies_id.mapped('depend_id').filtered(
+    lambda dependency: dependency.state == 'uninstalled')
+env.cr.commit()
+if new:
+    new.button_immediate_install()
+PY
+  fi
   "$ROOT/scripts/odoo" -d "$db" $action "$module" --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
   # Odoo logs module-load failures and may still exit 0: trust the module state and the log.
   if [ "$(module_state "$db" "$module")" != installed ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
