@@ -4,6 +4,14 @@ from odoo import _
 from odoo.tools import float_round
 
 
+def whole_rounding(env, uom):
+    """The rounding of a suggested quantity in uom: 1 for the reference unit of the Unit
+    category (Unit(s): nobody orders 3.5 desks), else the unit's own rounding."""
+    if uom.uom_type == 'reference' and uom.category_id == env.ref('product.product_uom_categ_unit'):
+        return max(uom.rounding, 1.0)
+    return uom.rounding
+
+
 def quantity_text(quantity, uom):
     """quantity in uom (a product.uom record), rounded to its rounding, and its name."""
     rounded = float_round(quantity, precision_rounding=uom.rounding or 0.01)

@@ -7,6 +7,7 @@ import numpy as np
 
 import odoo
 from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.tools import float_round
 
 from ..engines.discover import DiscoverIndex
 from ..engines.purchases import Purchases
@@ -14,6 +15,7 @@ from ..engines.recommendation_blend import Recommender
 from ..engines.reorder import RepeatPairs
 from ..queries import affinity as affinity_queries, common as common_queries, recommendation as queries
 from ..rules import RFM_SEGMENTS
+from ..units import whole_rounding
 from .record_ids import check_date_text, check_int
 
 MAX_LIMIT = 100
@@ -414,10 +416,17 @@ class CrmErpRecommendation(models.AbstractModel):
     def _typical_quantities_batch(self, company, requests):
         """{(commercial partner id, product id): quantity} for each requested pair: the median
         quantity (product unit) of the customer's confirmed lines of the product, else the
-        median of all customers' lines of it in the company, else 1."""
+        median of all customers' lines of it in the company, else 1; rounded up to the product
+        unit (units.whole_rounding: whole units for products counted in units, 2.5 desks are
+        3), at least one rounding."""
         if not requests:
             return {}
-        return queries.typical_quantities(self.env.cr, company.id, requests)
+        quantities = queries.typical_quantities(self.env.cr, company.id, requests)
+        products = self.env['product.product'].browse({product_id for _partner, product_id in requests})
+        rounding = {product.id: whole_rounding(self.env, product.uom_id) for product in products}
+        return {key: max(float_round(qty, precision_rounding=rounding[key[1]], rounding_method='UP'),
+                         rounding[key[1]])
+                for key, qty in quantities.items()}
 
     @api.model
     def _typical_quantities(self, partner, company, product_ids):

@@ -13,6 +13,7 @@ from ..queries import cross_sell as cross_sell_queries, customer_360 as customer
 from ..queries import service as service_queries
 from ..run_lock import lock_run, retry_safe, retrying
 from ..rules import CUSTOMER_STAGES, RATING_TEXTS, RFM_SEGMENTS, rating_text
+from ..units import whole_rounding
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
                          public_records)
 
@@ -23,17 +24,9 @@ _TOP_PRODUCT_COUNT = 5
 _CROSS_SELL_FETCH = 100
 
 
-def _whole_rounding(env, uom):
-    """The rounding of a suggested quantity in uom: 1 for the reference unit of the Unit
-    category (Unit(s)), else the unit's own rounding."""
-    if uom.uom_type == 'reference' and uom.category_id == env.ref('product.product_uom_categ_unit'):
-        return max(uom.rounding, 1.0)
-    return uom.rounding
-
-
 def _format_qty(env, qty, uom):
     """qty with as many decimals as its rounding in uom has ("3" units, "2.5" kg)."""
-    rounding = _whole_rounding(env, uom)
+    rounding = whole_rounding(env, uom)
     digits = max(0, -int(math.floor(math.log10(rounding)))) if rounding < 1 else 0
     return '%.*f' % (digits, qty)
 
@@ -594,7 +587,7 @@ class ResPartner(models.Model):
         owners = {customer.id: customer.user_id.id or None for customer, _items in proposals}
         lock_run(self.env, 'cross_sell', {(company.id, customer.id) for customer, _items in proposals}
                  | {(company.id, 'user', owner or 0) for owner in owners.values()})
-        quantities = self._cross_sell_quantities(
+        quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(
             company, [(customer.id, item['product_id']) for customer, items in proposals for item in items])
         # The most valuable suggestions first (list price x quantity), then the customer's id.
         proposals.sort(key=lambda proposal: (-sum(
@@ -643,18 +636,6 @@ class ResPartner(models.Model):
             if items:
                 proposals.append((customer, items))
         return proposals
-
-    @api.model
-    def _cross_sell_quantities(self, company, requests):
-        """{(customer id, product id): the typical quantity, rounded up to the product unit}:
-        whole units for products counted in units (nobody orders 3.5 desks), else the unit's
-        rounding."""
-        quantities = self.env['crm.erp.recommendation']._typical_quantities_batch(company, requests)
-        products = self.env['product.product'].browse({product_id for _partner, product_id in requests})
-        rounding = {product.id: _whole_rounding(self.env, product.uom_id) for product in products}
-        return {key: max(float_round(qty, precision_rounding=rounding[key[1]], rounding_method='UP'),
-                         rounding[key[1]])
-                for key, qty in quantities.items()}
 
     @api.model
     def _prepare_cross_sell_lead(self, customer, company, items, quantities):

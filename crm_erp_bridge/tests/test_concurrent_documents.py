@@ -334,7 +334,7 @@ class TestConcurrentQuotationFromCustomer(ConcurrentCase):
                 'product.product'].create({'name': 'Race Suggested B %s' % tag})
             self.wizard_lines = [env['crm.erp.recommendation.wizard'].create({
                 'partner_id': customer.id, 'from_customer': True,
-                'line_ids': [(0, 0, {'product_id': product.id, 'intent': 'discover', 'expected_qty': 2.0})],
+                'line_ids': [(0, 0, {'product_id': product.id, 'intent': 'discover', 'add_qty': 2.0})],
             }).line_ids.id for product in products]
             self.customer, self.products = customer.id, products.ids
         self.addCleanup(self._remove)

@@ -216,7 +216,11 @@ class TestRecommendation(RecommendationCase):
         suggestion = wizard.line_ids[1]
         self.assertEqual(suggestion.reason, 'Bought by 75 % of customers who bought Affinity P1')
         self.assertNotIn(self.p5, wizard.line_ids.mapped('product_id'))  # already on the quotation
+        # the dialog says what Add will put on the quotation: quantity in the unit, unit price
+        self.assertEqual((suggestion.add_text, suggestion.price_unit, suggestion.currency_id),
+                         ('3 %s' % self.p2.uom_id.name, 20.0, quotation.pricelist_id.currency_id))
         suggestion.action_add()
+        self.assertEqual(suggestion.added_text, '3 %s added' % self.p2.uom_id.name)
         line = quotation.order_line.filtered(lambda order_line: order_line.product_id == self.p2)
         # median of P2's lines: 3 units at the pricelist price, taxes and description from sale
         self.assertEqual((line.product_uom_qty, line.product_uom, line.price_unit, line.tax_id),

@@ -22,6 +22,7 @@ class CrmErpRecommendationWizard(models.TransientModel):
         readonly=True, help="Opened from the customer: Add puts the product on the salesperson's quotation.")
     line_ids = fields.One2many('crm.erp.recommendation.wizard.line', 'wizard_id', string='Suggestions',
                                readonly=True)
+    currency_id = fields.Many2one('res.currency', readonly=True)
 
     @api.model
     def _open_for(self, partner=None, order=None, lead=None):
@@ -36,18 +37,30 @@ class CrmErpRecommendationWizard(models.TransientModel):
         items = self.env['crm.erp.recommendation']._recommend(
             partner, company, limit=_WIZARD_LIMIT, exclude_product_ids=exclude.ids).get(
                 partner.commercial_partner_id.id, [])
+        Product = self.env['product.product']
+        # what Add will put on the document: a re-order item's usual quantity, else the typical line's
+        typical = self.env['crm.erp.recommendation']._typical_quantities(
+            partner, company, [item['product_id'] for item in items if not item['expected_qty']])
+        quantities = {item['product_id']: item['expected_qty'] or typical[item['product_id']] for item in items}
+        # the price Add will use: the opportunity's lines take the list price, a quotation its pricelist's
+        pricelist = self.env['product.pricelist'] if lead else (
+            order.pricelist_id if order else partner.property_product_pricelist)
         wizard = self.create({
             'partner_id': partner.id,
             'order_id': order.id if order else False,
             'lead_id': lead.id if lead else False,
             'from_customer': not document,
+            'currency_id': (pricelist.currency_id or company.currency_id).id,
             'line_ids': [(0, 0, {
                 'sequence': index, 'product_id': item['product_id'], 'score': item['score'],
                 'reason': item['reason'], 'free_qty': item['free_qty'], 'incoming_qty': item['incoming_qty'],
                 'out_of_stock': item['out_of_stock'], 'intent': item['intent'], 'intent_label': item['intent_label'],
                 'due': item['due'],
                 'expected_qty': item['expected_qty'] or 0.0, 'due_date': item['due_date'] or False,
-                'expected': item['expected'],
+                'expected': item['expected'], 'add_qty': quantities[item['product_id']],
+                'price_unit': pricelist.get_product_price(
+                    Product.browse(item['product_id']), quantities[item['product_id']], partner) if pricelist
+                else Product.browse(item['product_id']).lst_price,
             }) for index, item in enumerate(items)],
         })
         return wizard._action_open()
@@ -118,6 +131,18 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
     free_qty = fields.Float(string='Free', readonly=True, digits=dp.get_precision('Product Unit of Measure'))
     incoming_qty = fields.Float(string='Incoming', readonly=True,
                                 digits=dp.get_precision('Product Unit of Measure'))
+    add_qty = fields.Float(
+        string='Quantity to Add', readonly=True, digits=dp.get_precision('Product Unit of Measure'),
+        help="What Add puts on the document: a re-order item's usual quantity, else the customer's (or "
+             "every customer's) typical line.")
+    add_text = fields.Char(string='Quantity', compute='_compute_stock_texts',
+                           help="What Add puts on the document, in the product unit: a re-order item's usual "
+                                "quantity, else the customer's (or every customer's) typical line.")
+    currency_id = fields.Many2one(related='wizard_id.currency_id', readonly=True)
+    price_unit = fields.Monetary(
+        string='Unit Price', readonly=True,
+        help="The customer's pricelist price for that quantity (an opportunity: the list price), untaxed.")
+    added_text = fields.Char(string='Added', readonly=True, help='What Add put on the document.')
     free_text = fields.Char(string='Free to Sell', compute='_compute_stock_texts',
                             help='On hand and not reserved, in the product unit.')
     incoming_text = fields.Char(string='Arriving', compute='_compute_stock_texts',
@@ -126,9 +151,10 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
     added = fields.Boolean(readonly=True)
     can_add = fields.Boolean(compute='_compute_can_add')
 
-    @api.depends('free_qty', 'incoming_qty', 'product_id.uom_id')
+    @api.depends('free_qty', 'incoming_qty', 'add_qty', 'product_id.uom_id')
     def _compute_stock_texts(self):
         for line in self:
+            line.add_text = quantity_text(line.add_qty, line.uom_id)
             line.free_text = quantity_text(line.free_qty, line.uom_id)
             line.incoming_text = quantity_text(line.incoming_qty, line.uom_id)
 
@@ -151,13 +177,9 @@ class CrmErpRecommendationWizardLine(models.TransientModel):
             raise UserError(_('%s cannot be added here any more.') % self.product_id.display_name)
         if wizard.from_customer and not wizard.order_id:
             wizard.order_id = wizard._quotation_to_add_to()
-        document = wizard.order_id or wizard.lead_id
-        # a re-order item: the quantity the customer usually orders at a time; else the typical line's
-        qty = self.expected_qty or self.env['crm.erp.recommendation']._typical_quantities(
-            wizard.partner_id, document.company_id or self.env.user.company_id, self.product_id.ids)[self.product_id.id]
         if wizard.order_id:
-            wizard.order_id._add_recommended_product(self.product_id, qty)
+            wizard.order_id._add_recommended_product(self.product_id, self.add_qty)
         else:
-            wizard.lead_id._add_recommended_product(self.product_id, qty)
-        self.added = True
+            wizard.lead_id._add_recommended_product(self.product_id, self.add_qty)
+        self.write({'added': True, 'added_text': _('%s added') % self.add_text})
         return wizard._action_open()
