@@ -53,6 +53,7 @@
         'wizards/recommendation_wizard_views.xml',
         'data/service_request_data.xml',
         'views/crm_erp_service_request_views.xml',
+        'views/crm_erp_duplicate_pair_views.xml',
     ],
     'demo': [
         'demo/crm_erp_bridge_demo.xml',
