@@ -61,10 +61,15 @@ _NAME_PAIRS_SQL = """
     UNION ALL
     SELECT a.id, b.id, 'name', similarity(a.name, b.name)
       FROM scope a
-      JOIN res_partner b ON b.name %% a.name AND b.id > a.id
-     WHERE b.active AND b.customer AND b.id = b.commercial_partner_id
-       AND (b.company_id = %(company_id)s OR b.company_id IS NULL)
-       AND similarity(a.name, b.name) >= %(min_similarity)s
+     CROSS JOIN LATERAL (
+           -- one probe of the GIN index per customer (OFFSET 0: planned apart, as a bitmap scan)
+           SELECT b.id, b.name
+             FROM res_partner b
+            WHERE b.name %% a.name AND b.active AND b.customer
+              AND b.id > a.id AND b.id = b.commercial_partner_id
+              AND (b.company_id = %(company_id)s OR b.company_id IS NULL)
+           OFFSET 0) b
+     WHERE similarity(a.name, b.name) >= %(min_similarity)s
 """
 
 _PAIRS_SQL = """
