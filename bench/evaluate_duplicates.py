@@ -199,8 +199,11 @@ def main():
         cr.rollback()
     index = {partner_id: i for i, partner_id in enumerate(ids)}
     predicted = {(index[a], index[b]): kinds for a, b, kinds, _sim in found if a in index and b in index}
+    original = {j: i for (i, j) in truth}
+    cluster = lambda i: original.get(i, i)  # noqa: E731
+    same = {pair for pair in predicted if cluster(pair[0]) == cluster(pair[1])}
     hits = [pair for pair in predicted if pair in truth]
-    precision = len(hits) / len(predicted) if predicted else 1.0
+    precision = len(same) / len(predicted) if predicted else 1.0
     recall = len(hits) / len(truth)
     print('machine: %s; load average %.1f' % (machine(), os.getloadavg()[0]), flush=True)
     print('customers %d, pairs found %d (among the set), planted %d' % (len(rows), len(predicted), len(truth)), flush=True)
@@ -210,7 +213,7 @@ def main():
         planted = [pair for pair, k in truth.items() if k == kind]
         print('  recall %-8s %.3f (%d planted)' % (kind, sum(pair in predicted for pair in planted) / len(planted),
                                                  len(planted)))
-    wrong = [pair for pair in predicted if pair not in truth]
+    wrong = [pair for pair in predicted if pair not in same]
     for pair in wrong[:5]:
         print('  false: %r / %r: %s' % (rows[pair[0]][0], rows[pair[1]][0], predicted[pair]), flush=True)
 
