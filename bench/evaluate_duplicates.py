@@ -180,8 +180,8 @@ def main():
     from odoo.addons.crm_erp_bridge.rules import DUPLICATE_NAME_SIMILARITY
     start = time.perf_counter()
     rows, truth = generate(args.size, args.seed)
-    print('generated %d customers, %d planted duplicates in %.1f s' % (len(rows), len(truth),
-                                                                     time.perf_counter() - start))
+    print('generated %d customers, %d planted duplicates in %.1f s'
+          % (len(rows), len(truth), time.perf_counter() - start), flush=True)
     with api.Environment.manage(), odoo.registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env['res.company'].create({'name': 'Duplicates bench'})
@@ -206,13 +206,14 @@ def main():
     precision = len(same) / len(predicted) if predicted else 1.0
     recall = len(hits) / len(truth)
     print('machine: %s; load average %.1f' % (machine(), os.getloadavg()[0]), flush=True)
-    print('customers %d, pairs found %d (among the set), planted %d' % (len(rows), len(predicted), len(truth)), flush=True)
+    print('customers %d, pairs found %d (among the set), planted %d'
+          % (len(rows), len(predicted), len(truth)), flush=True)
     print('precision %.3f, recall %.3f; scan %s s (best %.2f s)' % (
         precision, recall, ', '.join('%.2f' % t for t in times), min(times)))
     for kind in KINDS:
         planted = [pair for pair, k in truth.items() if k == kind]
-        print('  recall %-8s %.3f (%d planted)' % (kind, sum(pair in predicted for pair in planted) / len(planted),
-                                                 len(planted)))
+        found_share = sum(pair in predicted for pair in planted) / len(planted)
+        print('  recall %-8s %.3f (%d planted)' % (kind, found_share, len(planted)))
     wrong = [pair for pair in predicted if pair not in same]
     for pair in wrong[:5]:
         print('  false: %r / %r: %s' % (rows[pair[0]][0], rows[pair[1]][0], predicted[pair]), flush=True)
