@@ -181,3 +181,28 @@ LEAD_SCORE_REASON_KINDS = {
     'source': 'category', 'medium': 'category', 'campaign': 'category', 'team': 'category',
     'salesperson': 'category', 'country': 'category',
 }
+
+
+# Duplicate customers (docs/duplicates.md): the confidence that two partners are the same customer,
+# per kind of evidence. Several kinds combine as independent signals ("noisy or"): confidence =
+# 1 - product of (1 - confidence of each kind), capped at DUPLICATE_MAX_CONFIDENCE. VAT and email
+# together: 0.9995 -> 0.999; email + similar name: 0.98; phone + similar name: 0.92.
+DUPLICATE_EVIDENCE = [
+    # key, confidence, label
+    ('vat', 0.99, 'Same VAT number'),
+    ('email', 0.95, 'Same email'),
+    ('phone', 0.8, 'Same phone'),
+    ('name', 0.6, 'Similar name'),
+]
+# Names are "similar" from this pg_trgm similarity up (0 to 1; word order does not count).
+DUPLICATE_NAME_SIMILARITY = 0.8
+DUPLICATE_MAX_CONFIDENCE = 0.999
+
+
+def duplicate_confidence(keys):
+    """The confidence of a pair matched on the evidence keys (of DUPLICATE_EVIDENCE)."""
+    doubt = 1.0
+    for key, confidence, _label in DUPLICATE_EVIDENCE:
+        if key in keys:
+            doubt *= 1.0 - confidence
+    return round(min(1.0 - doubt, DUPLICATE_MAX_CONFIDENCE), 4) if doubt < 1.0 else 0.0

@@ -113,6 +113,7 @@ METHODS = [
     ('crm.erp.sales.forecast', 'get_sales_forecast', [('months', 'months', 3), ('group_by', 'group_by', 'product')],
      {'force_company': 'company'}),
     ('crm.erp.sales.forecast', 'action_refresh_my_companies', [], {}),
+    ('crm.erp.duplicate.pair', 'action_find_duplicates', [], {}),
 ]
 
 # Methods whose every argument has a default: a call without arguments is a good call.

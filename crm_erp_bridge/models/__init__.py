@@ -26,5 +26,6 @@ from . import crm_erp_service_category
 from . import crm_erp_service_deadline
 from . import crm_erp_service_request
 from . import crm_erp_sales_forecast
+from . import crm_erp_duplicate_pair
 from . import crm_team
 from . import rating_rating

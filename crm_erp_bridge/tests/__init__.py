@@ -62,6 +62,8 @@ from . import test_service_customer_360
 from . import test_service_views
 from . import test_service_rights
 from . import test_queries_service
+from . import test_queries_duplicates
+from . import test_duplicate_pair
 from . import test_lead_score_on_write
 from . import test_lead_qualification
 from . import test_lead_conversion_report

@@ -1,7 +1,7 @@
 from odoo.tests.common import SavepointCase
 
-from ..rules import (RFM_SEGMENT_RULES, RFM_SEGMENTS, STAGE_REASONS, STAGE_RULES, CUSTOMER_STAGES, rfm_segment,
-                     rfm_segment_sql, stage_rule_sql)
+from ..rules import (DUPLICATE_EVIDENCE, RFM_SEGMENT_RULES, RFM_SEGMENTS, STAGE_REASONS, STAGE_RULES, CUSTOMER_STAGES,
+                     duplicate_confidence, rfm_segment, rfm_segment_sql, stage_rule_sql)
 
 
 class TestRules(SavepointCase):
@@ -83,3 +83,12 @@ class TestRules(SavepointCase):
         # manual: set by hand; the other three: earlier rules, kept for the history's rows
         self.assertEqual(reasons - {reason for _condition, _stage, reason in STAGE_RULES},
                          {'manual', 'overdue', 'lost_horizon', 'rfm_at_risk'})
+
+    def test_duplicate_confidence(self):
+        self.assertEqual([key for key, _confidence, _label in DUPLICATE_EVIDENCE], ['vat', 'email', 'phone', 'name'])
+        self.assertEqual(duplicate_confidence([]), 0.0)
+        self.assertEqual(duplicate_confidence(['vat']), 0.99)
+        self.assertEqual(duplicate_confidence(['name']), 0.6)
+        self.assertEqual(duplicate_confidence(['email', 'name']), 0.98)
+        self.assertEqual(duplicate_confidence(['phone', 'name']), 0.92)
+        self.assertEqual(duplicate_confidence(['vat', 'email', 'phone', 'name']), 0.999)
