@@ -360,7 +360,9 @@ class ResPartner(models.Model):
     def action_open_customer_stage_history(self):
         action = self.env.ref('crm_erp_bridge.crm_erp_partner_stage_history_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
+        # one customer's changes as a timeline first (the web client opens the first of `views`)
         action['view_mode'] = 'tree,pivot,graph'
+        action['views'] = [(False, 'tree'), (False, 'pivot'), (False, 'graph')]
         return action
 
     @api.model

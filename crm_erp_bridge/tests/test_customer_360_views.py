@@ -47,6 +47,10 @@ class TestCustomer360Views(Customer360Case):
             [('partner_id', '=', partner.id)], ['from_stage', 'to_stage'], ['from_stage', 'to_stage'], lazy=False)
         self.assertEqual([(g['from_stage'], g['to_stage'], g['__count']) for g in conversions],
                          [('prospect', 'new', 1)])
+        # the customer's stage history opens as a timeline (its list), not as the conversion pivot
+        action = partner.sudo(salesman).action_open_customer_stage_history()
+        self.assertEqual(([view_type for _view, view_type in action['views']], action['domain']),
+                         (['tree', 'pivot', 'graph'], [('partner_id', '=', partner.id)]))
 
     def test_conversion_rates_and_time_in_stage(self):
         History = self.env['crm.erp.partner.stage.history']
