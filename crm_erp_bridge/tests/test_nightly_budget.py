@@ -1,5 +1,7 @@
 import itertools
 
+from odoo import fields
+
 from ..chunked_job import CPU_SHARE_PARAMETER, DEFAULT_CPU_SHARE, CpuBudget, nightly_budget, run_chunks
 from ..queries import customer_360
 from .affinity_common import AffinityCase
@@ -23,6 +25,19 @@ class TestNightlyBudget(AffinityCase):
     """The nightly jobs' CPU budget (chunked_job.CpuBudget): the pauses it asks for, where the
     jobs pace, the setting. No timing is measured: the budget gets a clock and a sleep of the
     test's own."""
+
+    def test_the_nightly_crons_first_run_at_night(self):
+        # A daily or weekly job of the addon must not start when the addon is installed or
+        # updated, in the middle of the working day (the duplicate scan did, issue 13's load
+        # test): its first run is the next night (UTC), like its later ones.
+        crons = self.env['ir.model.data'].search([
+            ('module', '=', 'crm_erp_bridge'), ('model', '=', 'ir.cron')]).mapped('res_id')
+        crons = self.env['ir.cron'].browse(crons).filtered(lambda cron: cron.interval_type in ('days', 'weeks'))
+        self.assertGreaterEqual(len(crons), 8)
+        for cron in crons:
+            nextcall = fields.Datetime.from_string(cron.nextcall)
+            self.assertGreater(nextcall.date(), fields.Datetime.from_string(cron.create_date).date(), cron.name)
+            self.assertLess(nextcall.hour, 6, cron.name)
 
     def test_pause_in_proportion_to_the_work(self):
         time = FakeTime()
