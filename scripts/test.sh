@@ -23,7 +23,7 @@ export CRM_ERP_TEST_DB=$TEST_DB
 set +e
 eval "extra_args=(${PYTEST_ARGS:-})"  # shell words, so -k 'a or b' stays one argument
 pytest_run() {
-  .venv/bin/pytest -p no:cacheprovider --odoo-config=.local/odoo.conf --odoo-database="$TEST_DB" \
+  .venv/bin/pytest -p no:cacheprovider --odoo-config=.local/odoo.conf --odoo-database="$TEST_DB" --durations=20 \
     "${extra_args[@]}" "$@"
 }
 # The channel glue addons (crm_erp_bridge_website needs website_sale) must stay out of the core
