@@ -209,12 +209,24 @@ class Nightly(threading.Thread):
     def __init__(self, phase, kind):
         super().__init__(daemon=True, name='load-%s' % kind)
         self.phase, self.kind = phase, kind
+        self.child = None
+
+    def prepare(self):
+        """Starts the cron worker's process and waits until it has loaded the registry: a
+        prefork server's cron worker has it loaded long before the busy hour, so the phase's
+        window must not pay for it (at L, tens of CPU seconds in a 60 s window)."""
+        self.child = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--db', self.phase.db,
+                                       '--nightly-child', self.kind],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for line in self.child.stdout:
+            if line.strip() == 'ready':
+                return
+        raise RuntimeError('the %s cron worker ended before loading the registry' % self.kind)
 
     def run(self):
-        phase = self.phase
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--db', phase.db,
-                                  '--nightly-child', self.kind, '--until', repr(phase.deadline)],
-                                 stdout=subprocess.PIPE, text=True)
+        phase, child = self.phase, self.child
+        child.stdin.write('%r\n' % phase.deadline)  # go: run until the phase's end
+        child.stdin.flush()
         # a job still running NIGHTLY_GRACE s after the phase's end is stopped (its transaction
         # rolls back; the Customer 360 chunks committed stay): under its CPU budget a job
         # takes several times its bare duration (bench/bench.py rss nightly-...)
@@ -233,15 +245,17 @@ class NightlyFailure(Exception):
     pass
 
 
-def nightly_child(kind, db, until):
-    """The cron worker of Nightly: runs the job at least once (loading the registry may take
-    most of a short phase), then again until the time `until`; one JSON line per run
-    (seconds, error)."""
+def nightly_child(kind, db):
+    """The cron worker of Nightly: loads the registry, says "ready", reads the time `until`
+    from its standard input, then runs the job at least once and again until that time; one
+    JSON line per run (seconds, error)."""
     from bench import load_odoo
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
     model, method = Nightly.JOBS[kind]
     registry = odoo.registry(db)
+    print('ready', flush=True)
+    until = float(sys.stdin.readline())
     while True:
         start, error = time.perf_counter(), None
         try:
@@ -290,6 +304,9 @@ class Phase:
         watcher.start()
         log_offset = os.path.getsize(PG_LOG) if os.path.exists(PG_LOG) else None
         rss = RssWatch(server.process.pid)
+        for thread in threads:
+            if isinstance(thread, Nightly):
+                thread.prepare()
         started = time.time()
         self.deadline = started + self.seconds
         for thread in threads:
@@ -561,10 +578,9 @@ def main():
     parser.add_argument('--results')
     parser.add_argument('--command')
     parser.add_argument('--nightly-child', choices=sorted(Nightly.JOBS), help=argparse.SUPPRESS)
-    parser.add_argument('--until', type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.nightly_child:
-        return nightly_child(args.nightly_child, args.db, args.until)
+        return nightly_child(args.nightly_child, args.db)
     run(args)
 
 
