@@ -1,0 +1,1 @@
+from . import crm_erp_partner_stats, pos_order, sale_order
