@@ -43,15 +43,14 @@ class TestPosCustomer360(SavepointCase):
         cls._sale_order(cls.bystander, '2025-02-01', [(cls.product_1, 1.0, 10.0)])
 
     @classmethod
-    def _sale_order(cls, partner, day, lines, confirm=True):
+    def _sale_order(cls, partner, day, lines, pricelist=None):
         order = cls.env['sale.order'].create({
-            'partner_id': partner.id, 'company_id': cls.company.id, 'pricelist_id': cls.pricelist.id,
+            'partner_id': partner.id, 'company_id': cls.company.id, 'pricelist_id': (pricelist or cls.pricelist).id,
             'date_order': day + ' 10:00:00',
             'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': qty, 'price_unit': price,
                                    'product_uom': product.uom_id.id, 'name': product.name, 'tax_id': [(5, 0, 0)]})
                            for product, qty, price in lines]})
-        if confirm:
-            order.action_confirm()
+        order.action_confirm()
         return order
 
     @classmethod
@@ -108,10 +107,12 @@ class TestPosCustomer360(SavepointCase):
         """The channel breakdown of get_customer_360 and the customer's totals equal the raw
         documents; the point of sale is labelled; the Customer 360 tab shows it."""
         expected = self._recomputed(self.customer)
-        # tickets untaxed: 40; 2 x 10 at 50 % off + 7.5 = 17.5; 60 XPB at 4 on 2025-04-15 = 15
+        # tickets untaxed: 40; 2 x 10 at 50 % off + 7.5 = 17.5; 60 XPB at 4 per company currency
+        # unit's rate on 2025-04-15
+        rate = self.company.currency_id.with_context(date='2025-04-15', company_id=self.company.id).rate
         self.assertEqual(set(expected), {'back_office', 'pos'})
         self.assertEqual(expected['pos'][0], 3)
-        self.assertAlmostEqual(expected['pos'][1], 40.0 + 17.5 + 15.0, places=6)
+        self.assertAlmostEqual(expected['pos'][1], 40.0 + 17.5 + 60.0 * rate / 4.0, places=6)
         profile = self._profile(self.customer)
         got = {item['channel']: (item['order_count'], item['revenue']) for item in profile['channels']}
         self.assertEqual(set(got), set(expected))
@@ -134,7 +135,7 @@ class TestPosCustomer360(SavepointCase):
         self._sale_order(twin, '2025-02-10', [(self.product_2, 1.0, 30.0)])
         self._sale_order(twin, '2025-03-10', [(self.product_1, 1.0, 40.0)])
         self._sale_order(twin, '2025-03-20', [(self.product_1, 2.0, 5.0), (self.product_2, 1.0, 7.5)])
-        self._sale_order(twin, '2025-04-15', [(self.product_2, 3.0, 5.0)])
+        self._sale_order(twin, '2025-04-15', [(self.product_2, 3.0, 20.0)], pricelist=self.pricelist_xpb)
         Stats = self.env['crm.erp.partner.stats']
         Stats._refresh(self.company.ids, recompute_boundaries=True)
         names = ['sale_order_count', 'sale_revenue', 'first_order_date', 'last_order_date', 'product_count',
