@@ -1,6 +1,8 @@
 from odoo import fields
 from odoo.tests.common import SavepointCase
 
+from ..hooks import post_init_hook
+
 
 class TestPosCustomer360(SavepointCase):
     """Point of sale tickets in the Customer 360, through Odoo's own point of sale flow (a session
@@ -210,3 +212,14 @@ class TestPosCustomer360(SavepointCase):
         row_b = Stats.search([('partner_id', '=', self.bystander.id), ('company_id', '=', company_b.id)])
         self.assertEqual((row_b.sale_order_count, row_b.sale_revenue), (1, 25.0))
         self.assertEqual(self._recomputed(self.bystander, company_b), {'pos': (1, 25.0)})
+
+    def test_install_refreshes_the_ticket_customers(self):
+        """The install hook recomputes the customers of the tickets paid before it (here a row
+        made stale by hand), and only them (the bystander's stale row stays)."""
+        cr = self.env.cr
+        cr.execute("UPDATE crm_erp_partner_stats SET sale_order_count = 99 WHERE partner_id IN %s AND company_id = %s",
+                   [(self.customer.id, self.bystander.id), self.company.id])
+        post_init_hook(cr, self.env.registry)
+        self.env['crm.erp.partner.stats'].invalidate_cache()
+        self.assertEqual(self._profile(self.customer)['sale_order_count'], 5)
+        self.assertEqual(self._profile(self.bystander)['sale_order_count'], 99)
