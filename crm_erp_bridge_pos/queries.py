@@ -21,11 +21,15 @@ POS_ORDER_DOCUMENTS = CountedDocuments('pos.order', """
     SELECT 'pos.order'::text AS kind, l.order_id, l.product_id FROM pos_order_line l""")
 
 
+# The customers of the counted tickets, per company.
+_TICKET_CUSTOMERS_SQL = """
+    SELECT DISTINCT po.company_id, p.commercial_partner_id
+      FROM (""" + POS_ORDER_DOCUMENTS.select + """) po
+      JOIN res_partner p ON p.id = po.partner_id
+"""
+
+
 def ticket_customers(cr):
     """[(company id, commercial partner id)] of the counted tickets (POS_ORDER_DOCUMENTS)."""
-    cr.execute("""
-        SELECT DISTINCT po.company_id, p.commercial_partner_id
-          FROM (""" + POS_ORDER_DOCUMENTS.select + """) po
-          JOIN res_partner p ON p.id = po.partner_id
-    """)
+    cr.execute(_TICKET_CUSTOMERS_SQL)
     return cr.fetchall()

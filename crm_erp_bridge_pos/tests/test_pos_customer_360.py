@@ -223,3 +223,23 @@ class TestPosCustomer360(SavepointCase):
         self.env['crm.erp.partner.stats'].invalidate_cache()
         self.assertEqual(self._profile(self.customer)['sale_order_count'], 5)
         self.assertEqual(self._profile(self.bystander)['sale_order_count'], 99)
+
+    def test_ticket_paid_in_the_back_office(self):
+        """A ticket entered in the back office counts once it is paid there (Odoo's payment
+        wizard: draft -> paid), for its customer only."""
+        ticket = self.env['pos.order'].create({
+            'session_id': self.session.id, 'partner_id': self.bystander.id, 'date_order': '2025-08-01 10:00:00',
+            'lines': [(0, 0, {'product_id': self.product_2.id, 'qty': 2.0, 'price_unit': 12.5,
+                              'tax_ids': [(6, 0, [])]})]})
+        Stats = self.env['crm.erp.partner.stats']
+        Stats.invalidate_cache()
+        self.assertEqual(self._profile(self.bystander)['sale_order_count'], 1, 'a draft ticket does not count')
+        payment = self.env['pos.make.payment'].with_context(active_id=ticket.id).create({
+            'session_id': self.session.id, 'journal_id': self.config.journal_ids[0].id, 'amount': 25.0})
+        payment.check()
+        self.assertEqual(ticket.state, 'paid')
+        Stats.invalidate_cache()
+        profile = self._profile(self.bystander)
+        self.assertEqual((profile['sale_order_count'], profile['last_order_date']), (2, '2025-08-01'))
+        self.assertEqual([(item['channel'], item['order_count'], item['revenue']) for item in profile['channels']
+                          if item['channel'] == 'pos'], [('pos', 1, 25.0)])
