@@ -126,6 +126,14 @@ class TestPosCustomer360(SavepointCase):
         self.assertEqual((profile['first_order_date'], profile['last_order_date']), ('2025-01-10', '2025-04-15'))
         self.assertEqual(profile['product_count'], 2)
         self.assertIn('Point of sale', [item['label'] for item in profile['channels']])
+        # the product history (top products) counts the ticket lines: product 1, 2 units at 50 in
+        # a sale order, 1 at 40 and 2 at 10 - 50 % in tickets; product 2, 1 at 30 in a sale
+        # order, 1 at 7.5 and 3 at 20 XPB in tickets
+        top = {item['product_id']: (item['qty'], item['revenue'], item['order_count'])
+               for item in profile['top_products']}
+        self.assertEqual(top[self.product_1.id], (5.0, 150.0, 3))
+        self.assertEqual(top[self.product_2.id][::2], (5.0, 3))
+        self.assertAlmostEqual(top[self.product_2.id][1], 30.0 + 7.5 + 60.0 * rate / 4.0, places=2)
         self.assertIn('data-channel="pos"', self.customer.with_context(force_company=self.company.id)
                       .customer_channel_html)
 
