@@ -71,7 +71,8 @@ class CrmErpClvModel(models.Model):
         # sudo: the fit is the only writer of these read-only records, from the stored orders
         records = {record.company_id.id: record for record in self.sudo().search([('company_id', 'in', company_ids)])}
         for company_id in company_ids:
-            summary = clv_queries.customer_summary(self.env.cr, company_id, as_of)
+            summary = clv_queries.customer_summary(self.env.cr, company_id, as_of,
+                                                   documents=self.env['crm.erp.partner.stats']._counted_documents())
             x, t_x, T = summary['frequency'], summary['recency'], summary['age']
             purchase = clv.fit_purchase_model(x, t_x, T)
             value = clv.fit_value_model(x, summary['monetary'], summary['average_order_value'])

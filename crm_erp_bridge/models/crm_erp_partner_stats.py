@@ -188,13 +188,14 @@ class CrmErpPartnerStats(models.Model):
             if leads_only:
                 upsert_ids = sorted(set(params['partner_ids']) - queries.update_lead_figures(cr, params))
             if upsert_ids:
-                queries.upsert_figures(cr, dict(params, partner_ids=upsert_ids), True, params['use_margin'])
+                queries.upsert_figures(cr, dict(params, partner_ids=upsert_ids), True, params['use_margin'],
+                                       self._counted_documents())
         else:
             # the statement hashes and aggregates every confirmed line: in memory, not in
             # batches spilled to disk
             common_queries.set_local_work_mem(cr, '256MB')
             self._forget_archived_partners()
-            written = queries.upsert_figures(cr, params, False, params['use_margin'])
+            written = queries.upsert_figures(cr, params, False, params['use_margin'], self._counted_documents())
             # when it wrote most rows (install: the table was empty), plan the next steps on
             # fresh statistics
             if written > self._estimated_row_count() / 2:
@@ -253,7 +254,8 @@ class CrmErpPartnerStats(models.Model):
         # a chunk reads its customers' documents through their indexes, not every order
         common_queries.prefer_index_scans(cr)
         if step == 'figures':
-            queries.upsert_figures(cr, dict(params, **(known_factors or {})), 'range', params['use_margin'])
+            queries.upsert_figures(cr, dict(params, **(known_factors or {})), 'range', params['use_margin'],
+                                   self._counted_documents())
             return 0
         params.update(self._clv_figures(params, 'range'))
         changes = queries.score_and_stage(cr, params, 'range')
@@ -301,7 +303,8 @@ class CrmErpPartnerStats(models.Model):
         for company in self.env['res.company'].sudo().browse(params['company_ids']):
             summary = clv_queries.customer_summary(
                 self.env.cr, company.id, params['date_ref'], scope, partner_ids=params.get('partner_ids'),
-                partner_from=params.get('partner_from'), partner_to=params.get('partner_to'))
+                partner_from=params.get('partner_from'), partner_to=params.get('partner_to'),
+                documents=self._counted_documents())
             if not len(summary['partner_id']):
                 continue
             purchase, value = self.env['crm.erp.clv.model']._engine_models(company.id, params['date_ref'])
@@ -384,6 +387,15 @@ class CrmErpPartnerStats(models.Model):
         for company_id, partner_ids in by_company.items():
             # sudo: recomputes (from the stored documents) the rows of the documents just changed
             self.sudo()._refresh([company_id], partner_ids, leads_only=leads_only)
+
+    @api.model
+    def _counted_documents(self):
+        """Extension point: the kinds of documents the Customer 360 counts as orders (history,
+        RFM, CLV, stage, the channel breakdown), as queries.common.CountedDocuments: confirmed
+        sale orders. A glue addon returns super()'s plus its own (crm_erp_bridge_pos: paid
+        point of sale orders with a customer; docs/pos.md) and refreshes the customers of its
+        documents when they change (_refresh_pairs)."""
+        return [common_queries.SALE_ORDER_DOCUMENTS]
 
     @api.model
     def _margin_available(self):

@@ -232,7 +232,9 @@ class ResPartner(models.Model):
         partners in the company (checked by the caller), the largest revenue first."""
         labels = dict(self.env['sale.order']._fields['crm_erp_channel']._description_selection(self.env))
         commercial_ids = self.mapped('commercial_partner_id').ids
-        breakdown = customer_360_queries.channel_breakdown(self.env.cr, company_id, commercial_ids, orders_until)
+        breakdown = customer_360_queries.channel_breakdown(
+            self.env.cr, company_id, commercial_ids, orders_until,
+            documents=self.env['crm.erp.partner.stats']._counted_documents())
         return {partner_id: [{'channel': channel, 'label': labels.get(channel, channel), 'order_count': count,
                               'revenue': revenue} for channel, count, revenue in rows]
                 for partner_id, rows in breakdown.items()}

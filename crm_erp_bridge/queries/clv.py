@@ -3,7 +3,8 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
-from .common import PartnerScope, counted_orders_select, ensure_company_rows, with_company_currency_factor
+from .common import (SALE_ORDER_DOCUMENTS, PartnerScope, counted_documents_sql, counted_orders_select,
+                     ensure_company_rows, with_company_currency_factor)
 
 # One row per commercial customer of a company with a confirmed order on or before the as-of
 # day: repeat purchase days (same-day orders are one purchase), days from the first to the last
@@ -12,7 +13,8 @@ from .common import PartnerScope, counted_orders_select, ensure_company_rows, wi
 # figures). Orders after the as-of day are not read, so a summary "as of" a past day sees only
 # the past.
 _CUSTOMER_SUMMARY_SQL = "WITH" + with_company_currency_factor('orders', counted_orders_select(
-    "so.date_order < %(as_of)s::date + 1 AND {scope[p.commercial_partner_id]}")) + """, purchase_days AS (
+    "so.date_order < %(as_of)s::date + 1 AND {scope[p.commercial_partner_id]}",
+    documents='{documents}')) + """, purchase_days AS (
     SELECT partner_id, day, SUM(factor * amount_untaxed) AS amount, COUNT(*) AS orders,
            day = MIN(day) OVER (PARTITION BY partner_id) AS first_day
       FROM orders GROUP BY partner_id, day
@@ -32,12 +34,14 @@ SELECT partner_id,
 SUMMARY_COLUMNS = ('partner_id', 'frequency', 'recency', 'age', 'monetary', 'average_order_value', 'revenue')
 
 
-def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partner_from=None, partner_to=None):
+def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partner_from=None, partner_to=None,
+                     documents=(SALE_ORDER_DOCUMENTS,)):
     """{column: numpy array} (SUMMARY_COLUMNS, one entry per customer, partner_id ascending) of
     the company's customers with a confirmed order on or before as_of (a date or 'YYYY-MM-DD').
     scope: every customer (False), the commercial partners partner_ids (True) or those with
-    partner_from <= id < partner_to ('range'), as common.PartnerScope."""
-    query = _CUSTOMER_SUMMARY_SQL.format(scope=PartnerScope(scope))
+    partner_from <= id < partner_to ('range'), as common.PartnerScope. documents: the counted
+    documents (common.CountedDocuments: sale orders, and a glue addon's)."""
+    query = _CUSTOMER_SUMMARY_SQL.format(scope=PartnerScope(scope), documents=counted_documents_sql(documents))
     cr.execute(query, {'company_id': company_id, 'as_of': as_of, 'partner_ids': partner_ids,
                        'partner_from': partner_from, 'partner_to': partner_to})
     rows = cr.fetchall()

@@ -57,20 +57,64 @@ def create_currency_factor_function(cr):
     cr.execute(_CURRENCY_FACTOR_FUNCTION_SQL)
 
 
-def counted_orders_select(condition, extra_columns=''):
+def counted_orders_select(condition, extra_columns='', documents=None):
     """SELECT of the company's counted sale orders (parameter %(company_id)s) with their
     commercial partner, day, untaxed amount and currencies, the input with_company_currency_factor
     takes; condition: the caller's further SQL condition (its own text, never input);
-    extra_columns: further columns of so, p or cmp (', so.crm_erp_channel': the caller's text)."""
+    extra_columns: further columns of so, p or cmp (', so.crm_erp_channel': the caller's text).
+    documents: instead of the sale orders, the counted documents of this SQL text (a
+    counted_documents_sql, or a placeholder the caller formats later, '{documents}'): so then
+    has the columns CountedDocuments.DOCUMENT_COLUMNS (', so.channel')."""
+    source, counted = ('sale_order so', ' AND ' + COUNTED_ORDER_SQL) if documents is None else \
+        ('(' + documents + ') so', '')
     return """
     SELECT p.commercial_partner_id AS partner_id, so.company_id, so.date_order::date AS day,
            so.amount_untaxed, pl.currency_id, cmp.currency_id AS company_currency_id""" + extra_columns + """
-      FROM sale_order so
+      FROM """ + source + """
       JOIN res_partner p ON p.id = so.partner_id
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+     WHERE so.company_id = %(company_id)s""" + counted + """
        AND """ + condition
+
+
+class CountedDocuments(object):
+    """One kind of document the Customer 360 counts as an order (history, RFM, CLV, stage and
+    the channel breakdown): `select`, an SQL SELECT of its counted documents with the columns
+    DOCUMENT_COLUMNS (kind: the same text as `kind` below; amount_untaxed and margin untaxed,
+    in the currency of pricelist_id; partner_id: the document's partner, NULL never counted),
+    where `{margin}` names the sale order's margin column the refresh chose; `lines`, an SQL
+    SELECT of (kind, order_id, product_id) of every line of those documents (the distinct
+    products of step 1). Glue addons add theirs through crm.erp.partner.stats's
+    _counted_documents() (docs/pos.md). SQL text from the code, never values."""
+    DOCUMENT_COLUMNS = ('kind', 'id', 'company_id', 'partner_id', 'date_order', 'pricelist_id', 'amount_untaxed',
+                        'margin', 'channel')
+
+    def __init__(self, kind, select, lines):
+        self.kind, self.select, self.lines = kind, select, lines
+
+
+# The core's counted documents: confirmed sale orders (COUNTED_ORDER_SQL), of their own channel.
+SALE_ORDER_DOCUMENTS = CountedDocuments('sale.order', """
+    SELECT 'sale.order'::text AS kind, so.id, so.company_id, so.partner_id, so.date_order, so.pricelist_id,
+           so.amount_untaxed, so.{margin} AS margin, so.crm_erp_channel::text AS channel
+      FROM sale_order so
+     WHERE """ + COUNTED_ORDER_SQL, """
+    SELECT 'sale.order'::text AS kind, l.order_id, l.product_id FROM sale_order_line l""")
+
+
+def counted_documents_sql(sources=(SALE_ORDER_DOCUMENTS,), use_margin=False):
+    """SQL text: the UNION ALL of the counted documents of sources (CountedDocuments, the
+    model's _counted_documents()), the margin column of sale orders being sale_margin's when
+    use_margin, else their untaxed amount. Used as a subquery `(...) so` by the Customer 360
+    statements, the channel breakdown and the CLV summary."""
+    margin = 'margin' if use_margin else 'amount_untaxed'
+    return '\n     UNION ALL\n'.join(source.select.format(margin=margin) for source in sources)
+
+
+def counted_document_lines_sql(sources=(SALE_ORDER_DOCUMENTS,)):
+    """SQL text: the UNION ALL of the (kind, order_id, product_id) lines of sources' documents."""
+    return '\n     UNION ALL\n'.join(source.lines for source in sources)
 
 
 def with_company_currency_factor(name, documents_sql, known_rates=False):

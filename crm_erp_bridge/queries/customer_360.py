@@ -3,7 +3,8 @@ segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in 
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
 from ..sql import execute_prepared
-from .common import (PartnerScope, counted_orders_select, create_currency_factor_function, ensure_index,
+from .common import (SALE_ORDER_DOCUMENTS, PartnerScope, counted_document_lines_sql, counted_documents_sql,
+                     counted_orders_select, create_currency_factor_function, ensure_index,
                      with_company_currency_factor)
 from .service import overdue_sql, recent_rating_sql
 
@@ -27,22 +28,23 @@ _LEAD_COUNTS = """COUNT(l.id) FILTER (WHERE l.active AND l.probability < 100 AND
 # that company (orders and purchases up to orders_until when it is given: leads as they are),
 # upserted in one statement (a partner without a row is a prospect). Rows of the scope that
 # lost all activity (last order cancelled) are reset to zero, not deleted, so the
-# stage history and a manual lock survive. Unchanged rows are not rewritten. {margin} is a column name chosen in Python
-# (sale_margin's margin when installed, else the untaxed amount), never a value; {scope[column]}
-# the filter of the refreshed partners (PartnerScope).
+# stage history and a manual lock survive. Unchanged rows are not rewritten. {documents} is the
+# counted documents' SQL (common.counted_documents_sql: sale orders, and what glue addons add,
+# with the margin column chosen in Python: sale_margin's margin when installed, else the untaxed
+# amount) and {lines} their lines' (common.counted_document_lines_sql), never values;
+# {scope[column]} the filter of the refreshed partners (PartnerScope).
 _UPSERT_FIGURES_SQL = """
 WITH companies AS (
     SELECT cmp.id, cmp.currency_id FROM res_company cmp WHERE cmp.id = ANY(%(company_ids)s)
 ),""" + with_company_currency_factor('orders', """
-    SELECT doc.id, doc.company_id, p.commercial_partner_id AS partner_id,
+    SELECT doc.kind, doc.id, doc.company_id, p.commercial_partner_id AS partner_id,
            doc.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
-           doc.amount_untaxed, doc.{margin} AS margin
-      FROM sale_order doc
+           doc.amount_untaxed, doc.margin
+      FROM ({documents}) doc
       JOIN res_partner p ON p.id = doc.partner_id
       JOIN companies cmp ON cmp.id = doc.company_id
       JOIN product_pricelist pl ON pl.id = doc.pricelist_id
-     WHERE doc.state IN ('sale', 'done')
-       AND doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
+     WHERE doc.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)
        AND {scope[p.commercial_partner_id]}""", known_rates=True) + """, sales AS (
     SELECT company_id, partner_id, COUNT(*) AS order_count, SUM(factor * amount_untaxed) AS revenue,
            SUM(factor * margin) AS margin, MIN(day) AS first_date, MAX(day) AS last_date
@@ -51,7 +53,7 @@ WITH companies AS (
     -- lines reached through their orders (indexed order_id), never by a scan of every line
     SELECT DISTINCT o.company_id, o.partner_id, line.product_id
       FROM orders o
-      JOIN sale_order_line line ON line.order_id = o.id
+      JOIN ({lines}) line ON line.kind = o.kind AND line.order_id = o.id
 ), products AS (
     SELECT company_id, partner_id, COUNT(*) AS product_count FROM product_pairs GROUP BY company_id, partner_id
 ), leads AS (
@@ -331,13 +333,15 @@ def create_functions_and_indexes(cr):
     ensure_index(cr, 'purchase_order_partner_id_idx', 'purchase_order', ['partner_id'])
 
 
-def upsert_figures(cr, params, incremental, use_margin):
+def upsert_figures(cr, params, incremental, use_margin, documents=(SALE_ORDER_DOCUMENTS,)):
     """Step 1: the raw figures of the scope (params: company_ids, uid, orders_until (optional: only
     the orders and purchases of that day and before, for a dry run as of a past day), and partner_ids when
     incremental is True, partner_from and partner_to when it is 'range': see PartnerScope),
     prepared once per connection when incremental is True; the factors of known_currency_factors
-    when params holds them; returns the rows written."""
-    query = _UPSERT_FIGURES_SQL.format(margin='margin' if use_margin else 'amount_untaxed',
+    when params holds them; documents: the counted documents (common.CountedDocuments, the
+    model's _counted_documents()); returns the rows written."""
+    query = _UPSERT_FIGURES_SQL.format(documents=counted_documents_sql(documents, use_margin),
+                                       lines=counted_document_lines_sql(documents),
                                        scope=PartnerScope(incremental))
     params = dict(NO_KNOWN_FACTORS, **dict({'orders_until': None}, **params))
     if incremental is True:
@@ -470,14 +474,15 @@ def partners_by_selection(cr, company_id, field_name, values, matching):
     return [partner_id for partner_id, in cr.fetchall()]
 
 
-# Counted orders and revenue per sales channel (sale_order.crm_erp_channel) of commercial
-# partners in a company: the orders the Customer 360 counts (COUNTED_ORDER_SQL, up to
-# orders_until when given), their untaxed amounts in the company currency at the order's day,
-# as in step 1; the channels of a partner sum to its sale_order_count and sale_revenue.
+# Counted orders and revenue per sales channel (sale_order.crm_erp_channel, a glue addon's
+# channel for its documents) of commercial partners in a company: the documents the Customer 360
+# counts ({documents}: common.counted_documents_sql, up to orders_until when given), their
+# untaxed amounts in the company currency at the order's day, as in step 1; the channels of a
+# partner sum to its sale_order_count and sale_revenue.
 _CHANNEL_ORDERS_SQL = counted_orders_select("""
            p.commercial_partner_id = ANY(%(partner_ids)s)
        AND so.date_order < COALESCE(%(orders_until)s::date + 1, 'infinity'::date)""",
-                                            extra_columns=', so.crm_erp_channel AS channel')
+                                            extra_columns=', so.channel', documents='{documents}')
 _CHANNEL_BREAKDOWN_SQL = "WITH" + with_company_currency_factor('orders', _CHANNEL_ORDERS_SQL) + """
 SELECT partner_id, channel, COUNT(*), SUM(factor * amount_untaxed)::float
   FROM orders
@@ -486,13 +491,13 @@ SELECT partner_id, channel, COUNT(*), SUM(factor * amount_untaxed)::float
 """
 
 
-def channel_breakdown(cr, company_id, partner_ids, orders_until=None):
+def channel_breakdown(cr, company_id, partner_ids, orders_until=None, documents=(SALE_ORDER_DOCUMENTS,)):
     """{commercial partner id: [(channel, order count, revenue in the company currency)], the
     largest revenue first} of the partners partner_ids (commercial entities) in the company,
-    counting their confirmed orders up to orders_until ('YYYY-MM-DD', None: all); partners
-    without an order are absent."""
-    cr.execute(_CHANNEL_BREAKDOWN_SQL, {'company_id': company_id, 'partner_ids': list(partner_ids),
-                                        'orders_until': orders_until})
+    counting their confirmed orders (documents: the counted documents, common.CountedDocuments)
+    up to orders_until ('YYYY-MM-DD', None: all); partners without an order are absent."""
+    query = _CHANNEL_BREAKDOWN_SQL.format(documents=counted_documents_sql(documents))
+    cr.execute(query, {'company_id': company_id, 'partner_ids': list(partner_ids), 'orders_until': orders_until})
     result = {}
     for partner_id, channel, count, revenue in cr.fetchall():
         result.setdefault(partner_id, []).append((channel, count, revenue))

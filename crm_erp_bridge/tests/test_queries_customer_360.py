@@ -1,4 +1,4 @@
-from ..queries import customer_360
+from ..queries import clv, common, customer_360
 from .customer_360_common import Customer360Case
 
 
@@ -132,3 +132,38 @@ class TestQueriesCustomer360(Customer360Case):
         self.assertEqual(customer_360.channel_breakdown(cr, self.company_a.id, customer.ids, '2025-05-31'), {
             customer.id: [('back_office', 1, 100.0), ('webshop', 1, 40.0)]})
         self.assertEqual(customer_360.channel_breakdown(cr, self.company_b.id, customer.ids), {})
+
+    def test_counted_documents_extension(self):
+        """The counted documents are an extension point (common.CountedDocuments): a further
+        kind of document (here the quotations, as channel 'quote') is counted by step 1 (orders,
+        revenue, last order, distinct products through its lines), the channel breakdown and the
+        CLV summary, beside the sale orders; without it, only the sale orders."""
+        cr = self.env.cr
+        customer = self._customer('Q360 documents')
+        self._order(customer, '2025-02-01', [(self.product_1, 1.0, 100.0)])
+        self._order(customer, '2025-03-01', [(self.product_2, 2.0, 10.0)], confirm=False)
+        quotations = common.CountedDocuments('quotation', """
+            SELECT 'quotation'::text AS kind, q.id, q.company_id, q.partner_id, q.date_order, q.pricelist_id,
+                   q.amount_untaxed, q.amount_untaxed AS margin, 'quote'::text AS channel
+              FROM sale_order q WHERE q.state = 'draft'""", """
+            SELECT 'quotation'::text AS kind, l.order_id, l.product_id FROM sale_order_line l""")
+        documents = [common.SALE_ORDER_DOCUMENTS, quotations]
+        params = {'company_ids': self.company_a.ids, 'partner_ids': customer.ids, 'uid': self.env.uid,
+                  'date_ref': self.DATE_REF, 'use_margin': False}
+
+        def figures():
+            cr.execute("SELECT sale_order_count, sale_revenue, last_order_date, product_count "
+                       "FROM crm_erp_partner_stats WHERE partner_id = %s AND company_id = %s",
+                       [customer.id, self.company_a.id])
+            return cr.fetchall()
+        customer_360.upsert_figures(cr, params, True, False, documents)
+        self.assertEqual(figures(), [(2, 120.0, '2025-03-01', 2)])
+        self.assertEqual(customer_360.channel_breakdown(cr, self.company_a.id, customer.ids, documents=documents),
+                         {customer.id: [('back_office', 1, 100.0), ('quote', 1, 20.0)]})
+        summary = clv.customer_summary(cr, self.company_a.id, self.DATE_REF, True, customer.ids, documents=documents)
+        self.assertEqual(summary['revenue'].tolist(), [120.0])
+        customer_360.upsert_figures(cr, params, True, False)
+        self.assertEqual(figures(), [(1, 100.0, '2025-02-01', 1)])
+        self.assertEqual(customer_360.channel_breakdown(cr, self.company_a.id, customer.ids),
+                         {customer.id: [('back_office', 1, 100.0)]})
+        self.assertEqual(self.env['crm.erp.partner.stats']._counted_documents()[0], common.SALE_ORDER_DOCUMENTS)

