@@ -78,7 +78,7 @@ class TestDeliveryRating(ServiceRequestCase):
         picking._request_delivery_rating()
         self.assertEqual((len(self._rating_mails(picking)), len(picking.rating_ids)), (1, 1))
 
-    def test_no_rating_email_when_off_opted_out_or_without_email(self):
+    def test_no_rating_email_when_off_or_opted_out(self):
         self.company_a.delivery_rating_request = False
         picking = self._deliver()
         self.assertEqual((self._rating_mails(picking), picking.rating_request_date), (self.env['mail.mail'], False))
