@@ -56,6 +56,7 @@
         'data/service_rating_data.xml',
         'views/crm_erp_service_request_views.xml',
         'report/crm_erp_service_rating_report_views.xml',
+        'views/stock_picking_views.xml',
         'views/crm_erp_duplicate_pair_views.xml',
     ],
     'demo': [

@@ -52,8 +52,8 @@ STAGE_REASONS = [
     ('manual', 'Set by hand'),
 ]
 
-# Ratings of solved service requests (Odoo 11's rating faces: 10, 5 and 1, docs/service-requests.md,
-# "Satisfaction"): a score of RATING_SATISFIED or more is satisfied, 1 to
+# Ratings of solved service requests and of deliveries (Odoo 11's rating faces: 10, 5 and 1,
+# docs/service-requests.md, "Satisfaction"): a score of RATING_SATISFIED or more is satisfied, 1 to
 # RATING_HIGHLY_DISSATISFIED highly dissatisfied, in between not satisfied (as rating.rating's
 # rating_text). CSAT is the share of satisfied ratings.
 RATING_SATISFIED = 7
@@ -90,8 +90,8 @@ RFM_SEGMENT_RULES = [
 # 0-1, NULL without orders), segment (RFM), the lead counts, and the company's thresholds
 # at_risk_alive and lost_alive (0-1), and overdue_request_count (the customer's open complaints and
 # service requests in the company whose response or solution deadline passed, queries/service.py),
-# and recent_rating (the score, 1-10, of the customer's last rating of a service request in the
-# company if it was given within LOW_RATING_DAYS days, else NULL; queries/service.py).
+# and recent_rating (the score, 1-10, of the customer's last rating of a service request or a
+# delivery in the company if it was given within LOW_RATING_DAYS days, else NULL; queries/service.py).
 # A customer with orders and an overdue request is At risk until the request is answered or
 # solved (unless P(alive) already says Lost); so is a customer with orders whose last rating,
 # given within LOW_RATING_DAYS, is highly dissatisfied, until a better rating or the days pass.
@@ -115,6 +115,19 @@ STAGE_RULES = [
     ('n >= 2', 'repeat', 'repeat_orders'),
     ('TRUE', 'new', 'first_order'),
 ]
+
+# The stage rules that also stop cross-sell suggestions (the cross-sell run, its button, API and
+# nightly job) for the customer while their condition holds: an overdue complaint or service
+# request until it is answered or solved, a highly dissatisfied last rating until a better one or
+# LOW_RATING_DAYS pass. The run evaluates these rules' conditions as written in STAGE_RULES, now,
+# on the figures their conditions name (n, overdue_request_count, recent_rating;
+# queries/service.customers_blocked_for_cross_sell): this table is their one home.
+CROSS_SELL_BLOCKING_REASONS = ('service_overdue', 'service_low_rating')
+
+
+def stage_rule_condition(reason):
+    """The SQL condition of the stage rule of STAGE_RULES with that reason."""
+    return next(condition for condition, _stage, rule_reason in STAGE_RULES if rule_reason == reason)
 
 
 def rating_text(score):

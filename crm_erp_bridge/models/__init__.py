@@ -29,3 +29,4 @@ from . import crm_erp_sales_forecast
 from . import crm_erp_duplicate_pair
 from . import crm_team
 from . import rating_rating
+from . import stock_picking

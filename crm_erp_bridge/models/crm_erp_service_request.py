@@ -10,6 +10,7 @@ from ..rules import CUSTOMER_STAGES
 from ..run_lock import retrying
 from .crm_erp_service_deadline import SERVICE_PRIORITIES
 from .mail_message import note_body
+from .rating_rating import accepts_rating_email
 from .record_ids import SERVICE_USER_GROUP, check_group, public_records
 
 KINDS = [('request', 'Service request'), ('complaint', 'Complaint')]
@@ -253,13 +254,14 @@ class CrmErpServiceRequest(models.Model):
         """The customer of each request just solved gets the rating email (data
         crm_erp_service_rating_request_template: Odoo's three rating faces, token links that
         need no login), queued with the other outgoing emails. Requests without a customer
-        email, or under the context key crm_erp_no_rating_request (imports), ask nobody."""
+        email, of a customer who opted out (res.partner.opt_out, of the contact or its company), or
+        under the context key crm_erp_no_rating_request (imports), ask nobody."""
         if self.env.context.get('crm_erp_no_rating_request'):
             return
         template = self.env.ref('crm_erp_bridge.crm_erp_service_rating_request_template', raise_if_not_found=False)
         if not template:
             return
-        for request in self.filtered(lambda request: request.partner_id.email):
+        for request in self.filtered(lambda request: accepts_rating_email(request.partner_id)):
             # sudo: the email, and the rating token it carries, are the company's to the
             # customer, whoever moved the request (a service user need not manage templates)
             template.sudo().send_mail(request.id, force_send=False)

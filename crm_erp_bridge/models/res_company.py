@@ -141,6 +141,12 @@ class ResCompany(models.Model):
              "company's won and lost leads (the stage probability when the lead has no score yet). "
              "Odoo's own probability field is never changed.")
 
+    # Satisfaction (docs/service-requests.md, "Rating after a delivery")
+    delivery_rating_request = fields.Boolean(
+        'Ask Customers to Rate Their Deliveries',
+        help='When a delivery to a customer is done, the customer gets an email with three faces to rate '
+             'it, once per delivery, without a login. Not to customers without an email or who opted out.')
+
     # Lead qualification
     crm_erp_qualify_min_chance = fields.Float(
         'Qualified from a win chance of (%)', default=50.0,

@@ -41,6 +41,9 @@ class ResConfigSettings(models.TransientModel):
     # Lead score
     crm_erp_lead_score_pipeline = fields.Selection(related='company_id.crm_erp_lead_score_pipeline')
 
+    # Satisfaction
+    delivery_rating_request = fields.Boolean(related='company_id.delivery_rating_request')
+
     # Lead qualification
     crm_erp_qualify_min_chance = fields.Float(related='company_id.crm_erp_qualify_min_chance')
     crm_erp_drop_max_chance = fields.Float(related='company_id.crm_erp_drop_max_chance')

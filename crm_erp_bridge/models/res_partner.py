@@ -443,9 +443,9 @@ class ResPartner(models.Model):
         now = self.env['crm.erp.service.request']._now()
         return service_queries.request_counts(self.env.cr, commercial_ids, company_id, now)
 
-    # Satisfaction: the customer's ratings of their solved requests in the current company
-    # (queries/service.py, rating_figures): the last one, and the share of satisfied ratings
-    # over the last 12 months (CSAT).
+    # Satisfaction: the customer's ratings of their solved requests and of their deliveries in
+    # the current company (queries/service.py, rating_figures): the last one, and the share of
+    # satisfied ratings over the last 12 months (CSAT).
     service_rating_last = fields.Selection(RATING_TEXTS, string='Last rating', compute='_compute_service_rating',
                                            groups=USER_GROUP)
     service_rating_last_date = fields.Datetime('Last rating on', compute='_compute_service_rating',
@@ -562,7 +562,8 @@ class ResPartner(models.Model):
 
         Skips partners who opted out, archived ones and those in stage Lost (unless the company
         runs win-back campaigns), customers who already have an open cross-sell opportunity or
-        an overdue complaint or service request (queries/service.py),
+        for whom a stage rule that blocks cross-sell holds (an overdue complaint or service
+        request, a recent highly dissatisfied last rating: rules.CROSS_SELL_BLOCKING_REASONS),
         and products the customer refused (on a cross-sell opportunity lost within the
         company's refusal days). Creates at most the company's cap per run, and gives no
         salesperson more open cross-sell opportunities than the cap per salesperson: the
@@ -578,8 +579,9 @@ class ResPartner(models.Model):
             customers = customers.filtered(lambda p: stages.get(p.id) != 'lost')
         cr = self.env.cr
         busy = cross_sell_queries.open_cross_sell_customers(cr, customers.ids, company.id)
-        # no offers to a customer waiting for an answer to a complaint or request (until solved)
-        busy |= service_queries.customers_with_overdue_requests(
+        # no offers to a customer waiting for an answer to a complaint or request (until solved),
+        # nor to one whose last rating was highly dissatisfied (rules.CROSS_SELL_BLOCKING_REASONS)
+        busy |= service_queries.customers_blocked_for_cross_sell(
             cr, customers.ids, company.id, self.env['crm.erp.service.request']._now())
         customers = customers.filtered(lambda p: p.id not in busy)
         leads = self.env['crm.lead']

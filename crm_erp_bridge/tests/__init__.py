@@ -57,6 +57,8 @@ from . import test_service_request
 from . import test_service_request_mail
 from . import test_service_rating
 from . import test_service_satisfaction
+from . import test_delivery_rating
+from . import test_delivery_rating_race
 from . import test_service_escalation
 from . import test_service_customer_360
 from . import test_service_views

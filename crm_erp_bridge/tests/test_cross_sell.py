@@ -238,6 +238,28 @@ class TestCrossSell(RecommendationCase):
         request.stage_id = self.env.ref('crm_erp_bridge.crm_erp_service_stage_solved')
         self.assertEqual(len(self._run(self.customer_x)), 1)
 
+    def test_a_highly_dissatisfied_last_rating_blocks_cross_sell_until_a_better_one(self):
+        """The stage rule service_low_rating blocks cross-sell (rules.CROSS_SELL_BLOCKING_REASONS)
+        while it holds: a satisfied rating given later ends it."""
+        solved = self.env.ref('crm_erp_bridge.crm_erp_service_stage_solved')
+
+        def rated(score):
+            request = self.env['crm.erp.service.request'].create({
+                'name': 'Rated %s' % score, 'partner_id': self.customer_x.id, 'company_id': self.company.id,
+                'stage_id': solved.id})
+            token = request.rating_get_access_token()
+            # what Odoo's public page /rating/<token>/<score> does
+            self.env['rating.rating'].sudo().search([('access_token', '=', token)]).write(
+                {'rating': score, 'consumed': True})
+            return request
+        rated(5)  # not satisfied is no block
+        self.assertEqual(len(self._run(self.customer_x)), 1)
+        self._cross_sell_leads(self.customer_x).unlink()
+        rated(1)
+        self.assertFalse(self._run(self.customer_x))
+        rated(10)
+        self.assertEqual(len(self._run(self.customer_x)), 1)
+
     def test_settings_are_checked(self):
         for values in ({'cross_sell_max_per_run': 0}, {'cross_sell_max_per_salesperson': 0},
                        {'cross_sell_refusal_days': -1}):

@@ -139,3 +139,16 @@ class TestDemoData(SavepointCase):
                                                          (message.body or '')) for request in rated))
         report = self.env['crm.erp.service.rating.report'].search([('request_id', 'in', rated.ids)])
         self.assertEqual(len(report), 3)
+
+    def test_a_delivery_is_rated(self):
+        """A rated delivery: UrbanBrew's last one, satisfied, on its chatter and in the report
+        with its products."""
+        ratings = self.env['rating.rating'].search([('res_model', '=', 'stock.picking'), ('consumed', '=', True)])
+        delivery = self.env['stock.picking'].browse(ratings.mapped('res_id'))
+        self.assertEqual(len(delivery), 1)
+        self.assertEqual(delivery.partner_id.commercial_partner_id, self.env.ref('crm_erp_bridge.customer_urbanbrew'))
+        self.assertTrue(delivery.rating_request_date)
+        self.assertEqual(delivery.rating_ids.rating, 10.0)
+        rows = self.env['crm.erp.service.rating.report'].search([('picking_id', '=', delivery.id)])
+        self.assertEqual((set(rows.mapped('channel')), set(rows.mapped('rating_text'))), ({'delivery'}, {'satisfied'}))
+        self.assertEqual(rows.mapped('product_id'), delivery.move_lines.mapped('product_id'))

@@ -22,6 +22,16 @@ class TestRules(SavepointCase):
                           'loyal', 'promising', 'new', 'potential_loyalist', 'champions', None])
         self.assertEqual({segment for *_ranges, segment in RFM_SEGMENT_RULES}, {key for key, _label in RFM_SEGMENTS})
 
+    def test_cross_sell_blocking_rules_are_stage_rules(self):
+        """The rules that block cross-sell are rows of STAGE_RULES whose conditions name only the
+        figures the cross-sell query computes (queries/service.customers_blocked_for_cross_sell)."""
+        import re
+        from ..rules import CROSS_SELL_BLOCKING_REASONS, stage_rule_condition
+        self.assertEqual(CROSS_SELL_BLOCKING_REASONS, ('service_overdue', 'service_low_rating'))
+        for reason in CROSS_SELL_BLOCKING_REASONS:
+            names = set(re.findall(r'[a-z_]+', stage_rule_condition(reason))) - {'and', 'between'}
+            self.assertLessEqual(names, {'n', 'overdue_request_count', 'recent_rating'}, reason)
+
     def test_stage_rules(self):
         """One row per rule, each the first to hold for its row; a locked row keeps its stage.
         (Issue 16: At risk and Lost follow P(alive) thresholds, never on the day of an order; the
