@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""The CDNOW definitions against the literature (issue 16): run in the bench-only venv
+(bench/clv_venv.sh), which has the `lifetimes` package and the CDNOW files it ships.
+
+1. Fader, Hardie & Lee's (2005) 2,357-customer sample: its published summary
+   (cdnow_customers_summary.csv: x, t_x, T in weeks, calibration to the end of week 39) is
+   compared with the engine's summary of the sample's transactions (CDNOW_sample.txt) as of
+   1997-09-30, same-day orders once (the addon's rule) and every transaction counted: which
+   counting is the literature's.
+2. On that sample and on the full file (CDNOW_master.txt, 23,570 customers), BG/NBD, MBG/NBD
+   and Pareto/NBD (lifetimes) are fitted on the calibration part and their expected holdout
+   repeat purchase days (1997-10-01 .. 1998-06-30) are compared with the actual ones, in total
+   and per calibration frequency.
+
+    .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py
+"""
+import datetime
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+spec = importlib.util.spec_from_file_location('clv_engine', os.path.join(ROOT, 'crm_erp_bridge', 'engines', 'clv.py'))
+clv = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(clv)
+
+ORIGIN = datetime.date(1997, 1, 1)
+CUTOFF = (datetime.date(1997, 9, 30) - ORIGIN).days
+END = (datetime.date(1998, 6, 30) - ORIGIN).days
+GROUPS = ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, 10 ** 6))
+
+
+def read(name, columns):
+    """(customer, day number since 1997-01-01, amount) of a whitespace-separated CDNOW file."""
+    import lifetimes
+    path = os.path.join(os.path.dirname(lifetimes.__file__), 'datasets', name)
+    customer, day, amount = [], [], []
+    with open(path) as source:
+        for line in source:
+            fields = line.split()
+            if not fields or not fields[0].isdigit():
+                continue
+            date = fields[columns['date']]
+            customer.append(int(fields[columns['customer']]))
+            day.append((datetime.date(int(date[:4]), int(date[4:6]), int(date[6:])) - ORIGIN).days)
+            amount.append(float(fields[columns['amount']]))
+    return np.array(customer), np.array(day), np.array(amount), path
+
+
+def holdout_days(customer, day, customers):
+    """Distinct purchase days per customer in (CUTOFF, END]."""
+    keep = (day > CUTOFF) & (day <= END)
+    pairs = np.unique(np.column_stack([customer[keep], day[keep]]), axis=0)
+    counts = dict(zip(*np.unique(pairs[:, 0], return_counts=True)))
+    return np.array([counts.get(c, 0) for c in customers], dtype=float)
+
+
+def compare_models(label, x, t_x, T, actual):
+    """lifetimes' three models fitted on (x, t_x, T) in weeks; holdout of 39 weeks."""
+    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+    print('\n%s: %d customers, %d with a repeat purchase; actual holdout repeat purchase days %d'
+          % (label, len(x), np.count_nonzero(x), actual.sum()))
+    header = ('| model | parameters (weeks) | LL per customer | conditional forecast (per customer) | vs actual | '
+              'unconditional forecast (cohort curve) | vs actual | ') + ' | '.join(
+        'x=%d%s' % (low, '' if high == low else ('+' if high > 100 else '-%d' % high)) for low, high in GROUPS) + ' |'
+    print(header)
+    print('|' + '---|' * (header.count('|') - 1))
+    cells = ['actual', '', '', '%d' % actual.sum(), '', '', '']
+    for low, high in GROUPS:
+        group = (x >= low) & (x <= high)
+        cells.append('%d / %d cust.' % (actual[group].sum(), group.sum()))
+    print('| ' + ' | '.join(cells) + ' |')
+    for name, fitter in (('BG/NBD', BetaGeoFitter), ('MBG/NBD', ModifiedBetaGeoFitter),
+                         ('Pareto/NBD', ParetoNBDFitter)):
+        model = fitter().fit(x, t_x, T)
+        predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T))
+        # the cohort curve: E[X(T + 39)] - E[X(T)] from each customer's first purchase, ignoring
+        # the customer's own history (the forecast of the literature's tracking plots)
+        curve = np.asarray(model.expected_number_of_purchases_up_to_time(T + 39)) - np.asarray(
+            model.expected_number_of_purchases_up_to_time(T))
+        cells = [name, ', '.join('%s=%.4g' % item for item in model.params_.items()),
+                 '%.4f' % -model._negative_log_likelihood_,
+                 '%.0f' % predicted.sum(), '%+.1f %%' % (100 * (predicted.sum() / actual.sum() - 1)),
+                 '%.0f' % curve.sum(), '%+.1f %%' % (100 * (curve.sum() / actual.sum() - 1))]
+        for low, high in GROUPS:
+            group = (x >= low) & (x <= high)
+            cells.append('%.0f (%+.0f %%)' % (predicted[group].sum(), 100 * (predicted[group].sum() / actual[group].sum() - 1)))
+        print('| ' + ' | '.join(cells) + ' |')
+
+
+def main():
+    import pandas
+    import lifetimes
+    # 1. the published sample summary against the engine's summary of the sample's transactions
+    customer, day, amount, path = read('CDNOW_sample.txt', {'customer': 1, 'date': 2, 'amount': 4})
+    published = pandas.read_csv(os.path.join(os.path.dirname(path), 'cdnow_customers_summary.csv'))
+    print('published sample summary: %d rows, columns %s' % (len(published), list(published.columns)))
+    ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
+    order = np.argsort(published['ID'].values)
+    px, ptx, pT = (published[c].values[order] for c in ('frequency', 'recency', 'T'))
+    print('engine summary (same-day once), days/7 vs published (weeks): x equal %d/%d, |t_x diff| max %.3f, '
+          '|T diff| max %.3f; sum x %d vs %d' % ((x == px).sum(), len(x), np.abs(t_x / 7 - ptx).max(),
+                                                 np.abs(T / 7 - pT).max(), x.sum(), px.sum()))
+    keep = day <= CUTOFF
+    every = np.bincount(customer[keep])[ids] - 1
+    print('every transaction counted: x equal %d/%d, sum x %d' % ((every == px).sum(), len(x), every.sum()))
+    t0 = (T / 7)
+    print('T offsets (published T - engine T/7) distinct: %s' % np.unique(np.round(pT - t0, 3))[:5])
+    actual = holdout_days(customer, day, ids)
+    allrows = np.unique(np.column_stack([customer[day > CUTOFF], day[day > CUTOFF]]), axis=0)
+    print('sample holdout: %d transactions, %d distinct customer-days' % (((day > CUTOFF) & (day <= END)).sum(),
+                                                                         len(allrows)))
+    compare_models('FHL 2,357-customer sample, published summary', px, ptx, pT, actual)
+    # (the engine's summary of the sample equals the published one, above: one table is enough)
+    # 2. the full file
+    customer, day, amount, _path = read('CDNOW_master.txt', {'customer': 0, 'date': 1, 'amount': 3})
+    ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
+    compare_models('CDNOW master, 23,570 customers', x, t_x / 7, T / 7, holdout_days(customer, day, ids))
+    print('lifetimes %s' % lifetimes.__version__ if hasattr(lifetimes, '__version__') else '')
+
+
+if __name__ == '__main__':
+    main()
