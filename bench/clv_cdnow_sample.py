@@ -11,13 +11,14 @@
    and Pareto/NBD (lifetimes) are fitted on the calibration part and their expected holdout
    repeat purchase days (1997-10-01 .. 1998-06-30) are compared with the actual ones, in total
    and per calibration frequency.
+3. When: on the full file, repeat purchase days per calendar month (calibration and holdout)
+   and, per 28-day block of the holdout, actual against each model's conditional forecast.
 
     .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py
 """
 import datetime
 import importlib.util
 import os
-import sys
 
 import numpy as np
 
@@ -57,37 +58,68 @@ def holdout_days(customer, day, customers):
     return np.array([counts.get(c, 0) for c in customers], dtype=float)
 
 
+def fitted_models(x, t_x, T):
+    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+    return [(name, fitter().fit(x, t_x, T)) for name, fitter in (
+        ('BG/NBD', BetaGeoFitter), ('MBG/NBD', ModifiedBetaGeoFitter), ('Pareto/NBD', ParetoNBDFitter))]
+
+
+def over_time(customer, day, models, x, t_x, T):
+    """Repeat purchase days per month, and per 28-day block of the holdout against the models."""
+    pairs = np.unique(np.column_stack([customer[day <= END], day[day <= END]]), axis=0)
+    repeat = np.ones(len(pairs), dtype=bool)
+    repeat[np.unique(pairs[:, 0], return_index=True)[1]] = False  # each customer's first day
+    months = []
+    for number in range(18):
+        start = datetime.date(1997 + number // 12, number % 12 + 1, 1)
+        stop = datetime.date(1997 + (number + 1) // 12, (number + 1) % 12 + 1, 1)
+        inside = (pairs[:, 1] >= (start - ORIGIN).days) & (pairs[:, 1] < (stop - ORIGIN).days)
+        months.append('%s %d' % (start.strftime('%Y-%m'), (inside & repeat).sum()))
+    print('\nrepeat purchase days per month (calibration to 1997-09): ' + ', '.join(months))
+    bounds = list(range(0, END - CUTOFF, 28)) + [END - CUTOFF]
+    print('\n| holdout days (after 1997-09-30) | actual | ' + ' | '.join(name for name, _model in models) + ' |')
+    print('|---|---|' + '---|' * len(models))
+    cumulative = [[np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+        bound / 7.0, x, t_x, T)).sum() for bound in bounds] for _name, model in models]
+    offset = pairs[:, 1] - CUTOFF
+    for index in range(1, len(bounds)):
+        low, high = bounds[index - 1], bounds[index]
+        actual = ((offset > low) & (offset <= high)).sum()
+        print('| %d-%d | %d | %s |' % (low + 1, high, actual, ' | '.join(
+            '%.0f (%+.0f %%)' % (path[index] - path[index - 1], 100 * ((path[index] - path[index - 1]) / actual - 1))
+            for path in cumulative)))
+
+
 def compare_models(label, x, t_x, T, actual):
     """lifetimes' three models fitted on (x, t_x, T) in weeks; holdout of 39 weeks."""
-    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
     print('\n%s: %d customers, %d with a repeat purchase; actual holdout repeat purchase days %d'
           % (label, len(x), np.count_nonzero(x), actual.sum()))
-    header = ('| model | parameters (weeks) | LL per customer | conditional forecast (per customer) | vs actual | '
+    header = ('| model | parameters (weeks) | conditional forecast (per customer) | vs actual | '
               'unconditional forecast (cohort curve) | vs actual | ') + ' | '.join(
         'x=%d%s' % (low, '' if high == low else ('+' if high > 100 else '-%d' % high)) for low, high in GROUPS) + ' |'
     print(header)
     print('|' + '---|' * (header.count('|') - 1))
-    cells = ['actual', '', '', '%d' % actual.sum(), '', '', '']
+    cells = ['actual', '', '%d' % actual.sum(), '', '', '']
     for low, high in GROUPS:
         group = (x >= low) & (x <= high)
         cells.append('%d / %d cust.' % (actual[group].sum(), group.sum()))
     print('| ' + ' | '.join(cells) + ' |')
-    for name, fitter in (('BG/NBD', BetaGeoFitter), ('MBG/NBD', ModifiedBetaGeoFitter),
-                         ('Pareto/NBD', ParetoNBDFitter)):
-        model = fitter().fit(x, t_x, T)
+    models = fitted_models(x, t_x, T)
+    for name, model in models:
         predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T))
         # the cohort curve: E[X(T + 39)] - E[X(T)] from each customer's first purchase, ignoring
         # the customer's own history (the forecast of the literature's tracking plots)
         curve = np.asarray(model.expected_number_of_purchases_up_to_time(T + 39)) - np.asarray(
             model.expected_number_of_purchases_up_to_time(T))
         cells = [name, ', '.join('%s=%.4g' % item for item in model.params_.items()),
-                 '%.4f' % -model._negative_log_likelihood_,
                  '%.0f' % predicted.sum(), '%+.1f %%' % (100 * (predicted.sum() / actual.sum() - 1)),
                  '%.0f' % curve.sum(), '%+.1f %%' % (100 * (curve.sum() / actual.sum() - 1))]
         for low, high in GROUPS:
             group = (x >= low) & (x <= high)
-            cells.append('%.0f (%+.0f %%)' % (predicted[group].sum(), 100 * (predicted[group].sum() / actual[group].sum() - 1)))
+            share = predicted[group].sum() / actual[group].sum() - 1
+            cells.append('%.0f (%+.0f %%)' % (predicted[group].sum(), 100 * share))
         print('| ' + ' | '.join(cells) + ' |')
+    return models
 
 
 def main():
@@ -109,15 +141,15 @@ def main():
     t0 = (T / 7)
     print('T offsets (published T - engine T/7) distinct: %s' % np.unique(np.round(pT - t0, 3))[:5])
     actual = holdout_days(customer, day, ids)
-    allrows = np.unique(np.column_stack([customer[day > CUTOFF], day[day > CUTOFF]]), axis=0)
-    print('sample holdout: %d transactions, %d distinct customer-days' % (((day > CUTOFF) & (day <= END)).sum(),
-                                                                         len(allrows)))
+    print('sample holdout: %d transactions, %d distinct customer-days' % (
+        ((day > CUTOFF) & (day <= END)).sum(), actual.sum()))
     compare_models('FHL 2,357-customer sample, published summary', px, ptx, pT, actual)
     # (the engine's summary of the sample equals the published one, above: one table is enough)
     # 2. the full file
     customer, day, amount, _path = read('CDNOW_master.txt', {'customer': 0, 'date': 1, 'amount': 3})
     ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
-    compare_models('CDNOW master, 23,570 customers', x, t_x / 7, T / 7, holdout_days(customer, day, ids))
+    models = compare_models('CDNOW master, 23,570 customers', x, t_x / 7, T / 7, holdout_days(customer, day, ids))
+    over_time(customer, day, models, x, t_x / 7, T / 7)
     print('lifetimes %s' % lifetimes.__version__ if hasattr(lifetimes, '__version__') else '')
 
 
