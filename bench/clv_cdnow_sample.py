@@ -15,7 +15,12 @@
    and, per 28-day block of the holdout, actual against each model's conditional forecast.
 
     .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py
+    .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py --cutoff 1997-06-30 --end 1997-09-30
+
+With --cutoff/--end (a validation split inside the calibration period, for the choice of model
+before the holdout is looked at): only the full file's part 2 and 3 on that split.
 """
+import argparse
 import datetime
 import importlib.util
 import os
@@ -28,7 +33,7 @@ clv = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(clv)
 
 ORIGIN = datetime.date(1997, 1, 1)
-CUTOFF = (datetime.date(1997, 9, 30) - ORIGIN).days
+CUTOFF = (datetime.date(1997, 9, 30) - ORIGIN).days  # the literature's split; --cutoff, --end change them
 END = (datetime.date(1998, 6, 30) - ORIGIN).days
 GROUPS = ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, 10 ** 6))
 
@@ -75,9 +80,10 @@ def over_time(customer, day, models, x, t_x, T):
         stop = datetime.date(1997 + (number + 1) // 12, (number + 1) % 12 + 1, 1)
         inside = (pairs[:, 1] >= (start - ORIGIN).days) & (pairs[:, 1] < (stop - ORIGIN).days)
         months.append('%s %d' % (start.strftime('%Y-%m'), (inside & repeat).sum()))
-    print('\nrepeat purchase days per month (calibration to 1997-09): ' + ', '.join(months))
+    print('\nrepeat purchase days per month: ' + ', '.join(months))
     bounds = list(range(0, END - CUTOFF, 28)) + [END - CUTOFF]
-    print('\n| holdout days (after 1997-09-30) | actual | ' + ' | '.join(name for name, _model in models) + ' |')
+    names = ' | '.join(name for name, _model in models)
+    print('\n| holdout days (after %s) | actual | %s |' % (ORIGIN + datetime.timedelta(CUTOFF), names))
     print('|---|---|' + '---|' * len(models))
     cumulative = [[np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
         bound / 7.0, x, t_x, T)).sum() for bound in bounds] for _name, model in models]
@@ -106,10 +112,11 @@ def compare_models(label, x, t_x, T, actual):
     print('| ' + ' | '.join(cells) + ' |')
     models = fitted_models(x, t_x, T)
     for name, model in models:
-        predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T))
+        weeks = (END - CUTOFF) / 7.0
+        predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(weeks, x, t_x, T))
         # the cohort curve: E[X(T + 39)] - E[X(T)] from each customer's first purchase, ignoring
         # the customer's own history (the forecast of the literature's tracking plots)
-        curve = np.asarray(model.expected_number_of_purchases_up_to_time(T + 39)) - np.asarray(
+        curve = np.asarray(model.expected_number_of_purchases_up_to_time(T + weeks)) - np.asarray(
             model.expected_number_of_purchases_up_to_time(T))
         cells = [name, ', '.join('%s=%.4g' % item for item in model.params_.items()),
                  '%.0f' % predicted.sum(), '%+.1f %%' % (100 * (predicted.sum() / actual.sum() - 1)),
@@ -123,10 +130,22 @@ def compare_models(label, x, t_x, T, actual):
 
 
 def main():
+    global CUTOFF, END
     import pandas
-    import lifetimes
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--cutoff', help='last calibration day (default 1997-09-30)')
+    parser.add_argument('--end', help='last holdout day (default 1998-06-30)')
+    args = parser.parse_args()
+    split = args.cutoff or args.end
+    if split:
+        CUTOFF = (datetime.date.fromisoformat(args.cutoff or '1997-09-30') - ORIGIN).days
+        END = (datetime.date.fromisoformat(args.end or '1998-06-30') - ORIGIN).days
+        print('split: calibration to %s, holdout to %s' % (
+            ORIGIN + datetime.timedelta(CUTOFF), ORIGIN + datetime.timedelta(END)))
     # 1. the published sample summary against the engine's summary of the sample's transactions
     customer, day, amount, path = read('CDNOW_sample.txt', {'customer': 1, 'date': 2, 'amount': 4})
+    if split:
+        return full_file()
     published = pandas.read_csv(os.path.join(os.path.dirname(path), 'cdnow_customers_summary.csv'))
     print('published sample summary: %d rows, columns %s' % (len(published), list(published.columns)))
     ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
@@ -145,12 +164,14 @@ def main():
         ((day > CUTOFF) & (day <= END)).sum(), actual.sum()))
     compare_models('FHL 2,357-customer sample, published summary', px, ptx, pT, actual)
     # (the engine's summary of the sample equals the published one, above: one table is enough)
-    # 2. the full file
+    full_file()
+
+
+def full_file():
     customer, day, amount, _path = read('CDNOW_master.txt', {'customer': 0, 'date': 1, 'amount': 3})
     ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
     models = compare_models('CDNOW master, 23,570 customers', x, t_x / 7, T / 7, holdout_days(customer, day, ids))
     over_time(customer, day, models, x, t_x / 7, T / 7)
-    print('lifetimes %s' % lifetimes.__version__ if hasattr(lifetimes, '__version__') else '')
 
 
 if __name__ == '__main__':
