@@ -372,13 +372,14 @@ def main():
         # the reference's other purchase models, with the same Gamma-Gamma order values
         order_value = np.array(reference['order_value'])
         for name, other in sorted(reference.get('others', {}).items()):
-            label = 'reference lifetimes %s + Gamma-Gamma' % {'bg_nbd': 'BG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
-            predictions[label] = np.array(other['expected_orders']) * order_value
-            methods[label] = dict(value_figures(predictions[label], actual),
-                                  auc=auc(np.array(other['probability_alive']), bought),
-                                  params=other['params'], fit_seconds=other['fit_seconds'])
-            expected_orders[label] = np.array(other['expected_orders'])
-            alive[label] = np.array(other['probability_alive'])
+            other_label = 'reference lifetimes %s + Gamma-Gamma' % {'bg_nbd': 'BG/NBD',
+                                                                    'pareto_nbd': 'Pareto/NBD'}[name]
+            predictions[other_label] = np.array(other['expected_orders']) * order_value
+            methods[other_label] = dict(value_figures(predictions[other_label], actual),
+                                        auc=auc(np.array(other['probability_alive']), bought),
+                                        params=other['params'], fit_seconds=other['fit_seconds'])
+            expected_orders[other_label] = np.array(other['expected_orders'])
+            alive[other_label] = np.array(other['probability_alive'])
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
     if old is not None:
