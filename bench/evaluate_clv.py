@@ -350,12 +350,12 @@ def main():
         models[name] = (purchase, value, figures)
 
     methods = report['methods']
-    predictions, expected_orders, alive = {}, {}, {}
+    predictions, expected_orders, alive_of = {}, {}, {}
     for name, (purchase, value, figures) in models.items():
         label = 'engine %s + Gamma-Gamma' % {'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
         predictions[label] = figures['clv']
         expected_orders[label] = purchase.expected_orders(horizon, x, t_x, T)
-        alive[label] = figures['probability_alive']
+        alive_of[label] = figures['probability_alive']
         methods[label] = dict(value_figures(figures['clv'], actual), auc=auc(figures['probability_alive'], bought),
                               params=dict(purchase.params, **(value.params or {})),
                               log_likelihood=purchase.log_likelihood, fallback=purchase.fallback)
@@ -379,7 +379,7 @@ def main():
                                         auc=auc(np.array(other['probability_alive']), bought),
                                         params=other['params'], fit_seconds=other['fit_seconds'])
             expected_orders[other_label] = np.array(other['expected_orders'])
-            alive[other_label] = np.array(other['probability_alive'])
+            alive_of[other_label] = np.array(other['probability_alive'])
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
     if old is not None:
@@ -415,7 +415,7 @@ def main():
                                      for band, group in (('< 0.2', values < 0.2),
                                                          ('0.2-0.5', (values >= 0.2) & (values < 0.5)),
                                                          ('>= 0.5', values >= 0.5))]
-                             for label, values in alive.items()}
+                             for label, values in alive_of.items()}
 
     # P(alive) and P(orders again in the window) by decile of P(alive), engine MBG/NBD
     order_again = mbg_purchase.probability_of_order(horizon, x, t_x, T)
