@@ -3,17 +3,26 @@ builds (.local/clv-bench-venv: the `lifetimes` library and matplotlib, never run
 dependencies of the addon).
 
     clv_reference.py fit IN.npz OUT.json   lifetimes' MBG/NBD and Gamma-Gamma on the summary
-                                           (arrays x, t_x, T, m in days, scalar horizon)
+                                           (arrays x, t_x, T, m in days, scalar horizon; with
+                                           others = 1 also BG/NBD and Pareto/NBD)
     clv_reference.py plot IN.json OUT.png  predicted vs actual holdout value by decile, one panel a method
 """
 import json
 import sys
+import time
 
 import numpy as np
 
 
+def purchase_figures(model, x, t_x, T, horizon):
+    return {'params': {key: float(value) for key, value in model.params_.items()},
+            'expected_orders': np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+                horizon, x, t_x, T), dtype=float).tolist(),
+            'probability_alive': np.asarray(model.conditional_probability_alive(x, t_x, T), dtype=float).tolist()}
+
+
 def fit(source, target):
-    from lifetimes import GammaGammaFitter, ModifiedBetaGeoFitter
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
     data = np.load(source)
     x, t_x, T, m, horizon = data['x'], data['t_x'], data['T'], data['m'], float(data['horizon'])
     purchases = ModifiedBetaGeoFitter().fit(x, t_x, T)
@@ -28,7 +37,16 @@ def fit(source, target):
         'expected_orders': np.asarray(orders, dtype=float).tolist(),
         'probability_alive': np.asarray(alive, dtype=float).tolist(),
         'value': (np.asarray(orders, dtype=float) * np.asarray(order_value, dtype=float)).tolist(),
+        'order_value': np.asarray(order_value, dtype=float).tolist(),
+        'others': {},
     }
+    if 'others' in data.files and int(data['others']):
+        # the other two purchase models of the literature, for the choice of model (docs/clv.md)
+        for name, fitter in (('bg_nbd', BetaGeoFitter), ('pareto_nbd', ParetoNBDFitter)):
+            start = time.time()
+            model = fitter().fit(x, t_x, T)
+            result['others'][name] = dict(purchase_figures(model, x, t_x, T, horizon),
+                                          fit_seconds=time.time() - start)
     with open(target, 'w') as out:
         json.dump(result, out)
 

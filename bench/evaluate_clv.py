@@ -73,6 +73,9 @@ def parse_args():
     parser.add_argument('--cutoff', required=True, help='last day of the calibration period')
     parser.add_argument('--end', help='last day of the holdout (default: the last order day)')
     parser.add_argument('--pareto', action='store_true', help='also fit Pareto/NBD (slow)')
+    parser.add_argument('--reference-models', action='store_true',
+                        help="also the reference's BG/NBD and Pareto/NBD (lifetimes), for the choice of model (slow: "
+                             "about a minute for CDNOW's 23,570 customers)")
     parser.add_argument('--png', help='plot of predicted vs actual by decile')
     parser.add_argument('--json', help='all figures as JSON')
     parser.add_argument('--config', default=os.path.join(ROOT, '.local', 'odoo.conf'))
@@ -190,6 +193,33 @@ def holdout_actuals(keys, customers, days, amounts, cutoff, end):
             revenue[position] += amount
             purchase_days[position].add(day)
     return revenue, np.array([len(seen) for seen in purchase_days], dtype=float)
+
+
+# Calibration frequency groups of the decomposition (one-order customers first)
+FREQUENCY_GROUPS = ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, None))
+
+
+def decomposition(x, orders, value, actual, actual_days):
+    """Where a total error comes from, per calibration frequency group and in total (last row):
+    predicted vs actual purchase days in the window, predicted vs actual value per purchase
+    day, and the value error at the actual orders (sum of actual days x predicted value per
+    order against actual revenue: the order-value model alone). Share of gap: the group's
+    predicted - actual revenue over the total actual revenue (adds up to the total error)."""
+    rows = []
+    for low, high in FREQUENCY_GROUPS + ((0, None),):
+        group = (x >= low) & (x <= high if high is not None else True)
+        label = ('all' if (low, high) == (0, None) else 'x = %d' % low if low == high
+                 else 'x >= %d' % low if high is None else 'x = %d-%d' % (low, high))
+        predicted_days, days = float(orders[group].sum()), float(actual_days[group].sum())
+        predicted, revenue = float((orders * value)[group].sum()), float(actual[group].sum())
+        rows.append({'group': label, 'customers': int(group.sum()), 'predicted_days': predicted_days,
+                     'actual_days': days,
+                     'predicted_value_per_day': predicted / predicted_days if predicted_days else 0,
+                     'actual_value_per_day': revenue / days if days else 0, 'predicted_revenue': predicted,
+                     'actual_revenue': revenue,
+                     'value_error_at_actual_orders': float((actual_days * value)[group].sum()) / revenue - 1
+                     if revenue else 0, 'share_of_gap': (predicted - revenue) / float(actual.sum())})
+    return rows
 
 
 def auc(score, label):
@@ -321,16 +351,18 @@ def main():
         models[name] = (purchase, value, figures)
 
     methods = report['methods']
-    predictions = {}
+    predictions, expected_orders, alive_of = {}, {}, {}
     for name, (purchase, value, figures) in models.items():
         label = 'engine %s + Gamma-Gamma' % {'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
         predictions[label] = figures['clv']
+        expected_orders[label] = purchase.expected_orders(horizon, x, t_x, T)
+        alive_of[label] = figures['probability_alive']
         methods[label] = dict(value_figures(figures['clv'], actual), auc=auc(figures['probability_alive'], bought),
                               params=dict(purchase.params, **(value.params or {})),
                               log_likelihood=purchase.log_likelihood, fallback=purchase.fallback)
     mbg_purchase, mbg_value, mbg = models['mbg_nbd']
 
-    reference = run_reference(x, t_x, T, m, horizon)
+    reference = run_reference(x, t_x, T, m, horizon, args.reference_models)
     if reference:
         label = 'reference lifetimes MBG/NBD + Gamma-Gamma'
         predictions[label] = np.array(reference['value'])
@@ -338,6 +370,17 @@ def main():
                               auc=auc(np.array(reference['probability_alive']), bought),
                               params=dict(reference['purchase_params'], **reference['value_params']),
                               fit_seconds=reference['fit_seconds'])
+        # the reference's other purchase models, with the same Gamma-Gamma order values
+        order_value = np.array(reference['order_value'])
+        for name, other in sorted(reference.get('others', {}).items()):
+            other_label = 'reference lifetimes %s + Gamma-Gamma' % {'bg_nbd': 'BG/NBD',
+                                                                    'pareto_nbd': 'Pareto/NBD'}[name]
+            predictions[other_label] = np.array(other['expected_orders']) * order_value
+            methods[other_label] = dict(value_figures(predictions[other_label], actual),
+                                        auc=auc(np.array(other['probability_alive']), bought),
+                                        params=other['params'], fit_seconds=other['fit_seconds'])
+            expected_orders[other_label] = np.array(other['expected_orders'])
+            alive_of[other_label] = np.array(other['probability_alive'])
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
     if old is not None:
@@ -362,6 +405,19 @@ def main():
     methods['historical run rate (revenue per day x window)'] = value_figures(run_rate, actual)
     predictions['historical run rate'] = run_rate
 
+    # where each model's total error comes from: purchase days or value per purchase day, and
+    # which customers (one value model for all: the engine's Gamma-Gamma)
+    order_value = mbg_value.expected_order_value(x, m, summary['average_order_value'])
+    report['decomposition'] = {label: decomposition(x, orders, order_value, actual, actual_days)
+                               for label, orders in expected_orders.items()}
+    # the stages' P(alive) bands at the default thresholds (Lost < 20 % <= At risk < 50 %), per
+    # model: customers and the share who ordered in the window (a stage lower down should order less)
+    report['alive_bands'] = {label: [(band, int(group.sum()), float(bought[group].mean()) if group.any() else 0.0)
+                                     for band, group in (('< 0.2', values < 0.2),
+                                                         ('0.2-0.5', (values >= 0.2) & (values < 0.5)),
+                                                         ('>= 0.5', values >= 0.5))]
+                             for label, values in alive_of.items()}
+
     # P(alive) and P(orders again in the window) by decile of P(alive), engine MBG/NBD
     order_again = mbg_purchase.probability_of_order(horizon, x, t_x, T)
     table = []
@@ -384,13 +440,13 @@ def main():
     print_report(report)
 
 
-def run_reference(x, t_x, T, m, horizon):
+def run_reference(x, t_x, T, m, horizon, others=False):
     if not os.path.exists(REFERENCE_PYTHON):
         print('reference skipped: run bench/clv_venv.sh first', file=sys.stderr)
         return None
     with tempfile.TemporaryDirectory() as folder:
         source, target = os.path.join(folder, 'in.npz'), os.path.join(folder, 'out.json')
-        np.savez(source, x=x, t_x=t_x, T=T, m=m, horizon=horizon)
+        np.savez(source, x=x, t_x=t_x, T=T, m=m, horizon=horizon, others=int(others))
         start = time.time()
         subprocess.run([REFERENCE_PYTHON, os.path.join(ROOT, 'bench', 'clv_reference.py'), 'fit', source, target],
                        check=True)
@@ -436,6 +492,30 @@ def print_report(report):
             100 * max(abs(gap) for gap in report['parameter_gap'].values())))
     print('AUC of P(orders again in the window) (engine MBG/NBD): %.3f' % report['auc_probability_of_order'])
     print()
+    if report.get('alive_bands'):
+        print('| model | P(alive) < 0.2 (Lost): customers, share who ordered | 0.2-0.5 (At risk) | >= 0.5 |')
+        print('|---|---|---|---|')
+        for label, bands in report['alive_bands'].items():
+            print('| %s | %s |' % (label, ' | '.join('%d, %.3f' % (count, share) for _band, count, share in bands)))
+        print()
+    for label, rows in report.get('decomposition', {}).items():
+        print('Decomposition, %s (value per order: the engine\'s Gamma-Gamma):' % label)
+        print()
+        print('| calibration frequency | customers | purchase days predicted / actual | value per purchase day '
+              'predicted / actual | value error at the actual orders | revenue predicted / actual | '
+              'share of the total error |')
+        print('|---|---|---|---|---|---|---|')
+        line = ('| %s | %d | %.0f / %.0f (%+.1f %%) | %.2f / %.2f | %+.1f %% | %.0f / %.0f (%+.1f %%) '
+                '| %+.1f pt |')
+        for row in rows:
+            print(line % (row['group'], row['customers'], row['predicted_days'], row['actual_days'],
+                          100 * (row['predicted_days'] / row['actual_days'] - 1) if row['actual_days'] else 0,
+                          row['predicted_value_per_day'], row['actual_value_per_day'],
+                          100 * row['value_error_at_actual_orders'], row['predicted_revenue'],
+                          row['actual_revenue'],
+                          100 * (row['predicted_revenue'] / row['actual_revenue'] - 1) if row['actual_revenue'] else 0,
+                          100 * row['share_of_gap']))
+        print()
     if report.get('stages'):
         print('| addon stage as of the cutoff | customers | share who ordered in the window | mean P(alive) |')
         print('|---|---|---|---|')

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The CDNOW definitions against the literature (issue 16): run in the bench-only venv
+(bench/clv_venv.sh), which has the `lifetimes` package and the CDNOW files it ships.
+
+1. Fader, Hardie & Lee's (2005) 2,357-customer sample: its published summary
+   (cdnow_customers_summary.csv: x, t_x, T in weeks, calibration to the end of week 39) is
+   compared with the engine's summary of the sample's transactions (CDNOW_sample.txt) as of
+   1997-09-30, same-day orders once (the addon's rule) and every transaction counted: which
+   counting is the literature's.
+2. On that sample and on the full file (CDNOW_master.txt, 23,570 customers), BG/NBD, MBG/NBD
+   and Pareto/NBD (lifetimes) are fitted on the calibration part and their expected holdout
+   repeat purchase days (1997-10-01 .. 1998-06-30) are compared with the actual ones, in total
+   and per calibration frequency.
+3. When: on the full file, repeat purchase days per calendar month (calibration and holdout)
+   and, per 28-day block of the holdout, actual against each model's conditional forecast.
+
+    .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py
+    .local/clv-bench-venv/bin/python bench/clv_cdnow_sample.py --cutoff 1997-06-30 --end 1997-09-30
+
+With --cutoff/--end (a validation split inside the calibration period, for the choice of model
+before the holdout is looked at): only the full file's part 2 and 3 on that split.
+"""
+import argparse
+import datetime
+import importlib.util
+import os
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+spec = importlib.util.spec_from_file_location('clv_engine', os.path.join(ROOT, 'crm_erp_bridge', 'engines', 'clv.py'))
+clv = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(clv)
+
+ORIGIN = datetime.date(1997, 1, 1)
+CUTOFF = (datetime.date(1997, 9, 30) - ORIGIN).days  # the literature's split; --cutoff, --end change them
+END = (datetime.date(1998, 6, 30) - ORIGIN).days
+GROUPS = ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, 10 ** 6))
+
+
+def read(name, columns):
+    """(customer, day number since 1997-01-01, amount) of a whitespace-separated CDNOW file."""
+    import lifetimes
+    path = os.path.join(os.path.dirname(lifetimes.__file__), 'datasets', name)
+    customer, day, amount = [], [], []
+    with open(path) as source:
+        for line in source:
+            fields = line.split()
+            if not fields or not fields[0].isdigit():
+                continue
+            date = fields[columns['date']]
+            customer.append(int(fields[columns['customer']]))
+            day.append((datetime.date(int(date[:4]), int(date[4:6]), int(date[6:])) - ORIGIN).days)
+            amount.append(float(fields[columns['amount']]))
+    return np.array(customer), np.array(day), np.array(amount), path
+
+
+def holdout_days(customer, day, customers):
+    """Distinct purchase days per customer in (CUTOFF, END]."""
+    keep = (day > CUTOFF) & (day <= END)
+    pairs = np.unique(np.column_stack([customer[keep], day[keep]]), axis=0)
+    counts = dict(zip(*np.unique(pairs[:, 0], return_counts=True)))
+    return np.array([counts.get(c, 0) for c in customers], dtype=float)
+
+
+def fitted_models(x, t_x, T):
+    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+    return [(name, fitter().fit(x, t_x, T)) for name, fitter in (
+        ('BG/NBD', BetaGeoFitter), ('MBG/NBD', ModifiedBetaGeoFitter), ('Pareto/NBD', ParetoNBDFitter))]
+
+
+def over_time(customer, day, models, x, t_x, T):
+    """Repeat purchase days per month, and per 28-day block of the holdout against the models."""
+    pairs = np.unique(np.column_stack([customer[day <= END], day[day <= END]]), axis=0)
+    repeat = np.ones(len(pairs), dtype=bool)
+    repeat[np.unique(pairs[:, 0], return_index=True)[1]] = False  # each customer's first day
+    months = []
+    for number in range(18):
+        start = datetime.date(1997 + number // 12, number % 12 + 1, 1)
+        stop = datetime.date(1997 + (number + 1) // 12, (number + 1) % 12 + 1, 1)
+        inside = (pairs[:, 1] >= (start - ORIGIN).days) & (pairs[:, 1] < (stop - ORIGIN).days)
+        months.append('%s %d' % (start.strftime('%Y-%m'), (inside & repeat).sum()))
+    print('\nrepeat purchase days per month: ' + ', '.join(months))
+    bounds = list(range(0, END - CUTOFF, 28)) + [END - CUTOFF]
+    names = ' | '.join(name for name, _model in models)
+    print('\n| holdout days (after %s) | actual | %s |' % (ORIGIN + datetime.timedelta(CUTOFF), names))
+    print('|---|---|' + '---|' * len(models))
+    cumulative = [[np.asarray(model.conditional_expected_number_of_purchases_up_to_time(
+        bound / 7.0, x, t_x, T)).sum() for bound in bounds] for _name, model in models]
+    offset = pairs[:, 1] - CUTOFF
+    for index in range(1, len(bounds)):
+        low, high = bounds[index - 1], bounds[index]
+        actual = ((offset > low) & (offset <= high)).sum()
+        print('| %d-%d | %d | %s |' % (low + 1, high, actual, ' | '.join(
+            '%.0f (%+.0f %%)' % (path[index] - path[index - 1], 100 * ((path[index] - path[index - 1]) / actual - 1))
+            for path in cumulative)))
+
+
+def compare_models(label, x, t_x, T, actual):
+    """lifetimes' three models fitted on (x, t_x, T) in weeks; holdout of 39 weeks."""
+    print('\n%s: %d customers, %d with a repeat purchase; actual holdout repeat purchase days %d'
+          % (label, len(x), np.count_nonzero(x), actual.sum()))
+    header = ('| model | parameters (weeks) | conditional forecast (per customer) | vs actual | '
+              'unconditional forecast (cohort curve) | vs actual | ') + ' | '.join(
+        'x=%d%s' % (low, '' if high == low else ('+' if high > 100 else '-%d' % high)) for low, high in GROUPS) + ' |'
+    print(header)
+    print('|' + '---|' * (header.count('|') - 1))
+    cells = ['actual', '', '%d' % actual.sum(), '', '', '']
+    for low, high in GROUPS:
+        group = (x >= low) & (x <= high)
+        cells.append('%d / %d cust.' % (actual[group].sum(), group.sum()))
+    print('| ' + ' | '.join(cells) + ' |')
+    models = fitted_models(x, t_x, T)
+    for name, model in models:
+        weeks = (END - CUTOFF) / 7.0
+        predicted = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(weeks, x, t_x, T))
+        # the cohort curve: E[X(T + 39)] - E[X(T)] from each customer's first purchase, ignoring
+        # the customer's own history (the forecast of the literature's tracking plots)
+        curve = np.asarray(model.expected_number_of_purchases_up_to_time(T + weeks)) - np.asarray(
+            model.expected_number_of_purchases_up_to_time(T))
+        cells = [name, ', '.join('%s=%.4g' % item for item in model.params_.items()),
+                 '%.0f' % predicted.sum(), '%+.1f %%' % (100 * (predicted.sum() / actual.sum() - 1)),
+                 '%.0f' % curve.sum(), '%+.1f %%' % (100 * (curve.sum() / actual.sum() - 1))]
+        for low, high in GROUPS:
+            group = (x >= low) & (x <= high)
+            share = predicted[group].sum() / actual[group].sum() - 1
+            cells.append('%.0f (%+.0f %%)' % (predicted[group].sum(), 100 * share))
+        print('| ' + ' | '.join(cells) + ' |')
+    return models
+
+
+def main():
+    global CUTOFF, END
+    import pandas
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--cutoff', help='last calibration day (default 1997-09-30)')
+    parser.add_argument('--end', help='last holdout day (default 1998-06-30)')
+    args = parser.parse_args()
+    split = args.cutoff or args.end
+    if split:
+        CUTOFF = (datetime.date.fromisoformat(args.cutoff or '1997-09-30') - ORIGIN).days
+        END = (datetime.date.fromisoformat(args.end or '1998-06-30') - ORIGIN).days
+        print('split: calibration to %s, holdout to %s' % (
+            ORIGIN + datetime.timedelta(CUTOFF), ORIGIN + datetime.timedelta(END)))
+    # 1. the published sample summary against the engine's summary of the sample's transactions
+    customer, day, amount, path = read('CDNOW_sample.txt', {'customer': 1, 'date': 2, 'amount': 4})
+    if split:
+        return full_file()
+    published = pandas.read_csv(os.path.join(os.path.dirname(path), 'cdnow_customers_summary.csv'))
+    print('published sample summary: %d rows, columns %s' % (len(published), list(published.columns)))
+    ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
+    order = np.argsort(published['ID'].values)
+    px, ptx, pT = (published[c].values[order] for c in ('frequency', 'recency', 'T'))
+    print('engine summary (same-day once), days/7 vs published (weeks): x equal %d/%d, |t_x diff| max %.3f, '
+          '|T diff| max %.3f; sum x %d vs %d' % ((x == px).sum(), len(x), np.abs(t_x / 7 - ptx).max(),
+                                                 np.abs(T / 7 - pT).max(), x.sum(), px.sum()))
+    keep = day <= CUTOFF
+    every = np.bincount(customer[keep])[ids] - 1
+    print('every transaction counted: x equal %d/%d, sum x %d' % ((every == px).sum(), len(x), every.sum()))
+    t0 = (T / 7)
+    print('T offsets (published T - engine T/7) distinct: %s' % np.unique(np.round(pT - t0, 3))[:5])
+    actual = holdout_days(customer, day, ids)
+    print('sample holdout: %d transactions, %d distinct customer-days' % (
+        ((day > CUTOFF) & (day <= END)).sum(), actual.sum()))
+    compare_models('FHL 2,357-customer sample, published summary', px, ptx, pT, actual)
+    # (the engine's summary of the sample equals the published one, above: one table is enough)
+    full_file()
+
+
+def full_file():
+    customer, day, amount, _path = read('CDNOW_master.txt', {'customer': 0, 'date': 1, 'amount': 3})
+    ids, x, t_x, T, _m, _revenue = clv.summarize(customer, day, amount, CUTOFF)
+    models = compare_models('CDNOW master, 23,570 customers', x, t_x / 7, T / 7, holdout_days(customer, day, ids))
+    over_time(customer, day, models, x, t_x / 7, T / 7)
+
+
+if __name__ == '__main__':
+    main()
