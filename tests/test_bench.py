@@ -77,6 +77,8 @@ def test_bench_smoke(test_database):
         assert recommendations['skipped'] == 'affinity not installed'
     else:
         assert recommendations['calls'] >= 200 and recommendations['server_calls'] >= 200
+        assert recommendations['batch_customers'] == 50 and recommendations['batch_calls'] == 20
+        assert 0 < recommendations['batch_server_p50_ms'] <= recommendations['batch_server_p95_ms']
     pipeline = bench['6_pipeline_demand']
     assert pipeline['groups'] > 0 and pipeline['rfq_short_products'] == 100
     # every short product gets an RFQ line, except those whose generated draft RFQs already cover it
