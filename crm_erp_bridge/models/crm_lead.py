@@ -317,16 +317,22 @@ class CrmLead(models.Model):
             self._crm_erp_qualification_refresh()
 
     @api.multi
-    def _crm_erp_qualification_refresh(self):
+    def _crm_erp_qualification_refresh(self, rows=None):
         """Reclassify these leads after a change Odoo cannot see (a score written in SQL, a
-        required field, new rules): their figures read in one narrow query (and their required
-        fields in a second), the changed qualifications written in one UPDATE."""
+        required field, new rules): their figures read in one narrow query (or given as rows:
+        what queries.lead_score.write_scores returns of the leads it wrote, these leads), their
+        required fields in a second, the changed qualifications written in one UPDATE."""
         if not self:
             return
         # sudo: every lead written or rescored is classified, by fields the user may not read
         leads = self.sudo()
-        rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
-                           'crm_erp_qualification'], load='_classic_write')
+        if rows is None:
+            rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
+                               'crm_erp_qualification'], load='_classic_write')
+        else:
+            # as read() gives them: False for NULL, 0.0 for a NULL number
+            rows = [dict(row, probability=row['probability'] or 0.0,
+                         crm_erp_qualification=row['crm_erp_qualification'] or False) for row in rows]
         rules = self._crm_erp_company_rules({row['company_id'] for row in rows if row['company_id']})
         required = sorted({name for rule in rules.values() for name in rule[2]})
         filled = {row['id']: row for row in leads.read(required, load='_classic_write')} if required else {}
