@@ -203,8 +203,11 @@ class CrmLead(models.Model):
         return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}
 
     # Lead score
+    # not indexed: every fit rewrites the score of every open lead, and an indexed column makes
+    # each of those a new row in all 16 of crm_lead's indexes instead of an in-place (HOT)
+    # update; a filter or sort by it reads one company's open leads (bench/RESULTS.md, i19-speed)
     crm_erp_win_chance = fields.Float(
-        'Win chance (%)', readonly=True, index=True, digits=(16, 1), group_operator='avg',
+        'Win chance (%)', readonly=True, digits=(16, 1), group_operator='avg',
         help="The probability that this lead is won, learned from the company's own won and lost leads "
              '(refreshed every night and after each fit of the lead score). Empty: no score yet.')
     crm_erp_win_chance_date = fields.Date('Win chance of', readonly=True,

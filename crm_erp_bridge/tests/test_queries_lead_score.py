@@ -144,8 +144,8 @@ class TestQueriesLeadScore(LeadScoreCase):
         the same through the statement of a few leads as through the one of every open lead."""
         contact = self.env['res.partner'].create({'name': 'LS Buyer, Jo', 'parent_id': self.buyer.id})
         self._order(self.buyer, '2025-12-31', [(self.product_1, 1.0, 70.0)])  # on the day: not yet counted
-        second = self._lead('LS open 2', '2025-12-20', partner_id=contact.id)
-        nobody = self._lead('LS open nobody', '2025-12-21')
+        second = self._lead('LS open 2', '2025-12-20', partner_id=contact.id, planned_revenue=100.0)
+        nobody = self._lead('LS open nobody', '2025-12-21', planned_revenue=100.0)
         self._refresh(date_ref='2025-12-31')
         every = self._rows(lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31'))
         self.assertEqual([row['lead_id'] for row in every], [self.open.id, second.id, nobody.id])
