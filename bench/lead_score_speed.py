@@ -153,7 +153,7 @@ def main():
         timer.wrap(module, 'write_scores', label + 'write_scores SQL')
     timer.wrap(lead_score.LeadScoreModel, 'score', 'engine score')
     registry = odoo.registry(args.database)
-    timer.wrap(type(registry['crm.lead']), '_crm_erp_qualification_refresh', 'qualification refresh')
+    timer.wrap(registry['crm.lead'], '_crm_erp_qualification_refresh', 'qualification refresh')
     sampler = LoadSampler()
     sampler.start()
     result = {'machine': machine(), 'database': args.database, 'company': args.company, 'today': str(today),

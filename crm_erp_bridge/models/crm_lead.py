@@ -320,22 +320,30 @@ class CrmLead(models.Model):
             self._crm_erp_qualification_refresh()
 
     @api.multi
-    def _crm_erp_qualification_refresh(self, rows=None):
+    def _crm_erp_open_qualifications(self, company_id, chances):
+        """The qualification of each of these open leads of the company (active, under 100 %: as
+        queries.lead_score.lead_features selects them) once its new win chance (in chances, None:
+        no score) is stored, as _compute_crm_erp_qualification gives it (None: none): the
+        scoring writes it in the same UPDATE as the score. Their required fields read in one
+        query when the company has some."""
+        rule = self._crm_erp_company_rule(company_id)
+        required = list(rule[2])
+        # sudo: every lead rescored is classified, by fields the user may not read
+        filled = {row['id']: row for row in self.sudo().read(required, load='_classic_write')} if required else {}
+        return [_qualification(rule, chance, True, 0.0, [name for name in required if not filled[lead_id][name]])
+                or None for lead_id, chance in zip(self.ids, chances)]
+
+    @api.multi
+    def _crm_erp_qualification_refresh(self):
         """Reclassify these leads after a change Odoo cannot see (a score written in SQL, a
-        required field, new rules): their figures read in one narrow query (or given as rows:
-        what queries.lead_score.write_scores returns of the leads it wrote, these leads), their
-        required fields in a second, the changed qualifications written in one UPDATE."""
+        required field, new rules): their figures read in one narrow query (and their required
+        fields in a second), the changed qualifications written in one UPDATE."""
         if not self:
             return
         # sudo: every lead written or rescored is classified, by fields the user may not read
         leads = self.sudo()
-        if rows is None:
-            rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
-                               'crm_erp_qualification'], load='_classic_write')
-        else:
-            # as read() gives them: False for NULL, 0.0 for a NULL number
-            rows = [dict(row, probability=row['probability'] or 0.0,
-                         crm_erp_qualification=row['crm_erp_qualification'] or False) for row in rows]
+        rows = leads.read(['company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
+                           'crm_erp_qualification'], load='_classic_write')
         rules = self._crm_erp_company_rules({row['company_id'] for row in rows if row['company_id']})
         required = sorted({name for rule in rules.values() for name in rule[2]})
         filled = {row['id']: row for row in leads.read(required, load='_classic_write')} if required else {}

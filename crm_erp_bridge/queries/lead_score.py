@@ -190,47 +190,57 @@ def training_snapshots(cr, company_id, today, months=18):
     return columns
 
 
-# What write_scores returns of each lead it writes (the figures its qualification reads).
-WRITTEN_COLUMNS = ('id', 'company_id', 'crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability',
-                   'crm_erp_qualification')
-
-# The new score of each lead (unnest of ids, chances, reasons), written only where a stored
-# figure differs: the stored rows end as if every lead were written, without rewriting (and
-# re-indexing) the rows whose score did not change. The weighted revenue follows the company's
-# setting (the win chance when the company's weighted pipeline uses it and the lead has one,
-# else the stage probability; as crm.lead computes it).
+# The new score of each lead (unnest of ids, chances, reasons and, {qualify}, qualifications),
+# written only where a stored figure differs: the stored rows end as if every lead were written,
+# without rewriting the rows whose figures did not change. The qualification is written in the
+# same UPDATE: a second UPDATE of rows this transaction has just written makes PostgreSQL check
+# every foreign key of each row again (8.8 s for 14,489 leads at L, bench/RESULTS.md). The
+# weighted revenue follows the company's setting (the win chance when the company's weighted
+# pipeline uses it and the lead has one, else the stage probability; as crm.lead computes it).
 _WRITE_SCORES_SQL = """
     UPDATE crm_lead l
        SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons, crm_erp_win_chance_date = {day},
-           crm_erp_weighted_revenue = {weighted}
-      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
+           crm_erp_weighted_revenue = {weighted}{set_qualification}
+      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[],
+                  %(qualifications)s::varchar[]) AS v(id, chance, reasons, qualification),
            res_company c
      WHERE l.id = v.id AND c.id = l.company_id
-       AND (l.crm_erp_win_chance, l.crm_erp_win_reason_data, l.crm_erp_win_chance_date, l.crm_erp_weighted_revenue)
-           IS DISTINCT FROM (v.chance, v.reasons, {day}, {weighted})
- RETURNING l.id, l.company_id, l.crm_erp_win_chance, l.crm_erp_win_chance_date, l.active, l.probability,
-           l.crm_erp_qualification
-""".format(day="CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END", weighted="""
+       AND (l.crm_erp_win_chance, l.crm_erp_win_reason_data, l.crm_erp_win_chance_date, l.crm_erp_weighted_revenue{old})
+           IS DISTINCT FROM (v.chance, v.reasons, {day}, {weighted}{new})
+ RETURNING l.id
+"""
+_DAY = "CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END"
+_WEIGHTED = """
            COALESCE(l.planned_revenue, 0) * CASE
                WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
-               ELSE COALESCE(l.probability, 0) END / 100.0""")
+               ELSE COALESCE(l.probability, 0) END / 100.0"""
+_WRITE_SCORES = {
+    False: _WRITE_SCORES_SQL.format(day=_DAY, weighted=_WEIGHTED, set_qualification='', old='', new=''),
+    True: _WRITE_SCORES_SQL.format(day=_DAY, weighted=_WEIGHTED,
+                                   set_qualification=', crm_erp_qualification = v.qualification',
+                                   old=', l.crm_erp_qualification', new=', v.qualification'),
+}
 
 
-def write_scores(cr, lead_ids, chances, reasons, day, prepared=False):
+def write_scores(cr, lead_ids, chances, reasons, day, prepared=False, qualifications=None):
     """Store the score of each lead in one statement: win chance (%, None: not scored, Odoo's
-    stage probability stays the only figure), its reasons (JSON text) and day, and the weighted
-    revenue; only the leads where one of them changes are written. Returns those leads, by id,
-    as {column: value} of what their qualification reads (WRITTEN_COLUMNS; None for NULL).
+    stage probability stays the only figure), its reasons (JSON text) and day, the weighted
+    revenue, and the qualification when given (a value or None per lead); only the leads where
+    one of them changes are written. Returns their ids, sorted.
     prepared: a few leads (a write rescores them), the statement planned once per connection."""
-    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day}
+    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day,
+              'qualifications': list(qualifications) if qualifications is not None else [None] * len(lead_ids)}
+    query = _WRITE_SCORES[qualifications is not None]
     if not prepared:
-        cr.execute(_WRITE_SCORES_SQL, params)
+        cr.execute(query, params)
     else:
-        # the chances as an array literal, typed by the prepared statement (a list of None alone
-        # would be sent as text[])
+        # the chances and qualifications as array literals, typed by the prepared statement (a
+        # list of None alone would be sent as text[])
         params['chances'] = '{%s}' % ','.join('NULL' if chance is None else repr(float(chance)) for chance in chances)
-        execute_prepared(cr, _WRITE_SCORES_SQL, params)
-    return sorted((dict(zip(WRITTEN_COLUMNS, row)) for row in cr.fetchall()), key=lambda row: row['id'])
+        params['qualifications'] = '{%s}' % ','.join('NULL' if value is None else '"%s"' % value
+                                                     for value in params['qualifications'])
+        execute_prepared(cr, query, params)
+    return sorted(row[0] for row in cr.fetchall())
 
 
 def fitted_models(cr, company_ids):

@@ -193,12 +193,8 @@ class TestQueriesLeadScore(LeadScoreCase):
         """A lead whose stored score, reasons, day and weighted revenue are already the new ones
         is not written again (its row version stays); the others are, and are returned."""
         leads = [self.open.id, self.won.id]
-        written = lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None], '2025-12-31')
-        self.assertIn(self.open.id, [row['id'] for row in written])
-        self.assertEqual(written[0], {'id': self.open.id, 'company_id': self.company_a.id, 'crm_erp_win_chance': 40.0,
-                                      'crm_erp_win_chance_date': '2025-12-31', 'active': True,
-                                      'probability': self.open.probability,
-                                      'crm_erp_qualification': self.open.crm_erp_qualification or None})
+        self.assertIn(self.open.id, lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None],
+                                                            '2025-12-31'))
 
         def rows():
             self.env.cr.execute("""SELECT id, ctid::text, crm_erp_win_chance, crm_erp_win_reason_data,
@@ -211,10 +207,18 @@ class TestQueriesLeadScore(LeadScoreCase):
                                                      prepared=prepared), [])
             self.assertEqual(rows(), before, 'nothing written')
         # another day, another chance: written
-        self.assertEqual([row['id'] for row in lead_score.write_scores(
-            self.env.cr, leads, [40.0, None], ['["a"]', None], '2026-01-01', prepared=True)], [self.open.id])
-        self.assertEqual([row['id'] for row in lead_score.write_scores(
-            self.env.cr, leads, [41.0, None], ['["a"]', None], '2026-01-01')], [self.open.id])
+        self.assertEqual(lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None], '2026-01-01',
+                                                 prepared=True), [self.open.id])
+        self.assertEqual(lead_score.write_scores(self.env.cr, leads, [41.0, None], ['["a"]', None], '2026-01-01'),
+                         [self.open.id])
+        # with the qualifications: written with the score, also alone
+        for prepared in (False, True):
+            for value in ('to_drop', None):
+                self.assertEqual(lead_score.write_scores(self.env.cr, leads, [41.0, None], ['["a"]', None],
+                                                         '2026-01-01', prepared=prepared,
+                                                         qualifications=[value, None]), [self.open.id])
+                self.env.cr.execute("SELECT crm_erp_qualification FROM crm_lead WHERE id = %s", [self.open.id])
+                self.assertEqual(self.env.cr.fetchone()[0], value)
         after = dict((row[0], row[1:]) for row in rows())
         self.assertEqual(after[self.open.id][1:4], (41.0, '["a"]', '2026-01-01'))
         self.assertEqual(after[self.won.id], dict((row[0], row[1:]) for row in before)[self.won.id])
