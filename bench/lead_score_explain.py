@@ -24,6 +24,9 @@ else:
     from odoo.addons.crm_erp_bridge.queries import lead_score as queries  # noqa: E402
 cr = odoo.sql_db.db_connect(args.database).cursor()
 cr.execute('SET LOCAL jit = off')
+for setting in os.environ.get('EXPLAIN_SET', '').split(';'):
+    if setting:
+        cr.execute('SET LOCAL ' + setting)
 params = {'company_id': args.company, 'today': str(datetime.date.today()), 'months': 18,
           'lead_ids': [int(x) for x in args.lead_ids.split(',')] if args.lead_ids else None}
 if args.sql == 'snapshots':
