@@ -150,13 +150,15 @@ class CrmErpLeadScoreModel(models.Model):
             chances.append(None if probability is None else round(100.0 * probability, 1))
             reasons.append(json.dumps([[feature, _json_value(value), round(contribution, 4)]
                                        for feature, value, contribution in top]) if probability is not None else None)
-        lead_score_queries.write_scores(self.env.cr, columns['lead_id'], chances, reasons, today,
-                                        prepared=lead_ids is not None)
-        self.env['crm.lead'].invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data',
-                                               'crm_erp_win_chance_date', 'crm_erp_weighted_revenue'],
-                                              columns['lead_id'])
-        # the qualification follows the new scores
-        self.env['crm.lead'].browse(columns['lead_id'])._crm_erp_qualification_refresh()
+        leads = self.env['crm.lead'].browse(columns['lead_id'])
+        # the qualification follows the new scores, written with them; only the leads whose stored
+        # figures change are written (a rescoring of unchanged leads writes nothing): the others
+        # already hold what the UPDATE would write
+        changed = lead_score_queries.write_scores(
+            self.env.cr, columns['lead_id'], chances, reasons, today, prepared=lead_ids is not None,
+            qualifications=leads._crm_erp_open_qualifications(self.company_id.id, chances))
+        leads.invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
+                                'crm_erp_weighted_revenue', 'crm_erp_qualification'], changed)
         if lead_ids is None:
             self.write({'scored_count': sum(1 for chance in chances if chance is not None)})
         return len(columns['lead_id'])

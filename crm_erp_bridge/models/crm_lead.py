@@ -203,8 +203,11 @@ class CrmLead(models.Model):
         return {'won': won, 'lost': lost, 'win_rate': 100.0 * won / (won + lost) if won + lost else 0.0}
 
     # Lead score
+    # not indexed: every fit rewrites the score of every open lead, and an indexed column makes
+    # each of those a new row in all 16 of crm_lead's indexes instead of an in-place (HOT)
+    # update; a filter or sort by it reads one company's open leads (bench/RESULTS.md, i19-speed)
     crm_erp_win_chance = fields.Float(
-        'Win chance (%)', readonly=True, index=True, digits=(16, 1), group_operator='avg',
+        'Win chance (%)', readonly=True, digits=(16, 1), group_operator='avg',
         help="The probability that this lead is won, learned from the company's own won and lost leads "
              '(refreshed every night and after each fit of the lead score). Empty: no score yet.')
     crm_erp_win_chance_date = fields.Date('Win chance of', readonly=True,
@@ -315,6 +318,20 @@ class CrmLead(models.Model):
         required = {name for rule in self._crm_erp_company_rules().values() for name in rule[2]}
         if required.intersection(vals):
             self._crm_erp_qualification_refresh()
+
+    @api.multi
+    def _crm_erp_open_qualifications(self, company_id, chances):
+        """The qualification of each of these open leads of the company (active, under 100 %: as
+        queries.lead_score.lead_features selects them) once its new win chance (in chances, None:
+        no score) is stored, as _compute_crm_erp_qualification gives it (None: none): the
+        scoring writes it in the same UPDATE as the score. Their required fields read in one
+        query when the company has some."""
+        rule = self._crm_erp_company_rule(company_id)
+        required = list(rule[2])
+        # sudo: every lead rescored is classified, by fields the user may not read
+        filled = {row['id']: row for row in self.sudo().read(required, load='_classic_write')} if required else {}
+        return [_qualification(rule, chance, True, 0.0, [name for name in required if not filled[lead_id][name]])
+                or None for lead_id, chance in zip(self.ids, chances)]
 
     @api.multi
     def _crm_erp_qualification_refresh(self):

@@ -48,14 +48,18 @@ _FEATURES_SQL = """, tracked AS (
       LEFT JOIN tracked tu ON tu.lead_id = p.lead_id AND tu.day = p.day AND tu.field = 'user_id'
       LEFT JOIN tracked tt ON tt.lead_id = p.lead_id AND tt.day = p.day AND tt.field = 'team_id'
       LEFT JOIN tracked tr ON tr.lead_id = p.lead_id AND tr.day = p.day AND tr.field = 'planned_revenue'
+), customers AS (
+    -- each customer once per day: leads of one customer share its figures
+    SELECT DISTINCT partner_id, day FROM as_of WHERE partner_id <> 0
 ),""" + with_company_currency_factor('orders', counted_orders_select(
-    'p.commercial_partner_id IN (SELECT partner_id FROM as_of)')) + """, customer AS (
+    'p.commercial_partner_id IN (SELECT partner_id FROM customers)')) + """, customer AS (
     -- orders on distinct days and revenue of the customer before the day (the day excluded: a
     -- lead won on a snapshot day may have its order that day)
-    SELECT a.lead_id, a.day, COUNT(DISTINCT o.day) AS orders, COALESCE(SUM(o.factor * o.amount_untaxed), 0) AS revenue
-      FROM as_of a
-      JOIN orders o ON o.partner_id = a.partner_id AND o.day < a.day
-     GROUP BY a.lead_id, a.day
+    SELECT c.partner_id, c.day, COUNT(DISTINCT o.day) AS orders,
+           COALESCE(SUM(o.factor * o.amount_untaxed), 0) AS revenue
+      FROM customers c
+      JOIN orders o ON o.partner_id = c.partner_id AND o.day < c.day
+     GROUP BY c.partner_id, c.day
 ), messages AS (
     -- notes and logged messages (comment) and emails (email) on the lead up to the day;
     -- tracking and automatic notifications are not activity
@@ -102,22 +106,25 @@ SELECT a.lead_id, a.day, src.name, med.name, camp.name, team.name, user_partner.
   LEFT JOIN res_country country ON country.id = COALESCE(l.country_id, lp.country_id)
   LEFT JOIN crm_stage stage ON stage.id = a.stage_id
   LEFT JOIN crm_erp_partner_stats stats ON stats.company_id = a.company_id AND stats.partner_id = a.partner_id
-  LEFT JOIN customer c ON c.lead_id = a.lead_id AND c.day = a.day
+  LEFT JOIN customer c ON c.partner_id = a.partner_id AND c.day = a.day
   LEFT JOIN messages m ON m.lead_id = a.lead_id AND m.day = a.day
   LEFT JOIN products pr ON pr.lead_id = a.lead_id AND pr.day = a.day
  ORDER BY a.day, a.lead_id
 """
 
-# The open leads and opportunities of the company (or those of lead_ids), today.
+# The open leads and opportunities of the company, today; {leads}: every one (TRUE), or those of
+# lead_ids. Two texts rather than one `IS NULL OR` filter, so that each is planned for what it
+# reads: a few leads through the indexes of their customers' orders, or all of them.
 _OPEN_PAIRS_SQL = """
 WITH pairs AS (
     SELECT l.id AS lead_id, %(today)s::date AS day, TRUE AS with_segment, NULL::boolean AS won,
            p.commercial_partner_id
       FROM crm_lead l
       LEFT JOIN res_partner p ON p.id = l.partner_id
-     WHERE l.company_id = %(company_id)s AND l.active AND l.probability < 100
-       AND (%(lead_ids)s::integer[] IS NULL OR l.id = ANY(%(lead_ids)s::integer[]))
+     WHERE l.company_id = %(company_id)s AND l.active AND l.probability < 100 AND {leads}
 )"""
+_ALL_OPEN_PAIRS_SQL = _OPEN_PAIRS_SQL.format(leads='TRUE')
+_LEAD_IDS_PAIRS_SQL = _OPEN_PAIRS_SQL.format(leads='l.id = ANY(%(lead_ids)s::integer[])')
 
 # Each month end of the last `months` months before today, and the closed leads of the company
 # open at its end (created on or before it, closed after it).
@@ -158,14 +165,14 @@ def lead_features(cr, company_id, today, lead_ids=None):
     """{column: list} (FEATURE_COLUMNS, one entry per lead, by lead id) of the company's open
     leads and opportunities (active, probability < 100), or of those among lead_ids, as of today
     (a date or 'YYYY-MM-DD'), and stage_probability (the stage's, in %)."""
-    params = {'company_id': company_id, 'today': today, 'lead_ids': None if lead_ids is None else list(lead_ids)}
+    params = {'company_id': company_id, 'today': today}
     if lead_ids is None:
         disable_jit(cr)  # compiling this wide statement took longer than running it (bench/RESULTS.md)
-        cr.execute(_OPEN_PAIRS_SQL + _FEATURES_SQL, params)
+        cr.execute(_ALL_OPEN_PAIRS_SQL + _FEATURES_SQL, params)
     else:
         # a few leads (a write rescores them): PostgreSQL spends longer planning this wide
         # statement than running it, so it is planned once per connection
-        execute_prepared(cr, _OPEN_PAIRS_SQL + _FEATURES_SQL, params)
+        execute_prepared(cr, _LEAD_IDS_PAIRS_SQL + _FEATURES_SQL, dict(params, lead_ids=list(lead_ids)))
     columns = _columns(cr.fetchall(), extra=('stage_probability', 'won'))
     del columns['won']
     return columns
@@ -183,33 +190,57 @@ def training_snapshots(cr, company_id, today, months=18):
     return columns
 
 
+# The new score of each lead (unnest of ids, chances, reasons and, {qualify}, qualifications),
+# written only where a stored figure differs: the stored rows end as if every lead were written,
+# without rewriting the rows whose figures did not change. The qualification is written in the
+# same UPDATE: a second UPDATE of rows this transaction has just written makes PostgreSQL check
+# every foreign key of each row again (8.8 s for 14,489 leads at L, bench/RESULTS.md). The
+# weighted revenue follows the company's setting (the win chance when the company's weighted
+# pipeline uses it and the lead has one, else the stage probability; as crm.lead computes it).
 _WRITE_SCORES_SQL = """
     UPDATE crm_lead l
-       SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons,
-           crm_erp_win_chance_date = CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END,
-           crm_erp_weighted_revenue = COALESCE(l.planned_revenue, 0) * CASE
-               WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
-               ELSE COALESCE(l.probability, 0) END / 100.0
-      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[]) AS v(id, chance, reasons),
+       SET crm_erp_win_chance = v.chance, crm_erp_win_reason_data = v.reasons, crm_erp_win_chance_date = {day},
+           crm_erp_weighted_revenue = {weighted}{set_qualification}
+      FROM unnest(%(ids)s::integer[], %(chances)s::numeric[], %(reasons)s::text[],
+                  %(qualifications)s::varchar[]) AS v(id, chance, reasons, qualification),
            res_company c
      WHERE l.id = v.id AND c.id = l.company_id
+       AND (l.crm_erp_win_chance, l.crm_erp_win_reason_data, l.crm_erp_win_chance_date, l.crm_erp_weighted_revenue{old})
+           IS DISTINCT FROM (v.chance, v.reasons, {day}, {weighted}{new})
+ RETURNING l.id
 """
+_DAY = "CASE WHEN v.chance IS NULL THEN NULL ELSE %(day)s::date END"
+_WEIGHTED = """
+           COALESCE(l.planned_revenue, 0) * CASE
+               WHEN c.crm_erp_lead_score_pipeline = 'win_chance' AND v.chance IS NOT NULL THEN v.chance
+               ELSE COALESCE(l.probability, 0) END / 100.0"""
+_WRITE_SCORES = {
+    False: _WRITE_SCORES_SQL.format(day=_DAY, weighted=_WEIGHTED, set_qualification='', old='', new=''),
+    True: _WRITE_SCORES_SQL.format(day=_DAY, weighted=_WEIGHTED,
+                                   set_qualification=', crm_erp_qualification = v.qualification',
+                                   old=', l.crm_erp_qualification', new=', v.qualification'),
+}
 
 
-def write_scores(cr, lead_ids, chances, reasons, day, prepared=False):
+def write_scores(cr, lead_ids, chances, reasons, day, prepared=False, qualifications=None):
     """Store the score of each lead in one statement: win chance (%, None: not scored, Odoo's
-    stage probability stays the only figure), its reasons (JSON text) and day; the weighted
-    revenue follows the company's setting (the win chance when the company's weighted pipeline
-    uses it and the lead has one, else the stage probability; as crm.lead computes it).
+    stage probability stays the only figure), its reasons (JSON text) and day, the weighted
+    revenue, and the qualification when given (a value or None per lead); only the leads where
+    one of them changes are written. Returns their ids, sorted.
     prepared: a few leads (a write rescores them), the statement planned once per connection."""
-    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day}
+    params = {'ids': list(lead_ids), 'chances': list(chances), 'reasons': list(reasons), 'day': day,
+              'qualifications': list(qualifications) if qualifications is not None else [None] * len(lead_ids)}
+    query = _WRITE_SCORES[qualifications is not None]
     if not prepared:
-        cr.execute(_WRITE_SCORES_SQL, params)
-        return
-    # the chances as an array literal, typed by the prepared statement (a list of None alone
-    # would be sent as text[])
-    params['chances'] = '{%s}' % ','.join('NULL' if chance is None else repr(float(chance)) for chance in chances)
-    execute_prepared(cr, _WRITE_SCORES_SQL, params)
+        cr.execute(query, params)
+    else:
+        # the chances and qualifications as array literals, typed by the prepared statement (a
+        # list of None alone would be sent as text[])
+        params['chances'] = '{%s}' % ','.join('NULL' if chance is None else repr(float(chance)) for chance in chances)
+        params['qualifications'] = '{%s}' % ','.join('NULL' if value is None else '"%s"' % value
+                                                     for value in params['qualifications'])
+        execute_prepared(cr, query, params)
+    return sorted(row[0] for row in cr.fetchall())
 
 
 def fitted_models(cr, company_ids):

@@ -49,6 +49,37 @@ class TestLeadScoreOnWrite(LeadScoreCase):
         self._mark(fair)
         fair.line_ids.unlink()
         self.assertNotEqual(self._stored(fair)[2], '2000-01-01')
+        # (in this test to share its fit: each setUp plants and fits)
+        self._check_rescoring_writes_only_changed_scores()
+
+    def _check_rescoring_writes_only_changed_scores(self):
+        """Scoring again with the same model the same day rewrites no lead; after some stored
+        scores are changed behind its back, it rewrites those alone, and the stored figures
+        (score, reasons, day, weighted revenue, qualification) equal those of scoring every lead
+        from nothing (what the scoring wrote before it skipped the unchanged leads)."""
+        columns = ('crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
+                   'crm_erp_weighted_revenue', 'crm_erp_qualification')
+
+        def stored():
+            self.env.cr.execute("SELECT id, ctid::text, {} FROM crm_lead WHERE company_id = %s ORDER BY id".format(
+                ', '.join(columns)), [self.company_a.id])
+            return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        self.env.cr.execute("""UPDATE crm_lead SET crm_erp_win_chance = NULL, crm_erp_win_reason_data = NULL,
+                                      crm_erp_win_chance_date = NULL
+                                WHERE company_id = %s AND active AND probability < 100""", [self.company_a.id])
+        self.env['crm.lead'].invalidate_cache()
+        self.model._score_open_leads(today='2025-12-31')
+        full = stored()
+        self.model._score_open_leads(today='2025-12-31')
+        self.assertEqual(stored(), full, 'nothing rewritten')
+        self._mark(self.open_web)
+        self.env.cr.execute("UPDATE crm_lead SET crm_erp_weighted_revenue = 1 WHERE id = %s", [self.open_fair.id])
+        marked = stored()
+        self.model._score_open_leads(today='2025-12-31')
+        again = stored()
+        self.assertEqual({lead for lead in again if again[lead][0] != marked[lead][0]},
+                         {self.open_web.id, self.open_fair.id}, 'the two changed leads alone rewritten')
+        self.assertEqual({lead: row[1:] for lead, row in again.items()}, {lead: row[1:] for lead, row in full.items()})
 
     def test_each_feature_field_rescores(self):
         lead = self.open_fair

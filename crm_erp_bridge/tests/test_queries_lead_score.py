@@ -138,6 +138,26 @@ class TestQueriesLeadScore(LeadScoreCase):
         self.assertEqual(lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31',
                                                   lead_ids=[self.open.id, self.won.id])['lead_id'], [self.open.id])
 
+    def test_leads_of_one_customer_share_its_figures(self):
+        """The customers' orders are summed once per customer and day (the leads of one customer,
+        also through a contact person, share them); every lead's features still match the ORM's,
+        the same through the statement of a few leads as through the one of every open lead."""
+        contact = self.env['res.partner'].create({'name': 'LS Buyer, Jo', 'parent_id': self.buyer.id})
+        self._order(self.buyer, '2025-12-31', [(self.product_1, 1.0, 70.0)])  # on the day: not yet counted
+        second = self._lead('LS open 2', '2025-12-20', partner_id=contact.id, planned_revenue=100.0)
+        nobody = self._lead('LS open nobody', '2025-12-21', planned_revenue=100.0)
+        self._refresh(date_ref='2025-12-31')
+        every = self._rows(lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31'))
+        self.assertEqual([row['lead_id'] for row in every], [self.open.id, second.id, nobody.id])
+        few = self._rows(lead_score.lead_features(self.env.cr, self.company_a.id, '2025-12-31',
+                                                  lead_ids=[nobody.id, second.id, self.open.id]))
+        self.assertEqual(few, every)
+        for row, lead in zip(every, (self.open, second, nobody)):
+            got = {name: value for name, value in row.items() if name not in ('lead_id', 'day', 'customer_segment')}
+            self.assertEqual(got, self._orm_features(lead, '2025-12-31'), lead.name)
+        self.assertEqual([(row['customer_orders'], row['customer_revenue']) for row in every],
+                         [(2, 160.0), (2, 160.0), (0, 0.0)])
+
     def test_statements_run_without_jit(self):
         """At size L PostgreSQL's JIT compiled the snapshots' statement for 9 s of its 13.6 s
         (bench/RESULTS.md): both functions turn it off for the transaction."""
@@ -168,6 +188,40 @@ class TestQueriesLeadScore(LeadScoreCase):
         self.assertEqual(stored[0], (62.5, '[["source", "LS Web", 0.8]]', '2025-12-31', 625.0))
         self.assertEqual(stored[1], (None, None, None, 1000.0 * self.open.probability / 100))
         self.assertEqual(stored[2:], stored[:2])
+
+    def test_write_scores_writes_only_what_changes(self):
+        """A lead whose stored score, reasons, day and weighted revenue are already the new ones
+        is not written again (its row version stays); the others are, and are returned."""
+        leads = [self.open.id, self.won.id]
+        self.assertIn(self.open.id, lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None],
+                                                            '2025-12-31'))
+
+        def rows():
+            self.env.cr.execute("""SELECT id, ctid::text, crm_erp_win_chance, crm_erp_win_reason_data,
+                                          crm_erp_win_chance_date::text, crm_erp_weighted_revenue
+                                     FROM crm_lead WHERE id = ANY(%s) ORDER BY id""", [leads])
+            return self.env.cr.fetchall()
+        before = rows()
+        for prepared in (False, True):
+            self.assertEqual(lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None], '2025-12-31',
+                                                     prepared=prepared), [])
+            self.assertEqual(rows(), before, 'nothing written')
+        # another day, another chance: written
+        self.assertEqual(lead_score.write_scores(self.env.cr, leads, [40.0, None], ['["a"]', None], '2026-01-01',
+                                                 prepared=True), [self.open.id])
+        self.assertEqual(lead_score.write_scores(self.env.cr, leads, [41.0, None], ['["a"]', None], '2026-01-01'),
+                         [self.open.id])
+        # with the qualifications: written with the score, also alone
+        for prepared in (False, True):
+            for value in ('to_drop', None):
+                self.assertEqual(lead_score.write_scores(self.env.cr, leads, [41.0, None], ['["a"]', None],
+                                                         '2026-01-01', prepared=prepared,
+                                                         qualifications=[value, None]), [self.open.id])
+                self.env.cr.execute("SELECT crm_erp_qualification FROM crm_lead WHERE id = %s", [self.open.id])
+                self.assertEqual(self.env.cr.fetchone()[0], value)
+        after = dict((row[0], row[1:]) for row in rows())
+        self.assertEqual(after[self.open.id][1:4], (41.0, '["a"]', '2026-01-01'))
+        self.assertEqual(after[self.won.id], dict((row[0], row[1:]) for row in before)[self.won.id])
 
     def test_fitted_models(self):
         Model = self.env['crm.erp.lead.score.model']
