@@ -175,7 +175,7 @@ def load_world(env, world):
         for o, p, q, a in zip(line_order.tolist(), line_product.tolist(), line_qty.tolist(), line_amount.tolist())))
     for table in ('res_partner', 'crm_lead', 'crm_lead_line', 'sale_order', 'sale_order_line'):
         cr.execute('ANALYZE %s' % table)  # pylint: disable=sql-injection (names from the code)
-    env.invalidate_all()
+    env.cache.invalidate()
     loaded = {'orders': len(order_ids), 'order_lines': len(line_order), 'leads': count,
               'lead_lines': len(world.line_lead), 'customers': len(partner_ids), 'products': len(product_ids)}
     return company, np.array(product_ids), np.array(categories), np.array(lead_ids), stages, loaded
@@ -239,7 +239,7 @@ def main():
             as_of = sales_forecast.month_index(cutoff)
             rewind(cr, world, lead_ids, stage_ids, changes, generate_leads.day_of(cutoff))
             env['crm.erp.clv.model']._fit([company.id], str(cutoff - datetime.timedelta(days=1)))
-            env.invalidate_all()
+            env.cache.invalidate()
             forecasts = {}
             for name, customer_model in (('forecast (customer model)', True), ('forecast (run rate)', False)):
                 start = time.perf_counter()
