@@ -263,7 +263,8 @@ def main():
             lines = queries.open_pipeline_lines(cr, company.id)
             forecasts['weighted pipeline (stage probability)'] = sales_forecast.weighted_pipeline(
                 product_ids, [line['product_id'] for line in lines],
-                [sales_forecast.month_index(line['date_expected']) if line['date_expected'] else as_of
+                [sales_forecast.month_index(datetime.date.fromisoformat(str(line['date_expected'])[:10]))
+                 if line['date_expected'] else as_of
                  for line in lines], [float(line['qty']) for line in lines],
                 [float(line['stage_probability']) for line in lines], as_of, max(HORIZONS))
             actual = per_product(product_ids, sale_month[detail], np.asarray(sales['product_id'])[detail],
