@@ -243,6 +243,12 @@ class PurchaseModel(object):
             rows.append(self._orders_if_alive(t, xu, Tu)[inverse] * alive)
         return np.array(rows).reshape(len(times), len(x))
 
+    def expected_orders_between(self, bounds, x, t_x, T):
+        """(customers x periods) expected purchase days in each period between two consecutive
+        bounds (days after the as-of day, increasing; the first is usually 0): the months of a
+        sales forecast."""
+        return np.diff(self.expected_orders_at(list(bounds), x, t_x, T), axis=0).T
+
     def probability_of_order(self, t, x, t_x, T):
         """P(at least one purchase in the next t days) (MBG/NBD): alive now, and the first
         purchase of a Gamma(r + x, alpha + T) rate comes within t (no drop-out without a

@@ -8,10 +8,15 @@ from an opportunity (a won lead's order) or not (repeat and direct orders); the 
 the open leads' lines with their expected closing month and win probability.
 
 The forecast of key k for month m = as_of + h - 1 (horizon h = 1 .. H) adds three parts:
-- the direct run rate: the mean of the key's direct sales over the last `level_months` months
-  (months without a sale count as 0), deseasonalised, times the seasonal index of m; or, when
-  the caller passes them (`direct`), the sales a customer model expects from the recurring
-  customers (on CDNOW it beats the run rate: docs/lead-score-forecast.md);
+- the direct sales (orders that did not come from an opportunity): either the direct run rate,
+  the mean of the key's direct sales over the last `level_months` months (months without a
+  sale count as 0), deseasonalised, times the seasonal index of m; or, when the caller passes
+  the customer model's expectation (`customers`, from `customer_sales`: each customer who
+  bought before as_of, its expected purchase days in m x its own sales of the key per purchase
+  day), that expectation times the seasonal index of m, plus the run rate of the new
+  customers' direct sales (customers whose first purchase was at most h - 1 months before the
+  sale: those who will first buy from as_of on); on CDNOW the customer model beats the run
+  rate (docs/lead-score-forecast.md);
 - the weighted pipeline: the sum of quantity x win probability of the open lines closing in m:
   each line spread over its expected closing month + the slips (closing month - expected
   month) of the recent won leads that leave it open at as_of, in their proportions (expected
@@ -81,36 +86,79 @@ def seasonal_indexes(sales, first_month, years):
     return index / index.mean(axis=1, keepdims=True)
 
 
-def run_rate(sales, first_month, as_of, horizon, level_months=6, groups=None):
-    """(keys x horizon) run-rate forecast of a (keys x months first_month..as_of-1) matrix:
-    the deseasonalised mean of the last level_months months times the month's seasonal index.
-    With two full years of history, per group of keys (groups: an integer per key; default
-    one group), the trend and the seasons: growth g = the last 12 months' sales over the 12
-    before (clipped to [0.7, 1.5]); the history is brought to the last month's scale
-    (x g^(months to the last month / 12)) before the seasonal index and the level are taken,
-    and the forecast h months after the last month grows by g^(h / 12)."""
+def seasons_and_trend(sales, first_month, groups=None):
+    """(index, growth) of a (keys x months from first_month) matrix: the (keys x 12) seasonal index
+    per month of the year (0 = January) and the yearly growth per key, both of the key's group
+    (groups: an integer per key; default one group); with less than two full years of history,
+    ones (no seasons, no trend). The growth g is the group's last 12 months' sales over the 12
+    before (clipped to [0.7, 1.5]); the seasons are taken on the history brought to its last
+    month's scale (x g^(months to the last month / 12))."""
     keys, width = sales.shape
     groups = np.zeros(keys, dtype=np.int64) if groups is None else np.asarray(groups)
     years = width // 12
-    index, growth = np.ones((keys, 12)), np.ones(keys)
-    scaled = sales
-    if years >= 2:
-        group_ids, row_group = np.unique(groups, return_inverse=True)
-        group_sales = np.zeros((len(group_ids), width))
-        np.add.at(group_sales, row_group, sales)
-        last, before = group_sales[:, -12:].sum(axis=1), group_sales[:, -24:-12].sum(axis=1)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            group_growth = np.clip(np.where(before > 0, last / before, 1.0), *GROWTH_CLIP)
-        to_last = (width - 1 - np.arange(width)) / 12.0
-        group_scaled = group_sales * group_growth[:, np.newaxis] ** to_last
-        index = seasonal_indexes(group_scaled, first_month, years)[row_group]
-        growth = group_growth[row_group]
-        scaled = sales * growth[:, np.newaxis] ** to_last
+    if years < 2:
+        return np.ones((keys, 12)), np.ones(keys)
+    group_ids, row_group = np.unique(groups, return_inverse=True)
+    group_sales = np.zeros((len(group_ids), width))
+    np.add.at(group_sales, row_group, sales)
+    last, before = group_sales[:, -12:].sum(axis=1), group_sales[:, -24:-12].sum(axis=1)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        group_growth = np.clip(np.where(before > 0, last / before, 1.0), *GROWTH_CLIP)
+    to_last = (width - 1 - np.arange(width)) / 12.0
+    group_scaled = group_sales * group_growth[:, np.newaxis] ** to_last
+    return seasonal_indexes(group_scaled, first_month, years)[row_group], group_growth[row_group]
+
+
+def run_rate(sales, first_month, as_of, horizon, level_months=6, groups=None, season_sales=None):
+    """(keys x horizon) run-rate forecast of a (keys x months first_month..as_of-1) matrix:
+    the deseasonalised mean of the last level_months months times the month's seasonal index.
+    With two full years of history, the seasons and the trend of seasons_and_trend (per group
+    of keys; of season_sales, a matrix of the same shape, when given: the new customers' sales
+    follow the seasons of all direct sales): the history is brought to the last month's scale
+    (x g^(months to the last month / 12)) before the level is taken, and the forecast h months
+    after the last month grows by g^(h / 12)."""
+    keys, width = sales.shape
+    index, growth = seasons_and_trend(sales if season_sales is None else season_sales, first_month, groups)
+    to_last = (width - 1 - np.arange(width)) / 12.0
+    scaled = sales * growth[:, np.newaxis] ** to_last
     recent = np.arange(max(0, width - level_months), width)
     level = (scaled[:, recent] / index[:, (first_month + recent) % 12]).mean(axis=1) if len(recent) else np.zeros(keys)
     ahead = as_of + np.arange(horizon)
     trend = growth[:, np.newaxis] ** ((ahead - (first_month + width - 1))[np.newaxis, :] / 12.0)
     return level[:, np.newaxis] * index[:, ahead % 12] * trend
+
+
+def customer_sales(keys, customers, expected_orders, mix_customer, mix_key, mix_value, mix_days):
+    """(keys x horizon) sales the existing customers are expected to make: per customer and
+    month, the purchase days the customer model expects (expected_orders: customers x horizon,
+    customers sorted) x the customer's own sales of the key per purchase day (the mix rows:
+    customer, key, value = what the customer bought of the key over a recent window, days = the
+    customer's purchase days in that window). A customer without a mix row (nothing bought in
+    the window) takes the average purchase day's: the sales of the key over every mix row / the
+    purchase days of their customers. Rows of a key not in keys or without purchase days are
+    left out."""
+    customers = np.asarray(customers)
+    expected = np.atleast_2d(np.asarray(expected_orders, dtype=np.float64))
+    result = np.zeros((len(keys), expected.shape[1]))
+    mix_customer, mix_key = np.asarray(mix_customer), np.asarray(mix_key)
+    days = np.asarray(mix_days, dtype=np.float64)
+    value = np.asarray(mix_value, dtype=np.float64)
+    bought = days > 0
+    if not bought.any() or not len(customers):
+        return result
+    at = np.minimum(np.searchsorted(customers, mix_customer), len(customers) - 1)
+    known = bought & (customers[at] == mix_customer) & np.isin(mix_key, keys)
+    np.add.at(result, _position(keys, mix_key[known]),
+              expected[at[known]] * (value[known] / days[known])[:, np.newaxis])
+    # the customers without a mix: the average purchase day of the customers with one
+    first_rows = np.unique(mix_customer[bought], return_index=True)[1]
+    average = np.zeros(len(keys))
+    listed = bought & np.isin(mix_key, keys)
+    np.add.at(average, _position(keys, mix_key[listed]), value[listed])
+    average /= days[bought][first_rows].sum()
+    without = ~np.isin(customers, mix_customer[bought])
+    result += average[:, np.newaxis] * expected[without].sum(axis=0)[np.newaxis, :]
+    return result
 
 
 def weighted_pipeline(keys, key, month, qty, probability, as_of, horizon, slips=None):
@@ -152,12 +200,15 @@ def pipeline_coverage(created_month, closed_month, amount, as_of, horizon, lookb
 
 class Forecast(object):
     """keys (sorted), months (as_of .. as_of + horizon - 1) and (keys x horizon) arrays: total,
-    and its parts direct (run rate of direct sales), pipeline (weighted open lines) and
-    uncovered (opportunity sales expected beyond the pipeline)."""
+    and its parts direct (run rate of direct sales, or the existing customers' expected sales +
+    the new customers' run rate), pipeline (weighted open lines) and uncovered (opportunity
+    sales expected beyond the pipeline); with the customer model, existing and new (the two
+    halves of direct), else None."""
 
-    def __init__(self, keys, months, direct, pipeline, uncovered):
+    def __init__(self, keys, months, direct, pipeline, uncovered, existing=None, new=None):
         self.keys, self.months = keys, months
         self.direct, self.pipeline, self.uncovered = direct, pipeline, uncovered
+        self.existing, self.new = existing, new
         self.total = direct + pipeline + uncovered
 
     def by_group(self, groups):
@@ -169,19 +220,26 @@ class Forecast(object):
 
 
 def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6, groups=None, run_rates=True,
-             first_month=None, keys=None, direct=None, slips=None):
+             first_month=None, keys=None, direct=None, slips=None, customers=None):
     """The Forecast (module docstring) of every key of the history and the pipeline.
 
     history: {'key', 'month', 'qty', and optionally 'opportunity' (True: the row comes from a
-    won lead)} arrays of the sales before as_of; pipeline: {'key', 'month' (expected closing),
-    'qty', 'probability' (0-1)} arrays of the open lines; coverage: per horizon (default: 0, the
+    won lead) and 'customer_age' (months from the customer's first purchase month to the row's
+    month, capped at horizon or more; needed with customers)} arrays of the sales before as_of;
+    pipeline: {'key', 'month' (expected closing), 'qty', 'probability' (0-1)} arrays of the
+    open lines; coverage: per horizon (default: 0, the
     opportunity run rate counted in full, as when there is no pipeline); groups: {key: group}
     for the seasonal index; run_rates=False: the weighted pipeline alone; first_month: the
     first month of the history (default: its earliest row); keys: the keys to forecast
     (default: every key of the history and the pipeline); direct: (keys x horizon) expected
-    direct sales from a customer model (the Customer 360 model's expected orders of the
-    recurring customers), used instead of the direct run rate; slips: the closing delays in
-    months of recent won leads (`weighted_pipeline`)."""
+    direct sales used instead of the direct run rate as they are (the benchmark's CDNOW
+    figures); customers: (keys x horizon) the direct sales the customer model expects from the
+    customers who bought before as_of (customer_sales), without seasons: the direct part is
+    then these x the key's seasonal index of the month + the new customers' run rate: at
+    horizon h, the run rate of the direct sales of customers whose first purchase was at most
+    h - 1 months before (history's customer_age), with the seasons of all direct sales (the
+    customers who will first buy from as_of on); slips: the closing delays in months of recent
+    won leads (`weighted_pipeline`)."""
     if keys is None:
         keys = _keys_of(history['key'], pipeline['key'])
     months = as_of + np.arange(horizon)
@@ -197,13 +255,26 @@ def forecast(history, pipeline, as_of, horizon=6, coverage=None, level_months=6,
     group_of = None if groups is None else [groups.get(k, None) for k in keys.tolist()]
     group_ids = None if group_of is None else np.unique([str(g) for g in group_of], return_inverse=True)[1]
     hist_key, qty = np.asarray(history['key']), np.asarray(history['qty'], dtype=np.float64)
-    parts = []
-    for rows in (~opportunity, opportunity):
-        sales = monthly_matrix(keys, hist_key[rows], hist_month[rows], qty[rows], first_month, as_of - 1)
-        parts.append(run_rate(sales, first_month, as_of, horizon, level_months, group_ids))
+    direct_sales = monthly_matrix(keys, hist_key[~opportunity], hist_month[~opportunity], qty[~opportunity],
+                                  first_month, as_of - 1)
+    opportunity_sales = monthly_matrix(keys, hist_key[opportunity], hist_month[opportunity], qty[opportunity],
+                                       first_month, as_of - 1)
     share = np.zeros(horizon) if coverage is None else np.nan_to_num(np.asarray(coverage, dtype=np.float64))
-    direct_part = parts[0] if direct is None else np.asarray(direct, dtype=np.float64)
-    return Forecast(keys, months, direct_part, weighted, parts[1] * (1 - share)[np.newaxis, :])
+    uncovered = run_rate(opportunity_sales, first_month, as_of, horizon, level_months, group_ids) * (1 - share)
+    if direct is not None:
+        return Forecast(keys, months, np.asarray(direct, dtype=np.float64), weighted, uncovered)
+    if customers is None:
+        return Forecast(keys, months, run_rate(direct_sales, first_month, as_of, horizon, level_months, group_ids),
+                        weighted, uncovered)
+    index, _growth = seasons_and_trend(direct_sales, first_month, group_ids)
+    existing = np.asarray(customers, dtype=np.float64) * index[:, months % 12]
+    age = np.asarray(history['customer_age'], dtype=np.int64)
+    new = np.zeros((len(keys), horizon))
+    for h in range(horizon):
+        rows = ~opportunity & (age <= h)
+        sales = monthly_matrix(keys, hist_key[rows], hist_month[rows], qty[rows], first_month, as_of - 1)
+        new[:, h] = run_rate(sales, first_month, as_of, h + 1, level_months, group_ids, direct_sales)[:, h]
+    return Forecast(keys, months, existing + new, weighted, uncovered, existing, new)
 
 
 def seasonal_naive(keys, history, as_of, horizon):

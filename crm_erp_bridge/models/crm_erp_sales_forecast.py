@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import numpy as np
 
 from odoo import _, api, fields, models
@@ -6,6 +8,7 @@ from odoo.exceptions import UserError
 from ..chunked_job import run_for_every_company
 from ..companies import allowed_company
 from ..engines import sales_forecast
+from ..queries import clv as clv_queries
 from ..queries import sales_forecast as forecast_queries
 from ..queries.common import disable_jit, set_local_work_mem
 from .record_ids import MANAGER_GROUP, check_group, check_int, public_method, shown
@@ -16,6 +19,7 @@ HISTORY_MONTHS = 36
 ACTUAL_MONTHS = 12
 LEVEL_MONTHS = 6  # the run rate's level: the mean of the last 6 months (engines.sales_forecast)
 HORIZON_MONTHS = 6
+MIX_MONTHS = 12  # a customer's products per purchase day: its direct sales of the last 12 months
 GROUP_BYS = ('product', 'category', 'team')
 
 
@@ -63,9 +67,10 @@ class CrmErpSalesForecast(models.Model):
         help='Untaxed amount expected to be sold in the month, in the company currency.')
     run_rate_qty = fields.Float(
         'From the usual sales (quantity)', readonly=True, digits=(16, 2),
-        help="Part of the forecast quantity from the order history: the recent monthly sales "
-             "(repeat and direct orders, and what opportunities not open yet will bring), with the "
-             'season and trend when there are two years of orders.')
+        help='Part of the forecast quantity from the order history: the purchases the Customer 360 lifetime '
+             'value model expects from the customers who already bought, times what each usually buys; the '
+             'recent sales to new customers; and what opportunities not open yet will bring; with the season '
+             'and trend when there are two years of orders.')
     pipeline_qty = fields.Float(
         'From open opportunities (quantity)', readonly=True, digits=(16, 2),
         help='Part of the forecast quantity from the products of the open opportunities: quantity x '
@@ -102,7 +107,7 @@ class CrmErpSalesForecast(models.Model):
         run_for_every_company(self.env, self._name, '_refresh', 'Sales forecast')
 
     @api.model
-    def _refresh(self, company_ids, today=None):
+    def _refresh(self, company_ids, today=None, customer_model=True):
         """Replace the stored forecast of each company by one computed as of today (default: the
         user's today), set-based: one DELETE and one INSERT per company. Two refreshes of one
         company at the same moment run one after the other (forecast_queries.claim_company);
@@ -114,26 +119,48 @@ class CrmErpSalesForecast(models.Model):
         set_local_work_mem(cr, '256MB')  # the sales of three years grouped in memory
         for company_id in company_ids:
             forecast_queries.claim_company(cr, company_id, now)
-            columns = self._forecast_columns(company_id, today)
+            columns = self._forecast_columns(company_id, today, customer_model)
             forecast_queries.replace_forecast(cr, company_id, columns, self.env.uid, now)
         self.invalidate_cache()
         return True
 
     @api.model
-    def _forecast_columns(self, company_id, today):
+    def _expected_customer_orders(self, company_id, as_of):
+        """(customer ids, customers x HORIZON_MONTHS array): the purchase days the Customer 360's
+        lifetime value model (the company's crm.erp.clv.model, fitted first if it never was)
+        expects in each forecast month from month as_of (a month index) of each commercial
+        customer with a counted order before that month, on their summaries as of the month's
+        eve (queries.clv.customer_summary, as the Customer 360 figures)."""
+        first_day = fields.Date.from_string(month_start(as_of))
+        eve = fields.Date.to_string(first_day - timedelta(days=1))
+        summary = clv_queries.customer_summary(self.env.cr, company_id, eve)
+        if not len(summary['partner_id']):
+            return summary['partner_id'], np.zeros((0, HORIZON_MONTHS))
+        purchase, _value = self.env['crm.erp.clv.model']._engine_models(company_id, eve)
+        bounds = [(fields.Date.from_string(month_start(as_of + h)) - first_day).days
+                  for h in range(HORIZON_MONTHS + 1)]
+        return summary['partner_id'], purchase.expected_orders_between(
+            bounds, summary['frequency'], summary['recency'], summary['age'])
+
+    @api.model
+    def _forecast_columns(self, company_id, today, customer_model=True):
         """The rows of the company's table as of today, as columns (forecast_queries.replace_forecast):
         the forecast of this month and the next HORIZON_MONTHS - 1 per team x product
         (sales_forecast.forecast on the last HISTORY_MONTHS months of counted sales, the open
         pipeline lines by win chance, the closing slips and pipeline coverage of the won leads of
-        the last 12 months, the seasons per product category) and the sales of the last
-        ACTUAL_MONTHS months and of this month so far; rows without any figure are left out."""
+        the last 12 months, the seasons per product category; the direct sales of the customers
+        who bought before this month from the lifetime value model's expected purchase days x
+        each one's products per purchase day in the last MIX_MONTHS months, the new customers'
+        from their run rate; customer_model=False: every direct sale from the run rate, as
+        before the customer model) and the sales of the last ACTUAL_MONTHS months and of this
+        month so far; rows without any figure are left out."""
         cr = self.env.cr
         as_of = _index_of(today)
         # per product and team: the months of the level (6) and of the sales shown (12); before,
         # per category only (the seasons and the trend are a category's)
-        detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS)
+        detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS, MIX_MONTHS)
         sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
-                                               month_start(as_of + 1), detail_from)
+                                               month_start(as_of + 1), detail_from, HORIZON_MONTHS)
         lines = forecast_queries.open_pipeline_lines(cr, company_id)
         won = forecast_queries.won_leads(cr, company_id, month_start(as_of - 12), month_start(as_of))
         # team x product as one integer key; a category's older months: minus (1 + the category)
@@ -159,17 +186,27 @@ class CrmErpSalesForecast(models.Model):
             [lead['amount'] or 0.0 for lead in won], as_of, HORIZON_MONTHS)
         slips = [_index_of(lead['closed']) - _index_of(lead['date_deadline']) for lead in won if lead['date_deadline']]
         probability = np.array([float(line['win_chance'] or 0.0) for line in lines])
+        customer_age = np.asarray(sales['customer_age'], dtype=np.int64)
+        if customer_model:
+            customers, expected = self._expected_customer_orders(company_id, as_of)
+            mix = forecast_queries.customer_mix(cr, company_id, month_start(as_of - MIX_MONTHS), month_start(as_of))
+            mix_key = (np.asarray(mix['team_id'], dtype=np.int64) * 2 ** 32
+                       + np.asarray(mix['product_id'], dtype=np.int64))
         results = {}
         for measure, history_values, line_values in (
                 ('qty', sale_qty, [float(line['qty'] or 0.0) for line in lines]),
                 ('amount', sale_amount, [float(line['amount'] or 0.0) for line in lines])):
             history = {'key': sale_key[past], 'month': sale_month[past], 'qty': history_values[past],
-                       'opportunity': opportunity[past]}
+                       'opportunity': opportunity[past], 'customer_age': customer_age[past]}
             pipeline = {'key': line_key, 'month': line_month, 'qty': np.array(line_values, dtype=np.float64),
                         'probability': probability}
+            existing = None
+            if customer_model:
+                existing = sales_forecast.customer_sales(keys, customers, expected, mix['partner_id'], mix_key,
+                                                         mix[measure], mix['days'])
             results[measure] = sales_forecast.forecast(history, pipeline, as_of, HORIZON_MONTHS, coverage,
                                                        level_months=LEVEL_MONTHS, groups=groups, keys=keys,
-                                                       slips=slips or None)
+                                                       slips=slips or None, customers=existing)
         qty, amount = results['qty'], results['amount']
         # cells (key, month) of the forecast and of the sales, summed per cell
         recent = sale_month >= as_of - ACTUAL_MONTHS

@@ -1,5 +1,6 @@
 """SQL of the sales forecast (issue 19, docs/lead-score-forecast.md, "The sales forecast"):
-what a company sold per product, team and month (`monthly_sales`), its open pipeline lines
+what a company sold per product, team and month (`monthly_sales`), what each of its customers
+buys (`customer_mix`), its open pipeline lines
 (`open_pipeline_lines`), its won leads of the last months (`won_leads`: the pipeline's coverage
 and the closing slips), the delivery shares of its warehouses (`delivery_shares`), and the
 stored forecast table (`replace_forecast`, `lock_company`). Functions take a cursor and plain
@@ -18,19 +19,33 @@ from ..sql import copy_rows
 from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 
 # The sale lines of the company's counted orders from date_from (included) to date_to
-# (excluded), summed per product, team, month and opportunity flag (the order part of the
-# counted-line rule is in the orders' selection, the month of each order computed once).
-_MONTHLY_SALES_SQL = "WITH " + with_company_currency_factor('orders', """
+# (excluded), summed per product, team, month, opportunity flag and customer age (the order part
+# of the counted-line rule is in the orders' selection, the month of each order computed once).
+# The customer age of a direct order of the detailed months: the months since its commercial
+# partner's first counted order (of any date before date_to), capped at age_cap; age_cap for
+# every other row (the forecast needs the new customers' recent direct sales only).
+_MONTHLY_SALES_SQL = """WITH first_orders AS (
+    SELECT p.commercial_partner_id AS partner_id, MIN(so.date_order) AS first_order
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """ AND so.date_order < %(date_to)s
+     GROUP BY p.commercial_partner_id
+), """ + with_company_currency_factor('orders', """
     SELECT so.id AS order_id, COALESCE(so.team_id, 0) AS team_id, so.opportunity_id IS NOT NULL AS opportunity,
            so.company_id, so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
-           (EXTRACT(YEAR FROM so.date_order) * 12 + EXTRACT(MONTH FROM so.date_order) - 1)::integer AS month
+           (EXTRACT(YEAR FROM so.date_order) * 12 + EXTRACT(MONTH FROM so.date_order) - 1)::integer AS month,
+           (EXTRACT(YEAR FROM f.first_order) * 12 + EXTRACT(MONTH FROM f.first_order) - 1)::integer AS first_month
       FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+      JOIN first_orders f ON f.partner_id = p.commercial_partner_id
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
        AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """
 SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS product_id, pt.categ_id,
        CASE WHEN o.month >= %(detail_from)s THEN o.team_id ELSE 0 END AS team_id, o.month, o.opportunity,
+       CASE WHEN o.month >= %(detail_from)s AND NOT o.opportunity THEN LEAST(o.month - o.first_month, %(age_cap)s)
+            ELSE %(age_cap)s END AS customer_age,
        SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
        SUM(l.price_subtotal * o.factor)::float8 AS amount
   FROM orders o
@@ -41,27 +56,76 @@ SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS prod
   """ + product_uom_joins('l', 'product_uom') + """
  WHERE """ + COUNTED_LINE_ONLY_SQL + """
    AND """ + COUNTED_PRODUCT_SQL + """
- GROUP BY 1, 2, 3, 4, 5
+ GROUP BY 1, 2, 3, 4, 5, 6
 """
 
-MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'qty', 'amount')
+MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'customer_age', 'qty',
+                         'amount')
 
 
-def monthly_sales(cr, company_id, date_from, date_to, detail_from=0):
+def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     """The company's counted sales from date_from to date_to (excluded; dates as text or
-    date), one row per product x team x month x opportunity flag, as columns (lists, in no
-    particular order): product_id, categ_id, team_id (0: no team), month (year x 12 + month -
-    1, engines.sales_forecast.month_index), opportunity (whether the order came from an
-    opportunity), qty (product unit), amount (company currency, untaxed, at the rate of the
-    order's day). The months before detail_from (a month index) are summed per product
-    category instead, with product_id and team_id 0 (the forecast needs only a category's
-    older months, for its seasons and trend: a third of the rows at L). Wide (a row per
-    product, team and month): set jit off and a larger work_mem first (common.disable_jit,
+    date), one row per product x team x month x opportunity flag x customer age, as columns
+    (lists, in no particular order): product_id, categ_id, team_id (0: no team), month (year x
+    12 + month - 1, engines.sales_forecast.month_index), opportunity (whether the order came
+    from an opportunity), customer_age (of a direct order from detail_from on: the months from
+    its customer's first counted order to the order, at most age_cap; age_cap for the other
+    rows), qty (product unit), amount (company currency, untaxed, at the rate of the order's
+    day). The months before detail_from (a month index) are summed per product category
+    instead, with product_id and team_id 0 (the forecast needs only a category's older months,
+    for its seasons and trend: a third of the rows at L). Wide (a row per product, team and
+    month): set jit off and a larger work_mem first (common.disable_jit,
     common.set_local_work_mem)."""
     cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to,
-                                    'detail_from': detail_from})
+                                    'detail_from': detail_from, 'age_cap': age_cap})
     rows = cr.fetchall()
     return {name: [row[index] for row in rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
+
+
+# What each commercial customer of the company bought without an opportunity from date_from to
+# date_to (excluded), per sales team and product, beside its purchase days in the window (the
+# distinct days of all its counted orders, from an opportunity or not: the days the lifetime
+# value model counts).
+_CUSTOMER_MIX_SQL = "WITH " + with_company_currency_factor('orders', """
+    SELECT so.id AS order_id, p.commercial_partner_id AS partner_id, COALESCE(so.team_id, 0) AS team_id,
+           so.opportunity_id IS NOT NULL AS opportunity, so.company_id, so.date_order::date AS day,
+           pl.currency_id, cmp.currency_id AS company_currency_id
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+      JOIN res_company cmp ON cmp.id = so.company_id
+      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
+       AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """,
+purchase_days AS (
+    SELECT partner_id, COUNT(DISTINCT day) AS days FROM orders GROUP BY partner_id
+)
+SELECT o.partner_id, o.team_id, l.product_id, d.days,
+       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
+       SUM(l.price_subtotal * o.factor)::float8 AS amount
+  FROM orders o
+  JOIN purchase_days d ON d.partner_id = o.partner_id
+  JOIN res_company cmp ON cmp.id = %(company_id)s
+  JOIN sale_order_line l ON l.order_id = o.order_id
+  """ + product_uom_joins('l', 'product_uom') + """
+ WHERE NOT o.opportunity AND """ + COUNTED_LINE_ONLY_SQL + """
+   AND """ + COUNTED_PRODUCT_SQL + """
+ GROUP BY 1, 2, 3, 4
+"""
+
+CUSTOMER_MIX_COLUMNS = ('partner_id', 'team_id', 'product_id', 'days', 'qty', 'amount')
+
+
+def customer_mix(cr, company_id, date_from, date_to):
+    """Per commercial customer of the company, sales team and product, what the customer bought
+    without an opportunity from date_from to date_to (excluded), as columns (lists):
+    partner_id, team_id (0: no team), product_id, days (the customer's purchase days in the
+    window: distinct days of its counted orders, from an opportunity or not), qty (product
+    unit), amount (company currency, untaxed, at the rate of the order's day); the counted lines
+    of monthly_sales. The forecast's customer model spreads a customer's expected purchase days
+    over its products with qty / days and amount / days."""
+    cr.execute(_CUSTOMER_MIX_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
+    rows = cr.fetchall()
+    return {name: [row[index] for row in rows] for index, name in enumerate(CUSTOMER_MIX_COLUMNS)}
 
 
 # The lines of the company's open leads, in the product unit, each with its expected closing.

@@ -115,6 +115,42 @@ class TestQueriesSalesForecast(SalesForecastCase):
         })
         self.assertEqual({r['categ_id'] for r in rows if r['product_id'] == bolt}, {self.categ_parts.id})
 
+    def test_customer_age_of_direct_sales(self):
+        """Months from the customer's first counted order (the other customer's: December 31,
+        2024, before the dates read) to a direct sale; 6 (age_cap) for an opportunity's order and
+        for the months summed per category."""
+        rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01'))
+        ages = {(r['product_id'], r['team_id'], r['month'], r['opportunity']): r['customer_age'] for r in rows}
+        bolt, nut = self.bolt.id, self.nut.id
+        jan, mar, apr = 2025 * 12, 2025 * 12 + 2, 2025 * 12 + 3
+        self.assertEqual(ages, {(bolt, self.team_a.id, jan, False): 0, (nut, self.team_a.id, jan, False): 0,
+                                (bolt, self.team_b.id, mar, True): 6, (bolt, self.team_a.id, apr, False): 4,
+                                (bolt, 0, apr, False): 4})
+        self.assertEqual(len(rows), len(ages))
+        rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01',
+                                                       apr, 3))
+        self.assertEqual(sorted((r['product_id'], r['month'], r['customer_age']) for r in rows),
+                         sorted([(0, jan, 3), (0, jan, 3), (0, mar, 3), (bolt, apr, 3), (bolt, apr, 3)]))
+
+    def test_customer_mix(self):
+        """What each customer bought without an opportunity in the 12 months before May 2025, per
+        team and product, beside its purchase days (the buyer's March order came from the won
+        lead: a purchase day, no line); the quotation, the cancelled order and company B's are
+        not counted."""
+        mix = self._rows(sales_forecast.customer_mix(self.env.cr, self.company_a.id, '2024-05-01', '2025-05-01'))
+        got = sorted((r['partner_id'], r['team_id'], r['product_id'], r['days'], r['qty'], round(r['amount'], 6))
+                     for r in mix)
+        self.assertEqual(got, sorted([
+            (self.buyer.id, self.team_a.id, self.bolt.id, 2, 10.0, 30.0),
+            (self.buyer.id, self.team_a.id, self.nut.id, 2, 4.0, 10.0),
+            # 100 bolts on December 31 and 2 in April (20 XCB at 5.0: 4 XCA); 2 dozen without a team
+            (self.other.id, self.team_a.id, self.bolt.id, 3, 102.0, 104.0),
+            (self.other.id, 0, self.bolt.id, 3, 24.0, 24.0),
+        ]))
+        mix = self._rows(sales_forecast.customer_mix(self.env.cr, self.company_a.id, '2025-02-01', '2025-05-01'))
+        self.assertEqual(sorted((r['partner_id'], r['team_id'], r['days'], r['qty']) for r in mix),
+                         [(self.other.id, 0, 2, 24.0), (self.other.id, self.team_a.id, 2, 2.0)])
+
     def test_older_months_per_category(self):
         """Before detail_from (April 2025), the sales per category, product and team 0."""
         rows = self._rows(sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01',

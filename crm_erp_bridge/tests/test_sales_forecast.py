@@ -5,6 +5,7 @@ import numpy as np
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
+from ..engines import clv
 from ..queries import sales_forecast as forecast_queries
 from .concurrency_common import ConcurrentCase
 from .test_queries_sales_forecast import SalesForecastCase
@@ -14,13 +15,15 @@ TODAY = '2025-05-15'
 
 class TestSalesForecast(SalesForecastCase):
     """crm.erp.sales.forecast on the orders and leads of SalesForecastCase, refreshed as of
-    2025-05-15: the forecast of May to October 2025 and the sales of May 2024 to May 2025."""
+    2025-05-15: the forecast of May to October 2025 and the sales of May 2024 to May 2025. The
+    stored rows are the run rate's (customer_model=False: the figures by hand below);
+    test_customer_model_by_hand checks the default, the Customer 360 model's expected orders."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.Forecast = cls.env['crm.erp.sales.forecast']
-        cls.Forecast._refresh([cls.company_a.id, cls.company_b.id], TODAY)
+        cls.Forecast._refresh([cls.company_a.id, cls.company_b.id], TODAY, customer_model=False)
         group = cls.env.ref
         cls.manager_a = cls.env['res.users'].create({
             'name': 'SF manager A', 'login': 'sf_manager_a', 'company_id': cls.company_a.id,
@@ -97,7 +100,7 @@ class TestSalesForecast(SalesForecastCase):
 
     def test_refresh_replaces_the_rows(self):
         before = sorted((str(r.month), r.product_id.id, r.team_id.id, r.product_qty) for r in self._rows())
-        self.Forecast._refresh([self.company_a.id], TODAY)
+        self.Forecast._refresh([self.company_a.id], TODAY, customer_model=False)
         after = self._rows()
         self.assertEqual(sorted((str(r.month), r.product_id.id, r.team_id.id, r.product_qty) for r in after), before)
         keys = [(r.month, r.product_id.id, r.team_id.id) for r in after]
@@ -191,8 +194,8 @@ class TestSalesForecast(SalesForecastCase):
         read = forecast_queries.monthly_sales
         per_category = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         with patch.object(forecast_queries, 'monthly_sales',
-                          lambda cr, company_id, date_from, date_to, detail_from=0:
-                          read(cr, company_id, date_from, date_to, 0)):
+                          lambda cr, company_id, date_from, date_to, detail_from=0, age_cap=6:
+                          read(cr, company_id, date_from, date_to, 0, age_cap)):
             detailed = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         self.assertGreater(len(detailed['product_id']), 10)
         self.assertGreater(detailed['run_rate_qty'].sum(), 0)
@@ -201,6 +204,51 @@ class TestSalesForecast(SalesForecastCase):
                 np.testing.assert_array_almost_equal(per_category[name], values, err_msg=name)
             else:
                 np.testing.assert_array_equal(per_category[name], values, name)
+
+    def test_customer_model_by_hand(self):
+        """The default: the direct sales of the customers who bought before May 2025 from the
+        lifetime value model's expected purchase days in each month x each one's products per
+        purchase day of the last 12 months; the new customers' from their run rate. As of April
+        30 the buyer bought on 2 days (January 20, March 5: x = 1, t_x = 44, T = 100 days), 10
+        bolts and 4 nuts for team A without an opportunity (amounts 30 and 10): 5 bolts and 2
+        nuts a purchase day; the other customer on 3 days (December 31, April 10 and 20: x = 2,
+        t_x = 110, T = 120), 102 bolts for team A (amount 104) and 24 without a team (24): 34 and 8
+        a day. New customers: in their first month they bought 100 + 10 bolts and 4 nuts for team
+        A (December, January; amounts 100 + 30 and 10) in the 5 months of history; 5 months ahead
+        (September, October) also those in their fifth month (the other customer's April: 2 bolts
+        for team A, amount 4, and 24 without a team)."""
+        Model = self.env['crm.erp.clv.model']
+        Model._fit([self.company_a.id], '2025-04-30')
+        fitted = Model.search([('company_id', '=', self.company_a.id)])
+        purchase = clv.PurchaseModel('mbg_nbd', {'r': fitted.rate_shape, 'alpha': fitted.rate_scale_days,
+                                                 'a': fitted.dropout_a, 'b': fitted.dropout_b})
+        # purchase days expected from May 1 to June 1, ..., October 1 to November 1
+        buyer, other = purchase.expected_orders_between([0, 31, 61, 92, 123, 153, 184], [1, 2], [44, 110],
+                                                        [100, 120])
+        self.assertTrue((buyer > 0.01).all() and (other > 0.01).all(), (buyer, other))
+        columns = self.Forecast._forecast_columns(self.company_a.id, TODAY)
+        rows = {(str(month)[:10], product, team): dict(product_qty=qty, run_rate_qty=run_rate, amount=amount)
+                for month, product, team, qty, run_rate, amount in zip(
+                    columns['month'], columns['product_id'].tolist(), columns['team_id'].tolist(),
+                    columns['product_qty'], columns['run_rate_qty'], columns['amount'])}
+        bolt, nut, team_a = self.bolt.id, self.nut.id, self.team_a.id
+        for h, month in enumerate(('2025-05-01', '2025-06-01', '2025-07-01', '2025-08-01', '2025-09-01',
+                                   '2025-10-01')):
+            later = h >= 4
+            bolt_a = rows[(month, bolt, team_a)]
+            qty = 5 * buyer[h] + 34 * other[h] + (112 if later else 110) / 5.0
+            self.assertAlmostEqual(bolt_a['product_qty'], qty, places=3)
+            self.assertAlmostEqual(bolt_a['run_rate_qty'], qty, places=3)
+            self.assertAlmostEqual(bolt_a['amount'], 15 * buyer[h] + 104 / 3.0 * other[h]
+                                   + (134 if later else 130) / 5.0, delta=0.006)
+            self.assertAlmostEqual(rows[(month, nut, team_a)]['product_qty'], 2 * buyer[h] + 0.8, places=3)
+            self.assertAlmostEqual(rows[(month, bolt, 0)]['product_qty'], 8 * other[h] + (4.8 if later else 0.0),
+                                   places=3)
+        # the run rate alone, as stored by setUpClass: 22.4 bolts a month whoever buys them
+        run_rate = self.Forecast._forecast_columns(self.company_a.id, TODAY, customer_model=False)
+        self.assertAlmostEqual(run_rate['product_qty'][(run_rate['product_id'] == bolt)
+                                                       & (run_rate['team_id'] == team_a)
+                                                       & run_rate['is_forecast']][0], 22.4, places=4)
 
     def test_views_load(self):
         for view_type in ('graph', 'pivot', 'tree', 'search'):

@@ -106,6 +106,56 @@ class TestSalesForecastEngine(unittest.TestCase):
         self.assertEqual(group_keys.tolist(), ['tools'])
         np.testing.assert_allclose(totals, [[38, 49]])
 
+    def test_customer_sales_spread_expected_orders_over_each_customers_products(self):
+        keys = np.array([1, 2])
+        # customer 10 expects 1 then 2 purchase days, customer 20 half a day each month
+        expected = [[1.0, 2.0], [0.5, 0.5]]
+        # customer 10 bought 10 of key 1 and 4 of key 2 over 2 purchase days; customer 20 6 of key
+        # 1 over 3 days and 5 of key 3 (not asked for)
+        mix = [(10, 1, 10.0, 2), (10, 2, 4.0, 2), (20, 1, 6.0, 3), (20, 3, 5.0, 3)]
+        customer, key, value, days = zip(*mix)
+        sales = sf.customer_sales(keys, [10, 20], expected, customer, key, value, days)
+        # key 1: 5 a purchase day x (1, 2) + 2 a day x (0.5, 0.5); key 2: 2 a day x (1, 2)
+        np.testing.assert_allclose(sales, [[5 + 1, 10 + 1], [2, 4]])
+        np.testing.assert_allclose(sf.customer_sales(keys, [], np.zeros((0, 2)), customer, key, value, days),
+                                   np.zeros((2, 2)))
+        # customer 15 bought nothing in the window and expects 1 purchase day a month: the average
+        # purchase day of customers 10 and 20 (5 days): 16 / 5 of key 1, 4 / 5 of key 2
+        with_15 = sf.customer_sales(keys, [10, 15, 20], [[1.0, 2.0], [1.0, 1.0], [0.5, 0.5]], customer, key, value,
+                                    days)
+        np.testing.assert_allclose(with_15, [[6 + 3.2, 11 + 3.2], [2 + 0.8, 4 + 0.8]])
+
+    def test_forecast_with_the_customer_model_and_the_new_customers_run_rate(self):
+        # key 1: old customers (age 6) buy 10 a month; customers in their first month (age 0) 2 a
+        # month; a customer in its second month (age 1) 3 once, in the last month
+        rows = [(1, JAN_2024 - m, 10.0, False) for m in range(1, 7)]
+        rows += [(1, JAN_2024 - m, 2.0, False) for m in range(1, 7)]
+        rows.append((1, JAN_2024 - 1, 3.0, False))
+        rows.append((1, JAN_2024 - 2, 50.0, True))  # an opportunity's order: not a direct sale
+        history = history_of(rows)
+        history['customer_age'] = np.array([6] * 6 + [0] * 6 + [1, 0])
+        result = sf.forecast(history, NO_PIPELINE, JAN_2024, horizon=3, customers=[[5.0, 5.0, 5.0]])
+        np.testing.assert_allclose(result.existing, [[5, 5, 5]])
+        # the new customers at 1 month: those in their first month, 2 a month; from 2 months on
+        # also those in their second month: + 3 over the 6 months
+        np.testing.assert_allclose(result.new, [[2, 2.5, 2.5]])
+        np.testing.assert_allclose(result.direct, [[7, 7.5, 7.5]])
+        np.testing.assert_allclose(result.total - result.uncovered, [[7, 7.5, 7.5]])
+        # without the customer model: the run rate of every direct sale (10 + 2 + 3 / 6)
+        np.testing.assert_allclose(sf.forecast(history, NO_PIPELINE, JAN_2024, horizon=1).direct, [[12.5]])
+
+    def test_customer_model_follows_the_seasons_of_the_direct_sales(self):
+        pattern = np.ones(12)
+        pattern[11] = 2.0  # December sells twice a normal month
+        index = pattern / pattern.mean()
+        first = JAN_2024 - 24
+        months = first + np.arange(24)
+        history = {'key': np.ones(24, dtype=np.int64), 'month': months, 'qty': 100 * index[months % 12],
+                   'opportunity': np.zeros(24, dtype=bool), 'customer_age': np.full(24, 12)}
+        result = sf.forecast(history, NO_PIPELINE, JAN_2024, horizon=12, customers=[[10.0] * 12])
+        np.testing.assert_allclose(result.existing[0], 10 * index)
+        np.testing.assert_allclose(result.new[0], np.zeros(12))
+
     def test_seasonal_naive(self):
         rows = [(1, JAN_2024 - 12, 5.0, False), (1, JAN_2024 - 11, 7.0, False), (1, JAN_2024 - 1, 9.0, False)]
         keys = np.array([1, 2])
