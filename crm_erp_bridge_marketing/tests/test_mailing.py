@@ -99,6 +99,7 @@ class TestMailing(MarketingCase):
         self.assertNotIn(company_b, self.env.user.company_ids)
         queued = self.env['mail.mass_mailing'].sudo(marketer).create({
             'name': 'Marketing test B', 'body_html': '<p>Hello</p>', 'reply_to_mode': 'email',
+            'email_from': 'news@example.com', 'reply_to': 'news@example.com',
             'mailing_model_id': self.env['ir.model']._get('res.partner').id, 'crm_erp_company_id': company_b.id,
             'mailing_domain': repr(people + [('customer_stage', '=', 'loyal')])})
         self.assertEqual(queued.sudo().get_recipients(), self.eve.ids)

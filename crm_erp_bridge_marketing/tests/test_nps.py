@@ -37,8 +37,8 @@ class TestNps(MarketingCase):
 
     def _nps(self, groupby, domain=None, user=None):
         Report = self.env['crm.erp.nps.report'].sudo(user) if user else self.env['crm.erp.nps.report']
-        rows = Report.read_group(domain or [], ['nps', 'answer_count', 'promoter_count', 'detractor_count'],
-                                 [groupby], lazy=False)
+        rows = Report.read_group(domain or [], ['nps', 'answer_count', 'promoter_count', 'detractor_count',
+                                                groupby.split(':')[0]], [groupby], lazy=False)
         return {row[groupby][1] if isinstance(row[groupby], tuple) else row[groupby]:
                 (round(row['nps'], 1), row['answer_count'], row['promoter_count'], row['detractor_count'])
                 for row in rows}
