@@ -163,6 +163,7 @@ def main():
     with api.Environment.manage(), odoo.registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
         company = env['res.company'].create({'name': 'Mailing bench'})
+        env.user.write({'company_ids': [(4, company.id)]})  # the sender belongs to the mailing's company
         ids = insert(cr, company.id, rows)
         index = {partner_id: row for row, partner_id in enumerate(ids)}
         newsletter = env['mail.mass_mailing.list'].create({'name': 'Mailing bench newsletter'})
