@@ -2,6 +2,7 @@
 import ast
 import builtins
 import dis
+import random
 import resource
 from xml.etree import ElementTree
 
@@ -172,7 +173,31 @@ def patch_api(module):
     module.call_kw = checked_call_kw
 
 
+class _RandomSamplingSets:
+    """The `random` module, except that sample() takes a set as Odoo 11 passes one (sorted
+    first, so a seeded draw stays reproducible)."""
+
+    def __getattr__(self, name):
+        return getattr(random, name)
+
+    @staticmethod
+    def sample(population, k, **kwargs):
+        if isinstance(population, (set, frozenset)):
+            population = sorted(population)
+        return random.sample(population, k, **kwargs)
+
+
+def patch_mass_mailing(module):
+    """odoo/addons/mass_mailing/models/mass_mailing.py: a mailing to a share of its recipients
+    (A/B testing, contact_ab_pc < 100) draws them with random.sample(a set, k); since 3.11
+    sample() refuses sets ("Population must be a sequence"), so get_recipients(), the mailing
+    form's recipient count and the sending raised TypeError. The module's `random` sorts a set
+    before sampling, as Python 3.10 did implicitly (tuple(set))."""
+    module.random = _RandomSamplingSets()
+
+
 BY_MODULE = {
+    'odoo.addons.mass_mailing.models.mass_mailing': patch_mass_mailing,
     'odoo.api': patch_api,
     'odoo.http': patch_http,
     'odoo.tools.safe_eval': patch_safe_eval,

