@@ -21,4 +21,4 @@ class CrmErpPartnerProductHistory(models.Model):
         # registry initialises the models one after the other: theirs first (idempotent)
         self.env['pos.order']._auto_init()
         self.env['pos.order.line']._auto_init()
-        super().init()
+        return super().init()
