@@ -21,8 +21,11 @@ Every original has a name of a first name and two surnames from generated pools 
 
 Ground truth: the (original, duplicate) pairs. Precision = pairs found that are planted / pairs
 found among the set's customers; recall = planted pairs found / planted pairs, also per kind.
-Scan time: duplicate_pairs on the company (its customers plus the database's shared ones), after
-ANALYZE, best of --reps. Everything runs in one transaction that is rolled back."""
+Precision is also given by evidence (the pairs found on each combination of kinds) and the false
+pairs by the look-alike kind they come from. Scan time: duplicate_pairs on the company (its
+customers plus the database's shared ones), after ANALYZE, best of --reps; --explain then prints
+the plan of one more scan (EXPLAIN ANALYZE, BUFFERS). Everything runs in one transaction that is
+rolled back."""
 import argparse
 import os
 import random
@@ -68,12 +71,12 @@ def _phone_format(rng, digits):
 
 
 def generate(size, seed):
-    """[(name, email, phone, mobile, vat, is_company)] and the planted pairs {(i, j): kind}
-    (indexes in the list, i the original)."""
+    """[(name, email, phone, mobile, vat, is_company)], the planted pairs {(i, j): kind} (indexes
+    in the list, i the original) and the look-alikes {(i, j): kind} (j made after i)."""
     rng = random.Random(seed)
     firsts = sorted({_word(rng, rng.choice((2, 3))) for _ in range(400)})[:200]
     surnames = sorted({_word(rng, rng.choice((2, 3, 4))) for _ in range(6000)})[:3000]
-    rows, truth = [], {}
+    rows, truth, alikes = [], {}, {}
     names, vats, phones = set(), set(), set()
     n_dup = n_alike = size // 10
     n_orig = size - n_dup - n_alike
@@ -146,8 +149,9 @@ def generate(size, seed):
         elif kind == 'vat_near' and vat:
             new[0] = '%s %s Lda' % (_word(rng, 3), _word(rng, 3))
             new[4] = vat[:10] + str((int(vat[10]) + 1) % 10)
+        alikes[(i, len(rows))] = kind
         rows.append(new)
-    return [row[:6] for row in rows], truth
+    return [row[:6] for row in rows], truth, alikes
 
 
 def insert(cr, company_id, rows):
@@ -167,19 +171,43 @@ def insert(cr, company_id, rows):
     return ids
 
 
+class ExplainCursor:
+    """A cursor that runs the scan's statement (the one that starts with WITH) under EXPLAIN
+    (ANALYZE, BUFFERS), keeps the plan in .plan and answers it no rows; other statements run as
+    they are. Works on any version of queries/duplicates.duplicate_pairs."""
+
+    def __init__(self, cr):
+        self.cr, self.plan, self._explained = cr, [], False
+
+    def execute(self, query, params=None):
+        self._explained = query.lstrip().upper().startswith('WITH')
+        if self._explained:
+            query = 'EXPLAIN (ANALYZE, BUFFERS) ' + query
+            self.cr.execute(query, params)
+            self.plan = [row[0] for row in self.cr.fetchall()]
+        else:
+            self.cr.execute(query, params)
+
+    def fetchall(self):
+        return [] if self._explained else self.cr.fetchall()
+
+    def __getattr__(self, name):
+        return getattr(self.cr, name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('database')
     parser.add_argument('--size', type=int, default=100000)
     parser.add_argument('--seed', type=int, default=20)
     parser.add_argument('--reps', type=int, default=2)
+    parser.add_argument('--explain', action='store_true', help='print the plan of one more scan')
     args = parser.parse_args()
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
     from odoo.addons.crm_erp_bridge.queries import duplicates
-    from odoo.addons.crm_erp_bridge.rules import DUPLICATE_NAME_SIMILARITY
     start = time.perf_counter()
-    rows, truth = generate(args.size, args.seed)
+    rows, truth, alikes = generate(args.size, args.seed)
     print('generated %d customers, %d planted duplicates in %.1f s'
           % (len(rows), len(truth), time.perf_counter() - start), flush=True)
     with api.Environment.manage(), odoo.registry(args.database).cursor() as cr:
@@ -193,9 +221,13 @@ def main():
         times = []
         for _rep in range(args.reps):
             start = time.perf_counter()
-            found = duplicates.duplicate_pairs(cr, company.id, use_names=use_names,
-                                               min_similarity=DUPLICATE_NAME_SIMILARITY)
+            # the addon's rule (its defaults: rules.DUPLICATE_NAME_SIMILARITY, ...)
+            found = duplicates.duplicate_pairs(cr, company.id, use_names=use_names)
             times.append(time.perf_counter() - start)
+        if args.explain:
+            explain = ExplainCursor(cr)
+            duplicates.duplicate_pairs(explain, company.id, use_names=use_names)
+            print('\n'.join(explain.plan), flush=True)
         cr.rollback()
     index = {partner_id: i for i, partner_id in enumerate(ids)}
     predicted = {(index[a], index[b]): kinds for a, b, kinds, _sim in found if a in index and b in index}
@@ -214,7 +246,15 @@ def main():
         planted = [pair for pair, k in truth.items() if k == kind]
         found_share = sum(pair in predicted for pair in planted) / len(planted)
         print('  recall %-8s %.3f (%d planted)' % (kind, found_share, len(planted)))
+    evidence = {}
+    for pair, kinds in predicted.items():
+        evidence.setdefault('+'.join(sorted(kinds)), []).append(pair in same)
+    for kinds, right in sorted(evidence.items()):
+        print('  precision %-22s %.3f (%d pairs found)' % (kinds, sum(right) / len(right), len(right)))
     wrong = [pair for pair in predicted if pair not in same]
+    for kind in LOOK_ALIKES + ('other',):
+        print('  false pairs of look-alikes %-12s %d' % (
+            kind, sum(alikes.get(pair, alikes.get(pair[::-1], 'other')) == kind for pair in wrong)))
     for pair in wrong[:5]:
         print('  false: %r / %r: %s' % (rows[pair[0]][0], rows[pair[1]][0], predicted[pair]), flush=True)
 

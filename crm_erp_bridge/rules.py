@@ -206,9 +206,16 @@ DUPLICATE_EVIDENCE = [
     ('email', 0.95, 'Same email'),
     ('phone', 0.8, 'Same phone'),
     ('name', 0.6, 'Similar name'),
+    ('typo', 0.5, 'Name with one typing error'),
 ]
-# Names are "similar" from this pg_trgm similarity up (0 to 1; word order does not count).
+# Names with the same words but one (in any order) are "similar" from this pg_trgm similarity up
+# (0 to 1); below it, they are a "typing error" when that one word differs by one letter.
 DUPLICATE_NAME_SIMILARITY = 0.8
+# A letter substituted, or two swapped, counts as a typing error in words of this many letters
+# or more only ("Ivo" / "Iva", "Rui" / "Rua" are other names); a letter added or dropped in any.
+DUPLICATE_TYPO_MIN_LENGTH = 4
+# A key (VAT, email, phone, name key) shared by more customers than this is no evidence.
+DUPLICATE_MAX_GROUP = 20
 DUPLICATE_MAX_CONFIDENCE = 0.999
 
 

@@ -28,9 +28,13 @@ class CrmErpDuplicatePair(models.Model):
     match_vat = fields.Boolean('Same VAT', readonly=True)
     match_email = fields.Boolean('Same email', readonly=True)
     match_phone = fields.Boolean('Same phone', readonly=True)
+    match_typo = fields.Boolean('Name with one typing error', readonly=True,
+                                help='The same words but one, which differs by one letter (substituted, '
+                                'dropped, added, or two letters swapped), and the names less similar than %s.'
+                                % DUPLICATE_NAME_SIMILARITY)
     name_similarity = fields.Float('Name similarity', digits=(3, 2), readonly=True,
-                                   help='Trigram similarity of the names (0 to 1), when at least %s.'
-                                   % DUPLICATE_NAME_SIMILARITY)
+                                   help='Trigram similarity of the names (0 to 1) when they have the same words but '
+                                   'one: similar names from %s up.' % DUPLICATE_NAME_SIMILARITY)
     confidence = fields.Float('Confidence', digits=(4, 3), readonly=True, group_operator='max')
     state = fields.Selection(DUPLICATE_STATES, string='Status', required=True, default='review', index=True,
                              readonly=True)
@@ -42,8 +46,9 @@ class CrmErpDuplicatePair(models.Model):
     @api.model_cr
     def init(self):
         # pg_trgm for the similar names, where the database user may create it (else exact keys only)
-        if queries.create_trigram_extension(self.env.cr):
-            queries.ensure_name_index(self.env.cr)
+        queries.create_trigram_extension(self.env.cr)
+        # the trigram index of the first version: the names are now compared by keys
+        queries.drop_name_index(self.env.cr)
 
     # Finding -----------------------------------------------------------------------------
 
@@ -72,9 +77,8 @@ class CrmErpDuplicatePair(models.Model):
         counts = {}
         for company_id in company_ids:
             pairs = []
-            for a_id, b_id, kinds, similarity in queries.duplicate_pairs(
-                    cr, company_id, use_names=use_names, min_similarity=DUPLICATE_NAME_SIMILARITY):
-                pairs.append((a_id, b_id, 'vat' in kinds, 'email' in kinds, 'phone' in kinds,
+            for a_id, b_id, kinds, similarity in queries.duplicate_pairs(cr, company_id, use_names=use_names):
+                pairs.append((a_id, b_id, 'vat' in kinds, 'email' in kinds, 'phone' in kinds, 'typo' in kinds,
                               similarity, duplicate_confidence(kinds)))
             counts[company_id] = queries.store_pairs(cr, company_id, pairs, self.env.uid)
         self.invalidate_cache()

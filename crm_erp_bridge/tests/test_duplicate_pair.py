@@ -28,11 +28,25 @@ class TestDuplicatePair(Customer360Case):
     def test_refresh_evidence_and_confidence(self):
         self.Pair._refresh(self.company_a.ids)
         pairs = self._pairs()
-        self.assertEqual([(p.partner_a_id, p.partner_b_id, p.match_vat, p.match_email, p.match_phone,
+        self.assertEqual([(p.partner_a_id, p.partner_b_id, p.match_vat, p.match_email, p.match_phone, p.match_typo,
                            round(p.name_similarity, 2), p.confidence) for p in pairs], [
-            (self.acme, self.acme_2, True, False, False, 0.0, 0.99),
-            (self.ana, self.ana_2, False, True, False, 1.0, 0.98),
+            (self.acme, self.acme_2, True, False, False, False, 0.0, 0.99),
+            (self.ana, self.ana_2, False, True, False, False, 1.0, 0.98),
         ])
+
+    def test_one_typing_error_in_the_name(self):
+        # two letters swapped in one word, nothing else in common: a typing error, similarity 0.58
+        ines = self._customer('Dup Ines Faria')
+        ines_2 = self._customer('Dup Ines Fraia')
+        # another first name is no typing error (a relative), nor two letters changed in a word
+        self._customer('Dup Rita Faria')
+        self._customer('Dup Ines Ferreira')
+        self.ours = self.ours | set((ines | ines_2).ids)
+        self.Pair._refresh(self.company_a.ids)
+        pair = self._pairs().filtered(lambda p: p.partner_a_id == ines)
+        self.assertEqual((pair.partner_b_id, pair.match_typo, round(pair.name_similarity, 2), pair.confidence),
+                         (ines_2, True, 0.58, 0.5))
+        self.assertEqual(len(self._pairs()), 3)
 
     def test_not_duplicates_is_remembered_and_vanished_pairs_go(self):
         self.Pair._refresh(self.company_a.ids)

@@ -95,10 +95,13 @@ class TestRules(SavepointCase):
                          {'manual', 'overdue', 'lost_horizon', 'rfm_at_risk'})
 
     def test_duplicate_confidence(self):
-        self.assertEqual([key for key, _confidence, _label in DUPLICATE_EVIDENCE], ['vat', 'email', 'phone', 'name'])
+        self.assertEqual([key for key, _confidence, _label in DUPLICATE_EVIDENCE],
+                         ['vat', 'email', 'phone', 'name', 'typo'])
         self.assertEqual(duplicate_confidence([]), 0.0)
         self.assertEqual(duplicate_confidence(['vat']), 0.99)
         self.assertEqual(duplicate_confidence(['name']), 0.6)
         self.assertEqual(duplicate_confidence(['email', 'name']), 0.98)
         self.assertEqual(duplicate_confidence(['phone', 'name']), 0.92)
+        self.assertEqual(duplicate_confidence(['typo']), 0.5)
+        self.assertEqual(duplicate_confidence(['phone', 'typo']), 0.9)
         self.assertEqual(duplicate_confidence(['vat', 'email', 'phone', 'name']), 0.999)
