@@ -57,14 +57,15 @@ def shop(odoo_server, test_database):
         order = admin('sale.order', 'create', {'partner_id': customer, 'company_id': company, 'order_line': [
             (0, 0, {'product_id': ids[key], 'product_uom_qty': 1.0}) for key in pair]})
         admin('sale.order', 'action_confirm', [order])
-    # a portal shopper who bought the lamp and the bulb twice, four weeks apart (due again now)
+    # a portal shopper who bought the lamp and the bulb every four weeks, the last time four weeks
+    # ago: due again now
     portal = admin('ir.model.data', 'xmlid_to_res_id', 'base.group_portal')
     login = 'webshop_shopper_%s' % run
     user = admin('res.users', 'create', {'name': 'Webshop shopper %s' % run, 'login': login, 'password': login,
                                          'groups_id': [(6, 0, [portal])]}, context={'no_reset_password': True})
     shopper = admin('res.users', 'read', [user], ['partner_id'])[0]['partner_id'][0]
     today = datetime.date.today()
-    for days in (56, 28):
+    for days in (84, 56, 28):
         order = admin('sale.order', 'create', {
             'partner_id': shopper, 'company_id': company,
             'date_order': (today - datetime.timedelta(days=days)).strftime('%Y-%m-%d 10:00:00'),

@@ -120,7 +120,7 @@ class TestRecommendationEvents(SavepointCase):
         self.assertEqual(set(Report.sudo(self.manager_b).search([]).mapped('company_id')), {self.company_b})
         self.assertIn(self.company, Event.sudo(self.manager_a).search([]).mapped('company_id'))
         self.assertNotIn(self.company_b, Event.sudo(self.manager_a).search([]).mapped('company_id'))
-        groups = Report.sudo(self.manager_b).read_group([], ['view_count'], ['company_id'])
+        groups = Report.sudo(self.manager_b).read_group([], ['company_id', 'view_count'], ['company_id'])
         self.assertEqual([(group['company_id'][0], group['view_count']) for group in groups], [(self.company_b.id, 1)])
         # rows are written by the webshop's statements only; salesmen do not read them
         with self.assertRaises(AccessError):
