@@ -60,7 +60,7 @@ def main():
     args = parser.parse_args()
     if args.publish:
         psql(args.db, "UPDATE product_template SET website_published = TRUE WHERE active AND sale_ok "
-                      "AND NOT website_published")
+                      "AND website_published IS NOT TRUE")
     company_id = int(psql(args.db, "SELECT company_id FROM website ORDER BY id LIMIT 1")[0][0])
     candidates = [int(row[0]) for row in psql(args.db, """
         SELECT src.product_tmpl_id
