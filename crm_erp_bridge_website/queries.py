@@ -1,5 +1,8 @@
 """Every SQL text of the webshop glue, as named functions with parameters (as in
 crm_erp_bridge/queries/)."""
+import psycopg2.errors
+
+from odoo.tools import mute_logger
 
 
 def mark_webshop_orders(cr):
@@ -73,19 +76,26 @@ def record_event(cr, kind, block, website_id, company_id, template_id=None, part
     The page's transaction then commits without waiting for the write-ahead log's flush
     (synchronous_commit off, for this transaction only: a page view is otherwise read-only): a
     crash may lose the last fraction of a second of views and clicks, never make them
-    inconsistent, and the page does not wait for the disk."""
+    inconsistent, and the page does not wait for the disk. Two requests of a visit counting
+    the same click at once (a double click): Odoo's REPEATABLE READ makes the later one's
+    conflict a serialization failure, which here means "counted already" (a savepoint keeps the
+    page's transaction going)."""
     cr.execute("SET LOCAL synchronous_commit = off")
-    cr.execute("""
-        INSERT INTO crm_erp_web_recommendation_event (
-            kind, block, product_tmpl_id, website_id, company_id, partner_id, session_key, day,
-            create_uid, create_date, write_uid, write_date)
-        VALUES (%(kind)s, %(block)s, %(template_id)s, %(website_id)s, %(company_id)s, %(partner_id)s,
-                %(session_key)s, (NOW() AT TIME ZONE 'UTC')::date,
-                %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
-        ON CONFLICT DO NOTHING
-    """, {'kind': kind, 'block': block, 'template_id': template_id, 'website_id': website_id,
-          'company_id': company_id, 'partner_id': partner_id, 'session_key': session_key, 'uid': uid})
-    return cr.rowcount == 1
+    try:
+        with mute_logger('odoo.sql_db'), cr.savepoint():
+            cr.execute("""
+                INSERT INTO crm_erp_web_recommendation_event (
+                    kind, block, product_tmpl_id, website_id, company_id, partner_id, session_key, day,
+                    create_uid, create_date, write_uid, write_date)
+                VALUES (%(kind)s, %(block)s, %(template_id)s, %(website_id)s, %(company_id)s, %(partner_id)s,
+                        %(session_key)s, (NOW() AT TIME ZONE 'UTC')::date,
+                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
+                ON CONFLICT DO NOTHING
+            """, {'kind': kind, 'block': block, 'template_id': template_id, 'website_id': website_id,
+                  'company_id': company_id, 'partner_id': partner_id, 'session_key': session_key, 'uid': uid})
+            return cr.rowcount == 1
+    except psycopg2.errors.SerializationFailure:
+        return False  # the same click, counted by a request of the same visit committed meanwhile
 
 
 def count_purchases(cr, order_ids, window_days, uid=None):
