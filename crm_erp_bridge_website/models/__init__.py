@@ -1,1 +1,1 @@
-from . import product_template, website
+from . import crm_erp_web_recommendation_event, product_template, sale_order, website

@@ -1,0 +1,1 @@
+from . import crm_erp_web_recommendation_report
