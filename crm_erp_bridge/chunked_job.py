@@ -38,14 +38,15 @@ _logger = logging.getLogger(__name__)
 # The system parameter (Settings > Technical > Parameters > System Parameters) holding the
 # share of the wall time, in percent, that the nightly jobs may work when the cron runs them
 # (100: no pause). The default keeps 16 salespeople's calls within the targets of issue 13 on
-# a 2-core server while the jobs run (bench/RESULTS.md) and makes a nightly run 4x longer.
+# a 2-core server while the jobs run, where 25 did not (bench/RESULTS.md, 2026-12-07 21:06-21:27),
+# and makes a nightly run about 10x longer than alone.
 CPU_SHARE_PARAMETER = 'crm_erp_bridge.nightly_cpu_share'
-DEFAULT_CPU_SHARE = 25
+DEFAULT_CPU_SHARE = 10
 
 
 class CpuBudget:
     """Paces a long job to work at most `share` percent of the wall time: pace(), called
-    between two steps of the job, pauses (share 25: three times) as long as the job worked
+    between two steps of the job, pauses (share 10: nine times) as long as the job worked
     since the previous call. sleep and clock are time.sleep and time.monotonic (tests give
     their own: the arithmetic is tested, not the machine's timing)."""
 
