@@ -21,14 +21,9 @@ import pytest
 import requests
 
 INT_MAX = 2 ** 31 - 1
-# Statistics of a PostgreSQL (15+) backend reach pg_stat_user_tables when the backend flushes
-# them: at the end of a transaction when its last flush is at least PGSTAT_MIN_INTERVAL (1 s)
-# old, else once it has been idle PGSTAT_IDLE_INTERVAL (10 s). So after a pause of STATS_PAUSE
-# seconds without calls, the next transaction of each backend flushes what it holds: cheap
-# calls through the server run one on each connection of Odoo's pool (which hands out its idle
-# connections in turn), until every backend of the database has run one since the pause or
-# has been idle for STATS_DELAY seconds (instead of a pause of STATS_DELAY each time).
-STATS_PAUSE = 1.5
+# Seconds for the server's connections to report their statistics (pg_stat_user_tables): an
+# idle backend that flushed less than a second ago tries again after PostgreSQL's
+# PGSTAT_IDLE_INTERVAL, 10 s.
 STATS_DELAY = 11
 SQL = "1); DELETE FROM res_partner; --"
 BIG = 'x' * 100000
@@ -191,55 +186,27 @@ class Client:
         self.http = requests.Session()
         self.calls = 0
 
-    def call(self, model, method, args, kwargs=None, counted=True):
+    def call(self, model, method, args, kwargs=None):
         params = (self.database, self.uid, self.password, model, method, args, kwargs or {})
         body = ("<?xml version='1.0'?>\n<methodCall>\n<methodName>execute_kw</methodName>\n%s</methodCall>\n"
                 % BigIntMarshaller(allow_none=True).dumps(params))
-        self.calls += counted
+        self.calls += 1
         response = self.http.post(self.url, data=body.encode(), headers={'Content-Type': 'text/xml'}, timeout=120)
         response.raise_for_status()
         return xmlrpc.client.loads(response.content, use_builtin_types=True)[0][0]
 
-    def touch(self):
-        """A call that writes nothing (not counted): a transaction on the server's connections."""
-        self.call('res.partner', 'search_count', [[('id', '=', 0)]], counted=False)
 
-
-def flush_statistics(cr, client):
-    """Returns once every backend of the database has flushed its statistics (see STATS_PAUSE)."""
-    cr.execute("SHOW server_version_num")
-    if int(cr.fetchone()[0]) < 150000:  # the statistics collector's timing
-        time.sleep(STATS_DELAY)
-        return
-    time.sleep(STATS_PAUSE)
-    cr.execute("SELECT clock_timestamp()")
-    since = cr.fetchone()[0]
-    deadline = time.time() + 3 * STATS_DELAY
-    while True:
-        # the backends that ran nothing since the pause and went idle less than STATS_DELAY ago
-        cr.execute("""SELECT COUNT(*) FROM pg_stat_activity
-                       WHERE datname = current_database() AND backend_type = 'client backend'
-                         AND pid <> pg_backend_pid() AND state_change < %(since)s
-                         AND state_change > clock_timestamp() - %(delay)s * INTERVAL '1 second'""",
-                   {'since': since, 'delay': STATS_DELAY})
-        if not cr.fetchone()[0]:
-            return
-        assert time.time() < deadline, 'backends of the server still hold their statistics'
-        client.touch()
-
-
-def table_states(database, tables, client):
+def table_states(database, tables):
     """{table: (row count, md5 of every row, rows ever written)}: any committed insert, update
     or delete shows in the first two; the third is PostgreSQL's count of rows inserted,
     updated or deleted, which counts those of rolled-back transactions as well (so a call
-    that wrote before failing shows too). Read once the server's connections have flushed
-    their statistics (flush_statistics)."""
+    that wrote before failing shows too). Statistics reach it when a server connection goes
+    idle, within STATS_DELAY: read after that pause."""
+    time.sleep(STATS_DELAY)
     states = {}
     with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
                           user='odoo') as cnx:
-        cnx.autocommit = True  # pg_stat_activity is read once per transaction
         with cnx.cursor() as cr:
-            flush_statistics(cr, client)
             for table in tables:
                 cr.execute('SELECT COUNT(*), md5(COALESCE(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
                            ' FROM "%s" t' % table)
@@ -413,7 +380,7 @@ def test_xmlrpc_client_refuses_integers_beyond_32_bits(odoo_server, test_databas
 def test_hostile_input_sweep(world, test_database):
     client = world['client']
     tables = addon_tables(test_database) + ODOO_TABLES
-    before = table_states(test_database, tables, client)
+    before = table_states(test_database, tables)
     started = time.time()
     unhandled, unclear, answered = [], [], []
     for label, model, method, args, kwargs, words in cases(world):
@@ -430,7 +397,7 @@ def test_hostile_input_sweep(world, test_database):
         else:
             answered.append(label)
     seconds = time.time() - started
-    after = table_states(test_database, tables, client)
+    after = table_states(test_database, tables)
     changed = {table: 'rows %d -> %d, %s, %d rows written' % (
         before[table][0], after[table][0], 'same rows' if before[table][1] == after[table][1] else 'rows differ',
         after[table][2] - before[table][2]) for table in tables if before[table] != after[table]}
