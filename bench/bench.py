@@ -49,6 +49,12 @@ def load_odoo():
 
 # Benchmark 4 alternates the databases with and without the addon this many times.
 OVERHEAD_ROUNDS = 3
+# The least runs of benchmarks 4 and 5 whatever --reps says: write_reps runs of each write per
+# round (OVERHEAD_ROUNDS rounds), rpc_calls single-customer and batch_calls 50-customer calls.
+# At XS, the CI smoke size (tests/test_bench.py), each code path runs once or a few times
+# (figures that mean nothing); the other sizes keep the floors that make their figures.
+FLOORS = {'XS': dict(write_reps=1, overhead_rounds=1, rpc_calls=20, batch_calls=3)}
+DEFAULT_FLOORS = dict(write_reps=5, overhead_rounds=OVERHEAD_ROUNDS, rpc_calls=200, batch_calls=BATCH_CALLS)
 
 
 def timed(function, reps, setup=None, teardown=None):
@@ -156,6 +162,7 @@ def lead_score_write_costs(env, reps):
 class Bench:
     def __init__(self, args):
         self.args = args
+        self.floors = FLOORS.get(args.size, DEFAULT_FLOORS)
         self.odoo = load_odoo()
         self.results = {'size': args.size, 'db': args.db, 'base_db': args.base_db, 'reps': args.reps,
                         'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
@@ -512,7 +519,7 @@ class Bench:
                                                           ('without_addon', self.args.base_db))]
         times = {label: {'confirm_order': [], 'lead_stage_change': []} for label, _env in envs}
         try:
-            for _round in range(OVERHEAD_ROUNDS):
+            for _round in range(self.floors['overhead_rounds']):
                 for label, env in envs:
                     for key, values in self.write_costs(env).items():
                         times[label][key].extend(values)
@@ -525,7 +532,8 @@ class Bench:
             result['ratio_' + key] = result['with_addon'][key]['median'] / result['without_addon'][key]['median']
         env = self.env(self.args.db)
         try:
-            result['lead_score_write'] = lead_score_write_costs(env, max(self.args.reps, 5) * OVERHEAD_ROUNDS)
+            result['lead_score_write'] = lead_score_write_costs(
+                env, max(self.args.reps, self.floors['write_reps']) * self.floors['overhead_rounds'])
         finally:
             env.cr.rollback()
             env.cr.close()
@@ -550,7 +558,7 @@ class Bench:
             })
             order.order_line.mapped('name')  # created and computed before the clock starts
             return order
-        reps = max(self.args.reps, 5)
+        reps = max(self.args.reps, self.floors['write_reps'])
         # one untimed warm-up of each (registry caches, first compiled queries)
         for warm in range(1):
             make_order().action_confirm()
@@ -579,7 +587,7 @@ class Bench:
             env.cr.rollback()
             env.cr.close()
         import xmlrpc.client
-        calls = max(200, self.args.rpc_calls)
+        calls = max(self.floors['rpc_calls'], self.args.rpc_calls or 0)
         rng = random.Random(5)  # one generator: a new one per call drew the same customer every time
         sample = [rng.choice(customers) for _ in range(calls)]
         server = OdooServer(self.args.db)
@@ -600,7 +608,7 @@ class Bench:
                 answers += bool(answer)
             server_times = server.rpc_times('execute_kw')
             # issue 17: 50 customers in one call (a salesperson's call list, an integration)
-            batches = [rng.sample(customers, BATCH_CUSTOMERS) for _ in range(BATCH_CALLS)]
+            batches = [rng.sample(customers, BATCH_CUSTOMERS) for _ in range(self.floors['batch_calls'])]
             server.mark()
             batch_client = []
             for batch in batches:
@@ -613,7 +621,7 @@ class Bench:
             server.stop()
         pct = lambda values, p: sorted(values)[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
         result = {'calls': calls, 'non_empty_answers': answers,
-                  'batch_customers': BATCH_CUSTOMERS, 'batch_calls': BATCH_CALLS,
+                  'batch_customers': BATCH_CUSTOMERS, 'batch_calls': len(batches),
                   'batch_client_p50_ms': 1000 * pct(batch_client, 50), 'batch_client_p95_ms': 1000 * pct(batch_client, 95),
                   'client_p50_ms': 1000 * pct(client, 50), 'client_p95_ms': 1000 * pct(client, 95),
                   'note': 'server = time inside dispatch_rpc (odoo.http.rpc.request debug log); client = loopback round trip'}
@@ -963,7 +971,7 @@ def main():
     parser.add_argument('--size', default='?')
     parser.add_argument('--reps', type=int, default=5)
     parser.add_argument('--naive-sample', type=int, default=int(os.environ.get('BENCH_NAIVE_SAMPLE', 1000)))
-    parser.add_argument('--rpc-calls', type=int, default=200)
+    parser.add_argument('--rpc-calls', type=int, help='benchmark 5: calls for one customer (default 200; 20 at XS)')
     parser.add_argument('--install-seconds', type=float)
     parser.add_argument('--json')
     parser.add_argument('--results')

@@ -32,6 +32,10 @@ SIZES = {
     # customers = customer companies (each with 1-3 contacts); orders = confirmed sale orders
     'T': dict(customers=300, products=120, orders=1500, lines_per_order=3.5, quotations=80,
               opportunities=100, leads=30, purchases=60, vendors=8, bundles=6, short=20),
+    # XS: the CI smoke size (tests/test_bench.py): every code path of the benchmarks on tiny
+    # data. 170 products that are not short: benchmark 4's orders take 3 of the first 153.
+    'XS': dict(customers=150, products=180, orders=600, lines_per_order=3.5, quotations=40,
+               opportunities=40, leads=10, purchases=30, vendors=5, bundles=4, short=10),
     'S': dict(customers=2000, products=500, orders=10000, lines_per_order=3.5, quotations=500,
               opportunities=400, leads=100, purchases=300, vendors=30, bundles=15, short=100),
     'M': dict(customers=20000, products=5000, orders=100000, lines_per_order=3.5, quotations=5000,

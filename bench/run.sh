@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench SIZE=S|M|L|XL: generates <prefix><size>_base (dependencies' template + generated data,
+# make bench SIZE=XS|S|M|L|XL: generates <prefix><size>_base (dependencies' template + generated data,
 # no addon), copies it to <prefix><size>, installs crm_erp_bridge there (timed), adds the
 # opportunity product lines, runs the benchmarks and appends the figures to bench/RESULTS.md.
 # Environment: BENCH_REPS (runs per figure, default 5), BENCH_DB_PREFIX (default bench_),
@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/db.sh
 SIZE=${1:-S}
-case "$SIZE" in T|S|M|L|XL) ;; *) echo "SIZE must be S, M, L or XL (T: tiny, CI)" >&2; exit 2 ;; esac
+case "$SIZE" in XS|T|S|M|L|XL) ;; *) echo "SIZE must be S, M, L or XL (XS: the CI smoke size; T: tiny)" >&2; exit 2 ;; esac
 REPS=${BENCH_REPS:-5}
 DB=${BENCH_DB_PREFIX:-bench_}$(echo "$SIZE" | tr 'A-Z' 'a-z')
 BASE=${DB}_base

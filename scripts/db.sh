@@ -56,16 +56,27 @@ fresh_db() {
 }
 
 # install_addon DB [extra odoo args]: installs (or updates) crm_erp_bridge, fails loudly.
-# MODULE=<name> installs another addon of the repository instead (a test addon).
+# MODULE=<name>[,<name>...] installs other addons of the repository instead (a test addon, the
+# channel glue addons): several in one Odoo run, which loads the registry once for all of them.
 install_addon() {
   local db=$1; shift
-  local module=${MODULE:-crm_erp_bridge}
+  local modules=${MODULE:-crm_erp_bridge} module installed=0 count=0
+  for module in ${modules//,/ }; do
+    count=$((count + 1))
+    [ "$(module_state "$db" "$module")" = installed ] && installed=$((installed + 1))
+  done
+  if [ "$installed" -gt 0 ] && [ "$installed" -lt "$count" ]; then
+    # some installed, some not: each in its own run (-u for the former, -i for the others)
+    for module in ${modules//,/ }; do MODULE=$module install_addon "$db" "$@" || return 1; done
+    return 0
+  fi
   local action=-i
-  [ "$(module_state "$db" "$module")" = installed ] && action=-u
+  [ "$installed" = "$count" ] && action=-u
   local log="$ROOT/.local/install-$db.log"
-  [ "$module" = crm_erp_bridge ] || log="$ROOT/.local/install-$db-$module.log"
+  # crm_erp_bridge (with others after it): .local/install-DB.log; others: install-DB-NAME[+NAME].log
+  [ "${modules%%,*}" = crm_erp_bridge ] || log="$ROOT/.local/install-$db-${modules//,/+}.log"
   clear_unmet_auto_installs "$db"  # databases made from a template built before that fix
-  # An update reads the addon's dependencies from the apps list, which Odoo refreshes only when
+  # An update reads the addons' dependencies from the apps list, which Odoo refreshes only when
   # asked (Apps > Update Apps List), and loads the installed modules before it installs a new
   # dependency ("Unmet dependencies"): refresh the list and install what the new version
   # depends on first (rating, 11.0.1.2.0), then update. docs/deployment.md, "Upgrading".
@@ -73,18 +84,22 @@ install_addon() {
     "$ROOT/scripts/odoo" shell -d "$db" --no-http --log-level=warn > "$log" 2>&1 <<PY || { tail -20 "$log"; return 1; }
 modules = env['ir.module.module']
 modules.update_list()
-new = modules.search([('name', '=', '$module')]).dependencies_id.mapped('depend_id').filtered(
+new = modules.search([('name', 'in', '$modules'.split(','))]).mapped('dependencies_id.depend_id').filtered(
     lambda dependency: dependency.state == 'uninstalled')
 env.cr.commit()
 if new:
     new.button_immediate_install()
 PY
   fi
-  "$ROOT/scripts/odoo" -d "$db" $action "$module" --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
-  # Odoo logs module-load failures and may still exit 0: trust the module state and the log.
-  if [ "$(module_state "$db" "$module")" != installed ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
+  "$ROOT/scripts/odoo" -d "$db" $action "$modules" --stop-after-init --log-level=warn "$@" > "$log" 2>&1 || true
+  # Odoo logs module-load failures and may still exit 0: trust the modules' states and the log.
+  local failed=0
+  for module in ${modules//,/ }; do
+    [ "$(module_state "$db" "$module")" = installed ] || failed=1
+  done
+  if [ $failed = 1 ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
     grep -E " (ERROR|CRITICAL) " -A25 "$log" | head -60
-    echo "$module failed to install on $db (full log: $log)" >&2
+    echo "$modules failed to install on $db (full log: $log)" >&2
     return 1
   fi
 }

@@ -1,15 +1,22 @@
-"""CI smoke run of the benchmark suite (bench/): generates the S database, installs the addon on
-it, runs every benchmark once and a few seconds of the load test (bench/load.py, 2 clients,
-with and without the addon) and checks the harness's outputs and the generated data's
-invariants. Correctness of the harness, not timing: the figures themselves are in
-bench/RESULTS.md. Leaves no database and no server behind."""
+"""CI smoke run of the benchmark suite (bench/): generates the XS database (the CI size: every
+code path of the benchmarks on tiny data), installs the addon on it, runs every benchmark once
+and a few seconds of the load test (bench/load.py, 2 clients, with and without the addon) and
+checks the harness's outputs and the generated data's invariants. Correctness of the harness,
+not timing: the figures themselves are in bench/RESULTS.md. Leaves no database and no server
+behind."""
 import json
 import os
 import subprocess
+import sys
 
 import psycopg2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
+from generate import SIZES  # noqa: E402
+
+SIZE = 'XS'
+N = SIZES[SIZE]
 # the load test's server: prefork with 2 HTTP workers (what production runs), the nightly jobs
 # in processes of their own
 LOAD_WORKERS = '2'
@@ -25,20 +32,23 @@ def databases(prefix):
 
 def test_bench_smoke(test_database):
     prefix = '%s_bench_' % test_database
-    env = dict(os.environ, BENCH_DB_PREFIX=prefix, BENCH_REPS='1', BENCH_RESULTS='-', BENCH_NAIVE_SAMPLE='200',
+    env = dict(os.environ, BENCH_DB_PREFIX=prefix, BENCH_REPS='1', BENCH_RESULTS='-', BENCH_NAIVE_SAMPLE='20',
                BENCH_LOAD='2', BENCH_LOAD_SECONDS='4', BENCH_LOAD_WORKERS=LOAD_WORKERS)
-    run = subprocess.run(['bash', os.path.join(ROOT, 'bench', 'run.sh'), 'S'], cwd=ROOT, env=env,
+    run = subprocess.run(['bash', os.path.join(ROOT, 'bench', 'run.sh'), SIZE], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert databases(prefix) == [], 'bench databases left behind'
-    results = results_of(prefix + 's.json')
+    results = results_of(prefix + 'xs.json')
     bench = results['benchmarks']
 
     data = bench['data']
-    assert (data['customer_companies'], data['products'], data['confirmed_orders']) == (2000, 500, 10000)
-    assert 2000 <= data['contacts'] <= 6000
-    assert data['confirmed_lines'] > 30000 and data['quotations'] > 400 and data['opportunity_lines'] > 400
-    assert data['purchase_orders'] > 250 and data['open_incoming_moves'] > 0 and data['supplierinfo'] >= 480
+    assert (data['customer_companies'], data['products'], data['confirmed_orders']) == \
+        (N['customers'], N['products'], N['orders'])
+    assert N['customers'] <= data['contacts'] <= 3 * N['customers']
+    assert data['confirmed_lines'] > 3 * N['orders'] and data['quotations'] > 0.8 * N['quotations']
+    assert data['opportunity_lines'] > N['opportunities']
+    assert data['purchase_orders'] > 0.8 * N['purchases'] and data['open_incoming_moves'] > 0
+    assert data['supplierinfo'] >= 0.95 * N['products']
     assert data['orders_without_lines'] == 0
     assert data['orders_amount_mismatch'] == 0
     assert data['contacts_wrong_commercial'] == 0
@@ -49,17 +59,17 @@ def test_bench_smoke(test_database):
     assert data['month_peak_over_trough'] > 1.3             # seasonality
     rhythms = data['orders_per_customer_by_rhythm']
     assert rhythms['frequent'] > 3 * rhythms['occasional'] > 0 and rhythms['one_off'] < rhythms['occasional']
-    assert data['orders_with_bundle_pair'] > 1000           # planted co-purchase bundles
-    assert data['planted_short'] == 100 and data['report_short_or_on_order_planted'] == 100
-    assert data['report_short_products_planted'] > 50  # the others: covered by the generated draft RFQs
+    assert data['orders_with_bundle_pair'] > 0.1 * N['orders']  # planted co-purchase bundles
+    assert data['planted_short'] == N['short'] and data['report_short_or_on_order_planted'] == N['short']
+    assert data['report_short_products_planted'] > N['short'] / 2  # the others: covered by the generated draft RFQs
     assert data['orm_orders_read'] == 5 and data['orm_order_lines_read'] >= 5
     assert data['orm_partner']['display_name'].startswith('Bench Customer')
     assert data['orm_quotation_form']['default_fields'] > 5
 
     assert bench['1_install']['seconds'] > 0
     c360 = bench['2_customer_360']
-    assert c360['stats_rows'] >= 1900 and c360['refresh']['median'] > 0
-    assert c360['naive_sample_partners'] == 200 and c360['naive_extrapolated']
+    assert c360['stats_rows'] >= 0.95 * N['customers'] and c360['refresh']['median'] > 0
+    assert c360['naive_sample_partners'] == 20 and c360['naive_extrapolated']
     assert c360['naive_sample_mismatches'] == 0            # the naive loop computes the same figures
     affinity = bench['3_affinity']
     if 'skipped' in affinity:
@@ -76,16 +86,16 @@ def test_bench_smoke(test_database):
     if 'skipped' in recommendations:
         assert recommendations['skipped'] == 'affinity not installed'
     else:
-        assert recommendations['calls'] >= 200 and recommendations['server_calls'] >= 200
-        assert recommendations['batch_customers'] == 50 and recommendations['batch_calls'] == 20
+        assert recommendations['calls'] == recommendations['server_calls'] == 20  # bench.py's floor at XS
+        assert recommendations['batch_customers'] == 50 and recommendations['batch_calls'] == 3
         assert 0 < recommendations['batch_server_p50_ms'] <= recommendations['batch_server_p95_ms']
     pipeline = bench['6_pipeline_demand']
-    assert pipeline['groups'] > 0 and pipeline['rfq_short_products'] == 100
+    assert pipeline['groups'] > 0 and pipeline['rfq_short_products'] == N['short']
     # every short product gets an RFQ line, except those whose generated draft RFQs already cover it
-    assert 80 <= pipeline['rfq_products'] <= 100 and pipeline['rfqs_touched'] > 0
+    assert 0.5 * N['short'] <= pipeline['rfq_products'] <= N['short'] and pipeline['rfqs_touched'] > 0
     assert bench['7_peak_rss']['c360']['rss_peak_mb'] >= bench['7_peak_rss']['c360']['rss_before_mb'] > 0
 
-    load = results_of(prefix + 's-load.json')
+    load = results_of(prefix + 'xs-load.json')
     assert [(phase['clients'], phase['addon']) for phase in load['phases']] == [(2, True), (2, False)]
     for phase in load['phases']:
         assert phase['hung_threads'] == [] and phase['seconds'] >= 4
