@@ -81,7 +81,7 @@ class TestAffinity(AffinityCase):
         self._order(self.customer_x, '2025-08-01', [self.p4])
         self.Affinity._recompute_affinity(self.company.ids)
         changed = versions('crm_erp_affinity_product')
-        self.assertEqual({key[1] for key in set(changed.items()) ^ set(products.items())}, {self.p4.id})
+        self.assertEqual({row[1] for row, _version in set(changed.items()) ^ set(products.items())}, {self.p4.id})
         self.assertEqual(versions('crm_erp_affinity_pair'), pairs)
 
     def test_recompute_takes_the_deltas(self):

@@ -146,8 +146,8 @@ class TestBasketCounts(unittest.TestCase):
         self.assertEqual([column.tolist() for column in changed], [[5, 3], [1, 4], [1, 0]])
         self.assertEqual([column.tolist() for column in added], [[2], [2], [0]])
         empty = (_array([]), _array([]), _array([]))
-        self.assertEqual([len(gone)] + [len(column) for part in compare_rows(empty, computed)[1:] for column in part],
-                         [0, 0, 0, 0, 4, 4, 4])
+        gone, changed, added = compare_rows(empty, computed)
+        self.assertEqual([len(gone)] + [len(column) for column in changed + added], [0, 0, 0, 0, 4, 4, 4])
         gone, changed, added = compare_rows(stored, empty)
         self.assertEqual((gone.tolist(), [len(column) for column in changed + added]), ([5, 1, 3, 9], [0] * 6))
         gone, changed, added = compare_rows(computed, computed)
