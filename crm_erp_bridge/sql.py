@@ -121,27 +121,33 @@ class ParallelIntColumns:
     TRANSACTION SNAPSHOT): the same rows as in the caller's transaction, provided that one
     wrote nothing yet (its own uncommitted rows are not in the snapshot): when it did, or
     when the second connection cannot be had, the query runs in the caller's transaction
-    when consume() is called. Use: `with ParallelIntColumns(cr, connect, query, params,
-    columns) as stream: <other work on cr>; stream.consume(function)`. connect() -> a new
-    cursor of the same database (closed here)."""
+    when consume() is called. The second transaction takes the caller's jit setting (a caller
+    that turned PostgreSQL's JIT off for its scans wants it off there too: at XL the lines
+    scan's cost passes the JIT threshold). Use: `with ParallelIntColumns(cr, connect, query,
+    params, columns) as stream: <other work on cr>; stream.consume(function)`. connect() -> a
+    new cursor of the same database (closed here)."""
 
     def __init__(self, cr, connect, query, params, columns):
         self.cr, self.query, self.params, self.columns = cr, query, params, columns
         self.spool = tempfile.TemporaryFile(prefix='crm_erp_copy_')
         self.thread = self.error = None
-        cr.execute("SELECT txid_current_if_assigned() IS NULL")  # PostgreSQL 9.6+
-        if cr.fetchone()[0]:
+        # PostgreSQL 9.6+; the jit setting is NULL before PostgreSQL 11
+        cr.execute("SELECT txid_current_if_assigned() IS NULL, current_setting('jit', true)")
+        free, jit = cr.fetchone()
+        if free:
             cr.execute("SELECT pg_export_snapshot()")
             snapshot = cr.fetchone()[0]
-            self.thread = threading.Thread(target=self._copy, args=(connect, snapshot), daemon=True,
+            self.thread = threading.Thread(target=self._copy, args=(connect, snapshot, jit), daemon=True,
                                            name='crm_erp_parallel_copy')
             self.thread.start()
 
-    def _copy(self, connect, snapshot):
+    def _copy(self, connect, snapshot, jit):
         try:
             with connect() as other:
                 # first statement of its transaction (REPEATABLE READ, as every Odoo cursor)
                 other.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                if jit is not None:
+                    other.execute("SELECT set_config('jit', %s, true)", [jit])
                 _copy_to(other, self.query, self.params, self.spool)
                 other.rollback()  # it only read
         except Exception as error:  # re-raised by consume(), in the caller's thread

@@ -408,3 +408,21 @@ def compare_pairs(stored, computed):
     return ((stored[0][~found], stored[1][~found]),
             (stored[0][changed], stored[1][changed], computed[2][at[changed]]),
             tuple(column[added] for column in computed))
+
+
+def compare_rows(stored, computed):
+    """What turns the stored rows into the computed ones, each a tuple of arrays: a key column
+    of distinct values, then value columns (computed ordered by key): the keys of the rows to
+    delete, the rows (every column) whose values changed, the rows to add."""
+    stored_keys, computed_keys = stored[0], computed[0]
+    at = np.searchsorted(computed_keys, stored_keys)
+    found = np.zeros(len(stored_keys), dtype=bool)
+    inside = at < len(computed_keys)
+    found[inside] = computed_keys[at[inside]] == stored_keys[inside]
+    differs = np.zeros(int(found.sum()), dtype=bool)
+    for stored_values, computed_values in zip(stored[1:], computed[1:]):
+        differs |= computed_values[at[found]] != stored_values[found]
+    added = np.ones(len(computed_keys), dtype=bool)
+    added[at[found]] = False
+    return (stored_keys[~found], tuple(column[at[found][differs]] for column in computed),
+            tuple(column[added] for column in computed))

@@ -6,7 +6,7 @@ from itertools import combinations
 from odoo import _, api, fields, models, sql_db
 
 from ..chunked_job import nightly_budget
-from ..engines.basket_counts import ORDERS_PER_CHUNK, ChunkedCounts, CustomerChunks, compare_pairs
+from ..engines.basket_counts import ORDERS_PER_CHUNK, ChunkedCounts, CustomerChunks, compare_pairs, compare_rows
 from ..queries import affinity as queries, common as common_queries
 from .record_ids import MANAGER_GROUP, check_date_text, check_group, public_method
 
@@ -80,7 +80,7 @@ class CrmErpProductAffinity(models.Model):
         disk by chunks of whole customers and counted in numpy chunk by chunk (basket_counts:
         memory bounded whatever the history). The stored pairs move to the result by their
         differences only, part by part of first products (the incremental updates keep them
-        exact, so a nightly recompute writes little). The context key
+        exact, so a nightly recompute writes little; the product rows likewise). The context key
         crm_erp_affinity_date_to (a datetime string) limits the orders to those before it.
         budget (chunked_job.CpuBudget, the nightly job's): paced between the steps (after each
         stream, chunk and part); the transaction stays open, idle during the pauses."""
@@ -97,14 +97,18 @@ class CrmErpProductAffinity(models.Model):
         # exactly those (a DELETE never reaches rows its snapshot does not see): the deltas
         # of later transactions stay, to be added to these counts.
         queries.delete_deltas(cr, companies.ids)
-        pairs_written = pairs_kept = 0
+        pairs_written = pairs_kept = products_written = products_kept = 0
         for company in companies:
             products, parts, baskets = counts.pop(company.id).result(company.affinity_min_count)
-            queries.replace_company_counts(cr, company.id, baskets, products)
+            written, computed = self._affinity_write_products(company, baskets, products)
+            products_written += written
+            products_kept += computed - written
             written, computed = self._affinity_write_pairs(company, parts, budget)
             pairs_written += written
             pairs_kept += computed - written
-        common_queries.analyze(cr, 'crm_erp_affinity_product')
+        # the planner's statistics, when most rows changed (install, a new minimum count)
+        if products_written > products_kept:
+            common_queries.analyze(cr, 'crm_erp_affinity_product')
         if pairs_written > pairs_kept:
             common_queries.analyze(cr, 'crm_erp_affinity_pair')
         self.invalidate_cache()
@@ -137,6 +141,23 @@ class CrmErpProductAffinity(models.Model):
         return counts
 
     @api.model
+    def _affinity_write_products(self, company, baskets, products):
+        """Make the stored basket total and product rows of the company the computed ones
+        (products: as ChunkedCounts.products returns them), the product rows by their
+        differences; returns (rows deleted, updated or added, products computed)."""
+        cr = self.env.cr
+        queries.set_company_baskets(cr, company.id, baskets)
+        gone, changed, added = compare_rows(queries.stored_products(cr, company.id), tuple(
+            products[name] for name in ('product_ids', 'basket_counts', 'customer_counts', 'repeat_customer_counts')))
+        if len(gone):
+            queries.delete_products(cr, company.id, gone.tolist())
+        if len(changed[0]):
+            queries.set_product_counts(cr, company.id, *[column.tolist() for column in changed])
+        if len(added[0]):
+            queries.copy_products(cr, company.id, *added)
+        return len(gone) + len(changed[0]) + len(added[0]), len(products['product_ids'])
+
+    @api.model
     def _affinity_write_pairs(self, company, parts, budget=None):
         """Make the stored pairs of the company the computed ones, part by part (as
         ChunkedCounts.pair_parts yields them: the stored pairs of each part's range of first
@@ -155,7 +176,8 @@ class CrmErpProductAffinity(models.Model):
             if len(changed_a):
                 queries.set_pair_counts(cr, company.id, changed_a.tolist(), changed_b.tolist(),
                                         changed_count.tolist())
-            queries.copy_pairs(cr, company.id, *added)
+            if len(added[0]):
+                queries.copy_pairs(cr, company.id, *added)
             written += len(gone_a) + len(changed_a) + len(added[0])
             computed += len(pairs[0])
         return written, computed

@@ -67,6 +67,23 @@ class TestAffinity(AffinityCase):
         self.assertEqual(self._pairs(), pending)
         self._assert_incremental_equals_full()
 
+    def test_recompute_writes_only_what_changed(self):
+        """A recompute of unchanged counts rewrites no product or pair row (their row versions
+        stay); a changed count moves its rows only."""
+        def versions(table):
+            self.env.cr.execute("SELECT ctid::text, * FROM %s WHERE company_id = %%s" % table, self.company.ids)
+            return {row[1:]: row[0] for row in self.env.cr.fetchall()}
+        self.Affinity._recompute_affinity(self.company.ids)
+        products, pairs = versions('crm_erp_affinity_product'), versions('crm_erp_affinity_pair')
+        self.Affinity._recompute_affinity(self.company.ids)
+        self.assertEqual(versions('crm_erp_affinity_product'), products)
+        self.assertEqual(versions('crm_erp_affinity_pair'), pairs)
+        self._order(self.customer_x, '2025-08-01', [self.p4])
+        self.Affinity._recompute_affinity(self.company.ids)
+        changed = versions('crm_erp_affinity_product')
+        self.assertEqual({row[1] for row, _version in set(changed.items()) ^ set(products.items())}, {self.p4.id})
+        self.assertEqual(versions('crm_erp_affinity_pair'), pairs)
+
     def test_recompute_takes_the_deltas(self):
         self._order(self.customer_y, '2025-08-01', [self.p1, self.p2])
         pending = self._pairs()

@@ -6,7 +6,7 @@ from itertools import combinations
 import numpy as np
 
 from ..engines.basket_counts import (PRODUCT_ID_END, ChunkedCounts, CustomerChunks, basket_rows, compare_pairs,
-                                     count_baskets, count_products, distinct_lines)
+                                     compare_rows, count_baskets, count_products, distinct_lines)
 
 
 def _array(values):
@@ -137,3 +137,18 @@ class TestBasketCounts(unittest.TestCase):
         self.assertEqual([len(column) for part in compare_pairs(stored, empty) for column in part],
                          [4, 4, 0, 0, 0, 0, 0, 0])
         self.assertEqual([len(column) for part in compare_pairs(stored, stored) for column in part], [0] * 8)
+
+    def test_compare_rows(self):
+        stored = (_array([5, 1, 3, 9]), _array([1, 2, 3, 4]), _array([0, 0, 0, 0]))
+        computed = (_array([1, 2, 3, 5]), _array([2, 2, 4, 1]), _array([0, 0, 0, 1]))
+        gone, changed, added = compare_rows(stored, computed)
+        self.assertEqual(gone.tolist(), [9])
+        self.assertEqual([column.tolist() for column in changed], [[5, 3], [1, 4], [1, 0]])
+        self.assertEqual([column.tolist() for column in added], [[2], [2], [0]])
+        empty = (_array([]), _array([]), _array([]))
+        gone, changed, added = compare_rows(empty, computed)
+        self.assertEqual([len(gone)] + [len(column) for column in changed + added], [0, 0, 0, 0, 4, 4, 4])
+        gone, changed, added = compare_rows(stored, empty)
+        self.assertEqual((gone.tolist(), [len(column) for column in changed + added]), ([5, 1, 3, 9], [0] * 6))
+        gone, changed, added = compare_rows(computed, computed)
+        self.assertEqual([len(gone)] + [len(column) for column in changed + added], [0] * 7)

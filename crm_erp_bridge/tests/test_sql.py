@@ -108,6 +108,19 @@ class TestParallelIntColumns(ConcurrentCase):
             self.assertEqual(self._read(env.cr), (True, [([1], [2]), ([3], [4])]),
                              'the row committed after the snapshot is not read')
 
+    def test_second_connection_takes_the_callers_jit_setting(self):
+        with self.rolled_back() as env:
+            env.cr.execute("SELECT current_setting('jit', true)")
+            if env.cr.fetchone()[0] is None:
+                self.skipTest('PostgreSQL before 11: no JIT')
+            env.cr.execute("SET LOCAL jit = off")
+            query = "SELECT (current_setting('jit') = 'off')::integer, 0"
+            with ParallelIntColumns(env.cr, lambda: sql_db.db_connect(env.cr.dbname).cursor(), query, {}, 2) as stream:
+                self.assertIsNotNone(stream.thread)
+                rows = []
+                stream.consume(lambda a, b: rows.extend(a.tolist()))
+            self.assertEqual(rows, [1])
+
     def test_after_a_write_the_callers_transaction_reads(self):
         with self.rolled_back() as env:
             env.cr.execute("INSERT INTO test_parallel_int_columns VALUES (7, 8)")
