@@ -113,7 +113,8 @@ def main():
                   '(product x team x month x opportunity x customer age of the last 12 months, per category '
                   'before, 36 months), %d open pipeline lines, %d forecast rows; parts: %s'
                   % (company.name, company.id, today, os.cpu_count(), ' '.join('%.1f' % v for v in os.getloadavg()),
-                     describe(times[True]), describe(times[False]) if times[False] else '-', sales, lines, rows,
+                     describe(times[True]) if times[True] else '-',
+                     describe(times[False]) if times[False] else '-', sales, lines, rows,
                      ', '.join('%s %.2f s' % item for item in timings.items())))
 
 
