@@ -8,8 +8,15 @@ come from the same run; with the time of the parts (the queries, the engine and 
 DELETE + INSERT) from one more instrumented run.
 
     .venv/bin/python bench/forecast_refresh_speed.py --db i19f_l --reps 3
+
+Old against new code in alternation (s29-lead): `--company 1 --only-default --no-parts --label
+after` in this checkout, and the same with BENCH_ADDONS_PATH=<odoo addons>,<an export of the older
+commit> --label before, run one after the other several times; every refresh prints a JSON line
+with its seconds, the 1-minute load average and an md5 of the company's stored forecast rows
+(before the rollback), so that the two versions' rows are compared.
 """
 import argparse
+import json
 import os
 import statistics
 import time
@@ -31,17 +38,21 @@ def parts(env, company_id, today):
     set_local_work_mem(cr, '256MB')
     as_of = model_module._index_of(today)
     start = time.perf_counter()
-    sales = queries.monthly_sales(cr, company_id, model_module.month_start(as_of - model_module.HISTORY_MONTHS),
-                                  model_module.month_start(as_of + 1), as_of - model_module.ACTUAL_MONTHS,
-                                  model_module.HORIZON_MONTHS)
-    timings['monthly_sales'] = time.perf_counter() - start
+    sales_args = (cr, company_id, model_module.month_start(as_of - model_module.HISTORY_MONTHS),
+                  model_module.month_start(as_of + 1), as_of - model_module.ACTUAL_MONTHS, model_module.HORIZON_MONTHS)
+    mix_window = (model_module.month_start(as_of - model_module.MIX_MONTHS), model_module.month_start(as_of))
+    if hasattr(queries, 'monthly_sales_and_mix'):  # one statement since s29-lead
+        sales, _mix = queries.monthly_sales_and_mix(*sales_args + mix_window)
+        timings['monthly_sales_and_mix'] = time.perf_counter() - start
+    else:
+        sales = queries.monthly_sales(*sales_args)
+        timings['monthly_sales'] = time.perf_counter() - start
+        start = time.perf_counter()
+        queries.customer_mix(cr, company_id, *mix_window)
+        timings['customer_mix'] = time.perf_counter() - start
     start = time.perf_counter()
     env['crm.erp.sales.forecast']._expected_customer_orders(company_id, as_of)
     timings['customer summary + expected orders'] = time.perf_counter() - start
-    start = time.perf_counter()
-    queries.customer_mix(cr, company_id, model_module.month_start(as_of - model_module.MIX_MONTHS),
-                         model_module.month_start(as_of))
-    timings['customer_mix'] = time.perf_counter() - start
     start = time.perf_counter()
     lines = queries.open_pipeline_lines(cr, company_id)
     timings['open_pipeline_lines'] = time.perf_counter() - start
@@ -57,10 +68,23 @@ def parts(env, company_id, today):
     return timings, len(sales['product_id']), len(lines), len(columns['product_id'])
 
 
+def fingerprint(cr, company_id):
+    """md5 of the company's stored forecast rows (every column but the stamps), and their count."""
+    cr.execute("""SELECT md5(string_agg(concat_ws('|', month, team_id, product_id, categ_id, is_forecast, product_qty,
+                                                  amount, run_rate_qty, pipeline_qty, actual_qty, actual_amount,
+                                                  chart_qty), E'\\n' ORDER BY month, team_id, product_id)), COUNT(*)
+                    FROM crm_erp_sales_forecast WHERE company_id = %s""", [company_id])
+    return list(cr.fetchone())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--db', required=True)
     parser.add_argument('--reps', type=int, default=3)
+    parser.add_argument('--company', type=int, action='append', help='only these companies (repeat)')
+    parser.add_argument('--only-default', action='store_true', help='only the default refresh (customer model)')
+    parser.add_argument('--no-parts', action='store_true', help='no instrumented run of the parts')
+    parser.add_argument('--label', default='', help='printed with each refresh (before / after)')
     args = parser.parse_args()
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api, fields
@@ -68,21 +92,29 @@ def main():
     with api.Environment.manage(), registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         today = fields.Date.context_today(env['crm.erp.sales.forecast'])
-        for company in env['res.company'].search([]):
+        companies = env['res.company'].search([('id', 'in', args.company)] if args.company else [])
+        for company in companies:
             times = {True: [], False: []}
             for _rep in range(args.reps):
-                for customer_model in (False, True):
+                for customer_model in (True,) if args.only_default else (False, True):
                     start = time.perf_counter()
                     env['crm.erp.sales.forecast']._refresh([company.id], today, customer_model)
                     times[customer_model].append(time.perf_counter() - start)
+                    print(json.dumps({'label': args.label, 'company': company.id, 'customer_model': customer_model,
+                                      'seconds': round(times[customer_model][-1], 2), 'load': os.getloadavg()[0],
+                                      'stored': fingerprint(cr, company.id), 'at': time.strftime('%H:%M:%S')}),
+                          flush=True)
                     cr.rollback()
+            if args.no_parts:
+                continue
             timings, sales, lines, rows = parts(env, company.id, today)
             cr.rollback()
             print('%s (id %d), as of %s, %d CPUs, load average %s: refresh %s (run rate only: %s); %d sales rows '
                   '(product x team x month x opportunity x customer age of the last 12 months, per category '
                   'before, 36 months), %d open pipeline lines, %d forecast rows; parts: %s'
                   % (company.name, company.id, today, os.cpu_count(), ' '.join('%.1f' % v for v in os.getloadavg()),
-                     describe(times[True]), describe(times[False]), sales, lines, rows,
+                     describe(times[True]) if times[True] else '-',
+                     describe(times[False]) if times[False] else '-', sales, lines, rows,
                      ', '.join('%s %.2f s' % item for item in timings.items())))
 
 

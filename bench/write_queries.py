@@ -2,13 +2,18 @@
 what benchmark 4 times, counted (a figure the machine's load does not move).
 
     .venv/bin/python bench/write_queries.py DB [DB ...]   (databases of `make bench`, BENCH_KEEP=1)
+    .venv/bin/python bench/write_queries.py --list DB     (the statements of one stage change)
 
 Same choice of leads, stages, customers and products as benchmark 4 (bench.py write_costs);
-every change is rolled back."""
+every change is rolled back. --list: one stage change of the first bench lead (after one
+untimed change), each statement with the code that ran it: the innermost frame outside the
+cursor and the nearest frame of the addon (crm_erp_bridge), so that the addon's own statements
+and the ORM's work for the addon's fields are told apart."""
 import os
 import random
 import statistics
 import sys
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
@@ -63,8 +68,51 @@ def write_queries(odoo, db):
     return result
 
 
+def _where(frame):
+    return '%s:%s' % (os.path.basename(frame.filename), frame.name) if frame else '-'
+
+
+def list_statements(odoo, db):
+    """The statements of one stage change, with the code that ran each."""
+    from odoo import SUPERUSER_ID, api
+    with api.Environment.manage():
+        cr = odoo.registry(db).cursor()
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cr.execute("""SELECT l.id FROM crm_lead l WHERE l.name LIKE 'Bench opportunity %%' AND l.active
+                         AND l.probability < 100 AND l.company_id = (SELECT MIN(id) FROM res_company)
+                    ORDER BY l.id LIMIT 1""")
+        lead_id = cr.fetchone()[0]
+        stages = env['crm.stage'].search([('probability', '<', 100)], order='sequence, id')
+        for warm in (True, False):
+            lead = env['crm.lead'].browse(lead_id)
+            stage = (stages - lead.stage_id)[0]
+            lead.stage_id.name
+            statements = []
+            execute = cr.execute
+
+            def logged(query, params=None, log_exceptions=None):
+                frames = [frame for frame in traceback.extract_stack()[:-1] if 'sql_db.py' not in frame.filename]
+                addon = next((f for f in reversed(frames) if '/crm_erp_bridge/' in f.filename), None)
+                statements.append((_where(frames[-1]), _where(addon), ' '.join(str(query).split())[:110]))
+                return execute(query, params) if log_exceptions is None else execute(query, params, log_exceptions)
+            cr.execute = logged
+            try:
+                lead.write({'stage_id': stage.id})
+            finally:
+                del cr.execute
+            cr.rollback()
+            env.clear()
+        for number, (inner, addon, text) in enumerate(statements, 1):
+            print('%2d  %-42s %-48s %s' % (number, inner, addon, text))
+        cr.close()
+
+
 def main():
     odoo = bench.load_odoo()
+    if sys.argv[1:2] == ['--list']:
+        for db in sys.argv[2:]:
+            list_statements(odoo, db)
+        return
     for db in sys.argv[1:]:
         for key, counts in write_queries(odoo, db).items():
             print('%s %s: queries per call median %s, mean %.1f (%d calls: %s)' % (

@@ -38,6 +38,9 @@ from scipy import optimize, sparse, stats
 CATEGORY, TOKENS, NUMBER, BINS = 'category', 'tokens', 'number', 'bins'
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 CLIP = 5.0
+# Up to this many leads, score() builds a dense design matrix: a write rescoring one lead spent
+# more on scipy.sparse's set-up than on the arithmetic (bench/RESULTS.md, s29-lead).
+DENSE_LEADS = 64
 
 
 class Feature(object):
@@ -162,8 +165,9 @@ class Encoder(object):
         index = {feature.name: at for at, feature in enumerate(self.features)}
         return np.array([index[name] for name, _level in self.column_names()], dtype=np.int64)
 
-    def matrix(self, columns):
-        """The sparse design matrix (leads x columns) of the caller's columns."""
+    def matrix(self, columns, dense=False):
+        """The sparse design matrix (leads x columns) of the caller's columns; dense: as a
+        numpy array (a few leads)."""
         n = len(columns[self.features[0].name])
         rows, cols, data, offset = [], [], [], 0
         for feature in self.features:
@@ -193,6 +197,11 @@ class Encoder(object):
                 cols.append(offset + at[found])
                 data.append(np.ones(int(found.sum())))
                 offset += len(known)
+        if dense:
+            X = np.zeros((n, offset))
+            if rows:
+                np.add.at(X, (np.concatenate(rows), np.concatenate(cols)), np.concatenate(data))
+            return X
         if not rows:
             return sparse.csr_matrix((n, offset))
         return sparse.csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
@@ -259,7 +268,8 @@ class LeadScoreModel(object):
     def score(self, columns, top=3):
         """Per lead: (probability, [(feature, value, contribution in log-odds)] of its `top`
         largest contributions by absolute size, largest first)."""
-        X = self.encoder.matrix(columns)
+        n = len(columns[self.encoder.features[0].name]) if self.encoder.features else 0
+        X = self.encoder.matrix(columns, dense=n <= DENSE_LEADS)
         probabilities = _sigmoid(self.theta[0] + X @ self.theta[1:])
         contributions = _group_terms(X, self.theta[1:], self._groups, len(self.encoder.features)) - self.baseline
         order = np.argsort(-np.abs(contributions), axis=1, kind='stable')[:, :top]
@@ -279,7 +289,12 @@ class LeadScoreModel(object):
 
 
 def _group_terms(X, w, groups, n_groups):
-    """(leads x features): each feature's term of the log-odds, the sum of its columns' x w."""
+    """(leads x features): each feature's term of the log-odds, the sum of its columns' x w
+    (X sparse, or a dense array)."""
+    if not sparse.issparse(X):
+        indicator = np.zeros((len(groups), n_groups))
+        indicator[np.arange(len(groups)), groups] = 1.0
+        return (X * w[np.newaxis, :]) @ indicator
     indicator = sparse.csr_matrix((np.ones(len(groups)), (np.arange(len(groups)), groups)),
                                   shape=(len(groups), n_groups))
     return np.asarray((X.multiply(w[np.newaxis, :]).tocsr() @ indicator).todense())

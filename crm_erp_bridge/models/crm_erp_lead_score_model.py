@@ -11,6 +11,13 @@ from ..queries.common import ensure_company_rows
 from ..rules import LEAD_SCORE_REASON_KINDS
 from .record_ids import MANAGER_GROUP, check_group, public_method, public_records
 
+# The engine models loaded from stored parameters, by (database, record id, md5 of the
+# parameters): a write that rescores a lead neither reads the stored JSON nor builds the model
+# from it again (bench/RESULTS.md, s29-lead). A refit stores other parameters, so another key;
+# the few entries of past fits are dropped when the dict grows.
+_LOADED_MODELS = {}
+_LOADED_MODELS_MAX = 32
+
 
 class CrmErpLeadScoreModel(models.Model):
     """The lead score fitted on one company's closed leads (docs/lead-score-forecast.md): a
@@ -134,16 +141,36 @@ class CrmErpLeadScoreModel(models.Model):
         }
 
     @api.multi
-    def _score_open_leads(self, model=None, today=None, lead_ids=None):
-        """Score the open leads of this record's company (or those of lead_ids) with its model
-        (the stored one by default) and store the scores in one statement."""
+    def _engine_model(self, digest=None):
+        """The engine's model of this record's stored parameters (None: not fitted); with digest
+        (their md5, queries.lead_score.fitted_models) the one loaded before for the same
+        parameters, if any."""
         self.ensure_one()
+        key = (self.env.cr.dbname, self.id, digest)
+        model = _LOADED_MODELS.get(key) if digest else None
         if model is None:
             if not self.parameters:
-                return 0
+                return None
             model = lead_score.load(json.loads(self.parameters))
+            if digest:
+                if len(_LOADED_MODELS) >= _LOADED_MODELS_MAX:
+                    _LOADED_MODELS.clear()
+                _LOADED_MODELS[key] = model
+        return model
+
+    @api.multi
+    def _score_open_leads(self, model=None, today=None, lead_ids=None, company_id=None):
+        """Score the open leads of this record's company (company_id when the caller knows it)
+        (or those of lead_ids) with its model (the stored one by default) and store the scores
+        in one statement."""
+        self.ensure_one()
+        if model is None:
+            model = self._engine_model()
+            if model is None:
+                return 0
+        company_id = company_id or self.company_id.id
         today = today or fields.Date.context_today(self)
-        columns = lead_score_queries.lead_features(self.env.cr, self.company_id.id, today, lead_ids)
+        columns = lead_score_queries.lead_features(self.env.cr, company_id, today, lead_ids)
         scores = model.score(columns) if columns['lead_id'] else []
         chances, reasons = [], []
         for probability, top in scores:
@@ -156,9 +183,14 @@ class CrmErpLeadScoreModel(models.Model):
         # already hold what the UPDATE would write
         changed = lead_score_queries.write_scores(
             self.env.cr, columns['lead_id'], chances, reasons, today, prepared=lead_ids is not None,
-            qualifications=leads._crm_erp_open_qualifications(self.company_id.id, chances))
+            qualifications=leads._crm_erp_open_qualifications(company_id, chances))
         leads.invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
                                 'crm_erp_weighted_revenue', 'crm_erp_qualification'], changed)
+        # every scored lead now stores the weighted revenue and qualification the ORM would
+        # compute: a recompute pending after the write that rescored it (crm.lead.write) would
+        # only write the same values again, in a second UPDATE of the row
+        for name in ('crm_erp_weighted_revenue', 'crm_erp_qualification'):
+            self.env.remove_todo(leads._fields[name], leads)
         if lead_ids is None:
             self.write({'scored_count': sum(1 for chance in chances if chance is not None)})
         return len(columns['lead_id'])

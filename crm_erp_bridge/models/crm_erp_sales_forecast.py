@@ -159,8 +159,14 @@ class CrmErpSalesForecast(models.Model):
         # per product and team: the months of the level (6) and of the sales shown (12); before,
         # per category only (the seasons and the trend are a category's)
         detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS, MIX_MONTHS)
-        sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
-                                               month_start(as_of + 1), detail_from, HORIZON_MONTHS)
+        if customer_model:
+            # the customers' products of the last MIX_MONTHS months from the same scan of the lines
+            sales, mix = forecast_queries.monthly_sales_and_mix(
+                cr, company_id, month_start(as_of - HISTORY_MONTHS), month_start(as_of + 1), detail_from,
+                HORIZON_MONTHS, month_start(as_of - MIX_MONTHS), month_start(as_of))
+        else:
+            sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
+                                                   month_start(as_of + 1), detail_from, HORIZON_MONTHS)
         lines = forecast_queries.open_pipeline_lines(cr, company_id)
         won = forecast_queries.won_leads(cr, company_id, month_start(as_of - 12), month_start(as_of))
         # team x product as one integer key; a category's older months: minus (1 + the category)
@@ -189,7 +195,6 @@ class CrmErpSalesForecast(models.Model):
         customer_age = np.asarray(sales['customer_age'], dtype=np.int64)
         if customer_model:
             customers, expected = self._expected_customer_orders(company_id, as_of)
-            mix = forecast_queries.customer_mix(cr, company_id, month_start(as_of - MIX_MONTHS), month_start(as_of))
             mix_key = (np.asarray(mix['team_id'], dtype=np.int64) * 2 ** 32
                        + np.asarray(mix['product_id'], dtype=np.int64))
         results = {}

@@ -31,12 +31,19 @@ class CrmLead(models.Model):
     def write(self, vals):
         customer_360 = bool(_CUSTOMER_360_LEAD_FIELDS.intersection(vals))
         before = self._customer_360_lead_rows() if customer_360 else None
-        result = super().write(vals)
-        if customer_360:
-            self._customer_360_after_write(before)
-        if _LEAD_SCORE_FEATURE_FIELDS.intersection(vals):
-            self._lead_score_after_write()
-        self._crm_erp_qualification_after_write(vals)
+        # the stored fields Odoo recomputes after the write are computed once the features hooks
+        # ran: the rescoring writes the weighted revenue and the qualification of the leads it
+        # scores with their score, and those leads are not written a second time by the ORM
+        # (_score_open_leads; bench/RESULTS.md, s29-lead)
+        with self.env.norecompute():
+            result = super().write(vals)
+            if customer_360:
+                self._customer_360_after_write(before)
+            if _LEAD_SCORE_FEATURE_FIELDS.intersection(vals):
+                self._lead_score_after_write()
+            self._crm_erp_qualification_after_write(vals)
+        if self.env.recompute and self._context.get('recompute', True):
+            self.recompute()
         return result
 
     def _customer_360_after_write(self, before):
@@ -217,8 +224,10 @@ class CrmLead(models.Model):
     crm_erp_win_reasons = fields.Text(
         'Why this win chance', compute='_compute_crm_erp_win_reasons',
         help='The three features of this lead that move its win chance most, in plain words.')
+    # computed with the qualification by one method: one UPDATE of the lead after a write that
+    # changes both (a stage change changes the probability), not two (bench/RESULTS.md, s29-lead)
     crm_erp_weighted_revenue = fields.Float(
-        'Weighted revenue', compute='_compute_crm_erp_weighted_revenue', store=True, readonly=True,
+        'Weighted revenue', compute='_compute_crm_erp_pipeline_figures', store=True, readonly=True,
         help="Expected revenue x the probability the company's weighted pipeline uses: the stage "
              'probability, or the win chance when the company setting says so.')
 
@@ -232,13 +241,21 @@ class CrmLead(models.Model):
             lead.crm_erp_win_reasons = '\n'.join(lines)
 
     @api.depends('planned_revenue', 'probability', 'crm_erp_win_chance', 'crm_erp_win_chance_date',
-                 'company_id.crm_erp_lead_score_pipeline')
-    def _compute_crm_erp_weighted_revenue(self):
-        # as queries/lead_score.write_scores computes it for the leads it scores
+                 'company_id.crm_erp_lead_score_pipeline', 'active', 'company_id')
+    def _compute_crm_erp_pipeline_figures(self):
+        """The weighted revenue and the qualification (as queries/lead_score.write_scores
+        computes them for the leads it scores). The qualification's required fields are the
+        company's choice (no static dependency): a write of one of them, a new score and new
+        rules reclassify the leads (_crm_erp_qualification_refresh)."""
+        rules = self._crm_erp_company_rules()
         for lead in self:
             use_score = lead.company_id.crm_erp_lead_score_pipeline == 'win_chance' and lead.crm_erp_win_chance_date
             chance = lead.crm_erp_win_chance if use_score else lead.probability
             lead.crm_erp_weighted_revenue = (lead.planned_revenue or 0.0) * (chance or 0.0) / 100.0
+            rule = rules.get(lead.company_id.id)
+            lead.crm_erp_qualification = bool(rule) and _qualification(
+                rule, lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None, lead.active,
+                lead.probability, lead._crm_erp_missing_fields(rule[2]))
 
     @api.multi
     def _lead_score_after_write(self):
@@ -252,31 +269,22 @@ class CrmLead(models.Model):
         # sudo: a salesperson's write rescores their lead with the model only managers may read;
         # nothing of the model is returned to them
         Model = self.env['crm.erp.lead.score.model'].sudo()
-        for model_id, company_id in lead_score_queries.fitted_models(self.env.cr, company_ids):
-            Model.browse(model_id)._score_open_leads(
-                lead_ids=[lead.id for lead in self if lead.company_id.id == company_id])
+        for model_id, company_id, digest in lead_score_queries.fitted_models(self.env.cr, company_ids):
+            record = Model.browse(model_id)
+            # the model loaded once per fit (by the digest of its parameters), not at every write
+            record._score_open_leads(record._engine_model(digest), lead_ids=[
+                lead.id for lead in self if lead.company_id.id == company_id], company_id=company_id)
 
     # Lead qualification
     crm_erp_qualification = fields.Selection([
         ('to_qualify', 'To qualify'), ('qualified', 'Qualified'), ('to_drop', 'To drop'),
-    ], string='Qualification', compute='_compute_crm_erp_qualification', store=True, index=True, readonly=True,
+    ], string='Qualification', compute='_compute_crm_erp_pipeline_figures', store=True, index=True, readonly=True,
         help="By the company's qualification rules (Settings): to drop when the win chance is under the "
              'drop limit; qualified when every required field is filled and the win chance reaches the '
              'minimum; to qualify otherwise. Empty on won and lost leads.')
     crm_erp_qualification_missing = fields.Char(
         'Missing to qualify', compute='_compute_crm_erp_qualification_missing',
         help='The fields the company requires of a qualified lead that this lead has empty.')
-
-    @api.depends('crm_erp_win_chance', 'crm_erp_win_chance_date', 'active', 'probability', 'company_id')
-    def _compute_crm_erp_qualification(self):
-        # the required fields are the company's choice (no static dependency): a write of one of
-        # them, a new score and new rules reclassify the leads (_crm_erp_qualification_refresh)
-        rules = self._crm_erp_company_rules()
-        for lead in self:
-            rule = rules.get(lead.company_id.id)
-            lead.crm_erp_qualification = bool(rule) and _qualification(
-                rule, lead.crm_erp_win_chance if lead.crm_erp_win_chance_date else None, lead.active,
-                lead.probability, lead._crm_erp_missing_fields(rule[2]))
 
     @api.depends('company_id')
     def _compute_crm_erp_qualification_missing(self):
@@ -323,7 +331,7 @@ class CrmLead(models.Model):
     def _crm_erp_open_qualifications(self, company_id, chances):
         """The qualification of each of these open leads of the company (active, under 100 %: as
         queries.lead_score.lead_features selects them) once its new win chance (in chances, None:
-        no score) is stored, as _compute_crm_erp_qualification gives it (None: none): the
+        no score) is stored, as _compute_crm_erp_pipeline_figures gives it (None: none): the
         scoring writes it in the same UPDATE as the score. Their required fields read in one
         query when the company has some."""
         rule = self._crm_erp_company_rule(company_id)

@@ -244,9 +244,11 @@ def write_scores(cr, lead_ids, chances, reasons, day, prepared=False, qualificat
 
 
 def fitted_models(cr, company_ids):
-    """[(model id, company id)] of the lead score models of these companies that hold a fitted
-    model (parameters), by company."""
-    cr.execute("""SELECT id, company_id FROM crm_erp_lead_score_model
+    """[(model id, company id, digest)] of the lead score models of these companies that hold a
+    fitted model (parameters), by company; digest: the md5 of the parameters (the JSON text), by
+    which a caller keeps the model it loaded from them (a write rescoring a lead neither reads
+    nor parses them again)."""
+    cr.execute("""SELECT id, company_id, md5(parameters) FROM crm_erp_lead_score_model
                    WHERE company_id = ANY(%s) AND parameters IS NOT NULL ORDER BY company_id""",
                [list(company_ids)])
     return cr.fetchall()

@@ -1,6 +1,6 @@
 """SQL of the sales forecast (issue 19, docs/lead-score-forecast.md, "The sales forecast"):
-what a company sold per product, team and month (`monthly_sales`), what each of its customers
-buys (`customer_mix`), its open pipeline lines
+what a company sold per product, team and month (`monthly_sales`), and with it what each of
+its customers buys (`monthly_sales_and_mix`), its open pipeline lines
 (`open_pipeline_lines`), its won leads of the last months (`won_leads`: the pipeline's coverage
 and the closing slips), the delivery shares of its warehouses (`delivery_shares`), and the
 stored forecast table (`replace_forecast`, `lock_company`). Functions take a cursor and plain
@@ -24,7 +24,8 @@ from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 # The customer age of a direct order of the detailed months: the months since its commercial
 # partner's first counted order (of any date before date_to), capped at age_cap; age_cap for
 # every other row (the forecast needs the new customers' recent direct sales only).
-_MONTHLY_SALES_SQL = """WITH first_orders AS (
+# {mix_column}: with the customers' mix (_SALES_AND_MIX_SQL), whether the order is in its window.
+_SALES_ORDERS_SQL = """WITH first_orders AS (
     SELECT p.commercial_partner_id AS partner_id, MIN(so.date_order) AS first_order
       FROM sale_order so
       JOIN res_partner p ON p.id = so.partner_id
@@ -34,20 +35,24 @@ _MONTHLY_SALES_SQL = """WITH first_orders AS (
     SELECT so.id AS order_id, COALESCE(so.team_id, 0) AS team_id, so.opportunity_id IS NOT NULL AS opportunity,
            so.company_id, so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
            (EXTRACT(YEAR FROM so.date_order) * 12 + EXTRACT(MONTH FROM so.date_order) - 1)::integer AS month,
-           (EXTRACT(YEAR FROM f.first_order) * 12 + EXTRACT(MONTH FROM f.first_order) - 1)::integer AS first_month
+           (EXTRACT(YEAR FROM f.first_order) * 12 + EXTRACT(MONTH FROM f.first_order) - 1)::integer
+               AS first_month{mix_column}
       FROM sale_order so
       JOIN res_partner p ON p.id = so.partner_id
       JOIN first_orders f ON f.partner_id = p.commercial_partner_id
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """
+       AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""")
+# The columns of a counted line of those orders: product, category, team, month, opportunity flag
+# and customer age of monthly_sales, then {extra} ({qty} and {amount}: the sums, or the line's).
+_SALES_LINES_SQL = """
 SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS product_id, pt.categ_id,
        CASE WHEN o.month >= %(detail_from)s THEN o.team_id ELSE 0 END AS team_id, o.month, o.opportunity,
        CASE WHEN o.month >= %(detail_from)s AND NOT o.opportunity THEN LEAST(o.month - o.first_month, %(age_cap)s)
-            ELSE %(age_cap)s END AS customer_age,
-       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
-       SUM(l.price_subtotal * o.factor)::float8 AS amount
+            ELSE %(age_cap)s END AS customer_age,{extra}
+       {qty} AS qty,
+       {amount} AS amount
   FROM orders o
   -- the one company, joined on the parameter: joined on the orders' column PostgreSQL expects
   -- a fiftieth of the orders and reads their lines one order at a time
@@ -55,7 +60,12 @@ SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS prod
   JOIN sale_order_line l ON l.order_id = o.order_id
   """ + product_uom_joins('l', 'product_uom') + """
  WHERE """ + COUNTED_LINE_ONLY_SQL + """
-   AND """ + COUNTED_PRODUCT_SQL + """
+   AND """ + COUNTED_PRODUCT_SQL
+_LINE_QTY = 'l.product_uom_qty / line_uom.factor * product_uom.factor'
+_LINE_AMOUNT = 'l.price_subtotal * o.factor'
+
+_MONTHLY_SALES_SQL = _SALES_ORDERS_SQL.format(mix_column='') + _SALES_LINES_SQL.format(
+    extra='', qty='SUM(%s)::float8' % _LINE_QTY, amount='SUM(%s)::float8' % _LINE_AMOUNT) + """
  GROUP BY 1, 2, 3, 4, 5, 6
 """
 
@@ -82,50 +92,60 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     return {name: [row[index] for row in rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
 
 
-# What each commercial customer of the company bought without an opportunity from date_from to
-# date_to (excluded), per sales team and product, beside its purchase days in the window (the
-# distinct days of all its counted orders, from an opportunity or not: the days the lifetime
-# value model counts).
-_CUSTOMER_MIX_SQL = "WITH " + with_company_currency_factor('orders', """
-    SELECT so.id AS order_id, p.commercial_partner_id AS partner_id, COALESCE(so.team_id, 0) AS team_id,
-           so.opportunity_id IS NOT NULL AS opportunity, so.company_id, so.date_order::date AS day,
-           pl.currency_id, cmp.currency_id AS company_currency_id
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-      JOIN res_company cmp ON cmp.id = so.company_id
-      JOIN product_pricelist pl ON pl.id = so.pricelist_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
-       AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""") + """,
-purchase_days AS (
-    SELECT partner_id, COUNT(DISTINCT day) AS days FROM orders GROUP BY partner_id
+# monthly_sales and, in the same scan of the lines, what each commercial customer of the company
+# bought without an opportunity from mix_from to mix_to (excluded: a window inside date_from ..
+# date_to), per sales team and product, beside its purchase days in the window (the distinct
+# days of all its counted orders, from an opportunity or not: the days the lifetime value model
+# counts). One statement instead of two (bench/RESULTS.md, s29-lead): the orders and lines of the
+# mix window were read and joined twice. The joined lines are materialised once and summed twice
+# (GROUPING SETS over them were planned as two sorts of every line, slower than the two
+# statements). Its rows: the sales (mix_partner_id NULL), then the mix.
+_SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(mix_column=""",
+           so.date_order >= %(mix_from)s AND so.date_order < %(mix_to)s AS in_mix,
+           p.commercial_partner_id AS partner_id""") + """, line_rows AS MATERIALIZED (""" + _SALES_LINES_SQL.format(
+    extra="""
+       CASE WHEN o.in_mix AND NOT o.opportunity THEN o.partner_id END AS mix_partner_id,
+       o.team_id AS mix_team_id, l.product_id AS mix_product_id,""", qty=_LINE_QTY, amount=_LINE_AMOUNT) + """
+), purchase_days AS (
+    SELECT partner_id, COUNT(DISTINCT day) AS days FROM orders WHERE in_mix GROUP BY partner_id
 )
-SELECT o.partner_id, o.team_id, l.product_id, d.days,
-       SUM(l.product_uom_qty / line_uom.factor * product_uom.factor)::float8 AS qty,
-       SUM(l.price_subtotal * o.factor)::float8 AS amount
-  FROM orders o
-  JOIN purchase_days d ON d.partner_id = o.partner_id
-  JOIN res_company cmp ON cmp.id = %(company_id)s
-  JOIN sale_order_line l ON l.order_id = o.order_id
-  """ + product_uom_joins('l', 'product_uom') + """
- WHERE NOT o.opportunity AND """ + COUNTED_LINE_ONLY_SQL + """
-   AND """ + COUNTED_PRODUCT_SQL + """
- GROUP BY 1, 2, 3, 4
+SELECT product_id, categ_id, team_id, month, opportunity, customer_age, SUM(qty)::float8, SUM(amount)::float8,
+       NULL::integer, NULL::integer, NULL::integer, NULL::bigint
+  FROM line_rows
+ GROUP BY product_id, categ_id, team_id, month, opportunity, customer_age
+ UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, SUM(qty)::float8, SUM(amount)::float8,
+       r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days
+  FROM line_rows r
+  JOIN purchase_days d ON d.partner_id = r.mix_partner_id
+ GROUP BY r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days
 """
 
 CUSTOMER_MIX_COLUMNS = ('partner_id', 'team_id', 'product_id', 'days', 'qty', 'amount')
 
 
-def customer_mix(cr, company_id, date_from, date_to):
-    """Per commercial customer of the company, sales team and product, what the customer bought
-    without an opportunity from date_from to date_to (excluded), as columns (lists):
-    partner_id, team_id (0: no team), product_id, days (the customer's purchase days in the
-    window: distinct days of its counted orders, from an opportunity or not), qty (product
-    unit), amount (company currency, untaxed, at the rate of the order's day); the counted lines
-    of monthly_sales. The forecast's customer model spreads a customer's expected purchase days
-    over its products with qty / days and amount / days."""
-    cr.execute(_CUSTOMER_MIX_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to})
+def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to):
+    """(monthly_sales(cr, company_id, date_from, date_to, detail_from, age_cap), the customers'
+    mix) in one statement. The mix: per commercial customer of the company, sales team and
+    product, what the customer bought without an opportunity from mix_from to mix_to (excluded;
+    a window inside date_from .. date_to), as columns (lists): partner_id, team_id (0: no team),
+    product_id, days (the customer's purchase days in the window: distinct days of its counted
+    orders, from an opportunity or not), qty (product unit), amount (company currency, untaxed,
+    at the rate of the order's day); the counted lines of monthly_sales. The forecast's customer
+    model spreads a customer's expected purchase days over its products with qty / days and
+    amount / days. Set jit off and a larger work_mem first, as for monthly_sales."""
+    if not (str(date_from)[:10] <= str(mix_from)[:10] <= str(mix_to)[:10] <= str(date_to)[:10]):
+        raise ValueError('the mix window %s .. %s is not inside %s .. %s' % (mix_from, mix_to, date_from, date_to))
+    cr.execute(_SALES_AND_MIX_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to,
+                                    'detail_from': detail_from, 'age_cap': age_cap, 'mix_from': mix_from,
+                                    'mix_to': mix_to})
     rows = cr.fetchall()
-    return {name: [row[index] for row in rows] for index, name in enumerate(CUSTOMER_MIX_COLUMNS)}
+    sales_rows = [row for row in rows if row[8] is None]
+    mix_rows = [row for row in rows if row[8] is not None]
+    sales = {name: [row[index] for row in sales_rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
+    mix = {name: [row[index] for row in mix_rows]
+           for name, index in zip(CUSTOMER_MIX_COLUMNS, (8, 9, 10, 11, 6, 7))}
+    return sales, mix
 
 
 # The lines of the company's open leads, in the product unit, each with its expected closing.

@@ -110,6 +110,19 @@ class TestLeadScoreEngine(unittest.TestCase):
         self.assertEqual(dict((f, v) for f, v, _c in scored[0][1]),
                          {name: values[0] for name, values in lead.items()})
 
+    def test_few_leads_score_as_many(self):
+        """Up to DENSE_LEADS leads are scored on a dense matrix (a write rescores one lead): the
+        same probabilities, reasons and contributions as among many leads (sparse)."""
+        columns, won, _p = simulated_leads(1000)
+        model = lead_score.fit(columns, won, np.arange(1000), FEATURES, l2=1.0)
+        many = model.score(columns)
+        for lead in (0, 1, 2, 500, 999):
+            (probability, reasons), = model.score({name: values[lead:lead + 1] for name, values in columns.items()})
+            self.assertAlmostEqual(probability, many[lead][0], places=12)
+            self.assertEqual([(f, v) for f, v, _c in reasons], [(f, v) for f, v, _c in many[lead][1]])
+            np.testing.assert_allclose([c for _f, _v, c in reasons], [c for _f, _v, c in many[lead][1]],
+                                       rtol=1e-12, atol=1e-12)
+
     def test_stored_model_scores_the_same(self):
         columns, won, _p = simulated_leads(1000)
         model = lead_score.fit(columns, won, np.arange(1000), FEATURES, l2=1.0)

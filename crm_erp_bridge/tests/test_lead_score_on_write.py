@@ -1,3 +1,8 @@
+import hashlib
+import json
+
+from ..models.crm_erp_lead_score_model import _LOADED_MODELS
+from ..models.crm_lead import _qualification
 from .lead_score_common import LeadScoreCase
 
 
@@ -93,6 +98,56 @@ class TestLeadScoreOnWrite(LeadScoreCase):
         new = self.env['crm.lead'].create({'name': 'LSW new', 'type': 'opportunity', 'company_id': self.company_a.id,
                                            'source_id': self.source_web.id, 'stage_id': self.stage_new.id})
         self.assertTrue(self._stored(new)[2])
+
+    def _updated_rows(self):
+        self.env.cr.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'crm_lead'")
+        return self.env.cr.fetchone()[0]
+
+    def test_stage_change_writes_the_lead_once_more(self):
+        """A stage change rescored on write (stage and probability, as a stage with on_change
+        writes them): Odoo's UPDATE of the lead and of its own computed day_close, then the
+        score's, which writes the weighted revenue and the qualification too; the ORM does not
+        write them again (before: one UPDATE per compute method as well, 5 in all). The stored
+        figures are the ones the ORM computes and the scoring of every lead stores. The model
+        loaded for the write is kept by the digest of the stored parameters; other parameters (a
+        refit) are loaded at the next write."""
+        lead = self.open_fair
+        start = self._updated_rows()
+        lead.write({'stage_id': self.stage_prop.id, 'probability': 50.0})
+        self.assertEqual(self._updated_rows() - start, 3)
+        self.env.cr.execute("SELECT crm_erp_weighted_revenue, crm_erp_qualification FROM crm_lead WHERE id = %s",
+                            [lead.id])
+        stored = self.env.cr.fetchone()
+        lead.invalidate_cache()
+        self.assertEqual((lead.crm_erp_weighted_revenue, lead.crm_erp_qualification), stored)
+        self.assertAlmostEqual(stored[0], lead.planned_revenue * 50.0 / 100.0, places=6)
+        # the qualification the ORM computes (crm.lead._compute_crm_erp_pipeline_figures)
+        rule = lead._crm_erp_company_rule(lead.company_id.id)
+        self.assertEqual(stored[1], _qualification(rule, lead.crm_erp_win_chance, True, lead.probability,
+                                                   lead._crm_erp_missing_fields(rule[2])) or None)
+        before = self._stored(lead)
+        self.model._score_open_leads()
+        self.assertEqual(self._stored(lead), before)
+        # the model was loaded once for these parameters; a refit's are loaded at the next write
+        digest = hashlib.md5(self.model.parameters.encode()).hexdigest()
+        self.assertIn((self.env.cr.dbname, self.model.id, digest), _LOADED_MODELS)
+        parameters = json.loads(self.model.parameters)
+        parameters['theta'][0] += 1.0  # every lead's log-odds one higher
+        self.model.write({'parameters': json.dumps(parameters)})
+        self._mark(lead)
+        lead.write({'source_id': self.source_web.id})
+        rescored = self._stored(lead)
+        self.assertGreater(rescored[0], before[0])
+        self.model._score_open_leads()
+        self.assertEqual(self._stored(lead), rescored)
+        # without a fitted model the ORM writes the two fields: one UPDATE after Odoo's two
+        # (before: two)
+        self.env.cr.execute("UPDATE crm_erp_lead_score_model SET parameters = NULL WHERE id = %s", [self.model.id])
+        start = self._updated_rows()
+        lead.write({'stage_id': self.stage_new.id, 'probability': 10.0})
+        self.assertEqual(self._updated_rows() - start, 3)
+        self.env.cr.execute("SELECT crm_erp_weighted_revenue FROM crm_lead WHERE id = %s", [lead.id])
+        self.assertAlmostEqual(self.env.cr.fetchone()[0], lead.planned_revenue * 10.0 / 100.0, places=6)
 
     def test_unrelated_write_scores_nothing(self):
         lead = self.open_fair

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 
 from odoo import fields
 
@@ -228,7 +229,7 @@ class TestQueriesLeadScore(LeadScoreCase):
         model_a = Model.create({'company_id': self.company_a.id, 'parameters': '{}'})
         Model.create({'company_id': self.company_b.id})
         self.assertEqual(lead_score.fitted_models(self.env.cr, [self.company_a.id, self.company_b.id]),
-                         [(model_a.id, self.company_a.id)])
+                         [(model_a.id, self.company_a.id, hashlib.md5(b'{}').hexdigest())])
         self.assertEqual(lead_score.fitted_models(self.env.cr, []), [])
 
     def test_write_qualifications(self):

@@ -136,8 +136,15 @@ class TestQueriesSalesForecast(SalesForecastCase):
         """What each customer bought without an opportunity in the 12 months before May 2025, per
         team and product, beside its purchase days (the buyer's March order came from the won
         lead: a purchase day, no line); the quotation, the cancelled order and company B's are
-        not counted."""
-        mix = self._rows(sales_forecast.customer_mix(self.env.cr, self.company_a.id, '2024-05-01', '2025-05-01'))
+        not counted. Read with the monthly sales in one statement: those are monthly_sales's."""
+        def read(mix_from, mix_to, detail_from=0):
+            sales, mix = sales_forecast.monthly_sales_and_mix(self.env.cr, self.company_a.id, '2024-01-01',
+                                                              '2026-01-01', detail_from, 6, mix_from, mix_to)
+            alone = sales_forecast.monthly_sales(self.env.cr, self.company_a.id, '2024-01-01', '2026-01-01',
+                                                 detail_from, 6)
+            self.assertEqual(sorted(zip(*sales.values())), sorted(zip(*alone.values())))
+            return self._rows(mix)
+        mix = read('2024-05-01', '2025-05-01')
         got = sorted((r['partner_id'], r['team_id'], r['product_id'], r['days'], r['qty'], round(r['amount'], 6))
                      for r in mix)
         self.assertEqual(got, sorted([
@@ -147,9 +154,12 @@ class TestQueriesSalesForecast(SalesForecastCase):
             (self.other.id, self.team_a.id, self.bolt.id, 3, 102.0, 104.0),
             (self.other.id, 0, self.bolt.id, 3, 24.0, 24.0),
         ]))
-        mix = self._rows(sales_forecast.customer_mix(self.env.cr, self.company_a.id, '2025-02-01', '2025-05-01'))
+        mix = read('2025-02-01', '2025-05-01', 2025 * 12 + 3)
         self.assertEqual(sorted((r['partner_id'], r['team_id'], r['days'], r['qty']) for r in mix),
                          [(self.other.id, 0, 2, 24.0), (self.other.id, self.team_a.id, 2, 2.0)])
+        with self.assertRaises(ValueError):
+            sales_forecast.monthly_sales_and_mix(self.env.cr, self.company_a.id, '2025-01-01', '2026-01-01', 0, 6,
+                                                 '2024-05-01', '2025-05-01')
 
     def test_older_months_per_category(self):
         """Before detail_from (April 2025), the sales per category, product and team 0."""

@@ -191,11 +191,11 @@ class TestSalesForecast(SalesForecastCase):
         for day, qty in (('2024-01-10', 7.0), ('2024-06-10', 3.0), ('2025-09-10', 4.0), ('2025-11-10', 6.0),
                          ('2026-01-10', 5.0)):
             self._team_order(self.buyer, day, [(self.bolt, qty, 2.0), (self.nut, 1.0, 1.0)], self.team_a)
-        read = forecast_queries.monthly_sales
+        read = forecast_queries.monthly_sales_and_mix
         per_category = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
-        with patch.object(forecast_queries, 'monthly_sales',
-                          lambda cr, company_id, date_from, date_to, detail_from=0, age_cap=6:
-                          read(cr, company_id, date_from, date_to, 0, age_cap)):
+        with patch.object(forecast_queries, 'monthly_sales_and_mix',
+                          lambda cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to:
+                          read(cr, company_id, date_from, date_to, 0, age_cap, mix_from, mix_to)):
             detailed = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         self.assertGreater(len(detailed['product_id']), 10)
         self.assertGreater(detailed['run_rate_qty'].sum(), 0)
