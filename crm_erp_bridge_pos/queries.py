@@ -35,11 +35,11 @@ def ticket_customers(cr):
     return cr.fetchall()
 
 
-# The FROM of the customer product history (crm.erp.partner.product.history) with the lines of
-# the counted tickets beside the sale order lines (the core's _from, with the same aliases):
-# a ticket line's quantity is in its product's unit, its untaxed subtotal stored by this addon
-# (crm_erp_price_subtotal); ticket lines get negative ids (the view's id is a line id).
-PRODUCT_HISTORY_FROM = """
+# The lines of the customer product history (crm.erp.partner.product.history._lines_from): the
+# lines of the counted tickets beside the sale order lines, with the same aliases and columns
+# (line, doc): a ticket line's quantity is in its product's unit, its untaxed subtotal stored by
+# this addon (crm_erp_price_subtotal); ticket lines get negative ids (the view's id is a line id).
+PRODUCT_HISTORY_LINES_FROM = """
       (SELECT 'sale.order'::text AS kind, sl.id, sl.order_id, sl.product_id, sl.product_uom_qty, sl.product_uom,
               sl.price_subtotal
          FROM sale_order_line sl
@@ -53,11 +53,4 @@ PRODUCT_HISTORY_FROM = """
              UNION ALL
             SELECT 'pos.order'::text, po.id, po.company_id, po.partner_id, po.pricelist_id, po.date_order
               FROM (""" + POS_ORDER_DOCUMENTS.select + """) po) doc ON doc.kind = line.kind AND doc.id = line.order_id
-      JOIN res_partner partner ON partner.id = doc.partner_id
-      JOIN res_company cmp ON cmp.id = doc.company_id
-      JOIN product_pricelist pricelist ON pricelist.id = doc.pricelist_id
-      JOIN product_product product ON product.id = line.product_id
-      JOIN product_template template ON template.id = product.product_tmpl_id
-      JOIN product_uom line_uom ON line_uom.id = line.product_uom
-      JOIN product_uom product_uom ON product_uom.id = template.uom_id
 """
