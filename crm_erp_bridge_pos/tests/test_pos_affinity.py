@@ -18,12 +18,15 @@ class TestPosAffinity(PosTicketsCase):
         super().setUpClass()
         Product = cls.env['product.product']
         cls.products = Product.browse([
-            Product.create({'name': 'POS affinity %d' % index, 'type': 'consu', 'taxes_id': [(5, 0, 0)]}).id
+            Product.create({'name': 'POS affinity %d' % index, 'type': 'consu', 'taxes_id': [(5, 0, 0)],
+                            'company_id': False}).id
             for index in range(4)])
         cls.p0, cls.p1, cls.p2, cls.p3 = cls.products
         cls.customer = cls.env['res.partner'].create({'name': 'POS affinity customer', 'customer': True,
                                                       'company_id': False})
         cls.Affinity = cls.env['crm.erp.product.affinity']
+        # pairs from 2 baskets (the demo company keeps 3): small baskets count
+        cls.company.affinity_min_count = 2
 
     def _lines(self, *products, qty=1.0):
         return [(product, qty, 10.0, 0.0) for product in products]
