@@ -109,7 +109,8 @@ class TestPosAffinity(PosTicketsCase):
 
     def test_window_baskets(self):
         """With a basket window, a customer's ticket joins the customer's sale order of the days
-        before in one basket; anonymous tickets stay baskets of their own."""
+        before in one basket, and a sale order confirmed after the tickets joins it too;
+        anonymous tickets stay baskets of their own; incremental = full recompute."""
         self.company.affinity_basket_days = 7
         self._sale_order(self.customer, '2025-05-01', [(self.p0, 1.0, 10.0)])
         self._sync([self._ticket(self.customer, '2025-05-03 10:00:00', self._lines(self.p1)),
@@ -121,10 +122,12 @@ class TestPosAffinity(PosTicketsCase):
         self.assertEqual(pairs, {})  # (p0, p1) and (p0, p2) once each: below the minimum of 2
         self._sync([self._ticket(self.customer, '2025-05-04 10:00:00', self._lines(self.p2)),
                     self._ticket(None, '2025-05-04 11:00:00', self._lines(self.p0, self.p1))])
+        # a sale order confirmed after the tickets joins the same basket (its window reads them)
+        self._sale_order(self.customer, '2025-05-06', [(self.p3, 1.0, 10.0), (self.p2, 1.0, 10.0)])
         self.Affinity._fold_affinity()
         incremental = self._state(self.company)
-        # the customer's basket {p0, p1, p2}, then {p2}, {p0, p2}, {p0, p1}
-        self.assertEqual(incremental[:2], ({self.p0.id: 3, self.p1.id: 2, self.p2.id: 3},
+        # the customer's basket {p0, p1, p2, p3}, then {p2}, {p0, p2}, {p0, p1}
+        self.assertEqual(incremental[:2], ({self.p0.id: 3, self.p1.id: 2, self.p2.id: 3, self.p3.id: 1},
                                            {(self.p0.id, self.p1.id): 2, (self.p0.id, self.p2.id): 2}))
         self.Affinity._recompute_affinity(self.company.ids)
         self.assertEqual(self._state(self.company), incremental)
