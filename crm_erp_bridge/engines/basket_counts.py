@@ -108,7 +108,11 @@ def count_baskets(basket_ids):
 
 def count_products(basket_ids, partner_ids, product_ids):
     """Per product (ascending ids): baskets holding it, its customers, and its customers with
-    two or more such baskets. Rows must be distinct (basket, customer, product)."""
+    two or more such baskets. Rows must be distinct (basket, customer, product). A row of a
+    negative customer (a document without a customer: its own signed id, a basket of its own)
+    counts in the baskets only."""
+    if len(partner_ids) and partner_ids.min() < 0:
+        return _count_products_with_anonymous(basket_ids, partner_ids, product_ids)
     if not len(product_ids):
         empty = np.zeros(0, dtype=np.int64)
         return {'product_ids': empty, 'basket_counts': empty, 'customer_counts': empty,
@@ -125,6 +129,22 @@ def count_products(basket_ids, partner_ids, product_ids):
         'customer_counts': np.diff(np.append(product_starts, len(products))),
         'repeat_customer_counts': np.add.reduceat((baskets_per_customer >= 2).astype(np.int64), product_starts),
     }
+
+
+def _count_products_with_anonymous(basket_ids, partner_ids, product_ids):
+    """count_products of rows some of which have no customer (negative customer key): those
+    add to the basket counts of their products only."""
+    known = partner_ids >= 0
+    figures = count_products(basket_ids[known], partner_ids[known], product_ids[known])
+    anonymous = product_ids[~known].astype(np.int64)
+    ids = np.union1d(figures['product_ids'], anonymous)
+    at = np.searchsorted(ids, figures['product_ids'])
+    result = {'product_ids': ids}
+    for name in ('basket_counts', 'customer_counts', 'repeat_customer_counts'):
+        result[name] = np.zeros(len(ids), dtype=np.int64)
+        result[name][at] = figures[name]
+    np.add.at(result['basket_counts'], np.searchsorted(ids, anonymous), 1)
+    return result
 
 
 def _ranks(frequent_product_ids, product_ids):
@@ -169,7 +189,9 @@ class CustomerChunks:
     modulo the number of chunks), so a customer is never split and both streams can come in
     any order (PostgreSQL sorts nothing). Give chunks_per_company about the orders of the
     largest company / ORDERS_PER_CHUNK. Memory: one batch, and the chunk of every order id
-    (4 bytes an order id)."""
+    (4 bytes an order id). Order ids may be negative (a glue addon's documents in their own id
+    space, queries.affinity.BasketSource): their chunks are kept by -id apart, and a batch
+    without them takes the path of the sale orders alone."""
 
     _ORDER = np.dtype([('order_id', np.int32), ('partner_id', np.int32), ('day', np.int32)])
     _LINE = np.dtype([('order_id', np.int32), ('product_id', np.int32)])
@@ -183,6 +205,7 @@ class CustomerChunks:
         self.orders = tempfile.TemporaryFile(prefix='crm_erp_orders_')
         self.lines = tempfile.TemporaryFile(prefix='crm_erp_lines_')
         self.chunk_of_order = np.zeros(0, dtype=np.int32)  # by order id: chunk index + 1, 0: none
+        self.chunk_of_negative = np.zeros(0, dtype=np.int32)  # the same, by -id of negative ids
         chunks = len(self.company_ids) * self.per_company
         self.order_parts, self.line_parts = [[] for _ in range(chunks)], [[] for _ in range(chunks)]  # (offset, rows)
 
@@ -192,20 +215,29 @@ class CustomerChunks:
         if not len(order_ids):
             return
         chunk = self.slot_of_company[company_ids] * self.per_company + partner_ids % self.per_company
-        size = int(order_ids.max()) + 1
-        if size > len(self.chunk_of_order):
-            self.chunk_of_order = np.concatenate((self.chunk_of_order,
-                                                  np.zeros(size - len(self.chunk_of_order), dtype=np.int32)))
-        self.chunk_of_order[order_ids] = chunk + 1
+        if order_ids.min() < 0:
+            negative = order_ids < 0
+            self.chunk_of_negative = _marked(self.chunk_of_negative, -order_ids[negative], chunk[negative] + 1)
+            self.chunk_of_order = _marked(self.chunk_of_order, order_ids[~negative], chunk[~negative] + 1)
+        else:
+            self.chunk_of_order = _marked(self.chunk_of_order, order_ids, chunk + 1)
         rows = np.empty(len(order_ids), self._ORDER)
         rows['order_id'], rows['partner_id'], rows['day'] = order_ids, partner_ids, days
         self._append(self.orders, self.order_parts, chunk, rows)
 
     def add_lines(self, order_ids, product_ids):
         """A batch of lines (order, product), in any order; lines of other orders are left out."""
-        inside = order_ids < len(self.chunk_of_order)
-        order_ids, product_ids = order_ids[inside], product_ids[inside]
-        chunk = self.chunk_of_order[order_ids].astype(np.int64) - 1
+        if len(order_ids) and order_ids.min() < 0:
+            chunk = np.full(len(order_ids), -1, dtype=np.int64)
+            for sign, by_id in ((1, self.chunk_of_order), (-1, self.chunk_of_negative)):
+                mine = np.flatnonzero(sign * order_ids > 0)
+                ids = sign * order_ids[mine]
+                inside = ids < len(by_id)
+                chunk[mine[inside]] = by_id[ids[inside]].astype(np.int64) - 1
+        else:
+            inside = order_ids < len(self.chunk_of_order)
+            order_ids, product_ids = order_ids[inside], product_ids[inside]
+            chunk = self.chunk_of_order[order_ids].astype(np.int64) - 1
         counted = chunk >= 0
         rows = np.empty(int(counted.sum()), self._LINE)
         rows['order_id'], rows['product_id'] = order_ids[counted], product_ids[counted]
@@ -245,6 +277,15 @@ class CustomerChunks:
         finally:
             self.orders.close()
             self.lines.close()
+
+
+def _marked(by_id, ids, values):
+    """by_id (an array indexed by id, grown to hold ids) with by_id[ids] = values."""
+    size = int(ids.max(initial=-1)) + 1
+    if size > len(by_id):
+        by_id = np.concatenate((by_id, np.zeros(size - len(by_id), dtype=by_id.dtype)))
+    by_id[ids] = values
+    return by_id
 
 
 class ChunkedCounts:

@@ -55,6 +55,16 @@ class CrmErpProductAffinity(models.Model):
     # Basket query -----------------------------------------------------------------------
 
     @api.model
+    def _affinity_basket_sources(self):
+        """Extension point: the kinds of documents whose lines form the co-purchase baskets,
+        as queries.affinity.BasketSource (the one home of each basket rule): the counted lines
+        of confirmed sale orders. A glue addon returns super()'s plus its own, in its own id
+        space (crm_erp_bridge_pos: the paid point of sale tickets, anonymous ones included;
+        docs/pos.md), and follows its documents' changes with _affinity_follow_scope /
+        _affinity_count_in_scope."""
+        return [queries.SALE_ORDER_BASKETS]
+
+    @api.model
     def _affinity_excludes_delivery(self):
         """Delivery lines are not counted (when the delivery module stores is_delivery)."""
         field = self.env['sale.order.line']._fields.get('is_delivery')
@@ -125,14 +135,15 @@ class CrmErpProductAffinity(models.Model):
                                                company.affinity_basket_days)
         # customers spread over chunks of about ORDERS_PER_CHUNK orders (by the planner's
         # count of the orders: no scan to size them)
+        sources = self._affinity_basket_sources()
         chunks = CustomerChunks(companies.ids, math.ceil(
-            common_queries.estimated_row_count(cr, 'sale_order') / ORDERS_PER_CHUNK))
+            sum(common_queries.estimated_row_count(cr, source.table) for source in sources) / ORDERS_PER_CHUNK))
         pace = budget.pace if budget else lambda: None
         # the lines (the longer scan) by a second connection in this snapshot, while this one
         # reads the orders and Python sorts them out: one core each
         with queries.counted_lines_beside(cr, lambda: sql_db.db_connect(cr.dbname).cursor(),
-                                          self._affinity_excludes_delivery()) as lines:
-            queries.stream_counted_orders(cr, companies.ids, self._affinity_date_to(), chunks.add_orders)
+                                          self._affinity_excludes_delivery(), sources) as lines:
+            queries.stream_counted_orders(cr, companies.ids, self._affinity_date_to(), chunks.add_orders, sources)
             lines.consume(chunks.add_lines)
         pace()
         for company_id, chunk in chunks:
@@ -225,12 +236,19 @@ class CrmErpProductAffinity(models.Model):
         partners = orders.mapped('partner_id.commercial_partner_id')
         if vals.get('partner_id'):
             partners |= self.env['res.partner'].sudo().browse(vals['partner_id']).commercial_partner_id
+        return self._affinity_scope_keys(companies, orders.ids, partners.ids)
+
+    @api.model
+    def _affinity_scope_keys(self, companies, order_keys, partner_keys):
+        """The scope of a change (see _affinity_scope) from the signed ids of its documents in
+        the baskets (queries.affinity.BasketSource) and their customer keys (commercial
+        customers, and the signed ids of documents without one)."""
         scope = {}
         for company in companies:
             if company.affinity_basket_days > 0:
-                scope[company] = ('partners', tuple(sorted(partners.ids)))
+                scope[company] = ('partners', tuple(sorted(set(partner_keys))))
             else:
-                scope[company] = ('orders', tuple(sorted(orders.ids)))
+                scope[company] = ('orders', tuple(sorted(set(order_keys))))
         return scope
 
     @api.model
@@ -243,7 +261,8 @@ class CrmErpProductAffinity(models.Model):
             params = self._affinity_params(company, exclude_order_ids=list(exclude_order_ids),
                                            exclude_line_ids=list(exclude_line_ids), **{key: list(ids)})
             snapshot[company] = queries.basket_products(
-                self.env.cr, kind, company.affinity_basket_days > 0, self._affinity_excludes_delivery(), params)
+                self.env.cr, kind, company.affinity_basket_days > 0, self._affinity_excludes_delivery(), params,
+                self._affinity_basket_sources())
         return snapshot
 
     @api.model
@@ -258,19 +277,30 @@ class CrmErpProductAffinity(models.Model):
         """Before a change of orders or of their lines: the baskets it may touch, as they are
         (see _affinity_before); returns the function that applies the difference after the
         change (rescope: the scope of the orders that still exist then, after a deletion)."""
-        scope = self._affinity_scope(orders, vals)
+        return self._affinity_follow_scope(self._affinity_scope(orders, vals), (
+            lambda: self._affinity_scope(orders.exists())) if rescope else None)
+
+    @api.model
+    def _affinity_follow_scope(self, scope, rescope=None):
+        """_affinity_follow of a scope (see _affinity_scope_keys: a glue addon's documents);
+        rescope: a function giving the scope after the change (default: the same)."""
         before = self._affinity_before(scope)
 
         def apply_after():
-            self._affinity_apply(before, self._affinity_snapshot(
-                self._affinity_scope(orders.exists()) if rescope else scope))
+            self._affinity_apply(before, self._affinity_snapshot(rescope() if rescope else scope))
         return apply_after
 
     @api.model
     def _affinity_count_created(self, orders, exclude_order_ids=(), exclude_line_ids=()):
         """After orders or lines were created: the baskets of orders without them (excluded)
         and with them."""
-        scope = self._affinity_scope(orders)
+        self._affinity_count_in_scope(self._affinity_scope(orders), exclude_order_ids, exclude_line_ids)
+
+    @api.model
+    def _affinity_count_in_scope(self, scope, exclude_order_ids=(), exclude_line_ids=()):
+        """After documents were created in scope: its baskets without them (exclude_order_ids:
+        signed ids, see queries.affinity.BasketSource; exclude_line_ids: sale order lines) and
+        with them."""
         self._affinity_apply(self._affinity_before(scope, exclude_order_ids, exclude_line_ids),
                              self._affinity_snapshot(scope))
 
@@ -316,9 +346,16 @@ class CrmErpProductAffinity(models.Model):
         (order baskets) or the commercial customers (window baskets) get a no-op update: a
         concurrent update of the same row is a serialization failure under REPEATABLE READ,
         a mere row lock is not. Per order or customer: different orders never collide."""
+        sources = self._affinity_basket_sources()
         for company, (kind, ids) in scope.items():
-            # sorted ids (touch_rows): always the same lock order
-            common_queries.touch_rows(self.env.cr, 'sale_order' if kind == 'orders' else 'res_partner', ids)
+            rows = {}
+            for source in sources:
+                for table, table_ids in source.claimed_rows(kind, ids):
+                    rows.setdefault(table, set()).update(table_ids)
+            # sorted tables and ids (touch_rows): always the same lock order
+            for table in sorted(rows):
+                if rows[table]:
+                    common_queries.touch_rows(self.env.cr, table, rows[table])
 
     @api.model
     def _fold_affinity(self):
@@ -378,7 +415,8 @@ class CrmErpProductAffinity(models.Model):
         params = self._affinity_params(company, scope_product_ids=sorted({a for a, b in ordered}),
                                        pair_a=[a for a, b in ordered], pair_b=[b for a, b in ordered])
         reached = [(min(a, b), max(a, b), count) for a, b, count in queries.recount_pairs(
-            cr, kind, company.affinity_basket_days > 0, self._affinity_excludes_delivery(), params)
+            cr, kind, company.affinity_basket_days > 0, self._affinity_excludes_delivery(), params,
+            self._affinity_basket_sources())
             if count >= min_count]
         if reached:
             queries.insert_pairs(cr, company.id, reached)

@@ -164,20 +164,24 @@ _WINDOW_BASKETS_SQL = """
       FROM lines l JOIN sessions s ON s.order_id = l.order_id
 """
 
-# Scopes of the basket query (one company at a time).
+# Scopes of the basket query (one company at a time), on the sale orders. The scope's ids are
+# signed basket-space ids (BasketSource below): a sale order's are its ids, positive.
+# {buyers}: the customers with a line of the scope's products, in every source (BUYERS below).
 _SCOPES = {
     'orders': "so.company_id = %(company_id)s AND so.id = ANY(%(order_ids)s::integer[])",
     'partners': "so.company_id = %(company_id)s AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])",
     # baskets that may hold one of the products: their orders, or (window baskets) their customers
     'product_orders': """so.company_id = %(company_id)s AND so.id IN (
         SELECT order_id FROM sale_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
-    'product_partners': """so.company_id = %(company_id)s AND rp.commercial_partner_id IN (
+    'product_partners': """so.company_id = %(company_id)s AND rp.commercial_partner_id IN ({buyers})""",
+}
+
+_BUYERS_SQL = """
         SELECT buyer.commercial_partner_id
           FROM sale_order_line bl
           JOIN sale_order bo ON bo.id = bl.order_id
           JOIN res_partner buyer ON buyer.id = bo.partner_id
-         WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s)""",
-}
+         WHERE bl.product_id = ANY(%(scope_product_ids)s::integer[]) AND bo.company_id = %(company_id)s"""
 
 # Full recompute: the counted orders (company, commercial customer, id, day as a number) in
 # order of company and customer, and the lines (order, product) in one scan each, both
@@ -219,6 +223,61 @@ _RECOUNT_PAIRS_SQL = """
 
 # Delivery lines are not counted (when the delivery module stores is_delivery).
 _NOT_DELIVERY_SQL = '\n       AND NOT COALESCE(l.is_delivery, FALSE)'
+
+
+class BasketSource(object):
+    """One kind of document whose lines form the co-purchase baskets of the product affinity,
+    the one home of its basket rule. crm.erp.product.affinity._affinity_basket_sources() lists
+    them: the confirmed sale orders in the core (SALE_ORDER_BASKETS); crm_erp_bridge_pos adds
+    the paid point of sale tickets (docs/pos.md). Every basket query reads the UNION ALL of the
+    sources' SQL (the sale orders' alone in the core: the statements of before the extension
+    point). The engine and the incremental updates index baskets by order id: each source keeps
+    its own id space through `sign` (its documents' ids in the baskets are sign * id: sale
+    orders positive, tickets negative), and a document without a customer takes its own signed
+    id as its customer key (a basket of its own in window baskets, left out of the products'
+    customer counts). SQL texts from the code, never values:
+
+    - `lines`: SELECT company_id, order_id (signed), partner_id (commercial customer, or the
+      document's signed id without one), day, product_id, days (the company's basket window) of
+      the counted lines, with the parameters of basket_params (exclude_order_ids signed), the
+      placeholders `{scope}` (one of `scopes`) and `{delivery}` (may be left out);
+    - `scopes`: the condition of each scope ('orders', 'partners' with signed ids,
+      'product_orders', 'product_partners' with `{buyers}`: the customers of every source);
+    - `buyers`: SELECT of the customer keys of the company's documents with a line of the
+      scope's products (%(company_id)s, %(scope_product_ids)s);
+    - `orders`: SELECT company, customer key, signed id, day (days since 2000-01-01) of the
+      counted documents of %(company_ids)s before %(date_to)s (full recompute);
+    - `full_lines`: SELECT signed order id, product id of the counted lines (line rules only),
+      `{delivery}` (may be left out);
+    - `table`: the documents' table (the planner's count sizes the chunks; claims)."""
+
+    def __init__(self, kind, table, sign, lines, scopes, buyers, orders, full_lines):
+        self.kind, self.table, self.sign = kind, table, sign
+        self.lines, self.scopes, self.buyers = lines, scopes, buyers
+        self.orders, self.full_lines = orders, full_lines
+
+    def claimed_rows(self, kind, ids):
+        """[(table, ids)] of the rows a change of the scope (kind, signed ids) claims for this
+        source (crm.erp.product.affinity._affinity_claim): its documents (order baskets), the
+        commercial customers and its documents without one (window baskets)."""
+        own = [self.sign * key for key in ids if self.sign * key > 0]
+        if kind == 'orders':
+            return [(self.table, own)]
+        return [('res_partner', [key for key in ids if key > 0])] + ([(self.table, own)] if self.sign < 0 else [])
+
+
+# The core's baskets: the counted lines of confirmed sale orders (COUNTED_LINE_SQL).
+SALE_ORDER_BASKETS = BasketSource('sale.order', 'sale_order', 1, _LINES_SQL, _SCOPES, _BUYERS_SQL,
+                                  _FULL_ORDERS_SQL, _FULL_LINES_SQL)
+
+
+def _sources(sources):
+    return (SALE_ORDER_BASKETS,) if sources is None else tuple(sources)
+
+
+def _union(texts):
+    return '\n     UNION ALL\n'.join(texts)
+
 
 TABLE_NAMES = ('crm_erp_affinity_pair', 'crm_erp_affinity_product', 'crm_erp_affinity_company',
                'crm_erp_affinity_delta')
@@ -265,11 +324,16 @@ def drop_tables_and_view(cr):
         drop_index(cr, name)
 
 
-def baskets_sql(scope, window, exclude_delivery):
+def baskets_sql(scope, window, exclude_delivery, sources=None):
     """SQL text of the distinct (company_id, basket_id, partner_id, product_id) of the counted
-    lines in scope (a key of _SCOPES), order baskets or window baskets (window: the company's
-    basket window is positive); its parameters: see basket_params."""
-    lines = _LINES_SQL.format(delivery=_NOT_DELIVERY_SQL if exclude_delivery else '', scope=_SCOPES[scope])
+    lines in scope (a key of the sources' scopes), order baskets or window baskets (window: the
+    company's basket window is positive), of every source (BasketSource; None: the sale
+    orders); its parameters: see basket_params."""
+    sources = _sources(sources)
+    delivery = _NOT_DELIVERY_SQL if exclude_delivery else ''
+    buyers = _union(source.buyers for source in sources)
+    lines = _union(source.lines.format(delivery=delivery, scope=source.scopes[scope].format(buyers=buyers))
+                   for source in sources)
     return (_WINDOW_BASKETS_SQL if window else _ORDER_BASKETS_SQL).format(lines=lines)
 
 
@@ -282,19 +346,19 @@ def basket_params(company_id, date_to, **values):
     return params
 
 
-def basket_products(cr, scope, window, exclude_delivery, params):
+def basket_products(cr, scope, window, exclude_delivery, params, sources=None):
     """{basket id: frozenset(product ids)} of baskets_sql(scope, ...) with params."""
-    cr.execute(baskets_sql(scope, window, exclude_delivery), params)
+    cr.execute(baskets_sql(scope, window, exclude_delivery, sources), params)
     baskets = {}
     for _company, basket_id, _partner, product_id in cr.fetchall():
         baskets.setdefault(basket_id, set()).add(product_id)
     return {basket_id: frozenset(products) for basket_id, products in baskets.items()}
 
 
-def recount_pairs(cr, scope, window, exclude_delivery, params):
+def recount_pairs(cr, scope, window, exclude_delivery, params, sources=None):
     """[(a, b, baskets holding both)] of the requested pairs (params pair_a, pair_b and the
-    baskets' parameters), reading only the baskets of scope."""
-    cr.execute(_RECOUNT_PAIRS_SQL.format(baskets=baskets_sql(scope, window, exclude_delivery)), params)
+    baskets' parameters), reading only the baskets of scope (of every source)."""
+    cr.execute(_RECOUNT_PAIRS_SQL.format(baskets=baskets_sql(scope, window, exclude_delivery, sources)), params)
     return cr.fetchall()
 
 
@@ -316,23 +380,26 @@ def counted_product_ids(cr, company_id):
     return product_ids
 
 
-def stream_counted_orders(cr, company_ids, date_to, consume):
+def stream_counted_orders(cr, company_ids, date_to, consume, sources=None):
     """consume(companies, customers, order ids, days since 2000-01-01) batch by batch, for the
     counted orders of the companies before date_to (None: all), in no particular order (the
-    engine spreads the customers over its chunks by id: PostgreSQL sorts nothing)."""
-    stream_int_columns(cr, _FULL_ORDERS_SQL, {'company_ids': company_ids, 'date_to': date_to}, 4, consume)
+    engine spreads the customers over its chunks by id: PostgreSQL sorts nothing), of every
+    source (BasketSource; None: the sale orders), ids signed."""
+    stream_int_columns(cr, _union(source.orders for source in _sources(sources)),
+                       {'company_ids': company_ids, 'date_to': date_to}, 4, consume)
 
 
-def counted_lines_beside(cr, connect, exclude_delivery):
+def counted_lines_beside(cr, connect, exclude_delivery, sources=None):
     """Every counted line (order id, product id; line rules only: the order and product rules
     are applied by the orders and products read apart), read by a second connection (connect() -> a
     cursor) in cr's snapshot while cr does other work (sql.ParallelIntColumns: in cr itself
     when its transaction wrote already); its consume(function) gives them batch by batch."""
-    return ParallelIntColumns(cr, connect, _counted_lines_sql(exclude_delivery), {}, 2)
+    return ParallelIntColumns(cr, connect, _counted_lines_sql(exclude_delivery, sources), {}, 2)
 
 
-def _counted_lines_sql(exclude_delivery):
-    return _FULL_LINES_SQL.format(delivery=_NOT_DELIVERY_SQL if exclude_delivery else '')
+def _counted_lines_sql(exclude_delivery, sources=None):
+    delivery = _NOT_DELIVERY_SQL if exclude_delivery else ''
+    return _union(source.full_lines.format(delivery=delivery) for source in _sources(sources))
 
 
 def delete_deltas(cr, company_ids):

@@ -47,10 +47,18 @@ class CrmErpPartnerProductHistory(models.Model):
                        MAX(doc.date_order)::date AS last_order_date
         """
 
-    def _from(self):
+    def _lines_from(self):
+        """The counted lines (`line`: id, order_id, product_id, product_uom_qty, product_uom,
+        price_subtotal) joined to their counted document (`doc`: id, company_id, partner_id,
+        pricelist_id, date_order): the confirmed sale orders' lines. A glue addon overrides this
+        part only (crm_erp_bridge_pos: the ticket lines beside them, UNION ALL)."""
         return """
                   sale_order_line line
-                  JOIN sale_order doc ON doc.id = line.order_id
+                  JOIN sale_order doc ON doc.id = line.order_id AND doc.state IN ('sale', 'done')
+        """
+
+    def _from(self):
+        return self._lines_from() + """
                   JOIN res_partner partner ON partner.id = doc.partner_id
                   JOIN res_company cmp ON cmp.id = doc.company_id
                   JOIN product_pricelist pricelist ON pricelist.id = doc.pricelist_id
@@ -58,7 +66,6 @@ class CrmErpPartnerProductHistory(models.Model):
                   JOIN product_template template ON template.id = product.product_tmpl_id
                   JOIN product_uom line_uom ON line_uom.id = line.product_uom
                   JOIN product_uom product_uom ON product_uom.id = template.uom_id
-                 WHERE doc.state IN ('sale', 'done')
         """
 
     def _group_by(self):

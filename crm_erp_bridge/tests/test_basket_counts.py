@@ -16,12 +16,17 @@ def _array(values):
 class TestBasketCounts(unittest.TestCase):
     """The numpy counting of the full affinity recompute against a plain Python count of the
     same random histories (orders of a few customers over a few weeks, lines repeating
-    products, some orders and products not counted), in both basket modes."""
+    products, some orders and products not counted), in both basket modes; with signed ids
+    too (a glue addon's documents in their own id space, negative, some without a customer:
+    their own id as customer key)."""
 
-    def _history(self, rng):
+    def _history(self, rng, signed=False):
         orders = []  # (order id, customer, day)
         for order_id in rng.sample(range(1, 400), rng.randint(0, 40)):
-            orders.append((order_id, rng.randint(1, 5), rng.randint(0, 60)))
+            if signed and rng.random() < 0.5:
+                order_id = -order_id
+            customer = order_id if order_id < 0 and rng.random() < 0.5 else rng.randint(1, 5)
+            orders.append((order_id, customer, rng.randint(0, 60)))
         lines = [(order_id, rng.randint(1, 12)) for order_id, _customer, _day in orders
                  for _line in range(rng.randint(0, 5))]
         lines += [(rng.randint(400, 450), rng.randint(1, 12)) for _line in range(rng.randint(0, 5))]  # other orders
@@ -50,9 +55,14 @@ class TestBasketCounts(unittest.TestCase):
         return baskets
 
     def test_random_histories(self):
-        rng = random.Random(11)
-        for _case in range(300):
-            lines, orders, products = self._history(rng)
+        self._random_histories(random.Random(11), signed=False, cases=300)
+
+    def test_random_histories_signed_ids(self):
+        self._random_histories(random.Random(12), signed=True, cases=150)
+
+    def _random_histories(self, rng, signed, cases):
+        for _case in range(cases):
+            lines, orders, products = self._history(rng, signed)
             window_days = rng.choice([0, 0, 3, 10])
             min_count = rng.randint(1, 3)
             line_orders, line_products = distinct_lines(_array([line[0] for line in lines]),
@@ -69,10 +79,10 @@ class TestBasketCounts(unittest.TestCase):
 
             figures = count_products(basket_ids, partner_ids, product_ids)
             baskets_of = Counter(product for _basket, _customer, product in rows)
-            per_customer = Counter((product, customer) for _basket, customer, product in rows)
+            per_customer = Counter((product, customer) for _basket, customer, product in rows if customer >= 0)
             self.assertEqual(figures['product_ids'].tolist(), sorted(baskets_of))
             self.assertEqual(figures['basket_counts'].tolist(), [baskets_of[p] for p in sorted(baskets_of)])
-            self.assertEqual(figures['customer_counts'].tolist(),
+            self.assertEqual(figures['customer_counts'].tolist(),  # a negative customer: no customer
                              [sum(1 for (q, _c) in per_customer if q == p) for p in sorted(baskets_of)])
             self.assertEqual(figures['repeat_customer_counts'].tolist(),
                              [sum(1 for (q, _c), n in per_customer.items() if q == p and n >= 2)
@@ -89,11 +99,14 @@ class TestBasketCounts(unittest.TestCase):
         company's) and the lines in any order, each in batches cutting anywhere, customers
         spread over a few chunks, pairs counted in parts of a few pairs (each part's bounds
         following the previous one's, from 0 to PRODUCT_ID_END, its pairs inside them)."""
-        other = [(order_id + 1000, customer, day) for order_id, customer, day in orders]
+        def shift(key):  # the second company's ids, of the same sign
+            return key + 1000 if key > 0 else key - 1000
+        other = [(shift(order_id), customer if customer > 0 else shift(customer), day)
+                 for order_id, customer, day in orders]
         order_rows = ([(1, customer, order_id, day) for order_id, customer, day in orders]
                       + [(2, customer, order_id, day) for order_id, customer, day in other])
         rng.shuffle(order_rows)
-        line_rows = lines + [(order_id + 1000, product_id) for order_id, product_id in lines]
+        line_rows = lines + [(shift(order_id), product_id) for order_id, product_id in lines]
         rng.shuffle(line_rows)
         chunks = CustomerChunks([1, 2], chunks_per_company=rng.choice([1, 2, 3, 7]))
         for rows, add in ((order_rows, chunks.add_orders), (line_rows, chunks.add_lines)):

@@ -74,3 +74,41 @@ class TestQueriesAffinity(AffinityCase):
                          [(p1, p2, 2, 0.666666667, 0.666666667, 1.0), (p2, p1, 2, 0.666666667, 1.0, 1.0)])
         affinity.forget_products(cr, [p2])
         self.assertEqual(self._state(), ({c: 3}, {(c, p1): 3, (c, p3): 1}, {}))
+
+    def test_basket_sources_extension(self):
+        """The baskets are an extension point (affinity.BasketSource): a further kind of document
+        in its own id space (here the quotations, ids -sale_order.id) forms baskets beside the
+        confirmed orders, in order baskets and merged into its customer's window baskets, and its
+        pairs are recounted; without it, the sale orders only; claims touch each source's rows."""
+        cr, c = self.env.cr, self.company.id
+        p1, p2, p3 = self.p1.id, self.p2.id, self.p3.id
+        quote = self._order(self.customer_x, '2025-01-11', [self.p3, self.p1], confirm=False)
+        quotations = affinity.BasketSource('quotation', 'sale_order', -1, """
+            SELECT so.company_id, -so.id AS order_id, rp.commercial_partner_id AS partner_id,
+                   so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+              FROM sale_order_line l
+              JOIN sale_order so ON so.id = l.order_id
+              JOIN res_company cmp ON cmp.id = so.company_id
+              JOIN res_partner rp ON rp.id = so.partner_id
+             WHERE so.state = 'draft' AND -so.id <> ALL(%(exclude_order_ids)s::integer[]) AND {scope}""", {
+            'orders': "so.company_id = %(company_id)s AND -so.id = ANY(%(order_ids)s::integer[])",
+            'partners': "so.company_id = %(company_id)s AND rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])",
+            'product_orders': """so.company_id = %(company_id)s AND so.id IN (
+                SELECT order_id FROM sale_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
+            'product_partners': "so.company_id = %(company_id)s AND rp.commercial_partner_id IN ({buyers})",
+        }, "SELECT NULL::integer", "", "")
+        sources = [affinity.SALE_ORDER_BASKETS, quotations]
+        params = affinity.basket_params(c, None, order_ids=[self.order_1.id, -quote.id])
+        self.assertEqual(affinity.basket_products(cr, 'orders', False, False, params, sources),
+                         {self.order_1.id: frozenset([p1, p2]), -quote.id: frozenset([p1, p3])})
+        self.assertEqual(affinity.basket_products(cr, 'orders', False, False, params),
+                         {self.order_1.id: frozenset([p1, p2])})
+        params = affinity.basket_params(c, None, scope_product_ids=[p3], pair_a=[p3], pair_b=[p1])
+        self.assertEqual(affinity.recount_pairs(cr, 'product_orders', False, False, params, sources), [(p3, p1, 2)])
+        self.company.affinity_basket_days = 5
+        params = affinity.basket_params(c, None, partner_ids=self.customer_x.ids)
+        self.assertEqual(affinity.basket_products(cr, 'partners', True, False, params, sources),
+                         {self.order_1.id: frozenset([p1, p2, p3])}, 'the quotation joins the window basket')
+        self.assertEqual(quotations.claimed_rows('orders', [self.order_1.id, -quote.id]), [('sale_order', [quote.id])])
+        self.assertEqual(affinity.SALE_ORDER_BASKETS.claimed_rows('partners', [7, -quote.id]), [('res_partner', [7])])
+        self.assertEqual(self.Affinity._affinity_basket_sources()[0], affinity.SALE_ORDER_BASKETS)

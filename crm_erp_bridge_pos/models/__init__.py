@@ -1,1 +1,2 @@
-from . import crm_erp_partner_product_history, crm_erp_partner_stats, pos_order, pos_order_line, sale_order
+from . import (crm_erp_partner_product_history, crm_erp_partner_stats, crm_erp_product_affinity, pos_order,
+               pos_order_line, sale_order)

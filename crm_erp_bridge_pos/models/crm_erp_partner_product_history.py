@@ -5,15 +5,15 @@ from .. import queries
 
 class CrmErpPartnerProductHistory(models.Model):
     """The customer's product history (the Customer 360's top products) reads the lines of the
-    counted tickets too, through the report's _select and _from (as sale.report is extended)."""
+    counted tickets too, through the report's _select and _lines_from (the core's joins kept)."""
     _inherit = 'crm.erp.partner.product.history'
 
     def _select(self):
         # a sale order and a ticket may share an id: orders are counted per kind of document
         return super()._select().replace('COUNT(DISTINCT doc.id)', 'COUNT(DISTINCT (line.kind, doc.id))')
 
-    def _from(self):
-        return queries.PRODUCT_HISTORY_FROM
+    def _lines_from(self):
+        return queries.PRODUCT_HISTORY_LINES_FROM
 
     @api.model_cr
     def init(self):

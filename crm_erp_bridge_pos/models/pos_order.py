@@ -5,6 +5,8 @@ from ..queries import COUNTED_STATES
 
 # Ticket fields whose change moves a counted ticket's Customer 360 figures.
 _CUSTOMER_360_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order', 'lines'}
+# Ticket fields whose change moves the co-purchase baskets of counted tickets.
+_AFFINITY_FIELDS = {'state', 'partner_id', 'company_id', 'date_order', 'lines'}
 
 
 class PosOrder(models.Model):
@@ -30,18 +32,23 @@ class PosOrder(models.Model):
         order = super().create(vals)
         if order.state in COUNTED_STATES and not self.env.context.get('crm_erp_pos_batch'):
             self.env['crm.erp.partner.stats']._refresh_pairs(order._customer_360_pairs())
+            order._affinity_count_created()
         return order
 
     @api.multi
     def write(self, vals):
-        return followed([self._customer_360_before_write(vals)], lambda: super(PosOrder, self).write(vals))
+        return followed([self._affinity_before_write(vals), self._customer_360_before_write(vals)],
+                        lambda: super(PosOrder, self).write(vals))
 
     @api.model
     def create_from_ui(self, orders):
         """The till's sync: the tickets are created and paid as Odoo does, then their customers'
-        Customer 360 rows are refreshed once for the whole batch."""
+        Customer 360 rows are refreshed and their baskets counted in the product affinity, once
+        for the whole batch."""
         order_ids = super(PosOrder, self.with_context(crm_erp_pos_batch=True)).create_from_ui(orders)
-        self.env['crm.erp.partner.stats']._refresh_pairs(self.browse(order_ids)._customer_360_pairs())
+        tickets = self.browse(order_ids)
+        self.env['crm.erp.partner.stats']._refresh_pairs(tickets._customer_360_pairs())
+        tickets._affinity_count_created()
         return order_ids
 
     def _customer_360_pairs(self):
@@ -58,3 +65,37 @@ class PosOrder(models.Model):
         # counted before (moved to another customer) or after (paid)
         pairs = self._customer_360_pairs()
         return lambda: self.env['crm.erp.partner.stats']._refresh_pairs(pairs | self._customer_360_pairs())
+
+    # Product affinity: counted tickets (anonymous ones too) are baskets (queries.POS_ORDER_BASKETS,
+    # ids -pos_order.id); the baskets a change may touch are read before and after it and only
+    # their difference is applied, as for sale orders (crm.erp.product.affinity).
+    def _affinity_scope(self, vals=None):
+        """The affinity scope of a change of these tickets (vals: about to be written)."""
+        vals = vals or {}
+        # sudo: only the ids of the tickets' companies and customers, to scope the recount
+        companies = self.mapped('company_id').sudo()
+        if vals.get('company_id'):
+            companies |= self.env['res.company'].sudo().browse(vals['company_id'])
+        partners = self.mapped('partner_id.commercial_partner_id')
+        if vals.get('partner_id'):
+            partners |= self.env['res.partner'].sudo().browse(vals['partner_id']).commercial_partner_id
+        keys = [-order_id for order_id in self.ids]  # a ticket without a customer is its own key
+        return self.env['crm.erp.product.affinity']._affinity_scope_keys(companies, keys, partners.ids + keys)
+
+    def _affinity_count_created(self):
+        """After these tickets were created (and paid): their baskets counted."""
+        counted = self.filtered(lambda order: order.state in COUNTED_STATES)
+        if counted:
+            self.env['crm.erp.product.affinity']._affinity_count_in_scope(
+                counted._affinity_scope(), exclude_order_ids=[-order_id for order_id in counted.ids])
+
+    def _affinity_before_write(self, vals):
+        if self.env.context.get('crm_erp_pos_batch') or not _AFFINITY_FIELDS.intersection(vals):
+            return None
+        counted_after = vals.get('state') in COUNTED_STATES if 'state' in vals else None
+        if not any(order.state in COUNTED_STATES for order in self) and not counted_after:
+            return None
+        if set(vals) & _AFFINITY_FIELDS == {'state'} and all(
+                (order.state in COUNTED_STATES) == counted_after for order in self):
+            return None  # paid -> posted (the session's closing) or -> invoiced: the baskets stay
+        return self.env['crm.erp.product.affinity']._affinity_follow_scope(self._affinity_scope(vals))

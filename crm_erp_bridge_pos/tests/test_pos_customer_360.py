@@ -1,10 +1,8 @@
-from odoo import fields
-from odoo.tests.common import SavepointCase
-
 from ..hooks import post_init_hook
+from .common import PosTicketsCase
 
 
-class TestPosCustomer360(SavepointCase):
+class TestPosCustomer360(PosTicketsCase):
     """Point of sale tickets in the Customer 360, through Odoo's own point of sale flow (a session
     of the demo shop opened, tickets synced as the till does with create_from_ui, paid, the
     session closed): the channel figures equal a recomputation from the raw orders, a ticket
@@ -14,12 +12,6 @@ class TestPosCustomer360(SavepointCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.company = cls.env.user.company_id
-        cls.config = cls.env.ref('point_of_sale.pos_config_main')
-        cls.config.open_session_cb()
-        cls.session = cls.config.current_session_id
-        cls.pricelist = cls.config.pricelist_id
         # a foreign currency: 2 per company currency unit from 2025-01-01, 4 from 2025-04-01
         cls.xpb = cls.env['res.currency'].create({'name': 'XPB', 'symbol': 'P$', 'rounding': 0.01})
         for day, rate in (('2025-01-01', 2.0), ('2025-04-01', 4.0)):
@@ -33,7 +25,6 @@ class TestPosCustomer360(SavepointCase):
         cls.customer = Partner.create({'name': 'POS 360 customer', 'customer': True, 'company_id': False})
         cls.contact = Partner.create({'name': 'POS 360 contact', 'parent_id': cls.customer.id})
         cls.bystander = Partner.create({'name': 'POS 360 bystander', 'customer': True, 'company_id': False})
-        cls.sequence = 0
         # the customer: two sale orders, three tickets (one of its contact, one in XPB)
         cls._sale_order(cls.customer, '2025-01-10', [(cls.product_1, 2.0, 50.0)])
         cls._sale_order(cls.customer, '2025-02-10', [(cls.product_2, 1.0, 30.0)])
@@ -43,42 +34,6 @@ class TestPosCustomer360(SavepointCase):
                    cls._ticket(cls.customer, '2025-04-15 09:00:00', [(cls.product_2, 3.0, 20.0, 0.0)],
                                pricelist=cls.pricelist_xpb)])
         cls._sale_order(cls.bystander, '2025-02-01', [(cls.product_1, 1.0, 10.0)])
-
-    @classmethod
-    def _sale_order(cls, partner, day, lines, pricelist=None):
-        order = cls.env['sale.order'].create({
-            'partner_id': partner.id, 'company_id': cls.company.id, 'pricelist_id': (pricelist or cls.pricelist).id,
-            'date_order': day + ' 10:00:00',
-            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': qty, 'price_unit': price,
-                                   'product_uom': product.uom_id.id, 'name': product.name, 'tax_id': [(5, 0, 0)]})
-                           for product, qty, price in lines]})
-        order.action_confirm()
-        return order
-
-    @classmethod
-    def _ticket(cls, partner, when, lines, pricelist=None):
-        """The till's payload of a paid ticket (as the point of sale's JavaScript sends it):
-        lines [(product, qty, unit price, discount %)], no taxes, paid in full in the shop's
-        first payment method."""
-        cls.sequence += 1
-        uid = '00777-001-%04d' % cls.sequence
-        total = sum(qty * price * (1 - discount / 100.0) for _product, qty, price, discount in lines)
-        return {'id': uid, 'to_invoice': False, 'data': {
-            'name': 'Order ' + uid, 'uid': uid, 'sequence_number': cls.sequence, 'creation_date': when,
-            'pos_session_id': cls.session.id, 'user_id': cls.env.uid, 'partner_id': partner.id if partner else False,
-            'pricelist_id': (pricelist or cls.pricelist).id, 'fiscal_position_id': False,
-            'amount_paid': total, 'amount_total': total, 'amount_tax': 0.0, 'amount_return': 0.0,
-            'lines': [[0, 0, {'id': index + 1, 'product_id': product.id, 'qty': qty, 'price_unit': price,
-                              'discount': discount, 'pack_lot_ids': [], 'tax_ids': [(6, 0, [])]}]
-                      for index, (product, qty, price, discount) in enumerate(lines)],
-            'statement_ids': [[0, 0, {'journal_id': cls.config.journal_ids[0].id, 'amount': total,
-                                      'name': fields.Datetime.now(),
-                                      'statement_id': cls.session.statement_ids[0].id,
-                                      'account_id': cls.env.user.partner_id.property_account_receivable_id.id}]]}}
-
-    @classmethod
-    def _sync(cls, tickets):
-        return cls.env['pos.order'].browse(cls.env['pos.order'].create_from_ui(tickets))
 
     def _profile(self, partner):
         return self.env['res.partner'].get_customer_360(partner.ids)[0]
