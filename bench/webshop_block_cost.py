@@ -35,12 +35,13 @@ company = website.company_id
 public = env.ref('base.public_user')
 pricelist = website.sudo(public).with_context(website_id=website.id).get_current_pricelist()
 env.cr.execute("""
-    SELECT src.product_tmpl_id
-      FROM crm_erp_product_affinity a
-      JOIN product_product src ON src.id = a.product_id
-      JOIN product_template t ON t.id = src.product_tmpl_id
-     WHERE a.company_id = %s AND t.website_published AND t.active AND t.sale_ok
-  GROUP BY src.product_tmpl_id HAVING COUNT(*) >= 4 ORDER BY src.product_tmpl_id""", [company.id])
+    SELECT pp.product_tmpl_id
+      FROM (SELECT product_a AS product_id FROM crm_erp_affinity_pair WHERE company_id = %(company)s
+            UNION ALL SELECT product_b FROM crm_erp_affinity_pair WHERE company_id = %(company)s) p
+      JOIN product_product pp ON pp.id = p.product_id
+      JOIN product_template t ON t.id = pp.product_tmpl_id
+     WHERE t.website_published AND t.active AND t.sale_ok
+  GROUP BY pp.product_tmpl_id HAVING COUNT(*) >= 4 ORDER BY pp.product_tmpl_id""", {'company': company.id})
 candidates = [row[0] for row in env.cr.fetchall()]
 templates = env['product.template'].browse(random.Random(SEED).sample(candidates, PRODUCTS))
 Template = env['product.template'].sudo(public).with_context(website_id=website.id, lang='en_US')
