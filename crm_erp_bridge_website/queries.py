@@ -20,21 +20,29 @@ def also_bought(cr, company_id, template_id, limit):
     """[(product id, template id, product type, pair count)]: the variants most often bought
     with any variant of template_id in the company (crm_erp_product_affinity: by the highest
     confidence, then pairs), of other templates that the webshop shows and sells (published,
-    sellable, active, of the company or shared); at most limit rows."""
+    sellable, active, of the company or shared); at most limit rows.
+
+    The template's variants are read first and given to the affinity view as a constant list:
+    PostgreSQL then filters each branch of the view's UNION ALL on the pair table's indexes
+    (product_a, product_b). Joined to product_product on the template instead, it computed the
+    view's every pair before the join: 6.8 s a product at size L instead of 0.03 s."""
+    cr.execute("SELECT id FROM product_product WHERE product_tmpl_id = %s", [template_id])
+    product_ids = [row[0] for row in cr.fetchall()]
+    if not product_ids:
+        return []
     cr.execute("""
         SELECT a.related_product_id, rel.product_tmpl_id, rt.type, SUM(a.pair_count)::integer AS pairs
           FROM crm_erp_product_affinity a
-          JOIN product_product src ON src.id = a.product_id
           JOIN product_product rel ON rel.id = a.related_product_id
           JOIN product_template rt ON rt.id = rel.product_tmpl_id
-         WHERE a.company_id = %(company_id)s AND src.product_tmpl_id = %(template_id)s
+         WHERE a.company_id = %(company_id)s AND a.product_id = ANY(%(product_ids)s)
            AND rel.product_tmpl_id <> %(template_id)s
            AND rel.active AND rt.active AND rt.sale_ok AND rt.website_published
            AND (rt.company_id IS NULL OR rt.company_id = %(company_id)s)
       GROUP BY a.related_product_id, rel.product_tmpl_id, rt.type
       ORDER BY MAX(a.confidence) DESC, pairs DESC, a.related_product_id
          LIMIT %(limit)s
-    """, {'company_id': company_id, 'template_id': template_id, 'limit': limit})
+    """, {'company_id': company_id, 'template_id': template_id, 'product_ids': product_ids, 'limit': limit})
     return cr.fetchall()
 
 
@@ -66,6 +74,20 @@ def customer_version(cr, company_id, partner_id):
     return cr.fetchone()
 
 
+# One row of crm_erp_web_recommendation_event (record_event)
+_INSERT_EVENT = """
+    INSERT INTO crm_erp_web_recommendation_event (
+        kind, block, product_tmpl_id, website_id, company_id, partner_id, session_key, day,
+        create_uid, create_date, write_uid, write_date)
+    VALUES (%(kind)s, %(block)s, %(template_id)s, %(website_id)s, %(company_id)s, %(partner_id)s,
+            %(session_key)s, (NOW() AT TIME ZONE 'UTC')::date,
+            %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
+    ON CONFLICT DO NOTHING
+"""
+# A view row in one round trip, the transaction committing without waiting for the WAL flush
+_INSERT_VIEW = "SET LOCAL synchronous_commit = off;" + _INSERT_EVENT
+
+
 def record_event(cr, kind, block, website_id, company_id, template_id=None, partner_id=None, session_key=None,
                  uid=None):
     """Append one row to crm_erp_web_recommendation_event (a block shown, a product clicked in
@@ -80,19 +102,17 @@ def record_event(cr, kind, block, website_id, company_id, template_id=None, part
     the same click at once (a double click): Odoo's REPEATABLE READ makes the later one's
     conflict a serialization failure, which here means "counted already" (a savepoint keeps the
     page's transaction going)."""
+    values = {'kind': kind, 'block': block, 'template_id': template_id, 'website_id': website_id,
+              'company_id': company_id, 'partner_id': partner_id, 'session_key': session_key, 'uid': uid}
+    if kind == 'view':
+        # no unique index covers views, so no conflict and no serialization failure: one round
+        # trip (a page view's only statement of the block when its figures are cached)
+        cr.execute(_INSERT_VIEW, values)
+        return cr.rowcount == 1
     cr.execute("SET LOCAL synchronous_commit = off")
     try:
         with mute_logger('odoo.sql_db'), cr.savepoint():
-            cr.execute("""
-                INSERT INTO crm_erp_web_recommendation_event (
-                    kind, block, product_tmpl_id, website_id, company_id, partner_id, session_key, day,
-                    create_uid, create_date, write_uid, write_date)
-                VALUES (%(kind)s, %(block)s, %(template_id)s, %(website_id)s, %(company_id)s, %(partner_id)s,
-                        %(session_key)s, (NOW() AT TIME ZONE 'UTC')::date,
-                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC')
-                ON CONFLICT DO NOTHING
-            """, {'kind': kind, 'block': block, 'template_id': template_id, 'website_id': website_id,
-                  'company_id': company_id, 'partner_id': partner_id, 'session_key': session_key, 'uid': uid})
+            cr.execute(_INSERT_EVENT, values)
             return cr.rowcount == 1
     except psycopg2.errors.SerializationFailure:
         return False  # the same click, counted by a request of the same visit committed meanwhile

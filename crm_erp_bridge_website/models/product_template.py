@@ -6,6 +6,7 @@ import odoo
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 
 from odoo.addons.crm_erp_bridge.models import crm_erp_recommendation as recommendation_model
+from odoo.addons.http_routing.models.ir_http import slug
 
 from .. import queries
 
@@ -57,12 +58,29 @@ class ProductTemplate(models.Model):
 
     @api.model
     def _crm_erp_shown(self, rows, pricelist, bought_name):
-        """The block's items of the cached rows, as the visitor sees the templates."""
-        templates = self.browse([row[0] for row in rows]).exists()
-        return [{'template': self.browse(template_id), 'product_id': product_id, 'price': price,
-                 'currency': pricelist.currency_id,
-                 'reason': _('Bought with %s in %d orders') % (bought_name, pair_count)}
-                for template_id, product_id, price, pair_count in rows if template_id in templates.ids]
+        """The block's items of the cached rows, with each template's name and page address from
+        the cache too (_crm_erp_label): a cached page view reads no product from the database."""
+        period = int(time.time() // CACHE_SECONDS)
+        lang = self.env.lang or 'en_US'
+        items = []
+        for template_id, product_id, price, pair_count in rows:
+            label = self._crm_erp_label(template_id, lang, period)
+            if label:  # None: the template was deleted since the rows were cached
+                items.append({'template': self.browse(template_id), 'name': label[0], 'url': label[1],
+                              'product_id': product_id, 'price': price, 'currency': pricelist.currency_id,
+                              'reason': _('Bought with %s in %d orders') % (bought_name, pair_count)})
+        return items
+
+    @api.model
+    @tools.ormcache('template_id', 'lang', 'period')
+    def _crm_erp_label(self, template_id, lang, period):
+        """(name, page address) of a shown template in lang, or None when it no longer exists;
+        cached for the time slot (period), as the block's rows."""
+        # sudo: the name of a product the webshop shows (the rows keep only published products)
+        template = self.sudo().with_context(lang=lang).browse(template_id).exists()
+        if not template:
+            return None
+        return template.name, '/shop/product/%s' % slug(template)
 
     @api.model
     @tools.ormcache('template_id', 'pricelist_id', 'company_id', 'limit', 'period')
@@ -110,10 +128,15 @@ class ProductTemplate(models.Model):
                                           version, period)
         excluded = set(exclude_template_ids)
         rows = [row for row in rows if row[0] not in excluded][:limit]
-        templates = self.browse([row[0] for row in rows]).exists()
-        return [{'template': self.browse(template_id), 'product_id': product_id, 'price': price,
-                 'currency': pricelist.currency_id, 'label': label, 'reason': reason}
-                for template_id, product_id, price, label, reason in rows if template_id in templates.ids]
+        lang = self.env.lang or 'en_US'
+        items = []
+        for template_id, product_id, price, label, reason in rows:
+            shown = self._crm_erp_label(template_id, lang, period)
+            if shown:  # None: the template was deleted since the rows were cached
+                items.append({'template': self.browse(template_id), 'name': shown[0], 'url': shown[1],
+                              'product_id': product_id, 'price': price, 'currency': pricelist.currency_id,
+                              'label': label, 'reason': reason})
+        return items
 
     @api.model
     @tools.ormcache('partner_id', 'pricelist_id', 'company_id', 'lang', 'version', 'period')

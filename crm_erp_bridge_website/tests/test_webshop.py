@@ -1,3 +1,4 @@
+from odoo.addons.http_routing.models.ir_http import slug
 from odoo.tests.common import SavepointCase
 
 from .. import queries
@@ -63,6 +64,12 @@ class TestWebshop(SavepointCase):
         items = self.Template._crm_erp_also_bought(self.lamp.product_tmpl_id, self.pricelist, self.company)
         self.assertEqual([(item['template'], item['price'], item['reason']) for item in items],
                          [(self.shade.product_tmpl_id, 18.0, 'Bought with Glue lamp in 4 orders')])
+        self.assertEqual([(item['name'], item['url']) for item in items], [
+            (self.shade.name, '/shop/product/%s' % slug(self.shade.product_tmpl_id))])
+        # a cached view reads nothing, not even the shown products' names
+        queries_before = self.env.cr.sql_log_count
+        self.Template._crm_erp_also_bought(self.lamp.product_tmpl_id, self.pricelist, self.company)
+        self.assertEqual(self.env.cr.sql_log_count, queries_before)
         self.assertLessEqual(product_template.SHOWN, product_template.FETCHED)
         cart = self.env['sale.order'].create({
             'partner_id': self.env.ref('base.public_partner').id, 'pricelist_id': self.pricelist.id,
