@@ -179,7 +179,8 @@ def main():
             env['mail.mass_mailing.contact'].create({'email': email, 'opt_out': True,
                                                      'list_ids': [(4, newsletter.id)]})
         start = time.perf_counter()
-        pairs = [(a, b, 'vat' in kinds, 'email' in kinds, 'phone' in kinds, similarity, duplicate_confidence(kinds))
+        pairs = [(a, b, 'vat' in kinds, 'email' in kinds, 'phone' in kinds, 'typo' in kinds, similarity,
+                  duplicate_confidence(kinds))
                  for a, b, kinds, similarity in duplicates.duplicate_pairs(cr, company.id, use_names=False)]
         duplicates.store_pairs(cr, company.id, pairs, SUPERUSER_ID)
         alike_ids = {ids[row] for row in look_alikes}
