@@ -11,14 +11,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON_MODULE = 'odoo.addons.crm_erp_bridge'
 
 
-def addon_public_methods(registry):
-    """{'model.method'} for every public callable the addon's classes define (new methods and
-    overrides of Odoo's): what Odoo 11 lets a client call (odoo/service/model.py refuses only
-    names starting with '_')."""
+def addon_public_methods(registry, module=ADDON_MODULE):
+    """{'model.method'} for every public callable the classes of module (an addon's package,
+    not another addon whose name starts the same: crm_erp_bridge_marketing...) define (new
+    methods and overrides of Odoo's): what Odoo 11 lets a client call (odoo/service/model.py
+    refuses only names starting with '_'). The glue addons': test_api_reference_channels.py."""
     methods = set()
     for model_name, model_class in registry.items():
         for klass in model_class.__mro__:
-            if not (getattr(klass, '__module__', None) or '').startswith(ADDON_MODULE):
+            name = getattr(klass, '__module__', None) or ''
+            if name != module and not name.startswith(module + '.'):
                 continue
             methods.update('%s.%s' % (model_name, name) for name, value in vars(klass).items()
                            if not name.startswith('_') and callable(value))
