@@ -154,7 +154,7 @@ PRIVATE_METHODS = [
 # Models whose init() (public by name, on every model) recreates tables, SQL views, functions
 # or indexes: refused to any user but the superuser (odoo_py311.patches.patch_api).
 INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
-               'crm.erp.lead.conversion.report',
+               'crm.erp.lead.conversion.report', 'crm.erp.sql.report',
                'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate',
                'crm.erp.sales.forecast', 'crm.erp.service.rating.report']
 
