@@ -3,7 +3,7 @@
 crm_erp_bridge_marketing; docs/marketing.md) on a GENERATED set of contacts (nothing here is
 real data), against Odoo's plain mass mailing in the same run:
 
-    .venv/bin/python bench/evaluate_mailing.py DB [--size 10000] [--seed 20]
+    .venv/bin/python bench/evaluate_mailing.py DB [--size 10000] [--seed 20] [--only plain|addon]
 
 DB must have crm_erp_bridge_marketing installed. Everything runs in one transaction that is
 rolled back (a throwaway company; the thread is marked as testing, as Odoo's tests are, so that
@@ -30,7 +30,16 @@ the mail composer, one mail.mail per recipient, cancelled for the blacklist and 
 first with Odoo's plain blacklist (the addon's _get_blacklist left out for that call), then with
 the addon. Counted per mailing, over the mails not cancelled: mails to opted-out persons, extra
 copies to an address already mailed (duplicate addresses), persons reached at two addresses, and
-persons not opted out that got nothing (withheld)."""
+persons not opted out that got nothing (withheld). --no-send stops Odoo's path at the mails'
+values (composed_partner_ids: the mail composer's get_mail_values decides which are cancelled;
+no mail.mail is created, rendered into an email or sent), for sizes whose real sending takes
+longer than the time at hand. The blacklist each mailing gets (Odoo's
+_get_blacklist, the addon's) is also computed once on its own and timed: its size and seconds.
+
+--only plain / --only addon sends one of the two mailings: run both at the same time in two
+processes, each on its own copy of the database (createdb -T), for the same generated set in half
+the time and under the same load (the set, its duplicate pairs and the opt-outs depend only on the
+seed); the two columns are then printed by two runs."""
 import argparse
 import os
 import random
@@ -123,12 +132,44 @@ def insert(cr, company_id, rows):
     return ids
 
 
-def count(cr, mailing_id, index, person, opted, emails, normalised_email):
-    """Figures of the mails of the mailing that were not cancelled."""
+def sent_partner_ids(cr, mailing_id):
+    """The recipients of the mails of the mailing that were not cancelled."""
     cr.execute("""
         SELECT r.res_partner_id FROM mail_mail m JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
          WHERE m.mailing_id = %s AND m.state IN ('outgoing', 'sent')""", [mailing_id])
-    rows = [index[partner_id] for partner_id, in cr.fetchall()]
+    return [partner_id for partner_id, in cr.fetchall()]
+
+
+def composed_partner_ids(mailing, batch_size=500):
+    """The recipients of the mails that Odoo's send_mail would not cancel, through its own path up
+    to the mails' values: the same mail composer (mass_mail, the mailing's body, links converted),
+    the same blacklist and seen list in its context, its get_mail_values per batch (rendering, the
+    mass mailing's cancel rule, the seen list growing as it goes), without creating or sending the
+    mails (--no-send)."""
+    res_ids = mailing.get_remaining_recipients()
+    values = {
+        'author_id': mailing.env.user.partner_id.id, 'body': mailing.convert_links()[mailing.id],
+        'subject': mailing.name, 'model': mailing.mailing_model_real, 'email_from': mailing.email_from,
+        'record_name': False, 'composition_mode': 'mass_mail', 'mass_mailing_id': mailing.id,
+        'mailing_list_ids': [(4, mailing_list.id) for mailing_list in mailing.contact_list_ids],
+        'no_auto_thread': mailing.reply_to_mode != 'thread', 'template_id': None}
+    if mailing.reply_to_mode == 'email':
+        values['reply_to'] = mailing.reply_to
+    composer = mailing.env['mail.compose.message'].with_context(active_ids=res_ids).create(values)
+    composer = composer.with_context(active_ids=res_ids, **mailing._get_mass_mailing_context())
+    kept = []
+    for start in range(0, len(res_ids), batch_size):
+        for res_id, mail_values in composer.get_mail_values(res_ids[start:start + batch_size]).items():
+            if mail_values.get('state') != 'cancel':
+                kept.append(res_id)
+    return kept
+
+
+def count(partner_ids, index, person, opted, emails, normalised_email):
+    """Figures of the mails (their recipients) that were not cancelled, to the generated contacts
+    (the bench company's own partner, in the mailing's domain, has no address: its mail fails
+    when sent and is not counted, nor in --no-send)."""
+    rows = [index[partner_id] for partner_id in partner_ids if partner_id in index]
     addresses = [normalised_email(emails[row]) for row in rows]
     persons = {}
     for row, address in zip(rows, addresses):
@@ -148,6 +189,11 @@ def main():
     parser.add_argument('database')
     parser.add_argument('--size', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=20)
+    parser.add_argument('--no-send', action='store_true',
+                        help="Odoo's send_mail up to the mails' values (rendering, blacklist, seen list), "
+                             "no mail created nor sent")
+    parser.add_argument('--only', choices=('plain', 'addon'),
+                        help="one of the two mailings (Odoo 11's plain blacklist, or the addon's)")
     args = parser.parse_args()
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
@@ -171,7 +217,8 @@ def main():
             env['mail.mass_mailing.contact'].create({'email': email, 'opt_out': True,
                                                      'list_ids': [(4, newsletter.id)]})
         start = time.perf_counter()
-        pairs = [(a, b, 'vat' in kinds, 'email' in kinds, 'phone' in kinds, similarity, duplicate_confidence(kinds))
+        pairs = [(a, b, 'vat' in kinds, 'email' in kinds, 'phone' in kinds, 'typo' in kinds, similarity,
+                  duplicate_confidence(kinds))
                  for a, b, kinds, similarity in duplicates.duplicate_pairs(cr, company.id, use_names=False)]
         duplicates.store_pairs(cr, company.id, pairs, SUPERUSER_ID)
         alike_ids = {ids[row] for row in look_alikes}
@@ -185,7 +232,9 @@ def main():
         Mailing = env['mail.mass_mailing']
         registry_class = type(Mailing)
         results = {}
-        for label in ('Odoo 11 plain', 'with crm_erp_bridge_marketing'):
+        labels = [label for label, key in (('Odoo 11 plain', 'plain'), ('with crm_erp_bridge_marketing', 'addon'))
+                  if args.only in (None, key)]
+        for label in labels:
             mailing = Mailing.create({
                 'name': 'Bench mailing %s' % label, 'body_html': '<p>Hello ${object.name}</p>',
                 'reply_to_mode': 'email', 'keep_archives': True,
@@ -196,21 +245,30 @@ def main():
                 registry_class._get_blacklist = OdooMassMailing._get_blacklist
             try:
                 start = time.perf_counter()
-                mailing.send_mail()
+                blacklist = mailing._get_blacklist()
+                blacklist_seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                if args.no_send:
+                    partner_ids = composed_partner_ids(mailing)
+                else:
+                    mailing.send_mail()
+                    partner_ids = sent_partner_ids(cr, mailing.id)
                 seconds = time.perf_counter() - start
             finally:
                 if '_get_blacklist' in vars(registry_class):
                     del registry_class._get_blacklist
-            results[label] = dict(count(cr, mailing.id, index, person, opted, emails, normalised_email),
-                                  **{'send_mail seconds': round(seconds, 1)})
+            results[label] = dict(count(partner_ids, index, person, opted, emails, normalised_email),
+                                  **{'composer (no send) seconds' if args.no_send else 'send_mail seconds':
+                                     round(seconds, 1), 'blacklist (addresses)': len(blacklist),
+                                     'blacklist seconds (computed once more, alone)': round(blacklist_seconds, 2)})
             print(label, results[label], flush=True)
         cr.rollback()
     print('machine: %s; load average %.1f' % (machine(), os.getloadavg()[0]), flush=True)
-    keys = list(results['Odoo 11 plain'])
-    print('| measure | Odoo 11 plain | with crm_erp_bridge_marketing |')
-    print('|---|---|---|')
+    keys = list(results[labels[0]])
+    print('| measure | %s |' % ' | '.join(labels))
+    print('|---|%s' % ('---|' * len(labels)))
     for key in keys:
-        print('| %s | %s | %s |' % (key, results['Odoo 11 plain'][key], results['with crm_erp_bridge_marketing'][key]))
+        print('| %s | %s |' % (key, ' | '.join(str(results[label][key]) for label in labels)))
 
 
 if __name__ == '__main__':

@@ -41,7 +41,8 @@ pytest_run() {
 # machine, docs/website.md, docs/pos.md, docs/marketing.md) and their tests run. A glue addon
 # adds its name and its tests here.
 CHANNEL_ADDONS=(crm_erp_bridge_website crm_erp_bridge_pos crm_erp_bridge_marketing)
-CHANNEL_TESTS=(crm_erp_bridge_website tests/test_website_recommendations.py crm_erp_bridge_pos crm_erp_bridge_marketing)
+CHANNEL_TESTS=(crm_erp_bridge_website tests/test_website_recommendations.py crm_erp_bridge_pos crm_erp_bridge_marketing
+               tests/test_api_reference_channels.py tests/test_hostile_input_channels.py)
 core_ignores=()
 for path in "${CHANNEL_TESTS[@]}"; do [[ $path == tests/* ]] && core_ignores+=("--ignore=$path"); done
 pytest_run "${core_ignores[@]}" crm_erp_bridge tests

@@ -11,15 +11,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON_MODULE = 'odoo.addons.crm_erp_bridge'
 
 
-def addon_public_methods(registry):
-    """{'model.method'} for every public callable the addon's classes define (new methods and
-    overrides of Odoo's): what Odoo 11 lets a client call (odoo/service/model.py refuses only
-    names starting with '_')."""
+def _of_module(klass, module):
+    name = getattr(klass, '__module__', None) or ''
+    return name == module or name.startswith(module + '.')
+
+
+def _declares(klass, model_name):
+    """Whether klass defines model_name (_name) or extends it (_inherit)."""
+    inherit = vars(klass).get('_inherit')
+    return vars(klass).get('_name') == model_name or model_name in (
+        [inherit] if isinstance(inherit, str) else list(inherit or []))
+
+
+def addon_public_methods(registry, module=ADDON_MODULE):
+    """{'model.method'} for every public callable the classes of module (an addon's package,
+    not another addon whose name starts the same: crm_erp_bridge_marketing...) define (new
+    methods and overrides of Odoo's): what Odoo 11 lets a client call (odoo/service/model.py
+    refuses only names starting with '_'). The glue addons': test_api_reference_channels.py."""
     methods = set()
     for model_name, model_class in registry.items():
-        for klass in model_class.__mro__:
-            if not (getattr(klass, '__module__', None) or '').startswith(ADDON_MODULE):
-                continue
+        classes = [klass for klass in model_class.__mro__ if _of_module(klass, module)]
+        # a model of another addon that only inherits one of module's abstract models (the glue's
+        # reports and crm.erp.sql.report) is that addon's
+        if not any(_declares(klass, model_name) for klass in classes):
+            continue
+        for klass in classes:
             methods.update('%s.%s' % (model_name, name) for name, value in vars(klass).items()
                            if not name.startswith('_') and callable(value))
     return methods

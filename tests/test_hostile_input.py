@@ -154,7 +154,7 @@ PRIVATE_METHODS = [
 # Models whose init() (public by name, on every model) recreates tables, SQL views, functions
 # or indexes: refused to any user but the superuser (odoo_py311.patches.patch_api).
 INIT_MODELS = ['crm.erp.pipeline.demand.report', 'crm.erp.partner.product.history', 'crm.erp.partner.stats',
-               'crm.erp.lead.conversion.report',
+               'crm.erp.lead.conversion.report', 'crm.erp.sql.report',
                'crm.erp.product.affinity', 'crm.erp.recommendation', 'purchase.order', 'res.currency.rate',
                'crm.erp.sales.forecast', 'crm.erp.service.rating.report']
 
@@ -196,13 +196,16 @@ class Client:
         return xmlrpc.client.loads(response.content, use_builtin_types=True)[0][0]
 
 
-def table_states(database, tables):
+def table_states(database, tables, wait=True):
     """{table: (row count, md5 of every row, rows ever written)}: any committed insert, update
     or delete shows in the first two; the third is PostgreSQL's count of rows inserted,
     updated or deleted, which counts those of rolled-back transactions as well (so a call
     that wrote before failing shows too). Statistics reach it when a server connection goes
-    idle, within STATS_DELAY: read after that pause."""
-    time.sleep(STATS_DELAY)
+    idle, within STATS_DELAY: read after that pause. With wait=False (no pause), the third is
+    the last value of the table's id sequence instead: an insert moves it, rolled back or not
+    (rolled-back updates and deletes do not show; committed ones do, in the first two)."""
+    if wait:
+        time.sleep(STATS_DELAY)
     states = {}
     with psycopg2.connect(dbname=database, host='127.0.0.1', port=int(os.environ.get('PGPORT', 54329)),
                           user='odoo') as cnx:
@@ -211,9 +214,18 @@ def table_states(database, tables):
                 cr.execute('SELECT COUNT(*), md5(COALESCE(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
                            ' FROM "%s" t' % table)
                 count, digest = cr.fetchone()
-                cr.execute("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
-                           " WHERE schemaname = 'public' AND relname = %s", [table])
-                states[table] = (count, digest, cr.fetchone()[0])
+                if wait:
+                    cr.execute("SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+                               " WHERE schemaname = 'public' AND relname = %s", [table])
+                    states[table] = (count, digest, cr.fetchone()[0])
+                    continue
+                cr.execute("SELECT pg_get_serial_sequence(quote_ident(table_name), 'id')"
+                           "  FROM information_schema.columns"
+                           " WHERE table_schema = 'public' AND table_name = %s AND column_name = 'id'", [table])
+                sequence = (cr.fetchone() or [None])[0]
+                if sequence:
+                    cr.execute('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %s' % sequence)
+                states[table] = (count, digest, cr.fetchone()[0] if sequence else 0)
     return states
 
 
@@ -329,10 +341,12 @@ def good_value(kind, valid_key, world):
     return world['valid'][valid_key] if kind == 'optional_id' else valid_key
 
 
-def cases(world):
+def cases(world, methods=METHODS, record_methods=RECORD_METHODS, private_methods=PRIVATE_METHODS,
+          init_models=INIT_MODELS):
     """(label, model, method, args, kwargs, words): every hostile call of the sweep, with the
-    words a UserError about it must contain one of (an AccessError may name none)."""
-    for model, method, arguments, context_keys in METHODS:
+    words a UserError about it must contain one of (an AccessError may name none). The tables
+    are the core addon's unless given (the glue addons' sweep: test_hostile_input_channels)."""
+    for model, method, arguments, context_keys in methods:
         names = [name for name, _kind, _key in arguments]
         good = [good_value(kind, key, world) for _name, kind, key in arguments]
         for index, (name, kind, key) in enumerate(arguments):
@@ -354,7 +368,7 @@ def cases(world):
             yield ('%s extra positional %r' % (method, extra), model, method, good + [extra], {}, (method,))
         yield ('%s unknown keyword' % method, model, method, good, {'bogus': 1}, (method,))
         yield ('%s 100 kB keyword' % method, model, method, good, {BIG: 1}, (method,))
-    for model, method, key in RECORD_METHODS:
+    for model, method, key in record_methods:
         for bad in KINDS['record_ids']:
             yield ('%s.%s ids=%.40r' % (model, method, bad), model, method, [concrete(bad, key, world)], {},
                    ('ids', method))
@@ -363,9 +377,9 @@ def cases(world):
                (method,))
         yield ('%s.%s extra positional' % (model, method), model, method, [[world['valid'][key]], 'extra'], {},
                (method,))
-    for model, method in PRIVATE_METHODS:
+    for model, method in private_methods:
         yield ('%s.%s (private)' % (model, method), model, method, [[]], {}, (method,))
-    for model in INIT_MODELS:
+    for model in init_models:
         yield ('%s.init' % model, model, 'init', [], {}, ('init',))
 
 
@@ -377,13 +391,13 @@ def test_xmlrpc_client_refuses_integers_beyond_32_bits(odoo_server, test_databas
         proxy.execute_kw(test_database, 1, 'admin', 'res.partner', 'get_customer_360', [[2 ** 31]])
 
 
-def test_hostile_input_sweep(world, test_database):
-    client = world['client']
-    tables = addon_tables(test_database) + ODOO_TABLES
-    before = table_states(test_database, tables)
-    started = time.time()
+def sweep(client, calls):
+    """Sends each call of calls (cases()' tuples) through client: (unhandled: a fault other
+    than code 2 or 4, or with a traceback; unclear: a UserError naming none of its words, or
+    a message of more than 2,000 characters; answered: no fault at all), each a list of labels
+    with what came back."""
     unhandled, unclear, answered = [], [], []
-    for label, model, method, args, kwargs, words in cases(world):
+    for label, model, method, args, kwargs, words in calls:
         try:
             client.call(model, method, args, kwargs)
         except xmlrpc.client.Fault as fault:
@@ -396,12 +410,26 @@ def test_hostile_input_sweep(world, test_database):
                 unclear.append((label, 'a message of %d characters' % len(message)))
         else:
             answered.append(label)
-    seconds = time.time() - started
-    after = table_states(test_database, tables)
+    return unhandled, unclear, answered
+
+
+def changes(before, after):
+    """{table: what changed} between two table_states(), and the rows written in all."""
     changed = {table: 'rows %d -> %d, %s, %d rows written' % (
         before[table][0], after[table][0], 'same rows' if before[table][1] == after[table][1] else 'rows differ',
-        after[table][2] - before[table][2]) for table in tables if before[table] != after[table]}
-    written = sum(after[table][2] - before[table][2] for table in tables)
+        after[table][2] - before[table][2]) for table in before if before[table] != after[table]}
+    return changed, sum(after[table][2] - before[table][2] for table in before)
+
+
+def test_hostile_input_sweep(world, test_database):
+    client = world['client']
+    tables = addon_tables(test_database) + ODOO_TABLES
+    before = table_states(test_database, tables)
+    started = time.time()
+    unhandled, unclear, answered = sweep(client, cases(world))
+    seconds = time.time() - started
+    after = table_states(test_database, tables)
+    changed, written = changes(before, after)
     print('hostile sweep: %d calls in %.1f s, %d unhandled, %d unclear, %d answered, %d tables changed, '
           '%d rows written (rolled back or not)'
           % (client.calls, seconds, len(unhandled), len(unclear), len(answered), len(changed), written))

@@ -3,8 +3,9 @@
 Every public method of the addon checks its arguments here, before it reads or writes
 anything, and answers bad input with a UserError (or AccessError) naming the argument:
 never a TypeError or a PostgreSQL error half-way through. `public_method` (model methods)
-and `public_records` (actions on records) wrap each of them; the other helpers check one
-argument. Companies: `..companies.allowed_company`. What a caller gets: docs/rights.md.
+and `public_records` (actions on records) wrap each of them, `public_override` the glue
+addons' overrides of Odoo's record methods that Odoo's own code calls too; the other helpers
+check one argument. Companies: `..companies.allowed_company`. What a caller gets: docs/rights.md.
 
 The helpers take the recordset they work for as `self`: Odoo's `_()` reads the user's
 language and cursor from its caller's frame, through that name.
@@ -180,5 +181,41 @@ def public_records(method=None, one=False):
                             else _('%s needs at least one record.') % method.__name__)
         return method(records)
     # called as a model method: call_kw_model passes the ids as they came (see above)
+    checked._api = 'model'
+    return checked
+
+
+def public_override(method=None, check=None):
+    """Decorator of an override of one of Odoo's record methods that Odoo's own code also calls
+    on records (a mailing's get_recipients and send_mail, a survey invitation's send_mail).
+    Called on records (Odoo's code, Python callers, the web client's forms), the method runs as
+    before. Called on no record with the ids first (XML-RPC, JSON-RPC, buttons: odoo.api's
+    call_kw_multi would fail with a TypeError on ids such as True or 1.5 before any code of the
+    addon runs), the ids are checked as public_records checks them (exist, readable, at least
+    one), the other arguments against the method's signature, then check(records, *args,
+    **kwargs) when given: UserError or AccessError before the method runs."""
+    if method is None:
+        return functools.partial(public_override, check=check)
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        if self._ids:
+            return method(self, *args, **kwargs)
+        if not args:
+            raise UserError(_('%s needs at least one record.') % method.__name__)
+        ids, args = args[0], args[1:]
+        _check_call(self, method, args, kwargs)
+        records = check_readable(browse_existing(self, [ids] if is_whole_number(ids) else ids, 'ids'))
+        if not records:
+            raise UserError(_('%s needs at least one record.') % method.__name__)
+        if check:
+            check(records, *args, **kwargs)
+        return method(records, *args, **kwargs)
+    # a remote call passes the ids as they came (call_kw_model), and odoo.api.split_context counts
+    # the arguments before the context: the ids, then the method's own
+    parameters = list(signature.parameters.values())
+    checked.__signature__ = signature.replace(parameters=parameters[:1] + [
+        inspect.Parameter('ids', inspect.Parameter.POSITIONAL_OR_KEYWORD)] + parameters[1:])
     checked._api = 'model'
     return checked

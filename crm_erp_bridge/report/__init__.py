@@ -1,3 +1,5 @@
+# the abstract SQL-view report the others inherit
+from . import crm_erp_sql_report
 from . import crm_erp_partner_product_history
 from . import pipeline_demand_report
 from . import crm_erp_lead_conversion_report

@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 
 
 class CrmErpLeadConversionReport(models.Model):
@@ -6,6 +6,7 @@ class CrmErpLeadConversionReport(models.Model):
     month x source x medium x sales team x the furthest stage they reached, with how many were
     won, lost or are still open, and the conversion rate (won / leads)."""
     _name = 'crm.erp.lead.conversion.report'
+    _inherit = 'crm.erp.sql.report'
     _description = 'Lead conversion'
     _auto = False
     _order = 'month desc, lead_count desc'
@@ -68,12 +69,6 @@ class CrmErpLeadConversionReport(models.Model):
               GROUP BY l.company_id, date_trunc('month', l.create_date), l.source_id, l.medium_id, l.team_id,
                        furthest.stage_id
         """
-
-    @api.model_cr
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute('CREATE VIEW %s AS (%s FROM %s %s)' % (
-            self._table, self._select(), self._from(), self._group_by()))
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):

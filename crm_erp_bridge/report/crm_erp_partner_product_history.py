@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 
 from ..queries.common import create_currency_factor_function
 from ..units import quantity_text
@@ -8,6 +8,7 @@ class CrmErpPartnerProductHistory(models.Model):
     """What each customer (commercial entity) bought of each product, per company: confirmed
     sale orders, quantities in the product's unit, untaxed revenue in company currency."""
     _name = 'crm.erp.partner.product.history'
+    _inherit = 'crm.erp.sql.report'
     _description = 'Customer product history'
     _auto = False
     _order = 'revenue desc'
@@ -76,7 +77,6 @@ class CrmErpPartnerProductHistory(models.Model):
 
     @api.model_cr
     def init(self):
+        # the view converts amounts with this SQL function: created first
         create_currency_factor_function(self.env.cr)
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute('CREATE VIEW %s AS (%s FROM %s %s)' % (
-            self._table, self._select(), self._from(), self._group_by()))
+        return super().init()

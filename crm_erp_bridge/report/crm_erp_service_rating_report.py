@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.osv import expression
 
 from ..models.crm_erp_service_request import KINDS
@@ -21,6 +21,7 @@ class CrmErpServiceRatingReport(models.Model):
     it; otherwise only its first row (product_first) counts, so that ratings, CSAT and scores
     count each rating once (read_group)."""
     _name = 'crm.erp.service.rating.report'
+    _inherit = 'crm.erp.sql.report'
     _description = 'Customer satisfaction'
     _auto = False
     _order = 'date desc'
@@ -81,12 +82,6 @@ class CrmErpServiceRatingReport(models.Model):
 
     def _group_by(self):
         return ''
-
-    @api.model_cr
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute('CREATE VIEW %s AS (%s FROM %s %s)' % (
-            self._table, self._select(), self._from(), self._group_by()))
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):

@@ -1,7 +1,9 @@
 import re
 
-from odoo import _, api, models
+from odoo import _, models
 from odoo.exceptions import UserError
+
+from odoo.addons.crm_erp_bridge.models.record_ids import public_override
 
 from .. import queries
 from ..emails import normalised_email
@@ -10,14 +12,21 @@ from ..emails import normalised_email
 _EMAILS_SPLIT = re.compile(r'[;,\n\r]+')
 
 
+def _check_auto_commit(self, auto_commit=False):
+    """A remote caller's send_mail (public_override): auto_commit true or false."""
+    if not isinstance(auto_commit, bool):
+        raise UserError(_('send_mail: auto_commit must be true or false.'))
+
+
 class SurveyMailComposeMessage(models.TransientModel):
     _inherit = 'survey.mail.compose.message'
 
-    @api.multi
+    @public_override(check=_check_auto_commit)
     def send_mail(self, auto_commit=False):
         """Survey invitations (NPS included) honour the marketing rules before Odoo sends them:
         nobody who opted out on any of their records, one invitation per normalised address
-        (contacts first, by id, then the list of emails)."""
+        (contacts first, by id, then the list of emails). A remote caller's ids (their own
+        wizards) and auto_commit are checked first (public_override)."""
         for wizard in self:
             wizard._crm_erp_keep_reachable_recipients()
         return super().send_mail(auto_commit=auto_commit)

@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import fields, models
 
 # Net Promoter Score: answers 0 to 10; 9 and 10 are promoters, 0 to 6 detractors, 7 and 8 passives.
 NPS_PROMOTER_MIN = 9
@@ -12,6 +12,7 @@ class CrmErpNpsReport(models.Model):
     group of rows (company, team, salesperson, month ...) is the mean of the rows' `nps`: +100 for
     a promoter, 0 for a passive, -100 for a detractor = % promoters - % detractors."""
     _name = 'crm.erp.nps.report'
+    _inherit = 'crm.erp.sql.report'
     _description = 'Net Promoter Score'
     _auto = False
     _order = 'date desc'
@@ -67,9 +68,3 @@ class CrmErpNpsReport(models.Model):
 
     def _group_by(self):
         return ''
-
-    @api.model_cr
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute('CREATE VIEW %s AS (%s FROM %s %s)' % (
-            self._table, self._select(), self._from(), self._group_by()))

@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 
 from ..models.crm_erp_web_recommendation_event import BLOCKS
 
@@ -8,6 +8,7 @@ class CrmErpWebRecommendationReport(models.Model):
     was shown, how many of its products were clicked and bought, the click rate (clicks / views)
     and the conversion rate (purchases / clicks)."""
     _name = 'crm.erp.web.recommendation.report'
+    _inherit = 'crm.erp.sql.report'
     _description = 'Webshop recommendations: conversion'
     _auto = False
     _order = 'month desc, block'
@@ -30,11 +31,10 @@ class CrmErpWebRecommendationReport(models.Model):
         'Conversion rate (%)', readonly=True, group_operator='avg', digits=(16, 1),
         help='Purchases / clicks, in percent; of a group, its purchases over its clicks.')
 
-    @api.model_cr
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute("""
-            CREATE VIEW crm_erp_web_recommendation_report AS (
+    # The view (crm.erp.sql.report's init), built as sale.report is: _select, _from and
+    # _group_by can be extended.
+    def _select(self):
+        return """
                 SELECT MIN(e.id) AS id, e.company_id, e.website_id, e.block,
                        date_trunc('month', e.day)::date AS month,
                        COUNT(*) FILTER (WHERE e.kind = 'view') AS view_count,
@@ -44,9 +44,17 @@ class CrmErpWebRecommendationReport(models.Model):
                            / NULLIF(COUNT(*) FILTER (WHERE e.kind = 'view'), 0) AS click_rate,
                        100.0 * COUNT(*) FILTER (WHERE e.kind = 'purchase')
                            / NULLIF(COUNT(*) FILTER (WHERE e.kind = 'click'), 0) AS conversion_rate
-                  FROM crm_erp_web_recommendation_event e
+        """
+
+    def _from(self):
+        return """
+                  crm_erp_web_recommendation_event e
+        """
+
+    def _group_by(self):
+        return """
               GROUP BY e.company_id, e.website_id, e.block, date_trunc('month', e.day)
-            )""")
+        """
 
     @api.model
     def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
