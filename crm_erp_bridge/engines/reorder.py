@@ -112,6 +112,17 @@ def bins(pairs, rhythm, now, horizon_days, popularity_rank=None):
             + popularity)
 
 
+def due_cycles(pairs, now, ahead_days=30, lapse_intervals=2):
+    """Mask over the pairs: the repeat cycles due at day now by the customer's own intervals
+    alone (no knob): at least 3 order days, the next expected day (last + own cycle) before
+    now + ahead_days, the last order at most lapse_intervals own cycles ago. The harness
+    (bench/evaluate_recommendations.py) measures the Due list's coverage of them; the tuning
+    keeps the coverage of its holdout's."""
+    with np.errstate(invalid='ignore'):
+        return ((pairs.intervals >= 2) & (pairs.last + pairs.own_cycle < now + ahead_days)
+                & (now - pairs.last <= lapse_intervals * pairs.own_cycle))
+
+
 def reason(orders, cycle, own, last, now):
     """The re-order explanation as (kind, figures): 'own' ("orders every ~5 weeks, last 6 weeks
     ago"), 'typical' (the product's cycle) or 'history' (no cycle: "bought in 3 orders, last 6

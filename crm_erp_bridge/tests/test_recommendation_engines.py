@@ -85,6 +85,13 @@ class TestReorderEngine(unittest.TestCase):
         self.assertEqual(bins[self._pair(1, 12)], (4 * buckets + 0) * popularity + 1)  # no rhythm, 1 day, top 100
         self.assertEqual(reorder.BINS, 5 * 4 * 3)
 
+    def test_due_cycles(self):
+        # customer 1's product 10 (4 order days, cycle 30, last day 90: next 120 < 115 + 30, 25
+        # days ago) is due; customer 2's product 11 (cycle 20, last day 50: 65 days > 2 x 20)
+        # has lapsed; customer 1's product 11 has 2 order days only
+        due = reorder.due_cycles(self.pairs, self.NOW)
+        self.assertEqual(list(zip(self.pairs.customer[due].tolist(), self.pairs.product[due].tolist())), [(1, 10)])
+
     def test_group_median(self):
         medians = group_median(np.array([2, 0, 0, 2, 2]), np.array([5.0, 1.0, 3.0, 1.0, 9.0]), 3)
         self.assertEqual(medians[0], 2.0)
