@@ -19,9 +19,9 @@ the horizon, for a seeded sample of the customers with orders on both sides:
 1. re-order knobs: among the grid, those whose due lists name at least DUE_COVERAGE of the
    cycles due at the holdout start (reorder.due_cycles: the customers' own rhythms); of those the
    most precise (share of the listed items bought in the window), then the one that lists the
-   most of the window's repeat purchases. With fewer than MIN_SHOWN such cycles in the sample
-   (too few to count): among the settings at least as precise as buy again (the customer's 10
-   most-bought products), the one that lists the most repeat purchases, then the most precise;
+   most of the window's repeat purchases. Without any such cycle in the sample: among the
+   settings at least as precise as buy again (the customer's 10 most-bought products), the one
+   that lists the most repeat purchases, then the most precise;
 2. discover knobs and signal weights: the grid's best hit@10 on products new to the customer
    (then precision@5 on them);
 3. the blend's rates (re-order bins, discover ranks) with the tuned knobs."""
@@ -221,9 +221,9 @@ def _tune_reorder(pairs, customers, truth, now):
         precision = hits / float(kept.sum()) if kept.sum() else 0.0
         recall = hits / float(repeat_purchases) if repeat_purchases else 0.0
         coverage = float((kept & cycles).sum()) / cycles.sum() if cycles.sum() else 0.0
-        if cycles.sum() >= MIN_SHOWN:  # enough due cycles named, then the most precise, the most re-buys
+        if cycles.any():  # enough due cycles named, then the most precise, then the most re-buys
             key = (coverage >= DUE_COVERAGE, precision if coverage >= DUE_COVERAGE else coverage, recall)
-        else:  # too few due cycles to count: the most re-buys at buy again's precision or better
+        else:  # no due cycle to name: the most re-buys at buy again's precision or better
             key = (precision >= reference, recall if precision >= reference else precision, precision)
         if best is None or key > best[0]:
             best = (key, knobs, {'due_precision': precision, 'due_recall': recall, 'due_coverage': coverage,
