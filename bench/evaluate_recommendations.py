@@ -44,13 +44,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'crm_erp_bridge'))  # the engines, without Odoo
 sys.path.insert(0, os.path.join(ROOT, 'bench'))
 
-from engines import recommendation_blend as blend  # noqa: E402
+from engines import recommendation_blend as blend, reorder  # noqa: E402
 from engines.discover import DiscoverIndex  # noqa: E402
 from engines.purchases import Purchases  # noqa: E402
 from queries.common import COUNTED_LINE_SQL, product_uom_joins  # noqa: E402
 
 EPOCH = datetime.date(2000, 1, 1)
-DUE_AHEAD_DAYS = 30
+DUE_AHEAD_DAYS = 30  # reorder.due_cycles
 DUE_LAPSE_INTERVALS = 2
 BOOTSTRAP = 1000
 
@@ -147,13 +147,10 @@ def load_completejourney(args):
 
 
 def due_cycles(pairs, customers, cut):
-    """{customer: products whose cycle is due at the cut} (the module docstring's rule, from
-    the customer's own intervals only: independent of the engines' knobs)."""
+    """{customer: products whose cycle is due at the cut} (reorder.due_cycles, the module
+    docstring's rule, from the customer's own intervals only: independent of the engines' knobs)."""
     result = {customer: set() for customer in customers}
-    in_sample = np.isin(pairs.customer, customers)
-    with np.errstate(invalid='ignore'):
-        due = (in_sample & (pairs.intervals >= 2) & (pairs.last + pairs.own_cycle < cut + DUE_AHEAD_DAYS)
-               & (cut - pairs.last <= DUE_LAPSE_INTERVALS * pairs.own_cycle))
+    due = np.isin(pairs.customer, customers) & reorder.due_cycles(pairs, cut, DUE_AHEAD_DAYS, DUE_LAPSE_INTERVALS)
     for customer, product in zip(pairs.customer[due].tolist(), pairs.product[due].tolist()):
         result[customer].add(product)
     return result

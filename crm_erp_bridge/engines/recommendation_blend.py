@@ -4,17 +4,24 @@ company's own history (no Odoo import).
 Blend: every candidate gets the purchase rate measured for its kind on the tuning holdout
 (the share bought in the holdout window), and the list takes the highest rates:
 - a re-order item (a product the customer bought): the rate of its bin, timing (due, due
-  within the horizon, later, lapsed, no rhythm: reorder.bins) x order days (1, 2, 3, 4+) x the
-  product's popularity rank (among the 10, the 100 most bought products of the last year, or not);
+  within the horizon, later, lapsed, no rhythm: reorder.bins) x order days (1, 2, 3, 4-5, 6-9,
+  10-19, 20+) x the product's popularity rank (among the 10, the 100 most bought products of
+  the last year, or not) x the customer's re-buy level (the share of the products they bought
+  in the horizon before the last one that they bought again in the last one: below 10 %, below
+  25 %, 25 % or more, unknown); a bin with fewer than MIN_SHOWN pairs on the holdout takes the
+  rate of the coarser bin (pooled_rates);
 - a discover item: the rate of its rank k in the discover list (non-increasing in k).
 Ties: re-order first, then the engine's score. So an item comes before another exactly when
 items like it were bought more often in the company's own recent history.
 
 Tuning (`tune`, the nightly job): fit on the lines before now - horizon, score on the lines of
 the horizon, for a seeded sample of the customers with orders on both sides:
-1. re-order knobs: among the grid, those whose due lists are at least as precise as buy again
-   (the customer's 10 most-bought products) on the same customers; of those the one that lists
-   the most of the repeat purchases made in the window (recall), then the most precise;
+1. re-order knobs: among the grid, those whose due lists name at least DUE_COVERAGE of the
+   cycles due at the holdout start (reorder.due_cycles: the customers' own rhythms); of those the
+   most precise (share of the listed items bought in the window), then the one that lists the
+   most of the window's repeat purchases. Without any such cycle in the sample: among the
+   settings at least as precise as buy again (the customer's 10 most-bought products), the one
+   that lists the most repeat purchases, then the most precise;
 2. discover knobs and signal weights: the grid's best hit@10 on products new to the customer
    (then precision@5 on them);
 3. the blend's rates (re-order bins, discover ranks) with the tuned knobs."""
@@ -27,7 +34,7 @@ from . import discover, reorder
 
 RANKS = 10
 REORDER_GRID = {'min_intervals': (1, 2, 3), 'lead_days': (7, 14, 28, 42), 'lapse_cycles': (2.0, 3.0, 4.0),
-                'min_repeat_share': (0.2, 0.4)}
+                'min_repeat_share': (0.2, 0.4), 'typical_due': (True, False)}
 DISCOVER_GRID = {'half_life_days': (90.0, 365.0), 'beta': (0.0, 0.5)}
 WEIGHT_GRID = {'co_purchase': (0.0, 0.25, 0.5, 1.0), 'similar_customers': (0.0, 0.25, 0.5, 1.0),
                'category': (0.0, 0.25, 0.5), 'popularity': (0.01, 0.1, 0.3)}
@@ -36,11 +43,17 @@ DEFAULT_KNOBS = {'reorder': dict(reorder.DEFAULT_KNOBS), 'discover': dict(discov
 # days first), then discoveries
 DEFAULT_CALIBRATION = {
     'horizon_days': 91,
-    'reorder': [(0.9 if timing == 0 else 0.3) + 0.01 * bucket
-                for timing in range(len(reorder.TIMINGS)) for bucket in range(reorder.ORDER_BUCKETS)
-                for _popularity in range(len(reorder.POPULARITY_RANKS) + 1)],
+    'reorder': [(0.9 if timing == 0 else 0.3) + 0.01 * orders
+                for timing, orders, _popularity, _rebuy in np.ndindex(*reorder.BIN_SHAPE)],
     'discover': [0.1] * RANKS,
 }
+# a bin's rate is measured on its own pairs when the tuning holdout shows at least MIN_SHOWN of
+# them; otherwise on the pairs of the coarser bin without the customer's re-buy level, then also
+# without the popularity rank, then with the timing alone
+MIN_SHOWN = 30
+# the tuning keeps the re-order knobs whose Due lists name at least this share of the cycles due
+# at the holdout start (reorder.due_cycles), and of those the most precise
+DUE_COVERAGE = 0.9
 
 
 def ranking_metrics(lists, truth, hit_k=10, precision_k=5, recall_k=10):
@@ -102,10 +115,17 @@ class Recommender:
         """Apply other knobs or rates (the rhythm and the bins depend on them)."""
         self.knobs = knobs or self.knobs
         self.calibration = calibration or self.calibration
+        if len(self.calibration['reorder']) != reorder.BINS:  # a tuning of other bins (before an update)
+            self.calibration = dict(self.calibration, reorder=DEFAULT_CALIBRATION['reorder'])
         self.rhythm = self.pairs.rhythm(self.now, self.knobs['reorder'])
-        bins = reorder.bins(self.pairs, self.rhythm, self.now, self.calibration['horizon_days'],
-                            self.popularity_rank())
-        self.reorder_rate = np.asarray(self.calibration['reorder'])[bins]
+        self.reorder_rate = np.asarray(self.calibration['reorder'])[self.bins()]
+
+    def bins(self, horizon=None):
+        """The calibration bin of each pair (reorder.bins) at day now (horizon: of the rates'
+        holdout, default the calibration's)."""
+        horizon = horizon or self.calibration['horizon_days']
+        return reorder.bins(self.pairs, self.rhythm, self.now, horizon, self.popularity_rank(),
+                            self.pairs.rebuy_rate(self.now, horizon))
 
     def popularity_rank(self):
         """Per pair: its product's rank among the index's products by buyers in the last year
@@ -191,6 +211,7 @@ def _tune_reorder(pairs, customers, truth, now):
                       dtype=bool)
     reference, _listed = listed_precision(buy_again(pairs, customers), truth)
     repeat_purchases = int((bought & in_sample).sum())
+    cycles = in_sample & reorder.due_cycles(pairs, now)
     best = None
     for values in itertools.product(*REORDER_GRID.values()):
         knobs = dict(zip(REORDER_GRID, values))
@@ -199,9 +220,14 @@ def _tune_reorder(pairs, customers, truth, now):
         hits = int((kept & bought).sum())
         precision = hits / float(kept.sum()) if kept.sum() else 0.0
         recall = hits / float(repeat_purchases) if repeat_purchases else 0.0
-        key = (precision >= reference, recall if precision >= reference else precision, precision)
+        coverage = float((kept & cycles).sum()) / cycles.sum() if cycles.sum() else 0.0
+        if cycles.any():  # enough due cycles named, then the most precise, then the most re-buys
+            key = (coverage >= DUE_COVERAGE, precision if coverage >= DUE_COVERAGE else coverage, recall)
+        else:  # no due cycle to name: the most re-buys at buy again's precision or better
+            key = (precision >= reference, recall if precision >= reference else precision, precision)
         if best is None or key > best[0]:
-            best = (key, knobs, {'due_precision': precision, 'due_recall': recall, 'buy_again_precision': reference})
+            best = (key, knobs, {'due_precision': precision, 'due_recall': recall, 'due_coverage': coverage,
+                                 'buy_again_precision': reference})
     return best[1], best[2]
 
 
@@ -230,18 +256,33 @@ def _tune_discover(recommender, customers, truth_new, pace=None):
     return best[1], best[2]
 
 
+def pooled_rates(bins, bought):
+    """The rate of each re-order bin: the share bought of its pairs (bins: the pairs' bins,
+    bought: whether each was bought in the holdout), pooled over coarser bins while it has fewer
+    than MIN_SHOWN pairs (MIN_SHOWN); 0 for a timing without any pair."""
+    rates, done = np.zeros(reorder.BINS), np.zeros(reorder.BINS, dtype=bool)
+    every = np.arange(reorder.BINS)
+    # flat bin // divisor: the bin without its last axes (re-buy level, popularity, order days)
+    divisors = [int(np.prod(reorder.BIN_SHAPE[axis:])) for axis in range(len(reorder.BIN_SHAPE), 0, -1)]
+    for step, divisor in enumerate(divisors):
+        coarse = every // divisor
+        shown = np.bincount(bins // divisor, minlength=coarse[-1] + 1)[coarse]
+        hits = np.bincount(bins // divisor, weights=bought, minlength=coarse[-1] + 1)[coarse]
+        take = ~done & ((shown >= MIN_SHOWN) | (step == len(divisors) - 1))
+        rates[take] = hits[take] / np.maximum(shown[take], 1)
+        done |= take
+    return rates
+
+
 def _calibrate(recommender, customers, truth, horizon_days):
     """The blend's rates on the tuning holdout: per re-order bin, the share of the sampled
-    customers' pairs in it that were bought; per discover rank, the share bought
+    customers' pairs in it that were bought (pooled_rates); per discover rank, the share bought
     (non-increasing in the rank)."""
     pairs = recommender.pairs
     in_sample = np.isin(pairs.customer, customers)
     bought = np.array([product in truth.get(customer, ()) for customer, product
                        in zip(pairs.customer.tolist(), pairs.product.tolist())], dtype=bool)
-    bins = reorder.bins(pairs, recommender.rhythm, recommender.now, horizon_days,
-                        recommender.popularity_rank())[in_sample]
-    shown = np.bincount(bins, minlength=reorder.BINS)
-    hits = np.bincount(bins, weights=bought[in_sample], minlength=reorder.BINS)
+    rates = pooled_rates(recommender.bins(horizon_days)[in_sample], bought[in_sample])
     hits_discover, shown_discover = np.zeros(RANKS), np.zeros(RANKS)
     for customer in customers:
         products, _scores, _signals = recommender.discover_list(customer)
@@ -249,8 +290,7 @@ def _calibrate(recommender, customers, truth, horizon_days):
             shown_discover[rank] += 1
             hits_discover[rank] += product in truth.get(customer, ())
     discover_rates = np.where(shown_discover > 0, hits_discover / np.maximum(shown_discover, 1), 0.0)
-    return {'horizon_days': horizon_days,
-            'reorder': np.where(shown > 0, hits / np.maximum(shown, 1), 0.0).round(4).tolist(),
+    return {'horizon_days': horizon_days, 'reorder': rates.round(4).tolist(),
             'discover': np.minimum.accumulate(discover_rates).round(4).tolist()}
 
 

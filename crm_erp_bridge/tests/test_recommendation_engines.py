@@ -78,12 +78,48 @@ class TestReorderEngine(unittest.TestCase):
         rank = np.full(self.pairs.size, 500)
         rank[self._pair(2, 11)] = 9
         rank[self._pair(1, 12)] = 10
-        bins = reorder.bins(self.pairs, self.rhythm, self.NOW, 91, rank)
-        buckets, popularity = reorder.ORDER_BUCKETS, len(reorder.POPULARITY_RANKS) + 1
-        self.assertEqual(bins[self._pair(1, 10)], (0 * buckets + 3) * popularity + 2)  # due, 4+ order days, rare
-        self.assertEqual(bins[self._pair(2, 11)], (3 * buckets + 2) * popularity + 0)  # lapsed, 3 days, top 10
-        self.assertEqual(bins[self._pair(1, 12)], (4 * buckets + 0) * popularity + 1)  # no rhythm, 1 day, top 100
-        self.assertEqual(reorder.BINS, 5 * 4 * 3)
+        rebuy = self.pairs.rebuy_rate(self.NOW, 50)
+        bins = reorder.bins(self.pairs, self.rhythm, self.NOW, 91, rank, rebuy)
+        self.assertEqual(reorder.BIN_SHAPE, (5, 7, 3, 4))
+        self.assertEqual(reorder.BINS, 5 * 7 * 3 * 4)
+
+        def axes(customer, product):
+            return tuple(int(axis) for axis in np.unravel_index(bins[self._pair(customer, product)], reorder.BIN_SHAPE))
+        # (timing, order days, popularity, re-buy level)
+        self.assertEqual(axes(1, 10), (0, 3, 2, 3))  # due, 4-5 order days, rare, customer 1 re-buys 1 of 2
+        self.assertEqual(axes(2, 11), (3, 2, 0, 1))  # lapsed, 3 order days, top 10, re-bought nothing
+        self.assertEqual(axes(1, 12), (4, 0, 1, 3))  # no rhythm, 1 order day, top 100
+        self.assertEqual(axes(3, 11), (3, 0, 2, 0))  # lapsed on the typical cycle, unknown re-buy level
+        # without popularity ranks and re-buy rates: rare products, unknown level
+        self.assertEqual(np.unravel_index(reorder.bins(self.pairs, self.rhythm, self.NOW, 91)[self._pair(1, 10)],
+                                          reorder.BIN_SHAPE), (0, 3, 2, 0))
+
+    def test_customer_rebuy_rate(self):
+        # at day 115, horizon 50: customer 1 bought products 10, 11 in [15, 65) (days 30, 50,
+        # 60) and 10 again in [65, 115) (day 90): 1 of 2; customer 2 bought 11 on days 30, 50
+        # and not since: 0; customer 3 bought nothing in [15, 65): unknown
+        rate = self.pairs.rebuy_rate(self.NOW, 50)
+        self.assertEqual(rate[self._pair(1, 10)], 0.5)
+        self.assertEqual(rate[self._pair(1, 12)], 0.5)  # every pair of the customer
+        self.assertEqual(rate[self._pair(2, 11)], 0.0)
+        self.assertTrue(np.isnan(rate[self._pair(3, 11)]))
+
+    def test_typical_cycle_not_due(self):
+        # customer 1's product 11 is on time on the product's typical cycle (35 days): due by
+        # default, only on time (a Buy again item with the timing of a due one) without typical_due
+        rhythm = self.pairs.rhythm(self.NOW, dict(REORDER_KNOBS, typical_due=False))
+        pair = self._pair(1, 11)
+        self.assertEqual((bool(rhythm['on_time'][pair]), bool(rhythm['due'][pair])), (True, False))
+        self.assertTrue(self.rhythm['due'][pair])
+        own = self._pair(1, 10)
+        self.assertEqual((bool(rhythm['on_time'][own]), bool(rhythm['due'][own])), (True, True))
+
+    def test_due_cycles(self):
+        # customer 1's product 10 (4 order days, cycle 30, last day 90: next 120 < 115 + 30, 25
+        # days ago) is due; customer 2's product 11 (cycle 20, last day 50: 65 days > 2 x 20)
+        # has lapsed; customer 1's product 11 has 2 order days only
+        due = reorder.due_cycles(self.pairs, self.NOW)
+        self.assertEqual(list(zip(self.pairs.customer[due].tolist(), self.pairs.product[due].tolist())), [(1, 10)])
 
     def test_group_median(self):
         medians = group_median(np.array([2, 0, 0, 2, 2]), np.array([5.0, 1.0, 3.0, 1.0, 9.0]), 3)
@@ -178,6 +214,51 @@ class TestRecommendationBlend(unittest.TestCase):
         self.assertEqual(items[0]['reason'], ('typical', {'cycle_days': 4, 'ago_days': 6, 'orders': 2}))
         self.assertEqual(items[1]['reason'], ('co_purchase', {'share': 2 / 3.0, 'from_product_id': 1, 'product_id': 2}))
         self.assertEqual(model.recommend(3, limit=3, exclude=[1])[0]['product_id'], 2)
+
+    def test_pooled_rates(self):
+        shape = reorder.BIN_SHAPE
+        fine = np.ravel_multi_index((0, 4, 2, 3), shape)  # due, 8-15 order days, rare, re-buys half or more
+        other_level = np.ravel_multi_index((0, 4, 2, 1), shape)
+        lapsed = np.ravel_multi_index((3, 0, 0, 0), shape)
+        bins = np.array([fine] * 40 + [other_level] * 5 + [lapsed] * 3)
+        bought = np.array([1] * 10 + [0] * 30 + [1] * 5 + [1, 0, 0], dtype=bool)
+        rates = blend.pooled_rates(bins, bought)
+        self.assertEqual(rates[fine], 0.25)  # 40 pairs of its own (MIN_SHOWN 30)
+        self.assertAlmostEqual(rates[other_level], 15 / 45.0)  # 5: pooled over the re-buy levels
+        self.assertAlmostEqual(rates[np.ravel_multi_index((0, 4, 2, 0), shape)], 15 / 45.0)
+        self.assertAlmostEqual(rates[lapsed], 1 / 3.0)  # its timing alone: 3 pairs, as they are
+        self.assertEqual(rates[np.ravel_multi_index((1, 0, 0, 0), shape)], 0.0)  # no pair of that timing
+
+    def test_tuning_of_another_bin_layout_is_not_applied(self):
+        lines = [(1, 1, 1, 10, 1.0), (1, 1, 2, 20, 1.0), (2, 2, 3, 20, 1.0)]
+        stale = dict(blend.DEFAULT_CALIBRATION, reorder=[0.5] * 60)  # the 60 bins before re-buy levels
+        model = blend.Recommender.fit(_purchases(lines), 30, calibration=stale)
+        self.assertEqual(model.calibration['reorder'], blend.DEFAULT_CALIBRATION['reorder'])
+        self.assertEqual([item['product_id'] for item in model.recommend(1)], [1, 2])
+
+    def test_tune_keeps_the_most_precise_due_list_that_names_the_due_cycles(self):
+        # 40 customers re-order their own product every 10 days (40 cycles due at the holdout
+        # start, day 90); product 300: customers 1-10 bought it on days 10 and 20, customers
+        # 11-40 once on day 85 and 11-20 again in the holdout. Where the once-buyers are due on
+        # 300's typical cycle (min_repeat_share 0.2: 10 of its 40 buyers repeat; typical_due),
+        # 50 of 70 due items are bought (every re-buy listed); otherwise 40 of 40 (0.8 of the
+        # re-buys). Both name every due cycle and are more precise than buy again (50 of 80):
+        # the tuning takes the more precise, where the former rule took the one naming more.
+        lines = [(c, c, c * 1000 + day, day, 1.0) for c in range(1, 41) for day in range(0, 120, 10)]
+        lines += [(c, 300, c * 1000 + day, day, 1.0) for c in range(1, 11) for day in (10, 20)]
+        lines += [(c, 300, c * 1000 + 85, 85, 1.0) for c in range(11, 41)]
+        lines += [(c, 300, c * 1000 + 95, 95, 1.0) for c in range(11, 21)]
+        tuned = blend.tune(_purchases(lines), 120, horizon_days=30, sample=100)
+        knobs = tuned['knobs']['reorder']
+        self.assertTrue(knobs['min_repeat_share'] == 0.4 or not knobs['typical_due'])
+        figures = tuned['figures']
+        self.assertEqual((figures['due_coverage'], figures['due_precision'], figures['due_recall']), (1.0, 1.0, 0.8))
+        self.assertEqual(figures['buy_again_precision'], 50 / 80.0)
+        # on the holdout start, the once-buyers' 300 keeps the timing of a due item in the blend
+        model = blend.Recommender.fit(_purchases(lines).before(90), 90, tuned['knobs'], tuned['calibration'])
+        pair = int(np.flatnonzero((model.pairs.customer == 11) & (model.pairs.product == 300))[0])
+        self.assertEqual((bool(model.rhythm['on_time'][pair]), bool(model.rhythm['due'][pair])),
+                         (knobs['min_repeat_share'] == 0.2, False))
 
     def test_tune_chooses_from_the_grids(self):
         # customer c re-orders product c every 10 days and tries product 100 + c % 3 once;
