@@ -28,6 +28,7 @@ class TestClvModel(Customer360Case):
         model = self._model(self.company_a)
         self.assertEqual(len(model), 1)
         self.assertTrue(model.fallback)
+        self.assertEqual(model.purchase_model, 'mbg_nbd')  # the fallback's model
         self.assertEqual((model.customer_count, model.repeat_customer_count), (2, 1))
         self.assertEqual(model.rate_shape, clv.FALLBACK_SHAPE['r'])
         # (1 repeat day + 1) / (91 + 0 customer-days + 365)
@@ -52,8 +53,14 @@ class TestClvModel(Customer360Case):
         self.assertFalse(model.fallback)
         self.assertEqual((model.customer_count, model.repeat_customer_count), (36, 36))
         self.assertGreater(model.likelihood_gain, 0)
-        self.assertTrue(all(value > 0 for value in (model.rate_shape, model.rate_scale_days, model.dropout_a,
-                                                    model.dropout_b)))
+        # the default model, Pareto/NBD: its drop-out rate parameters, not MBG/NBD's
+        self.assertEqual(model.purchase_model, 'pareto_nbd')
+        self.assertTrue(all(value > 0 for value in (model.rate_shape, model.rate_scale_days, model.dropout_rate_shape,
+                                                    model.dropout_rate_scale_days)))
+        self.assertEqual((model.dropout_a, model.dropout_b), (0.0, 0.0))
+        # the Customer 360 predicts from the stored fit: the engine's Pareto/NBD at those parameters
+        purchase, _value = self.Model._engine_models(self.company_a.id)
+        self.assertEqual((purchase.name, purchase.params['s']), ('pareto_nbd', model.dropout_rate_shape))
         self.assertGreater(model.value_q, 1)
         self.assertFalse(self._model(self.company_b), 'company B has no order: no model written for it')
 
