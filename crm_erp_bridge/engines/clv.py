@@ -323,6 +323,18 @@ def _pareto_nbd_objective(log_params, tables, weights):
     return -ll / total, -np.array([d_r, d_alpha, d_s, d_beta]) * params / total
 
 
+# The fit of Pareto/NBD keeps beta / alpha within this factor (z <= 0.95 above: a short
+# series); a company whose likelihood wants more is fitted with MBG/NBD (fit_purchase_model).
+PARETO_MAX_SCALE_RATIO = 20.0
+
+
+def _pareto_nbd_ratio_objective(theta, tables, weights):
+    """_pareto_nbd_objective in (log r, log alpha, log s, log beta - log alpha)."""
+    value, gradient = _pareto_nbd_objective(np.array([theta[0], theta[1], theta[2], theta[1] + theta[3]]),
+                                            tables, weights)
+    return value, np.array([gradient[0], gradient[1] + gradient[3], gradient[2], gradient[3]])
+
+
 class PurchaseModel(object):
     """A fitted purchase-count model: name ('mbg_nbd', 'pareto_nbd'), params (dict, alpha and
     beta in days), log_likelihood (sum over customers), customers, repeat_customers, fallback
@@ -438,10 +450,19 @@ def fit_purchase_model(x, t_x, T, name=DEFAULT_MODEL, initial=None):
         # distinct (x, T) and (x, t_x) pairs in whole days, then scaled
         xk, tk, of_k, xj, tj, of_j, xs, of_x = _pareto_tables(cx, days_tx, days_T)
         tables = (xk, tk * scale, of_k, xj, tj * scale, of_j, xs, of_x)
+        # searched in (log r, log alpha, log s, log beta/alpha), the two scales within
+        # PARETO_MAX_SCALE_RATIO of each other: z <= 0.95, the series stays short (no scipy)
         start = np.log(initial if initial is not None else [1.0, 1.0, 1.0, 1.0])
-        result = optimize.minimize(_pareto_nbd_objective, start, jac=True, method='L-BFGS-B',
-                                   args=(tables, weights), bounds=[(-10, 10)] * 4,
+        start[3] -= start[1]
+        bound = np.log(PARETO_MAX_SCALE_RATIO)
+        result = optimize.minimize(_pareto_nbd_ratio_objective, start, jac=True, method='L-BFGS-B',
+                                   args=(tables, weights), bounds=[(-10, 10)] * 3 + [(-bound, bound)],
                                    options={'maxiter': 500, 'gtol': 1e-9, 'ftol': 1e-13})
+        if abs(result.x[3]) > bound - 1e-6:
+            # the likelihood wants one scale more than PARETO_MAX_SCALE_RATIO times the other
+            # (e.g. customers who never leave): MBG/NBD instead, which has no such limit
+            return fit_purchase_model(x, t_x, T, 'mbg_nbd', None)
+        result.x[3] += result.x[1]
         keys = ('r', 'alpha', 's', 'beta')
     # L-BFGS-B may stop on a line search at the optimum (round-off): converged if the gradient is ~0
     converged = result.success or np.max(np.abs(result.jac)) < 1e-6
