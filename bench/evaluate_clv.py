@@ -13,7 +13,7 @@ Two sources, one report:
 The calibration summary goes through the addon's own code path (queries/clv.customer_summary,
 the SQL the addon fits on); then the engine fits and predicts the holdout window (cutoff,
 end]. Compared in the same run, per customer with an order before the cutoff: the engine
-(MBG/NBD + Gamma-Gamma; Pareto/NBD with --pareto), the reference implementation of the same
+(Pareto/NBD, the addon's default, and MBG/NBD, each with Gamma-Gamma), the reference implementation of the same
 model from the `lifetimes` library (bench-only venv, bench/clv_venv.sh; parameters must match
 within 1 %), the addon's Customer 360 refresh as of the cutoff (CSV mode only, rolled back): its stored
 figures (P(alive), predicted value over the whole months nearest the window, scaled to it) and
@@ -72,7 +72,9 @@ def parse_args():
     source.add_argument('--company', type=int, help='read the orders of this company of the database')
     parser.add_argument('--cutoff', required=True, help='last day of the calibration period')
     parser.add_argument('--end', help='last day of the holdout (default: the last order day)')
-    parser.add_argument('--pareto', action='store_true', help='also fit Pareto/NBD (slow)')
+    parser.add_argument('--pareto', action='store_true',
+                        help='accepted for older commands: both engine models (Pareto/NBD, the addon default, '
+                             'and MBG/NBD) are always fitted')
     parser.add_argument('--reference-models', action='store_true',
                         help="also the reference's BG/NBD and Pareto/NBD (lifetimes), for the choice of model (slow: "
                              "about a minute for CDNOW's 23,570 customers)")
@@ -339,7 +341,7 @@ def main():
               'holdout_buyers': int(bought.sum()), 'methods': {}, 'timings': timings}
 
     models = {}
-    for name in ('mbg_nbd', 'pareto_nbd') if args.pareto else ('mbg_nbd',):
+    for name in ('pareto_nbd', 'mbg_nbd'):
         start = time.time()
         purchase = clv.fit_purchase_model(x, t_x, T, name)
         value = clv.fit_value_model(x, m, summary['average_order_value'])
@@ -353,7 +355,8 @@ def main():
     methods = report['methods']
     predictions, expected_orders, alive_of = {}, {}, {}
     for name, (purchase, value, figures) in models.items():
-        label = 'engine %s + Gamma-Gamma' % {'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name]
+        label = 'engine %s + Gamma-Gamma%s' % ({'mbg_nbd': 'MBG/NBD', 'pareto_nbd': 'Pareto/NBD'}[name],
+                                               ' (addon default)' if name == clv.DEFAULT_MODEL else '')
         predictions[label] = figures['clv']
         expected_orders[label] = purchase.expected_orders(horizon, x, t_x, T)
         alive_of[label] = figures['probability_alive']
@@ -383,6 +386,10 @@ def main():
             alive_of[other_label] = np.array(other['probability_alive'])
         ours = dict(mbg_purchase.params, **(mbg_value.params or {}))
         report['parameter_gap'] = {key: ours[key] / value - 1 for key, value in methods[label]['params'].items()}
+        if 'pareto_nbd' in reference.get('others', {}):
+            theirs = reference['others']['pareto_nbd']['params']
+            report['parameter_gap_pareto'] = {key: models['pareto_nbd'][0].params[key] / value - 1
+                                              for key, value in theirs.items()}
     if old is not None:
         rows = [old.get(partner, (0.0, 0.0, 0.0, 0.0, 1.0, None)) for partner in summary['partner_id']]
         label = "addon's former formula (12-month value x %d/365, survival)" % horizon
@@ -490,6 +497,10 @@ def print_report(report):
         print('engine vs reference parameters: %s (max |gap| %.3f %%)' % (
             ', '.join('%s %+.3f %%' % (key, 100 * gap) for key, gap in sorted(report['parameter_gap'].items())),
             100 * max(abs(gap) for gap in report['parameter_gap'].values())))
+    if 'parameter_gap_pareto' in report:
+        print('engine vs reference Pareto/NBD parameters: %s (max |gap| %.3f %%)' % (
+            ', '.join('%s %+.3f %%' % (key, 100 * gap) for key, gap in sorted(report['parameter_gap_pareto'].items())),
+            100 * max(abs(gap) for gap in report['parameter_gap_pareto'].values())))
     print('AUC of P(orders again in the window) (engine MBG/NBD): %.3f' % report['auc_probability_of_order'])
     print()
     if report.get('alive_bands'):

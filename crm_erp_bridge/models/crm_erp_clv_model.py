@@ -6,10 +6,10 @@ from .record_ids import MANAGER_GROUP, check_group, public_method, public_record
 
 
 class CrmErpClvModel(models.Model):
-    """The CLV model fitted on one company's order history (docs/clv.md): MBG/NBD for the
-    number of future orders, Gamma-Gamma for their value, or the documented fallback when the
-    company has too few repeat customers. One record per company, refitted nightly and on
-    demand; the Customer 360 figures are predicted from it."""
+    """The CLV model fitted on one company's order history (docs/clv.md): Pareto/NBD (the
+    engine's DEFAULT_MODEL) for the number of future orders, Gamma-Gamma for their value, or the
+    documented fallback (MBG/NBD) when the company has too few repeat customers. One record per
+    company, refitted nightly and on demand; the Customer 360 figures are predicted from it."""
     _name = 'crm.erp.clv.model'
     _description = 'Customer lifetime value model'
     _rec_name = 'company_id'
@@ -28,10 +28,17 @@ class CrmErpClvModel(models.Model):
         'Fit quality (gain per customer)', readonly=True, digits=(16, 4),
         help='Log-likelihood per customer above a model where everybody buys at one rate and nobody '
              'leaves: 0 means the model explains nothing more, higher is better.')
+    purchase_model = fields.Selection(
+        [('pareto_nbd', 'Pareto/NBD'), ('mbg_nbd', 'MBG/NBD')], 'Purchase model', readonly=True,
+        help='Pareto/NBD: each customer buys at a personal rate until leaving at a personal moment. '
+             'MBG/NBD: after each order the customer may leave with a personal probability '
+             '(the fallback, and the models fitted before Pareto/NBD became the default).')
     rate_shape = fields.Float('r (purchase rate shape)', readonly=True, digits=(16, 6))
     rate_scale_days = fields.Float('alpha (purchase rate scale, days)', readonly=True, digits=(16, 6))
     dropout_a = fields.Float('a (drop-out shape)', readonly=True, digits=(16, 6))
     dropout_b = fields.Float('b (drop-out shape)', readonly=True, digits=(16, 6))
+    dropout_rate_shape = fields.Float('s (drop-out rate shape)', readonly=True, digits=(16, 6))
+    dropout_rate_scale_days = fields.Float('beta (drop-out rate scale, days)', readonly=True, digits=(16, 6))
     value_p = fields.Float('p (order value shape)', readonly=True, digits=(16, 6))
     value_q = fields.Float('q (spread of customer means)', readonly=True, digits=(16, 6))
     value_v = fields.Float('v (scale of customer means)', readonly=True, digits=(16, 6))
@@ -62,8 +69,10 @@ class CrmErpClvModel(models.Model):
         self.sudo()._fit(self.env['res.company'].sudo().search([]).ids)
 
     @api.model
-    def _fit(self, company_ids, as_of=None):
-        """Fit and store the model of each company on its orders up to as_of (default today).
+    def _fit(self, company_ids, as_of=None, purchase_model=None):
+        """Fit and store the model of each company on its orders up to as_of (default today),
+        with the engine's purchase model purchase_model (default clv.DEFAULT_MODEL, Pareto/NBD;
+        'mbg_nbd' for MBG/NBD: benchmarks and comparisons).
         Two fits of one company at the same moment (the cron and a manager): one waits for the
         other's row, or fails with a serialization error that Odoo retries; never two rows."""
         as_of = as_of or fields.Date.context_today(self)
@@ -74,7 +83,7 @@ class CrmErpClvModel(models.Model):
             summary = clv_queries.customer_summary(self.env.cr, company_id, as_of,
                                                    documents=self.env['crm.erp.partner.stats']._counted_documents())
             x, t_x, T = summary['frequency'], summary['recency'], summary['age']
-            purchase = clv.fit_purchase_model(x, t_x, T)
+            purchase = clv.fit_purchase_model(x, t_x, T, purchase_model or clv.DEFAULT_MODEL)
             value = clv.fit_value_model(x, summary['monetary'], summary['average_order_value'])
             records[company_id].write(dict(self._values_of(purchase, value, x, T), fit_date=fields.Datetime.now(),
                                            as_of_date=as_of))
@@ -91,8 +100,10 @@ class CrmErpClvModel(models.Model):
             'fallback': purchase.fallback, 'customer_count': customers,
             'repeat_customer_count': purchase.repeat_customers,
             'log_likelihood': purchase.log_likelihood or 0.0, 'likelihood_gain': gain,
-            'rate_shape': params['r'], 'rate_scale_days': params['alpha'],
-            'dropout_a': params['a'], 'dropout_b': params['b'],
+            'purchase_model': purchase.name, 'rate_shape': params['r'], 'rate_scale_days': params['alpha'],
+            # the other model's drop-out parameters are 0
+            'dropout_a': params.get('a', 0.0), 'dropout_b': params.get('b', 0.0),
+            'dropout_rate_shape': params.get('s', 0.0), 'dropout_rate_scale_days': params.get('beta', 0.0),
             'value_p': value_params.get('p', 0.0), 'value_q': value_params.get('q', 0.0),
             'value_v': value_params.get('v', 0.0), 'value_company_average': value.company_average,
         }
@@ -108,10 +119,21 @@ class CrmErpClvModel(models.Model):
         if not record.fit_date:
             self.sudo()._fit([company_id], as_of)
             record = self.sudo().search([('company_id', '=', company_id)], limit=1)
-        purchase = clv.PurchaseModel('mbg_nbd', {'r': record.rate_shape, 'alpha': record.rate_scale_days,
-                                                 'a': record.dropout_a, 'b': record.dropout_b},
-                                     fallback=record.fallback)
+        purchase = self._purchase_model_of(record)
         value_params = None
         if record.value_q > 1:
             value_params = {'p': record.value_p, 'q': record.value_q, 'v': record.value_v}
         return purchase, clv.ValueModel(value_params, company_average=record.value_company_average)
+
+    @api.model
+    def _purchase_model_of(self, record):
+        """The engine's purchase model of a stored fit (a record without a purchase model was
+        fitted before Pareto/NBD became the default: MBG/NBD)."""
+        if record.purchase_model == 'pareto_nbd':
+            return clv.PurchaseModel('pareto_nbd', {'r': record.rate_shape, 'alpha': record.rate_scale_days,
+                                                    's': record.dropout_rate_shape,
+                                                    'beta': record.dropout_rate_scale_days},
+                                     fallback=record.fallback)
+        return clv.PurchaseModel('mbg_nbd', {'r': record.rate_shape, 'alpha': record.rate_scale_days,
+                                             'a': record.dropout_a, 'b': record.dropout_b},
+                                 fallback=record.fallback)

@@ -39,7 +39,8 @@ class Customer360Case(SavepointCase):
         model = cls.env['crm.erp.clv.model']
         model._fit(company.ids, cls.DATE_REF)
         model.search([('company_id', '=', company.id)]).write({
-            'fallback': False, 'rate_shape': r, 'rate_scale_days': alpha, 'dropout_a': a, 'dropout_b': b,
+            'fallback': False, 'purchase_model': 'mbg_nbd', 'rate_shape': r, 'rate_scale_days': alpha,
+            'dropout_a': a, 'dropout_b': b, 'dropout_rate_shape': 0.0, 'dropout_rate_scale_days': 0.0,
             'value_p': p, 'value_q': q, 'value_v': v, 'value_company_average': company_average})
 
     @classmethod

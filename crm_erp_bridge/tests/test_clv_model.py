@@ -1,8 +1,11 @@
+import numpy as np
+
 from odoo.exceptions import AccessError
 
 from ..engines import clv
 from .concurrency_common import ConcurrentCase
 from .customer_360_common import Customer360Case
+from .test_clv_engine import _cdnow_sample
 
 
 class TestClvModel(Customer360Case):
@@ -28,6 +31,7 @@ class TestClvModel(Customer360Case):
         model = self._model(self.company_a)
         self.assertEqual(len(model), 1)
         self.assertTrue(model.fallback)
+        self.assertEqual(model.purchase_model, 'mbg_nbd')  # the fallback's model
         self.assertEqual((model.customer_count, model.repeat_customer_count), (2, 1))
         self.assertEqual(model.rate_shape, clv.FALLBACK_SHAPE['r'])
         # (1 repeat day + 1) / (91 + 0 customer-days + 365)
@@ -52,10 +56,30 @@ class TestClvModel(Customer360Case):
         self.assertFalse(model.fallback)
         self.assertEqual((model.customer_count, model.repeat_customer_count), (36, 36))
         self.assertGreater(model.likelihood_gain, 0)
+        # Pareto/NBD's likelihood wants its drop-out scale beyond 20 times the purchase scale on
+        # these customers (engines.clv.PARETO_MAX_SCALE_RATIO): fitted with MBG/NBD instead
+        self.assertEqual(model.purchase_model, 'mbg_nbd')
         self.assertTrue(all(value > 0 for value in (model.rate_shape, model.rate_scale_days, model.dropout_a,
                                                     model.dropout_b)))
+        self.assertEqual((model.dropout_rate_shape, model.dropout_rate_scale_days), (0.0, 0.0))
         self.assertGreater(model.value_q, 1)
         self.assertFalse(self._model(self.company_b), 'company B has no order: no model written for it')
+
+    def test_stored_pareto_nbd_fit_is_the_engines(self):
+        """A Pareto/NBD fit (Fader & Hardie's CDNOW sample, in weeks) stored on the record and
+        read back for the Customer 360 predicts as the engine's fitted model."""
+        x, t_x, T, zbar = _cdnow_sample()
+        purchase = clv.fit_purchase_model(x, t_x, T)
+        self.assertEqual((purchase.name, purchase.fallback), ('pareto_nbd', False))
+        self.Model._fit(self.company_a.ids, as_of='2025-12-31')
+        self._model(self.company_a).write(self.Model._values_of(purchase, clv.fit_value_model(x, zbar), x, T))
+        model = self._model(self.company_a)
+        self.assertEqual((model.purchase_model, model.dropout_a, model.dropout_b), ('pareto_nbd', 0.0, 0.0))
+        stored, _value = self.Model._engine_models(self.company_a.id)
+        np.testing.assert_allclose(stored.probability_alive(x, t_x, T), purchase.probability_alive(x, t_x, T),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(stored.expected_orders(39, x, t_x, T), purchase.expected_orders(39, x, t_x, T),
+                                   rtol=1e-5)
 
     def test_rights_and_companies(self):
         self.Model._fit((self.company_a | self.company_b).ids, as_of='2025-12-31')

@@ -5,7 +5,6 @@ import numpy as np
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
-from ..engines import clv
 from ..queries import sales_forecast as forecast_queries
 from .concurrency_common import ConcurrentCase
 from .test_queries_sales_forecast import SalesForecastCase
@@ -219,9 +218,7 @@ class TestSalesForecast(SalesForecastCase):
         for team A, amount 4, and 24 without a team)."""
         Model = self.env['crm.erp.clv.model']
         Model._fit([self.company_a.id], '2025-04-30')
-        fitted = Model.search([('company_id', '=', self.company_a.id)])
-        purchase = clv.PurchaseModel('mbg_nbd', {'r': fitted.rate_shape, 'alpha': fitted.rate_scale_days,
-                                                 'a': fitted.dropout_a, 'b': fitted.dropout_b})
+        purchase, _value = Model._engine_models(self.company_a.id)
         # purchase days expected from May 1 to June 1, ..., October 1 to November 1
         buyer, other = purchase.expected_orders_between([0, 31, 61, 92, 123, 153, 184], [1, 2], [44, 110],
                                                         [100, 120])
