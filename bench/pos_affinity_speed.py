@@ -12,36 +12,10 @@ one INSERT each for the tickets and their lines, in a session opened for the pur
 """
 import argparse
 import os
-import statistics
 import time
 
 from bench import load_odoo
-
-
-def describe(values):
-    return '%.1f ms (%.1f - %.1f, n=%d)' % (
-        statistics.median(values) * 1000, min(values) * 1000, max(values) * 1000, len(values))
-
-
-_COPY_TICKETS_SQL = """
-WITH picked AS (
-    SELECT so.*, random() < %(anonymous)s AS anonymous FROM sale_order so
-     WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND random() < %(share)s
-), tickets AS (
-    INSERT INTO pos_order (name, company_id, date_order, partner_id, pricelist_id, session_id, state,
-                           sequence_number, crm_erp_amount_untaxed, nb_print, pos_reference,
-                           create_uid, create_date, write_uid, write_date)
-    SELECT 'BENCH/' || so.id, so.company_id, so.date_order, CASE WHEN so.anonymous THEN NULL ELSE so.partner_id END,
-           so.pricelist_id, %(session_id)s, 'paid', 1, so.amount_untaxed, 0, 'BENCH ' || so.id, 1, NOW(), 1, NOW()
-      FROM picked so
- RETURNING id, pos_reference
-)
-INSERT INTO pos_order_line (name, order_id, product_id, qty, price_unit, discount, company_id,
-                            create_uid, create_date, write_uid, write_date)
-SELECT 'BENCH', t.id, l.product_id, l.product_uom_qty, l.price_unit, 0, l.company_id, 1, NOW(), 1, NOW()
-  FROM tickets t
-  JOIN sale_order_line l ON l.order_id = substr(t.pos_reference, 7)::integer
-"""
+from pos_tickets import copy_orders_as_tickets, describe
 
 
 def main():
@@ -79,10 +53,7 @@ def main():
         cr.execute("SELECT COUNT(*) FROM pos_order")
         existing = cr.fetchone()[0]
         run('no tickets' if not existing else '%d tickets before' % existing)
-        config = env.ref('point_of_sale.pos_config_main')
-        config.open_session_cb()
-        cr.execute(_COPY_TICKETS_SQL, {'company_id': company.id, 'share': args.share, 'anonymous': args.anonymous,
-                                       'session_id': config.current_session_id.id})
+        copy_orders_as_tickets(env, company, args.share, 'paid', anonymous=args.anonymous)
         cr.execute("SELECT COUNT(*), COUNT(partner_id) FROM pos_order WHERE name LIKE 'BENCH/%%'")
         tickets, with_customer = cr.fetchone()
         cr.execute("SELECT COUNT(*) FROM sale_order WHERE company_id = %s AND state IN ('sale', 'done')",

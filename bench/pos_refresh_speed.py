@@ -11,36 +11,10 @@ documents) and with the sale orders and the tickets (the glue's), on the same da
 """
 import argparse
 import os
-import statistics
 import time
 
 from bench import load_odoo
-
-
-def describe(values):
-    return '%.1f ms (%.1f - %.1f, n=%d)' % (
-        statistics.median(values) * 1000, min(values) * 1000, max(values) * 1000, len(values))
-
-
-_COPY_TICKETS_SQL = """
-WITH picked AS (
-    SELECT so.* FROM sale_order so
-     WHERE so.company_id = %(company_id)s AND so.state IN ('sale', 'done') AND random() < %(share)s
-), tickets AS (
-    INSERT INTO pos_order (name, company_id, date_order, partner_id, pricelist_id, session_id, state,
-                           sequence_number, crm_erp_amount_untaxed, nb_print, pos_reference,
-                           create_uid, create_date, write_uid, write_date)
-    SELECT 'BENCH/' || so.id, so.company_id, so.date_order, so.partner_id, so.pricelist_id, %(session_id)s,
-           'done', 1, so.amount_untaxed, 0, 'BENCH ' || so.id, 1, NOW(), 1, NOW()
-      FROM picked so
- RETURNING id, pos_reference
-)
-INSERT INTO pos_order_line (name, order_id, product_id, qty, price_unit, discount, company_id,
-                            create_uid, create_date, write_uid, write_date)
-SELECT 'BENCH', t.id, l.product_id, l.product_uom_qty, l.price_unit, 0, l.company_id, 1, NOW(), 1, NOW()
-  FROM tickets t
-  JOIN sale_order_line l ON l.order_id = substr(t.pos_reference, 7)::integer
-"""
+from pos_tickets import copy_orders_as_tickets, describe
 
 
 def main():
@@ -57,12 +31,7 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         Stats = env['crm.erp.partner.stats']
         company = env.user.company_id
-        config = env.ref('point_of_sale.pos_config_main')
-        config.open_session_cb()
-        cr.execute(_COPY_TICKETS_SQL, {'company_id': company.id, 'share': args.share,
-                                       'session_id': config.current_session_id.id})
-        cr.execute("SELECT COUNT(*) FROM pos_order WHERE name LIKE 'BENCH/%%'")
-        tickets = cr.fetchone()[0]
+        tickets = copy_orders_as_tickets(env, company, args.share, 'done')
         cr.execute("SELECT COUNT(*) FROM sale_order WHERE company_id = %s AND state IN ('sale', 'done')",
                    [company.id])
         orders = cr.fetchone()[0]
