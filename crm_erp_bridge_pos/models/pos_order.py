@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.addons.crm_erp_bridge.change_hooks import followed
 
 from ..queries import COUNTED_STATES
+from ..ui_batch import check_ui_batch
 
 # Ticket fields whose change moves a counted ticket's Customer 360 figures.
 _CUSTOMER_360_FIELDS = {'state', 'partner_id', 'company_id', 'pricelist_id', 'date_order', 'lines'}
@@ -44,7 +45,10 @@ class PosOrder(models.Model):
     def create_from_ui(self, orders):
         """The till's sync: the tickets are created and paid as Odoo does, then their customers'
         Customer 360 rows are refreshed and their baskets counted in the product affinity, once
-        for the whole batch."""
+        for the whole batch. The batch is checked first (ui_batch.check_ui_batch): a malformed one,
+        or one naming records of another company, gets a UserError or AccessError before
+        anything is written."""
+        check_ui_batch(self, orders)
         order_ids = super(PosOrder, self.with_context(crm_erp_pos_batch=True)).create_from_ui(orders)
         tickets = self.browse(order_ids)
         self.env['crm.erp.partner.stats']._refresh_pairs(tickets._customer_360_pairs())
