@@ -21,7 +21,7 @@ class TestPosUiBatch(PosTicketsCase):
         cls.cashier = cls.env['res.users'].create({
             'name': 'POS batch cashier', 'login': 'pos_batch_cashier', 'company_id': cls.company.id,
             'company_ids': [(6, 0, cls.company.ids)],
-            'groups_id': [(6, 0, [cls.env.ref('point_of_sale.group_pos_user').id])]})
+            'groups_id': [(6, 0, [cls.env.ref('base.group_user').id, cls.env.ref('point_of_sale.group_pos_user').id])]})
 
     def _valid(self):
         return self._ticket(self.customer, '2025-06-01 10:00:00', [(self.product, 1.0, 5.0, 0.0)])
