@@ -110,26 +110,29 @@ def check_ui_batch(self, orders):
     if not tickets:
         return
     Session = self.env['pos.session']
-    sessions = browse_existing(Session, sorted({data['pos_session_id'] for data in tickets}), 'pos_session_id')
+    sessions = browse_existing(Session, sorted({data['pos_session_id'] for data in tickets}),
+                               'orders pos_session_id')
     sessions.check_access_rights('read')
     sessions.check_access_rule('read')
-    for data in tickets:
+    for index, data in enumerate(tickets):
+        label = 'orders[%d]' % index
         session = sessions.browse(data['pos_session_id'])
         # as the system: only the company of the session's shop, which the user may read (checked above)
         company = session.sudo().config_id.company_id
-        lines = _commands(self, data.get('lines'), 'lines', ['product_id'])
-        payments = _commands(self, data['statement_ids'], 'statement_ids', ['journal_id', 'statement_id'])
-        records = [
+        lines = _commands(self, data.get('lines'), label + '.lines', ['product_id'])
+        payments = _commands(self, data['statement_ids'], label + '.statement_ids', ['journal_id', 'statement_id'])
+        checked = [
             ('res.partner', [data['partner_id']] if data['partner_id'] else [], 'partner_id'),
             ('product.pricelist', [data['pricelist_id']], 'pricelist_id'),
-            ('product.product', [line['product_id'] for line in lines], 'product_id'),
-            ('account.journal', [payment['journal_id'] for payment in payments], 'journal_id'),
+            ('product.product', [line['product_id'] for line in lines], 'lines product_id'),
+            ('account.journal', [payment['journal_id'] for payment in payments], 'statement_ids journal_id'),
         ]
-        for model, ids, label in records:
+        for model, ids, key in checked:
             # as the system: existence and company only; the sync reads them as the system too
-            check_company_of(browse_existing(self.env[model].sudo(), sorted(set(ids)), label), company, label)
+            records = browse_existing(self.env[model].sudo(), sorted(set(ids)), '%s %s' % (label, key))
+            check_company_of(records, company, '%s %s' % (label, key))
         # the payments go to the session's own statements
         foreign = {payment['statement_id'] for payment in payments} - set(session.sudo().statement_ids.ids)
         if foreign:
-            raise UserError(_('statement_id: %s is not a cash statement of session %d.')
-                            % (shown(sorted(foreign)[0]), session.id))
+            raise UserError(_('%s: statement_id %s is not a cash statement of session %d.')
+                            % (label, shown(sorted(foreign)[0]), session.id))
