@@ -131,7 +131,8 @@ def check_ui_batch(self, orders):
             # as the system: existence and company only; the sync reads them as the system too
             records = browse_existing(self.env[model].sudo(), sorted(set(ids)), '%s %s' % (label, key))
             check_company_of(records, company, '%s %s' % (label, key))
-        # the payments go to the session's own statements
+        # the payments go to the session's own statements (as the system: their ids only, which
+        # the point of sale's rules show a cashier too)
         foreign = {payment['statement_id'] for payment in payments} - set(session.sudo().statement_ids.ids)
         if foreign:
             raise UserError(_('%s: statement_id %s is not a cash statement of session %d.')
