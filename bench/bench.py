@@ -57,6 +57,13 @@ FLOORS = {'XS': dict(write_reps=1, overhead_rounds=1, rpc_calls=20, batch_calls=
 DEFAULT_FLOORS = dict(write_reps=5, overhead_rounds=OVERHEAD_ROUNDS, rpc_calls=200, batch_calls=BATCH_CALLS)
 
 
+def write_json(path, result):
+    """A benchmark's --json: the result, values that JSON has no type for as text."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as handle:
+        json.dump(result, handle, indent=1, default=str)
+
+
 def timed(function, reps, setup=None, teardown=None):
     """[seconds] of function() over reps runs (setup/teardown untimed), and the last result."""
     times, result = [], None
@@ -658,9 +665,7 @@ class Bench:
 
     def write(self):
         if self.args.json:
-            os.makedirs(os.path.dirname(os.path.abspath(self.args.json)), exist_ok=True)
-            with open(self.args.json, 'w') as handle:
-                json.dump(self.results, handle, indent=1, default=str)
+            write_json(self.args.json, self.results)
         if self.args.results:
             with open(self.args.results, 'a') as handle:
                 handle.write(markdown(self.results, self.args.command))

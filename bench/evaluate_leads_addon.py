@@ -44,7 +44,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate_leads  # noqa: E402 (the bench folder is not a package)
-from bench import load_odoo, machine  # noqa: E402
+from bench import load_odoo, machine, write_json  # noqa: E402
 from evaluate_leads import LEAD_CUTOFFS, paired_bootstrap  # noqa: E402
 
 METHODS = ('addon lead score', 'Odoo stage probability', 'team win rate')
@@ -289,9 +289,7 @@ def main():
     print(json.dumps({key: result.get(key) for key in ('pooled', 'holdout_leads', 'won_share', 'speed',
                                                        'load_average_1min', 'run_seconds', 'machine')}, indent=1))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as handle:
-            json.dump(result, handle, indent=1, default=str)
+        write_json(args.json, result)
 
 
 if __name__ == '__main__':

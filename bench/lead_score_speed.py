@@ -35,7 +35,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import ROOT, load_odoo, machine  # noqa: E402
+from bench import ROOT, load_odoo, machine, write_json  # noqa: E402
 from evaluate_leads_addon import LoadSampler, Timer, set_parameters  # noqa: E402
 
 SCORE_COLUMNS = ('crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
@@ -195,9 +195,7 @@ def main():
     result['load_average_1min'] = sampler.summary()
     print(json.dumps({key: value for key, value in result.items()}, indent=1, default=str))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as handle:
-            json.dump(result, handle, indent=1, default=str)
+        write_json(args.json, result)
 
 
 if __name__ == '__main__':

@@ -52,7 +52,7 @@ import xmlrpc.client
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import ROOT, OdooServer, machine  # noqa: E402
+from bench import ROOT, OdooServer, machine, write_json  # noqa: E402
 
 PG_LOG = os.path.join(ROOT, '.local', 'pg', 'server.log')
 MAX_CLIENTS = 32
@@ -485,9 +485,7 @@ def run(args):
             server.stop()
     result['ratios'] = ratios(result['phases'])
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as handle:
-            json.dump(result, handle, indent=1)
+        write_json(args.json, result)
     if args.results:
         with open(args.results, 'a') as handle:
             handle.write(markdown(result, args.command))
