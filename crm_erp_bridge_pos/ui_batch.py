@@ -57,7 +57,8 @@ def _commands(self, value, label, keys):
 
 
 def _check_ticket(self, order, label):
-    """The shape and types of one ticket of the batch; returns its data."""
+    """The shape and types of one ticket of the batch; returns its data, its lines' dicts and its
+    payments' dicts."""
     if not isinstance(order, dict) or not isinstance(order.get('data'), dict):
         raise UserError(_('%s must be a ticket: a dict with its data (a dict) and to_invoice.') % label)
     if not isinstance(order.get('to_invoice'), bool):
@@ -82,21 +83,23 @@ def _check_ticket(self, order, label):
     for key in _AMOUNTS:
         if not _is_number(data.get(key)):
             raise UserError(_('%s: %s must be a number, not %s.') % (label, key, shown(data.get(key))))
-    for line in _commands(self, data.get('lines'), label + '.lines', ['product_id', 'qty', 'price_unit']):
+    lines = _commands(self, data.get('lines'), label + '.lines', ['product_id', 'qty', 'price_unit'])
+    for line in lines:
         if not is_whole_number(line['product_id']) or line['product_id'] <= 0 or not all(
                 _is_number(line.get(key, 0.0)) for key in ('qty', 'price_unit', 'discount')):
             raise UserError(_('%s: a line needs a product id and numbers for qty, price_unit and discount.')
                             % label)
     if 'statement_ids' not in data:
         raise UserError(_('%s: statement_ids (the payments) is missing.') % label)
-    for payment in _commands(self, data['statement_ids'], label + '.statement_ids',
-                             ['amount', 'journal_id', 'statement_id', 'name']):
+    payments = _commands(self, data['statement_ids'], label + '.statement_ids',
+                         ['amount', 'journal_id', 'statement_id', 'name'])
+    for payment in payments:
         if not _is_number(payment['amount']) or not all(
                 is_whole_number(payment[key]) and payment[key] > 0 for key in ('journal_id', 'statement_id')) \
                 or not _is_datetime(payment['name']):
             raise UserError(_('%s: a payment needs a number for amount, ids for journal_id and statement_id '
                               'and its date and time as name.') % label)
-    return data
+    return data, lines, payments
 
 
 def check_ui_batch(self, orders):
@@ -110,17 +113,15 @@ def check_ui_batch(self, orders):
     if not tickets:
         return
     Session = self.env['pos.session']
-    sessions = browse_existing(Session, sorted({data['pos_session_id'] for data in tickets}),
+    sessions = browse_existing(Session, sorted({data['pos_session_id'] for data, _lines, _payments in tickets}),
                                'orders pos_session_id')
     sessions.check_access_rights('read')
     sessions.check_access_rule('read')
-    for index, data in enumerate(tickets):
+    for index, (data, lines, payments) in enumerate(tickets):
         label = 'orders[%d]' % index
         session = sessions.browse(data['pos_session_id'])
         # as the system: only the company of the session's shop, which the user may read (checked above)
         company = session.sudo().config_id.company_id
-        lines = _commands(self, data.get('lines'), label + '.lines', ['product_id'])
-        payments = _commands(self, data['statement_ids'], label + '.statement_ids', ['journal_id', 'statement_id'])
         checked = [
             ('res.partner', [data['partner_id']] if data['partner_id'] else [], 'partner_id'),
             ('product.pricelist', [data['pricelist_id']], 'pricelist_id'),
