@@ -8,7 +8,8 @@ class CrmErpSqlReport(models.AbstractModel):
     `_select()` FROM `_from()` `_group_by()`. A report inherits this model (`_inherit`, its own
     `_name`, `_auto = False`) and defines the three parts; another addon extends its view by
     overriding one of them, and a report that needs something before its view overrides init()
-    and calls super() (docs/architecture.md)."""
+    and calls super() (docs/architecture.md). The pipeline demand report reads a snapshot table
+    made from its view: it shares the three parts and _table_query(), with an init of its own."""
     _name = 'crm.erp.sql.report'
     _description = 'SQL-view report'
     _auto = False

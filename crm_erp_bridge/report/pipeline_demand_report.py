@@ -14,6 +14,7 @@ from ..queries.supply import UNCONFIRMED_RFQ_LINES_SQL
 class PipelineDemandReport(models.Model):
     """Pipeline demand vs stock, per product x warehouse x week."""
     _name = 'crm.erp.pipeline.demand.report'
+    _inherit = 'crm.erp.sql.report'  # its _select/_from/_group_by and _table_query; its own init (a snapshot)
     _description = 'Pipeline Demand vs Stock'
     _auto = False
     _table = 'crm_erp_pipeline_demand_snapshot'
@@ -258,17 +259,13 @@ class PipelineDemandReport(models.Model):
       ) AS seller ON TRUE
         """
 
-    def _group_by(self):
-        return ''
-
     @api.model_cr
     def init(self):
         cr = self.env.cr
         tools.drop_view_if_exists(cr, 'crm_erp_pipeline_demand_source')  # cascades to the report
         pipeline_queries.create_demand_source_view(cr)
         forecast_queries.create_forecast_demand_view(cr)
-        cr.execute('CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (%s FROM %s %s)' % (
-            self._select(), self._from(), self._group_by()))
+        cr.execute('CREATE OR REPLACE VIEW crm_erp_pipeline_demand_report AS (%s)' % self._table_query())
         # the snapshot the report reads is made from the view: after it
         self.env['crm.erp.pipeline.demand.snapshot']._create()
 
