@@ -18,7 +18,7 @@ test: db-start      ## fresh test database, all tests; non-zero exit on any fail
 	@bash scripts/test.sh
 
 SIZE ?= S
-bench: db-start     ## benchmarks on a generated database (SIZE=S|M|L), figures in bench/RESULTS.md
+bench: db-start     ## benchmarks on a generated database (SIZE=XS|S|M|L|XL), figures in bench/RESULTS.md
 	@bash bench/run.sh $(SIZE)
 
 i18n: db-start      ## regenerates crm_erp_bridge/i18n/*.pot and merges it into the .po files
