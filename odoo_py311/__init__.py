@@ -5,7 +5,7 @@ active before ``odoo`` is imported in every entry point: the server, Odoo's test
 pytest and any script. Two kinds of fixes:
 
 * stdlib aliases for names Python removed (applied here, at once);
-* patches of seven Odoo modules, applied right after each module's body has run,
+* patches of eight Odoo modules, applied right after each module's body has run,
   by an import hook that reacts to those module names only (see ``patches.py``).
 """
 import base64

@@ -2,6 +2,7 @@
 import ast
 import builtins
 import dis
+import functools
 import random
 import resource
 from xml.etree import ElementTree
@@ -196,6 +197,44 @@ def patch_mass_mailing(module):
     module.random = _RandomSamplingSets()
 
 
+def patch_service_model(module):
+    """odoo/service/model.py: check() runs a call again when it failed on a concurrency error
+    (serialization failure, deadlock, lock not available), but in the same set of environments
+    (the thread's api.Environment.manage()): the failed attempt's fields to recompute, records
+    of its closed cursor, are recomputed by the next attempt's first recompute(), which fails
+    with "Unable to use a closed cursor". XML-RPC's execute had it; the web client's
+    checked_call clears the environments itself. Between attempts, the environments are now
+    cleared and the registry's changes reset, as Odoo 16's retrying() does. `execute` was
+    wrapped by the module's own check: wrapped again with this one."""
+    check = module.check
+
+    def check_starting_over_clean(function):
+        @functools.wraps(function)
+        def attempt(dbname, *args, **kwargs):
+            try:
+                return function(dbname, *args, **kwargs)
+            except (module.OperationalError, module.QWebException) as error:
+                cause = error.qweb.get('cause') if isinstance(error, module.QWebException) else error
+                if getattr(cause, 'pgcode', None) in module.PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    _forget_failed_attempt(module.odoo, dbname)
+                raise
+        return check(attempt)
+
+    module.check = check_starting_over_clean
+    module.execute = module.check(module.execute.__wrapped__)
+
+
+def _forget_failed_attempt(odoo, dbname):
+    """Clears this thread's environments in place, not api.Environment.reset(): the caller may
+    keep one of them for the next attempt (odoo.http's request.env). They share one cache and
+    one list of fields to recompute, which any of them clears."""
+    environments = getattr(odoo.api.Environment._local, 'environments', None)  # None outside manage()
+    env = next(iter(environments), None) if environments is not None else None
+    if env is not None:
+        env.clear()
+    odoo.registry(dbname).reset_changes()
+
+
 BY_MODULE = {
     'odoo.addons.mass_mailing.models.mass_mailing': patch_mass_mailing,
     'odoo.api': patch_api,
@@ -203,5 +242,6 @@ BY_MODULE = {
     'odoo.tools.safe_eval': patch_safe_eval,
     'odoo.addons.base.ir.ir_qweb.qweb': patch_qweb,
     'odoo.addons.web.controllers.main': patch_web_controllers,
+    'odoo.service.model': patch_service_model,
     'odoo.service.server': patch_server,
 }

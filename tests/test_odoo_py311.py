@@ -4,6 +4,7 @@ import base64
 import collections
 import inspect
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 import odoo_py311
 from odoo_py311 import patches
+from retried_write import write_retried
 from odoo.tools.safe_eval import safe_eval, _SAFE_OPCODES, _CONST_OPCODES
 
 safe_eval_module = sys.modules['odoo.tools.safe_eval']
@@ -263,3 +265,23 @@ def test_mass_mailing_samples_a_set_of_recipients():
     assert sorted(mass_mailing.random.sample({5, 3, 9, 1}, 4)) == [1, 3, 5, 9]
     assert mass_mailing.random.sample([7, 8], 2) in ([7, 8], [8, 7])
     assert mass_mailing.random.choice is patches.random.choice  # the rest of random is random's
+
+
+def test_xmlrpc_retry_starts_over_with_clear_environments(test_database, caplog):
+    # XML-RPC's entry (dispatch_rpc, as the server's /xmlrpc/2/object runs it) in real threads
+    # on their own cursors. Without patch_service_model the retried write recomputes the failed
+    # attempt's records of its closed cursor: "Unable to use a closed cursor".
+    from odoo import api, http
+    from odoo.tools import mute_logger
+    uid = http.dispatch_rpc('common', 'login', [test_database, 'admin', 'admin'])
+
+    def call(model, method, *args):
+        with api.Environment.manage():  # what the WSGI application runs each request in
+            return http.dispatch_rpc('object', 'execute_kw', [test_database, uid, 'admin', model, method, list(args)])
+    caplog.set_level(logging.INFO, logger='odoo.service.model')
+    with mute_logger('odoo.sql_db'):  # the first attempt's failed UPDATE ("bad query")
+        error, row, expected = write_retried(test_database, call, 'Retried in process')
+    assert error is None
+    assert row == expected
+    assert [record.getMessage()[:28] for record in caplog.records if 'retry' in record.getMessage()] == [
+        'SERIALIZATION_FAILURE, retry']
