@@ -18,7 +18,6 @@ on with a snapshot that does not show that run's documents."""
 import random
 import time
 
-from decorator import decorator
 from psycopg2 import OperationalError
 
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, PG_CONCURRENCY_ERRORS_TO_RETRY
@@ -54,22 +53,6 @@ def lock_run(env, scope, keys):
 
 def is_concurrency_error(error):
     return isinstance(error, OperationalError) and error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY
-
-
-@decorator  # keeps the method's signature: Odoo reads it to find the context argument
-def retry_safe(method, self, *args, **kwargs):
-    """Decorator of the public methods that create documents: when the call fails for a
-    concurrency error, this thread's record caches and fields to recompute are forgotten.
-    Odoo's XML-RPC retry (odoo.service.model.check) runs the call again in the same set of
-    environments: what the failed attempt left to recompute, records of its closed cursor,
-    would be recomputed by the next attempt's first recompute() ("Unable to use a closed
-    cursor"). The web client's retry (http.checked_call) clears them itself."""
-    try:
-        return method(self, *args, **kwargs)
-    except OperationalError as error:
-        if is_concurrency_error(error):
-            self.env.clear()
-        raise
 
 
 def retrying(env, function):

@@ -3,7 +3,6 @@ from odoo.exceptions import UserError
 
 from ..queries import affinity as affinity_queries, pipeline as pipeline_queries, \
     recommendation as recommendation_queries, stock as stock_queries
-from ..run_lock import retry_safe
 from .record_ids import browse_optional, browse_readable, check_int, public_method, public_records, shown
 
 # Longest horizon of get_pipeline_demand: ten years of weeks.
@@ -98,7 +97,6 @@ class ProductProduct(models.Model):
 
     @api.model
     @public_method
-    @retry_safe
     def create_shortfall_rfqs_report(self, product_ids, include_forecast=False):
         """XML-RPC: as create_shortfall_rfqs, returning {'purchase_order_ids': [...],
         'products_without_vendor': [...]} (short products no RFQ could be made for), with what

@@ -11,7 +11,7 @@ from ..chunked_job import nightly_budget
 from ..companies import allowed_company
 from ..queries import cross_sell as cross_sell_queries, customer_360 as customer_360_queries
 from ..queries import service as service_queries
-from ..run_lock import lock_run, retry_safe, retrying
+from ..run_lock import lock_run, retrying
 from ..rules import CUSTOMER_STAGES, RATING_TEXTS, RFM_SEGMENTS, rating_text
 from ..units import whole_rounding
 from .record_ids import (MANAGER_GROUP, USER_GROUP, browse_readable, check_company_of, check_group, public_method,
@@ -536,7 +536,6 @@ class ResPartner(models.Model):
 
     @api.model
     @public_method
-    @retry_safe
     def create_cross_sell_opportunities(self, partner_ids):
         """XML-RPC: cross-sell opportunities for the top-N recommendations of each partner's
         commercial entity in the user's current company (bridge managers). Returns the ids of

@@ -8,7 +8,7 @@ from odoo.tools.sql import escape_psql
 from ..change_hooks import followed
 from ..companies import allowed_company
 from ..queries.common import advisory_xact_lock
-from ..run_lock import lock_run, retry_safe
+from ..run_lock import lock_run
 from ..units import missing_text
 from .record_ids import USER_GROUP, browse_readable, check_group, public_method, public_records, shown
 from .shop_order_input import check_shop_order
@@ -100,7 +100,6 @@ class SaleOrder(models.Model):
 
     @api.model
     @public_method
-    @retry_safe
     def check_availability(self, order_ids):
         """XML-RPC: reserve what is free on the pickings of the confirmed orders among
         order_ids, then report per stockable line (product unit): needed (still to deliver
@@ -215,7 +214,6 @@ class SaleOrder(models.Model):
     # Orders pushed by outside shops
     @api.model
     @public_method
-    @retry_safe
     def crm_erp_push_order(self, order):
         """XML-RPC: create the order an outside shop sends (docs/api.md), in the company of the
         call, channel outside shop, or return the one pushed before with the same reference.

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 
 from ..queries import service as service_queries
-from ..run_lock import retry_safe
 from .mail_message import note_body
 from .rating_rating import accepts_rating_email
 
@@ -24,10 +23,7 @@ class StockPicking(models.Model):
         help='When the customer was sent the email asking them to rate this delivery (once per delivery).')
 
     @api.multi
-    @retry_safe
     def action_done(self):
-        # retry_safe: two validations of one delivery at once fail one of them with a
-        # serialization error, which Odoo's XML-RPC entry retries in the same environments
         result = super().action_done()
         self._request_delivery_rating()
         return result

@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from ..run_lock import retry_safe
-
 
 class AvailabilityCheck(models.TransientModel):
     """Result of Check & reserve on sale orders, line by line."""
@@ -12,7 +10,6 @@ class AvailabilityCheck(models.TransientModel):
     short_line_count = fields.Integer(string='Lines Short', readonly=True)
 
     @api.model
-    @retry_safe
     def _create_from_orders(self, orders):
         """Run sale.order.check_availability on orders and open its result."""
         result = self.env['sale.order'].check_availability(orders.ids)

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 
 from ..companies import allowed_company
 from ..models.record_ids import USER_GROUP, check_group, public_records
-from ..run_lock import lock_run, retry_safe
+from ..run_lock import lock_run
 from ..units import quantity_text
 
 _WIZARD_LIMIT = 10
@@ -65,7 +65,6 @@ class CrmErpRecommendationWizard(models.TransientModel):
         })
         return wizard._action_open()
 
-    @retry_safe
     def _quotation_to_add_to(self):
         """Opened from the customer: the salesperson's newest draft quotation for the customer in
         the current company, else a new one — one, also when two Adds meet (lock_run)."""

@@ -2,7 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.record_ids import public_records
-from ..run_lock import retry_safe
 
 
 class ShortfallRfqResult(models.TransientModel):
@@ -40,7 +39,6 @@ class ShortfallRfqResult(models.TransientModel):
                 lines.filtered(lambda line: line.status == 'topped_up').mapped('order_id'))
 
     @api.model
-    @retry_safe
     def _create_for_products(self, products, include_forecast=False):
         """Create the RFQs for the shortfall of products (with include_forecast: counting the
         forecast demand too) and open the result."""
