@@ -257,32 +257,40 @@ class CrmErpLeadScoreModel(models.Model):
 def _chances_and_reasons(columns, probabilities, names, order, contributions):
     """The win chance (%, one decimal; None: not scored) and the reasons of each lead from the
     engine's score_arrays(): JSON text of [[feature, value, contribution rounded to 4 decimals],
-    ...], as json.dumps writes it. Each distinct value of a feature is encoded once (the leads
-    share a few sources, teams, stages): one json.dumps per lead was a third of the engine's
-    time at 14,500 leads (bench/RESULTS.md, s30-score)."""
+    ...], as json.dumps writes it. Each distinct text value of a feature is encoded once (the
+    leads share a few sources, teams, stages), and no list or tuple is made per reason: one
+    json.dumps per lead, and the objects that woke Python's cycle collector, were most of the
+    engine's time at 14,500 leads (bench/RESULTS.md, s30-score)."""
     names_json = [json.dumps(name) for name in names]
+    values = [columns.get(name) or [None] * len(probabilities) for name in names]
     encoded = [{} for _name in names]
     # json.dumps writes a finite float as repr() does
     number = repr if np.isfinite(contributions).all() else json.dumps
+    top = order.shape[1]
+    order, contributions = order.ravel().tolist(), contributions.ravel().tolist()
     chances, reasons = [], []
-    for lead, (probability, lead_order, lead_contributions) in enumerate(
-            zip(probabilities.tolist(), order.tolist(), contributions.tolist())):
+    for lead, probability in enumerate(probabilities.tolist()):
         if math.isnan(probability):
             chances.append(None)
             reasons.append(None)
             continue
         chances.append(round(100.0 * probability, 1))
-        items = []
-        for g, contribution in zip(lead_order, lead_contributions):
-            value = columns[names[g]][lead]
-            # by type too: True, 1 and 1.0 are one dict key but three JSON texts
-            key = (type(value), tuple(value) if isinstance(value, list) else value)
-            text = encoded[g].get(key)
-            if text is None:
-                text = encoded[g][key] = (repr(value) if type(value) in (int, float) and math.isfinite(value)
-                                          else json.dumps(_json_value(value)))
-            items.append('[%s, %s, %s]' % (names_json[g], text, number(round(contribution, 4))))
-        reasons.append('[%s]' % ', '.join(items))
+        text = ''
+        for at in range(lead * top, lead * top + top):
+            g = order[at]
+            value = values[g][lead]
+            kind = type(value)
+            if kind is int or (kind is float and math.isfinite(value)):
+                value_text = repr(value)
+            else:
+                # other values by their type too: True and 1 are one dict key but two JSON texts
+                key = value if kind is str else (kind, tuple(value) if kind is list else value)
+                value_text = encoded[g].get(key)
+                if value_text is None:
+                    value_text = encoded[g][key] = json.dumps(_json_value(value))
+            text += '%s[%s, %s, %s]' % (', ' if text else '', names_json[g], value_text,
+                                        number(round(contributions[at], 4)))
+        reasons.append('[%s]' % text)
     return chances, reasons
 
 
