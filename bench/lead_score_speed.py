@@ -49,6 +49,9 @@ def parse_args():
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument('--before', default='main', help='the git commit whose scoring is the baseline')
     parser.add_argument('--fit', action='store_true', help='fit the model first (commits the model record only)')
+    parser.add_argument('--vacuum', action='store_true',
+                        help='VACUUM crm_lead before each run (as autovacuum does between two nightly scorings): '
+                             'the row versions a rolled-back run left take no room from the next')
     parser.add_argument('--json')
     return parser.parse_args()
 
@@ -107,6 +110,10 @@ def hot_updates(cr):
 
 def run_once(odoo, args, path, before, today, timer):
     from odoo import SUPERUSER_ID, api
+    if args.vacuum:
+        with odoo.sql_db.db_connect(args.database).cursor() as cr:
+            cr.autocommit(True)  # VACUUM runs outside a transaction
+            cr.execute('VACUUM crm_lead')
     with api.Environment.manage(), odoo.registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         record = env['crm.erp.lead.score.model'].search([('company_id', '=', args.company)])
@@ -162,6 +169,7 @@ def main():
     sampler = LoadSampler()
     sampler.start()
     result = {'machine': machine(), 'database': args.database, 'company': args.company, 'today': str(today),
+              'vacuum': args.vacuum, 'crm_lead_options': None,
               'before': args.before, 'after': subprocess.check_output(
                   ['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT).decode().strip(),
               'openblas_threads': os.environ.get('OPENBLAS_NUM_THREADS')}
@@ -176,6 +184,8 @@ def main():
         if not record.parameters:
             raise SystemExit('company %d has no fitted lead score model: --fit' % args.company)
         result['model'] = json.loads(record.parameters)['kind']
+        cr.execute("SELECT reloptions FROM pg_class WHERE relname = 'crm_lead'")
+        result['crm_lead_options'] = cr.fetchone()[0]
         cr.execute("""CREATE TABLE IF NOT EXISTS i19s_saved_scores AS SELECT id, {columns} FROM crm_lead
                        WHERE company_id = %s""".format(columns=', '.join(SCORE_COLUMNS)), [args.company])
         result['start'] = fingerprint(cr, args.company)
