@@ -226,7 +226,7 @@ def main():
     timer.wrap(lead_score_queries, 'lead_features', 'open leads SQL')
     timer.wrap(lead_score_queries, 'write_scores', 'write scores SQL')
     timer.wrap(lead_score, 'fit', 'engine fit')
-    timer.wrap(lead_score.LeadScoreModel, 'score', 'engine score')
+    timer.wrap(lead_score.LeadScoreModel, 'score_arrays', 'engine score')  # what _score_open_leads calls
     sampler = LoadSampler()
     sampler.start()
     started = time.time()

@@ -7,11 +7,11 @@ the same database, with the stored scores compared row by row.
         [--reps 3] [--before main] [--json bench/out/lead_score_speed.json]
 
 The company's model must be fitted (its parameters stored; --fit fits it first and commits only
-the model record). The "before" path is the earlier commit's queries/lead_score.py (loaded from
-git) run as that commit's crm.erp.lead.score.model._score_open_leads ran it: every open lead's
-features, the engine, one UPDATE of every lead, the qualification of every lead; with the win
-chance index that commit had (created in the measured transaction, before the clock starts).
-The "after" path is this checkout's _score_open_leads().
+the model record). The "before" path is the earlier commit's queries/lead_score.py and
+engines/lead_score.py (loaded from git) run as main's crm.erp.lead.score.model._score_open_leads
+runs them since s29-lead (score_before: the features, the engine's lists, one json.dumps per
+lead, the qualifications, one UPDATE of what changes). The "after" path is this checkout's
+_score_open_leads().
 
 Two cases, each path in its own transaction, rolled back, the two paths alternating:
 - "every score changes": the stored scores are the ones found on the database (none on a copy
@@ -40,7 +40,6 @@ from evaluate_leads_addon import LoadSampler, Timer, set_parameters  # noqa: E40
 
 SCORE_COLUMNS = ('crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
                  'crm_erp_weighted_revenue', 'crm_erp_qualification')
-WIN_CHANCE_INDEX = 'CREATE INDEX IF NOT EXISTS crm_lead_crm_erp_win_chance_index ON crm_lead (crm_erp_win_chance)'
 
 
 def parse_args():
@@ -50,40 +49,48 @@ def parse_args():
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument('--before', default='main', help='the git commit whose scoring is the baseline')
     parser.add_argument('--fit', action='store_true', help='fit the model first (commits the model record only)')
+    parser.add_argument('--vacuum', action='store_true',
+                        help='VACUUM crm_lead before each run (as autovacuum does between two nightly scorings): '
+                             'the row versions a rolled-back run left take no room from the next')
     parser.add_argument('--json')
     return parser.parse_args()
 
 
-def load_before(ref):
-    """The module queries/lead_score.py of commit ref, as a module of the installed addon's
-    queries package (its relative imports resolve to this checkout's common and sql)."""
-    text = subprocess.check_output(['git', 'show', '%s:crm_erp_bridge/queries/lead_score.py' % ref], cwd=ROOT).decode()
-    name = 'odoo.addons.crm_erp_bridge.queries.lead_score_before'
+def load_before(ref, path='queries/lead_score.py'):
+    """The module path (queries/lead_score.py, engines/lead_score.py) of commit ref, as a module
+    of the installed addon's package (its relative imports resolve to this checkout's common
+    and sql)."""
+    text = subprocess.check_output(['git', 'show', '%s:crm_erp_bridge/%s' % (ref, path)], cwd=ROOT).decode()
+    package = 'odoo.addons.crm_erp_bridge.' + path.split('/')[0]
+    name = '%s.%s_before' % (package, path.split('/')[1][:-3])
     spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
-    module.__package__ = 'odoo.addons.crm_erp_bridge.queries'
-    exec(compile(text, '%s:queries/lead_score.py' % ref, 'exec'), module.__dict__)
+    module.__package__ = package
+    exec(compile(text, '%s:%s' % (ref, path), 'exec'), module.__dict__)
     sys.modules[name] = module
     return module
 
 
-def score_before(record, queries, today):
-    """The earlier commit's _score_open_leads() (main at 7367b11), with its queries module."""
-    from odoo.addons.crm_erp_bridge.engines import lead_score
+def score_before(record, queries, engine, today):
+    """main's _score_open_leads() (at 8f3a4f1, as s29-lead left it), with the earlier commit's
+    queries and engine modules."""
     from odoo.addons.crm_erp_bridge.models.crm_erp_lead_score_model import _json_value
-    model = lead_score.load(json.loads(record.parameters))
-    columns = queries.lead_features(record.env.cr, record.company_id.id, today)
+    model = engine.load(json.loads(record.parameters))
+    company_id = record.company_id.id
+    columns = queries.lead_features(record.env.cr, company_id, today)
     scores = model.score(columns) if columns['lead_id'] else []
     chances, reasons = [], []
     for probability, top in scores:
         chances.append(None if probability is None else round(100.0 * probability, 1))
         reasons.append(json.dumps([[feature, _json_value(value), round(contribution, 4)]
                                    for feature, value, contribution in top]) if probability is not None else None)
-    queries.write_scores(record.env.cr, columns['lead_id'], chances, reasons, today)
-    record.env['crm.lead'].invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data',
-                                             'crm_erp_win_chance_date', 'crm_erp_weighted_revenue'],
-                                            columns['lead_id'])
-    record.env['crm.lead'].browse(columns['lead_id'])._crm_erp_qualification_refresh()
+    leads = record.env['crm.lead'].browse(columns['lead_id'])
+    changed = queries.write_scores(record.env.cr, columns['lead_id'], chances, reasons, today,
+                                   qualifications=leads._crm_erp_open_qualifications(company_id, chances))
+    leads.invalidate_cache(['crm_erp_win_chance', 'crm_erp_win_reason_data', 'crm_erp_win_chance_date',
+                            'crm_erp_weighted_revenue', 'crm_erp_qualification'], changed)
+    for name in ('crm_erp_weighted_revenue', 'crm_erp_qualification'):
+        record.env.remove_todo(leads._fields[name], leads)
     record.write({'scored_count': sum(1 for chance in chances if chance is not None)})
     return len(columns['lead_id'])
 
@@ -103,16 +110,18 @@ def hot_updates(cr):
 
 def run_once(odoo, args, path, before, today, timer):
     from odoo import SUPERUSER_ID, api
+    if args.vacuum:
+        with odoo.sql_db.db_connect(args.database).cursor() as cr:
+            cr.autocommit(True)  # VACUUM runs outside a transaction
+            cr.execute('VACUUM crm_lead')
     with api.Environment.manage(), odoo.registry(args.database).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         record = env['crm.erp.lead.score.model'].search([('company_id', '=', args.company)])
-        if path == 'before':
-            cr.execute(WIN_CHANCE_INDEX)  # the index of the earlier commit (rolled back)
         record.parameters  # noqa: B018 read before the clock starts, as the fit has it
         timer.take()
         start_upd = hot_updates(cr)
         wall = time.perf_counter()
-        count = score_before(record, before, today) if path == 'before' else record._score_open_leads(today=today)
+        count = score_before(record, *before, today) if path == 'before' else record._score_open_leads(today=today)
         wall = time.perf_counter() - wall
         upd = [a - b for a, b in zip(hot_updates(cr), start_upd)]
         result = {'wall': round(wall, 3), 'leads': count, 'parts': timer.take(), 'rows_updated': upd[0],
@@ -145,18 +154,22 @@ def main():
     odoo = load_odoo()
     from odoo import SUPERUSER_ID, api
     from odoo.addons.crm_erp_bridge.engines import lead_score
+    from odoo.addons.crm_erp_bridge.models import crm_erp_lead_score_model
     from odoo.addons.crm_erp_bridge.queries import lead_score as lead_score_queries
-    before = load_before(args.before)
+    before = (load_before(args.before), load_before(args.before, 'engines/lead_score.py'))
     timer = Timer()
-    for module, label in ((before, 'before '), (lead_score_queries, '')):
+    for module, label in ((before[0], 'before '), (lead_score_queries, '')):
         timer.wrap(module, 'lead_features', label + 'lead_features SQL')
         timer.wrap(module, 'write_scores', label + 'write_scores SQL')
-    timer.wrap(lead_score.LeadScoreModel, 'score', 'engine score')
+    timer.wrap(before[1].LeadScoreModel, 'score', 'before engine score')
+    timer.wrap(lead_score.LeadScoreModel, 'score_arrays', 'engine score_arrays')
+    timer.wrap(crm_erp_lead_score_model, '_chances_and_reasons', 'reasons JSON')
     registry = odoo.registry(args.database)
-    timer.wrap(registry['crm.lead'], '_crm_erp_qualification_refresh', 'qualification refresh')
+    timer.wrap(registry['crm.lead'], '_crm_erp_open_qualifications', 'qualifications')
     sampler = LoadSampler()
     sampler.start()
     result = {'machine': machine(), 'database': args.database, 'company': args.company, 'today': str(today),
+              'vacuum': args.vacuum, 'crm_lead_options': None,
               'before': args.before, 'after': subprocess.check_output(
                   ['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT).decode().strip(),
               'openblas_threads': os.environ.get('OPENBLAS_NUM_THREADS')}
@@ -171,6 +184,8 @@ def main():
         if not record.parameters:
             raise SystemExit('company %d has no fitted lead score model: --fit' % args.company)
         result['model'] = json.loads(record.parameters)['kind']
+        cr.execute("SELECT reloptions FROM pg_class WHERE relname = 'crm_lead'")
+        result['crm_lead_options'] = cr.fetchone()[0]
         cr.execute("""CREATE TABLE IF NOT EXISTS i19s_saved_scores AS SELECT id, {columns} FROM crm_lead
                        WHERE company_id = %s""".format(columns=', '.join(SCORE_COLUMNS)), [args.company])
         result['start'] = fingerprint(cr, args.company)

@@ -147,6 +147,32 @@ class Encoder(object):
         leads = np.flatnonzero(levels != None)  # noqa: E711 (element-wise)
         return leads, levels[leads].astype(str)
 
+    @staticmethod
+    def _known_levels(feature, levels, values):
+        """(lead index, index among levels) pairs, as two arrays, of the values whose level (as
+        _level_pairs gives it) is one of the learnt levels; unknown levels are left out. A dict
+        lookup per value: numpy's text arrays and searchsorted took most of the engine's time
+        at 14,500 leads (bench/RESULTS.md, s30-score)."""
+        index = {level: at for at, level in enumerate(levels)}
+        if feature.kind == BINS:
+            # the level of each bin, then of each lead by its bin (the last one: no value)
+            of_bin = np.array([index.get(label, -1) for label in feature.bin_labels()] + [-1], dtype=np.int64)
+            x = np.array(values, dtype=np.float64)
+            at = np.searchsorted(np.asarray(feature.edges, dtype=np.float64), x, side='left')
+            at[np.isnan(x)] = len(of_bin) - 1
+            at = of_bin[at]
+            leads = np.flatnonzero(at >= 0)
+            return leads, at[leads]
+        if feature.kind == TOKENS:
+            pairs = [(lead, at) for lead, value in enumerate(values)
+                     for at in {index.get(str(token), -1) for token in (value or ())} if at >= 0]
+            return (np.array([lead for lead, _at in pairs], dtype=np.int64),
+                    np.array([at for _lead, at in pairs], dtype=np.int64))
+        at = np.array([-1 if value is None or value is False else index.get(str(value), -1) for value in values],
+                      dtype=np.int64)
+        leads = np.flatnonzero(at >= 0)
+        return leads, at[leads]
+
     def column_names(self):
         """(feature name, level or None) per column, in column order."""
         names = []
@@ -188,15 +214,11 @@ class Encoder(object):
                     data.append(np.ones(int(missing.sum())))
                     offset += 1
             else:
-                leads, levels = self._level_pairs(feature, values)
-                known = np.array(state['levels'], dtype=str)
-                at = np.searchsorted(known, levels) if len(known) else np.zeros(len(levels), dtype=np.int64)
-                found = at < len(known)
-                found[found] = known[at[found]] == levels[found]
-                rows.append(leads[found])
-                cols.append(offset + at[found])
-                data.append(np.ones(int(found.sum())))
-                offset += len(known)
+                leads, at = self._known_levels(feature, state['levels'], values)
+                rows.append(leads)
+                cols.append(offset + at)
+                data.append(np.ones(len(at)))
+                offset += len(state['levels'])
         if dense:
             X = np.zeros((n, offset))
             if rows:
@@ -268,15 +290,19 @@ class LeadScoreModel(object):
     def score(self, columns, top=3):
         """Per lead: (probability, [(feature, value, contribution in log-odds)] of its `top`
         largest contributions by absolute size, largest first)."""
+        return _score_lists(columns, *self.score_arrays(columns, top))
+
+    def score_arrays(self, columns, top=3):
+        """score() as arrays, with no Python object per lead: the probability of each lead, the
+        feature names, and per lead the index (in those names) and the contribution of its `top`
+        largest contributions by absolute size, largest first (leads x top each)."""
         n = len(columns[self.encoder.features[0].name]) if self.encoder.features else 0
         X = self.encoder.matrix(columns, dense=n <= DENSE_LEADS)
         probabilities = _sigmoid(self.theta[0] + X @ self.theta[1:])
         contributions = _group_terms(X, self.theta[1:], self._groups, len(self.encoder.features)) - self.baseline
         order = np.argsort(-np.abs(contributions), axis=1, kind='stable')[:, :top]
-        names = [feature.name for feature in self.encoder.features]
-        return [(float(probabilities[lead]),
-                 [(names[g], columns[names[g]][lead], float(contributions[lead, g])) for g in order[lead]])
-                for lead in range(X.shape[0])]
+        return (probabilities, [feature.name for feature in self.encoder.features], order,
+                np.take_along_axis(contributions, order, axis=1))
 
     def weights(self):
         """{(feature, level or None): weight}: the model's parameters for a manager's view."""
@@ -286,6 +312,16 @@ class LeadScoreModel(object):
         return {'kind': self.kind, 'features': [f.to_dict() for f in self.encoder.features],
                 'state': self.encoder.state, 'theta': self.theta.tolist(), 'baseline': self.baseline.tolist(),
                 'report': self.report}
+
+
+def _score_lists(columns, probabilities, names, order, contributions):
+    """score()'s lists from score_arrays()'s arrays: (None, []) for a lead not scored (NaN)."""
+    values = [columns.get(name) or [None] * len(probabilities) for name in names]
+    return [(None, []) if math.isnan(probability) else
+            (probability, [(names[g], values[g][lead], contribution)
+                           for g, contribution in zip(lead_order, lead_contributions)])
+            for lead, (probability, lead_order, lead_contributions)
+            in enumerate(zip(probabilities.tolist(), order.tolist(), contributions.tolist()))]
 
 
 def _group_terms(X, w, groups, n_groups):
@@ -331,13 +367,18 @@ class WinRateModel(object):
         return np.array([self.rates.get(str(key), self.company_rate) for key in keys])
 
     def score(self, columns, top=3):
+        return _score_lists(columns, *self.score_arrays(columns, top))
+
+    def score_arrays(self, columns, top=3):
+        """As LeadScoreModel.score_arrays: one reason, the group (none and NaN probabilities
+        without a company rate)."""
         probabilities = self.probabilities(columns)
-        if self.company_rate is None:
-            return [(None, []) for _p in probabilities]
-        base = math.log(self.company_rate / (1 - self.company_rate))
-        keys = columns.get(self.group, [None] * len(probabilities))
-        return [(float(p), [(self.group, key, math.log(p / (1 - p)) - base)][:top])
-                for p, key in zip(probabilities, keys)]
+        n, reasons = len(probabilities), min(top, 1) if self.company_rate is not None else 0
+        contributions = np.zeros((n, reasons))
+        if reasons:
+            base = math.log(self.company_rate / (1 - self.company_rate))
+            contributions[:, 0] = [math.log(p / (1 - p)) - base for p in probabilities]
+        return probabilities, [self.group], np.zeros((n, reasons), dtype=np.int64), contributions
 
     def to_dict(self):
         return {'kind': self.kind, 'group': self.group, 'rates': self.rates, 'company_rate': self.company_rate,

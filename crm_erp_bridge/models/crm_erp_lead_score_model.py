@@ -1,4 +1,5 @@
 import json
+import math
 
 import numpy as np
 
@@ -75,6 +76,7 @@ class CrmErpLeadScoreModel(models.Model):
     def _auto_init(self):
         result = super()._auto_init()
         lead_score_queries.ensure_indexes(self.env.cr)
+        lead_score_queries.keep_room_for_scores(self.env.cr)
         return result
 
     @public_records
@@ -171,12 +173,8 @@ class CrmErpLeadScoreModel(models.Model):
         company_id = company_id or self.company_id.id
         today = today or fields.Date.context_today(self)
         columns = lead_score_queries.lead_features(self.env.cr, company_id, today, lead_ids)
-        scores = model.score(columns) if columns['lead_id'] else []
-        chances, reasons = [], []
-        for probability, top in scores:
-            chances.append(None if probability is None else round(100.0 * probability, 1))
-            reasons.append(json.dumps([[feature, _json_value(value), round(contribution, 4)]
-                                       for feature, value, contribution in top]) if probability is not None else None)
+        chances, reasons = _chances_and_reasons(columns, *model.score_arrays(columns)) if columns['lead_id'] \
+            else ([], [])
         leads = self.env['crm.lead'].browse(columns['lead_id'])
         # the qualification follows the new scores, written with them; only the leads whose stored
         # figures change are written (a rescoring of unchanged leads writes nothing): the others
@@ -255,6 +253,46 @@ class CrmErpLeadScoreModel(models.Model):
         labels = {'source': _('a source'), 'medium': _('a medium'), 'campaign': _('a campaign'),
                   'team': _('a sales team'), 'salesperson': _('a salesperson'), 'country': _('a country')}
         return labels.get(feature, feature)
+
+
+def _chances_and_reasons(columns, probabilities, names, order, contributions):
+    """The win chance (%, one decimal; None: not scored) and the reasons of each lead from the
+    engine's score_arrays(): JSON text of [[feature, value, contribution rounded to 4 decimals],
+    ...], as json.dumps writes it. Each distinct text value of a feature is encoded once (the
+    leads share a few sources, teams, stages), and no list or tuple is made per reason: one
+    json.dumps per lead, and the objects that woke Python's cycle collector, were most of the
+    engine's time at 14,500 leads (bench/RESULTS.md, s30-score)."""
+    names_json = [json.dumps(name) for name in names]
+    values = [columns.get(name) or [None] * len(probabilities) for name in names]
+    encoded = [{} for _name in names]
+    # json.dumps writes a finite float as repr() does
+    number = repr if np.isfinite(contributions).all() else json.dumps
+    top = order.shape[1]
+    order, contributions = order.ravel().tolist(), contributions.ravel().tolist()
+    chances, reasons = [], []
+    for lead, probability in enumerate(probabilities.tolist()):
+        if math.isnan(probability):
+            chances.append(None)
+            reasons.append(None)
+            continue
+        chances.append(round(100.0 * probability, 1))
+        text = ''
+        for at in range(lead * top, lead * top + top):
+            g = order[at]
+            value = values[g][lead]
+            kind = type(value)
+            if kind is int or (kind is float and math.isfinite(value)):
+                value_text = repr(value)
+            else:
+                # other values by their type too: True and 1 are one dict key but two JSON texts
+                key = value if kind is str else (kind, tuple(value) if kind is list else value)
+                value_text = encoded[g].get(key)
+                if value_text is None:
+                    value_text = encoded[g][key] = json.dumps(_json_value(value))
+            text += '%s[%s, %s, %s]' % (', ' if text else '', names_json[g], value_text,
+                                        number(round(contributions[at], 4)))
+        reasons.append('[%s]' % text)
+    return chances, reasons
 
 
 def _json_value(value):

@@ -6,6 +6,7 @@ import numpy as np
 from scipy import optimize
 
 from ..engines import lead_score
+from ..models.crm_erp_lead_score_model import _chances_and_reasons, _json_value
 
 FEATURES = (lead_score.Feature('source', lead_score.CATEGORY),
             lead_score.Feature('customer_orders', lead_score.NUMBER, log=True),
@@ -122,6 +123,26 @@ class TestLeadScoreEngine(unittest.TestCase):
             self.assertEqual([(f, v) for f, v, _c in reasons], [(f, v) for f, v, _c in many[lead][1]])
             np.testing.assert_allclose([c for _f, _v, c in reasons], [c for _f, _v, c in many[lead][1]],
                                        rtol=1e-12, atol=1e-12)
+
+    def test_reasons_json_as_json_dumps_writes_it(self):
+        """The addon stores the chances and reasons of many leads from score_arrays(): the same
+        texts as json.dumps of score()'s lists (quotes, non-ASCII, None, numbers, lists), for the
+        learned model and the team win rate."""
+        columns, won, _p = simulated_leads(600)
+        columns['source'] = [{'web': 'web "direct"', 'referral': '推荐', 'cold call': None}[value]
+                             for value in columns['source']]
+        columns['customer_orders'][:3] = [None, 2.5, 10 ** 12]
+        model = lead_score.fit(columns, won, np.arange(600), FEATURES, l2=1.0)
+        columns['team'] = ['A', 'B', None] * 200
+        win_rate = lead_score.fit(columns, won, np.arange(600), min_closed=10 ** 6)
+        empty = lead_score.fit({'team': ['A', 'B']}, [0, 0], [1, 2])
+        for engine, leads in ((model, columns), (win_rate, columns), (empty, {'team': ['A', 'B']})):
+            expected = ([None if p is None else round(100.0 * p, 1) for p, _top in engine.score(leads)],
+                        [None if p is None else json.dumps([[f, _json_value(v), round(c, 4)] for f, v, c in top])
+                         for p, top in engine.score(leads)])
+            self.assertEqual(_chances_and_reasons(leads, *engine.score_arrays(leads)), expected, engine.kind)
+        # a non-ASCII source as json.dumps escapes it
+        self.assertIn('"\\u63a8\\u8350"', ''.join(_chances_and_reasons(columns, *model.score_arrays(columns))[1]))
 
     def test_stored_model_scores_the_same(self):
         columns, won, _p = simulated_leads(1000)
