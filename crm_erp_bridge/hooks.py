@@ -1,6 +1,6 @@
 from odoo import SUPERUSER_ID, api
 
-from .queries import affinity, lead_score, pipeline, recommendation, sales_forecast
+from .queries import affinity, pipeline, recommendation, sales_forecast
 from .queries.common import drop_tables
 from .run_lock import TABLE_NAME as RUN_LOCK_TABLE
 
@@ -24,4 +24,3 @@ def uninstall_hook(cr, registry):
     # the companies' last forecast refresh (the forecast table is the model's: Odoo drops it with
     # CASCADE, and with it the view of the forecast demand and the demand report's view on it)
     drop_tables(cr, [sales_forecast.REFRESH_TABLE])
-    lead_score.give_back_room_for_scores(cr)

@@ -76,7 +76,6 @@ class CrmErpLeadScoreModel(models.Model):
     def _auto_init(self):
         result = super()._auto_init()
         lead_score_queries.ensure_indexes(self.env.cr)
-        lead_score_queries.keep_room_for_scores(self.env.cr)
         return result
 
     @public_records

@@ -162,23 +162,6 @@ def ensure_index(cr, name, table, expressions, where=None):
     cr.execute(index_sql)  # pylint: disable=sql-injection
 
 
-def set_fillfactor(cr, table, percent):
-    """The one way the addon sets how full PostgreSQL fills the pages of a table (a name from the
-    code; 100: the default, every page full), unless it is already so: the room left in each page
-    lets an UPDATE that changes no indexed column write the new row version in the same page
-    (HOT: no new entry in any index). Applies to the pages written from now on."""
-    cr.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [table])
-    options = cr.fetchone()[0] or []
-    if ('fillfactor=%d' % percent) in options or (percent == 100 and not any(
-            option.startswith('fillfactor=') for option in options)):
-        return
-    # DDL takes no parameters: the name and the number come from the code
-    if percent == 100:
-        cr.execute('ALTER TABLE %s RESET (fillfactor)' % table)  # pylint: disable=sql-injection
-    else:
-        cr.execute('ALTER TABLE %s SET (fillfactor = %d)' % (table, percent))  # pylint: disable=sql-injection
-
-
 def drop_index(cr, name):
     """Drop the index `name` (a name from the code) if it exists."""
     # DDL takes no parameters: the name comes from the code

@@ -17,7 +17,7 @@ probability 0 (crm.lead.action_set_lost); both get date_closed when they close. 
 on a day when it was created on or before it and not closed by its end. planned_revenue is in
 the company's currency (crm.lead has no currency of its own in Odoo 11)."""
 from ..sql import execute_prepared
-from .common import counted_orders_select, disable_jit, ensure_index, set_fillfactor, with_company_currency_factor
+from .common import counted_orders_select, disable_jit, ensure_index, with_company_currency_factor
 
 # The columns of a row, in order: the lead, the day, then the engine's DEFAULT_FEATURES.
 FEATURE_COLUMNS = (
@@ -148,26 +148,6 @@ WITH month_ends AS (
 def ensure_indexes(cr):
     """The index the snapshots read the leads' messages by (model, res_id, date)."""
     ensure_index(cr, 'mail_message_crm_erp_model_res_id_date_index', 'mail_message', ['model', 'res_id', 'date'])
-
-
-# How full crm_lead's pages are written (%): each nightly scoring rewrites the day, reasons and
-# win chance of every open lead, none of them indexed; with half of each page free the new
-# version of every row fits beside the old one (HOT), instead of a new entry in each of
-# crm_lead's 16 indexes per lead: the UPDATE of 14,489 leads at L 0.65 s instead of 1.9-2.4 s
-# (bench/RESULTS.md, s30-score).
-LEAD_FILLFACTOR = 50
-
-
-def keep_room_for_scores(cr):
-    """Leave room in crm_lead's pages for the scores' updates (LEAD_FILLFACTOR); pages written
-    from then on (new leads, rows moved by an update) keep it, so a database takes it over the
-    first nightly scoring."""
-    set_fillfactor(cr, 'crm_lead', LEAD_FILLFACTOR)
-
-
-def give_back_room_for_scores(cr):
-    """crm_lead's pages filled again as Odoo fills them (at uninstall)."""
-    set_fillfactor(cr, 'crm_lead', 100)
 
 
 def _columns(rows, extra=()):

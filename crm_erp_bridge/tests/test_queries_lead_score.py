@@ -224,41 +224,6 @@ class TestQueriesLeadScore(LeadScoreCase):
         self.assertEqual(after[self.open.id][1:4], (41.0, '["a"]', '2026-01-01'))
         self.assertEqual(after[self.won.id], dict((row[0], row[1:]) for row in before)[self.won.id])
 
-    def test_room_for_scores_makes_rescoring_in_place(self):
-        """crm_lead keeps half of each page free (LEAD_FILLFACTOR, set at install): rescoring a
-        lead on a new day changes no indexed column and its new row version fits in its page, a
-        HOT update (no index entry); the setting is given back at uninstall and set once."""
-        cr = self.env.cr
-
-        def fillfactor():
-            cr.execute("SELECT reloptions FROM pg_class WHERE relname = 'crm_lead'")
-            return cr.fetchone()[0]
-
-        def updates():
-            cr.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'crm_lead'")
-            return cr.fetchone()
-        self.assertEqual(fillfactor(), ['fillfactor=50'])
-        lead_score.give_back_room_for_scores(cr)
-        self.assertIsNone(fillfactor())
-        lead_score.keep_room_for_scores(cr)
-        lead_score.keep_room_for_scores(cr)
-        self.assertEqual(fillfactor(), ['fillfactor=50'])
-        # 60 leads written since (copies of one, in a few pages): their scores, the first of the
-        # day, are written in their own pages (55 of 60 here; a page filled to just half may lack
-        # the bytes of its last row's new version); with every page full, 6 (the last page's)
-        cr.execute("""SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema.columns
-                       WHERE table_name = 'crm_lead' AND column_name <> 'id'""")
-        columns = cr.fetchone()[0]
-        cr.execute("INSERT INTO crm_lead ({0}) SELECT {0} FROM crm_lead, generate_series(1, 60) "
-                   "WHERE crm_lead.id = %s RETURNING id".format(columns), [self.open.id])
-        leads = sorted(row[0] for row in cr.fetchall())
-        before = updates()
-        self.assertEqual(lead_score.write_scores(cr, leads, [40.0] * 60, ['[["stage", "LS New", -0.5]]'] * 60,
-                                                 '2025-12-31'), leads)
-        after = updates()
-        self.assertEqual(after[0] - before[0], 60)
-        self.assertGreaterEqual(after[1] - before[1], 50)
-
     def test_fitted_models(self):
         Model = self.env['crm.erp.lead.score.model']
         model_a = Model.create({'company_id': self.company_a.id, 'parameters': '{}'})
