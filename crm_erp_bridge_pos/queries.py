@@ -44,13 +44,15 @@ def ticket_customers(cr):
 # basket, and an exchange ticket is the basket of what it sold, as a sale order's lines count
 # with a positive quantity. Tickets are in their own id space: -pos_order.id. A ticket without a
 # customer is its own customer key (-id): a basket of its own even with a basket window, in no
-# product's customer counts.
+# product's customer counts. The same lines are the tickets' sales in the peer best sellers and
+# the popularity of the recommendations (an anonymous ticket: a buyer of its own, in no peer
+# group).
 _TICKET_COUNTED_SQL = "po.state IN ('paid', 'done', 'invoiced')"
 _TICKET_LINE_SQL = "l.qty > 0"
 
 _TICKET_BASKET_LINES_SQL = """
     SELECT po.company_id, -po.id AS order_id, COALESCE(rp.commercial_partner_id, -po.id) AS partner_id,
-           po.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+           po.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days, po.date_order
       FROM pos_order_line l
       JOIN pos_order po ON po.id = l.order_id
       JOIN res_company cmp ON cmp.id = po.company_id
@@ -74,6 +76,8 @@ _TICKET_SCOPES = {
         SELECT order_id FROM pos_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
     'product_partners': """po.company_id = %(company_id)s
         AND COALESCE(rp.commercial_partner_id, -po.id) IN ({buyers})""",
+    'period': """po.company_id = ANY(%(company_ids)s::integer[])
+        AND (%(date_from)s::timestamp IS NULL OR po.date_order >= %(date_from)s::timestamp)""",
 }
 
 _TICKET_BUYERS_SQL = """
