@@ -13,7 +13,7 @@ candidates (products they never bought, not on the current document):
 - category: the customer's share of products in the product's category x the product's
   buyers / the most buyers of a product of that category;
 - popularity: buyers of the product in the last `popularity_days` (the fallback), in the
-  purchases or in the `buyers` given (every sales channel: the point of sale's tickets too).
+  purchases and the `buyers` of other sales channels given (the point of sale's tickets).
 
 Score = sum of weight x signal (recommendation_blend tunes the weights and knobs on a time
 holdout of the company's own history; the basket's weight stays BASKET_WEIGHT: a history has no
@@ -58,10 +58,10 @@ class DiscoverIndex:
     history (the lines before `now`)."""
 
     def __init__(self, purchases, now, category=None, neighbors=50, similar=50, popularity_days=365, buyers=None):
-        """buyers: (customer keys, product ids, last days bought) of each distinct customer x
-        product of every sales channel, for the popularity (default: the purchases'); its
-        products are known to the index beside the purchases' (a product sold only at the till
-        has a popularity and no other signal)."""
+        """buyers: (customer keys, product ids, last days bought) of the customer x product
+        pairs of other sales channels than the purchases, counted with the purchases' in the
+        popularity and its share; their products are known to the index beside the purchases'
+        (a product sold only at the till has a popularity and no other signal)."""
         p = purchases
         self.now, self.similar = now, similar
         if buyers is not None:
@@ -103,9 +103,8 @@ class DiscoverIndex:
         self.buyers = np.diff(self.buyer_ptr).astype(np.float64)
         self.customer_products = np.diff(self.bought_ptr).astype(np.float64)
         self.idf = 1.0 / np.log(1.0 + np.maximum(self.buyers, 1.0))
-        if buyers is None:
-            buyers = (self.customers[pair_customer], self.products[pair_product], last)
-        buyer_customers, buyer_products, buyer_last = buyers
+        buyer_customers, buyer_products, buyer_last = self._every_buyer(
+            (self.customers[pair_customer], self.products[pair_product], last), buyers)
         recent = buyer_last >= now - popularity_days
         self.popularity = np.bincount(np.searchsorted(self.products, buyer_products[recent]),
                                       minlength=n_products).astype(np.float64)
@@ -123,6 +122,20 @@ class DiscoverIndex:
         self.category = np.array([code.get(label, -1) if label is not None else -1 for label in labels], dtype=np.int64)
         self.category_best = np.zeros(len(names) + 1)
         np.maximum.at(self.category_best, self.category, self.buyers)
+
+    @staticmethod
+    def _every_buyer(own, others):
+        """(customers, products, last days) of the distinct customer x product pairs of own and
+        others (the same columns, or None), each with its last day."""
+        if others is None:
+            return own
+        customer, product, last = (np.concatenate(columns) for columns in zip(own, others))
+        order = np.lexsort((product, customer))
+        customer, product, last = customer[order], product[order], last[order]
+        starts = run_starts(customer, product)
+        if not len(starts):
+            return customer, product, last
+        return customer[starts], product[starts], np.maximum.reduceat(last, starts)
 
     @staticmethod
     def _run_bounds(sorted_values):

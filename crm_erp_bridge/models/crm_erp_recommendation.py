@@ -172,8 +172,11 @@ class CrmErpRecommendation(models.AbstractModel):
         customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company_id, now)
         purchases = Purchases(customer, product, order, days, qty / queries.QTY_SCALE)
         day = engine_day(now)
-        # the popularity counts the buyers of every sales channel (the point of sale's tickets too)
-        buyers = queries.buyer_pairs(self.env.cr, company_id, now, *self._sales_sources())
+        # the popularity counts the buyers of every basket source: the sale orders' are these
+        # lines (the same rule, not read twice), the others' (the point of sale's tickets) read here
+        sources, exclude_delivery = self._sales_sources()
+        others = [source for source in sources if source is not affinity_queries.SALE_ORDER_BASKETS]
+        buyers = queries.buyer_pairs(self.env.cr, company_id, now, others, exclude_delivery) if others else None
         entry = {
             'registry': id(self.env.registry), 'built': time.monotonic(), 'day': day, 'refreshing': False,
             'index': DiscoverIndex(purchases, day, dict(zip(product.tolist(), category.tolist())), buyers=buyers),

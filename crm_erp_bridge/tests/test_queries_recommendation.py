@@ -107,10 +107,10 @@ class TestCountedLines(SavepointCase):
                          [0] * 6)
 
     def test_buyer_pairs_are_the_counted_lines(self):
-        """Without another basket source than the sale orders (no point of sale glue), the
-        buyers of the popularity are the counted lines' (demo data): the Discover index built
-        with them is the one built from the lines alone (products, popularity, its ranks, the
-        share's denominator)."""
+        """The buyers of the sale orders' basket source are those of the engines' counted lines
+        (demo data): the Discover index given them is the one built from the lines alone
+        (products, popularity, its ranks, the share's denominator), so the engines read only
+        the other sources' buyers (none without the point of sale glue: nothing changes)."""
         company = self.env.ref('base.main_company')
         before = fields.Datetime.now()
         customer, product, order, days, qty, _category = recommendation.counted_lines(self.env.cr, company.id, before)

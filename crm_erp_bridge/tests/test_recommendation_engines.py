@@ -190,10 +190,11 @@ class TestDiscoverEngine(unittest.TestCase):
                          ('popularity', {'share': 0.25, 'product_id': 4}))
 
     def test_buyers_of_every_channel(self):
-        """The popularity of the buyers given (every sales channel): the purchases' own buyers
-        give the default index; anonymous tickets -1 and -2 (day 35) and -3 (before the year)
-        buying product 5, which no order has, make it known with popularity 2 and no other
-        signal, and the share's denominator every buyer (7)."""
+        """The popularity counts the buyers of other sales channels given with the purchases':
+        the purchases' own pairs again change nothing; customer 4 buying product 1 at the till
+        (day 39, and customer 1 again) is one more buyer of it; anonymous tickets -1 and -2 (day
+        35) and -3 (before the year) buying product 5, which no order has, make it known with
+        popularity 2 and no other signal; the share's denominator is every buyer (7)."""
         purchases = _purchases(self.LINES)
         own = ([1, 1, 2, 2, 2, 3, 3, 4, 4], [1, 2, 1, 2, 3, 1, 3, 2, 4], [10, 10, 20, 20, 20, 30, 30, 40, 40])
         same = discover.DiscoverIndex(purchases, 40, self.CATEGORIES, buyers=own)
@@ -201,10 +202,11 @@ class TestDiscoverEngine(unittest.TestCase):
             self.assertEqual(getattr(same, name).tolist(), getattr(self.index, name).tolist(), name)
         self.assertEqual((same.buyer_total, self.index.buyer_total), (4, 4))
         index = discover.DiscoverIndex(purchases, 40, self.CATEGORIES, buyers=(
-            own[0] + [-1, -2, -3], own[1] + [5, 5, 5], own[2] + [35, 35, -400]))
+            [4, 1, -1, -2, -3], [1, 1, 5, 5, 5], [39, 39, 35, 35, -400]))
         self.assertEqual(index.products.tolist(), [1, 2, 3, 4, 5])
-        self.assertEqual(index.popularity.tolist(), [3, 3, 2, 1, 2])
+        self.assertEqual(index.popularity.tolist(), [4, 3, 2, 1, 2])
         self.assertEqual(index.popularity_rank.tolist(), [0, 1, 2, 4, 3])
+        self.assertEqual(index.buyers.tolist(), self.index.buyers.tolist() + [0], 'the other signals: orders only')
         candidates, values = index.signals(3, self.KNOBS)
         self.assertEqual(index.products[candidates].tolist(), [2, 4, 5])
         self.assertEqual(values['popularity'].tolist(), [1.0, 1 / 3.0, 2 / 3.0])
