@@ -69,9 +69,13 @@ _TICKET_BASKET_LINES_SQL = """
 _TICKET_SCOPES = {
     'orders': """po.company_id = %(company_id)s AND po.id IN (
         SELECT -k FROM unnest(%(order_ids)s::integer[]) AS k WHERE k < 0)""",
-    'partners': """po.company_id = %(company_id)s AND (
-        po.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(partner_ids)s::integer[]))
-        OR po.id IN (SELECT -k FROM unnest(%(partner_ids)s::integer[]) AS k WHERE k < 0))""",
+    # (one IN of the customers' tickets and the anonymous ones: an OR of two IN subqueries made
+    # PostgreSQL filter every ticket of the company; the recommendations read it per call)
+    'partners': """po.company_id = %(company_id)s AND po.id IN (
+        SELECT t.id FROM pos_order t JOIN res_partner tp ON tp.id = t.partner_id
+         WHERE tp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
+         UNION ALL
+        SELECT -k FROM unnest(%(partner_ids)s::integer[]) AS k WHERE k < 0)""",
     'product_orders': """po.company_id = %(company_id)s AND po.id IN (
         SELECT order_id FROM pos_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
     'product_partners': """po.company_id = %(company_id)s
@@ -105,8 +109,11 @@ POS_ORDER_BASKETS = BasketSource('pos.order', 'pos_order', -1, _TICKET_BASKET_LI
 
 
 def create_affinity_indexes(cr):
-    """The ticket lines by product (the affinity's fold reads the baskets of a product)."""
+    """The ticket lines by product (the affinity's fold reads the baskets of a product) and by
+    ticket (Odoo 11 has no index on pos_order_line.order_id: the baskets and the best sellers
+    of some tickets or customers read their lines)."""
     ensure_index(cr, 'crm_erp_affinity_pos_line_product_idx', 'pos_order_line', ['product_id'])
+    ensure_index(cr, 'crm_erp_affinity_pos_line_order_idx', 'pos_order_line', ['order_id'])
 
 
 _TICKET_COMPANIES_SQL = """
