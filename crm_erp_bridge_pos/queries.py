@@ -44,13 +44,15 @@ def ticket_customers(cr):
 # basket, and an exchange ticket is the basket of what it sold, as a sale order's lines count
 # with a positive quantity. Tickets are in their own id space: -pos_order.id. A ticket without a
 # customer is its own customer key (-id): a basket of its own even with a basket window, in no
-# product's customer counts.
+# product's customer counts. The same lines are the tickets' sales in the peer best sellers and
+# the popularity of the recommendations (an anonymous ticket: a buyer of its own, in no peer
+# group).
 _TICKET_COUNTED_SQL = "po.state IN ('paid', 'done', 'invoiced')"
 _TICKET_LINE_SQL = "l.qty > 0"
 
 _TICKET_BASKET_LINES_SQL = """
     SELECT po.company_id, -po.id AS order_id, COALESCE(rp.commercial_partner_id, -po.id) AS partner_id,
-           po.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+           po.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days, po.date_order
       FROM pos_order_line l
       JOIN pos_order po ON po.id = l.order_id
       JOIN res_company cmp ON cmp.id = po.company_id
@@ -67,13 +69,19 @@ _TICKET_BASKET_LINES_SQL = """
 _TICKET_SCOPES = {
     'orders': """po.company_id = %(company_id)s AND po.id IN (
         SELECT -k FROM unnest(%(order_ids)s::integer[]) AS k WHERE k < 0)""",
-    'partners': """po.company_id = %(company_id)s AND (
-        po.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%(partner_ids)s::integer[]))
-        OR po.id IN (SELECT -k FROM unnest(%(partner_ids)s::integer[]) AS k WHERE k < 0))""",
+    # (one IN of the customers' tickets and the anonymous ones: an OR of two IN subqueries made
+    # PostgreSQL filter every ticket of the company; the recommendations read it per call)
+    'partners': """po.company_id = %(company_id)s AND po.id IN (
+        SELECT t.id FROM pos_order t JOIN res_partner tp ON tp.id = t.partner_id
+         WHERE tp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
+         UNION ALL
+        SELECT -k FROM unnest(%(partner_ids)s::integer[]) AS k WHERE k < 0)""",
     'product_orders': """po.company_id = %(company_id)s AND po.id IN (
         SELECT order_id FROM pos_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
     'product_partners': """po.company_id = %(company_id)s
         AND COALESCE(rp.commercial_partner_id, -po.id) IN ({buyers})""",
+    'period': """po.company_id = ANY(%(company_ids)s::integer[])
+        AND (%(date_from)s::timestamp IS NULL OR po.date_order >= %(date_from)s::timestamp)""",
 }
 
 _TICKET_BUYERS_SQL = """
@@ -101,8 +109,11 @@ POS_ORDER_BASKETS = BasketSource('pos.order', 'pos_order', -1, _TICKET_BASKET_LI
 
 
 def create_affinity_indexes(cr):
-    """The ticket lines by product (the affinity's fold reads the baskets of a product)."""
+    """The ticket lines by product (the affinity's fold reads the baskets of a product) and by
+    ticket (Odoo 11 has no index on pos_order_line.order_id: the baskets and the best sellers
+    of some tickets or customers read their lines)."""
     ensure_index(cr, 'crm_erp_affinity_pos_line_product_idx', 'pos_order_line', ['product_id'])
+    ensure_index(cr, 'crm_erp_affinity_pos_line_order_idx', 'pos_order_line', ['order_id'])
 
 
 _TICKET_COMPANIES_SQL = """

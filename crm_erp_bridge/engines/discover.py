@@ -12,7 +12,8 @@ candidates (products they never bought, not on the current document):
   nearest; a product scores the sum of the similarities of those who bought it;
 - category: the customer's share of products in the product's category x the product's
   buyers / the most buyers of a product of that category;
-- popularity: buyers of the product in the last `popularity_days` (the fallback).
+- popularity: buyers of the product in the last `popularity_days` (the fallback), in the
+  purchases and the `buyers` of other sales channels given (the point of sale's tickets).
 
 Score = sum of weight x signal (recommendation_blend tunes the weights and knobs on a time
 holdout of the company's own history; the basket's weight stays BASKET_WEIGHT: a history has no
@@ -56,10 +57,17 @@ class DiscoverIndex:
     """Co-purchase counts, customer-product incidence, categories and popularity of a purchase
     history (the lines before `now`)."""
 
-    def __init__(self, purchases, now, category=None, neighbors=50, similar=50, popularity_days=365):
+    def __init__(self, purchases, now, category=None, neighbors=50, similar=50, popularity_days=365, buyers=None):
+        """buyers: (customer keys, product ids, last days bought) of the customer x product
+        pairs of other sales channels than the purchases, counted with the purchases' in the
+        popularity and its share; their products are known to the index beside the purchases'
+        (a product sold only at the till has a popularity and no other signal)."""
         p = purchases
         self.now, self.similar = now, similar
-        self.products, product = np.unique(p.product, return_inverse=True)
+        if buyers is not None:
+            buyers = [np.asarray(column, dtype=np.int64) for column in buyers]
+        self.products = np.unique(p.product) if buyers is None else np.union1d(p.product, buyers[1])
+        product = np.searchsorted(self.products, p.product)
         self.customers, customer = np.unique(p.customer, return_inverse=True)
         n_products, n_customers = len(self.products), len(self.customers)
         # baskets: distinct (order, product)
@@ -95,8 +103,13 @@ class DiscoverIndex:
         self.buyers = np.diff(self.buyer_ptr).astype(np.float64)
         self.customer_products = np.diff(self.bought_ptr).astype(np.float64)
         self.idf = 1.0 / np.log(1.0 + np.maximum(self.buyers, 1.0))
-        recent = last >= now - popularity_days
-        self.popularity = np.bincount(pair_product[recent], minlength=n_products).astype(np.float64)
+        buyer_customers, buyer_products, buyer_last = self._every_buyer(
+            (self.customers[pair_customer], self.products[pair_product], last), buyers)
+        recent = buyer_last >= now - popularity_days
+        self.popularity = np.bincount(np.searchsorted(self.products, buyer_products[recent]),
+                                      minlength=n_products).astype(np.float64)
+        # the popularity's share is of every buyer of the history
+        self.buyer_total = len(np.unique(buyer_customers))
         # each product's rank by that popularity (0: the most bought), once per index
         self.popularity_rank = np.empty(n_products, dtype=np.int64)
         self.popularity_rank[np.lexsort((self.products, -self.popularity))] = np.arange(n_products)
@@ -109,6 +122,20 @@ class DiscoverIndex:
         self.category = np.array([code.get(label, -1) if label is not None else -1 for label in labels], dtype=np.int64)
         self.category_best = np.zeros(len(names) + 1)
         np.maximum.at(self.category_best, self.category, self.buyers)
+
+    @staticmethod
+    def _every_buyer(own, others):
+        """(customers, products, last days) of the distinct customer x product pairs of own and
+        others (the same columns, or None), each with its last day."""
+        if others is None:
+            return own
+        customer, product, last = (np.concatenate(columns) for columns in zip(own, others))
+        order = np.lexsort((product, customer))
+        customer, product, last = customer[order], product[order], last[order]
+        starts = run_starts(customer, product)
+        if not len(starts):
+            return customer, product, last
+        return customer[starts], product[starts], np.maximum.reduceat(last, starts)
 
     @staticmethod
     def _run_bounds(sorted_values):
@@ -243,5 +270,5 @@ class DiscoverIndex:
             return 'category', {'category': self.category_names[self.category[product_index]], 'product_id': product_id}
         if signal == 'similar_customers':
             return 'similar_customers', {'similar': self.similar, 'product_id': product_id}
-        return 'popularity', {'share': self.popularity[product_index] / max(len(self.customers), 1),
+        return 'popularity', {'share': self.popularity[product_index] / max(self.buyer_total, 1),
                               'product_id': product_id}

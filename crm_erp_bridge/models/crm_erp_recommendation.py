@@ -58,10 +58,19 @@ class CrmErpRecommendation(models.AbstractModel):
         queries.create_best_seller_tables(self.env.cr)
 
     @api.model
+    def _sales_sources(self):
+        """(basket sources, whether delivery lines are left out): the affinity's rule of what was
+        sold (crm.erp.product.affinity._affinity_basket_sources: the confirmed sale orders, and
+        with crm_erp_bridge_pos the paid tickets), read by the peer best sellers and the
+        popularity too."""
+        affinity = self.env['crm.erp.product.affinity']
+        return affinity._affinity_basket_sources(), affinity._affinity_excludes_delivery()
+
+    @api.model
     def _recompute_best_sellers(self, companies):
         """Peer best sellers of the companies (recordset) as of now (the recommendation
         reference time), set-based; run by the full affinity recompute."""
-        queries.recompute_best_sellers(self.env.cr, companies.ids, self._now())
+        queries.recompute_best_sellers(self.env.cr, companies.ids, self._now(), *self._sales_sources())
         for company in companies:  # the engines' company-wide figures follow the full recompute too
             self._expire_engine_cache(company)
 
@@ -163,9 +172,14 @@ class CrmErpRecommendation(models.AbstractModel):
         customer, product, order, days, qty, category = queries.counted_lines(self.env.cr, company_id, now)
         purchases = Purchases(customer, product, order, days, qty / queries.QTY_SCALE)
         day = engine_day(now)
+        # the popularity counts the buyers of every basket source: the sale orders' are these
+        # lines (the same rule, not read twice), the others' (the point of sale's tickets) read here
+        sources, exclude_delivery = self._sales_sources()
+        others = [source for source in sources if source is not affinity_queries.SALE_ORDER_BASKETS]
+        buyers = queries.buyer_pairs(self.env.cr, company_id, now, others, exclude_delivery) if others else None
         entry = {
             'registry': id(self.env.registry), 'built': time.monotonic(), 'day': day, 'refreshing': False,
-            'index': DiscoverIndex(purchases, day, dict(zip(product.tolist(), category.tolist()))),
+            'index': DiscoverIndex(purchases, day, dict(zip(product.tolist(), category.tolist())), buyers=buyers),
             'figures': RepeatPairs(purchases).product_figures(),
         }
         with _ENGINE_CACHE_LOCK:
@@ -265,7 +279,7 @@ class CrmErpRecommendation(models.AbstractModel):
         if not short:
             return
         for partner_id, product_id, level, peer_key, buyers in queries.peer_best_sellers(
-                self.env.cr, dict(params, partner_ids=short)):
+                self.env.cr, dict(params, partner_ids=short), *self._sales_sources()):
             if len(proposed[partner_id]) >= params['fetch'] or product_id in proposed[partner_id]:
                 continue
             proposed[partner_id].add(product_id)

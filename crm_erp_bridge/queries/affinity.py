@@ -121,10 +121,11 @@ _VIEW_SQL = """
 # (sale, done) with a positive quantity, not down payments{delivery}, services only when the
 # company counts them. A basket is an order (company basket window 0), else consecutive orders
 # of one commercial customer at most N days apart (days of date_order), named after its first
-# order's id.
+# order's id. The same lines are the sales of the peer best sellers and of the popularity of
+# the recommendations (queries/recommendation.py).
 _LINES_SQL = """
     SELECT so.company_id, so.id AS order_id, rp.commercial_partner_id AS partner_id,
-           so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+           so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days, so.date_order
       FROM sale_order_line l
       JOIN sale_order so ON so.id = l.order_id
       JOIN res_company cmp ON cmp.id = so.company_id
@@ -174,6 +175,9 @@ _SCOPES = {
     'product_orders': """so.company_id = %(company_id)s AND so.id IN (
         SELECT order_id FROM sale_order_line WHERE product_id = ANY(%(scope_product_ids)s::integer[]))""",
     'product_partners': """so.company_id = %(company_id)s AND rp.commercial_partner_id IN ({buyers})""",
+    # the companies' orders placed from date_from (None: any time): best sellers, popularity
+    'period': """so.company_id = ANY(%(company_ids)s::integer[])
+        AND (%(date_from)s::timestamp IS NULL OR so.date_order >= %(date_from)s::timestamp)""",
 }
 
 _BUYERS_SQL = """
@@ -238,11 +242,14 @@ class BasketSource(object):
     customer counts). SQL texts from the code, never values:
 
     - `lines`: SELECT company_id, order_id (signed), partner_id (commercial customer, or the
-      document's signed id without one), day, product_id, days (the company's basket window) of
-      the counted lines, with the parameters of basket_params (exclude_order_ids signed), the
-      placeholders `{scope}` (one of `scopes`) and `{delivery}` (may be left out);
+      document's signed id without one), day, product_id, days (the company's basket window),
+      date_order (the document's time) of the counted lines, with the parameters of
+      basket_params (exclude_order_ids signed), the placeholders `{scope}` (one of `scopes`)
+      and `{delivery}` (may be left out); also the sales of the peer best sellers and of the
+      recommendations' popularity (queries/recommendation.py);
     - `scopes`: the condition of each scope ('orders', 'partners' with signed ids,
-      'product_orders', 'product_partners' with `{buyers}`: the customers of every source);
+      'product_orders', 'product_partners' with `{buyers}`: the customers of every source,
+      'period': the documents of %(company_ids)s placed from %(date_from)s, None: any time);
     - `buyers`: SELECT of the customer keys of the company's documents with a line of the
       scope's products (%(company_id)s, %(scope_product_ids)s);
     - `orders`: SELECT company, customer key, signed id, day (days since 2000-01-01) of the
@@ -324,23 +331,31 @@ def drop_tables_and_view(cr):
         drop_index(cr, name)
 
 
+def lines_sql(scope, exclude_delivery, sources=None):
+    """SQL text of the counted lines (BasketSource.lines' columns) in scope (a key of the
+    sources' scopes) of every source (BasketSource; None: the sale orders); its parameters: see
+    basket_params."""
+    sources = _sources(sources)
+    delivery = _NOT_DELIVERY_SQL if exclude_delivery else ''
+    buyers = _union(source.buyers for source in sources)
+    return _union(source.lines.format(delivery=delivery, scope=source.scopes[scope].format(buyers=buyers))
+                  for source in sources)
+
+
 def baskets_sql(scope, window, exclude_delivery, sources=None):
     """SQL text of the distinct (company_id, basket_id, partner_id, product_id) of the counted
     lines in scope (a key of the sources' scopes), order baskets or window baskets (window: the
     company's basket window is positive), of every source (BasketSource; None: the sale
     orders); its parameters: see basket_params."""
-    sources = _sources(sources)
-    delivery = _NOT_DELIVERY_SQL if exclude_delivery else ''
-    buyers = _union(source.buyers for source in sources)
-    lines = _union(source.lines.format(delivery=delivery, scope=source.scopes[scope].format(buyers=buyers))
-                   for source in sources)
+    lines = lines_sql(scope, exclude_delivery, sources)
     return (_WINDOW_BASKETS_SQL if window else _ORDER_BASKETS_SQL).format(lines=lines)
 
 
 def basket_params(company_id, date_to, **values):
-    """Parameters of baskets_sql: the company, the date before which orders count (None: all),
-    no orders nor lines excluded unless values say so (exclude_order_ids, exclude_line_ids), and
-    the scope's ids (order_ids, partner_ids or scope_product_ids)."""
+    """Parameters of baskets_sql and lines_sql: the company, the date before which orders count
+    (None: all), no orders nor lines excluded unless values say so (exclude_order_ids,
+    exclude_line_ids), and the scope's ids (order_ids, partner_ids or scope_product_ids; for
+    'period', company_ids and date_from)."""
     params = {'company_id': company_id, 'date_to': date_to, 'exclude_order_ids': [], 'exclude_line_ids': []}
     params.update(values)
     return params

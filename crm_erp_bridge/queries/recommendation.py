@@ -2,9 +2,8 @@
 best sellers (precomputed tables) and typical quantities (model crm.erp.recommendation,
 res.partner's cross-sell opportunities; their own lookups: cross_sell.py)."""
 from ..sql import fetch_int_columns
-from .affinity import affinity_delta_sql
-from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_LINE_SQL, COUNTED_ORDER_SQL, analyze, drop_tables,
-                     product_uom_joins, sellable_sql)
+from .affinity import affinity_delta_sql, basket_params, lines_sql
+from .common import COUNTED_LINE_SQL, COUNTED_ORDER_SQL, analyze, drop_tables, product_uom_joins, sellable_sql
 
 _SELLABLE_SQL = sellable_sql()
 
@@ -162,24 +161,21 @@ _BEST_SELLER_TABLES_SQL = """
         ON crm_erp_best_seller (company_id, level, peer_key, buyers DESC, product_id);
 """
 
-# Counted lines of the year before date_to, of sellable products, as distinct (company,
-# customer, product), counted per company and peer group in one pass (GROUPING SETS).
+# The counted lines of the year before date_to of every basket source of the affinity (the
+# confirmed sale orders; with crm_erp_bridge_pos the paid tickets: queries.affinity.lines_sql,
+# scope 'period'), of sellable products, as distinct (company, customer key, product), counted
+# per company and peer group in one pass (GROUPING SETS). A document without a customer (an
+# anonymous ticket) is a buyer of its own (its signed id): in no peer group but everybody's.
 _BEST_SELLERS_RECOMPUTE_SQL = """
     WITH sales AS (
-        SELECT DISTINCT so.company_id, cp.id AS buyer_id, cp.industry_id, cp.country_id, st.rfm_segment,
-               l.product_id
-          FROM sale_order so
-          JOIN res_partner rp ON rp.id = so.partner_id
-          JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = so.company_id
-          JOIN sale_order_line l ON l.order_id = so.id
-          JOIN product_product pp ON pp.id = l.product_id
+        SELECT DISTINCT lines.company_id, lines.partner_id AS buyer_id, cp.industry_id, cp.country_id,
+               st.rfm_segment, lines.product_id
+          FROM ({lines}) lines
+          LEFT JOIN res_partner cp ON cp.id = lines.partner_id
+          LEFT JOIN crm_erp_partner_stats st ON st.partner_id = cp.id AND st.company_id = lines.company_id
+          JOIN product_product pp ON pp.id = lines.product_id
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
-          JOIN res_company cmp ON cmp.id = so.company_id
-         WHERE so.company_id = ANY(%(company_ids)s::integer[]) AND """ + COUNTED_LINE_SQL + """
-           AND so.date_order < %(date_to)s::timestamp
-           AND so.date_order >= %(date_to)s::timestamp - INTERVAL '365 days'
-           AND """ + sellable_sql('so.company_id') + """
+         WHERE """ + sellable_sql('lines.company_id') + """
     ), groups AS (
         SELECT company_id,
                CASE WHEN GROUPING(industry_id) = 0 THEN 1 WHEN GROUPING(country_id) = 0 THEN 2
@@ -197,7 +193,8 @@ _BEST_SELLERS_RECOMPUTE_SQL = """
 """
 
 # Best sellers among the customer's peers (levels 1-4, in this order), from the precomputed
-# figures: a customer's own purchases of the figures' year are not counted (one buyer less).
+# figures: a customer's own purchases of the figures' year are not counted (one buyer less);
+# their purchases are the counted lines of every basket source ({lines}: scope 'partners').
 # Each level reads only its top rows: enough to fill `fetch` items after the products left
 # out (bought by the customer, on the document, taken by an earlier level). The checks of
 # each row are subqueries on primary keys: a plan that does not depend on estimates.
@@ -207,18 +204,14 @@ _BEST_SELLERS_SQL = """
           FROM crm_erp_best_seller_company WHERE company_id = %(company_id)s
     ), bought AS (
         -- recent: within the exclusion window; counted: in the figures' year
-        SELECT rp.commercial_partner_id AS partner_id, l.product_id,
-               BOOL_OR(so.date_order >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
-                       AND so.date_order < %(now)s::timestamp) AS recent,
-               BOOL_OR(so.date_order >= snapshot.date_from AND so.date_order < snapshot.date_to) AS counted
+        SELECT lines.partner_id, lines.product_id,
+               BOOL_OR(lines.date_order >= %(now)s::timestamp - make_interval(days => %(exclude_days)s)
+                       AND lines.date_order < %(now)s::timestamp) AS recent,
+               BOOL_OR(lines.date_order >= snapshot.date_from AND lines.date_order < snapshot.date_to) AS counted
           FROM snapshot
-          JOIN sale_order so ON so.company_id = %(company_id)s
-          JOIN res_partner rp ON rp.id = so.partner_id
-          JOIN sale_order_line l ON l.order_id = so.id
-         WHERE rp.commercial_partner_id = ANY(%(partner_ids)s::integer[])
-           AND """ + COUNTED_ORDER_SQL + """ AND """ + COUNTED_LINE_ONLY_SQL + """
-           AND so.date_order < GREATEST(%(now)s::timestamp, snapshot.date_to)
-      GROUP BY rp.commercial_partner_id, l.product_id
+         CROSS JOIN ({lines}) lines
+         WHERE lines.date_order < GREATEST(%(now)s::timestamp, snapshot.date_to)
+      GROUP BY lines.partner_id, lines.product_id
     ), customer AS (
         SELECT p.id AS partner_id, p.industry_id, p.country_id, st.rfm_segment,
                (SELECT COUNT(*) FROM bought b WHERE b.partner_id = p.id)
@@ -280,15 +273,25 @@ def drop_best_seller_tables(cr):
     drop_tables(cr, BEST_SELLER_TABLE_NAMES)
 
 
-def recompute_best_sellers(cr, company_ids, date_to):
-    """Replace the peer best sellers of the companies by those of the year before date_to."""
-    params = {'company_ids': list(company_ids), 'date_to': date_to}
+def _year_before(cr, date_to):
+    """The start of the figures' year before date_to: date_to - 365 days (PostgreSQL's
+    timestamp arithmetic, as the snapshot's date_from in _BEST_SELLERS_SQL)."""
+    cr.execute("SELECT %s::timestamp - INTERVAL '365 days'", [date_to])
+    return cr.fetchone()[0]
+
+
+def recompute_best_sellers(cr, company_ids, date_to, sources=None, exclude_delivery=False):
+    """Replace the peer best sellers of the companies by those of the year before date_to, of
+    the counted lines of the affinity's basket sources (queries.affinity.BasketSource; None:
+    the sale orders; exclude_delivery: the affinity's delivery rule)."""
+    params = basket_params(None, date_to, company_ids=list(company_ids),
+                           date_from=_year_before(cr, date_to))
     cr.execute("DELETE FROM crm_erp_best_seller WHERE company_id = ANY(%(company_ids)s)", params)
     cr.execute("DELETE FROM crm_erp_best_seller_company WHERE company_id = ANY(%(company_ids)s)", params)
     cr.execute("INSERT INTO crm_erp_best_seller_company (company_id, date_to) "
                "SELECT unnest(%(company_ids)s::integer[]), %(date_to)s", params)
     # all companies in one pass over the year's lines
-    cr.execute(_BEST_SELLERS_RECOMPUTE_SQL, params)
+    cr.execute(_BEST_SELLERS_RECOMPUTE_SQL.format(lines=lines_sql('period', exclude_delivery, sources)), params)
     analyze(cr, 'crm_erp_best_seller')
 
 
@@ -340,11 +343,33 @@ def affinity_candidates(cr, params):
     return cr.fetchall()
 
 
-def peer_best_sellers(cr, params):
+def peer_best_sellers(cr, params, sources=None, exclude_delivery=False):
     """[(partner_id, product_id, level, peer_key, buyers)], the best `fetch` peer best sellers
-    of each customer, best first (params: as affinity_candidates)."""
-    cr.execute(_BEST_SELLERS_SQL, params)
+    of each customer, best first (params: as affinity_candidates; the customers' purchases: the
+    counted lines of sources, as recompute_best_sellers)."""
+    cr.execute(_BEST_SELLERS_SQL.format(lines=lines_sql('partners', exclude_delivery, sources)),
+               dict(basket_params(params['company_id'], None), **params))
     return cr.fetchall()
+
+
+# Every buyer of the company's products: the distinct customer keys x products of the counted
+# lines of every basket source before %(date_to)s, with the last day each was bought.
+_BUYER_PAIRS_SQL = """
+    SELECT lines.partner_id, lines.product_id, MAX(lines.day) - DATE '2000-01-01'
+      FROM ({lines}) lines
+  GROUP BY lines.partner_id, lines.product_id
+"""
+
+
+def buyer_pairs(cr, company_id, before, sources=None, exclude_delivery=False):
+    """The buyers of the company's products before `before` (a timestamp) in the counted lines
+    of sources (as recompute_best_sellers): three numpy int32 arrays of one value per distinct
+    customer key x product: the customer key (commercial customer, or the signed id of a
+    document without one: an anonymous ticket), the product, the last day it was bought (days
+    since 2000-01-01, of the stored UTC time, as counted_lines)."""
+    params = basket_params(None, before, company_ids=[company_id], date_from=None)
+    return fetch_int_columns(cr, _BUYER_PAIRS_SQL.format(lines=lines_sql('period', exclude_delivery, sources)),
+                             params, 3)
 
 
 def typical_quantities(cr, company_id, requests):

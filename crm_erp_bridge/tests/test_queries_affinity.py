@@ -85,7 +85,7 @@ class TestQueriesAffinity(AffinityCase):
         quote = self._order(self.customer_x, '2025-01-11', [self.p3, self.p1], confirm=False)
         quotations = affinity.BasketSource('quotation', 'sale_order', -1, """
             SELECT so.company_id, -so.id AS order_id, rp.commercial_partner_id AS partner_id,
-                   so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days
+                   so.date_order::date AS day, l.product_id, cmp.affinity_basket_days AS days, so.date_order
               FROM sale_order_line l
               JOIN sale_order so ON so.id = l.order_id
               JOIN res_company cmp ON cmp.id = so.company_id

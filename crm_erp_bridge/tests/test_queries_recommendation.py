@@ -1,6 +1,9 @@
 from odoo import fields
 from odoo.tests.common import SavepointCase
 
+from ..engines.discover import DiscoverIndex
+from ..engines.purchases import Purchases
+from ..models.crm_erp_recommendation import engine_day
 from ..queries import recommendation
 from .recommendation_common import NOW, RecommendationCase, weight
 
@@ -102,3 +105,21 @@ class TestCountedLines(SavepointCase):
             self.env.cr, company.id, earlier)])), self._orm_lines(company, earlier))
         self.assertEqual([len(column) for column in recommendation.counted_lines(self.env.cr, company.id, before, [])],
                          [0] * 6)
+
+    def test_buyer_pairs_are_the_counted_lines(self):
+        """The buyers of the sale orders' basket source are those of the engines' counted lines
+        (demo data): the Discover index given them is the one built from the lines alone
+        (products, popularity, its ranks, the share's denominator), so the engines read only
+        the other sources' buyers (none without the point of sale glue: nothing changes)."""
+        company = self.env.ref('base.main_company')
+        before = fields.Datetime.now()
+        customer, product, order, days, qty, _category = recommendation.counted_lines(self.env.cr, company.id, before)
+        purchases = Purchases(customer, product, order, days, qty / recommendation.QTY_SCALE)
+        own = DiscoverIndex(purchases, engine_day(before))
+        buyers = recommendation.buyer_pairs(self.env.cr, company.id, before)
+        index = DiscoverIndex(purchases, engine_day(before), buyers=buyers)
+        self.assertGreater(own.popularity.sum(), 10)
+        for name in ('products', 'popularity', 'popularity_rank'):
+            self.assertEqual(getattr(index, name).tolist(), getattr(own, name).tolist(), name)
+        self.assertEqual(index.buyer_total, len(own.customers))
+        self.assertEqual(len(buyers[0]), len(set(zip(customer.tolist(), product.tolist()))))

@@ -135,12 +135,13 @@ class TestDiscoverEngine(unittest.TestCase):
     n(24) = 1."""
 
     KNOBS = {'half_life_days': 10.0, 'beta': 0.0, 'weights': {}}
+    LINES = [(1, 1, 1, 10, 1.0), (1, 2, 1, 10, 1.0), (2, 1, 2, 20, 1.0), (2, 2, 2, 20, 1.0), (2, 3, 2, 20, 1.0),
+             (3, 1, 3, 30, 1.0), (3, 3, 3, 30, 1.0), (4, 2, 4, 40, 1.0), (4, 4, 4, 40, 1.0)]
+    CATEGORIES = {1: 'X', 2: 'X', 3: 'Y', 4: 'Y'}
 
     def setUp(self):
         super().setUp()
-        lines = [(1, 1, 1, 10, 1.0), (1, 2, 1, 10, 1.0), (2, 1, 2, 20, 1.0), (2, 2, 2, 20, 1.0), (2, 3, 2, 20, 1.0),
-                 (3, 1, 3, 30, 1.0), (3, 3, 3, 30, 1.0), (4, 2, 4, 40, 1.0), (4, 4, 4, 40, 1.0)]
-        self.index = discover.DiscoverIndex(_purchases(lines), 40, {1: 'X', 2: 'X', 3: 'Y', 4: 'Y'})
+        self.index = discover.DiscoverIndex(_purchases(self.LINES), 40, self.CATEGORIES)
 
     def test_signals(self):
         candidates, values = self.index.signals(3, self.KNOBS)
@@ -187,6 +188,31 @@ class TestDiscoverEngine(unittest.TestCase):
                          ('category', {'category': 'Y', 'product_id': 4}))
         self.assertEqual(self.index.reason(3, 3, 'popularity', self.KNOBS),
                          ('popularity', {'share': 0.25, 'product_id': 4}))
+
+    def test_buyers_of_every_channel(self):
+        """The popularity counts the buyers of other sales channels given with the purchases':
+        the purchases' own pairs again change nothing; customer 4 buying product 1 at the till
+        (day 39, and customer 1 again) is one more buyer of it; anonymous tickets -1 and -2 (day
+        35) and -3 (before the year) buying product 5, which no order has, make it known with
+        popularity 2 and no other signal; the share's denominator is every buyer (7)."""
+        purchases = _purchases(self.LINES)
+        own = ([1, 1, 2, 2, 2, 3, 3, 4, 4], [1, 2, 1, 2, 3, 1, 3, 2, 4], [10, 10, 20, 20, 20, 30, 30, 40, 40])
+        same = discover.DiscoverIndex(purchases, 40, self.CATEGORIES, buyers=own)
+        for name in ('products', 'popularity', 'popularity_rank', 'buyers', 'product_baskets'):
+            self.assertEqual(getattr(same, name).tolist(), getattr(self.index, name).tolist(), name)
+        self.assertEqual((same.buyer_total, self.index.buyer_total), (4, 4))
+        index = discover.DiscoverIndex(purchases, 40, self.CATEGORIES, buyers=(
+            [4, 1, -1, -2, -3], [1, 1, 5, 5, 5], [39, 39, 35, 35, -400]))
+        self.assertEqual(index.products.tolist(), [1, 2, 3, 4, 5])
+        self.assertEqual(index.popularity.tolist(), [4, 3, 2, 1, 2])
+        self.assertEqual(index.popularity_rank.tolist(), [0, 1, 2, 4, 3])
+        self.assertEqual(index.buyers.tolist(), self.index.buyers.tolist() + [0], 'the other signals: orders only')
+        candidates, values = index.signals(3, self.KNOBS)
+        self.assertEqual(index.products[candidates].tolist(), [2, 4, 5])
+        self.assertEqual(values['popularity'].tolist(), [1.0, 1 / 3.0, 2 / 3.0])
+        self.assertEqual([values[name][2] for name in ('co_purchase', 'similar_customers', 'category')], [0, 0, 0])
+        self.assertEqual(index.reason(3, 4, 'popularity', self.KNOBS),
+                         ('popularity', {'share': 2 / 7.0, 'product_id': 5}))
 
 
 class TestRecommendationBlend(unittest.TestCase):
