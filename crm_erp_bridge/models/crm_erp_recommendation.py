@@ -277,7 +277,10 @@ class CrmErpRecommendation(models.AbstractModel):
         """Stock figures, stock mode, intents, explanations; at most limit items per customer."""
         product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
-        types = common_queries.product_types(self.env.cr, product_ids)
+        # the candidates and the products that explain them: types, names and units in one query
+        types, names, units = self._product_labels(
+            set(product_ids) | {item['from_product_id'] for items in candidates.values() for item in items
+                                if item.get('from_product_id')})
         mode = company.recommendation_stock_mode
         kept = {}
         for partner in commercial:
@@ -300,13 +303,7 @@ class CrmErpRecommendation(models.AbstractModel):
                     continue
                 (unavailable if out and mode == 'demote' else available).append(item)
             kept[partner] = (available + unavailable)[:limit]
-        # names (name_get is the costly part: only for the items kept) and explanations
-        named = {item['product_id'] for items in kept.values() for item in items} \
-            | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
-        # sudo: names and units only, of products sellable in the company the caller was checked for
-        products = self.env['product.product'].sudo().with_context(prefetch_fields=False).browse(sorted(named))
-        names = dict(products.name_get())
-        units = {product.id: product.uom_id.name for product in products}
+        # names and explanations
         segments = dict(RFM_SEGMENTS)
         for partner, items in kept.items():
             for item in items:
@@ -326,6 +323,28 @@ class CrmErpRecommendation(models.AbstractModel):
                 else:
                     item.update(from_product_id=False, pair_count=0, lift=0.0, confidence=0.0)
         return {partner.id: items for partner, items in kept.items()}
+
+    @api.model
+    def _product_labels(self, product_ids):
+        """({product id: type}, {product id: display name}, {product id: unit name}), names in the
+        user's language, in one query. The display name as product.product's name_get writes it
+        ('[reference] name'): name_get's inherited fields cost a query and a related-field
+        computation each. Variants and a vendor's context (partner_id, display_default_code),
+        which change the name, are named by name_get itself."""
+        rows = common_queries.product_labels(self.env.cr, product_ids, self.env.lang)
+        context = self.env.context
+        if context.get('partner_id') or not context.get('display_default_code', True):
+            by_name_get = set(rows)
+        else:
+            by_name_get = {product_id for product_id, row in rows.items() if row[4]}
+        # sudo: names only, of products sellable in the company the caller was checked for
+        names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
+                     .browse(sorted(by_name_get)).name_get()) if by_name_get else {}
+        for product_id, (_type, name, code, _unit, _variant) in rows.items():
+            if product_id not in names:
+                names[product_id] = '[%s] %s' % (code, name) if code else name
+        return ({product_id: row[0] for product_id, row in rows.items()}, names,
+                {product_id: row[3] for product_id, row in rows.items()})
 
     @api.model
     def _reason(self, item, partner, names, segments):
