@@ -86,9 +86,7 @@ class CrmErpRecommendation(models.AbstractModel):
         commercial = partners.mapped('commercial_partner_id')
         if not commercial:
             return {}
-        cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
-        baskets = affinity_queries.company_basket_count(cr, company.id)
         params = {
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(), 'limit': limit,
             'half_life': float(company.recommendation_half_life_days),
@@ -96,9 +94,6 @@ class CrmErpRecommendation(models.AbstractModel):
             'repeat_share': company.recommendation_repeat_share,
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
             'per_product': AFFINITIES_PER_PRODUCT,
-            # the affinity view's thresholds and figures (the query reads the raw counts)
-            'basket_count': baskets, 'min_count': company.affinity_min_count,
-            'min_lift': company.affinity_min_lift or 0.0,
         }
         candidates = {partner_id: [] for partner_id in commercial.ids}
         for scorer in self._recommendation_scorers():
@@ -248,6 +243,9 @@ class CrmErpRecommendation(models.AbstractModel):
     @api.model
     def _score_affinity(self, commercial, company, params, candidates):
         """Products bought with what the customer bought (README, "Recommendations")."""
+        # the affinity view's thresholds and figures (the query reads the raw counts)
+        params = dict(params, basket_count=affinity_queries.company_basket_count(self.env.cr, company.id),
+                      min_count=company.affinity_min_count, min_lift=company.affinity_min_lift or 0.0)
         for partner_id, product_id, score, from_product_id, pair_count, lift, confidence \
                 in queries.affinity_candidates(self.env.cr, params):
             candidates[partner_id].append({
