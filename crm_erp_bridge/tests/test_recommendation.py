@@ -34,6 +34,18 @@ class TestRecommendation(RecommendationCase):
         # the measured rates of the engines' defaults (no tuning yet): past products, then discoveries
         self.assertEqual([item['probability'] for item in items], [0.3, 0.1, 0.1, 0.1])
 
+    def test_statements_of_one_call(self):
+        """The statements of one customer's call, once the process has its company figures and
+        translations: the partner's existence and row, the user's, the company's settings, the
+        tuning's stamp, the sellable candidates, the peer best sellers (X gets fewer than 10
+        items), their stock (two) and their labels; the customer's lines come through a COPY,
+        which the cursor does not count (docs/design-performance.md)."""
+        self._items(self.customer_x)
+        self.env['res.partner'].invalidate_cache()  # a new request: nothing read yet
+        before = self.env.cr.sql_log_count
+        self._items(self.customer_x)
+        self.assertEqual(self.env.cr.sql_log_count - before, 10)
+
     def test_due_to_reorder_with_a_planted_rhythm(self):
         """R orders 4 units of P5 every 30 days, and 2, then 6 units of P6 151 days apart: P5
         is due on 2025-12-31 (its own cycle); P6 takes the product's typical cycle (R's, the
