@@ -10,6 +10,7 @@ Every timed step runs in a transaction that is rolled back, so the runs see the 
 Figures: median, min and max over --reps runs; ratios are taken from runs of the same process.
 """
 import argparse
+import configparser
 import datetime
 import json
 import os
@@ -36,6 +37,23 @@ def addons_path_args():
     of the addon (e.g. an exported older commit) on the project's venv and cluster."""
     path = os.environ.get('BENCH_ADDONS_PATH')
     return ['--addons-path=' + path] if path else []
+
+
+def configured_addons_path():
+    """The addons path the benchmarks' servers run with: BENCH_ADDONS_PATH, else the project's
+    config (.local/odoo.conf, written by scripts/odoo)."""
+    path = os.environ.get('BENCH_ADDONS_PATH')
+    if path:
+        return path
+    config = configparser.ConfigParser()
+    if not config.read(os.path.join(ROOT, '.local', 'odoo.conf')):
+        raise RuntimeError('no .local/odoo.conf: run scripts/odoo --version once')
+    return config.get('options', 'addons_path')
+
+
+# bench/server_wide/bench_call_timing: one log line per XML-RPC object call (OdooServer's
+# call_timing)
+CALL_TIMING_RE = re.compile(r'bench_call_timing: call (\S+) (\S+) wall ([0-9.]+) cpu ([0-9.]+) (\w+)')
 
 
 def load_odoo():
@@ -762,9 +780,12 @@ def peer_child(db, thresholds, out):
 class OdooServer:
     """scripts/odoo serving one database on a free loopback port, threaded (workers 0) or
     prefork, with the given log handlers (default: the rpc request debug log, one line per
-    call with the time spent inside the server)."""
+    call with the time spent inside the server). call_timing: also loads the server-wide
+    bench_call_timing (bench/server_wide), which logs every object call's model, method and
+    time inside its worker (call_times)."""
 
-    def __init__(self, db, workers=0, cron_threads=0, log_handlers=('odoo.http.rpc.request:DEBUG',), extra=()):
+    def __init__(self, db, workers=0, cron_threads=0, log_handlers=('odoo.http.rpc.request:DEBUG',), extra=(),
+                 call_timing=False):
         import socket
         import tempfile
         import urllib.request
@@ -773,6 +794,10 @@ class OdooServer:
             self.port = sock.getsockname()[1]
         self.url = 'http://127.0.0.1:%d' % self.port
         self.log = tempfile.NamedTemporaryFile(prefix='bench-server-', suffix='.log', delete=False)
+        if call_timing:
+            log_handlers = tuple(log_handlers) + ('odoo.addons.bench_call_timing:INFO',)
+            extra = ['--addons-path=%s,%s' % (configured_addons_path(), os.path.join(ROOT, 'bench', 'server_wide')),
+                     '--load=base,web,bench_call_timing'] + list(extra)
         self.process = subprocess.Popen(
             [os.path.join(ROOT, 'scripts', 'odoo'), '-d', db, '--db-filter=^%s$' % db, '--http-port=%d' % self.port,
              '--workers=%d' % workers, '--max-cron-threads=%d' % cron_threads, '--log-level=warn']
@@ -800,6 +825,12 @@ class OdooServer:
 
     def rpc_times(self, method):
         return [float(t) for t in re.findall(r'object\.%s time:([0-9.]+)s' % method, self.log_since_mark())]
+
+    def call_times(self):
+        """[(model, method, wall seconds, CPU seconds, ok)] of the object calls logged since
+        the mark (a server started with call_timing)."""
+        return [(model, method, float(wall), float(cpu), status == 'ok')
+                for model, method, wall, cpu, status in CALL_TIMING_RE.findall(self.log_since_mark())]
 
     def stop(self, keep_log=False):
         """Stops the server and every worker it forked: a prefork master killed after its

@@ -35,6 +35,16 @@ starting calls at the phase's end. --also-without-nightly adds, for each client 
 on the addon's database without the nightly jobs (what the jobs alone cost on a small machine).
 The machine's load average (1 minute) is sampled during each phase: other processes' work
 shows there.
+
+The client-side latencies include the wait for a free worker (16 clients, 4 workers: most of
+it). Each call's own time is also reported, per kind, from inside the server: its servers load
+the bench-only server-wide module bench/server_wide/bench_call_timing (--load; never installed
+in a database), which logs the model, method, wall and CPU time of every object call in the
+worker that ran it. The wall time is that of odoo.service.model.execute_kw: the cursor, the
+method (with Odoo's retries of serialization failures), the commit; it excludes the queueing
+for a worker, the XML-RPC parsing and marshalling and the password check, and it includes the
+waits for the CPU (4 workers, the nightly jobs and PostgreSQL share the machine's cores), for
+PostgreSQL and for locks. The CPU time is the worker's own over the same span.
 """
 import argparse
 import collections
@@ -129,6 +139,7 @@ class Client(threading.Thread):
             getattr(self, operation)()
 
     def call(self, kind, model, method, args, kwargs=None):
+        self.phase.kind_of[(model, method)] = kind
         start = time.perf_counter()
         try:
             result = self.models.execute_kw(self.phase.db, self.phase.uid, 'admin', model, method, args, kwargs or {})
@@ -282,6 +293,7 @@ class Phase:
         self.in_window = collections.Counter()  # calls of each kind done before the phase's end
         self.stopped = collections.Counter()  # nightly job runs stopped at the phase's end
         self.stop = threading.Event()
+        self.kind_of = {}  # (model, method) -> call kind, for the server's call times
 
     def record(self, kind, seconds, error=None):
         with self.lock:
@@ -321,6 +333,20 @@ class Phase:
         hung = [thread.name for thread in threads if thread.is_alive()]
         return self.summary(elapsed, server, stats_before, pids, log_offset, rss, hung)
 
+    def server_kinds(self, server):
+        """Per call kind, each successful call's own time inside its worker (bench_call_timing's
+        log lines since the phase's mark; see the module's docstring): n, wall and CPU p50/p95."""
+        calls = collections.defaultdict(list)
+        for model, method, wall, cpu, ok in server.call_times():
+            if ok and (model, method) in self.kind_of:
+                calls[self.kind_of[(model, method)]].append((wall, cpu))
+        out = {}
+        for kind, times in calls.items():
+            walls, cpus = [wall for wall, _cpu in times], [cpu for _wall, cpu in times]
+            out[kind] = {'n': len(times), 'p50_ms': ms(percentile(walls, 50)), 'p95_ms': ms(percentile(walls, 95)),
+                         'cpu_p50_ms': ms(percentile(cpus, 50)), 'cpu_p95_ms': ms(percentile(cpus, 95))}
+        return out
+
     def summary(self, elapsed, server, stats_before, pids, log_offset, rss, hung):
         kinds = {}
         for kind in list(KINDS) + ['nightly_affinity', 'nightly_c360']:
@@ -337,6 +363,7 @@ class Phase:
         after = pg_stats(self.db)
         return {
             'db': self.db, 'addon': self.addon, 'clients': self.clients, 'seconds': elapsed,
+            'server_kinds': self.server_kinds(server),
             'calls_per_s': operations / self.seconds, 'confirms_per_s': self.in_window['confirm'] / self.seconds,
             'kinds': kinds,
             'client_failures': sum(k['failures'] for name, k in kinds.items() if not name.startswith('nightly')),
@@ -462,7 +489,7 @@ def run(args):
     servers = {}
     try:
         for db, addon in databases:
-            servers[db] = OdooServer(db, workers=args.workers, cron_threads=1,
+            servers[db] = OdooServer(db, workers=args.workers, cron_threads=1, call_timing=True,
                                      log_handlers=('odoo.service.model:INFO',), extra=[
                                          '--limit-time-real=%d' % (CALL_TIMEOUT * 3),
                                          '--limit-time-cpu=%d' % (CALL_TIMEOUT * 2), '--db_maxconn=%d' % (2 * max(counts) + 16)])
@@ -476,9 +503,11 @@ def run(args):
                 phase = Phase(servers[db], db, addon, data, count, args.seconds, nightly=nightly)
                 log('%s: %d clients for %d s%s' % (db, count, args.seconds, '' if nightly or not addon else ', no nightly jobs'))
                 summary = phase.run(servers[db])
-                log('  %.2f ops/s, %d client failures, %d retries, confirm p95 %s ms' % (
-                    summary['calls_per_s'], summary['client_failures'], summary['odoo_retries_total'],
-                    summary['kinds'].get('confirm', {}).get('p95_ms')))
+                log('  %.2f ops/s, %d client failures, %d retries, confirm p95 %s ms, '
+                    'recommend p95 in its worker %s ms' % (
+                        summary['calls_per_s'], summary['client_failures'], summary['odoo_retries_total'],
+                        summary['kinds'].get('confirm', {}).get('p95_ms'),
+                        summary['server_kinds'].get('recommend', {}).get('p95_ms')))
                 result['phases'].append(summary)
     finally:
         for server in servers.values():
@@ -545,6 +574,18 @@ def markdown(result, command):
     for clients, ratio in result['ratios'].items():
         out.append('| %s | %s | %s |' % (clients, '%.2f' % ratio['throughput'] if ratio['throughput'] else '–',
                                          '%.2f' % ratio['confirm_p95'] if ratio['confirm_p95'] else '–'))
+    out += ['', 'Each call\'s own time inside its worker (bench/server_wide/bench_call_timing: '
+            'odoo.service.model.execute_kw, queueing for a worker excluded, waits for the shared CPU included), '
+            'ms: wall p50/p95, the worker\'s CPU p50/p95, successful calls.', '',
+            '| clients | addon | ' + ' | '.join(KINDS) + ' |', '|---' * (len(KINDS) + 2) + '|']
+    for phase in result['phases']:
+        cells = []
+        for kind in KINDS:
+            k = phase.get('server_kinds', {}).get(kind)
+            cells.append('%s/%s (CPU %s/%s, n=%d)' % (k['p50_ms'], k['p95_ms'], k['cpu_p50_ms'], k['cpu_p95_ms'],
+                                                      k['n']) if k else '–')
+        addon = ('yes' if phase.get('nightly', True) else 'yes, no nightly jobs') if phase['addon'] else 'no'
+        out.append('| %d | %s | %s |' % (phase['clients'], addon, ' | '.join(cells)))
     runs = ['%s at %d clients: %s ms (n=%d%s%s)' % (
         kind.split('_')[1], p['clients'], k['p50_ms'] if k else '–', k['n'] if k else 0,
         ', %d failed' % k['failures'] if k and k['failures'] else '',

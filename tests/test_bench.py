@@ -102,6 +102,11 @@ def test_bench_smoke(test_database):
         assert phase['kinds']['create']['n'] + phase['kinds']['create']['failures'] > 0
         assert phase['pg_log'] is not None and phase['server_rss_peak_mb'] > 0
         assert phase['load_average']['max'] >= phase['load_average']['min'] >= 0
+        # each call's own time inside its worker (bench_call_timing's log): a part of the client's
+        server = phase['server_kinds']
+        assert set(server) <= set(phase['kinds']) and server['create']['n'] > 0
+        assert 0 < server['create']['p50_ms'] <= phase['kinds']['create']['p50_ms']
+        assert server['create']['cpu_p50_ms'] <= server['create']['p50_ms']
         # every failure is counted with its message
         assert sum(sum(messages.values()) for messages in phase['failure_messages'].values()) == \
             phase['client_failures'] + phase['nightly_failures']

@@ -244,19 +244,24 @@ class DiscoverIndex:
         share[-1] = 0.0  # no category (code -1 reads the last slot)
         return share[self.category] * self.buyers / np.maximum(self.category_best[self.category], 1.0)
 
-    def reason(self, customer_id, product_index, signal, knobs, basket=(), history=None):
+    def reason(self, customer_id, product_index, signal, knobs, basket=(), history=None, terms=None):
         """(kind, figures) explaining a discovered product by its strongest signal:
         'co_purchase' (basket or history: the share of the buyers of the strongest source
         product A who bought it: "bought by 42 % of customers who bought Desk"),
-        'similar_customers', 'category', 'popularity'; product figures are product ids."""
+        'similar_customers', 'category', 'popularity'; product figures are product ids.
+        terms: a dict shared by the reasons of one customer's list, which keeps the co-purchase
+        terms of its basket and history (the same for every item) once computed."""
         product_id = int(self.products[product_index])
         if signal in ('basket', 'co_purchase'):
-            if signal == 'basket':
-                owned = self.product_index(basket)
-                last = np.full(len(owned), self.now)
-            else:
-                owned, last = self.history(customer_id) if history is None else self.known_history(*history)
-            source, target, contribution = self._co_purchase_terms(owned, last, knobs)
+            terms = {} if terms is None else terms
+            if signal not in terms:
+                if signal == 'basket':
+                    owned = self.product_index(basket)
+                    last = np.full(len(owned), self.now)
+                else:
+                    owned, last = self.history(customer_id) if history is None else self.known_history(*history)
+                terms[signal] = self._co_purchase_terms(owned, last, knobs)
+            source, target, contribution = terms[signal]
             mine = target == product_index
             if mine.any():
                 best = int(source[mine][np.argmax(contribution[mine])])

@@ -156,7 +156,8 @@ class Recommender:
         keep = ~np.isin(self.index.products[candidates], list(exclude))
         candidates, score = candidates[keep], score[keep]
         order = np.lexsort((candidates, -score))[:limit]
-        strongest = [max(discover.SIGNALS, key=lambda name: weights[name] * values[name][keep][i]) for i in order]
+        kept = {name: values[name][keep] for name in discover.SIGNALS}
+        strongest = [max(discover.SIGNALS, key=lambda name: weights[name] * kept[name][i]) for i in order]
         return candidates[order], score[order], strongest
 
     def recommend(self, customer, limit=RANKS, basket=(), exclude=()):
@@ -176,10 +177,11 @@ class Recommender:
                 self.now)))
         products, scores, strongest = self.discover_list(customer, limit, basket, exclude)
         rates = self.calibration['discover']
+        history, terms = self.history(customer), {}  # the same for every discovery of the list
         for rank, (product, score, signal) in enumerate(zip(products.tolist(), scores.tolist(), strongest)):
             entries.append((rates[min(rank, len(rates) - 1)], 1, {
                 'product_id': int(self.index.products[product]), 'intent': 'discover', 'due': False, 'score': score,
-            }, (self.index.reason, customer, product, signal, self.knobs['discover'], basket, self.history(customer))))
+            }, (self.index.reason, customer, product, signal, self.knobs['discover'], basket, history, terms)))
         entries.sort(key=lambda entry: (-entry[0], entry[1], -entry[2]['score']))
         result = []
         for probability, _intent, item, (explain, *figures) in entries[:limit]:

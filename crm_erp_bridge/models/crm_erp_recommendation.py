@@ -95,9 +95,7 @@ class CrmErpRecommendation(models.AbstractModel):
         commercial = partners.mapped('commercial_partner_id')
         if not commercial:
             return {}
-        cr = self.env.cr
         fetch = limit * 3 + 10  # headroom for hidden out-of-stock items
-        baskets = affinity_queries.company_basket_count(cr, company.id)
         params = {
             'company_id': company.id, 'partner_ids': commercial.ids, 'now': self._now(), 'limit': limit,
             'half_life': float(company.recommendation_half_life_days),
@@ -105,9 +103,6 @@ class CrmErpRecommendation(models.AbstractModel):
             'repeat_share': company.recommendation_repeat_share,
             'exclude_product_ids': list(exclude_product_ids), 'fetch': fetch,
             'per_product': AFFINITIES_PER_PRODUCT,
-            # the affinity view's thresholds and figures (the query reads the raw counts)
-            'basket_count': baskets, 'min_count': company.affinity_min_count,
-            'min_lift': company.affinity_min_lift or 0.0,
         }
         candidates = {partner_id: [] for partner_id in commercial.ids}
         for scorer in self._recommendation_scorers():
@@ -262,6 +257,9 @@ class CrmErpRecommendation(models.AbstractModel):
     @api.model
     def _score_affinity(self, commercial, company, params, candidates):
         """Products bought with what the customer bought (README, "Recommendations")."""
+        # the affinity view's thresholds and figures (the query reads the raw counts)
+        params = dict(params, basket_count=affinity_queries.company_basket_count(self.env.cr, company.id),
+                      min_count=company.affinity_min_count, min_lift=company.affinity_min_lift or 0.0)
         for partner_id, product_id, score, from_product_id, pair_count, lift, confidence \
                 in queries.affinity_candidates(self.env.cr, params):
             candidates[partner_id].append({
@@ -291,7 +289,10 @@ class CrmErpRecommendation(models.AbstractModel):
         """Stock figures, stock mode, intents, explanations; at most limit items per customer."""
         product_ids = sorted({item['product_id'] for items in candidates.values() for item in items})
         stock = self.env['product.product']._get_free_and_incoming_qty(product_ids, company.id)
-        types = common_queries.product_types(self.env.cr, product_ids)
+        # the candidates and the products that explain them: types, names and units in one query
+        types, names, units = self._product_labels(
+            set(product_ids) | {item['from_product_id'] for items in candidates.values() for item in items
+                                if item.get('from_product_id')})
         mode = company.recommendation_stock_mode
         kept = {}
         for partner in commercial:
@@ -314,13 +315,7 @@ class CrmErpRecommendation(models.AbstractModel):
                     continue
                 (unavailable if out and mode == 'demote' else available).append(item)
             kept[partner] = (available + unavailable)[:limit]
-        # names (name_get is the costly part: only for the items kept) and explanations
-        named = {item['product_id'] for items in kept.values() for item in items} \
-            | {item['from_product_id'] for items in kept.values() for item in items if item.get('from_product_id')}
-        # sudo: names and units only, of products sellable in the company the caller was checked for
-        products = self.env['product.product'].sudo().with_context(prefetch_fields=False).browse(sorted(named))
-        names = dict(products.name_get())
-        units = {product.id: product.uom_id.name for product in products}
+        # names and explanations
         segments = dict(RFM_SEGMENTS)
         for partner, items in kept.items():
             for item in items:
@@ -340,6 +335,28 @@ class CrmErpRecommendation(models.AbstractModel):
                 else:
                     item.update(from_product_id=False, pair_count=0, lift=0.0, confidence=0.0)
         return {partner.id: items for partner, items in kept.items()}
+
+    @api.model
+    def _product_labels(self, product_ids):
+        """({product id: type}, {product id: display name}, {product id: unit name}), names in the
+        user's language, in one query. The display name as product.product's name_get writes it
+        ('[reference] name'): name_get's inherited fields cost a query and a related-field
+        computation each. Variants and a vendor's context (partner_id, display_default_code),
+        which change the name, are named by name_get itself."""
+        rows = common_queries.product_labels(self.env.cr, product_ids, self.env.lang)
+        context = self.env.context
+        if context.get('partner_id') or not context.get('display_default_code', True):
+            by_name_get = set(rows)
+        else:
+            by_name_get = {product_id for product_id, row in rows.items() if row[4]}
+        # sudo: names only, of products sellable in the company the caller was checked for
+        names = dict(self.env['product.product'].sudo().with_context(prefetch_fields=False)
+                     .browse(sorted(by_name_get)).name_get()) if by_name_get else {}
+        for product_id, (_type, name, code, _unit, _variant) in rows.items():
+            if product_id not in names:
+                names[product_id] = '[%s] %s' % (code, name) if code else name
+        return ({product_id: row[0] for product_id, row in rows.items()}, names,
+                {product_id: row[3] for product_id, row in rows.items()})
 
     @api.model
     def _reason(self, item, partner, names, segments):

@@ -135,12 +135,16 @@ class CrmErpRecommendationTuning(models.Model):
     def _settings_of(self, company):
         """(knobs, calibration, stamp) of the company's tuning, (None, None, False) without one
         or when it found too little history."""
-        # sudo: the knobs of the company the caller was checked for, used, not returned
-        record = self.sudo().search([('company_id', '=', company.id)], limit=1)
-        if not record.fit_date or not record.customer_count:
+        # sudo: the knobs of the company the caller was checked for, used, not returned; on every
+        # call only the stamp (ordered by id: no join of the companies), the JSON once per process
+        stamp = self.sudo().search_read([('company_id', '=', company.id)], ['fit_date', 'customer_count'],
+                                        limit=1, order='id')
+        if not stamp or not stamp[0]['fit_date'] or not stamp[0]['customer_count']:
             return None, None, False
-        key = (self.env.cr.dbname, company.id, record.fit_date)
+        fit_date = stamp[0]['fit_date']
+        key = (self.env.cr.dbname, company.id, fit_date)
         if key not in _PARSED:
+            record = self.sudo().browse(stamp[0]['id'])
             _PARSED[key] = (json.loads(record.knobs), json.loads(record.calibration))
         knobs, calibration = _PARSED[key]
-        return knobs, calibration, record.fit_date
+        return knobs, calibration, fit_date

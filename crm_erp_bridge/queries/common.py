@@ -254,13 +254,30 @@ def company_partner_pairs(cr, table, ids):
     return cr.fetchall()
 
 
-def product_types(cr, product_ids):
-    """{product id: its template's type} of product_ids."""
+# A translated name column as Odoo 11 reads it in a language (models._generate_translated_field):
+# the newest non-empty translation of the record, else the stored text.
+_TRANSLATED_NAME_SQL = """COALESCE((SELECT t.value FROM ir_translation t
+                                    WHERE t.name = '{model},name' AND t.lang = %(lang)s AND t.value != ''
+                                      AND t.res_id = {alias}.id
+                                 ORDER BY t.id DESC LIMIT 1), {alias}.name)"""
+
+
+def product_labels(cr, product_ids, lang):
+    """{product id: (type, name, internal reference, unit name, variant)} of product_ids: the
+    template's type and name, the product's default_code (None when empty), the name of its
+    template's unit, both names in lang as Odoo reads them (None: the stored text), and whether
+    it has attribute values (a variant, whose display name adds them)."""
     cr.execute("""
-        SELECT pp.id, pt.type FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-         WHERE pp.id = ANY(%s)
-    """, [list(product_ids)])
-    return dict(cr.fetchall())
+        SELECT pp.id, pt.type, """ + _TRANSLATED_NAME_SQL.format(model='product.template', alias='pt') + """,
+               NULLIF(pp.default_code, ''), """ + _TRANSLATED_NAME_SQL.format(model='product.uom', alias='uom') + """,
+               EXISTS (SELECT 1 FROM product_attribute_value_product_product_rel variant
+                        WHERE variant.product_product_id = pp.id)
+          FROM product_product pp
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          JOIN product_uom uom ON uom.id = pt.uom_id
+         WHERE pp.id = ANY(%(product_ids)s::integer[])
+    """, {'product_ids': list(product_ids), 'lang': lang or None})
+    return {row[0]: row[1:] for row in cr.fetchall()}
 
 
 class PartnerScope(object):

@@ -51,9 +51,16 @@ class TestQueriesCommon(Customer360Case):
                               confirm=False)
         self.assertEqual(sorted(common.company_partner_pairs(self.env.cr, 'sale_order', (order_a | order_b).ids)),
                          sorted([(self.company_a.id, partner.id), (self.company_b.id, partner.id)]))
-        stockable = self.env['product.product'].create({'name': 'Common stockable', 'type': 'product'})
-        self.assertEqual(common.product_types(self.env.cr, [self.product_1.id, stockable.id]),
-                         {self.product_1.id: 'service', stockable.id: 'product'})
+        stockable = self.env['product.product'].create({'name': 'Common stockable', 'type': 'product',
+                                                        'default_code': 'CS-1'})
+        self.env['res.lang'].load_lang('zh_CN')
+        stockable.with_context(lang='zh_CN').write({'name': '通用库存'})
+        unit = stockable.uom_id.name
+        self.assertEqual(common.product_labels(self.env.cr, [self.product_1.id, stockable.id], 'en_US'), {
+            self.product_1.id: ('service', self.product_1.name, None, unit, False),
+            stockable.id: ('product', 'Common stockable', 'CS-1', unit, False)})
+        self.assertEqual(common.product_labels(self.env.cr, [stockable.id], 'zh_CN'),
+                         {stockable.id: ('product', '通用库存', 'CS-1', unit, False)})
         before = order_a.read(['write_date'])[0]['write_date']
         common.touch_rows(self.env.cr, 'sale_order', order_a.ids)
         order_a.invalidate_cache()

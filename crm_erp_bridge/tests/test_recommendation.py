@@ -34,6 +34,18 @@ class TestRecommendation(RecommendationCase):
         # the measured rates of the engines' defaults (no tuning yet): past products, then discoveries
         self.assertEqual([item['probability'] for item in items], [0.3, 0.1, 0.1, 0.1])
 
+    def test_statements_of_one_call(self):
+        """The statements of one customer's call, once the process has its company figures and
+        translations: the partner's existence and row, the user's, the company's settings, the
+        tuning's stamp, the sellable candidates, the peer best sellers (X gets fewer than 10
+        items), their stock (two) and their labels; the customer's lines come through a COPY,
+        which the cursor does not count (docs/design-performance.md)."""
+        self._items(self.customer_x)
+        self.env['res.partner'].invalidate_cache()  # a new request: nothing read yet
+        before = self.env.cr.sql_log_count
+        self._items(self.customer_x)
+        self.assertEqual(self.env.cr.sql_log_count - before, 10)
+
     def test_due_to_reorder_with_a_planted_rhythm(self):
         """R orders 4 units of P5 every 30 days, and 2, then 6 units of P6 151 days apart: P5
         is due on 2025-12-31 (its own cycle); P6 takes the product's typical cycle (R's, the
@@ -189,6 +201,40 @@ class TestRecommendation(RecommendationCase):
         wizard = self.env['crm.erp.recommendation.wizard'].browse(
             quotation.with_context(lang='zh_CN').action_open_recommendations()['res_id'])
         self.assertEqual(wizard.line_ids.mapped('intent_label')[:2], ['再次购买', '发现新品'])
+
+    def test_product_labels_as_name_get(self):
+        """The types, names and units _finish reads in one query are the products' type, their
+        name_get and their unit's name: in another language, for a variant, under a vendor's
+        context."""
+        self.env['res.lang'].load_lang('zh_CN')
+        coded = self.env['product.product'].create({'name': 'Label coded', 'default_code': 'LBL-1', 'type': 'product'})
+        coded.with_context(lang='zh_CN').write({'name': '编码产品'})
+        coded.uom_id.with_context(lang='zh_CN').write({'name': '件'})
+        attribute = self.env['product.attribute'].create({'name': 'Label size'})
+        values = self.env['product.attribute.value']
+        for size in ('S', 'M'):
+            values |= values.create({'name': size, 'attribute_id': attribute.id})
+        template = self.env['product.template'].create({'name': 'Label shirt', 'attribute_line_ids': [
+            (0, 0, {'attribute_id': attribute.id, 'value_ids': [(6, 0, values.ids)]})]})
+        vendor = self._customer('Label vendor')
+        self.env['product.supplierinfo'].create({'name': vendor.id, 'product_tmpl_id': coded.product_tmpl_id.id,
+                                                 'product_name': 'Vendor label'})
+        small = template.product_variant_ids.filtered(lambda variant: variant.attribute_value_ids == values[0])
+        shown = coded | small | self.p1
+        labels = {}
+        for key, context in (('default', {}), ('zh_CN', {'lang': 'zh_CN'}), ('vendor', {'partner_id': vendor.id}),
+                             ('no code', {'display_default_code': False})):
+            types, labels[key], units = self.env['crm.erp.recommendation'].with_context(**context)._product_labels(
+                shown.ids)
+            products = shown.with_context(**context)
+            products.invalidate_cache()  # one language per call: Odoo 11 caches the inherited name once
+            self.assertEqual(labels[key], dict(products.name_get()), key)
+            self.assertEqual(units, {product.id: product.uom_id.name for product in products}, key)
+            self.assertEqual(types, {product.id: product.type for product in products})
+        self.assertEqual([labels[key][coded.id] for key in ('default', 'zh_CN', 'vendor', 'no code')],
+                         ['[LBL-1] Label coded', '[LBL-1] 编码产品', '[LBL-1] Vendor label', 'Label coded'])
+        self.assertEqual(labels['default'][small.id], 'Label shirt (S)')
+        self.assertEqual(units[coded.id], coded.uom_id.name)
 
     def test_frequently_bought_together(self):
         Product = self.env['product.product']
