@@ -60,7 +60,8 @@ class TestQueriesCommon(Customer360Case):
             self.product_1.id: ('service', self.product_1.name, None, unit, False),
             stockable.id: ('product', 'Common stockable', 'CS-1', unit, False)})
         self.assertEqual(common.product_labels(self.env.cr, [stockable.id], 'zh_CN'),
-                         {stockable.id: ('product', '通用库存', 'CS-1', unit, False)})
+                         {stockable.id: ('product', '通用库存', 'CS-1',
+                                         stockable.uom_id.with_context(lang='zh_CN').name, False)})
         before = order_a.read(['write_date'])[0]['write_date']
         common.touch_rows(self.env.cr, 'sale_order', order_a.ids)
         order_a.invalidate_cache()
