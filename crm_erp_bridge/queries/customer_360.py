@@ -2,7 +2,7 @@
 segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in three set-based
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
-from ..sql import execute_prepared
+from ..sql import array_literal, execute_prepared
 from .common import (SALE_ORDER_DOCUMENTS, PartnerScope, counted_document_lines_sql, counted_documents_sql,
                      counted_orders_select, create_currency_factor_function, ensure_index,
                      with_company_currency_factor)
@@ -423,6 +423,9 @@ def score_and_stage(cr, params, incremental):
                [params['company_ids']], log_exceptions=False)
     query = _SCORE_AND_STAGE_SQL.format(scope=PartnerScope(incremental))
     params = dict(NO_CLV_FIGURES, **params)
+    # as literals: lists of every customer's figures as ARRAY[...] took about half of the
+    # statement's time at L (bench/RESULTS.md, issue 16, branch s30-clv)
+    params.update({name: array_literal(params[name]) for name in CLV_COLUMNS})
     if incremental is True:
         execute_prepared(cr, query, params)
     else:
