@@ -197,6 +197,48 @@ def holdout_actuals(keys, customers, days, amounts, cutoff, end):
     return revenue, np.array([len(seen) for seen in purchase_days], dtype=float)
 
 
+def transaction_summary(keys, customers, days, amounts, cutoff, end):
+    """Per summary customer (keys), counting every transaction (order) instead of purchase days:
+    repeat transactions up to the cutoff, the mean value of the repeat transactions (every
+    transaction but the first listed of the first day) and the transactions in (cutoff, end]."""
+    index = {key: position for position, key in enumerate(keys)}
+    count, total, first, holdout = (np.zeros(len(keys)) for _step in range(4))
+    first_day = [None] * len(keys)
+    for customer, day, amount in zip(customers, days, amounts):
+        position = index.get(customer)
+        if position is None:
+            continue
+        if day > cutoff:
+            holdout[position] += cutoff < day <= end
+            continue
+        count[position] += 1
+        total[position] += amount
+        if first_day[position] is None or day < first_day[position]:
+            first_day[position], first[position] = day, amount
+    repeat = count - 1
+    return repeat, np.divide(total - first, repeat, out=np.zeros(len(keys)), where=repeat > 0), holdout
+
+
+def pareto_probability_of_order(purchase, t, x, t_x, T, nodes=48):
+    """P(at least one purchase day in the next t days) under Pareto/NBD (the engine derives it
+    for MBG/NBD only): P(alive) x E[l / (l + m) (1 - exp(-(l + m) t))] over the rates of a
+    customer alive at T, l ~ Gamma(r + x, alpha + T) and m ~ Gamma(s, beta + T), independent
+    (Fader & Hardie 2005), by Gauss-Laguerre quadrature in both; once per distinct (x, T)."""
+    from scipy import special
+    r, alpha, s, beta = (purchase.params[key] for key in ('r', 'alpha', 's', 'beta'))
+    first, inverse, _counts = clv._distinct_rows(x, T)
+    mu_nodes, mu_weights = special.roots_genlaguerre(nodes, s - 1)
+    mu_weights = mu_weights / special.gamma(s)
+    chance = []
+    for frequency, age in zip(x[first], T[first]):
+        lam_nodes, lam_weights = special.roots_genlaguerre(nodes, r + frequency - 1)
+        lam_weights = lam_weights / np.exp(special.gammaln(r + frequency))
+        lam, mu = lam_nodes[:, None] / (alpha + age), mu_nodes[None, :] / (beta + age)
+        weights = lam_weights[:, None] * mu_weights[None, :]
+        chance.append((weights * lam / (lam + mu) * -np.expm1(-(lam + mu) * t)).sum())
+    return purchase.probability_alive(x, t_x, T) * np.array(chance)[inverse]
+
+
 # Calibration frequency groups of the decomposition (one-order customers first)
 FREQUENCY_GROUPS = ((0, 0), (1, 1), (2, 2), (3, 4), (5, 9), (10, None))
 
@@ -222,6 +264,52 @@ def decomposition(x, orders, value, actual, actual_days):
                      'value_error_at_actual_orders': float((actual_days * value)[group].sum()) / revenue - 1
                      if revenue else 0, 'share_of_gap': (predicted - revenue) / float(actual.sum())})
     return rows
+
+
+# The stages' P(alive) bands at the default thresholds, and the calibration groups they are
+# compared within (docs/clv.md, "Lost orders again more often than At risk")
+STAGE_BANDS = (('Lost (< 0.2)', 0.0, 0.2), ('At risk (0.2-0.5)', 0.2, 0.5), ('>= 0.5', 0.5, 2.0))
+
+
+def bands_by_frequency(x, t_x, alive, chance, bought):
+    """Per calibration group and P(alive) band: customers, the share who ordered in the window
+    and the model's mean P(an order in the window) (None for an empty cell)."""
+    groups = (('x = 0', x == 0), ('x = 1', x == 1), ('x >= 2', x >= 2),
+              ('x >= 1, every repeat day within 30 days of the first', (x >= 1) & (t_x <= 30)),
+              ('x >= 1, a repeat day later', (x >= 1) & (t_x > 30)), ('all', np.ones(len(x), dtype=bool)))
+    rows = []
+    for label, group in groups:
+        cells = []
+        for _band, low, high in STAGE_BANDS:
+            member = group & (alive >= low) & (alive < high)
+            cells.append((int(member.sum()), float(bought[member].mean()) if member.any() else None,
+                          float(chance[member].mean()) if member.any() else None))
+        rows.append((label, cells))
+    return rows
+
+
+def total_alternatives(name, summary, horizon, actual, actual_days, transactions):
+    """The total error of purchase model `name` under other honest definitions of what is
+    counted and valued (docs/clv.md, "Why the total misses"): rows of (label, predicted count,
+    actual count, value per counted unit, predicted revenue)."""
+    x, t_x, T, m = summary['frequency'], summary['recency'], summary['age'], summary['monetary']
+    average = summary['average_order_value']
+    days = clv.fit_purchase_model(x, t_x, T, name).expected_orders(horizon, x, t_x, T)
+    value = clv.fit_value_model(x, m, average).expected_order_value(x, m, average)
+    rows = [('purchase days, Gamma-Gamma on the repeat days (the addon)', days, actual_days, value)]
+    # Gamma-Gamma on every purchase day, the first included: x + 1 values of mean revenue / (x + 1)
+    spends, mean = x + 1, summary['revenue'] / (x + 1)
+    every = clv.fit_value_model(spends, mean)
+    rows.append(('purchase days, Gamma-Gamma on every purchase day (first included)', days, actual_days,
+                 every.expected_order_value(spends, mean)))
+    repeat, repeat_mean, holdout = transactions
+    orders = clv.fit_purchase_model(repeat, t_x, T, name).expected_orders(horizon, repeat, t_x, T)
+    rows.append(('transactions (same-day orders each counted), Gamma-Gamma on the repeat transactions', orders,
+                 holdout, clv.fit_value_model(repeat, repeat_mean).expected_order_value(repeat, repeat_mean)))
+    return [dict(label=label, predicted_count=float(count.sum()), actual_count=float(real.sum()),
+                 value_error_at_actual_count=float((real * unit).sum() / actual.sum() - 1),
+                 **value_figures(count * unit, actual))
+            for label, count, real, unit in rows]
 
 
 def auc(score, label):
@@ -425,6 +513,19 @@ def main():
                                                          ('>= 0.5', values >= 0.5))]
                              for label, values in alive_of.items()}
 
+    # the default model's bands within calibration groups, with its own P(an order in the window)
+    default_label = next(label for label in alive_of if label.endswith('(addon default)'))
+    default_purchase = models[clv.DEFAULT_MODEL][0]
+    if default_purchase.name == 'pareto_nbd':
+        chance = pareto_probability_of_order(default_purchase, horizon, x, t_x, T)
+    else:
+        chance = default_purchase.probability_of_order(horizon, x, t_x, T)
+    report['bands_by_frequency'] = {'model': default_label,
+                                    'rows': bands_by_frequency(x, t_x, alive_of[default_label], chance, bought)}
+    report['total_alternatives'] = {'model': default_label, 'rows': total_alternatives(
+        clv.DEFAULT_MODEL, summary, horizon, actual, actual_days,
+        transaction_summary(keys, customers, days, amounts, cutoff, end))}
+
     # P(alive) and P(orders again in the window) by decile of P(alive), engine MBG/NBD
     order_again = mbg_purchase.probability_of_order(horizon, x, t_x, T)
     table = []
@@ -439,8 +540,8 @@ def main():
         for label, values in predictions.items():
             predicted_means, actual_means = deciles(values, actual)
             panels.append({'label': label, 'predicted': predicted_means, 'actual': actual_means})
-        plot_png({'title': '%s: cutoff %s, holdout %d days' % (os.path.basename(report['source']), args.cutoff,
-                                                                horizon), 'panels': panels}, args.png)
+        title = '%s: cutoff %s, holdout %d days' % (os.path.basename(report['source']), args.cutoff, horizon)
+        plot_png({'title': title, 'panels': panels}, args.png)
     if args.json:
         with open(args.json, 'w') as out:
             json.dump(report, out, indent=1, default=float)
@@ -508,6 +609,29 @@ def print_report(report):
         print('|---|---|---|---|')
         for label, bands in report['alive_bands'].items():
             print('| %s | %s |' % (label, ' | '.join('%d, %.3f' % (count, share) for _band, count, share in bands)))
+        print()
+    if report.get('bands_by_frequency'):
+        print('P(alive) bands of %s within calibration groups: customers, share who ordered in the window, '
+              "the model's mean P(an order in the window):" % report['bands_by_frequency']['model'])
+        print()
+        print('| calibration group | %s |' % ' | '.join(band for band, _low, _high in STAGE_BANDS))
+        print('|---|---|---|---|')
+        for label, cells in report['bands_by_frequency']['rows']:
+            text = ['%d, %.3f, %.3f' % cell if cell[0] else '0' for cell in cells]
+            print('| %s | %s |' % (label, ' | '.join(text)))
+        print()
+    if report.get('total_alternatives'):
+        print('The total of %s under other definitions of what is counted and valued:' % (
+            report['total_alternatives']['model']))
+        print()
+        print('| counted, valued | count predicted / actual | value error at the actual count | total vs actual '
+              '| RMSE | Spearman |')
+        print('|---|---|---|---|---|---|')
+        for row in report['total_alternatives']['rows']:
+            print('| %s | %.0f / %.0f (%+.1f %%) | %+.1f %% | %+.1f %% | %.2f | %.3f |' % (
+                row['label'], row['predicted_count'], row['actual_count'],
+                100 * (row['predicted_count'] / row['actual_count'] - 1), 100 * row['value_error_at_actual_count'],
+                100 * row['total_error'], row['rmse'], row['spearman']))
         print()
     for label, rows in report.get('decomposition', {}).items():
         print('Decomposition, %s (value per order: the engine\'s Gamma-Gamma):' % label)

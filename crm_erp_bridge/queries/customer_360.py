@@ -2,7 +2,7 @@
 segments, lifetime value and lifecycle stages (model crm.erp.partner.stats), in three set-based
 statements; plus the lookups around them."""
 from ..rules import rfm_segment_sql, stage_rule_sql
-from ..sql import execute_prepared
+from ..sql import array_literal, execute_prepared
 from .common import (SALE_ORDER_DOCUMENTS, PartnerScope, counted_document_lines_sql, counted_documents_sql,
                      counted_orders_select, create_currency_factor_function, ensure_index,
                      with_company_currency_factor)
@@ -231,7 +231,9 @@ WITH bounds AS (
 ), rated AS (
     -- the customer's last rating of a service request, if recent: the stage rule service_low_rating
     """ + recent_rating_sql("LEAST(NOW() AT TIME ZONE 'UTC', %(date_ref)s::date + 1)") + """
-), scored AS (
+), scored AS MATERIALIZED (
+    -- materialized: inlined, each score's expression was copied into every segment and stage
+    -- rule that reads it, and into the UPDATE's comparison (about 10 s of 24 s at L)
     SELECT s.id, s.company_id, s.partner_id, s.customer_stage AS old_stage,
            s.customer_stage_date AS old_stage_date, s.customer_stage_locked AS locked,
            s.sale_order_count AS n, s.sale_revenue, s.sale_margin, s.first_order_date,
@@ -277,7 +279,7 @@ WITH bounds AS (
      CROSS JOIN LATERAL (SELECT (sc.f + sc.m + 1) / 2 AS fm,
                                 CASE WHEN sc.avg_interval IS NULL THEN 365
                                      ELSE GREATEST(sc.avg_interval, 1) END AS expected_interval) x
-), staged AS (
+), staged AS MATERIALIZED (
     SELECT sg.*, rule.stage, rule.reason
       FROM segmented sg CROSS JOIN LATERAL (
         SELECT """ + stage_rule_sql('sg.locked', 'sg.old_stage') + """ AS rule_values
@@ -423,6 +425,9 @@ def score_and_stage(cr, params, incremental):
                [params['company_ids']], log_exceptions=False)
     query = _SCORE_AND_STAGE_SQL.format(scope=PartnerScope(incremental))
     params = dict(NO_CLV_FIGURES, **params)
+    # as literals: lists of every customer's figures as ARRAY[...] took about half of the
+    # statement's time at L (bench/RESULTS.md, issue 16, branch s30-clv)
+    params.update({name: array_literal(params[name]) for name in CLV_COLUMNS})
     if incremental is True:
         execute_prepared(cr, query, params)
     else:

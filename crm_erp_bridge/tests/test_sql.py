@@ -3,7 +3,8 @@ import numpy as np
 from odoo import sql_db
 from odoo.tests.common import TransactionCase
 
-from ..sql import ParallelIntColumns, copy_int_rows, execute_prepared, fetch_int_columns, stream_int_columns
+from ..sql import (ParallelIntColumns, array_literal, copy_int_rows, execute_prepared, fetch_int_columns,
+                   stream_int_columns)
 from .concurrency_common import ConcurrentCase
 
 _QUERY = """
@@ -11,6 +12,17 @@ _QUERY = """
      WHERE id = ANY(%(ids)s) AND name NOT LIKE '%%' || %(suffix)s AND %(ids)s IS NOT NULL
   ORDER BY id
 """
+
+
+class TestArrayLiteral(TransactionCase):
+    """array_literal: numbers as one PostgreSQL array literal, read back exactly by a cast."""
+
+    def test_same_values_as_a_list(self):
+        # compared in PostgreSQL: Odoo's connections print floats with 15 digits
+        floats, ints = [0.1, 1 / 3.0, -2.5e-300, 1e300, 0.0], [7, -1, 2 ** 31 - 1]
+        self.cr.execute("SELECT %s::float[] = %s::float[], %s::integer[], %s::float[]",
+                        [array_literal(floats), floats, array_literal(ints), array_literal([])])
+        self.assertEqual(self.cr.fetchone(), (True, ints, []))
 
 
 class TestExecutePrepared(TransactionCase):
