@@ -13,6 +13,8 @@ date_order, and comes from an opportunity when its order has one (sale_order.opp
 Lead definitions as in queries/lead_score: open = active with probability below 100; won =
 active with probability 100 and a closing date. A lead has no currency of its own in Odoo 11:
 its lines' prices are in the company's."""
+import numpy as np
+
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL, advisory_xact_lock,
                      product_uom_joins, with_company_currency_factor)
 from ..sql import copy_rows, fetch_columns
@@ -110,8 +112,10 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
 # counts). One statement instead of two (bench/RESULTS.md, s29-lead): the orders and lines of the
 # mix window were read and joined twice. The joined lines are materialised once and summed twice
 # (GROUPING SETS over them were planned as two sorts of every line, slower than the two
-# statements). Its rows: the sales (mix partner 0), then the mix (the other columns 0), read
-# as numpy columns by one binary COPY (sql.fetch_columns: no Python object per value).
+# statements). Its rows: the sales (mix partner 0), the mix (product > 0) and the customers'
+# purchase days (product 0), put beside their mix rows in numpy (a join of the joined lines with
+# the days in SQL cost a sort of them), read as numpy columns by one binary COPY
+# (sql.fetch_columns: no Python object per value).
 _SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(first_orders=_GIVEN_FIRST_ORDERS_SQL, mix_column=""",
            so.date_order >= %(mix_from)s AND so.date_order < %(mix_to)s AS in_mix,
            p.commercial_partner_id AS partner_id""") + """, line_rows AS MATERIALIZED (""" + _SALES_LINES_SQL.format(
@@ -126,14 +130,22 @@ SELECT product_id, categ_id, team_id, month, opportunity, customer_age, SUM(qty)
   FROM line_rows
  GROUP BY product_id, categ_id, team_id, month, opportunity, customer_age
  UNION ALL
-SELECT 0, 0, 0, 0, FALSE, 0, SUM(qty)::float8, SUM(amount)::float8,
-       r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days::integer
-  FROM line_rows r
-  JOIN purchase_days d ON d.partner_id = r.mix_partner_id
- GROUP BY r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days
+SELECT 0, 0, 0, 0, FALSE, 0, SUM(qty)::float8, SUM(amount)::float8, mix_partner_id, mix_team_id, mix_product_id, 0
+  FROM line_rows
+ WHERE mix_partner_id IS NOT NULL
+ GROUP BY mix_partner_id, mix_team_id, mix_product_id
+ UNION ALL
+SELECT 0, 0, 0, 0, FALSE, 0, 0, 0, partner_id, 0, 0, days::integer
+  FROM purchase_days
 """
 
 CUSTOMER_MIX_COLUMNS = ('partner_id', 'team_id', 'product_id', 'days', 'qty', 'amount')
+
+
+def _array_text(integers):
+    """An integer[] parameter as its text ('{1,2}'): psycopg2 sends a list as ARRAY[1, 2, ...],
+    which PostgreSQL parses element by element (tens of thousands of customers here)."""
+    return '{%s}' % ','.join(str(int(value)) for value in integers)
 
 
 def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to,
@@ -157,11 +169,17 @@ def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_c
     columns = fetch_columns(cr, _SALES_AND_MIX_SQL, {
         'company_id': company_id, 'date_from': date_from, 'date_to': date_to, 'detail_from': detail_from,
         'age_cap': age_cap, 'mix_from': mix_from, 'mix_to': mix_to,
-        'first_partner_ids': [int(partner_id) for partner_id in first_partner_ids],
-        'first_months': [int(month) for month in first_months]}, _MONTHLY_SALES_TYPES + ('int4',) * 4)
-    mix_rows = columns[8] > 0
-    sales = {name: values[~mix_rows] for name, values in zip(MONTHLY_SALES_COLUMNS, columns)}
-    mix = {name: columns[index][mix_rows] for name, index in zip(CUSTOMER_MIX_COLUMNS, (8, 9, 10, 11, 6, 7))}
+        'first_partner_ids': _array_text(first_partner_ids), 'first_months': _array_text(first_months)},
+        _MONTHLY_SALES_TYPES + ('int4',) * 4)
+    partner, product = columns[8], columns[10]
+    sales = {name: values[partner == 0] for name, values in zip(MONTHLY_SALES_COLUMNS, columns)}
+    mix = {name: columns[index][(partner > 0) & (product > 0)]
+           for name, index in zip(CUSTOMER_MIX_COLUMNS, (8, 9, 10, 11, 6, 7))}
+    # every mix customer has purchase days in the window (its own orders are in it)
+    day_rows = (partner > 0) & (product == 0)
+    order = np.argsort(partner[day_rows])
+    day_partners, days = partner[day_rows][order], columns[11][day_rows][order]
+    mix['days'] = days[np.searchsorted(day_partners, mix['partner_id'])]
     return sales, mix
 
 
