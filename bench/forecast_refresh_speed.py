@@ -12,8 +12,9 @@ DELETE + INSERT) from one more instrumented run.
 Old against new code in alternation (s29-lead): `--company 1 --only-default --no-parts --label
 after` in this checkout, and the same with BENCH_ADDONS_PATH=<odoo addons>,<an export of the older
 commit> --label before, run one after the other several times; every refresh prints a JSON line
-with its seconds, the 1-minute load average and an md5 of the company's stored forecast rows
-(before the rollback), so that the two versions' rows are compared.
+with its seconds, the CPU seconds of this process and of its PostgreSQL backend (steadier than the
+seconds on a shared machine), the 1-minute load average and an md5 of the company's stored forecast
+rows (before the rollback), so that the two versions' rows are compared.
 """
 import argparse
 import json
@@ -70,6 +71,19 @@ def parts(env, company_id, today):
     return timings, len(sales['product_id']), len(lines), len(columns['product_id'])
 
 
+def backend_cpu(cr):
+    """CPU seconds (user + system) the PostgreSQL backend of cr has used so far, from /proc (the
+    cluster runs on this machine), or None: on a loaded machine they vary far less than the
+    wall time."""
+    cr.execute("SELECT pg_backend_pid()")
+    try:
+        with open('/proc/%d/stat' % cr.fetchone()[0]) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def fingerprint(cr, company_id):
     """md5 of the company's stored forecast rows (every column but the stamps), and their count."""
     cr.execute("""SELECT md5(string_agg(concat_ws('|', month, team_id, product_id, categ_id, is_forecast, product_qty,
@@ -99,11 +113,16 @@ def main():
             times = {True: [], False: []}
             for _rep in range(args.reps):
                 for customer_model in (True,) if args.only_default else (False, True):
+                    server_cpu, python_cpu = backend_cpu(cr), time.process_time()
                     start = time.perf_counter()
                     env['crm.erp.sales.forecast']._refresh([company.id], today, customer_model)
                     times[customer_model].append(time.perf_counter() - start)
+                    python_cpu = time.process_time() - python_cpu
+                    server_cpu = server_cpu is not None and round(backend_cpu(cr) - server_cpu, 2)
                     print(json.dumps({'label': args.label, 'company': company.id, 'customer_model': customer_model,
-                                      'seconds': round(times[customer_model][-1], 2), 'load': os.getloadavg()[0],
+                                      'seconds': round(times[customer_model][-1], 2),
+                                      'cpu': {'python': round(python_cpu, 2), 'postgresql': server_cpu},
+                                      'load': os.getloadavg()[0],
                                       'stored': fingerprint(cr, company.id), 'at': time.strftime('%H:%M:%S')}),
                           flush=True)
                     cr.rollback()
