@@ -133,12 +133,13 @@ class CrmErpSalesForecast(models.Model):
         Customer 360's lifetime value model (the company's crm.erp.clv.model, fitted first if it
         never was) expects in each forecast month from month as_of (a month index) of each
         commercial customer with a counted order before that month, on their summaries as of
-        the month's eve (queries.clv.customer_summary, as the Customer 360 figures), and the
-        month index of each one's first purchase day (eve - age: the first orders
-        forecast_queries.monthly_sales_and_mix takes)."""
+        the month's eve (queries.clv.purchase_days_summary: customer_summary's purchase days, as
+        the Customer 360 figures), and the month index of each one's first purchase day (eve -
+        age: the first orders forecast_queries.monthly_sales_and_mix takes)."""
         first_day = fields.Date.from_string(month_start(as_of))
         eve = fields.Date.to_string(first_day - timedelta(days=1))
-        summary = clv_queries.customer_summary(self.env.cr, company_id, eve)
+        # the purchase days alone: the model reads no amount
+        summary = clv_queries.purchase_days_summary(self.env.cr, company_id, eve)
         first_days = np.datetime64(eve, 'D') - summary['age'].astype(np.int64).astype('timedelta64[D]')
         first_months = first_days.astype('datetime64[M]').astype(np.int64) + 1970 * 12
         if not len(summary['partner_id']):
