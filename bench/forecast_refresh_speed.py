@@ -12,8 +12,9 @@ DELETE + INSERT) from one more instrumented run.
 Old against new code in alternation (s29-lead): `--company 1 --only-default --no-parts --label
 after` in this checkout, and the same with BENCH_ADDONS_PATH=<odoo addons>,<an export of the older
 commit> --label before, run one after the other several times; every refresh prints a JSON line
-with its seconds, the 1-minute load average and an md5 of the company's stored forecast rows
-(before the rollback), so that the two versions' rows are compared.
+with its seconds, the CPU seconds of this process and of its PostgreSQL backend (steadier than the
+seconds on a shared machine), the 1-minute load average and an md5 of the company's stored forecast
+rows (before the rollback), so that the two versions' rows are compared.
 """
 import argparse
 import json
@@ -38,11 +39,16 @@ def parts(env, company_id, today):
     set_local_work_mem(cr, '256MB')
     as_of = model_module._index_of(today)
     start = time.perf_counter()
+    expected = env['crm.erp.sales.forecast']._expected_customer_orders(company_id, as_of)
+    timings['customer summary + expected orders'] = time.perf_counter() - start
+    # since s30-fcst the customers' first orders come from these summaries, not from a scan
+    first = (expected[0], expected[2]) if len(expected) == 3 else ()
+    start = time.perf_counter()
     sales_args = (cr, company_id, model_module.month_start(as_of - model_module.HISTORY_MONTHS),
                   model_module.month_start(as_of + 1), as_of - model_module.ACTUAL_MONTHS, model_module.HORIZON_MONTHS)
     mix_window = (model_module.month_start(as_of - model_module.MIX_MONTHS), model_module.month_start(as_of))
     if hasattr(queries, 'monthly_sales_and_mix'):  # one statement since s29-lead
-        sales, _mix = queries.monthly_sales_and_mix(*sales_args + mix_window)
+        sales, _mix = queries.monthly_sales_and_mix(*sales_args + mix_window + first)
         timings['monthly_sales_and_mix'] = time.perf_counter() - start
     else:
         sales = queries.monthly_sales(*sales_args)
@@ -50,9 +56,6 @@ def parts(env, company_id, today):
         start = time.perf_counter()
         queries.customer_mix(cr, company_id, *mix_window)
         timings['customer_mix'] = time.perf_counter() - start
-    start = time.perf_counter()
-    env['crm.erp.sales.forecast']._expected_customer_orders(company_id, as_of)
-    timings['customer summary + expected orders'] = time.perf_counter() - start
     start = time.perf_counter()
     lines = queries.open_pipeline_lines(cr, company_id)
     timings['open_pipeline_lines'] = time.perf_counter() - start
@@ -66,6 +69,19 @@ def parts(env, company_id, today):
     queries.replace_forecast(cr, company_id, columns, env.uid, '2026-01-01 00:00:00')
     timings['delete + insert'] = time.perf_counter() - start
     return timings, len(sales['product_id']), len(lines), len(columns['product_id'])
+
+
+def backend_cpu(cr):
+    """CPU seconds (user + system) the PostgreSQL backend of cr has used so far, from /proc (the
+    cluster runs on this machine), or None: on a loaded machine they vary far less than the
+    wall time."""
+    cr.execute("SELECT pg_backend_pid()")
+    try:
+        with open('/proc/%d/stat' % cr.fetchone()[0]) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def fingerprint(cr, company_id):
@@ -97,11 +113,16 @@ def main():
             times = {True: [], False: []}
             for _rep in range(args.reps):
                 for customer_model in (True,) if args.only_default else (False, True):
+                    server_cpu, python_cpu = backend_cpu(cr), time.process_time()
                     start = time.perf_counter()
                     env['crm.erp.sales.forecast']._refresh([company.id], today, customer_model)
                     times[customer_model].append(time.perf_counter() - start)
+                    python_cpu = time.process_time() - python_cpu
+                    server_cpu = server_cpu is not None and round(backend_cpu(cr) - server_cpu, 2)
                     print(json.dumps({'label': args.label, 'company': company.id, 'customer_model': customer_model,
-                                      'seconds': round(times[customer_model][-1], 2), 'load': os.getloadavg()[0],
+                                      'seconds': round(times[customer_model][-1], 2),
+                                      'cpu': {'python': round(python_cpu, 2), 'postgresql': server_cpu},
+                                      'load': os.getloadavg()[0],
                                       'stored': fingerprint(cr, company.id), 'at': time.strftime('%H:%M:%S')}),
                           flush=True)
                     cr.rollback()

@@ -65,35 +65,60 @@ _COPY_HEADER = _COPY_SIGNATURE + struct.pack('>ii', 0, 0)
 _COPY_TRAILER = struct.pack('>h', -1)
 
 
-def _int_row_dtype(columns):
-    """A binary COPY row of `columns` non-null int4 fields, as a numpy record."""
+# numpy big-endian field types of binary COPY per PostgreSQL type; dates are days since 2000-01-01.
+_COPY_TYPES = {'int4': '>i4', 'float8': '>f8', 'bool': 'u1', 'date': '>i4'}
+_POSTGRES_EPOCH = np.datetime64('2000-01-01', 'D')
+
+
+def _row_dtype(types):
+    """A binary COPY row of non-null fields of these types (_COPY_TYPES), as a numpy record."""
     fields = [('fields', '>i2')]
-    for index in range(columns):
-        fields += [('length%d' % index, '>i4'), ('value%d' % index, '>i4')]
+    for index, kind in enumerate(types):
+        fields += [('length%d' % index, '>i4'), ('value%d' % index, _COPY_TYPES[kind])]
     return np.dtype(fields)
 
 
-def fetch_int_columns(cr, query, params, columns):
+def _int_row_dtype(columns):
+    """A binary COPY row of `columns` non-null int4 fields, as a numpy record."""
+    return _row_dtype(('int4',) * columns)
+
+
+def fetch_columns(cr, query, params, types):
     """Run query (psycopg2 placeholders, bound by psycopg2 as cr.execute does) and return its
-    `columns` columns as numpy int32 arrays, through one binary COPY: millions of rows in a
-    fraction of the time of fetchall(), in a few bytes per value. Every column must be a
-    non-null integer (int4): anything else raises ValueError."""
+    columns as numpy arrays, through one binary COPY: millions of rows in a fraction of the
+    time of fetchall() (no Python object per value). types: per column 'int4' (int32),
+    'float8' (float64), 'bool' or 'date' (datetime64 days); every column must be non-null and
+    of its type (cast in the query: ::int4, ::float8): anything else raises ValueError."""
     buffer = io.BytesIO()
     cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), buffer)
     data = buffer.getbuffer()
     extension = struct.unpack_from('>i', data, len(_COPY_SIGNATURE) + 4)[0]
-    return _int_columns(data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)], columns)
+    return _columns(data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)], types)
+
+
+def fetch_int_columns(cr, query, params, columns):
+    """fetch_columns of `columns` int4 columns (int32 arrays)."""
+    return fetch_columns(cr, query, params, ('int4',) * columns)
+
+
+def _columns(body, types):
+    """The columns of binary COPY rows of non-null fields of these types."""
+    dtype = _row_dtype(types)
+    if len(body) % dtype.itemsize:
+        raise ValueError('fetch_columns: the query does not return columns of types %s' % (types,))
+    rows = np.frombuffer(body, dtype)
+    if (rows['fields'] != len(types)).any() or any(
+            (rows['length%d' % index] != np.dtype(_COPY_TYPES[kind]).itemsize).any()
+            for index, kind in enumerate(types)):
+        raise ValueError('fetch_columns: the query does not return non-null columns of types %s' % (types,))
+    native = {'int4': np.int32, 'float8': np.float64, 'bool': bool, 'date': np.int64}
+    columns = [rows['value%d' % index].astype(native[kind]) for index, kind in enumerate(types)]
+    return [_POSTGRES_EPOCH + values if kind == 'date' else values for values, kind in zip(columns, types)]
 
 
 def _int_columns(body, columns):
     """The int32 columns of binary COPY rows of `columns` non-null int4 fields."""
-    dtype = _int_row_dtype(columns)
-    if len(body) % dtype.itemsize:
-        raise ValueError('fetch_int_columns: the query does not return %d int4 columns' % columns)
-    rows = np.frombuffer(body, dtype)
-    if (rows['fields'] != columns).any() or any((rows['length%d' % index] != 4).any() for index in range(columns)):
-        raise ValueError('fetch_int_columns: the query does not return %d non-null int4 columns' % columns)
-    return [rows['value%d' % index].astype(np.int32) for index in range(columns)]
+    return _columns(body, ('int4',) * columns)
 
 
 def stream_int_columns(cr, query, params, columns, consume, rows_per_batch=100000):
@@ -192,19 +217,11 @@ def copy_int_rows(cr, table, columns, arrays):
                    io.BytesIO(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER))
 
 
-# numpy big-endian field types of binary COPY per PostgreSQL type; dates are days since 2000-01-01.
-_COPY_TYPES = {'int4': '>i4', 'float8': '>f8', 'bool': 'u1', 'date': '>i4'}
-_POSTGRES_EPOCH = np.datetime64('2000-01-01', 'D')
-
-
 def copy_rows(cr, table, columns, arrays, types):
     """Insert one row per index of arrays (one array per column, none NULL) into table's columns
     (names from the code, never from input) with one binary COPY; types: per column 'int4',
     'float8', 'bool' or 'date' (an array of numpy datetime64 days)."""
-    fields = [('fields', '>i2')]
-    for index, kind in enumerate(types):
-        fields += [('length%d' % index, '>i4'), ('value%d' % index, _COPY_TYPES[kind])]
-    rows = np.empty(len(arrays[0]) if arrays else 0, np.dtype(fields))
+    rows = np.empty(len(arrays[0]) if arrays else 0, _row_dtype(types))
     rows['fields'] = len(columns)
     for index, (values, kind) in enumerate(zip(arrays, types)):
         rows['length%d' % index] = np.dtype(_COPY_TYPES[kind]).itemsize

@@ -63,10 +63,10 @@ def monthly_matrix(keys, key, month, qty, first, last):
     """(keys x months first..last) sums of qty; rows outside the keys or months are left out."""
     month, qty = np.asarray(month, dtype=np.int64), np.asarray(qty, dtype=np.float64)
     inside = (month >= first) & (month <= last) & np.isin(np.asarray(key), keys)
-    matrix = np.zeros((len(keys), last - first + 1))
-    if inside.any():
-        np.add.at(matrix, (_position(keys, np.asarray(key)[inside]), month[inside] - first), qty[inside])
-    return matrix
+    width = last - first + 1
+    # bincount adds in the rows' order, as np.add.at does (the same sums), without its per-item cost
+    cells = _position(keys, np.asarray(key)[inside]) * width + month[inside] - first
+    return np.bincount(cells, weights=qty[inside], minlength=len(keys) * width).reshape(len(keys), width)
 
 
 def seasonal_indexes(sales, first_month, years):
@@ -147,14 +147,15 @@ def customer_sales(keys, customers, expected_orders, mix_customer, mix_key, mix_
     if not bought.any() or not len(customers):
         return result
     at = np.minimum(np.searchsorted(customers, mix_customer), len(customers) - 1)
-    known = bought & (customers[at] == mix_customer) & np.isin(mix_key, keys)
-    np.add.at(result, _position(keys, mix_key[known]),
-              expected[at[known]] * (value[known] / days[known])[:, np.newaxis])
+    listed = bought & np.isin(mix_key, keys)
+    known = listed & (customers[at] == mix_customer)
+    position, per_day = _position(keys, mix_key[known]), value[known] / days[known]
+    # per month, bincount adds in the rows' order as np.add.at did (the same sums)
+    for month in range(expected.shape[1]):
+        result[:, month] = np.bincount(position, weights=expected[at[known], month] * per_day, minlength=len(keys))
     # the customers without a mix: the average purchase day of the customers with one
     first_rows = np.unique(mix_customer[bought], return_index=True)[1]
-    average = np.zeros(len(keys))
-    listed = bought & np.isin(mix_key, keys)
-    np.add.at(average, _position(keys, mix_key[listed]), value[listed])
+    average = np.bincount(_position(keys, mix_key[listed]), weights=value[listed], minlength=len(keys))
     average /= days[bought][first_rows].sum()
     without = ~np.isin(customers, mix_customer[bought])
     result += average[:, np.newaxis] * expected[without].sum(axis=0)[np.newaxis, :]

@@ -29,7 +29,10 @@ def month_start(index):
 
 
 def _index_of(day):
-    return sales_forecast.month_index(fields.Date.from_string(str(day)[:10]))
+    """sales_forecast.month_index of a date or a date text (read from its digits: tens of
+    thousands of pipeline lines, no date parsing)."""
+    text = str(day)
+    return int(text[:4]) * 12 + int(text[5:7]) - 1
 
 
 class CrmErpSalesForecast(models.Model):
@@ -126,21 +129,26 @@ class CrmErpSalesForecast(models.Model):
 
     @api.model
     def _expected_customer_orders(self, company_id, as_of):
-        """(customer ids, customers x HORIZON_MONTHS array): the purchase days the Customer 360's
-        lifetime value model (the company's crm.erp.clv.model, fitted first if it never was)
-        expects in each forecast month from month as_of (a month index) of each commercial
-        customer with a counted order before that month, on their summaries as of the month's
-        eve (queries.clv.customer_summary, as the Customer 360 figures)."""
+        """(customer ids, customers x HORIZON_MONTHS array, first months): the purchase days the
+        Customer 360's lifetime value model (the company's crm.erp.clv.model, fitted first if it
+        never was) expects in each forecast month from month as_of (a month index) of each
+        commercial customer with a counted order before that month, on their summaries as of
+        the month's eve (queries.clv.purchase_days_summary: customer_summary's purchase days, as
+        the Customer 360 figures), and the month index of each one's first purchase day (eve -
+        age: the first orders forecast_queries.monthly_sales_and_mix takes)."""
         first_day = fields.Date.from_string(month_start(as_of))
         eve = fields.Date.to_string(first_day - timedelta(days=1))
-        summary = clv_queries.customer_summary(self.env.cr, company_id, eve)
+        # the purchase days alone: the model reads no amount
+        summary = clv_queries.purchase_days_summary(self.env.cr, company_id, eve)
+        first_days = np.datetime64(eve, 'D') - summary['age'].astype(np.int64).astype('timedelta64[D]')
+        first_months = first_days.astype('datetime64[M]').astype(np.int64) + 1970 * 12
         if not len(summary['partner_id']):
-            return summary['partner_id'], np.zeros((0, HORIZON_MONTHS))
+            return summary['partner_id'], np.zeros((0, HORIZON_MONTHS)), first_months
         purchase, _value = self.env['crm.erp.clv.model']._engine_models(company_id, eve)
         bounds = [(fields.Date.from_string(month_start(as_of + h)) - first_day).days
                   for h in range(HORIZON_MONTHS + 1)]
         return summary['partner_id'], purchase.expected_orders_between(
-            bounds, summary['frequency'], summary['recency'], summary['age'])
+            bounds, summary['frequency'], summary['recency'], summary['age']), first_months
 
     @api.model
     def _forecast_columns(self, company_id, today, customer_model=True):
@@ -160,10 +168,12 @@ class CrmErpSalesForecast(models.Model):
         # per category only (the seasons and the trend are a category's)
         detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS, MIX_MONTHS)
         if customer_model:
-            # the customers' products of the last MIX_MONTHS months from the same scan of the lines
+            # the customers' products of the last MIX_MONTHS months from the same scan of the lines,
+            # their first orders from the summaries the customer model reads (no scan of every order)
+            customers, expected, first_months = self._expected_customer_orders(company_id, as_of)
             sales, mix = forecast_queries.monthly_sales_and_mix(
                 cr, company_id, month_start(as_of - HISTORY_MONTHS), month_start(as_of + 1), detail_from,
-                HORIZON_MONTHS, month_start(as_of - MIX_MONTHS), month_start(as_of))
+                HORIZON_MONTHS, month_start(as_of - MIX_MONTHS), month_start(as_of), customers, first_months)
         else:
             sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
                                                    month_start(as_of + 1), detail_from, HORIZON_MONTHS)
@@ -181,8 +191,8 @@ class CrmErpSalesForecast(models.Model):
         line_key = np.array([(line['team_id'] or 0) * 2 ** 32 + line['product_id'] for line in lines], dtype=np.int64)
         line_month = np.array([_index_of(line['date_expected']) if line['date_expected'] else as_of
                                for line in lines], dtype=np.int64)
-        category = {product_id: categ_id for product_id, categ_id in zip(sales['product_id'], sales['categ_id'])
-                    if product_id}
+        category = {product_id: categ_id for product_id, categ_id in zip(sales['product_id'].tolist(),
+                                                                         sales['categ_id'].tolist()) if product_id}
         category.update((line['product_id'], line['categ_id']) for line in lines)
         past = sale_month < as_of
         keys = np.unique(np.concatenate([sale_key[past], line_key]))
@@ -194,7 +204,6 @@ class CrmErpSalesForecast(models.Model):
         probability = np.array([float(line['win_chance'] or 0.0) for line in lines])
         customer_age = np.asarray(sales['customer_age'], dtype=np.int64)
         if customer_model:
-            customers, expected = self._expected_customer_orders(company_id, as_of)
             mix_key = (np.asarray(mix['team_id'], dtype=np.int64) * 2 ** 32
                        + np.asarray(mix['product_id'], dtype=np.int64))
         results = {}

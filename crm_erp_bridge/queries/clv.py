@@ -52,6 +52,36 @@ def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partn
     return summary
 
 
+# The purchase-day columns of the summary alone (frequency, recency, age), from the same counted
+# orders, without their amounts: no currency conversion and no sums of amounts, which the
+# forecast's expected purchase days do not read (a third of the summary's time at L).
+_PURCHASE_DAYS_SQL = "WITH orders AS (" + counted_orders_select(
+    "so.date_order < %(as_of)s::date + 1", documents='{documents}') + """
+)
+SELECT partner_id, COUNT(DISTINCT day) - 1 AS frequency, MAX(day) - MIN(day) AS recency,
+       %(as_of)s::date - MIN(day) AS age
+  FROM orders
+ GROUP BY partner_id
+ ORDER BY partner_id
+"""
+
+PURCHASE_DAYS_COLUMNS = SUMMARY_COLUMNS[:4]
+
+
+def purchase_days_summary(cr, company_id, as_of, documents=(SALE_ORDER_DOCUMENTS,)):
+    """customer_summary(cr, company_id, as_of, documents=documents) of every customer, its
+    columns PURCHASE_DAYS_COLUMNS only (partner_id, frequency, recency, age: what the purchase
+    model reads), as numpy arrays: the same rows and values, without the amounts."""
+    cr.execute(_PURCHASE_DAYS_SQL.format(documents=counted_documents_sql(documents)),
+               {'company_id': company_id, 'as_of': as_of})
+    rows = cr.fetchall()
+    columns = list(zip(*rows)) if rows else [()] * len(PURCHASE_DAYS_COLUMNS)
+    summary = {'partner_id': np.array(columns[0], dtype=np.int64)}
+    for name, values in zip(PURCHASE_DAYS_COLUMNS[1:], columns[1:]):
+        summary[name] = np.array(values, dtype=float)
+    return summary
+
+
 def ensure_model_rows(cr, company_ids, uid):
     """Create the empty crm_erp_clv_model row of each company that has none
     (common.ensure_company_rows: never a duplicate when two fits start at once)."""

@@ -13,9 +13,11 @@ date_order, and comes from an opportunity when its order has one (sale_order.opp
 Lead definitions as in queries/lead_score: open = active with probability below 100; won =
 active with probability 100 and a closing date. A lead has no currency of its own in Odoo 11:
 its lines' prices are in the company's."""
+import numpy as np
+
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL, advisory_xact_lock,
                      product_uom_joins, with_company_currency_factor)
-from ..sql import copy_rows
+from ..sql import copy_rows, fetch_columns
 from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 
 # The sale lines of the company's counted orders from date_from (included) to date_to
@@ -24,26 +26,36 @@ from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 # The customer age of a direct order of the detailed months: the months since its commercial
 # partner's first counted order (of any date before date_to), capped at age_cap; age_cap for
 # every other row (the forecast needs the new customers' recent direct sales only).
-# {mix_column}: with the customers' mix (_SALES_AND_MIX_SQL), whether the order is in its window.
-_SALES_ORDERS_SQL = """WITH first_orders AS (
-    SELECT p.commercial_partner_id AS partner_id, MIN(so.date_order) AS first_order
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """ AND so.date_order < %(date_to)s
-     GROUP BY p.commercial_partner_id
+# {first_orders}: the first month of the customers' first counted orders (_FIRST_ORDERS_SQL, or
+# the months given, _GIVEN_FIRST_ORDERS_SQL); a customer without one first bought in the month of
+# its order. {mix_column}: with the customers' mix (_SALES_AND_MIX_SQL), whether the order is in
+# its window.
+_SALES_ORDERS_SQL = """WITH first_orders AS ({first_orders}
 ), """ + with_company_currency_factor('orders', """
     SELECT so.id AS order_id, COALESCE(so.team_id, 0) AS team_id, so.opportunity_id IS NOT NULL AS opportunity,
            so.company_id, so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
            (EXTRACT(YEAR FROM so.date_order) * 12 + EXTRACT(MONTH FROM so.date_order) - 1)::integer AS month,
-           (EXTRACT(YEAR FROM f.first_order) * 12 + EXTRACT(MONTH FROM f.first_order) - 1)::integer
-               AS first_month{mix_column}
+           COALESCE(f.first_month, (EXTRACT(YEAR FROM so.date_order) * 12
+                                    + EXTRACT(MONTH FROM so.date_order) - 1)::integer) AS first_month{mix_column}
       FROM sale_order so
       JOIN res_partner p ON p.id = so.partner_id
-      JOIN first_orders f ON f.partner_id = p.commercial_partner_id
+      LEFT JOIN first_orders f ON f.partner_id = p.commercial_partner_id
       JOIN res_company cmp ON cmp.id = so.company_id
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
        AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""")
+# Every customer's first counted order before date_to, from a scan of the company's orders.
+_FIRST_ORDERS_SQL = """
+    SELECT p.commercial_partner_id AS partner_id,
+           (EXTRACT(YEAR FROM MIN(so.date_order)) * 12 + EXTRACT(MONTH FROM MIN(so.date_order)) - 1)::integer
+               AS first_month
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """ AND so.date_order < %(date_to)s
+     GROUP BY p.commercial_partner_id"""
+# The first months the caller knows (the customer summaries the forecast reads anyway).
+_GIVEN_FIRST_ORDERS_SQL = """
+    SELECT * FROM unnest(%(first_partner_ids)s::integer[], %(first_months)s::integer[]) AS f(partner_id, first_month)"""
 # The columns of a counted line of those orders: product, category, team, month, opportunity flag
 # and customer age of monthly_sales, then {extra} ({qty} and {amount}: the sums, or the line's).
 _SALES_LINES_SQL = """
@@ -64,19 +76,20 @@ SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS prod
 _LINE_QTY = 'l.product_uom_qty / line_uom.factor * product_uom.factor'
 _LINE_AMOUNT = 'l.price_subtotal * o.factor'
 
-_MONTHLY_SALES_SQL = _SALES_ORDERS_SQL.format(mix_column='') + _SALES_LINES_SQL.format(
+_MONTHLY_SALES_SQL = _SALES_ORDERS_SQL.format(first_orders=_FIRST_ORDERS_SQL, mix_column='') + _SALES_LINES_SQL.format(
     extra='', qty='SUM(%s)::float8' % _LINE_QTY, amount='SUM(%s)::float8' % _LINE_AMOUNT) + """
  GROUP BY 1, 2, 3, 4, 5, 6
 """
 
 MONTHLY_SALES_COLUMNS = ('product_id', 'categ_id', 'team_id', 'month', 'opportunity', 'customer_age', 'qty',
                          'amount')
+_MONTHLY_SALES_TYPES = ('int4', 'int4', 'int4', 'int4', 'bool', 'int4', 'float8', 'float8')
 
 
 def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     """The company's counted sales from date_from to date_to (excluded; dates as text or
     date), one row per product x team x month x opportunity flag x customer age, as columns
-    (lists, in no particular order): product_id, categ_id, team_id (0: no team), month (year x
+    (numpy arrays, in no particular order): product_id, categ_id, team_id (0: no team), month (year x
     12 + month - 1, engines.sales_forecast.month_index), opportunity (whether the order came
     from an opportunity), customer_age (of a direct order from detail_from on: the months from
     its customer's first counted order to the order, at most age_cap; age_cap for the other
@@ -86,10 +99,10 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     for its seasons and trend: a third of the rows at L). Wide (a row per product, team and
     month): set jit off and a larger work_mem first (common.disable_jit,
     common.set_local_work_mem)."""
-    cr.execute(_MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to,
-                                    'detail_from': detail_from, 'age_cap': age_cap})
-    rows = cr.fetchall()
-    return {name: [row[index] for row in rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
+    columns = fetch_columns(cr, _MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from,
+                                                     'date_to': date_to, 'detail_from': detail_from,
+                                                     'age_cap': age_cap}, _MONTHLY_SALES_TYPES)
+    return dict(zip(MONTHLY_SALES_COLUMNS, columns))
 
 
 # monthly_sales and, in the same scan of the lines, what each commercial customer of the company
@@ -99,8 +112,11 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
 # counts). One statement instead of two (bench/RESULTS.md, s29-lead): the orders and lines of the
 # mix window were read and joined twice. The joined lines are materialised once and summed twice
 # (GROUPING SETS over them were planned as two sorts of every line, slower than the two
-# statements). Its rows: the sales (mix_partner_id NULL), then the mix.
-_SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(mix_column=""",
+# statements). Its rows: the sales (mix partner 0), the mix (product > 0) and the customers'
+# purchase days (product 0), put beside their mix rows in numpy (a join of the joined lines with
+# the days in SQL cost a sort of them), read as numpy columns by one binary COPY
+# (sql.fetch_columns: no Python object per value).
+_SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(first_orders=_GIVEN_FIRST_ORDERS_SQL, mix_column=""",
            so.date_order >= %(mix_from)s AND so.date_order < %(mix_to)s AS in_mix,
            p.commercial_partner_id AS partner_id""") + """, line_rows AS MATERIALIZED (""" + _SALES_LINES_SQL.format(
     extra="""
@@ -110,41 +126,60 @@ _SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(mix_column=""",
     SELECT partner_id, COUNT(DISTINCT day) AS days FROM orders WHERE in_mix GROUP BY partner_id
 )
 SELECT product_id, categ_id, team_id, month, opportunity, customer_age, SUM(qty)::float8, SUM(amount)::float8,
-       NULL::integer, NULL::integer, NULL::integer, NULL::bigint
+       0, 0, 0, 0
   FROM line_rows
  GROUP BY product_id, categ_id, team_id, month, opportunity, customer_age
  UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, SUM(qty)::float8, SUM(amount)::float8,
-       r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days
-  FROM line_rows r
-  JOIN purchase_days d ON d.partner_id = r.mix_partner_id
- GROUP BY r.mix_partner_id, r.mix_team_id, r.mix_product_id, d.days
+SELECT 0, 0, 0, 0, FALSE, 0, SUM(qty)::float8, SUM(amount)::float8, mix_partner_id, mix_team_id, mix_product_id, 0
+  FROM line_rows
+ WHERE mix_partner_id IS NOT NULL
+ GROUP BY mix_partner_id, mix_team_id, mix_product_id
+ UNION ALL
+SELECT 0, 0, 0, 0, FALSE, 0, 0, 0, partner_id, 0, 0, days::integer
+  FROM purchase_days
 """
 
 CUSTOMER_MIX_COLUMNS = ('partner_id', 'team_id', 'product_id', 'days', 'qty', 'amount')
 
 
-def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to):
+def _array_text(integers):
+    """An integer[] parameter as its text ('{1,2}'): psycopg2 sends a list as ARRAY[1, 2, ...],
+    which PostgreSQL parses element by element (tens of thousands of customers here)."""
+    return '{%s}' % ','.join(str(int(value)) for value in integers)
+
+
+def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to,
+                          first_partner_ids, first_months):
     """(monthly_sales(cr, company_id, date_from, date_to, detail_from, age_cap), the customers'
     mix) in one statement. The mix: per commercial customer of the company, sales team and
     product, what the customer bought without an opportunity from mix_from to mix_to (excluded;
-    a window inside date_from .. date_to), as columns (lists): partner_id, team_id (0: no team),
-    product_id, days (the customer's purchase days in the window: distinct days of its counted
-    orders, from an opportunity or not), qty (product unit), amount (company currency, untaxed,
-    at the rate of the order's day); the counted lines of monthly_sales. The forecast's customer
-    model spreads a customer's expected purchase days over its products with qty / days and
-    amount / days. Set jit off and a larger work_mem first, as for monthly_sales."""
+    a window inside date_from .. date_to), as columns (numpy arrays): partner_id, team_id (0: no
+    team), product_id, days (the customer's purchase days in the window: distinct days of its
+    counted orders, from an opportunity or not), qty (product unit), amount (company currency,
+    untaxed, at the rate of the order's day); the counted lines of monthly_sales. The forecast's
+    customer model spreads a customer's expected purchase days over its products with qty / days
+    and amount / days. first_partner_ids, first_months (month indexes): the month of the first
+    counted order of every commercial customer who ordered before the last month of the dates
+    (the month of the day before date_to), instead of a scan of every order of the company (the
+    forecast has them from the customer summaries it reads anyway); a customer not
+    listed bought first in that month. Set jit off and a larger work_mem first, as for
+    monthly_sales."""
     if not (str(date_from)[:10] <= str(mix_from)[:10] <= str(mix_to)[:10] <= str(date_to)[:10]):
         raise ValueError('the mix window %s .. %s is not inside %s .. %s' % (mix_from, mix_to, date_from, date_to))
-    cr.execute(_SALES_AND_MIX_SQL, {'company_id': company_id, 'date_from': date_from, 'date_to': date_to,
-                                    'detail_from': detail_from, 'age_cap': age_cap, 'mix_from': mix_from,
-                                    'mix_to': mix_to})
-    rows = cr.fetchall()
-    sales_rows = [row for row in rows if row[8] is None]
-    mix_rows = [row for row in rows if row[8] is not None]
-    sales = {name: [row[index] for row in sales_rows] for index, name in enumerate(MONTHLY_SALES_COLUMNS)}
-    mix = {name: [row[index] for row in mix_rows]
+    columns = fetch_columns(cr, _SALES_AND_MIX_SQL, {
+        'company_id': company_id, 'date_from': date_from, 'date_to': date_to, 'detail_from': detail_from,
+        'age_cap': age_cap, 'mix_from': mix_from, 'mix_to': mix_to,
+        'first_partner_ids': _array_text(first_partner_ids), 'first_months': _array_text(first_months)},
+        _MONTHLY_SALES_TYPES + ('int4',) * 4)
+    partner, product = columns[8], columns[10]
+    sales = {name: values[partner == 0] for name, values in zip(MONTHLY_SALES_COLUMNS, columns)}
+    mix = {name: columns[index][(partner > 0) & (product > 0)]
            for name, index in zip(CUSTOMER_MIX_COLUMNS, (8, 9, 10, 11, 6, 7))}
+    # every mix customer has purchase days in the window (its own orders are in it)
+    day_rows = (partner > 0) & (product == 0)
+    order = np.argsort(partner[day_rows])
+    day_partners, days = partner[day_rows][order], columns[11][day_rows][order]
+    mix['days'] = days[np.searchsorted(day_partners, mix['partner_id'])]
     return sales, mix
 
 

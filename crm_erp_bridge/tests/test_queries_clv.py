@@ -29,5 +29,10 @@ class TestQueriesClv(Customer360Case):
         self.assertEqual(rows[second.id], (0, 0, 0, 0, 40, 40))
         self.assertNotIn(contact.id, rows)
         self.assertEqual(list(summary['partner_id']), sorted(summary['partner_id']))
+        # the purchase days alone (the forecast's): the same customers and values
+        days = clv.purchase_days_summary(self.env.cr, self.company_a.id, '2025-06-30')
+        self.assertEqual(sorted(days), sorted(clv.PURCHASE_DAYS_COLUMNS))
+        for column in clv.PURCHASE_DAYS_COLUMNS:
+            self.assertEqual(days[column].tolist(), summary[column].tolist(), column)
         # as of the day before the first order: nothing
         self.assertNotIn(first.id, clv.customer_summary(self.env.cr, self.company_a.id, '2025-01-31')['partner_id'])

@@ -3,8 +3,8 @@ import numpy as np
 from odoo import sql_db
 from odoo.tests.common import TransactionCase
 
-from ..sql import (ParallelIntColumns, array_literal, copy_int_rows, execute_prepared, fetch_int_columns,
-                   stream_int_columns)
+from ..sql import (ParallelIntColumns, array_literal, copy_int_rows, copy_rows, execute_prepared, fetch_columns,
+                   fetch_int_columns, stream_int_columns)
 from .concurrency_common import ConcurrentCase
 
 _QUERY = """
@@ -72,6 +72,21 @@ class TestBinaryCopy(TransactionCase):
         [none] = fetch_int_columns(self.cr, "SELECT a FROM crm_erp_copy_test WHERE a < 0", [], 1)
         self.assertEqual(none.tolist(), [])
         copy_int_rows(self.cr, 'crm_erp_copy_test', ('a', 'b'), (np.array([], dtype=np.int64),) * 2)
+
+    def test_typed_columns_round_trip(self):
+        """fetch_columns reads what copy_rows wrote, each column as its numpy type."""
+        self.cr.execute("CREATE TEMP TABLE crm_erp_copy_typed (a integer, b float8, c boolean, d date)")
+        values = (np.array([7, -2]), np.array([0.1, -1e300]), np.array([True, False]),
+                  np.array(['2025-05-01', '1999-12-31'], dtype='datetime64[D]'))
+        copy_rows(self.cr, 'crm_erp_copy_typed', ('a', 'b', 'c', 'd'), values, ('int4', 'float8', 'bool', 'date'))
+        a, b, c, d = fetch_columns(self.cr, "SELECT a, b, c, d FROM crm_erp_copy_typed WHERE a > %s ORDER BY a DESC",
+                                   [-5], ('int4', 'float8', 'bool', 'date'))
+        self.assertEqual((a.tolist(), b.tolist(), c.tolist()), ([7, -2], [0.1, -1e300], [True, False]))
+        self.assertEqual((a.dtype, b.dtype, c.dtype), (np.int32, np.float64, np.bool_))
+        np.testing.assert_array_equal(d, values[3])
+        for query in ("SELECT 1.5::float4, 2", "SELECT 1.5::float8, NULL::integer", "SELECT 1::float8"):
+            with self.assertRaises(ValueError):
+                fetch_columns(self.cr, query, [], ('float8', 'int4'))
 
     def test_stream_in_batches(self):
         query = "SELECT g, -g FROM generate_series(1, %s) g ORDER BY g"
