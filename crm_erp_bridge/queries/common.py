@@ -220,6 +220,18 @@ def prefer_index_scans(cr):
     cr.execute("SET LOCAL random_page_cost = 1.1")
 
 
+def without_nested_loops(cr, execute):
+    """Call execute() with nested-loop joins off, then restore the setting (for the rest of the
+    transaction as it was; left off if execute() raises: the transaction or savepoint is then
+    rolled back, which restores it)."""
+    cr.execute("SELECT current_setting('enable_nestloop')")
+    previous = cr.fetchone()[0]
+    cr.execute("SELECT set_config('enable_nestloop', 'off', true)")
+    result = execute()
+    cr.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+    return result
+
+
 def set_local_work_mem(cr, size):
     """work_mem for this transaction (size: a literal from the code, e.g. '256MB')."""
     # SET takes no parameters: size is a literal from the code
