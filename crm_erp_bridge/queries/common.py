@@ -220,15 +220,16 @@ def prefer_index_scans(cr):
     cr.execute("SET LOCAL random_page_cost = 1.1")
 
 
-def without_nested_loops(cr, execute):
-    """Call execute() with nested-loop joins off, then restore the setting (for the rest of the
-    transaction as it was; left off if execute() raises: the transaction or savepoint is then
-    rolled back, which restores it)."""
-    cr.execute("SELECT current_setting('enable_nestloop')")
-    previous = cr.fetchone()[0]
-    cr.execute("SELECT set_config('enable_nestloop', 'off', true)")
+def with_hash_joins(cr, execute):
+    """Call execute() with nested-loop and merge joins off (hash joins), then restore both
+    settings as the transaction had them (left off if execute() raises: the transaction or
+    savepoint is then rolled back, which restores them)."""
+    cr.execute("SELECT current_setting('enable_nestloop'), current_setting('enable_mergejoin')")
+    nestloop, mergejoin = cr.fetchone()
+    cr.execute("SELECT set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)")
     result = execute()
-    cr.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+    cr.execute("SELECT set_config('enable_nestloop', %s, true), set_config('enable_mergejoin', %s, true)",
+               [nestloop, mergejoin])
     return result
 
 
