@@ -220,6 +220,19 @@ def prefer_index_scans(cr):
     cr.execute("SET LOCAL random_page_cost = 1.1")
 
 
+def with_hash_joins(cr, execute):
+    """Call execute() with nested-loop and merge joins off (hash joins), then restore both
+    settings as the transaction had them (left off if execute() raises: the transaction or
+    savepoint is then rolled back, which restores them)."""
+    cr.execute("SELECT current_setting('enable_nestloop'), current_setting('enable_mergejoin')")
+    nestloop, mergejoin = cr.fetchone()
+    cr.execute("SELECT set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)")
+    result = execute()
+    cr.execute("SELECT set_config('enable_nestloop', %s, true), set_config('enable_mergejoin', %s, true)",
+               [nestloop, mergejoin])
+    return result
+
+
 def set_local_work_mem(cr, size):
     """work_mem for this transaction (size: a literal from the code, e.g. '256MB')."""
     # SET takes no parameters: size is a literal from the code

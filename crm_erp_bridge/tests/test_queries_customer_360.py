@@ -28,6 +28,21 @@ class TestQueriesCustomer360(Customer360Case):
         self.assertEqual(changes, [(self.company_a.id, customer.id, 'prospect', 'repeat', 'repeat_orders')])
         self.assertEqual(customer_360.score_and_stage(cr, params, True), [], 'no change the second time')
 
+    def test_with_hash_joins(self):
+        """common.with_hash_joins (the full step 1's): the statement runs with nested-loop and
+        merge joins off, and both settings are left as they were found (on, or off when set
+        off before)."""
+        cr = self.env.cr
+
+        def settings():
+            cr.execute("SELECT current_setting('enable_nestloop'), current_setting('enable_mergejoin')")
+            return cr.fetchone()
+        for before in ('on', 'off'):
+            cr.execute("SET LOCAL enable_nestloop = %s" % before)
+            cr.execute("SET LOCAL enable_mergejoin = %s" % before)
+            self.assertEqual(common.with_hash_joins(cr, settings), ('off', 'off'))
+            self.assertEqual(settings(), (before, before))
+
     def test_customer_ranges_and_range_scope(self):
         """The chunks of the full refresh: ranges of partner ids that tile every id, each with
         at most the asked number of commercial partners; the statements of a range write
