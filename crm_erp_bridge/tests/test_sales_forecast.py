@@ -193,8 +193,8 @@ class TestSalesForecast(SalesForecastCase):
         read = forecast_queries.monthly_sales_and_mix
         per_category = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         with patch.object(forecast_queries, 'monthly_sales_and_mix',
-                          lambda cr, company_id, date_from, date_to, detail_from, age_cap, *mix_and_first:
-                          read(cr, company_id, date_from, date_to, 0, age_cap, *mix_and_first)):
+                          lambda cr, company_id, date_from, date_to, detail_from, age_cap, *mix:
+                          read(cr, company_id, date_from, date_to, 0, age_cap, *mix)):
             detailed = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         self.assertGreater(len(detailed['product_id']), 10)
         self.assertGreater(detailed['run_rate_qty'].sum(), 0)
