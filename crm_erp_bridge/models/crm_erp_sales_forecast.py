@@ -170,14 +170,22 @@ class CrmErpSalesForecast(models.Model):
         # per category only (the seasons and the trend are a category's)
         detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS, MIX_MONTHS)
         if customer_model:
-            # the customers' products of the last MIX_MONTHS months from the same scan of the lines;
-            # the summaries the customer model reads by a second backend meanwhile (2 cores at least)
-            with clv_queries.PurchaseDaysBeside(cr, lambda: sql_db.db_connect(cr.dbname).cursor(), company_id,
-                                                month_eve(as_of)) as beside:
-                sales, mix = forecast_queries.monthly_sales_and_mix(
-                    cr, company_id, month_start(as_of - HISTORY_MONTHS), month_start(as_of + 1), detail_from,
-                    HORIZON_MONTHS, month_start(as_of - MIX_MONTHS), month_start(as_of))
+            # the detailed months' sales with the customers' products of the last MIX_MONTHS months
+            # (from the same scan of the lines); meanwhile, by other backends (2 cores at least), the
+            # older months' sales (their rows are per month: the same rows as one statement) and the
+            # summaries the customer model reads
+            def connect():
+                return sql_db.db_connect(cr.dbname).cursor()
+            with forecast_queries.monthly_sales_beside(cr, connect, company_id, month_start(as_of - HISTORY_MONTHS),
+                                                       month_start(detail_from), detail_from,
+                                                       HORIZON_MONTHS) as older, \
+                    clv_queries.PurchaseDaysBeside(cr, connect, company_id, month_eve(as_of)) as beside:
+                recent, mix = forecast_queries.monthly_sales_and_mix(
+                    cr, company_id, month_start(detail_from), month_start(as_of + 1), detail_from, HORIZON_MONTHS,
+                    month_start(as_of - MIX_MONTHS), month_start(as_of))
+                sales = dict(zip(forecast_queries.MONTHLY_SALES_COLUMNS, older.columns()))
                 summary = beside.summary()
+            sales = {name: np.concatenate([sales[name], recent[name]]) for name in sales}
             customers, expected = self._expected_customer_orders(company_id, as_of, summary)
         else:
             sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),

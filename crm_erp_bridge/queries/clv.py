@@ -86,10 +86,7 @@ class PurchaseDaysBeside:
         self.parallel = ParallelIntColumns(cr, connect, *_purchase_days_query(company_id, as_of, documents), 4)
 
     def summary(self):
-        batches = []
-        self.parallel.consume(lambda *columns: batches.append(columns))
-        return _purchase_days([np.concatenate(values) for values in zip(*batches)] if batches
-                              else [np.zeros(0, np.int32)] * len(PURCHASE_DAYS_COLUMNS))
+        return _purchase_days(self.parallel.columns())
 
     def __enter__(self):
         return self

@@ -17,7 +17,7 @@ import numpy as np
 
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL, advisory_xact_lock,
                      product_uom_joins, with_company_currency_factor)
-from ..sql import copy_rows, fetch_columns
+from ..sql import ParallelColumns, copy_rows, fetch_columns
 from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 
 # Every customer's first counted order before date_to, from a scan of the company's orders.
@@ -95,10 +95,23 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     for its seasons and trend: a third of the rows at L). Wide (a row per product, team and
     month): set jit off and a larger work_mem first (common.disable_jit,
     common.set_local_work_mem)."""
-    columns = fetch_columns(cr, _MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from,
-                                                     'date_to': date_to, 'detail_from': detail_from,
-                                                     'age_cap': age_cap}, _MONTHLY_SALES_TYPES)
+    params = _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap)
+    columns = fetch_columns(cr, _MONTHLY_SALES_SQL, params, _MONTHLY_SALES_TYPES)
     return dict(zip(MONTHLY_SALES_COLUMNS, columns))
+
+
+def monthly_sales_beside(cr, connect, company_id, date_from, date_to, detail_from=0, age_cap=6):
+    """monthly_sales read by a second connection (connect() -> a cursor) in cr's snapshot while cr
+    does other work (sql.ParallelColumns: in cr itself when its transaction wrote already); its
+    columns() are monthly_sales's, in MONTHLY_SALES_COLUMNS' order."""
+    return ParallelColumns(cr, connect, _MONTHLY_SALES_SQL,
+                           _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap),
+                           _MONTHLY_SALES_TYPES)
+
+
+def _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap):
+    return {'company_id': company_id, 'date_from': date_from, 'date_to': date_to, 'detail_from': detail_from,
+            'age_cap': age_cap}
 
 
 # monthly_sales and, in the same scan of the lines, what each commercial customer of the company
