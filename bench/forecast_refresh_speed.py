@@ -39,10 +39,17 @@ def parts(env, company_id, today):
     set_local_work_mem(cr, '256MB')
     as_of = model_module._index_of(today)
     start = time.perf_counter()
-    expected = env['crm.erp.sales.forecast']._expected_customer_orders(company_id, as_of)
+    forecast = env['crm.erp.sales.forecast']
+    if hasattr(model_module, 'month_eve'):  # since s30-fcst2 the summary is read beside the statement
+        from odoo.addons.crm_erp_bridge.queries import clv as clv_queries
+        summary = clv_queries.purchase_days_summary(cr, company_id, model_module.month_eve(as_of))
+        forecast._expected_customer_orders(company_id, as_of, summary)
+        first = ()
+    else:
+        expected = forecast._expected_customer_orders(company_id, as_of)
+        # from s30-fcst to s30-fcst2 the customers' first orders came from these summaries
+        first = (expected[0], expected[2]) if len(expected) == 3 else ()
     timings['customer summary + expected orders'] = time.perf_counter() - start
-    # since s30-fcst the customers' first orders come from these summaries, not from a scan
-    first = (expected[0], expected[2]) if len(expected) == 3 else ()
     start = time.perf_counter()
     sales_args = (cr, company_id, model_module.month_start(as_of - model_module.HISTORY_MONTHS),
                   model_module.month_start(as_of + 1), as_of - model_module.ACTUAL_MONTHS, model_module.HORIZON_MONTHS)

@@ -116,11 +116,6 @@ def _columns(body, types):
     return [_POSTGRES_EPOCH + values if kind == 'date' else values for values, kind in zip(columns, types)]
 
 
-def _int_columns(body, columns):
-    """The int32 columns of binary COPY rows of `columns` non-null int4 fields."""
-    return _columns(body, ('int4',) * columns)
-
-
 def stream_int_columns(cr, query, params, columns, consume, rows_per_batch=100000):
     """As fetch_int_columns, batch by batch of at most rows_per_batch rows: consume(*columns)
     for each batch, in the query's order. The rows are spooled to a temporary file as
@@ -128,40 +123,41 @@ def stream_int_columns(cr, query, params, columns, consume, rows_per_batch=10000
     the memory held is one batch, whatever the number of rows."""
     with tempfile.TemporaryFile(prefix='crm_erp_copy_') as spool:
         _copy_to(cr, query, params, spool)
-        _consume_spool(spool, columns, consume, rows_per_batch)
+        _consume_spool(spool, ('int4',) * columns, consume, rows_per_batch)
 
 
 def _copy_to(cr, query, params, spool):
     cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), spool)
 
 
-def _consume_spool(spool, columns, consume, rows_per_batch):
-    row_size = _int_row_dtype(columns).itemsize
+def _consume_spool(spool, types, consume, rows_per_batch):
+    row_size = _row_dtype(types).itemsize
     end = spool.tell()
     spool.seek(len(_COPY_SIGNATURE) + 4)
     spool.seek(struct.unpack('>i', spool.read(4))[0], io.SEEK_CUR)
     rows = (end - len(_COPY_TRAILER) - spool.tell()) // row_size
     for start in range(0, rows, rows_per_batch):
-        consume(*_int_columns(spool.read(min(rows_per_batch, rows - start) * row_size), columns))
+        consume(*_columns(spool.read(min(rows_per_batch, rows - start) * row_size), types))
     if spool.read() != _COPY_TRAILER:
-        raise ValueError('stream_int_columns: the query does not return %d int4 columns' % columns)
+        raise ValueError('stream_int_columns: the query does not return columns of types %s' % (types,))
 
 
-class ParallelIntColumns:
-    """stream_int_columns of a query run by a second connection, in a thread, while the
-    caller's connection works: both PostgreSQL backends (and the caller's Python) use a core
-    each. The second transaction reads the caller's snapshot (pg_export_snapshot, SET
-    TRANSACTION SNAPSHOT): the same rows as in the caller's transaction, provided that one
-    wrote nothing yet (its own uncommitted rows are not in the snapshot): when it did, or
-    when the second connection cannot be had, the query runs in the caller's transaction
-    when consume() is called. The second transaction takes the caller's jit setting (a caller
-    that turned PostgreSQL's JIT off for its scans wants it off there too: at XL the lines
-    scan's cost passes the JIT threshold). Use: `with ParallelIntColumns(cr, connect, query,
-    params, columns) as stream: <other work on cr>; stream.consume(function)`. connect() -> a
-    new cursor of the same database (closed here)."""
+class ParallelColumns:
+    """stream_int_columns of a query (columns of fetch_columns' types) run by a second connection, in a
+    thread, while the caller's connection works: both PostgreSQL backends (and the caller's
+    Python) use a core each. The second transaction reads the caller's snapshot
+    (pg_export_snapshot, SET TRANSACTION SNAPSHOT): the same rows as in the caller's
+    transaction, provided that one wrote nothing yet (its own uncommitted rows are not in the
+    snapshot): when it did, or when the second connection cannot be had, the query runs in the
+    caller's transaction when consume() is called. The second transaction takes the caller's jit
+    setting (a caller that turned PostgreSQL's JIT off for its scans wants it off there too: at
+    XL the lines scan's cost passes the JIT threshold). Use: `with ParallelColumns(cr, connect,
+    query, params, types) as stream: <other work on cr>; stream.consume(function)` (or
+    stream.columns()). connect() -> a new cursor of the same database (closed here). types: per
+    column, as fetch_columns'."""
 
-    def __init__(self, cr, connect, query, params, columns):
-        self.cr, self.query, self.params, self.columns = cr, query, params, columns
+    def __init__(self, cr, connect, query, params, types):
+        self.cr, self.query, self.params, self.types = cr, query, params, types
         self.spool = tempfile.TemporaryFile(prefix='crm_erp_copy_')
         self.thread = self.error = None
         # PostgreSQL 9.6+; the jit setting is NULL before PostgreSQL 11
@@ -194,7 +190,15 @@ class ParallelIntColumns:
                 raise self.error
         else:
             _copy_to(self.cr, self.query, self.params, self.spool)
-        _consume_spool(self.spool, self.columns, consume, rows_per_batch)
+        _consume_spool(self.spool, self.types, consume, rows_per_batch)
+
+    def columns(self):
+        """All the query's rows as columns (numpy arrays), as fetch_columns."""
+        batches = []
+        self.consume(lambda *columns: batches.append(columns))
+        if not batches:
+            return [_columns(b'', (kind,))[0] for kind in self.types]
+        return [np.concatenate(values) for values in zip(*batches)]
 
     def __enter__(self):
         return self
@@ -203,6 +207,13 @@ class ParallelIntColumns:
         if self.thread:
             self.thread.join()  # the caller's transaction outlives the snapshot's export
         self.spool.close()
+
+
+class ParallelIntColumns(ParallelColumns):
+    """ParallelColumns of `columns` int4 columns."""
+
+    def __init__(self, cr, connect, query, params, columns):
+        super().__init__(cr, connect, query, params, ('int4',) * columns)
 
 
 def copy_int_rows(cr, table, columns, arrays):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, sql_db
 from odoo.exceptions import UserError
 
 from ..chunked_job import run_for_every_company
@@ -26,6 +26,11 @@ GROUP_BYS = ('product', 'category', 'team')
 def month_start(index):
     """The first day (text) of the month of sales_forecast.month_index."""
     return '%04d-%02d-01' % (index // 12, index % 12 + 1)
+
+
+def month_eve(index):
+    """The day (text) before the first day of month index: the day of the customer summaries."""
+    return fields.Date.to_string(fields.Date.from_string(month_start(index)) - timedelta(days=1))
 
 
 def _index_of(day):
@@ -113,42 +118,39 @@ class CrmErpSalesForecast(models.Model):
     def _refresh(self, company_ids, today=None, customer_model=True):
         """Replace the stored forecast of each company by one computed as of today (default: the
         user's today), set-based: one DELETE and one INSERT per company. Two refreshes of one
-        company at the same moment run one after the other (forecast_queries.claim_company);
-        the rows are those of one of them, never both."""
+        company at the same moment run one after the other (forecast_queries.lock_company, then
+        claim_company); the rows are those of one of them, never both."""
         today = today or fields.Date.context_today(self)
         now = fields.Datetime.now()
         cr = self.env.cr
         disable_jit(cr)
         set_local_work_mem(cr, '256MB')  # the sales of three years grouped in memory
         for company_id in company_ids:
-            forecast_queries.claim_company(cr, company_id, now)
+            forecast_queries.lock_company(cr, company_id)
             columns = self._forecast_columns(company_id, today, customer_model)
+            # noted after the computation: the customer summary's second connection shares this
+            # transaction's snapshot only while it wrote nothing (clv_queries.PurchaseDaysBeside)
+            forecast_queries.claim_company(cr, company_id, now)
             forecast_queries.replace_forecast(cr, company_id, columns, self.env.uid, now)
         self.invalidate_cache()
         return True
 
     @api.model
-    def _expected_customer_orders(self, company_id, as_of):
-        """(customer ids, customers x HORIZON_MONTHS array, first months): the purchase days the
-        Customer 360's lifetime value model (the company's crm.erp.clv.model, fitted first if it
-        never was) expects in each forecast month from month as_of (a month index) of each
-        commercial customer with a counted order before that month, on their summaries as of
-        the month's eve (queries.clv.purchase_days_summary: customer_summary's purchase days, as
-        the Customer 360 figures), and the month index of each one's first purchase day (eve -
-        age: the first orders forecast_queries.monthly_sales_and_mix takes)."""
+    def _expected_customer_orders(self, company_id, as_of, summary):
+        """(customer ids, customers x HORIZON_MONTHS array): the purchase days the Customer 360's
+        lifetime value model (the company's crm.erp.clv.model, fitted first if it never was)
+        expects in each forecast month from month as_of (a month index) of each commercial
+        customer with a counted order before that month, on summary: their summaries as of the
+        month's eve (clv_queries.purchase_days_summary: customer_summary's purchase days, as the
+        Customer 360 figures)."""
         first_day = fields.Date.from_string(month_start(as_of))
-        eve = fields.Date.to_string(first_day - timedelta(days=1))
-        # the purchase days alone: the model reads no amount
-        summary = clv_queries.purchase_days_summary(self.env.cr, company_id, eve)
-        first_days = np.datetime64(eve, 'D') - summary['age'].astype(np.int64).astype('timedelta64[D]')
-        first_months = first_days.astype('datetime64[M]').astype(np.int64) + 1970 * 12
         if not len(summary['partner_id']):
-            return summary['partner_id'], np.zeros((0, HORIZON_MONTHS)), first_months
-        purchase, _value = self.env['crm.erp.clv.model']._engine_models(company_id, eve)
+            return summary['partner_id'], np.zeros((0, HORIZON_MONTHS))
+        purchase, _value = self.env['crm.erp.clv.model']._engine_models(company_id, month_eve(as_of))
         bounds = [(fields.Date.from_string(month_start(as_of + h)) - first_day).days
                   for h in range(HORIZON_MONTHS + 1)]
         return summary['partner_id'], purchase.expected_orders_between(
-            bounds, summary['frequency'], summary['recency'], summary['age']), first_months
+            bounds, summary['frequency'], summary['recency'], summary['age'])
 
     @api.model
     def _forecast_columns(self, company_id, today, customer_model=True):
@@ -168,12 +170,23 @@ class CrmErpSalesForecast(models.Model):
         # per category only (the seasons and the trend are a category's)
         detail_from = as_of - max(ACTUAL_MONTHS, LEVEL_MONTHS, MIX_MONTHS)
         if customer_model:
-            # the customers' products of the last MIX_MONTHS months from the same scan of the lines,
-            # their first orders from the summaries the customer model reads (no scan of every order)
-            customers, expected, first_months = self._expected_customer_orders(company_id, as_of)
-            sales, mix = forecast_queries.monthly_sales_and_mix(
-                cr, company_id, month_start(as_of - HISTORY_MONTHS), month_start(as_of + 1), detail_from,
-                HORIZON_MONTHS, month_start(as_of - MIX_MONTHS), month_start(as_of), customers, first_months)
+            # the detailed months' sales with the customers' products of the last MIX_MONTHS months
+            # (from the same scan of the lines); meanwhile, by other backends (2 cores at least), the
+            # older months' sales (their rows are per month: the same rows as one statement) and the
+            # summaries the customer model reads
+            def connect():
+                return sql_db.db_connect(cr.dbname).cursor()
+            with forecast_queries.monthly_sales_beside(cr, connect, company_id, month_start(as_of - HISTORY_MONTHS),
+                                                       month_start(detail_from), detail_from,
+                                                       HORIZON_MONTHS) as older, \
+                    clv_queries.PurchaseDaysBeside(cr, connect, company_id, month_eve(as_of)) as beside:
+                recent, mix = forecast_queries.monthly_sales_and_mix(
+                    cr, company_id, month_start(detail_from), month_start(as_of + 1), detail_from, HORIZON_MONTHS,
+                    month_start(as_of - MIX_MONTHS), month_start(as_of))
+                sales = dict(zip(forecast_queries.MONTHLY_SALES_COLUMNS, older.columns()))
+                summary = beside.summary()
+            sales = {name: np.concatenate([sales[name], recent[name]]) for name in sales}
+            customers, expected = self._expected_customer_orders(company_id, as_of, summary)
         else:
             sales = forecast_queries.monthly_sales(cr, company_id, month_start(as_of - HISTORY_MONTHS),
                                                    month_start(as_of + 1), detail_from, HORIZON_MONTHS)

@@ -3,6 +3,7 @@ on. Functions take a cursor and plain values; no Odoo import (the benchmark harn
 with a plain psycopg2 cursor too)."""
 import numpy as np
 
+from ..sql import ParallelIntColumns, fetch_int_columns
 from .common import (SALE_ORDER_DOCUMENTS, PartnerScope, counted_documents_sql, counted_orders_select,
                      ensure_company_rows, with_company_currency_factor)
 
@@ -58,7 +59,7 @@ def customer_summary(cr, company_id, as_of, scope=False, partner_ids=None, partn
 _PURCHASE_DAYS_SQL = "WITH orders AS (" + counted_orders_select(
     "so.date_order < %(as_of)s::date + 1", documents='{documents}') + """
 )
-SELECT partner_id, COUNT(DISTINCT day) - 1 AS frequency, MAX(day) - MIN(day) AS recency,
+SELECT partner_id, (COUNT(DISTINCT day) - 1)::integer AS frequency, MAX(day) - MIN(day) AS recency,
        %(as_of)s::date - MIN(day) AS age
   FROM orders
  GROUP BY partner_id
@@ -72,13 +73,39 @@ def purchase_days_summary(cr, company_id, as_of, documents=(SALE_ORDER_DOCUMENTS
     """customer_summary(cr, company_id, as_of, documents=documents) of every customer, its
     columns PURCHASE_DAYS_COLUMNS only (partner_id, frequency, recency, age: what the purchase
     model reads), as numpy arrays: the same rows and values, without the amounts."""
-    cr.execute(_PURCHASE_DAYS_SQL.format(documents=counted_documents_sql(documents)),
-               {'company_id': company_id, 'as_of': as_of})
-    rows = cr.fetchall()
-    columns = list(zip(*rows)) if rows else [()] * len(PURCHASE_DAYS_COLUMNS)
-    summary = {'partner_id': np.array(columns[0], dtype=np.int64)}
+    return _purchase_days(fetch_int_columns(cr, *_purchase_days_query(company_id, as_of, documents), 4))
+
+
+class PurchaseDaysBeside:
+    """purchase_days_summary read by a second connection (connect() -> a cursor) in cr's snapshot
+    while cr does other work (sql.ParallelIntColumns: in cr itself when its transaction wrote
+    already). Use: `with PurchaseDaysBeside(cr, connect, company_id, as_of) as beside: <other
+    work on cr>; summary = beside.summary()`."""
+
+    def __init__(self, cr, connect, company_id, as_of, documents=(SALE_ORDER_DOCUMENTS,)):
+        self.parallel = ParallelIntColumns(cr, connect, *_purchase_days_query(company_id, as_of, documents), 4)
+
+    def summary(self):
+        return _purchase_days(self.parallel.columns())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.parallel.__exit__(*exc)
+
+
+def _purchase_days_query(company_id, as_of, documents):
+    return (_PURCHASE_DAYS_SQL.format(documents=counted_documents_sql(documents)),
+            {'company_id': company_id, 'as_of': as_of})
+
+
+def _purchase_days(columns):
+    """The summary of purchase_days_summary from its int32 columns (ids as int64, the rest as
+    floats, as customer_summary's)."""
+    summary = {'partner_id': columns[0].astype(np.int64)}
     for name, values in zip(PURCHASE_DAYS_COLUMNS[1:], columns[1:]):
-        summary[name] = np.array(values, dtype=float)
+        summary[name] = values.astype(float)
     return summary
 
 

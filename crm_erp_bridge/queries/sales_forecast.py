@@ -17,20 +17,28 @@ import numpy as np
 
 from .common import (COUNTED_LINE_ONLY_SQL, COUNTED_ORDER_SQL, COUNTED_PRODUCT_SQL, advisory_xact_lock,
                      product_uom_joins, with_company_currency_factor)
-from ..sql import copy_rows, fetch_columns
+from ..sql import ParallelColumns, copy_rows, fetch_columns
 from .stock import WAREHOUSE_DELIVERY_MOVE_SQL
 
+# Every customer's first counted order before date_to, from a scan of the company's orders.
+_FIRST_ORDERS_SQL = """
+    SELECT p.commercial_partner_id AS partner_id,
+           (EXTRACT(YEAR FROM MIN(so.date_order)) * 12 + EXTRACT(MONTH FROM MIN(so.date_order)) - 1)::integer
+               AS first_month
+      FROM sale_order so
+      JOIN res_partner p ON p.id = so.partner_id
+     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """ AND so.date_order < %(date_to)s
+     GROUP BY p.commercial_partner_id"""
 # The sale lines of the company's counted orders from date_from (included) to date_to
 # (excluded), summed per product, team, month, opportunity flag and customer age (the order part
 # of the counted-line rule is in the orders' selection, the month of each order computed once).
 # The customer age of a direct order of the detailed months: the months since its commercial
 # partner's first counted order (of any date before date_to), capped at age_cap; age_cap for
 # every other row (the forecast needs the new customers' recent direct sales only).
-# {first_orders}: the first month of the customers' first counted orders (_FIRST_ORDERS_SQL, or
-# the months given, _GIVEN_FIRST_ORDERS_SQL); a customer without one first bought in the month of
-# its order. {mix_column}: with the customers' mix (_SALES_AND_MIX_SQL), whether the order is in
-# its window.
-_SALES_ORDERS_SQL = """WITH first_orders AS ({first_orders}
+# first_orders: the first month of the customers' first counted orders (_FIRST_ORDERS_SQL); a
+# customer without one first bought in the month of its order. {mix_column}: with the customers'
+# mix (_SALES_AND_MIX_SQL), whether the order is in its window.
+_SALES_ORDERS_SQL = """WITH first_orders AS (""" + _FIRST_ORDERS_SQL + """
 ), """ + with_company_currency_factor('orders', """
     SELECT so.id AS order_id, COALESCE(so.team_id, 0) AS team_id, so.opportunity_id IS NOT NULL AS opportunity,
            so.company_id, so.date_order::date AS day, pl.currency_id, cmp.currency_id AS company_currency_id,
@@ -44,18 +52,6 @@ _SALES_ORDERS_SQL = """WITH first_orders AS ({first_orders}
       JOIN product_pricelist pl ON pl.id = so.pricelist_id
      WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """
        AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s""")
-# Every customer's first counted order before date_to, from a scan of the company's orders.
-_FIRST_ORDERS_SQL = """
-    SELECT p.commercial_partner_id AS partner_id,
-           (EXTRACT(YEAR FROM MIN(so.date_order)) * 12 + EXTRACT(MONTH FROM MIN(so.date_order)) - 1)::integer
-               AS first_month
-      FROM sale_order so
-      JOIN res_partner p ON p.id = so.partner_id
-     WHERE so.company_id = %(company_id)s AND """ + COUNTED_ORDER_SQL + """ AND so.date_order < %(date_to)s
-     GROUP BY p.commercial_partner_id"""
-# The first months the caller knows (the customer summaries the forecast reads anyway).
-_GIVEN_FIRST_ORDERS_SQL = """
-    SELECT * FROM unnest(%(first_partner_ids)s::integer[], %(first_months)s::integer[]) AS f(partner_id, first_month)"""
 # The columns of a counted line of those orders: product, category, team, month, opportunity flag
 # and customer age of monthly_sales, then {extra} ({qty} and {amount}: the sums, or the line's).
 _SALES_LINES_SQL = """
@@ -76,7 +72,7 @@ SELECT CASE WHEN o.month >= %(detail_from)s THEN l.product_id ELSE 0 END AS prod
 _LINE_QTY = 'l.product_uom_qty / line_uom.factor * product_uom.factor'
 _LINE_AMOUNT = 'l.price_subtotal * o.factor'
 
-_MONTHLY_SALES_SQL = _SALES_ORDERS_SQL.format(first_orders=_FIRST_ORDERS_SQL, mix_column='') + _SALES_LINES_SQL.format(
+_MONTHLY_SALES_SQL = _SALES_ORDERS_SQL.format(mix_column='') + _SALES_LINES_SQL.format(
     extra='', qty='SUM(%s)::float8' % _LINE_QTY, amount='SUM(%s)::float8' % _LINE_AMOUNT) + """
  GROUP BY 1, 2, 3, 4, 5, 6
 """
@@ -99,10 +95,23 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
     for its seasons and trend: a third of the rows at L). Wide (a row per product, team and
     month): set jit off and a larger work_mem first (common.disable_jit,
     common.set_local_work_mem)."""
-    columns = fetch_columns(cr, _MONTHLY_SALES_SQL, {'company_id': company_id, 'date_from': date_from,
-                                                     'date_to': date_to, 'detail_from': detail_from,
-                                                     'age_cap': age_cap}, _MONTHLY_SALES_TYPES)
+    params = _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap)
+    columns = fetch_columns(cr, _MONTHLY_SALES_SQL, params, _MONTHLY_SALES_TYPES)
     return dict(zip(MONTHLY_SALES_COLUMNS, columns))
+
+
+def monthly_sales_beside(cr, connect, company_id, date_from, date_to, detail_from=0, age_cap=6):
+    """monthly_sales read by a second connection (connect() -> a cursor) in cr's snapshot while cr
+    does other work (sql.ParallelColumns: in cr itself when its transaction wrote already); its
+    columns() are monthly_sales's, in MONTHLY_SALES_COLUMNS' order."""
+    return ParallelColumns(cr, connect, _MONTHLY_SALES_SQL,
+                           _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap),
+                           _MONTHLY_SALES_TYPES)
+
+
+def _monthly_sales_params(company_id, date_from, date_to, detail_from, age_cap):
+    return {'company_id': company_id, 'date_from': date_from, 'date_to': date_to, 'detail_from': detail_from,
+            'age_cap': age_cap}
 
 
 # monthly_sales and, in the same scan of the lines, what each commercial customer of the company
@@ -116,7 +125,7 @@ def monthly_sales(cr, company_id, date_from, date_to, detail_from=0, age_cap=6):
 # purchase days (product 0), put beside their mix rows in numpy (a join of the joined lines with
 # the days in SQL cost a sort of them), read as numpy columns by one binary COPY
 # (sql.fetch_columns: no Python object per value).
-_SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(first_orders=_GIVEN_FIRST_ORDERS_SQL, mix_column=""",
+_SALES_AND_MIX_SQL = _SALES_ORDERS_SQL.format(mix_column=""",
            so.date_order >= %(mix_from)s AND so.date_order < %(mix_to)s AS in_mix,
            p.commercial_partner_id AS partner_id""") + """, line_rows AS MATERIALIZED (""" + _SALES_LINES_SQL.format(
     extra="""
@@ -142,14 +151,7 @@ SELECT 0, 0, 0, 0, FALSE, 0, 0, 0, partner_id, 0, 0, days::integer
 CUSTOMER_MIX_COLUMNS = ('partner_id', 'team_id', 'product_id', 'days', 'qty', 'amount')
 
 
-def _array_text(integers):
-    """An integer[] parameter as its text ('{1,2}'): psycopg2 sends a list as ARRAY[1, 2, ...],
-    which PostgreSQL parses element by element (tens of thousands of customers here)."""
-    return '{%s}' % ','.join(str(int(value)) for value in integers)
-
-
-def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to,
-                          first_partner_ids, first_months):
+def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_cap, mix_from, mix_to):
     """(monthly_sales(cr, company_id, date_from, date_to, detail_from, age_cap), the customers'
     mix) in one statement. The mix: per commercial customer of the company, sales team and
     product, what the customer bought without an opportunity from mix_from to mix_to (excluded;
@@ -158,18 +160,12 @@ def monthly_sales_and_mix(cr, company_id, date_from, date_to, detail_from, age_c
     counted orders, from an opportunity or not), qty (product unit), amount (company currency,
     untaxed, at the rate of the order's day); the counted lines of monthly_sales. The forecast's
     customer model spreads a customer's expected purchase days over its products with qty / days
-    and amount / days. first_partner_ids, first_months (month indexes): the month of the first
-    counted order of every commercial customer who ordered before the last month of the dates
-    (the month of the day before date_to), instead of a scan of every order of the company (the
-    forecast has them from the customer summaries it reads anyway); a customer not
-    listed bought first in that month. Set jit off and a larger work_mem first, as for
-    monthly_sales."""
+    and amount / days. Set jit off and a larger work_mem first, as for monthly_sales."""
     if not (str(date_from)[:10] <= str(mix_from)[:10] <= str(mix_to)[:10] <= str(date_to)[:10]):
         raise ValueError('the mix window %s .. %s is not inside %s .. %s' % (mix_from, mix_to, date_from, date_to))
     columns = fetch_columns(cr, _SALES_AND_MIX_SQL, {
         'company_id': company_id, 'date_from': date_from, 'date_to': date_to, 'detail_from': detail_from,
-        'age_cap': age_cap, 'mix_from': mix_from, 'mix_to': mix_to,
-        'first_partner_ids': _array_text(first_partner_ids), 'first_months': _array_text(first_months)},
+        'age_cap': age_cap, 'mix_from': mix_from, 'mix_to': mix_to},
         _MONTHLY_SALES_TYPES + ('int4',) * 4)
     partner, product = columns[8], columns[10]
     sales = {name: values[partner == 0] for name, values in zip(MONTHLY_SALES_COLUMNS, columns)}
@@ -411,11 +407,12 @@ def create_refresh_table(cr):
 
 
 def claim_company(cr, company_id, refreshed):
-    """Before a refresh of the company's forecast: wait for the lock of its refresh, then note
-    refreshed (datetime text) as its last refresh. Two refreshes at the same moment run one
-    after the other; the second, whose snapshot was taken before the first committed, fails
-    on this row with a serialization error (Odoo and run_chunks run it again, on a snapshot
-    that sees the first's rows), never deleting and inserting beside rows it cannot see."""
+    """After a refresh of the company's forecast is computed (lock_company taken before it): hold
+    the lock of its refresh, then note refreshed (datetime text) as its last refresh. Two
+    refreshes at the same moment run one after the other; the second, whose snapshot was taken
+    before the first committed, fails on this row with a serialization error (Odoo and
+    run_chunks run it again, on a snapshot that sees the first's rows), never deleting and
+    inserting beside rows it cannot see."""
     lock_company(cr, company_id)
     cr.execute("""
         INSERT INTO crm_erp_sales_forecast_refresh (company_id, refreshed) VALUES (%s, %s)

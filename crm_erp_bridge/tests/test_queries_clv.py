@@ -34,5 +34,11 @@ class TestQueriesClv(Customer360Case):
         self.assertEqual(sorted(days), sorted(clv.PURCHASE_DAYS_COLUMNS))
         for column in clv.PURCHASE_DAYS_COLUMNS:
             self.assertEqual(days[column].tolist(), summary[column].tolist(), column)
+        # read beside other work (here in this transaction, which wrote: test_sql tests the second
+        # connection): the same
+        with clv.PurchaseDaysBeside(self.env.cr, None, self.company_a.id, '2025-06-30') as beside:
+            beside_days = beside.summary()
+        for column in clv.PURCHASE_DAYS_COLUMNS:
+            self.assertEqual(beside_days[column].tolist(), summary[column].tolist(), column)
         # as of the day before the first order: nothing
         self.assertNotIn(first.id, clv.customer_summary(self.env.cr, self.company_a.id, '2025-01-31')['partner_id'])

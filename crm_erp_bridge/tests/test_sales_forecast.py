@@ -190,11 +190,12 @@ class TestSalesForecast(SalesForecastCase):
         for day, qty in (('2024-01-10', 7.0), ('2024-06-10', 3.0), ('2025-09-10', 4.0), ('2025-11-10', 6.0),
                          ('2026-01-10', 5.0)):
             self._team_order(self.buyer, day, [(self.bolt, qty, 2.0), (self.nut, 1.0, 1.0)], self.team_a)
-        read = forecast_queries.monthly_sales_and_mix
+        read = forecast_queries.monthly_sales_beside
         per_category = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
-        with patch.object(forecast_queries, 'monthly_sales_and_mix',
-                          lambda cr, company_id, date_from, date_to, detail_from, age_cap, *mix_and_first:
-                          read(cr, company_id, date_from, date_to, 0, age_cap, *mix_and_first)):
+        # the older months (read beside the detailed ones) per product and team too
+        with patch.object(forecast_queries, 'monthly_sales_beside',
+                          lambda cr, connect, company_id, date_from, date_to, detail_from, age_cap:
+                          read(cr, connect, company_id, date_from, date_to, 0, age_cap)):
             detailed = self.Forecast._forecast_columns(self.company_a.id, '2026-02-15')
         self.assertGreater(len(detailed['product_id']), 10)
         self.assertGreater(detailed['run_rate_qty'].sum(), 0)

@@ -3,8 +3,8 @@ import numpy as np
 from odoo import sql_db
 from odoo.tests.common import TransactionCase
 
-from ..sql import (ParallelIntColumns, array_literal, copy_int_rows, copy_rows, execute_prepared, fetch_columns,
-                   fetch_int_columns, stream_int_columns)
+from ..sql import (ParallelColumns, ParallelIntColumns, array_literal, copy_int_rows, copy_rows, execute_prepared,
+                   fetch_columns, fetch_int_columns, stream_int_columns)
 from .concurrency_common import ConcurrentCase
 
 _QUERY = """
@@ -147,6 +147,16 @@ class TestParallelIntColumns(ConcurrentCase):
                 rows = []
                 stream.consume(lambda a, b: rows.extend(a.tolist()))
             self.assertEqual(rows, [1])
+
+    def test_columns_of_other_types(self):
+        """ParallelColumns: float8 and bool columns too, all the rows at once (columns())."""
+        with self.rolled_back() as env:
+            query = "SELECT a, b / 4.0::float8, a > 1 FROM test_parallel_int_columns ORDER BY a"
+            with ParallelColumns(env.cr, lambda: sql_db.db_connect(env.cr.dbname).cursor(), query, {},
+                                 ('int4', 'float8', 'bool')) as stream:
+                self.assertIsNotNone(stream.thread)
+                columns = [values.tolist() for values in stream.columns()]
+            self.assertEqual(columns, [[1, 3], [0.5, 1.0], [False, True]])
 
     def test_after_a_write_the_callers_transaction_reads(self):
         with self.rolled_back() as env:
