@@ -90,7 +90,7 @@ def fetch_columns(cr, query, params, types):
     'float8' (float64), 'bool' or 'date' (datetime64 days); every column must be non-null and
     of its type (cast in the query: ::int4, ::float8): anything else raises ValueError."""
     buffer = io.BytesIO()
-    cr.copy_expert('COPY (%s) TO STDOUT WITH (FORMAT binary)' % cr.mogrify(query, params).decode(), buffer)
+    _copy_to(cr, query, params, buffer)
     data = buffer.getbuffer()
     extension = struct.unpack_from('>i', data, len(_COPY_SIGNATURE) + 4)[0]
     return _columns(data[len(_COPY_HEADER) + extension:len(data) - len(_COPY_TRAILER)], types)
